@@ -1,0 +1,22 @@
+# kamplan serve against DATABASE_URL, as a non-root user, health-checked on /readyz.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY migrations ./migrations
+RUN pip install . && useradd --create-home --uid 10001 kamplan
+
+USER kamplan
+ENV KAMPLAN_HOST=0.0.0.0 \
+    KAMPLAN_PORT=8000 \
+    KAMPLAN_DATA_DIR=/home/kamplan/var
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"]
+CMD ["kamplan", "serve"]

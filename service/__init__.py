@@ -1,0 +1,3 @@
+"""kamplan: event-sourced account planning for key account managers and their supervisors."""
+
+__all__: list[str] = []

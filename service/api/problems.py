@@ -1,0 +1,128 @@
+"""RFC 9457 problem responses: every error of the API, one shape, a stable `type` per rule."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.events.errors import (
+    ConcurrencyError,
+    IdempotencyConflict,
+    InvalidAppend,
+    SubjectForgotten,
+    WrongExpectedVersion,
+)
+from service.logs import request_id_var
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise anywhere in the API to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status, self.type, self.title, self.detail = status, type_, title, detail
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+
+def problem_response(request: Request | None, problem: Problem) -> JSONResponse:
+    body: dict[str, Any] = {"type": problem.type, "title": problem.title, "status": problem.status}
+    if problem.detail:
+        body["detail"] = problem.detail
+    if request is not None:
+        body["instance"] = request.url.path
+    if request_id := request_id_var.get():
+        body["request_id"] = request_id
+    body.update(problem.extensions)
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> Problem:
+    fields = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors]
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return Problem(422, "/problems/validation", "Invalid input", detail, errors=fields)
+
+
+_STATUS_TYPES = {
+    400: ("/problems/bad-request", "Bad request"),
+    404: ("/problems/not-found", "Not found"),
+    405: ("/problems/method-not-allowed", "Method not allowed"),
+}
+
+
+def from_exception(error: Exception) -> Problem | None:
+    """The problem an exception stands for, or None for an unexpected error."""
+    match error:
+        case Problem():
+            return error
+        case RequestValidationError():
+            return validation_problem(list(error.errors()))
+        case StarletteHTTPException():
+            type_, title = _STATUS_TYPES.get(error.status_code, ("/problems/http", "HTTP error"))
+            return Problem(error.status_code, type_, title, str(error.detail), headers=error.headers)
+        case WrongExpectedVersion():
+            return Problem(
+                409,
+                "/problems/version-conflict",
+                "Version conflict",
+                f"{error}; reload the resource and try again",
+                stream_id=error.stream_id,
+                expected_version=error.expected,
+                actual_version=error.actual,
+            )
+        case IdempotencyConflict():
+            return Problem(409, "/problems/idempotency-conflict", "Idempotency conflict", str(error))
+        case ConcurrencyError():
+            return Problem(409, "/problems/concurrency-conflict", "Concurrent change", str(error))
+        case SubjectForgotten():
+            return Problem(
+                409, "/problems/subject-forgotten", "Subject forgotten", str(error), subject_id=error.subject_id
+            )
+        case InvalidAppend():
+            return Problem(422, "/problems/invalid-input", "Invalid input", str(error))
+    return None
+
+
+INTERNAL = Problem(500, "/problems/internal", "Internal error", "the error was logged with this request id")
+
+
+def install(app: FastAPI) -> None:
+    async def handle(request: Request, error: Exception) -> JSONResponse:
+        problem = from_exception(error)
+        if problem is None:
+            log.exception("unhandled error", exc_info=error)
+            problem = INTERNAL
+        return problem_response(request, problem)
+
+    for kind in (
+        Problem,
+        RequestValidationError,
+        StarletteHTTPException,
+        ConcurrencyError,
+        SubjectForgotten,
+        InvalidAppend,
+    ):
+        app.add_exception_handler(kind, handle)

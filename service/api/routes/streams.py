@@ -1,0 +1,59 @@
+"""The raw log of one stream, for administrators and auditors: every event with its metadata."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel
+
+from service.api.deps import AdminDep, StoreDep
+from service.api.pagination import decode_cursor, encode_cursor
+
+router = APIRouter(tags=["audit"])
+
+
+class EventOut(BaseModel):
+    position: int
+    stream_version: int
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+    redacted: list[str]
+
+
+class StreamPage(BaseModel):
+    stream_id: str
+    events: list[EventOut]
+    next_cursor: str | None
+
+
+@router.get(
+    "/streams/{stream_id}", operation_id="readStream", summary="Events of one stream", response_model=StreamPage
+)
+async def read_stream(
+    stream_id: str,
+    _: AdminDep,
+    store: StoreDep,
+    as_of: Annotated[AwareDatetime | None, Query(description="Show the stream as recorded at this time.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> StreamPage:
+    start = decode_cursor(cursor, "after_version")
+    after = start["after_version"] if start else 0
+    events = await store.read_stream(stream_id, from_version=after, to_version=after + limit + 1, as_of=as_of)
+    page, more = events[:limit], len(events) > limit
+    return StreamPage(
+        stream_id=stream_id,
+        events=[
+            EventOut(**{k: getattr(e, k) for k in EventOut.model_fields if k != "redacted"}, redacted=list(e.redacted))
+            for e in page
+        ],
+        next_cursor=encode_cursor({"after_version": page[-1].stream_version}) if more else None,
+    )

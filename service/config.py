@@ -1,0 +1,52 @@
+"""Settings from the environment, built once at start-up and passed down, never read at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; the README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="KAMPLAN_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="PostgreSQL 15+ to use; unset starts the embedded PostgreSQL 18 in the data directory.",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where the embedded database and dev secret live.")
+    pg_data: Path | None = Field(default=None, description="Embedded PostgreSQL data directory (<data_dir>/pg).")
+    db_role: str = Field(
+        default="kamplan_app",
+        description="Role the service switches to after connecting (INSERT/SELECT on events only); '' to stay.",
+    )
+    pool_min: int = Field(default=2, ge=1)
+    pool_max: int = Field(default=20, ge=1)
+    idle_in_transaction_timeout_ms: int = Field(
+        default=30_000, ge=0, description="Sessions of the service that idle inside a transaction are cut."
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str | None = Field(default=None, description="HS256 secret; unset: a generated one in data_dir.")
+    jwt_public_key: str | None = Field(default=None, description="RS256 public key, PEM text or a file path.")
+    jwt_private_key: str | None = Field(default=None, description="RS256 private key for `kamplan token` only.")
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def pg_data_dir(self) -> Path:
+        return (self.pg_data or self.data_dir / "pg").resolve()

@@ -1,0 +1,3 @@
+"""PostgreSQL plumbing: the embedded server, connection pools and migrations."""
+
+__all__: list[str] = []

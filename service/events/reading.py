@@ -1,0 +1,37 @@
+"""Stored rows into RecordedEvents: personal fields opened (or redacted), payloads upcast."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from service.events.model import RecordedEvent
+from service.events.personal import unseal
+from service.events.upcasting import Upcasters
+
+
+async def to_events(
+    conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], upcasters: Upcasters
+) -> list[RecordedEvent]:
+    opened = await unseal(conn, [r["data"] for r in rows])
+    events = []
+    for row, (data, redacted) in zip(rows, opened, strict=True):
+        version, data = upcasters.upcast(row["event_type"], row["schema_version"], data)
+        events.append(
+            RecordedEvent(
+                position=row["position"],
+                stream_id=row["stream_id"],
+                stream_type=row["stream_type"],
+                stream_version=row["stream_version"],
+                event_id=row["event_id"],
+                event_type=row["event_type"],
+                schema_version=version,
+                data=data,
+                metadata=row["metadata"],
+                occurred_at=row["occurred_at"],
+                recorded_at=row["recorded_at"],
+                redacted=redacted,
+            )
+        )
+    return events

@@ -1,0 +1,170 @@
+"""Every SQL statement of the event store, as named constants."""
+
+# One statement appends a whole group-committed batch of appends ("units"), each unit made of one or
+# more stream slots with their own expected version. A unit is written only if all its slots pass; the
+# others are simply not inserted and the caller classifies them (conflict, idempotent replay).
+#
+# Order matters for gap-free readers: `tx` assigns this transaction's xid *before* nextval hands out
+# positions (it is joined below `ordered`, which is sorted, i.e. fully consumed, before `numbered`
+# draws positions). See subscription.py for why readers rely on that.
+#
+# Slots:  $1 unit int[], $2 stream_id text[], $3 stream_type text[], $4 expected bigint[] (NULL = any),
+#         $5 metadata jsonb[]
+# Events: $6 slot int[], $7 offset-in-slot int[], $8 event_id uuid[], $9 event_type text[],
+#         $10 schema_version int[], $11 data jsonb[], $12 occurred_at timestamptz[] (NULL = recorded_at)
+APPEND = r"""
+WITH tx AS MATERIALIZED (
+    SELECT pg_current_xact_id() AS xid, clock_timestamp() AS recorded_at
+), slots AS MATERIALIZED (
+    SELECT s.slot::int AS slot, s.unit, s.stream_id, s.stream_type, s.expected, s.metadata,
+           coalesce(h.stream_version, 0) AS head_version,
+           coalesce(h.hash, '\x'::bytea) AS link
+    FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])
+         WITH ORDINALITY AS s(unit, stream_id, stream_type, expected, metadata, slot)
+    LEFT JOIN LATERAL (
+        SELECT e.stream_version, e.hash FROM events e
+        WHERE e.stream_id = s.stream_id
+        ORDER BY e.stream_version DESC LIMIT 1
+    ) h ON true
+), accepted AS (
+    SELECT * FROM slots WHERE unit IN (
+        SELECT unit FROM slots GROUP BY unit
+        HAVING bool_and(expected IS NULL OR expected = head_version))
+), ordered AS (
+    SELECT a.stream_id, a.stream_type, a.head_version + e.off AS stream_version, a.link, a.metadata,
+           e.event_id, e.event_type, e.schema_version, e.data,
+           coalesce(e.occurred_at, tx.recorded_at) AS occurred_at, tx.recorded_at, tx.xid
+    FROM tx
+    CROSS JOIN unnest($6::int[], $7::int[], $8::uuid[], $9::text[], $10::int[], $11::jsonb[],
+                      $12::timestamptz[])
+         WITH ORDINALITY AS e(slot, off, event_id, event_type, schema_version, data, occurred_at, ord)
+    JOIN accepted a ON a.slot = e.slot
+    ORDER BY e.ord
+), numbered AS (
+    SELECT nextval('events_position_seq') AS position, o.* FROM ordered o
+)
+INSERT INTO events (position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
+                    data, metadata, occurred_at, recorded_at, transaction_id, hash)
+SELECT n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type, n.schema_version,
+       n.data, n.metadata, n.occurred_at, n.recorded_at, n.xid,
+       sha256(n.link || kamplan_event_canonical(
+           n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type,
+           n.schema_version, n.occurred_at, n.recorded_at, n.metadata, n.data))
+FROM numbered n
+RETURNING event_id, stream_id, stream_version, position, recorded_at
+"""
+
+STREAM_HEADS = """
+SELECT s.stream_id,
+       coalesce((SELECT max(e.stream_version) FROM events e WHERE e.stream_id = s.stream_id), 0) AS version
+FROM unnest($1::text[]) AS s(stream_id)
+"""
+
+EVENTS_BY_ID = """
+SELECT event_id, stream_id, stream_version, position, recorded_at
+FROM events WHERE event_id = ANY($1::uuid[])
+"""
+
+_COLUMNS = """position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
+              data, metadata, occurred_at, recorded_at"""
+
+READ_STREAM = f"""
+SELECT {_COLUMNS} FROM events
+WHERE stream_id = $1 AND stream_version > $2 AND stream_version <= $3
+  AND ($4::timestamptz IS NULL OR recorded_at <= $4)
+ORDER BY stream_version
+"""
+
+READ_RANGE = f"""
+SELECT {_COLUMNS} FROM events
+WHERE position > $1 AND position <= $2
+ORDER BY position
+LIMIT $3
+"""
+
+# A fence: every event at or below `head` is final once `xmin` of a later snapshot reaches `next_xid`.
+# `next_xid` is the xid counter read *after* the snapshot that saw `head`: age() measures from
+# ReadNextTransactionId() in a transaction without an xid. (pg_snapshot_xmax is no substitute: it is
+# the latest *completed* xid + 1, and a running transaction can hold an xid at or above it.)
+FENCE = """
+SELECT pg_snapshot_xmin(s)::text::bigint AS xmin,
+       pg_snapshot_xmin(s)::text::bigint + age(xid(pg_snapshot_xmin(s))) AS next_xid,
+       (SELECT coalesce(max(position), 0) FROM events) AS head
+FROM pg_current_snapshot() AS s
+"""
+
+OLDEST_TRANSACTION = """
+SELECT pid, backend_xid::text AS xid, application_name, state, left(query, 200) AS query,
+       extract(epoch FROM clock_timestamp() - xact_start)::float8 AS age_seconds
+FROM pg_stat_activity
+WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+ORDER BY xact_start
+LIMIT 1
+"""
+
+LISTEN_CHANNEL = "kamplan_events"
+
+# Recomputes every stream's chain. A block is one append (same stream, same transaction); each of its
+# events links to the hash of the stream's last event before the block.
+VERIFY = r"""
+WITH w AS (
+    SELECT stream_id, stream_version, position, transaction_id, hash,
+           kamplan_event_canonical(position, stream_id, stream_type, stream_version, event_id, event_type,
+                                   schema_version, occurred_at, recorded_at, metadata, data) AS canonical,
+           lag(stream_version) OVER s AS prev_version,
+           lag(transaction_id) OVER s AS prev_xid,
+           lag(hash) OVER s AS prev_hash
+    FROM events
+    WHERE $1::text IS NULL OR stream_id = $1
+    WINDOW s AS (PARTITION BY stream_id ORDER BY stream_version)
+), blocks AS (
+    SELECT w.*, count(*) FILTER (WHERE prev_xid IS DISTINCT FROM transaction_id)
+                    OVER (PARTITION BY stream_id ORDER BY stream_version) AS block
+    FROM w
+), linked AS (
+    SELECT b.*, first_value(coalesce(prev_hash, '\x'::bytea))
+                    OVER (PARTITION BY stream_id, block ORDER BY stream_version) AS link
+    FROM blocks b
+), checked AS (
+    SELECT stream_id, stream_version, position,
+           CASE WHEN stream_version <> coalesce(prev_version, 0) + 1 THEN 'version gap'
+                WHEN hash <> sha256(link || canonical) THEN 'hash mismatch' END AS problem
+    FROM linked
+)
+SELECT (SELECT count(*) FROM checked) AS events,
+       (SELECT count(DISTINCT stream_id) FROM checked) AS streams,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('stream_id', stream_id, 'stream_version', stream_version,
+                                                     'position', position, 'problem', problem)
+                                  ORDER BY stream_id)
+                 FROM (SELECT DISTINCT ON (stream_id) * FROM checked WHERE problem IS NOT NULL
+                       ORDER BY stream_id, stream_version) AS first_broken), '[]'::jsonb) AS broken
+"""
+
+SUBJECT_KEYS_FOR_WRITING = """
+WITH created AS (
+    INSERT INTO subject_keys (subject_id, key)
+    SELECT * FROM unnest($1::text[], $2::bytea[])
+    ON CONFLICT (subject_id) DO NOTHING
+    RETURNING subject_id, key, forgotten_at
+)
+SELECT subject_id, key, forgotten_at FROM created
+UNION ALL
+SELECT subject_id, key, forgotten_at FROM subject_keys
+WHERE subject_id = ANY($1::text[]) AND subject_id NOT IN (SELECT subject_id FROM created)
+"""
+
+SUBJECT_KEYS_FOR_READING = "SELECT subject_id, key FROM subject_keys WHERE subject_id = ANY($1::text[])"
+
+# Forgetting: a tombstone for a subject never seen, or the key destroyed under a row lock.
+FORGET_NEW_SUBJECT = """
+INSERT INTO subject_keys (subject_id, key, forgotten_at) VALUES ($1, NULL, clock_timestamp())
+ON CONFLICT (subject_id) DO NOTHING
+RETURNING forgotten_at
+"""
+
+LOCK_SUBJECT = "SELECT forgotten_at FROM subject_keys WHERE subject_id = $1 FOR UPDATE"
+
+DESTROY_SUBJECT_KEY = """
+UPDATE subject_keys SET key = NULL, forgotten_at = clock_timestamp() WHERE subject_id = $1
+RETURNING forgotten_at
+"""

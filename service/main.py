@@ -1,0 +1,48 @@
+"""create_app(): the one place that wires the API together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import problems
+from service.api.middleware import RequestContext
+from service.api.routes import health, me, streams, subjects
+from service.config import Settings
+from service.runtime import Runtime
+
+VERSION = "0.1.0"
+
+DESCRIPTION = """\
+Event-sourced account planning for B2B key account managers and their supervisors.
+
+Every change is an immutable event; every view is a projection that can be replayed as of any moment.
+Errors are RFC 9457 `application/problem+json` documents with a stable `type` per rule.
+Every response carries `X-Request-ID`; commands answer with `X-Position`, the global position of their
+last event.
+"""
+
+
+def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
+    """The ASGI app. Nothing connects until the lifespan starts, so building it for OpenAPI is free."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if database_url is None:
+            raise RuntimeError("create_app() needs a database_url to serve")
+        runtime = await Runtime.open(settings, database_url)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title="kamplan", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
+    problems.install(app)
+    app.add_middleware(RequestContext)
+    app.include_router(health.router)
+    for router in (me.router, subjects.router, streams.router):
+        app.include_router(router, prefix="/v1")
+    return app

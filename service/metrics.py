@@ -1,0 +1,25 @@
+"""Prometheus metrics of the process, exported at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+APPEND_SECONDS = Histogram(
+    "kamplan_append_seconds", "Event store append latency: queueing, group commit and durable commit.", buckets=_LATENCY
+)
+APPEND_BATCH_EVENTS = Histogram(
+    "kamplan_append_batch_events",
+    "Events written per group-committed statement.",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000),
+)
+EVENTS_APPENDED = Counter("kamplan_events_appended_total", "Events appended by this process.")
+SUBSCRIPTION_STALL_SECONDS = Gauge(
+    "kamplan_subscription_stall_seconds",
+    "How long a subscriber has been held back by an open transaction that may still commit earlier events.",
+    ["subscriber"],
+)
+REQUEST_SECONDS = Histogram(
+    "kamplan_http_request_seconds", "HTTP request latency.", ["method", "route", "status"], buckets=_LATENCY
+)

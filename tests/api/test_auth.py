@@ -1,0 +1,79 @@
+"""Bearer JWT auth: 401 without or with a bad token, 403 for the wrong role, the actor in every event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+import jwt
+
+from service.domain.actors import Role
+from tests.conftest import TEST_SECRET
+
+
+async def test_a_request_without_a_token_gets_401_with_a_bearer_challenge(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/me")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["type"] == "/problems/unauthenticated"
+
+
+async def test_expired_forged_and_role_less_tokens_get_401(client: httpx.AsyncClient, tokens) -> None:
+    expired = tokens.mint("alice", Role.MANAGER, ttl=timedelta(seconds=-1))
+    forged = jwt.encode(
+        {"sub": "alice", "role": "admin", "exp": 9999999999}, "not-the-secret-" + "y" * 40, algorithm="HS256"
+    )
+    no_role = jwt.encode({"sub": "alice", "exp": 9999999999}, TEST_SECRET, algorithm="HS256")
+    odd_role = jwt.encode({"sub": "alice", "role": "ceo", "exp": 9999999999}, TEST_SECRET, algorithm="HS256")
+    for token, reason in [(expired, "expired"), (forged, "Signature"), (no_role, "role"), (odd_role, "unknown role")]:
+        response = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, reason
+        assert response.json()["type"] == "/problems/invalid-token"
+        assert reason in response.json()["detail"]
+
+
+async def test_a_valid_token_names_the_actor(client: httpx.AsyncClient, auth) -> None:
+    response = await client.get("/v1/me", headers=auth("bob", Role.SUPERVISOR, team="north"))
+    assert response.status_code == 200
+    assert response.json() == {"sub": "bob", "role": "supervisor", "team": "north"}
+
+
+async def test_the_wrong_role_gets_403_naming_the_allowed_roles(client: httpx.AsyncClient, auth) -> None:
+    for role in (Role.MANAGER, Role.SUPERVISOR, Role.INTEGRATION, Role.BI):
+        response = await client.post(f"/v1/subjects/p-{uuid.uuid4()}/forget", headers=auth("eve", role))
+        assert response.status_code == 403
+        problem = response.json()
+        assert problem["type"] == "/problems/forbidden"
+        assert problem["allowed_roles"] == ["admin"]
+
+
+async def test_the_actor_and_request_are_recorded_in_the_event_metadata(client: httpx.AsyncClient, auth) -> None:
+    subject = f"p-{uuid.uuid4()}"
+    headers = {**auth("root", Role.ADMIN, team="hq"), "X-Request-ID": "req-42", "X-Correlation-ID": "corr-7"}
+    forgot = await client.post(f"/v1/subjects/{subject}/forget", headers=headers)
+    assert forgot.status_code == 200
+    assert int(forgot.headers["x-position"]) == forgot.json()["position"]
+
+    stream = await client.get(f"/v1/streams/subject-{subject}", headers=auth("root", Role.ADMIN))
+    [event] = stream.json()["events"]
+    assert event["event_type"] == "SubjectForgotten"
+    assert event["metadata"] == {
+        "actor": "root",
+        "actor_role": "admin",
+        "actor_team": "hq",
+        "request_id": "req-42",
+        "correlation_id": "corr-7",
+        "source": "api",
+    }
+
+
+async def test_forgetting_twice_reports_the_first_time(client: httpx.AsyncClient, auth) -> None:
+    subject = f"p-{uuid.uuid4()}"
+    first = (await client.post(f"/v1/subjects/{subject}/forget", headers=auth("root", Role.ADMIN))).json()
+    again = (await client.post(f"/v1/subjects/{subject}/forget", headers=auth("root", Role.ADMIN))).json()
+    assert first["already_forgotten"] is False
+    assert again["already_forgotten"] is True
+    assert again["forgotten_at"] == first["forgotten_at"]
+    assert again["position"] is None

@@ -1,0 +1,31 @@
+"""Health, readiness, metrics and the checked-in OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from service.openapi import render
+
+
+async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["checks"]["database"]["status"] == "ok"
+
+
+async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    response = await client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'kamplan_http_request_seconds_count{method="GET",route="/healthz",status="200"}' in response.text
+    assert "kamplan_append_seconds_bucket" in response.text
+
+
+def test_the_checked_in_openapi_document_is_current(repo_root) -> None:
+    checked_in = (repo_root / "openapi" / "openapi.json").read_text()
+    assert checked_in == render(), "openapi/openapi.json is stale: run `kamplan openapi`"
+    assert json.loads(checked_in)["info"]["title"] == "kamplan"

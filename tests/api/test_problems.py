@@ -1,0 +1,66 @@
+"""Errors are RFC 9457 problem documents; every response carries a request id."""
+
+from __future__ import annotations
+
+import httpx
+
+from service.domain.actors import Role
+
+
+async def test_invalid_input_is_422_naming_the_field(client: httpx.AsyncClient, auth) -> None:
+    response = await client.get(
+        "/v1/streams/s-1", params={"limit": 0, "as_of": "yesterday"}, headers=auth("root", Role.ADMIN)
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "/problems/validation"
+    assert {e["field"] for e in problem["errors"]} == {"query.limit", "query.as_of"}
+    assert "query.limit" in problem["detail"]
+    assert problem["instance"] == "/v1/streams/s-1"
+
+
+async def test_a_bad_subject_id_is_refused_and_nothing_is_written(client: httpx.AsyncClient, auth, store) -> None:
+    before = await store.head_position()
+    response = await client.post("/v1/subjects/has space/forget", headers=auth("root", Role.ADMIN))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "path.subject_id"
+    assert await store.head_position() == before
+
+
+async def test_a_tampered_cursor_is_a_problem_not_a_crash(client: httpx.AsyncClient, auth) -> None:
+    response = await client.get("/v1/streams/s-1", params={"cursor": "%%%"}, headers=auth("root", Role.ADMIN))
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/invalid-cursor"
+
+
+async def test_unknown_routes_are_404_problems(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/nowhere")
+    assert response.status_code == 404
+    assert response.json()["type"] == "/problems/not-found"
+
+
+async def test_every_response_carries_a_request_id_and_echoes_a_sane_one(client: httpx.AsyncClient) -> None:
+    generated = await client.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
+    echoed = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    refused = await client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert refused.headers["x-request-id"] != "bad id with spaces"
+    problem = await client.get("/v1/me", headers={"X-Request-ID": "abc-456"})
+    assert problem.headers["x-request-id"] == "abc-456"
+    assert problem.json()["request_id"] == "abc-456"
+
+
+async def test_stream_pages_follow_the_cursor(client: httpx.AsyncClient, auth, store) -> None:
+    from service.events import NO_STREAM, NewEvent
+
+    await store.append("paged-1", "t", NO_STREAM, [NewEvent(event_type="E", data={"n": n}) for n in range(5)])
+    seen, cursor = [], None
+    while True:
+        page = (await client.get("/v1/streams/paged-1", params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                                 headers=auth("root", Role.ADMIN))).json()  # fmt: skip
+        seen += [e["data"]["n"] for e in page["events"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == [0, 1, 2, 3, 4]

@@ -1,0 +1,143 @@
+"""The kamplan command: help texts, tokens, migrate, and `serve` on the embedded database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from service.config import Settings
+from service.db.urls import with_database
+from service.domain.actors import Role
+from service.tokens import TokenKeys
+
+KAMPLAN = str(Path(sys.executable).parent / "kamplan")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("KAMPLAN_")}
+    return {**env, "KAMPLAN_LOG_FORMAT": "text", **extra}
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["verify"], ["token"], ["openapi"]])
+def test_every_command_explains_itself(command: list[str]) -> None:
+    result = subprocess.run([KAMPLAN, *command, "--help"], capture_output=True, text=True, env=_env())
+    assert result.returncode == 0
+    assert "usage: kamplan" in result.stdout
+    assert len(result.stdout.splitlines()) > 4
+
+
+def test_token_mints_a_jwt_the_service_accepts(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KAMPLAN, "token", "--sub", "alice", "--role", "supervisor", "--team", "north"],
+        capture_output=True, text=True, env=_env(KAMPLAN_DATA_DIR=str(tmp_path)), check=True,
+    )  # fmt: skip
+    actor = TokenKeys.from_settings(Settings(data_dir=tmp_path)).actor(result.stdout.strip())
+    assert (actor.sub, actor.role, actor.team) == ("alice", Role.SUPERVISOR, "north")
+    assert oct((tmp_path / "jwt-secret").stat().st_mode & 0o777) == "0o600"
+
+
+def test_token_refuses_an_unknown_role(tmp_path: Path) -> None:
+    result = subprocess.run([KAMPLAN, "token", "--sub", "a", "--role", "ceo"], capture_output=True, text=True,
+                            env=_env(KAMPLAN_DATA_DIR=str(tmp_path)))  # fmt: skip
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+async def test_migrate_brings_a_fresh_database_to_head(server_url: str) -> None:
+    admin = await asyncpg.connect(server_url)
+    name = f"kamplan_migrate_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = _env(DATABASE_URL=with_database(server_url, name))
+        result = await asyncio.to_thread(subprocess.run, [KAMPLAN, "migrate"], capture_output=True, text=True, env=env)
+        migrated = await asyncpg.connect(with_database(server_url, name))
+        tables = await migrated.fetchval("SELECT count(*) FROM pg_tables WHERE tablename IN ('events', 'subject_keys')")
+        await migrated.close()
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+    assert result.returncode == 0, result.stderr
+    assert "newest schema" in result.stdout
+    assert tables == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [KAMPLAN, "serve", "--port", str(port)], env=_env(KAMPLAN_DATA_DIR=str(data_dir)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _wait_ready(port: int, process: subprocess.Popen[str], seconds: float = 90) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"kamplan serve exited:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("kamplan serve never became ready")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+def _postgres_running_in(pg_data: Path) -> bool:
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and str(pg_data) in " ".join(proc.info["cmdline"] or []):
+            return True
+    return False
+
+
+def test_the_readme_run_command_serves_on_an_embedded_database_that_keeps_its_data(
+    tmp_path: Path, repo_root: Path
+) -> None:
+    readme = (repo_root / "README.md").read_text()
+    assert "kamplan serve" in readme.split("```")[1], "the README's first command must start the service"
+    data_dir, port = tmp_path / "var", _free_port()
+    token = TokenKeys.from_settings(Settings(data_dir=data_dir)).mint("root", Role.ADMIN)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    server = _serve(data_dir, port)
+    try:
+        ready = _wait_ready(port, server)
+        assert ready["status"] == "ready"
+        forgot = httpx.post(f"http://127.0.0.1:{port}/v1/subjects/p-1/forget", headers=headers, timeout=10)
+        assert forgot.status_code == 200
+    finally:
+        output = _stop(server)
+    assert server.returncode == 0, output
+    assert not _postgres_running_in(data_dir / "pg"), "the embedded PostgreSQL must stop with the service"
+
+    server = _serve(data_dir, port)
+    try:
+        _wait_ready(port, server)
+        stream = httpx.get(f"http://127.0.0.1:{port}/v1/streams/subject-p-1", headers=headers, timeout=10)
+        assert [e["event_type"] for e in stream.json()["events"]] == ["SubjectForgotten"]
+    finally:
+        _stop(server)

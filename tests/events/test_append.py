@@ -1,0 +1,225 @@
+"""Appending: expected versions, atomic multi-stream appends, idempotency, group commit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from service.events import (
+    ANY,
+    NO_STREAM,
+    EventStore,
+    IdempotencyConflict,
+    InvalidAppend,
+    NewEvent,
+    StreamAppend,
+    WrongExpectedVersion,
+)
+
+
+def sid(prefix: str = "test") -> str:
+    return f"{prefix}-{uuid.uuid4()}"
+
+
+def ev(kind: str = "Happened", **data: object) -> NewEvent:
+    return NewEvent(event_type=kind, data=data)
+
+
+async def test_appends_and_reads_back_a_stream_in_order(store: EventStore) -> None:
+    stream = sid()
+    result = await store.append(stream, "account", NO_STREAM, [ev("Opened", name="KAMAZ"), ev("Renamed", name="K")])
+    events = await store.read_stream(stream)
+    assert [(e.stream_version, e.event_type, e.data) for e in events] == [
+        (1, "Opened", {"name": "KAMAZ"}),
+        (2, "Renamed", {"name": "K"}),
+    ]
+    assert [e.position for e in events] == [a.position for a in result.events]
+    assert events[0].position < events[1].position
+    assert result.version(stream) == 2
+
+
+async def test_exact_expected_version_must_match_the_stream(store: EventStore) -> None:
+    stream = sid()
+    await store.append(stream, "t", NO_STREAM, [ev()])
+    await store.append(stream, "t", 1, [ev()])
+    with pytest.raises(WrongExpectedVersion) as caught:
+        await store.append(stream, "t", 1, [ev()])
+    assert (caught.value.stream_id, caught.value.expected, caught.value.actual) == (stream, 1, 2)
+    with pytest.raises(WrongExpectedVersion) as caught:
+        await store.append(stream, "t", 5, [ev()])
+    assert caught.value.actual == 2
+    assert len(await store.read_stream(stream)) == 2
+
+
+async def test_no_stream_refuses_an_existing_stream_and_any_appends_anyway(store: EventStore) -> None:
+    stream = sid()
+    await store.append(stream, "t", ANY, [ev()])
+    with pytest.raises(WrongExpectedVersion) as caught:
+        await store.append(stream, "t", NO_STREAM, [ev()])
+    assert caught.value.expected == "no_stream"
+    assert caught.value.actual == 1
+    await store.append(stream, "t", ANY, [ev()])
+    assert [e.stream_version for e in await store.read_stream(stream)] == [1, 2]
+
+
+async def test_two_concurrent_appends_with_the_same_expected_version_one_wins(store: EventStore) -> None:
+    for _ in range(10):
+        stream = sid()
+        await store.append(stream, "t", NO_STREAM, [ev()])
+        outcomes = await asyncio.gather(
+            store.append(stream, "t", 1, [ev(who="a")]),
+            store.append(stream, "t", 1, [ev(who="b")]),
+            return_exceptions=True,
+        )
+        errors = [o for o in outcomes if isinstance(o, Exception)]
+        assert len(errors) == 1, outcomes
+        assert isinstance(errors[0], WrongExpectedVersion)
+        assert errors[0].actual == 2
+        assert len(await store.read_stream(stream)) == 2
+
+
+async def test_concurrent_appends_from_separate_stores_race_cleanly(store: EventStore, pool) -> None:
+    """Two stores (as two processes would) racing on one stream: the database arbitrates."""
+    other = EventStore(pool)
+    for _ in range(10):
+        stream = sid()
+        outcomes = await asyncio.gather(
+            store.append(stream, "t", NO_STREAM, [ev(who="a")]),
+            other.append(stream, "t", NO_STREAM, [ev(who="b")]),
+            return_exceptions=True,
+        )
+        assert sorted(type(o).__name__ for o in outcomes) == ["AppendResult", "WrongExpectedVersion"]
+        assert len(await store.read_stream(stream)) == 1
+
+
+async def test_any_appends_from_many_tasks_all_land_without_gaps(store: EventStore) -> None:
+    stream = sid()
+    await asyncio.gather(*(store.append(stream, "t", ANY, [ev(i=i)]) for i in range(40)))
+    events = await store.read_stream(stream)
+    assert [e.stream_version for e in events] == list(range(1, 41))
+    assert sorted(e.data["i"] for e in events) == list(range(40))
+
+
+async def test_a_multi_stream_append_is_all_or_nothing(store: EventStore) -> None:
+    bc, dossier = sid("bc"), sid("dossier")
+    await store.append(dossier, "dossier", NO_STREAM, [ev("DossierOpened")])
+    with pytest.raises(WrongExpectedVersion) as caught:
+        await store.append_many(
+            [
+                StreamAppend(stream_id=bc, stream_type="bc", expected_version=NO_STREAM, events=[ev("MemberAdded")]),
+                StreamAppend(stream_id=dossier, stream_type="dossier", expected_version=NO_STREAM, events=[ev("X")]),
+            ]
+        )
+    assert caught.value.stream_id == dossier
+    assert await store.read_stream(bc) == []
+    result = await store.append_many(
+        [
+            StreamAppend(stream_id=bc, stream_type="bc", expected_version=NO_STREAM, events=[ev("MemberAdded")]),
+            StreamAppend(stream_id=dossier, stream_type="dossier", expected_version=1, events=[ev("AnswerRecorded")]),
+        ]
+    )
+    assert result.version(bc) == 1
+    assert result.version(dossier) == 2
+    assert {e.stream_id for e in result.events} == {bc, dossier}
+
+
+async def test_repeating_an_append_with_the_same_event_ids_returns_the_original(store: EventStore) -> None:
+    stream = sid()
+    events = [ev("A"), ev("B")]
+    first = await store.append(stream, "t", NO_STREAM, events)
+    again = await store.append(stream, "t", NO_STREAM, events)
+    assert again.replayed
+    assert not first.replayed
+    assert [e.position for e in again.events] == [e.position for e in first.events]
+    assert [e.stream_version for e in again.events] == [1, 2]
+    assert len(await store.read_stream(stream)) == 2
+
+
+async def test_a_concurrent_duplicate_append_under_any_stores_one_copy(store: EventStore) -> None:
+    stream = sid()
+    events = [ev("A")]
+    results = await asyncio.gather(*(store.append(stream, "t", ANY, events) for _ in range(5)))
+    assert len({r.position for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert len(await store.read_stream(stream)) == 1
+
+
+async def test_a_half_matching_retry_is_a_conflict_and_writes_nothing(store: EventStore) -> None:
+    stream = sid()
+    stored = ev("A")
+    await store.append(stream, "t", NO_STREAM, [stored])
+    fresh = ev("B")
+    with pytest.raises(IdempotencyConflict) as caught:
+        await store.append(stream, "t", ANY, [stored, fresh])
+    assert caught.value.stored == [stored.event_id]
+    assert caught.value.missing == [fresh.event_id]
+    assert len(await store.read_stream(stream)) == 1
+
+
+async def test_reusing_an_event_id_on_another_stream_is_a_conflict(store: EventStore) -> None:
+    event = ev("A")
+    await store.append(sid(), "t", NO_STREAM, [event])
+    with pytest.raises(IdempotencyConflict):
+        await store.append(sid(), "t", NO_STREAM, [event])
+
+
+async def test_occurred_at_is_business_time_and_recorded_at_is_system_time(store: EventStore) -> None:
+    stream = sid()
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    await store.append(stream, "t", NO_STREAM, [NewEvent(event_type="MeetingHeld", data={}, occurred_at=last_week)])
+    [event] = await store.read_stream(stream)
+    assert event.occurred_at == last_week
+    assert event.recorded_at > last_week + timedelta(days=6)
+
+
+async def test_metadata_is_stored_with_every_event(store: EventStore) -> None:
+    stream = sid()
+    await store.append(stream, "t", NO_STREAM, [ev(), ev()], {"actor": "alice", "request_id": "r-1"})
+    assert [e.metadata for e in await store.read_stream(stream)] == [{"actor": "alice", "request_id": "r-1"}] * 2
+
+
+async def test_read_stream_bounds_by_version_and_by_recorded_time(store: EventStore) -> None:
+    stream = sid()
+    await store.append(stream, "t", NO_STREAM, [ev(n=1), ev(n=2)])
+    between = datetime.now(UTC)
+    await asyncio.sleep(0.01)
+    await store.append(stream, "t", 2, [ev(n=3)])
+    assert [e.data["n"] for e in await store.read_stream(stream, from_version=1)] == [2, 3]
+    assert [e.data["n"] for e in await store.read_stream(stream, to_version=2)] == [1, 2]
+    assert [e.data["n"] for e in await store.read_stream(stream, as_of=between)] == [1, 2]
+    assert await store.read_stream(stream, as_of=between - timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("appends", "message"),
+    [
+        ([], "at least one stream"),
+        ([StreamAppend(stream_id="s", stream_type="t", expected_version=ANY, events=[])], "no events"),
+        ([StreamAppend(stream_id="s", stream_type="t", expected_version=-1, events=[ev()])], "expected version"),
+        (
+            [StreamAppend(stream_id="s", stream_type="t", expected_version=ANY, events=[ev()])] * 2,
+            "only once",
+        ),
+        (
+            [
+                StreamAppend(
+                    stream_id="s",
+                    stream_type="t",
+                    expected_version=ANY,
+                    events=[NewEvent(event_type="E", data={}, occurred_at=datetime(2026, 1, 1))],
+                )
+            ],
+            "time zone",
+        ),
+    ],
+)
+async def test_malformed_appends_are_refused_before_anything_is_written(
+    store: EventStore, appends: list[StreamAppend], message: str
+) -> None:
+    before = await store.head_position()
+    with pytest.raises(InvalidAppend, match=message):
+        await store.append_many(appends)
+    assert await store.head_position() == before

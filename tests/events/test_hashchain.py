@@ -1,0 +1,99 @@
+"""The per-stream hash chain: intact logs verify, and any edit behind the trigger's back is found."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import asyncpg
+
+from service.events import ANY, NO_STREAM, NewEvent
+from tests.conftest import IsolatedDb
+
+
+async def _fill(db: IsolatedDb) -> None:
+    for i in range(3):
+        await db.store.append(f"acc-{i}", "account", NO_STREAM, [NewEvent(event_type="Opened", data={"i": i})])
+        await db.store.append(
+            f"acc-{i}", "account", 1, [NewEvent(event_type="Renamed", data={"n": n}) for n in range(3)]
+        )
+        await db.store.append(f"acc-{i}", "account", ANY, [NewEvent(event_type="Noted", data={"text": "ok"})])
+
+
+async def _tamper(db: IsolatedDb, statement: str) -> None:
+    """What an attacker with superuser rights could do: switch the guard off, edit, switch it on."""
+    conn = await asyncpg.connect(db.url)
+    try:
+        async with conn.transaction():
+            await conn.execute("ALTER TABLE events DISABLE TRIGGER events_immutable")
+            await conn.execute(statement)
+            await conn.execute("ALTER TABLE events ENABLE TRIGGER events_immutable")
+    finally:
+        await conn.close()
+
+
+async def test_an_untouched_log_verifies(isolated: IsolatedDb) -> None:
+    await _fill(isolated)
+    report = await isolated.store.verify()
+    assert report.ok
+    assert (report.events, report.streams) == (15, 3)
+
+
+async def test_an_edited_payload_is_reported_with_its_stream_and_version(isolated: IsolatedDb) -> None:
+    await _fill(isolated)
+    await _tamper(
+        isolated,
+        "UPDATE events SET data = jsonb_set(data, '{n}', '42') WHERE stream_id = 'acc-1' AND stream_version = 3",
+    )
+    report = await isolated.store.verify()
+    assert [(b.stream_id, b.stream_version, b.problem) for b in report.broken] == [("acc-1", 3, "hash mismatch")]
+
+
+async def test_edited_metadata_and_times_are_found_too(isolated: IsolatedDb) -> None:
+    await _fill(isolated)
+    await _tamper(
+        isolated,
+        "UPDATE events SET metadata = '{\"actor\": \"mallory\"}' WHERE stream_id = 'acc-0' AND stream_version = 1",
+    )
+    await _tamper(
+        isolated,
+        "UPDATE events SET recorded_at = recorded_at - interval '1 day' "
+        "WHERE stream_id = 'acc-2' AND stream_version = 5",
+    )
+    report = await isolated.store.verify()
+    assert [(b.stream_id, b.stream_version) for b in report.broken] == [("acc-0", 1), ("acc-2", 5)]
+
+
+async def test_a_recomputed_hash_still_breaks_the_chain_after_it(isolated: IsolatedDb) -> None:
+    """Fixing up the edited event's own hash is not enough: the next append links to the old one."""
+    await _fill(isolated)
+    await _tamper(
+        isolated,
+        """UPDATE events SET data = '{"i": 99}', hash = sha256(''::bytea || kamplan_event_canonical(position, stream_id,
+               stream_type, stream_version, event_id, event_type, schema_version, occurred_at, recorded_at,
+               metadata, '{"i": 99}'::jsonb))
+           WHERE stream_id = 'acc-1' AND stream_version = 1""",
+    )
+    report = await isolated.store.verify()
+    assert [(b.stream_id, b.stream_version) for b in report.broken] == [("acc-1", 2)]
+
+
+async def test_a_deleted_event_shows_as_a_version_gap(isolated: IsolatedDb) -> None:
+    await _fill(isolated)
+    await _tamper(isolated, "DELETE FROM events WHERE stream_id = 'acc-2' AND stream_version = 2")
+    report = await isolated.store.verify()
+    assert [(b.stream_id, b.stream_version, b.problem) for b in report.broken] == [("acc-2", 3, "version gap")]
+
+
+async def test_kamplan_verify_exits_1_and_names_the_broken_event(isolated: IsolatedDb, tmp_path) -> None:
+    await _fill(isolated)
+    env = {"DATABASE_URL": isolated.url, "KAMPLAN_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    verify = [sys.executable, "-m", "service.cli", "verify"]
+    ok = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "checked 15 events in 3 streams: all chains intact" in ok.stdout
+    await _tamper(isolated, "UPDATE events SET event_type = 'Forged' WHERE stream_id = 'acc-0' AND stream_version = 4")
+    bad = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "BROKEN acc-0 version 4" in bad.stdout

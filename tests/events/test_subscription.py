@@ -1,0 +1,119 @@
+"""Live subscription: every committed event exactly once, in position order, even when commits interleave."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+import asyncpg
+import pytest
+from prometheus_client import REGISTRY
+
+from service.events import ANY, EventStore, NewEvent, RecordedEvent, StreamAppend
+from service.events.writer import append_on, encode_unit
+from tests.conftest import IsolatedDb
+
+WRITERS = 8
+EVENTS_PER_WRITER = 500
+
+
+async def _collect(store: EventStore, after: int, until: int, name: str, out: list[RecordedEvent]) -> None:
+    async for batch in store.subscribe(after, batch_size=100, name=name):
+        out.extend(batch)
+        if len(out) >= until:
+            return
+
+
+def _unit(store: EventStore, stream: str, n: int):
+    appends = [
+        StreamAppend(
+            stream_id=stream, stream_type="t", expected_version=ANY, events=[NewEvent(event_type="E", data={"n": n})]
+        )
+    ]
+    return encode_unit(appends, {}, store.upcasters)
+
+
+async def _slow_transactions(db: IsolatedDb, writer: int, count: int) -> int:
+    """Appends that draw their position, then wait before committing; one in ten rolls back."""
+    committed = 0
+    rng = random.Random(writer)
+    async with db.pool.acquire() as conn:
+        while committed < count:
+            tx = conn.transaction()
+            await tx.start()
+            await append_on(conn, _unit(db.store, f"slow-{writer}", committed))
+            await asyncio.sleep(rng.random() * 0.004)
+            if rng.random() < 0.1:
+                await tx.rollback()
+            else:
+                await tx.commit()
+                committed += 1
+    return committed
+
+
+async def _fast_appends(db: IsolatedDb, writer: int, count: int) -> int:
+    for n in range(count):
+        await db.store.append(f"fast-{writer}", "t", ANY, [NewEvent(event_type="E", data={"n": n})])
+    return count
+
+
+async def test_a_live_reader_sees_every_event_once_in_order_under_concurrent_writers(isolated: IsolatedDb) -> None:
+    total = WRITERS * EVENTS_PER_WRITER
+    received: list[RecordedEvent] = []
+    reader = asyncio.create_task(_collect(isolated.store, 0, total, "ordering-test", received))
+    writers = [(_slow_transactions if w % 2 else _fast_appends)(isolated, w, EVENTS_PER_WRITER) for w in range(WRITERS)]
+    assert sum(await asyncio.gather(*writers)) == total
+    await asyncio.wait_for(reader, timeout=60)
+
+    async with isolated.pool.acquire() as conn:
+        committed = [r["position"] for r in await conn.fetch("SELECT position FROM events ORDER BY position")]
+    positions = [e.position for e in received]
+    assert len(committed) == total
+    assert positions == committed  # each committed event, once, in increasing position
+    assert len(set(e.event_id for e in received)) == total
+
+
+async def test_an_open_transaction_stalls_the_reader_visibly_and_it_skips_nothing(
+    isolated: IsolatedDb, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = isolated.store
+    start = await store.head_position()
+    received: list[RecordedEvent] = []
+    reader = asyncio.create_task(_collect(store, start, 21, "stall-test", received))
+
+    blocker = await asyncpg.connect(isolated.url)
+    from service.db.pool import init_connection
+
+    await init_connection(blocker)
+    tx = blocker.transaction()
+    await tx.start()
+    held = await append_on(blocker, _unit(store, "held", 0))  # draws the lowest position, does not commit
+    for n in range(20):
+        await store.append("after", "t", ANY, [NewEvent(event_type="E", data={"n": n})])
+
+    with caplog.at_level(logging.WARNING, logger="service.events.subscription"):
+        await asyncio.sleep(1.6)
+        assert received == []  # waiting, not skipping ahead of the open transaction
+        stalled = REGISTRY.get_sample_value("kamplan_subscription_stall_seconds", {"subscriber": "stall-test"})
+        assert stalled is not None
+        assert stalled > 1.0
+    [line] = [r for r in caplog.records if "held back" in r.getMessage()]
+    assert line.blocker["age_seconds"] >= 1.0
+    assert line.blocker["pid"] == blocker.get_server_pid()
+
+    await tx.commit()
+    await blocker.close()
+    await asyncio.wait_for(reader, timeout=10)
+    assert received[0].position == held.position
+    assert [e.position for e in received] == sorted(e.position for e in received)
+    assert [e.stream_id for e in received] == ["held"] + ["after"] * 20
+    assert REGISTRY.get_sample_value("kamplan_subscription_stall_seconds", {"subscriber": "stall-test"}) == 0
+
+
+async def test_read_all_returns_final_events_in_position_order(isolated: IsolatedDb) -> None:
+    for i in range(5):
+        await isolated.store.append(f"s-{i}", "t", ANY, [NewEvent(event_type="E", data={"i": i})] * 1)
+    first = await isolated.store.read_all(0, limit=3)
+    rest = await isolated.store.read_all(first[-1].position, limit=10)
+    assert [e.data["i"] for e in first + rest] == [0, 1, 2, 3, 4]
