@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from service.config import Settings
 from service.db.pool import create_pool
@@ -16,6 +17,6 @@ async def run_verify(settings: Settings, database_url: str, stream_id: str | Non
     try:
         store = EventStore(pool)
         log.info("verifying hash chains", extra={"stream_id": stream_id, "events": await store.head_position()})
-        return await store.verify(stream_id)
+        return await store.verify(stream_id, progress=lambda n: print(f"... {n:,} events checked", file=sys.stderr))
     finally:
         await pool.close()

@@ -63,21 +63,8 @@ COMMENT ON COLUMN events.occurred_at IS 'Business time: when it happened (a meet
 COMMENT ON COLUMN events.recorded_at IS 'System time: when kamplan learnt it; as-of queries bound by this.';
 COMMENT ON COLUMN events.transaction_id IS 'Writing transaction; also delimits one append within its stream.';
 COMMENT ON COLUMN events.hash IS
-  'sha256(link || kamplan_event_canonical(...)); link = hash of the stream''s last event before this append.';
-
--- The canonical bytes an event's hash covers: jsonb's own normalised text, so every PostgreSQL
--- computes the same bytes on append and on verify.
-CREATE FUNCTION kamplan_event_canonical(
-    p_position bigint, p_stream_id text, p_stream_type text, p_stream_version bigint, p_event_id uuid,
-    p_event_type text, p_schema_version integer, p_occurred_at timestamptz, p_recorded_at timestamptz,
-    p_metadata jsonb, p_data jsonb)
-RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT convert_to(jsonb_build_array(
-      p_position, p_stream_id, p_stream_type, p_stream_version, p_event_id, p_event_type, p_schema_version,
-      (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
-      (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
-      p_metadata, p_data)::text, 'UTF8')
-$$;
+  'sha256(link || position || version || recorded_at || digest of the content); link = hash of the stream''s '
+  'last event before this append. Checked by kamplan verify (docs/architecture.md).';
 
 CREATE FUNCTION kamplan_reject_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -20,8 +20,9 @@ from service.events.model import (
     StreamAppend,
     StreamState,
 )
-from service.events.store import BrokenEvent, EventStore, Forgotten, VerifyReport
+from service.events.store import EventStore, Forgotten
 from service.events.upcasting import Upcasters
+from service.events.verify import BrokenEvent, VerifyReport
 
 __all__ = [
     "ANY",

@@ -11,7 +11,7 @@ import orjson
 from service.db.pool import JSONB_VERSION
 
 
-def _default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)  # money keeps every digit; never a binary float
     if isinstance(value, enum.Enum):
@@ -22,7 +22,7 @@ def _default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    return orjson.dumps(value, default=_default)
+    return orjson.dumps(value, default=json_default)
 
 
 def jsonb(value: Any) -> bytes:

@@ -4,14 +4,17 @@
 # more stream slots with their own expected version. A unit is written only if all its slots pass; the
 # others are simply not inserted and the caller classifies them (conflict, idempotent replay).
 #
-# Order matters for gap-free readers: `tx` assigns this transaction's xid *before* nextval hands out
-# positions (it is joined below `ordered`, which is sorted, i.e. fully consumed, before `numbered`
-# draws positions). See subscription.py for why readers rely on that.
+# Order matters for gap-free readers: `tx` assigns this transaction's xid *before* any position is
+# drawn (it is joined into `ordered`, which is sorted, i.e. fully read, before the subquery over it
+# calls nextval row by row). See subscription.py for why readers rely on that.
+#
+# The hash: sha256(link || position || version || recorded_at µs || digest), digest from the writer
+# (see hashing.py). Returns one row per written stream: its positions in version order.
 #
 # Slots:  $1 unit int[], $2 stream_id text[], $3 stream_type text[], $4 expected bigint[] (NULL = any),
 #         $5 metadata jsonb[]
 # Events: $6 slot int[], $7 offset-in-slot int[], $8 event_id uuid[], $9 event_type text[],
-#         $10 schema_version int[], $11 data jsonb[], $12 occurred_at timestamptz[] (NULL = recorded_at)
+#         $10 schema_version int[], $11 data jsonb[], $12 occurred_at timestamptz[], $13 digest bytea[]
 APPEND = r"""
 WITH tx AS MATERIALIZED (
     SELECT pg_current_xact_id() AS xid, clock_timestamp() AS recorded_at
@@ -26,32 +29,34 @@ WITH tx AS MATERIALIZED (
         WHERE e.stream_id = s.stream_id
         ORDER BY e.stream_version DESC LIMIT 1
     ) h ON true
-), accepted AS (
+), accepted AS MATERIALIZED (
     SELECT * FROM slots WHERE unit IN (
         SELECT unit FROM slots GROUP BY unit
         HAVING bool_and(expected IS NULL OR expected = head_version))
 ), ordered AS (
     SELECT a.stream_id, a.stream_type, a.head_version + e.off AS stream_version, a.link, a.metadata,
-           e.event_id, e.event_type, e.schema_version, e.data,
-           coalesce(e.occurred_at, tx.recorded_at) AS occurred_at, tx.recorded_at, tx.xid
+           e.event_id, e.event_type, e.schema_version, e.data, e.occurred_at, e.digest,
+           tx.recorded_at, tx.xid
     FROM tx
     CROSS JOIN unnest($6::int[], $7::int[], $8::uuid[], $9::text[], $10::int[], $11::jsonb[],
-                      $12::timestamptz[])
-         WITH ORDINALITY AS e(slot, off, event_id, event_type, schema_version, data, occurred_at, ord)
+                      $12::timestamptz[], $13::bytea[])
+         WITH ORDINALITY AS e(slot, off, event_id, event_type, schema_version, data, occurred_at, digest, ord)
     JOIN accepted a ON a.slot = e.slot
     ORDER BY e.ord
-), numbered AS (
-    SELECT nextval('events_position_seq') AS position, o.* FROM ordered o
+), inserted AS (
+    INSERT INTO events (position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
+                        data, metadata, occurred_at, recorded_at, transaction_id, hash)
+    SELECT n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type,
+           n.schema_version, n.data, n.metadata, n.occurred_at, n.recorded_at, n.xid,
+           sha256(n.link || int8send(n.position) || int8send(n.stream_version)
+                  || int8send((extract(epoch FROM n.recorded_at) * 1000000)::bigint) || n.digest)
+    FROM (SELECT nextval('events_position_seq') AS position, o.* FROM ordered o) AS n
+    RETURNING stream_id, stream_version, position, recorded_at
 )
-INSERT INTO events (position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
-                    data, metadata, occurred_at, recorded_at, transaction_id, hash)
-SELECT n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type, n.schema_version,
-       n.data, n.metadata, n.occurred_at, n.recorded_at, n.xid,
-       sha256(n.link || kamplan_event_canonical(
-           n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type,
-           n.schema_version, n.occurred_at, n.recorded_at, n.metadata, n.data))
-FROM numbered n
-RETURNING event_id, stream_id, stream_version, position, recorded_at
+SELECT stream_id, array_agg(position ORDER BY stream_version) AS positions,
+       min(stream_version) AS first_version, min(recorded_at) AS recorded_at
+FROM inserted
+GROUP BY stream_id
 """
 
 STREAM_HEADS = """
@@ -104,40 +109,13 @@ LIMIT 1
 
 LISTEN_CHANNEL = "kamplan_events"
 
-# Recomputes every stream's chain. A block is one append (same stream, same transaction); each of its
-# events links to the hash of the stream's last event before the block.
-VERIFY = r"""
-WITH w AS (
-    SELECT stream_id, stream_version, position, transaction_id, hash,
-           kamplan_event_canonical(position, stream_id, stream_type, stream_version, event_id, event_type,
-                                   schema_version, occurred_at, recorded_at, metadata, data) AS canonical,
-           lag(stream_version) OVER s AS prev_version,
-           lag(transaction_id) OVER s AS prev_xid,
-           lag(hash) OVER s AS prev_hash
-    FROM events
-    WHERE $1::text IS NULL OR stream_id = $1
-    WINDOW s AS (PARTITION BY stream_id ORDER BY stream_version)
-), blocks AS (
-    SELECT w.*, count(*) FILTER (WHERE prev_xid IS DISTINCT FROM transaction_id)
-                    OVER (PARTITION BY stream_id ORDER BY stream_version) AS block
-    FROM w
-), linked AS (
-    SELECT b.*, first_value(coalesce(prev_hash, '\x'::bytea))
-                    OVER (PARTITION BY stream_id, block ORDER BY stream_version) AS link
-    FROM blocks b
-), checked AS (
-    SELECT stream_id, stream_version, position,
-           CASE WHEN stream_version <> coalesce(prev_version, 0) + 1 THEN 'version gap'
-                WHEN hash <> sha256(link || canonical) THEN 'hash mismatch' END AS problem
-    FROM linked
-)
-SELECT (SELECT count(*) FROM checked) AS events,
-       (SELECT count(DISTINCT stream_id) FROM checked) AS streams,
-       coalesce((SELECT jsonb_agg(jsonb_build_object('stream_id', stream_id, 'stream_version', stream_version,
-                                                     'position', position, 'problem', problem)
-                                  ORDER BY stream_id)
-                 FROM (SELECT DISTINCT ON (stream_id) * FROM checked WHERE problem IS NOT NULL
-                       ORDER BY stream_id, stream_version) AS first_broken), '[]'::jsonb) AS broken
+# The rows `verify` recomputes, stream by stream in version order.
+VERIFY_ROWS = """
+SELECT stream_id, stream_type, stream_version, position, event_id, event_type, schema_version, data, metadata,
+       occurred_at, recorded_at, transaction_id::text AS transaction_id, hash
+FROM events
+WHERE $1::text IS NULL OR stream_id = $1
+ORDER BY stream_id, stream_version
 """
 
 SUBJECT_KEYS_FOR_WRITING = """

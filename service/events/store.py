@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,29 +17,11 @@ from service.events.model import ANY, AppendResult, ExpectedVersion, NewEvent, R
 from service.events.reading import to_events
 from service.events.subscription import Fences, Listener, subscribe_batches
 from service.events.upcasting import Upcasters
+from service.events.verify import VerifyReport, verify
 from service.events.writer import GroupCommitWriter, append_on, encode_unit
 from service.metrics import APPEND_SECONDS, EVENTS_APPENDED
 
 MAX_VERSION = 2**63 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class BrokenEvent:
-    stream_id: str
-    stream_version: int
-    position: int
-    problem: str  # "hash mismatch" | "version gap"
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    events: int
-    streams: int
-    broken: tuple[BrokenEvent, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.broken
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +34,7 @@ class Forgotten:
 class EventStore:
     """All access to the `events` table goes through here."""
 
-    def __init__(self, pool: asyncpg.Pool, *, upcasters: Upcasters | None = None, max_inflight: int = 2) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, upcasters: Upcasters | None = None, max_inflight: int = 4) -> None:
         self.pool = pool
         self.upcasters = upcasters or Upcasters()
         self._writer = GroupCommitWriter(pool, max_inflight=max_inflight)
@@ -138,12 +120,9 @@ class EventStore:
         async with self.pool.acquire() as conn:
             return int((await conn.fetchrow(sql.FENCE))["head"])
 
-    async def verify(self, stream_id: str | None = None) -> VerifyReport:
+    async def verify(self, stream_id: str | None = None, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Recompute every stream's hash chain; report the first broken event of each stream."""
-        async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(sql.VERIFY, stream_id)
-        broken = tuple(BrokenEvent(**b) for b in row["broken"])
-        return VerifyReport(events=row["events"], streams=row["streams"], broken=broken)
+        return await verify(self.pool, stream_id, progress)
 
     async def forget_subject(self, subject_id: str, metadata: Mapping[str, Any] | None = None) -> Forgotten:
         """Destroy the subject's key and record that it happened, in one transaction; idempotent."""

@@ -15,19 +15,21 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
+from service.db.pool import JSONB_VERSION
 from service.events import sql
-from service.events.codec import jsonb
 from service.events.errors import (
     ConcurrencyError,
     IdempotencyConflict,
     InvalidAppend,
     WrongExpectedVersion,
 )
+from service.events.hashing import canonical_json, event_digest, metadata_digest
 from service.events.model import ANY, NO_STREAM, AppendedEvent, AppendResult, StreamAppend
 from service.events.upcasting import Upcasters
 from service.metrics import APPEND_BATCH_EVENTS
@@ -39,39 +41,70 @@ MAX_ATTEMPTS = 8
 
 @dataclass(eq=False)
 class Unit:
-    """One caller's append, encoded once, waiting for a batch."""
+    """One caller's append, encoded once into columns, waiting for a batch."""
 
     appends: Sequence[StreamAppend]
-    slots: list[tuple[str, str, int | None, bytes]]  # stream id, type, expected (None = any), metadata
-    events: list[tuple[int, Any, str, int, bytes, datetime | None]]  # offset, id, type, version, data, occurred
-    streams: frozenset[str]
+    streams: list[str]
+    stream_types: list[str]
+    expected: list[int | None]  # None = any
+    metadata: list[bytes]
+    ev_slot: list[int]  # 0-based slot of each event within the unit
+    ev_offset: list[int]  # 1-based position of the event within its slot
+    ev_id: list[UUID]
+    ev_type: list[str]
+    ev_version: list[int]
+    ev_data: list[bytes]
+    ev_occurred: list[datetime]
+    ev_digest: list[bytes]
     future: asyncio.Future[AppendResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     attempts: int = 0
 
+    @property
+    def stream_set(self) -> frozenset[str]:
+        return frozenset(self.streams)
+
 
 def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcasters: Upcasters) -> Unit:
-    """Validate and encode an append; errors here reach the caller before anything is queued."""
+    """Validate, encode and hash an append; errors here reach the caller before anything is queued."""
     if not appends:
         raise InvalidAppend("an append needs at least one stream")
-    streams = [a.stream_id for a in appends]
-    if len(set(streams)) != len(streams):
+    if len({a.stream_id for a in appends}) != len(appends):
         raise InvalidAppend("a stream may appear only once in an append")
-    meta = jsonb(metadata)
-    slots, events = [], []
-    for a in appends:
+    meta = canonical_json(metadata)
+    meta_jsonb, meta_digest = JSONB_VERSION + meta, metadata_digest(meta)
+    now = datetime.now(UTC)
+    unit = Unit(appends, [], [], [], [], [], [], [], [], [], [], [], [])
+    for slot, a in enumerate(appends):
         if not a.stream_id or not a.stream_type:
             raise InvalidAppend("stream id and stream type must not be empty")
         if not a.events:
             raise InvalidAppend(f"no events for stream {a.stream_id!r}")
-        slots.append((a.stream_id, a.stream_type, _expected(a.expected_version), meta))
+        unit.streams.append(a.stream_id)
+        unit.stream_types.append(a.stream_type)
+        unit.expected.append(_expected(a.expected_version))
+        unit.metadata.append(meta_jsonb)
         for offset, e in enumerate(a.events, 1):
-            if e.occurred_at is not None and e.occurred_at.utcoffset() is None:
+            occurred = e.occurred_at or now
+            if occurred.utcoffset() is None:
                 raise InvalidAppend(f"{e.event_type}: occurred_at must carry a time zone")
             if e.personal:
                 raise InvalidAppend(f"{e.event_type}: personal fields must be sealed before writing")
             version = e.schema_version or upcasters.current_version(e.event_type)
-            events.append((offset, e.event_id, e.event_type, version, jsonb(e.data), e.occurred_at))
-    return Unit(appends=appends, slots=slots, events=events, streams=frozenset(streams))
+            try:
+                data = canonical_json(e.data)
+            except TypeError as error:
+                raise InvalidAppend(f"{e.event_type}: data is not JSON: {error}") from error
+            unit.ev_slot.append(slot)
+            unit.ev_offset.append(offset)
+            unit.ev_id.append(e.event_id)
+            unit.ev_type.append(e.event_type)
+            unit.ev_version.append(version)
+            unit.ev_data.append(JSONB_VERSION + data)
+            unit.ev_occurred.append(occurred)
+            unit.ev_digest.append(
+                event_digest(a.stream_id, a.stream_type, e.event_id, e.event_type, version, occurred, meta_digest, data)
+            )
+    return unit
 
 
 def _expected(expected: object) -> int | None:
@@ -85,69 +118,99 @@ def _expected(expected: object) -> int | None:
 
 
 def _parameters(batch: Sequence[Unit]) -> list[list[Any]]:
-    slot_cols: list[list[Any]] = [[], [], [], [], []]
-    event_cols: list[list[Any]] = [[], [], [], [], [], [], []]
-    for unit_no, unit in enumerate(batch, 1):
-        first_slot = len(slot_cols[0]) + 1
-        for stream_id, stream_type, expected, meta in unit.slots:
-            for col, value in zip(slot_cols, (unit_no, stream_id, stream_type, expected, meta), strict=True):
-                col.append(value)
-        slot = first_slot - 1
-        for offset, event_id, event_type, version, data, occurred_at in unit.events:
-            slot += offset == 1
-            row = (slot, offset, event_id, event_type, version, data, occurred_at)
-            for col, value in zip(event_cols, row, strict=True):
-                col.append(value)
-    return slot_cols + event_cols
+    units: list[int] = []
+    streams: list[str] = []
+    types: list[str] = []
+    expected: list[int | None] = []
+    metadata: list[bytes] = []
+    slots: list[int] = []
+    offsets: list[int] = []
+    ids: list[UUID] = []
+    event_types: list[str] = []
+    versions: list[int] = []
+    data: list[bytes] = []
+    occurred: list[datetime] = []
+    digests: list[bytes] = []
+    for number, unit in enumerate(batch, 1):
+        first_slot = len(streams) + 1
+        units += [number] * len(unit.streams)
+        streams += unit.streams
+        types += unit.stream_types
+        expected += unit.expected
+        metadata += unit.metadata
+        slots += [first_slot + s for s in unit.ev_slot]
+        offsets += unit.ev_offset
+        ids += unit.ev_id
+        event_types += unit.ev_type
+        versions += unit.ev_version
+        data += unit.ev_data
+        occurred += unit.ev_occurred
+        digests += unit.ev_digest
+    return [
+        units,
+        streams,
+        types,
+        expected,
+        metadata,
+        slots,
+        offsets,
+        ids,
+        event_types,
+        versions,
+        data,
+        occurred,
+        digests,
+    ]
 
 
 async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
     """Append one unit on the caller's connection (inside the caller's transaction, if any)."""
     rows = await conn.fetch(sql.APPEND, *_parameters([unit]))
-    if len(rows) == len(unit.events):
-        return _result(unit, rows)
+    written = {r["stream_id"]: r for r in rows}
+    if all(s in written for s in unit.streams):
+        return _result(unit, written)
     raise await _classify(conn, unit) or ConcurrencyError("append lost a race; retry it")
 
 
-def _result(unit: Unit, rows: Sequence[asyncpg.Record], replayed: bool = False) -> AppendResult:
-    by_id = {r["event_id"]: r for r in rows}
+def _result(unit: Unit, written: dict[str, asyncpg.Record]) -> AppendResult:
+    appended = []
+    for slot, offset, event_id in zip(unit.ev_slot, unit.ev_offset, unit.ev_id, strict=True):
+        row = written[unit.streams[slot]]
+        appended.append(
+            AppendedEvent(event_id, row["stream_id"], row["first_version"] + offset - 1, row["positions"][offset - 1])
+        )
+    return AppendResult(tuple(appended), written[unit.streams[0]]["recorded_at"])
+
+
+def _replayed(unit: Unit, stored: Sequence[asyncpg.Record]) -> AppendResult:
+    by_id = {r["event_id"]: r for r in stored}
     appended = tuple(
-        AppendedEvent(e[1], by_id[e[1]]["stream_id"], by_id[e[1]]["stream_version"], by_id[e[1]]["position"])
-        for e in unit.events
+        AppendedEvent(i, by_id[i]["stream_id"], by_id[i]["stream_version"], by_id[i]["position"]) for i in unit.ev_id
     )
-    return AppendResult(appended, rows[0]["recorded_at"], replayed)
+    return AppendResult(appended, stored[0]["recorded_at"], replayed=True)
 
 
 async def _classify(conn: asyncpg.Connection, unit: Unit) -> Exception | AppendResult | None:
     """Why a unit was not written: a replay (its result), a conflict (the error) or None (retry it)."""
-    ids = [e[1] for e in unit.events]
-    stored = await conn.fetch(sql.EVENTS_BY_ID, ids)
+    stored = await conn.fetch(sql.EVENTS_BY_ID, unit.ev_id)
     if stored:
-        expected_stream = {e[1]: s[0] for s, e in _events_with_slots(unit)}
-        if len(stored) == len(ids) and all(r["stream_id"] == expected_stream[r["event_id"]] for r in stored):
-            return _result(unit, stored, replayed=True)
+        stream_of = {i: unit.streams[s] for i, s in zip(unit.ev_id, unit.ev_slot, strict=True)}
+        if len(stored) == len(unit.ev_id) and all(r["stream_id"] == stream_of[r["event_id"]] for r in stored):
+            return _replayed(unit, stored)
         found = {r["event_id"] for r in stored}
-        return IdempotencyConflict([i for i in ids if i in found], [i for i in ids if i not in found])
-    heads = {r["stream_id"]: r["version"] for r in await conn.fetch(sql.STREAM_HEADS, list(unit.streams))}
-    for append, (stream_id, _, expected, _) in zip(unit.appends, unit.slots, strict=True):
+        return IdempotencyConflict([i for i in unit.ev_id if i in found], [i for i in unit.ev_id if i not in found])
+    heads = {r["stream_id"]: r["version"] for r in await conn.fetch(sql.STREAM_HEADS, unit.streams)}
+    for append, stream_id, expected in zip(unit.appends, unit.streams, unit.expected, strict=True):
         if expected is not None and heads[stream_id] != expected:
             label = "no_stream" if append.expected_version is NO_STREAM else expected
             return WrongExpectedVersion(stream_id, label, heads[stream_id])
     return None
 
 
-def _events_with_slots(unit: Unit) -> list[tuple[tuple[str, str, int | None, bytes], tuple[Any, ...]]]:
-    out, slot = [], -1
-    for e in unit.events:
-        slot += e[0] == 1
-        out.append((unit.slots[slot], e))
-    return out
-
-
 class GroupCommitWriter:
     """Queues appends and writes them in batches, at most `max_inflight` statements at a time."""
 
-    def __init__(self, pool: asyncpg.Pool, *, max_inflight: int = 2, max_batch_events: int = 10_000) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, max_inflight: int = 4, max_batch_events: int = 500) -> None:
         self._pool = pool
         self._max_inflight = max_inflight
         self._max_batch_events = max_batch_events
@@ -179,7 +242,7 @@ class GroupCommitWriter:
                 await self._write_batch(batch)
             finally:
                 for unit in batch:
-                    self._busy_streams -= unit.streams
+                    self._busy_streams -= unit.stream_set
 
     def _take_batch(self) -> list[Unit]:
         batch: list[Unit] = []
@@ -188,12 +251,12 @@ class GroupCommitWriter:
             unit = self._pending.popleft()
             if unit.future.done():
                 continue
-            if unit.streams & claimed or (batch and size + len(unit.events) > self._max_batch_events):
+            if unit.stream_set & claimed or (batch and size + len(unit.ev_id) > self._max_batch_events):
                 skipped.append(unit)
                 continue
             batch.append(unit)
-            claimed |= unit.streams
-            size += len(unit.events)
+            claimed |= unit.stream_set
+            size += len(unit.ev_id)
         self._pending.extendleft(reversed(skipped))
         self._busy_streams |= {s for u in batch for s in u.streams}
         return batch
@@ -217,12 +280,11 @@ class GroupCommitWriter:
                 await self._write_batch([unit])
 
     async def _settle(self, conn: asyncpg.Connection, batch: list[Unit], rows: list[asyncpg.Record]) -> None:
-        APPEND_BATCH_EVENTS.observe(len(rows))
-        by_id = {r["event_id"]: r for r in rows}
+        written = {r["stream_id"]: r for r in rows}
+        APPEND_BATCH_EVENTS.observe(sum(len(r["positions"]) for r in rows))
         for unit in batch:
-            mine = [by_id[e[1]] for e in unit.events if e[1] in by_id]
-            if len(mine) == len(unit.events):
-                _resolve(unit, _result(unit, mine))
+            if all(s in written for s in unit.streams):
+                _resolve(unit, _result(unit, written))
             else:
                 await self._settle_failed(conn, unit)
 

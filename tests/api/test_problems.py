@@ -58,8 +58,13 @@ async def test_stream_pages_follow_the_cursor(client: httpx.AsyncClient, auth, s
     await store.append("paged-1", "t", NO_STREAM, [NewEvent(event_type="E", data={"n": n}) for n in range(5)])
     seen, cursor = [], None
     while True:
-        page = (await client.get("/v1/streams/paged-1", params={"limit": 2, **({"cursor": cursor} if cursor else {})},
-                                 headers=auth("root", Role.ADMIN))).json()  # fmt: skip
+        page = (
+            await client.get(
+                "/v1/streams/paged-1",
+                params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                headers=auth("root", Role.ADMIN),
+            )
+        ).json()
         seen += [e["data"]["n"] for e in page["events"]]
         if not (cursor := page["next_cursor"]):
             break

@@ -41,16 +41,23 @@ def test_every_command_explains_itself(command: list[str]) -> None:
 def test_token_mints_a_jwt_the_service_accepts(tmp_path: Path) -> None:
     result = subprocess.run(
         [KAMPLAN, "token", "--sub", "alice", "--role", "supervisor", "--team", "north"],
-        capture_output=True, text=True, env=_env(KAMPLAN_DATA_DIR=str(tmp_path)), check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=_env(KAMPLAN_DATA_DIR=str(tmp_path)),
+        check=True,
+    )
     actor = TokenKeys.from_settings(Settings(data_dir=tmp_path)).actor(result.stdout.strip())
     assert (actor.sub, actor.role, actor.team) == ("alice", Role.SUPERVISOR, "north")
     assert oct((tmp_path / "jwt-secret").stat().st_mode & 0o777) == "0o600"
 
 
 def test_token_refuses_an_unknown_role(tmp_path: Path) -> None:
-    result = subprocess.run([KAMPLAN, "token", "--sub", "a", "--role", "ceo"], capture_output=True, text=True,
-                            env=_env(KAMPLAN_DATA_DIR=str(tmp_path)))  # fmt: skip
+    result = subprocess.run(
+        [KAMPLAN, "token", "--sub", "a", "--role", "ceo"],
+        capture_output=True,
+        text=True,
+        env=_env(KAMPLAN_DATA_DIR=str(tmp_path)),
+    )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 
@@ -81,9 +88,12 @@ def _free_port() -> int:
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [KAMPLAN, "serve", "--port", str(port)], env=_env(KAMPLAN_DATA_DIR=str(data_dir)),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [KAMPLAN, "serve", "--port", str(port)],
+        env=_env(KAMPLAN_DATA_DIR=str(data_dir)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_ready(port: int, process: subprocess.Popen[str], seconds: float = 90) -> dict:

@@ -8,7 +8,9 @@ import sys
 
 import asyncpg
 
+from service.db.pool import init_connection
 from service.events import ANY, NO_STREAM, NewEvent
+from service.events.hashing import canonical_json, chain_hash, event_digest, metadata_digest
 from tests.conftest import IsolatedDb
 
 
@@ -68,12 +70,26 @@ async def test_edited_metadata_and_times_are_found_too(isolated: IsolatedDb) -> 
 async def test_a_recomputed_hash_still_breaks_the_chain_after_it(isolated: IsolatedDb) -> None:
     """Fixing up the edited event's own hash is not enough: the next append links to the old one."""
     await _fill(isolated)
+    conn = await asyncpg.connect(isolated.url)
+    await init_connection(conn)
+    row = await conn.fetchrow("SELECT * FROM events WHERE stream_id = 'acc-1' AND stream_version = 1")
+    forged = {"i": 99}
+    digest = event_digest(
+        row["stream_id"],
+        row["stream_type"],
+        row["event_id"],
+        row["event_type"],
+        row["schema_version"],
+        row["occurred_at"],
+        metadata_digest(canonical_json(row["metadata"])),
+        canonical_json(forged),
+    )
+    new_hash = chain_hash(b"", row["position"], 1, row["recorded_at"], digest)
+    await conn.close()
     await _tamper(
         isolated,
-        """UPDATE events SET data = '{"i": 99}', hash = sha256(''::bytea || kamplan_event_canonical(position, stream_id,
-               stream_type, stream_version, event_id, event_type, schema_version, occurred_at, recorded_at,
-               metadata, '{"i": 99}'::jsonb))
-           WHERE stream_id = 'acc-1' AND stream_version = 1""",
+        f"UPDATE events SET data = '{{\"i\": 99}}', hash = '\\x{new_hash.hex()}' "
+        "WHERE stream_id = 'acc-1' AND stream_version = 1",
     )
     report = await isolated.store.verify()
     assert [(b.stream_id, b.stream_version) for b in report.broken] == [("acc-1", 2)]
@@ -97,3 +113,25 @@ async def test_kamplan_verify_exits_1_and_names_the_broken_event(isolated: Isola
     bad = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "BROKEN acc-0 version 4" in bad.stdout
+
+
+async def test_numbers_jsonb_renders_differently_still_verify(isolated: IsolatedDb) -> None:
+    """1e16 comes back from jsonb as an int and -0.0 as 0.0; the chain must not cry wolf over them."""
+    awkward = {
+        "big": 1e16,
+        "huge": -2.5e300,
+        "u64": 1e19,
+        "i64": -9e18,
+        "negative_zero": -0.0,
+        "tiny": 1e-7,
+        "pi": 3.14159,
+        "int": 10**18,
+        "nested": [{"x": 1.5e20, "text": "3e5 and -0.0 inside a string"}],
+    }
+    await isolated.store.append("numbers", "t", NO_STREAM, [NewEvent(event_type="Measured", data=awkward)])
+    [event] = await isolated.store.read_stream("numbers")
+    assert event.data["big"] == 10**16
+    assert event.data["huge"] == -2.5e300
+    assert event.data["tiny"] == 1e-7
+    assert event.data["nested"][0]["text"] == "3e5 and -0.0 inside a string"
+    assert (await isolated.store.verify()).ok

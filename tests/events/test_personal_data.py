@@ -26,8 +26,9 @@ def member(person: str, name: str, notes: str) -> NewEvent:
 
 async def _record(db: IsolatedDb) -> None:
     await db.store.append("bc-1", "buying_center", NO_STREAM, [member("p-1", NAME, HOBBY), member("p-2", OTHER, "-")])
-    answer = NewEvent(event_type="AnswerRecorded", data={"question": "decision maker", "answer": NAME},
-                      personal={"answer": "p-1"})  # fmt: skip
+    answer = NewEvent(
+        event_type="AnswerRecorded", data={"question": "decision maker", "answer": NAME}, personal={"answer": "p-1"}
+    )
     await db.store.append("dossier-1", "dossier", NO_STREAM, [answer])
 
 

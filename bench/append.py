@@ -1,0 +1,222 @@
+"""Append throughput of the event store against plain asyncpg INSERTs, side by side in one run.
+
+    python bench/append.py [--seconds 4] [--rounds 3] [--tasks 16] [--batch 100]
+
+Uses the server of DATABASE_URL (a throwaway database is created and dropped there) or, when unset,
+an embedded PostgreSQL 18 in a temporary directory. Prints JSON.
+
+Workloads, each run by `--tasks` concurrent tasks on distinct streams:
+  single  one event per append
+  batch   `--batch` events per append
+Contenders, interleaved round by round so that drift of this noisy machine hits all alike:
+  store     EventStore.append (expected version checked, hash chain, group commit)
+  baseline  plain INSERTs of rows of the same size into a table with only a primary key
+  indexed   the same plain INSERTs into a table with the events table's two unique indexes too
+            (context: how much of the gap is the indexes the store cannot do without)
+All use the server's default durability (synchronous_commit = on) and the same pool size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg
+from prometheus_client import REGISTRY
+
+from service.db.embedded import EmbeddedPostgres
+from service.db.migrate import migrate
+from service.db.pool import create_pool
+from service.db.urls import asyncpg_dsn, with_database
+from service.events import NO_STREAM, EventStore, NewEvent, new_event_id
+from service.events.codec import jsonb
+
+DATA = {
+    "kind": "meeting",
+    "summary": "Discussed the fuel filter trial on the new engine line; engineers confirmed the pressure drop "
+    "problem and asked for a lab report on the two candidate filters before the April review.",
+    "participants": ["0190c2a4-5f0b-7c1e-9a51-1b2c3d4e5f60", "0190c2a4-5f0b-7c1e-9a51-1b2c3d4e5f61"],
+    "outcome": "need confirmed",
+    "next_step": {"what": "send lab report", "due": "2026-12-05"},
+}
+METADATA = {
+    "actor": "kam-0042",
+    "actor_role": "manager",
+    "actor_team": "volga",
+    "request_id": "9f1c2e7a4b5d4c3e8f9a0b1c2d3e4f5a",
+    "correlation_id": "9f1c2e7a4b5d4c3e8f9a0b1c2d3e4f5a",
+    "source": "api",
+}
+
+PLAIN_TABLE = """
+CREATE TABLE {name} (
+    position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stream_id text NOT NULL, stream_type text NOT NULL, stream_version bigint NOT NULL,
+    event_id uuid NOT NULL, event_type text NOT NULL, schema_version integer NOT NULL,
+    data jsonb NOT NULL, metadata jsonb NOT NULL, occurred_at timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL, transaction_id xid8 NOT NULL, hash bytea NOT NULL {extra})
+"""
+INDEXES = ", UNIQUE (stream_id, stream_version), UNIQUE (event_id)"
+INSERT_ROWS = """
+INSERT INTO {name} (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data,
+                    metadata, occurred_at, recorded_at, transaction_id, hash)
+SELECT $1, 'interaction', v, id, 'InteractionLogged', 1, d, $5, $6, now(), pg_current_xact_id(), h
+FROM unnest($2::bigint[], $3::uuid[], $4::jsonb[], $7::bytea[]) AS r(v, id, d, h)
+"""
+INSERT_ROW = """
+INSERT INTO {name} (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data,
+                    metadata, occurred_at, recorded_at, transaction_id, hash)
+VALUES ($1, 'interaction', $2, $3, 'InteractionLogged', 1, $4, $5, $6, now(), pg_current_xact_id(), $7)
+"""
+
+Appender = Callable[[str, int, int], Awaitable[None]]
+
+
+def plain_appender(pool: asyncpg.Pool, table: str) -> Appender:
+    one, many = INSERT_ROW.format(name=table), INSERT_ROWS.format(name=table)
+
+    async def append(stream: str, version: int, count: int) -> None:
+        now = datetime.now(UTC)
+        async with pool.acquire() as conn:
+            if count == 1:
+                await conn.execute(one, stream, version + 1, new_event_id(), jsonb(DATA), jsonb(METADATA), now,
+                                   os.urandom(32))  # fmt: skip
+            else:
+                await conn.execute(
+                    many, stream, list(range(version + 1, version + count + 1)),
+                    [new_event_id() for _ in range(count)], [jsonb(DATA)] * count, jsonb(METADATA), now,
+                    [os.urandom(32) for _ in range(count)],
+                )  # fmt: skip
+
+    return append
+
+
+def store_appender(store: EventStore) -> Appender:
+    async def append(stream: str, version: int, count: int) -> None:
+        now = datetime.now(UTC)
+        events = [NewEvent(event_type="InteractionLogged", data=DATA, occurred_at=now) for _ in range(count)]
+        await store.append(stream, "interaction", version or NO_STREAM, events, METADATA)
+
+    return append
+
+
+async def run(append: Appender, tasks: int, batch: int, seconds: float) -> float:
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        stream, version = f"bench-{uuid.uuid4()}", 0
+        while time.perf_counter() < stop:
+            await append(stream, version, batch)
+            version += batch
+            done += batch
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(tasks)))
+    return done / (time.perf_counter() - started)
+
+
+def _batch_stats() -> tuple[float, float]:
+    return (
+        REGISTRY.get_sample_value("kamplan_append_batch_events_sum") or 0.0,
+        REGISTRY.get_sample_value("kamplan_append_batch_events_count") or 0.0,
+    )
+
+
+async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    await migrate(url)
+    pool = await create_pool(url, role=None, min_size=args.tasks, max_size=args.tasks + 4)
+    async with pool.acquire() as conn:
+        await conn.execute(PLAIN_TABLE.format(name="bench_plain", extra=""))
+        await conn.execute(PLAIN_TABLE.format(name="bench_indexed", extra=INDEXES))
+        server = await conn.fetchval("SHOW server_version")
+        durability = await conn.fetchval("SHOW synchronous_commit")
+    store = EventStore(pool)
+    contenders = {
+        "store": store_appender(store),
+        "baseline": plain_appender(pool, "bench_plain"),
+        "indexed": plain_appender(pool, "bench_indexed"),
+    }
+    results: dict[str, Any] = {}
+    for workload, batch in (("single", 1), ("batch", args.batch)):
+        rates: dict[str, list[float]] = {name: [] for name in contenders}
+        group_sizes = []
+        for round_no in range(args.rounds):
+            order = list(contenders) if round_no % 2 == 0 else list(reversed(contenders))
+            for name in order:
+                before = _batch_stats()
+                rates[name].append(await run(contenders[name], args.tasks, batch, args.seconds))
+                after = _batch_stats()
+                if name == "store" and after[1] > before[1]:
+                    group_sizes.append((after[0] - before[0]) / (after[1] - before[1]))
+        ratios = [s / b for s, b in zip(rates["store"], rates["baseline"], strict=True)]
+        results[workload] = {
+            "events_per_append": batch,
+            "events_per_second": {name: [round(r) for r in values] for name, values in rates.items()},
+            "median_events_per_second": {name: round(statistics.median(v)) for name, v in rates.items()},
+            "store_vs_baseline_per_round": [round(r, 2) for r in ratios],
+            "store_vs_baseline_median": round(statistics.median(ratios), 2),
+            "indexed_vs_baseline_median": round(
+                statistics.median(i / b for i, b in zip(rates["indexed"], rates["baseline"], strict=True)), 2
+            ),
+            "store_events_per_group_commit": round(statistics.mean(group_sizes), 1) if group_sizes else None,
+        }
+    await store.close()
+    await pool.close()
+    return {
+        "benchmark": "append",
+        "tasks": args.tasks,
+        "seconds_per_run": args.seconds,
+        "rounds": args.rounds,
+        "postgres": server,
+        "synchronous_commit": durability,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "results": results,
+    }
+
+
+async def main(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
+    admin = await asyncpg.connect(admin_url)
+    name = f"kamplan_bench_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        return await bench(with_database(admin_url, name), args)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per workload")
+    parser.add_argument("--tasks", type=int, default=16, help="concurrent appending tasks")
+    parser.add_argument("--batch", type=int, default=100, help="events per append in the batch workload")
+    arguments = parser.parse_args()
+    embedded = None
+    if url := os.environ.get("DATABASE_URL"):
+        server_url = asyncpg_dsn(url)
+    else:
+        embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kamplan-bench-")) / "pg")
+        server_url = embedded.start()
+    try:
+        print(json.dumps(asyncio.run(main(arguments, server_url)), indent=2))
+    finally:
+        if embedded:
+            embedded.stop()
