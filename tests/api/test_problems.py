@@ -69,3 +69,13 @@ async def test_stream_pages_follow_the_cursor(client: httpx.AsyncClient, auth, s
         if not (cursor := page["next_cursor"]):
             break
     assert seen == [0, 1, 2, 3, 4]
+
+
+def test_a_version_conflict_is_a_409_problem_with_both_versions() -> None:
+    from service.api.problems import from_exception
+    from service.events import WrongExpectedVersion
+
+    problem = from_exception(WrongExpectedVersion("account-1", 3, 4))
+    assert problem is not None
+    assert (problem.status, problem.type) == (409, "/problems/version-conflict")
+    assert problem.extensions == {"stream_id": "account-1", "expected_version": 3, "actual_version": 4}

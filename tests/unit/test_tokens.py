@@ -1,0 +1,64 @@
+"""Token keys: HS256 needs a real secret; RS256 verifies with the public key only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from service.config import Settings
+from service.domain.actors import Role
+from service.tokens import InvalidToken, TokenKeys
+
+
+def _pem_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def test_rs256_tokens_verify_with_the_public_key_from_a_file(tmp_path: Path) -> None:
+    private, public = _pem_pair()
+    (tmp_path / "public.pem").write_text(public)
+    issuer = TokenKeys.from_settings(Settings(jwt_algorithm="RS256", jwt_public_key=public, jwt_private_key=private))
+    verifier = TokenKeys.from_settings(
+        Settings(jwt_algorithm="RS256", jwt_public_key=str(tmp_path / "public.pem"), data_dir=tmp_path)
+    )
+    actor = verifier.actor(issuer.mint("kam-7", Role.MANAGER, "volga"))
+    assert (actor.sub, actor.role, actor.team) == ("kam-7", Role.MANAGER, "volga")
+    with pytest.raises(ValueError, match="no signing key"):
+        verifier.mint("x", Role.ADMIN)
+
+
+def test_an_rs256_service_refuses_a_token_signed_with_another_key() -> None:
+    _, public = _pem_pair()
+    other_private, _ = _pem_pair()
+    forger = TokenKeys.from_settings(
+        Settings(jwt_algorithm="RS256", jwt_public_key=public, jwt_private_key=other_private)
+    )
+    verifier = TokenKeys.from_settings(Settings(jwt_algorithm="RS256", jwt_public_key=public))
+    with pytest.raises(InvalidToken, match="Signature"):
+        verifier.actor(forger.mint("mallory", Role.ADMIN))
+
+
+def test_issuer_and_audience_are_enforced_when_configured() -> None:
+    secret = "s" * 40
+    right = TokenKeys.from_settings(Settings(jwt_secret=secret, jwt_issuer="idp", jwt_audience="kamplan"))
+    wrong = TokenKeys.from_settings(Settings(jwt_secret=secret, jwt_issuer="other", jwt_audience="kamplan"))
+    assert right.actor(right.mint("a", Role.BI)).role is Role.BI
+    with pytest.raises(InvalidToken, match="issuer"):
+        right.actor(wrong.mint("a", Role.BI))
+
+
+def test_a_short_hs256_secret_is_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        TokenKeys.from_settings(Settings(jwt_secret="short"))
