@@ -1,4 +1,4 @@
-"""The `kamplan` command: serve, migrate, verify, token, openapi."""
+"""The `kamplan` command: serve, worker, migrate, rebuild, verify, token, read-schema, openapi."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from service.domain.actors import Role
 from service.logs import configure_logging
 
 OPENAPI_PATH = Path("openapi/openapi.json")
+READ_SCHEMA_PATH = Path("docs/read-schema.md")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +83,34 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl-hours", type=float, default=12.0, help="lifetime in hours (default 12)")
     token.set_defaults(run=_token)
 
+    worker = commands.add_parser(
+        "worker",
+        help="apply projections (no HTTP)",
+        description="Apply the projections from the event log until interrupted. Run several for availability: "
+        "each projection is applied by one process at a time, and another takes over when it dies. Set "
+        "KAMPLAN_PROJECTIONS=off on `serve` when workers do this.",
+    )
+    worker.set_defaults(run=_worker)
+
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="rebuild a projection beside the live one",
+        description="Build a new generation of the projection from position zero while the live one keeps "
+        "serving, then switch to it atomically and drop the old tables. Shows progress (events done / total, "
+        "rate).",
+    )
+    rebuild.add_argument("name", help="the projection, e.g. audit_log")
+    rebuild.set_defaults(run=_rebuild)
+
+    read_schema = commands.add_parser(
+        "read-schema",
+        help="write docs/read-schema.md",
+        description="Document the read schema (the BI contract) from the database's catalog and comments.",
+    )
+    read_schema.add_argument("--output", type=Path, default=READ_SCHEMA_PATH, help=f"default {READ_SCHEMA_PATH}")
+    read_schema.add_argument("--check", action="store_true", help="exit 1 if the file differs instead of writing")
+    read_schema.set_defaults(run=_read_schema)
+
     openapi = commands.add_parser(
         "openapi",
         help="write openapi/openapi.json",
@@ -140,6 +169,57 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.operations import work
+
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        asyncio.run(work(settings, url))
+
+
+def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.operations import rebuild
+    from service.projections import registry
+
+    try:
+        registry.by_name(registry.load(settings.extra_projection_modules), args.name)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return 2
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        return asyncio.run(rebuild(settings, url, args.name))
+
+
+def _read_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.operations import read_schema
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        text = asyncio.run(read_schema(settings, url))
+    return _write_or_check(args.output, text, "kamplan read-schema", args.check)
+
+
+def _write_or_check(path: Path, text: str, command: str, check: bool) -> int:
+    if check:
+        if (path.read_text() if path.exists() else "") != text:
+            print(f"{path} is stale: run `{command}`", file=sys.stderr)
+            return 1
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
+    return 0
+
+
 def _token(settings: Settings, args: argparse.Namespace) -> None:
     from service.tokens import TokenKeys
 
@@ -150,17 +230,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> None:
 def _openapi(settings: Settings, args: argparse.Namespace) -> int:
     from service.openapi import render
 
-    text = render(settings)
-    if args.check:
-        current = args.output.read_text() if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is stale: run `kamplan openapi`", file=sys.stderr)
-            return 1
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    print(f"wrote {args.output}")
-    return 0
+    return _write_or_check(args.output, render(settings), "kamplan openapi", args.check)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,16 @@ class Settings(BaseSettings):
         default=30_000, ge=0, description="Sessions of the service that idle inside a transaction are cut."
     )
 
+    projections: Literal["inprocess", "off"] = Field(
+        default="inprocess", description="Apply projections inside `serve`; 'off' when `kamplan worker`s do it."
+    )
+    projection_modules: str = Field(default="", description="Extra modules with projections(), comma-separated.")
+    projection_batch_size: int = Field(default=1000, ge=1, description="Events per transaction when live.")
+    projection_build_batch_size: int = Field(default=5000, ge=1, description="Events per transaction in a rebuild.")
+    read_wait_seconds: float = Field(
+        default=5.0, ge=0, description="How long a read given min_position waits for projections before 503."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -42,6 +52,10 @@ class Settings(BaseSettings):
     jwt_private_key: str | None = Field(default=None, description="RS256 private key for `kamplan token` only.")
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+
+    @property
+    def extra_projection_modules(self) -> list[str]:
+        return [m.strip() for m in self.projection_modules.split(",") if m.strip()]
 
     @property
     def embedded(self) -> bool:

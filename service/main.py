@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from service.api import problems
 from service.api.middleware import RequestContext
-from service.api.routes import health, me, streams, subjects
+from service.api.routes import audit, health, me, streams, subjects
 from service.config import Settings
 from service.runtime import Runtime
 
@@ -21,7 +21,9 @@ Event-sourced account planning for B2B key account managers and their supervisor
 Every change is an immutable event; every view is a projection that can be replayed as of any moment.
 Errors are RFC 9457 `application/problem+json` documents with a stable `type` per rule.
 Every response carries `X-Request-ID`; commands answer with `X-Position`, the global position of their
-last event.
+last event. Reads of projections accept that position as `min_position` (or the `X-Min-Position`
+header) and wait until the projections they read have applied it (503 `projection-lagging` after
+`KAMPLAN_READ_WAIT_SECONDS`).
 """
 
 
@@ -33,6 +35,8 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         if database_url is None:
             raise RuntimeError("create_app() needs a database_url to serve")
         runtime = await Runtime.open(settings, database_url)
+        if settings.projections == "inprocess":
+            runtime.start_projections()
         app.state.runtime = runtime
         try:
             yield
@@ -43,6 +47,6 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContext)
     app.include_router(health.router)
-    for router in (me.router, subjects.router, streams.router):
+    for router in (me.router, subjects.router, streams.router, audit.router):
         app.include_router(router, prefix="/v1")
     return app

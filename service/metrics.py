@@ -23,3 +23,21 @@ SUBSCRIPTION_STALL_SECONDS = Gauge(
 REQUEST_SECONDS = Histogram(
     "kamplan_http_request_seconds", "HTTP request latency.", ["method", "route", "status"], buckets=_LATENCY
 )
+PROJECTION_EVENTS_APPLIED = Counter(
+    "kamplan_projection_events_applied_total", "Events applied to a projection by this process.", ["projection"]
+)
+PROJECTION_POSITION = Gauge(
+    "kamplan_projection_position",
+    "Checkpoint (global position) of a projection's generation.",
+    ["projection", "status"],
+)
+PROJECTION_LAG_EVENTS = Gauge(
+    "kamplan_projection_lag_events",
+    "Positions between the log's head and a live projection's checkpoint.",
+    ["projection"],
+)
+PROJECTION_LAG_SECONDS = Gauge(
+    "kamplan_projection_lag_seconds",
+    "Age of the oldest event a live projection has not applied yet (0 when caught up).",
+    ["projection"],
+)

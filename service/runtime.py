@@ -1,14 +1,20 @@
-"""What a running kamplan process holds: settings, the pool, the store, the token keys."""
+"""What a running kamplan process holds: settings, the pool, the store, the token keys, the projections."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
 
 import asyncpg
 
 from service.config import Settings
 from service.db.pool import create_pool
 from service.events import EventStore
+from service.events.aggregate import Repository
+from service.projections import registry
+from service.projections.model import Projection
+from service.projections.runner import ProjectionRunner
 from service.tokens import TokenKeys
 
 
@@ -18,11 +24,15 @@ class Runtime:
     database_url: str
     pool: asyncpg.Pool
     store: EventStore
+    repository: Repository
     tokens: TokenKeys
+    projections: list[Projection]
+    _runner: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings, database_url: str) -> Runtime:
         tokens = TokenKeys.from_settings(settings)
+        projections = registry.load(settings.extra_projection_modules)
         pool = await create_pool(
             database_url,
             role=settings.db_role or None,
@@ -30,8 +40,24 @@ class Runtime:
             max_size=settings.pool_max,
             idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
         )
-        return cls(settings, database_url, pool, EventStore(pool), tokens)
+        store = EventStore(pool)
+        return cls(settings, database_url, pool, store, Repository(store), tokens, projections)
+
+    def start_projections(self) -> None:
+        """Apply the projections in this process (serve's default; `kamplan worker` does only this)."""
+        runner = ProjectionRunner(self.store, self.projections, **self.runner_options())
+        self._runner = asyncio.create_task(runner.run(), name="projections")
+
+    def runner_options(self) -> dict[str, int]:
+        return {
+            "batch_size": self.settings.projection_batch_size,
+            "build_batch_size": self.settings.projection_build_batch_size,
+        }
 
     async def close(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
         await self.store.close()
         await self.pool.close()

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -26,6 +27,9 @@ from service.db.urls import asyncpg_dsn, with_database
 from service.domain.actors import Role
 from service.events import EventStore
 from service.main import create_app
+from service.projections import registry
+from service.projections.runner import ProjectionRunner
+from service.projections.waiting import wait_for_position
 from service.tokens import TokenKeys
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -126,9 +130,42 @@ async def isolated(make_database: Callable[[], Awaitable[str]]) -> AsyncIterator
     await pool.close()
 
 
+TEST_PROJECTIONS = "tests.support.projections"
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("data"), jwt_secret=TEST_SECRET, log_format="text")
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        jwt_secret=TEST_SECRET,
+        log_format="text",
+        read_wait_seconds=1.0,
+        projection_modules=TEST_PROJECTIONS,
+    )
+
+
+@pytest.fixture
+async def running(isolated: IsolatedDb) -> AsyncIterator[Callable[..., ProjectionRunner]]:
+    """Start projection runners on the isolated database: running(projections, **options)."""
+    tasks: list[asyncio.Task[None]] = []
+
+    def start(projections: list[Any] | None = None, **options: Any) -> ProjectionRunner:
+        chosen = projections if projections is not None else registry.load([TEST_PROJECTIONS])
+        runner = ProjectionRunner(isolated.store, chosen, poll_seconds=0.1, **options)
+        tasks.append(asyncio.create_task(runner.run()))
+        return runner
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def caught_up(db: IsolatedDb, names: list[str], seconds: float = 20.0) -> int:
+    """Wait until the live generations of `names` have applied everything in the log; return the head."""
+    head = await db.store.head_position()
+    await wait_for_position(db.pool, names, head, seconds)
+    return head
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,8 @@ async def seal(conn: asyncpg.Connection, appends: Sequence[StreamAppend]) -> lis
     if not subjects:
         return list(appends)
     keys = await _writable_keys(conn, sorted(subjects))
+    pairs = sorted({(s, a.stream_id) for a in appends for e in a.events for s in e.personal.values()})
+    await conn.execute(sql.REMEMBER_SUBJECT_STREAMS, [p[0] for p in pairs], [p[1] for p in pairs])
     return [replace(a, events=[_seal_event(e, keys) for e in a.events]) for a in appends]
 
 

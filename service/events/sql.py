@@ -77,6 +77,7 @@ READ_STREAM = f"""
 SELECT {_COLUMNS} FROM events
 WHERE stream_id = $1 AND stream_version > $2 AND stream_version <= $3
   AND ($4::timestamptz IS NULL OR recorded_at <= $4)
+  AND ($5::bigint IS NULL OR position <= $5)
 ORDER BY stream_version
 """
 
@@ -145,4 +146,37 @@ LOCK_SUBJECT = "SELECT forgotten_at FROM subject_keys WHERE subject_id = $1 FOR 
 DESTROY_SUBJECT_KEY = """
 UPDATE subject_keys SET key = NULL, forgotten_at = clock_timestamp() WHERE subject_id = $1
 RETURNING forgotten_at
+"""
+
+LATEST_SNAPSHOT = """
+SELECT stream_version, position, recorded_at, state FROM snapshots
+WHERE stream_id = $1 AND snapshot_type = $2
+  AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+  AND ($4::bigint IS NULL OR position <= $4)
+ORDER BY stream_version DESC
+LIMIT 1
+"""
+
+# Snapshots hold decrypted state. Writers take this lock shared and forgetting takes it exclusive, and a
+# snapshot of a stream with a forgotten subject is never written: no plaintext survives a forget.
+SNAPSHOT_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtext('kamplan:snapshots'))"
+SNAPSHOT_LOCK_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('kamplan:snapshots'))"
+
+SAVE_SNAPSHOTS = """
+INSERT INTO snapshots (stream_id, snapshot_type, stream_version, position, recorded_at, state)
+SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::timestamptz[], $6::jsonb[])
+WHERE NOT EXISTS (
+    SELECT 1 FROM subject_streams s JOIN subject_keys k USING (subject_id)
+    WHERE s.stream_id = $1 AND k.forgotten_at IS NOT NULL)
+ON CONFLICT DO NOTHING
+"""
+
+REMEMBER_SUBJECT_STREAMS = """
+INSERT INTO subject_streams (subject_id, stream_id)
+SELECT * FROM unnest($1::text[], $2::text[])
+ON CONFLICT DO NOTHING
+"""
+
+PURGE_SUBJECT_SNAPSHOTS = """
+DELETE FROM snapshots WHERE stream_id IN (SELECT stream_id FROM subject_streams WHERE subject_id = $1)
 """

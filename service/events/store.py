@@ -82,12 +82,17 @@ class EventStore:
         from_version: int = 0,
         to_version: int | None = None,
         as_of: datetime | None = None,
+        *,
+        max_position: int | None = None,
     ) -> list[RecordedEvent]:
-        """Events after `from_version` up to `to_version`, as the log stood at `as_of` (recorded time)."""
+        """Events after `from_version` up to `to_version`, as the log stood at `as_of` (recorded time) or
+        at global position `max_position`."""
         if as_of is not None and as_of.utcoffset() is None:
             raise InvalidAppend("as_of must carry a time zone")
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(sql.READ_STREAM, stream_id, from_version, to_version or MAX_VERSION, as_of)
+            rows = await conn.fetch(
+                sql.READ_STREAM, stream_id, from_version, to_version or MAX_VERSION, as_of, max_position
+            )
             return await to_events(conn, _contiguous(rows, from_version), self.upcasters)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
@@ -104,7 +109,7 @@ class EventStore:
             return await to_events(conn, rows, self.upcasters)
 
     def subscribe(
-        self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber"
+        self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
     ) -> AsyncIterator[list[RecordedEvent]]:
         """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py)."""
         return subscribe_batches(
@@ -114,6 +119,7 @@ class EventStore:
             after_position=after_position,
             batch_size=batch_size,
             name=name,
+            idle=idle,
         )
 
     async def head_position(self) -> int:
@@ -127,6 +133,8 @@ class EventStore:
     async def forget_subject(self, subject_id: str, metadata: Mapping[str, Any] | None = None) -> Forgotten:
         """Destroy the subject's key and record that it happened, in one transaction; idempotent."""
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(sql.SNAPSHOT_LOCK_EXCLUSIVE)
+            await conn.execute(sql.PURGE_SUBJECT_SNAPSHOTS, subject_id)  # they hold decrypted state
             forgotten_at = await conn.fetchval(sql.FORGET_NEW_SUBJECT, subject_id)
             if forgotten_at is None:
                 forgotten_at = await conn.fetchval(sql.LOCK_SUBJECT, subject_id)

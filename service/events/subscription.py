@@ -142,8 +142,12 @@ async def subscribe_batches(
     batch_size: int = 500,
     name: str = "subscriber",
     idle_poll: float = 1.0,
+    idle: bool = False,
 ) -> AsyncIterator[list[RecordedEvent]]:
-    """Batches of events after `after_position`, in position order, each event exactly once, forever."""
+    """Batches of events after `after_position`, in position order, each event exactly once, forever.
+
+    With `idle`, an empty batch announces each time the reader has caught up and is about to wait.
+    """
     waker = await listener.register()
     fences, position, backoff = Fences(after_position), after_position, 0.0
     stall = StallWatch(name)
@@ -167,6 +171,8 @@ async def subscribe_batches(
             else:
                 stall.clear()
                 backoff = 0.0
+                if idle:
+                    yield []
                 await _sleep_or_wake(waker, idle_poll)
     finally:
         listener.unregister(waker)

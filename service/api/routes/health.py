@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.api.deps import RuntimeDep
+from service.projections.status import projection_status
 
 router = APIRouter(tags=["operations"])
 
@@ -22,14 +24,16 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     operation_id="readyz",
-    summary="Ready to serve: the database answers",
+    summary="Ready to serve: the database answers; each projection's lag",
     responses={503: {"description": "Not ready; `checks` says what failed"}},
 )
 async def readyz(runtime: RuntimeDep) -> Any:
     checks: dict[str, Any] = {}
     try:
         async with asyncio.timeout(2):
-            checks["database"] = {"status": "ok", "head_position": await runtime.store.head_position()}
+            head = await runtime.store.head_position()
+            checks["database"] = {"status": "ok", "head_position": head}
+            checks["projections"] = await projection_status(runtime.pool, head)
     except Exception as error:
         checks["database"] = {"status": "unavailable", "error": f"{type(error).__name__}: {error}"}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
@@ -37,5 +41,8 @@ async def readyz(runtime: RuntimeDep) -> Any:
 
 
 @router.get("/metrics", operation_id="metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics() -> Response:
+async def metrics(runtime: RuntimeDep) -> Response:
+    with contextlib.suppress(Exception):  # lag gauges are refreshed on scrape; the rest is in-process
+        async with asyncio.timeout(2):
+            await projection_status(runtime.pool, await runtime.store.head_position())
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

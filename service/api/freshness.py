@@ -1,0 +1,45 @@
+"""Read-your-writes as a dependency: a read given a command's position waits until its projections have it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Header, Query
+
+from service.api.deps import RuntimeDep
+from service.api.problems import Problem
+from service.projections.waiting import Lagging, wait_for_position
+
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, description="Global position from a command's X-Position: wait until this read includes it."),
+]
+MinPositionHeader = Annotated[int | None, Header(ge=0, description="Same as the min_position query parameter.")]
+
+
+def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:
+    """A dependency for reads of `projections`; 503 `projection-lagging` with Retry-After when time runs out."""
+
+    async def wait(
+        runtime: RuntimeDep, min_position: MinPosition = None, x_min_position: MinPositionHeader = None
+    ) -> int | None:
+        wanted = [p for p in (min_position, x_min_position) if p is not None]
+        if not wanted:
+            return None
+        target = max(wanted)
+        try:
+            await wait_for_position(runtime.pool, projections, target, runtime.settings.read_wait_seconds)
+        except Lagging as lag:
+            raise Problem(
+                503,
+                "/problems/projection-lagging",
+                "Not caught up yet",
+                f"{lag}; retry shortly",
+                headers={"Retry-After": "1"},
+                min_position=target,
+                behind=lag.behind,
+            ) from lag
+        return target
+
+    return wait

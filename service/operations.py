@@ -1,0 +1,83 @@
+"""Long-running operations behind the CLI: the projection worker, a rebuild with progress, the schema doc."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+from service.config import Settings
+from service.projections import generations as gens
+from service.projections import registry, sql
+from service.projections.docs import render
+from service.projections.generations import LIVE
+from service.projections.runner import Progress, ProjectionRunner
+from service.runtime import Runtime
+
+
+async def work(settings: Settings, database_url: str) -> None:
+    """`kamplan worker`: apply projections until the process is stopped."""
+    runtime = await Runtime.open(settings, database_url)
+    try:
+        runtime.start_projections()
+        await asyncio.Event().wait()
+    finally:
+        await runtime.close()
+
+
+def _print_progress(progress: Progress) -> None:
+    share = progress.position / progress.head if progress.head else 1.0
+    print(
+        f"{progress.name} generation {progress.generation} ({progress.status}): "
+        f"{progress.position:,} / {progress.head:,} events ({share:.1%}), {progress.events_per_second:,.0f} events/s",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+async def rebuild(settings: Settings, database_url: str, name: str) -> int:
+    """`kamplan rebuild NAME`: build a new generation from zero and switch to it when it has caught up."""
+    runtime = await Runtime.open(settings, database_url)
+    try:
+        projection = registry.by_name(runtime.projections, name)
+        started = time.monotonic()
+        async with runtime.pool.acquire() as conn:
+            generation = await gens.start_rebuild(conn, projection)
+        print(f"building {name} generation {generation.generation} beside the live one", file=sys.stderr)
+        lease = await runtime.pool.acquire()
+        if await lease.fetchval(sql.TRY_LEASE, name, generation.generation):
+            runner = ProjectionRunner(
+                runtime.store, [projection], on_progress=_print_progress, **runtime.runner_options()
+            )
+            await runner.build(projection, generation, lease)
+        else:
+            await runtime.pool.release(lease)
+            print("another process is building it; following its progress", file=sys.stderr)
+            await _follow(runtime, name, generation.generation)
+        print(f"{name} generation {generation.generation} is live ({time.monotonic() - started:.1f}s)")
+        return 0
+    finally:
+        await runtime.close()
+
+
+async def _follow(runtime: Runtime, name: str, generation: int) -> None:
+    while True:
+        async with runtime.pool.acquire() as conn:
+            row = await conn.fetchrow(sql.CHECKPOINT, name, generation)
+            head = await runtime.store.head_position()
+        if row["status"] == LIVE:
+            return
+        _print_progress(Progress(name, generation, row["status"], row["position"], head, 0.0))
+        await asyncio.sleep(1.0)
+
+
+async def read_schema(settings: Settings, database_url: str) -> str:
+    """Create every projection's views if missing, then document them from the catalog."""
+    runtime = await Runtime.open(settings, database_url)
+    try:
+        async with runtime.pool.acquire() as conn:
+            for projection in runtime.projections:
+                await gens.ensure(conn, projection)
+            return await render(conn)
+    finally:
+        await runtime.close()

@@ -1,0 +1,114 @@
+"""A projection's generations: the live one readers see, and at most one being built beside it.
+
+Lock order, which keeps batches and switches free of deadlocks: the checkpoint row first
+(`LOCK_CHECKPOINT ... FOR UPDATE`), then the generation's tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import asyncpg
+
+from service.projections import schema, sql
+from service.projections.model import Projection
+
+LIVE, BUILDING, RETIRED = "live", "building", "retired"
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    name: str
+    generation: int
+    version: int
+    status: str
+    position: int
+    events_applied: int
+
+    def at(self, position: int, status: str | None = None) -> Generation:
+        return replace(self, position=position, status=status or self.status)
+
+
+def table_names(projection: Projection, generation: int) -> dict[str, str]:
+    return {t.name: schema.physical(t, generation) for t in projection.tables}
+
+
+async def current(conn: asyncpg.Connection, name: str) -> list[Generation]:
+    rows = await conn.fetch(sql.GENERATIONS, name)
+    return [Generation(*(r[k] for k in Generation.__slots__)) for r in rows]
+
+
+def _pick(generations: list[Generation], status: str) -> Generation | None:
+    return next((g for g in generations if g.status == status), None)
+
+
+async def ensure(conn: asyncpg.Connection, projection: Projection) -> list[Generation]:
+    """Create the first (live) generation, or a building one when this code's version is newer than the live one."""
+    async with conn.transaction():
+        await conn.execute(sql.LOCK_PROJECTION, projection.name)
+        generations = await current(conn, projection.name)
+        live, building = _pick(generations, LIVE), _pick(generations, BUILDING)
+        if building is not None and building.version < projection.version:  # a build of older code
+            await _discard(conn, projection, building)
+            building = None
+        if live is None and building is None:
+            await _create(conn, projection, LIVE)
+        elif live is not None and live.version < projection.version and building is None:
+            await _create(conn, projection, BUILDING)
+        return await current(conn, projection.name)
+
+
+async def start_rebuild(conn: asyncpg.Connection, projection: Projection) -> Generation:
+    """A building generation of this version: the one under way, or a new one beside the live generation."""
+    await ensure(conn, projection)
+    async with conn.transaction():
+        await conn.execute(sql.LOCK_PROJECTION, projection.name)
+        building = _pick(await current(conn, projection.name), BUILDING)
+        if building is None:
+            await _create(conn, projection, BUILDING)
+            building = _pick(await current(conn, projection.name), BUILDING)
+    assert building is not None
+    return building
+
+
+async def _create(conn: asyncpg.Connection, projection: Projection, status: str) -> None:
+    generation = await conn.fetchval(sql.NEXT_GENERATION, projection.name)
+    await conn.execute(sql.INSERT_GENERATION, projection.name, generation, projection.version, status)
+    for table in projection.tables:
+        await conn.execute(schema.create_tables(table, generation))
+        if status == LIVE:
+            await conn.execute(schema.publish(table, generation))
+
+
+async def _discard(conn: asyncpg.Connection, projection: Projection, generation: Generation) -> None:
+    await conn.execute(sql.RETIRE, projection.name, generation.generation)
+    for table in projection.tables:
+        await conn.execute(schema.drop_tables(table, generation.generation))
+
+
+async def switch(conn: asyncpg.Connection, projection: Projection, building: Generation) -> bool:
+    """Make `building` live if it has caught up with the live generation; drop the old one's tables.
+
+    One transaction: the views move to the new tables and the old tables go, so a reader sees either
+    generation complete, never a mix or nothing.
+    """
+    async with conn.transaction():
+        await conn.execute(sql.LOCK_PROJECTION, projection.name)
+        rows = {}
+        for generation in sorted(g.generation for g in await current(conn, projection.name)):
+            row = await conn.fetchrow(sql.LOCK_CHECKPOINT, projection.name, generation)
+            rows[generation] = row
+        mine = rows.get(building.generation)
+        if mine is None or mine["status"] != BUILDING:
+            return False
+        live = [g for g, row in rows.items() if row["status"] == LIVE]
+        if live and mine["position"] < rows[live[0]]["position"]:
+            return False  # not caught up yet: readers must never step back in time
+        for old in live:
+            await conn.execute(sql.RETIRE, projection.name, old)
+        await conn.execute(sql.GO_LIVE, projection.name, building.generation)
+        for table in projection.tables:
+            await conn.execute(schema.publish(table, building.generation))
+            for old in live:
+                await conn.execute(schema.drop_tables(table, old))
+        return True

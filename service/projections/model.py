@@ -1,0 +1,44 @@
+"""What a projection declares: its name and version, the events it handles, its tables, and how it applies them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+
+from service.events import RecordedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str  # SQL type, e.g. "bigint NOT NULL"
+    comment: str  # documented for BI tools: COMMENT ON COLUMN and docs/read-schema.md
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A read table: BI and the API read the view `read.<name>`; each generation has `read.<name>_g<n>`."""
+
+    name: str
+    comment: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+
+TableNames = Mapping[str, str]
+"""Logical table name → the generation's qualified table, e.g. {"audit_log": 'read."audit_log_g2"'}."""
+
+
+class Projection(Protocol):
+    """A read model. `apply` runs inside the transaction that also stores the checkpoint."""
+
+    name: str
+    version: int  # bump to rebuild beside the live generation and switch when caught up
+    tables: tuple[Table, ...]
+    event_types: frozenset[str] | None  # None: every event
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None: ...

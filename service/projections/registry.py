@@ -1,0 +1,31 @@
+"""The projections a process runs: the built-in ones plus any from KAMPLAN_PROJECTION_MODULES."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from service.projections.audit import AuditLog
+from service.projections.model import Projection
+
+
+def builtin() -> list[Projection]:
+    return [AuditLog()]
+
+
+def load(modules: Sequence[str] = ()) -> list[Projection]:
+    """Built-ins, then `module.projections()` of each extra module (deployment add-ons, test support)."""
+    found = builtin()
+    for name in modules:
+        found.extend(importlib.import_module(name).projections())
+    names = [p.name for p in found]
+    if len(set(names)) != len(names):
+        raise ValueError(f"projection names must be unique: {names}")
+    return found
+
+
+def by_name(projections: Sequence[Projection], name: str) -> Projection:
+    for projection in projections:
+        if projection.name == name:
+            return projection
+    raise KeyError(f"no projection {name!r}; known: {', '.join(p.name for p in projections)}")

@@ -1,0 +1,181 @@
+"""Applies projections from the log, exactly once, with the checkpoint in the same transaction as the writes.
+
+Every (projection, generation) is applied by at most one process: a session advisory lock (the lease)
+is held for as long as the process applies it, and is released by PostgreSQL when the process dies, so
+another process takes over. Inside each batch transaction the checkpoint row is locked and compared
+with the position the batch starts from: a second writer could never apply the same events twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from service.events import EventStore, RecordedEvent
+from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_POSITION
+from service.projections import generations as gens
+from service.projections import sql
+from service.projections.generations import BUILDING, LIVE, Generation
+from service.projections.model import Projection
+
+log = logging.getLogger(__name__)
+
+
+class Retired(Exception):
+    """The generation was switched away (or another process moved its checkpoint): stop applying it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    name: str
+    generation: int
+    status: str
+    position: int
+    head: int
+    events_per_second: float
+
+
+class ProjectionRunner:
+    """Supervises every projection: leases what needs applying, builds new generations, switches them live."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 1000,
+        build_batch_size: int = 5000,
+        poll_seconds: float = 1.0,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.build_batch_size = build_batch_size
+        self.poll_seconds = poll_seconds
+        self.on_progress = on_progress
+        self._tasks: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._ensured: set[str] = set()
+
+    async def run(self) -> None:
+        """Forever: every `poll_seconds`, lease and start whatever this process can apply."""
+        try:
+            while True:
+                for projection in self.projections:
+                    try:
+                        await self._claim(projection)
+                    except (OSError, asyncpg.PostgresError):
+                        log.exception("projection %s: supervision failed; retrying", projection.name)
+                await asyncio.sleep(self.poll_seconds)
+        finally:
+            for task in self._tasks.values():
+                task.cancel()
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def _claim(self, projection: Projection) -> None:
+        async with self.store.pool.acquire() as conn:
+            if projection.name not in self._ensured:  # creates tables, or a build when this code is newer
+                await gens.ensure(conn, projection)
+                self._ensured.add(projection.name)
+            generations = await gens.current(conn, projection.name)
+        for generation in generations:
+            key = (projection.name, generation.generation)
+            if generation.version != projection.version or (key in self._tasks and not self._tasks[key].done()):
+                continue  # another version's code owns it, or this process is applying it already
+            lease = await self.store.pool.acquire()
+            if await lease.fetchval(sql.TRY_LEASE, projection.name, generation.generation):
+                self._tasks[key] = asyncio.create_task(self.apply(projection, generation, lease))
+            else:
+                await self.store.pool.release(lease)
+
+    async def apply(self, projection: Projection, generation: Generation, lease: asyncpg.Connection) -> None:
+        """Apply a leased generation until it is retired; failures are logged and retried later."""
+        try:
+            start = await lease.fetchrow(sql.CHECKPOINT, projection.name, generation.generation)
+            generation = generation.at(start["position"], start["status"])
+            await self._follow(projection, generation, lease, until_live=False)
+        except Retired:
+            log.info("projection %s generation %d retired", projection.name, generation.generation)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
+            await asyncio.sleep(self.poll_seconds * 5)
+        finally:
+            try:
+                await lease.fetchval(sql.RELEASE_LEASE, projection.name, generation.generation)
+            finally:
+                await self.store.pool.release(lease)
+
+    async def build(self, projection: Projection, generation: Generation, lease: asyncpg.Connection) -> None:
+        """Apply a leased building generation until it goes live; errors propagate (the CLI's rebuild)."""
+        try:
+            await self._follow(projection, generation, lease, until_live=True)
+        finally:
+            try:
+                await lease.fetchval(sql.RELEASE_LEASE, projection.name, generation.generation)
+            finally:
+                await self.store.pool.release(lease)
+
+    async def _follow(
+        self, projection: Projection, generation: Generation, lease: asyncpg.Connection, until_live: bool
+    ) -> None:
+        names = gens.table_names(projection, generation.generation)
+        size = self.build_batch_size if generation.status == BUILDING else self.batch_size
+        meter = _Meter(self, projection.name, generation)
+        name = f"projection:{projection.name}:g{generation.generation}"
+        async for batch in self.store.subscribe(generation.position, batch_size=size, name=name, idle=True):
+            if batch:
+                generation = await self._apply_batch(projection, generation, lease, names, batch)
+                await meter.tick(generation)
+            if generation.status == BUILDING and len(batch) < size and await gens.switch(lease, projection, generation):
+                log.info("projection %s generation %d is live", projection.name, generation.generation)
+                generation = generation.at(generation.position, LIVE)
+                await meter.tick(generation, force=True)
+                if until_live:
+                    return
+
+    async def _apply_batch(
+        self,
+        projection: Projection,
+        generation: Generation,
+        lease: asyncpg.Connection,
+        names: dict[str, str],
+        batch: list[RecordedEvent],
+    ) -> Generation:
+        wanted = projection.event_types
+        handled = batch if wanted is None else [e for e in batch if e.event_type in wanted]
+        async with lease.transaction():
+            row = await lease.fetchrow(sql.LOCK_CHECKPOINT, projection.name, generation.generation)
+            if row["status"] not in (LIVE, BUILDING) or row["position"] != generation.position:
+                raise Retired()
+            if handled:
+                await projection.apply(lease, names, handled)
+            await lease.execute(sql.ADVANCE, projection.name, generation.generation, batch[-1].position, len(handled))
+        PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(handled))
+        PROJECTION_POSITION.labels(projection.name, generation.status).set(batch[-1].position)
+        return generation.at(batch[-1].position, row["status"])
+
+
+class _Meter:
+    """Progress for long builds: events done / head, and the rate, at most once a second."""
+
+    def __init__(self, runner: ProjectionRunner, name: str, generation: Generation) -> None:
+        self.runner, self.name = runner, name
+        self.started, self.from_position, self.last = time.monotonic(), generation.position, 0.0
+
+    async def tick(self, generation: Generation, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.runner.on_progress is None or (not force and now - self.last < 1.0):
+            return
+        self.last = now
+        head = await self.runner.store.head_position()
+        rate = (generation.position - self.from_position) / max(now - self.started, 1e-9)
+        self.runner.on_progress(
+            Progress(self.name, generation.generation, generation.status, generation.position, head, rate)
+        )

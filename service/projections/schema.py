@@ -1,0 +1,54 @@
+"""DDL for a projection's generation tables and the stable views BI tools and the API read."""
+
+from __future__ import annotations
+
+from service.projections.model import Table
+
+SCHEMA = "read"
+BI_ROLE = "kamplan_bi"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def physical(table: Table, generation: int) -> str:
+    return f"{SCHEMA}.{ident(f'{table.name}_g{generation}')}"
+
+
+def view(table: Table) -> str:
+    return f"{SCHEMA}.{ident(table.name)}"
+
+
+def create_tables(table: Table, generation: int) -> str:
+    name = physical(table, generation)
+    columns = ",\n    ".join(f"{ident(c.name)} {c.type}" for c in table.columns)
+    statements = [
+        f"CREATE TABLE {name} (\n    {columns},\n    PRIMARY KEY ({', '.join(map(ident, table.primary_key))}))",
+        f"COMMENT ON TABLE {name} IS {literal(f'Generation {generation} of {SCHEMA}.{table.name}: {table.comment}')}",
+    ]
+    statements += [f"COMMENT ON COLUMN {name}.{ident(c.name)} IS {literal(c.comment)}" for c in table.columns]
+    statements += [f"CREATE INDEX ON {name} ({', '.join(map(ident, columns_))})" for columns_ in table.indexes]
+    return ";\n".join(statements) + ";"
+
+
+def publish(table: Table, generation: int) -> str:
+    """Point the stable view at a generation: one transaction, so readers see the old or the new, never neither."""
+    name = view(table)
+    columns = ", ".join(ident(c.name) for c in table.columns)
+    statements = [
+        f"DROP VIEW IF EXISTS {name}",
+        f"CREATE VIEW {name} AS SELECT {columns} FROM {physical(table, generation)}",
+        f"COMMENT ON VIEW {name} IS {literal(table.comment)}",
+        *(f"COMMENT ON COLUMN {name}.{ident(c.name)} IS {literal(c.comment)}" for c in table.columns),
+        f"GRANT SELECT ON {name} TO {BI_ROLE}",
+    ]
+    return ";\n".join(statements) + ";"
+
+
+def drop_tables(table: Table, generation: int) -> str:
+    return f"DROP TABLE IF EXISTS {physical(table, generation)};"

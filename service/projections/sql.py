@@ -1,0 +1,51 @@
+"""SQL of the projection runtime: generations, checkpoints, leases, lag."""
+
+LOCK_PROJECTION = "SELECT pg_advisory_xact_lock(hashtext('kamplan:projection:' || $1))"
+
+GENERATIONS = """
+SELECT name, generation, version, status, position, events_applied, updated_at, live_since
+FROM projection_generations
+WHERE name = $1 AND status <> 'retired'
+ORDER BY generation
+"""
+
+NEXT_GENERATION = "SELECT coalesce(max(generation), 0) + 1 FROM projection_generations WHERE name = $1"
+
+INSERT_GENERATION = """
+INSERT INTO projection_generations (name, generation, version, status, live_since)
+VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'live' THEN now() END)
+"""
+
+# Session-level: held while this process applies the generation; released when its connection ends.
+TRY_LEASE = "SELECT pg_try_advisory_lock(hashtext('kamplan:projection:' || $1), $2)"
+RELEASE_LEASE = "SELECT pg_advisory_unlock(hashtext('kamplan:projection:' || $1), $2)"
+
+# First statement of every batch transaction: locks the checkpoint row, so a batch and a switch serialise.
+LOCK_CHECKPOINT = """
+SELECT position, status FROM projection_generations WHERE name = $1 AND generation = $2 FOR UPDATE
+"""
+
+CHECKPOINT = "SELECT position, status FROM projection_generations WHERE name = $1 AND generation = $2"
+
+ADVANCE = """
+UPDATE projection_generations
+SET position = $3, events_applied = events_applied + $4, updated_at = now()
+WHERE name = $1 AND generation = $2
+"""
+
+RETIRE = "UPDATE projection_generations SET status = 'retired', updated_at = now() WHERE name = $1 AND generation = $2"
+GO_LIVE = """
+UPDATE projection_generations SET status = 'live', live_since = now(), updated_at = now()
+WHERE name = $1 AND generation = $2
+"""
+
+LIVE_POSITIONS = """
+SELECT name, position FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
+"""
+
+ALL_ACTIVE = """
+SELECT name, generation, version, status, position, events_applied, updated_at
+FROM projection_generations WHERE status <> 'retired' ORDER BY name, generation
+"""
+
+FIRST_EVENT_AFTER = "SELECT recorded_at FROM events WHERE position > $1 ORDER BY position LIMIT 1"

@@ -1,0 +1,37 @@
+"""How far behind each projection is: for /readyz and /metrics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from service.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS
+from service.projections import sql
+from service.projections.generations import BUILDING
+
+
+async def projection_status(pool: asyncpg.Pool, head: int) -> list[dict[str, Any]]:
+    """One entry per active generation; live ones also update the lag gauges."""
+    out = []
+    async with pool.acquire() as conn:
+        for row in await conn.fetch(sql.ALL_ACTIVE):
+            first_pending = await conn.fetchval(sql.FIRST_EVENT_AFTER, row["position"])
+            seconds = (datetime.now(UTC) - first_pending).total_seconds() if first_pending else 0.0
+            entry = {
+                "name": row["name"],
+                "generation": row["generation"],
+                "version": row["version"],
+                "status": row["status"],
+                "position": row["position"],
+                "events_behind": max(head - row["position"], 0),
+                "seconds_behind": round(max(seconds, 0.0), 3),
+            }
+            if row["status"] == BUILDING:
+                entry["progress"] = round(row["position"] / head, 4) if head else 1.0
+            else:
+                PROJECTION_LAG_EVENTS.labels(row["name"]).set(entry["events_behind"])
+                PROJECTION_LAG_SECONDS.labels(row["name"]).set(entry["seconds_behind"])
+            out.append(entry)
+    return out

@@ -1,0 +1,122 @@
+"""Rebuilds without downtime: reads answer from the old generation until the new one has caught up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from service.events import ANY, NewEvent
+from service.projections.audit import AuditLog
+from tests.conftest import IsolatedDb, caught_up
+from tests.support.projections import Counter
+from tests.support.tally import bumped
+
+KAMPLAN = str(Path(sys.executable).parent / "kamplan")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _append(db: IsolatedDb, streams: int, each: int) -> None:
+    for s in range(streams):
+        await db.store.append(
+            f"t-{s}", "tally", ANY, [NewEvent(event_type="Bumped", data=bumped("k")) for _ in range(each)]
+        )
+
+
+async def _generations(db: IsolatedDb, name: str) -> list[tuple]:
+    async with db.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT generation, version, status FROM projection_generations WHERE name = $1 ORDER BY generation", name
+        )
+    return [tuple(r) for r in rows]
+
+
+async def _counter_rows(db: IsolatedDb) -> list[tuple]:
+    async with db.pool.acquire() as conn:
+        return [
+            tuple(r)
+            for r in await conn.fetch("SELECT event_id, position, applied FROM read.test_counter ORDER BY position")
+        ]
+
+
+async def _expected_counter(db: IsolatedDb) -> list[tuple]:
+    events = await db.store.read_all(0, limit=100_000)
+    return [(e.event_id, e.position, 1) for e in events]
+
+
+async def test_reads_answer_from_the_old_generation_during_a_rebuild_then_from_a_clean_replay(
+    isolated: IsolatedDb, running
+) -> None:
+    await _append(isolated, 10, 100)
+    running([Counter(), AuditLog()])
+    await caught_up(isolated, ["test_counter"])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KAMPLAN_")},
+        "DATABASE_URL": isolated.url,
+        "PYTHONPATH": str(ROOT),
+        "KAMPLAN_JWT_SECRET": "r" * 40,
+        "KAMPLAN_PROJECTION_MODULES": "tests.support.projections",
+        "KAMPLAN_PROJECTION_BUILD_BATCH_SIZE": "100",
+        "KAMPLAN_TEST_SLOW_BATCH_SECONDS": "0.2",
+        "KAMPLAN_LOG_FORMAT": "text",
+    }
+    rebuild = await asyncio.create_subprocess_exec(
+        KAMPLAN, "rebuild", "test_counter", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    seen_building, reads = False, 0
+    while rebuild.returncode is None:
+        statuses = [status for _, _, status in await _generations(isolated, "test_counter")]
+        seen_building |= "building" in statuses
+        rows = await _counter_rows(isolated)  # the live (old) generation answers, complete, all along
+        assert len(rows) >= 1000
+        assert {applied for *_, applied in rows} == {1}
+        reads += 1
+        if reads % 5 == 0:
+            await _append(isolated, 1, 10)  # and keeps applying new events meanwhile
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(rebuild.wait(), 0.1)
+    stdout, stderr = await rebuild.communicate()
+    assert rebuild.returncode == 0, stderr.decode()
+    assert seen_building
+    assert reads > 5
+    assert "events/s" in stderr.decode()
+    assert "/ " in stderr.decode()
+    assert "test_counter generation 2 is live" in stdout.decode()
+
+    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 1, "live")]
+    await caught_up(isolated, ["test_counter"])
+    assert await _counter_rows(isolated) == await _expected_counter(isolated)
+    async with isolated.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT to_regclass('read.test_counter_g1')") is None  # old tables dropped
+
+
+class CounterV2(Counter):
+    version = 2
+
+
+async def test_a_new_projection_version_is_built_beside_the_old_one_and_switched_automatically(
+    isolated: IsolatedDb, running
+) -> None:
+    await _append(isolated, 5, 100)
+    running([Counter()])
+    await caught_up(isolated, ["test_counter"])
+    running([CounterV2()])  # a rolling deploy: the new code starts while the old one still runs
+    for _ in range(200):
+        if await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]:
+            break
+        await asyncio.sleep(0.05)
+    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    await caught_up(isolated, ["test_counter"])
+    assert await _counter_rows(isolated) == await _expected_counter(isolated)
+
+
+def test_rebuilding_an_unknown_projection_says_which_exist(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAMPLAN_") and k != "DATABASE_URL"}
+    result = subprocess.run(
+        [KAMPLAN, "rebuild", "nope"], env={**env, "KAMPLAN_DATA_DIR": str(tmp_path)}, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "no projection 'nope'; known: audit_log" in result.stderr

@@ -1,0 +1,82 @@
+"""The projection runtime in one process: exactly once, in order, checkpoint with the writes, retries."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service.events import ANY, NewEvent
+from service.projections.audit import AuditLog
+from tests.conftest import IsolatedDb, caught_up
+from tests.support.projections import Counter, Tallies
+from tests.support.tally import bumped
+
+
+async def _append(db: IsolatedDb, streams: int, each: int) -> None:
+    for s in range(streams):
+        await db.store.append(
+            f"tally-{s}", "tally", ANY, [NewEvent(event_type="Bumped", data=bumped("k")) for _ in range(each)]
+        )
+
+
+async def test_every_event_is_applied_once_and_the_checkpoint_reaches_the_head(isolated: IsolatedDb, running) -> None:
+    await _append(isolated, 5, 40)
+    running([Counter(), AuditLog()], batch_size=37)
+    head = await caught_up(isolated, ["test_counter", "audit_log"])
+    async with isolated.pool.acquire() as conn:
+        applied = await conn.fetch("SELECT applied, count(*) FROM read.test_counter GROUP BY applied")
+        audit = await conn.fetchval("SELECT count(*) FROM read.audit_log")
+        checkpoints = await conn.fetch("SELECT name, position, status FROM projection_generations ORDER BY name")
+    assert [tuple(r) for r in applied] == [(1, 200)]
+    assert audit == 200
+    assert [tuple(r) for r in checkpoints] == [("audit_log", head, "live"), ("test_counter", head, "live")]
+
+
+async def test_a_projection_sees_only_its_event_types_but_its_checkpoint_passes_every_event(
+    isolated: IsolatedDb, running
+) -> None:
+    await _append(isolated, 2, 3)
+    await isolated.store.append("other", "x", ANY, [NewEvent(event_type="Unrelated", data={})])
+    running([Tallies()])
+    head = await caught_up(isolated, ["test_tallies"])
+    async with isolated.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT stream_id, key, count FROM read.test_tallies ORDER BY stream_id")
+        position, applied = await conn.fetchrow(
+            "SELECT position, events_applied FROM projection_generations WHERE name = 'test_tallies'"
+        )
+    assert [tuple(r) for r in rows] == [("tally-0", "k", 3), ("tally-1", "k", 3)]
+    assert (position, applied) == (head, 6)
+
+
+async def test_new_events_flow_in_live(isolated: IsolatedDb, running) -> None:
+    running([Counter()])
+    await caught_up(isolated, ["test_counter"])
+    for n in range(3):
+        await _append(isolated, 1, 10)
+        await caught_up(isolated, ["test_counter"], seconds=5)
+        async with isolated.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM read.test_counter") == 10 * (n + 1)
+
+
+class Flaky(Counter):
+    """Fails on its first batches: the runner must retry without losing or repeating events."""
+
+    failures = 2
+
+    async def apply(self, conn, tables, events):
+        if Flaky.failures:
+            Flaky.failures -= 1
+            raise RuntimeError("transient failure")
+        await super().apply(conn, tables, events)
+
+
+async def test_a_failing_batch_changes_nothing_and_is_retried(isolated: IsolatedDb, running) -> None:
+    await _append(isolated, 3, 10)
+    runner = running([Flaky()])
+    runner.poll_seconds = 0.05
+    await caught_up(isolated, ["test_counter"], seconds=20)
+    async with isolated.pool.acquire() as conn:
+        assert [tuple(r) for r in await conn.fetch("SELECT applied, count(*) FROM read.test_counter GROUP BY 1")] == [
+            (1, 30)
+        ]
+    assert Flaky.failures == 0
+    await asyncio.sleep(0)
