@@ -48,9 +48,13 @@ class StreamAppend:
     events: Sequence[NewEvent]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RecordedEvent:
-    """An event as stored, upcast to its newest shape; `redacted` names personal fields now forgotten."""
+    """An event as stored, upcast to its newest shape; `redacted` names personal fields now forgotten.
+
+    Read-only by convention, not `frozen`: a frozen dataclass costs four times as much to build, and a
+    rebuild builds millions of these (bench/rebuild.py).
+    """
 
     position: int
     stream_id: str

@@ -15,9 +15,12 @@ async def to_events(
     conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], upcasters: Upcasters
 ) -> list[RecordedEvent]:
     opened = await unseal(conn, [r["data"] for r in rows])
+    current = upcasters.current_version
     events = []
     for row, (data, redacted) in zip(rows, opened, strict=True):
-        version, data = upcasters.upcast(row["event_type"], row["schema_version"], data)
+        event_type, version = row["event_type"], row["schema_version"]
+        if version < current(event_type):
+            version, data = upcasters.upcast(event_type, version, data)
         events.append(
             RecordedEvent(
                 position=row["position"],
@@ -25,7 +28,7 @@ async def to_events(
                 stream_type=row["stream_type"],
                 stream_version=row["stream_version"],
                 event_id=row["event_id"],
-                event_type=row["event_type"],
+                event_type=event_type,
                 schema_version=version,
                 data=data,
                 metadata=row["metadata"],

@@ -39,15 +39,7 @@ TABLE = Table(
     indexes=(("stream_id", "position"), ("actor", "position"), ("event_type", "position"), ("recorded_at",)),
 )
 
-INSERT = """
-INSERT INTO {audit_log} (position, event_id, stream_id, stream_type, stream_version, event_type, actor,
-                         actor_role, actor_team, request_id, correlation_id, causation_id, source,
-                         occurred_at, recorded_at)
-SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                     $14::timestamptz[], $15::timestamptz[])
-"""
-
+COLUMNS = [c.name for c in TABLE.columns]
 META = ("actor", "actor_role", "actor_team", "request_id", "correlation_id", "causation_id", "source")
 
 
@@ -58,23 +50,22 @@ class AuditLog:
     event_types = None  # every event
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
-        columns: list[list[Any]] = [[] for _ in range(15)]
-        for e in events:
-            meta = e.metadata
-            row = (
+        table = tables["audit_log"]
+        records = [
+            (
                 e.position,
                 e.event_id,
                 e.stream_id,
                 e.stream_type,
                 e.stream_version,
                 e.event_type,
-                *(_text(meta.get(k)) for k in META),
+                *(_text(e.metadata.get(k)) for k in META),
                 e.occurred_at,
                 e.recorded_at,
             )
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
-        await conn.execute(INSERT.format(**tables), *columns)
+            for e in events
+        ]
+        await conn.copy_records_to_table(table.name, schema_name=table.schema, records=records, columns=COLUMNS)
 
 
 def _text(value: object) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import asyncpg
 
 from service.projections import schema, sql
-from service.projections.model import Projection
+from service.projections.model import PhysicalTable, Projection
 
 LIVE, BUILDING, RETIRED = "live", "building", "retired"
 
@@ -29,8 +29,8 @@ class Generation:
         return replace(self, position=position, status=status or self.status)
 
 
-def table_names(projection: Projection, generation: int) -> dict[str, str]:
-    return {t.name: schema.physical(t, generation) for t in projection.tables}
+def table_names(projection: Projection, generation: int) -> dict[str, PhysicalTable]:
+    return {t.name: PhysicalTable(schema.SCHEMA, f"{t.name}_g{generation}") for t in projection.tables}
 
 
 async def current(conn: asyncpg.Connection, name: str) -> list[Generation]:
@@ -77,6 +77,8 @@ async def _create(conn: asyncpg.Connection, projection: Projection, status: str)
     for table in projection.tables:
         await conn.execute(schema.create_tables(table, generation))
         if status == LIVE:
+            if indexes := schema.create_indexes(table, generation):
+                await conn.execute(indexes)
             await conn.execute(schema.publish(table, generation))
 
 
@@ -84,6 +86,13 @@ async def _discard(conn: asyncpg.Connection, projection: Projection, generation:
     await conn.execute(sql.RETIRE, projection.name, generation.generation)
     for table in projection.tables:
         await conn.execute(schema.drop_tables(table, generation.generation))
+
+
+async def index(conn: asyncpg.Connection, projection: Projection, generation: Generation) -> None:
+    """Create a built generation's secondary indexes (idempotent), before it can go live."""
+    for table in projection.tables:
+        if statements := schema.create_indexes(table, generation.generation):
+            await conn.execute(statements)
 
 
 async def switch(conn: asyncpg.Connection, projection: Projection, building: Generation) -> bool:

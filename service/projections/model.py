@@ -29,8 +29,22 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
 
 
-TableNames = Mapping[str, str]
-"""Logical table name → the generation's qualified table, e.g. {"audit_log": 'read."audit_log_g2"'}."""
+@dataclass(frozen=True, slots=True)
+class PhysicalTable:
+    """A generation's table: formats as its qualified name in SQL; schema and name apart for COPY."""
+
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f'{self.schema}."{self.name}"'
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+TableNames = Mapping[str, PhysicalTable]
+"""Logical table name → the generation's table, e.g. {"audit_log": PhysicalTable("read", "audit_log_g2")}."""
 
 
 class Projection(Protocol):

@@ -9,10 +9,12 @@ with the position the batch starts from: a second writer could never apply the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 
@@ -21,9 +23,11 @@ from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_POSITION
 from service.projections import generations as gens
 from service.projections import sql
 from service.projections.generations import BUILDING, LIVE, Generation
-from service.projections.model import Projection
+from service.projections.model import Projection, TableNames
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Retired(Exception):
@@ -69,7 +73,7 @@ class ProjectionRunner:
                 for projection in self.projections:
                     try:
                         await self._claim(projection)
-                    except (OSError, asyncpg.PostgresError):
+                    except Exception:  # never let one projection's trouble stop the others
                         log.exception("projection %s: supervision failed; retrying", projection.name)
                 await asyncio.sleep(self.poll_seconds)
         finally:
@@ -129,11 +133,19 @@ class ProjectionRunner:
         size = self.build_batch_size if generation.status == BUILDING else self.batch_size
         meter = _Meter(self, projection.name, generation)
         name = f"projection:{projection.name}:g{generation.generation}"
-        async for batch in self.store.subscribe(generation.position, batch_size=size, name=name, idle=True):
+        indexed = generation.status == LIVE
+        batches = self.store.subscribe(generation.position, batch_size=size, name=name, idle=True)
+        async for batch in read_ahead(batches):
             if batch:
                 generation = await self._apply_batch(projection, generation, lease, names, batch)
                 await meter.tick(generation)
-            if generation.status == BUILDING and len(batch) < size and await gens.switch(lease, projection, generation):
+            if generation.status != BUILDING or len(batch) == size:
+                continue
+            if not indexed:  # caught up: now build the secondary indexes, then catch up the rest
+                await gens.index(lease, projection, generation)
+                indexed = True
+                continue
+            if await gens.switch(lease, projection, generation):
                 log.info("projection %s generation %d is live", projection.name, generation.generation)
                 generation = generation.at(generation.position, LIVE)
                 await meter.tick(generation, force=True)
@@ -145,7 +157,7 @@ class ProjectionRunner:
         projection: Projection,
         generation: Generation,
         lease: asyncpg.Connection,
-        names: dict[str, str],
+        names: TableNames,
         batch: list[RecordedEvent],
     ) -> Generation:
         wanted = projection.event_types
@@ -160,6 +172,25 @@ class ProjectionRunner:
         PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(handled))
         PROJECTION_POSITION.labels(projection.name, generation.status).set(batch[-1].position)
         return generation.at(batch[-1].position, row["status"])
+
+
+async def read_ahead(source: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Fetch the next item while the caller works on this one: reading overlaps applying."""
+    iterator = source.__aiter__()
+    pending: asyncio.Future[T] = asyncio.ensure_future(iterator.__anext__())
+    try:
+        while True:
+            try:
+                item = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(iterator.__anext__())
+            yield item
+    finally:
+        pending.cancel()
+        with contextlib.suppress(BaseException):
+            await pending
+        await source.aclose()  # type: ignore[attr-defined]
 
 
 class _Meter:

@@ -32,8 +32,17 @@ def create_tables(table: Table, generation: int) -> str:
         f"COMMENT ON TABLE {name} IS {literal(f'Generation {generation} of {SCHEMA}.{table.name}: {table.comment}')}",
     ]
     statements += [f"COMMENT ON COLUMN {name}.{ident(c.name)} IS {literal(c.comment)}" for c in table.columns]
-    statements += [f"CREATE INDEX ON {name} ({', '.join(map(ident, columns_))})" for columns_ in table.indexes]
     return ";\n".join(statements) + ";"
+
+
+def create_indexes(table: Table, generation: int) -> str:
+    """Secondary indexes; a generation being built gets them only once it has caught up (bulk load)."""
+    statements = [
+        f"CREATE INDEX IF NOT EXISTS {ident('_'.join((f'{table.name}_g{generation}', *columns, 'idx')))} "
+        f"ON {physical(table, generation)} ({', '.join(map(ident, columns))})"
+        for columns in table.indexes
+    ]
+    return ";\n".join(statements) + ";" if statements else ""
 
 
 def publish(table: Table, generation: int) -> str:

@@ -1,0 +1,278 @@
+"""Projection rebuild throughput and memory against a read-and-decode baseline; projection lag under load.
+
+    python bench/rebuild.py [--accounts 10000] [--events 1000000] [--lag-seconds 10]
+
+Uses the server of DATABASE_URL (a throwaway database is created and dropped there) or, when unset, an
+embedded PostgreSQL 18 in a temporary directory. Prints JSON.
+
+1. Fills the log with a synthetic mix of account events (the domain's own mix replaces it once the
+   domain exists) over `--accounts` streams, measuring at 25% and at 100% of `--events`:
+     rebuild   `kamplan rebuild audit_log`'s code path: a new generation from position zero, switched live
+     baseline  reading the same events from PostgreSQL in the same batches and decoding their JSON
+   with the peak resident memory of this process during each rebuild (flat = streaming).
+2. Projection lag: the audit log applied live in this process while 8 tasks append for `--lag-seconds`;
+   lag = from an append's commit to its projection checkpoint passing it (p50, p99).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg
+import psutil
+
+from service.db.embedded import EmbeddedPostgres
+from service.db.migrate import migrate
+from service.db.pool import create_pool
+from service.db.urls import asyncpg_dsn, with_database
+from service.events import ANY, EventStore, NewEvent
+from service.projections import generations as gens
+from service.projections import sql as psql
+from service.projections.audit import AuditLog
+from service.projections.runner import ProjectionRunner
+
+MIX = [  # (event type, weight, payload maker)
+    (
+        "InteractionLogged",
+        40,
+        lambda r: {
+            "kind": r.choice(["meeting", "call", "visit", "negotiation", "e-mail"]),
+            "summary": "Discussed delivery terms and the trial of the new filters. " * 2,
+            "participants": [str(uuid.UUID(int=r.getrandbits(128)))],
+        },
+    ),
+    (
+        "AnswerRecorded",
+        20,
+        lambda r: {
+            "question": f"q{r.randint(1, 40)}",
+            "value": r.randint(1, 10**6),
+            "source": "meeting",
+            "confidence": "high",
+        },
+    ),
+    (
+        "MemberAttitudeChanged",
+        15,
+        lambda r: {
+            "member_id": str(uuid.UUID(int=r.getrandbits(128))),
+            "attitude": r.randint(-2, 2),
+            "reason": "after the lab report",
+        },
+    ),
+    (
+        "StageAdvanced",
+        10,
+        lambda r: {"opportunity_id": f"o{r.randint(1, 5)}", "to": r.choice(["ally", "confirmation"])},
+    ),
+    (
+        "PlanActionAdded",
+        10,
+        lambda r: {"action": "joint workshop", "cost": f"{r.randint(1, 900)}000.00", "due": "2027-03-01"},
+    ),
+    ("AccountClassified", 5, lambda r: {"criteria": ["large", "promising"], "influence": True}),
+]
+METADATA = {
+    "actor": "kam-0042",
+    "actor_role": "manager",
+    "actor_team": "volga",
+    "request_id": "r" * 32,
+    "correlation_id": "r" * 32,
+    "source": "api",
+}
+
+
+def _events(rng: random.Random, count: int) -> list[NewEvent]:
+    kinds = [k for k, weight, _ in MIX for _ in range(weight)]
+    makers = {k: make for k, _, make in MIX}
+    return [NewEvent(event_type=(kind := rng.choice(kinds)), data=makers[kind](rng)) for _ in range(count)]
+
+
+async def fill(store: EventStore, accounts: int, upto: int) -> None:
+    """Append until the log holds `upto` events, 100 per append, 16 appenders, spread over the accounts."""
+    start = await store.head_position()
+    todo = max(upto - start, 0)
+
+    async def worker(w: int) -> None:
+        rng = random.Random(w * 7919 + start)
+        for n in range(w, todo // 100, 16):
+            await store.append(f"account-{(n * 37) % accounts}", "account", ANY, _events(rng, 100), METADATA)
+
+    await asyncio.gather(*(worker(w) for w in range(16)))
+
+
+class PeakMemory:
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.peak = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> PeakMemory:
+        async def sample() -> None:
+            while True:
+                self.peak = max(self.peak, self.process.memory_info().rss)
+                await asyncio.sleep(0.05)
+
+        self._task = asyncio.create_task(sample())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+
+async def rebuild(store: EventStore) -> tuple[float, int]:
+    projection = AuditLog()
+    async with store.pool.acquire() as conn:
+        generation = await gens.start_rebuild(conn, projection)
+    lease = await store.pool.acquire()
+    assert await lease.fetchval(psql.TRY_LEASE, projection.name, generation.generation)
+    started = time.perf_counter()
+    async with PeakMemory() as memory:
+        await ProjectionRunner(store, [projection], build_batch_size=5000).build(projection, generation, lease)
+    return time.perf_counter() - started, memory.peak
+
+
+READ_BATCH = "SELECT position, data, metadata FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+
+
+async def read_and_decode(pool: asyncpg.Pool) -> float:
+    """The baseline: the same events, read in the same batches, JSON decoded (by the pool's jsonb codec)."""
+    started, position = time.perf_counter(), 0
+    async with pool.acquire() as conn:
+        while rows := await conn.fetch(READ_BATCH, position, 5000):
+            position = rows[-1]["position"]
+    return time.perf_counter() - started
+
+
+async def lag_under_load(store: EventStore, seconds: float) -> dict[str, Any]:
+    runner_task = asyncio.create_task(ProjectionRunner(store, [AuditLog()], poll_seconds=0.2).run())
+    head = await store.head_position()
+    while (await _checkpoint(store)) < head:  # noqa: ASYNC110 - polling the database, not a local flag
+        await asyncio.sleep(0.1)
+    appended: list[tuple[int, float]] = []
+    seen: list[tuple[float, int]] = []
+    stop = time.monotonic() + seconds
+
+    async def appender(w: int) -> None:
+        rng = random.Random(w)
+        while time.monotonic() < stop:
+            result = await store.append(f"account-{rng.randint(0, 999)}", "account", ANY, _events(rng, 1), METADATA)
+            appended.append((result.position, time.monotonic()))
+            await asyncio.sleep(0.005)
+
+    async def watcher() -> None:
+        while time.monotonic() < stop + 5:
+            seen.append((time.monotonic(), await _checkpoint(store)))
+            await asyncio.sleep(0.002)
+
+    await asyncio.gather(watcher(), *(appender(w) for w in range(8)))
+    runner_task.cancel()
+    lags = []
+    for position, at in appended:
+        applied = next((t for t, checkpoint in seen if checkpoint >= position and t >= at), None)
+        if applied is not None:
+            lags.append((applied - at) * 1000)
+    lags.sort()
+    return {
+        "appends": len(appended),
+        "appends_per_second": round(len(appended) / seconds),
+        "applied": len(lags),
+        "lag_ms_p50": round(statistics.median(lags), 1),
+        "lag_ms_p99": round(lags[int(len(lags) * 0.99) - 1], 1),
+    }
+
+
+async def _checkpoint(store: EventStore) -> int:
+    async with store.pool.acquire() as conn:
+        return (
+            await conn.fetchval(
+                "SELECT position FROM projection_generations WHERE name = 'audit_log' AND status = 'live'"
+            )
+            or 0
+        )
+
+
+async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    await migrate(url)
+    pool = await create_pool(url, role="kamplan_app", min_size=4, max_size=24)
+    store = EventStore(pool)
+    async with pool.acquire() as conn:
+        await gens.ensure(conn, AuditLog())
+        server = await conn.fetchval("SHOW server_version")
+    sizes = []
+    for upto in (args.events // 4, args.events):
+        started = time.perf_counter()
+        await fill(store, args.accounts, upto)
+        filled = time.perf_counter() - started
+        events = await store.head_position()
+        baseline_seconds = await read_and_decode(pool)
+        rebuild_seconds, peak = await rebuild(store)
+        baseline_again = await read_and_decode(pool)  # before and after: drift shows, and is averaged out
+        baseline = (baseline_seconds + baseline_again) / 2
+        sizes.append(
+            {
+                "events": events,
+                "fill_events_per_second": round((upto - (sizes[-1]["events"] if sizes else 0)) / filled),
+                "rebuild_events_per_second": round(events / rebuild_seconds),
+                "baseline_read_decode_events_per_second": round(events / baseline),
+                "rebuild_vs_baseline": round(baseline / rebuild_seconds, 2),
+                "rebuild_peak_rss_mb": round(peak / 2**20, 1),
+            }
+        )
+        print(json.dumps(sizes[-1]), file=sys.stderr, flush=True)
+    lag = await lag_under_load(store, args.lag_seconds)
+    await store.close()
+    await pool.close()
+    return {
+        "benchmark": "rebuild",
+        "postgres": server,
+        "cpus": os.cpu_count(),
+        "accounts": args.accounts,
+        "rebuild": sizes,
+        "projection_lag_under_load": lag,
+    }
+
+
+async def main(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
+    admin = await asyncpg.connect(admin_url)
+    name = f"kamplan_bench_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        return await bench(with_database(admin_url, name), args)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--lag-seconds", type=float, default=10.0)
+    arguments = parser.parse_args()
+    embedded = None
+    if url := os.environ.get("DATABASE_URL"):
+        server_url = asyncpg_dsn(url)
+    else:
+        embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kamplan-bench-")) / "pg")
+        server_url = embedded.start()
+    try:
+        print(json.dumps(asyncio.run(main(arguments, server_url)), indent=2))
+    finally:
+        if embedded:
+            embedded.stop()
