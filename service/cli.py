@@ -102,6 +102,15 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("name", help="the projection, e.g. audit_log")
     rebuild.set_defaults(run=_rebuild)
 
+    demo = commands.add_parser(
+        "demo",
+        help="load a demo key account (a truck maker buying fuel filters)",
+        description="Load seed 004's story through the API: a truck maker with its dossier and buying-center "
+        "map (engine-systems allies, the chassis department as a separate buying group, procurement, the "
+        "technical director). Safe to run twice: every step carries an Idempotency-Key.",
+    )
+    demo.set_defaults(run=_demo)
+
     read_schema = commands.add_parser(
         "read-schema",
         help="write docs/read-schema.md",
@@ -195,6 +204,20 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         return asyncio.run(rebuild(settings, url, args.name))
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> None:
+    from service import demo
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        account_id = asyncio.run(demo.run(settings, url))
+    print(f"demo account: {account_id} (owner {demo.MANAGER}, team {demo.TEAM})")
+    print(f"  token:   kamplan token --sub {demo.MANAGER} --role manager --team {demo.TEAM}")
+    for view in ("", "/dossier", "/buying-center", "/buying-center.svg"):
+        print(f"  GET /v1/accounts/{account_id}{view}")
 
 
 def _read_schema(settings: Settings, args: argparse.Namespace) -> int:

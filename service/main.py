@@ -9,7 +9,21 @@ from fastapi import FastAPI
 
 from service.api import problems
 from service.api.middleware import RequestContext
-from service.api.routes import audit, health, me, streams, subjects
+from service.api.routes import (
+    accounts,
+    audit,
+    buying_center,
+    dossier,
+    health,
+    me,
+    people,
+    portfolio,
+    streams,
+    subjects,
+)
+from service.api.routes import (
+    settings as settings_routes,
+)
 from service.config import Settings
 from service.runtime import Runtime
 
@@ -47,6 +61,17 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContext)
     app.include_router(health.router)
-    for router in (me.router, subjects.router, streams.router, audit.router):
+    for router in (
+        me.router,
+        accounts.router,
+        dossier.router,
+        buying_center.router,
+        portfolio.router,
+        settings_routes.router,
+        people.router,
+        subjects.router,
+        streams.router,
+        audit.router,
+    ):
         app.include_router(router, prefix="/v1")
     return app

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.domain.errors import DomainError
 from service.events.errors import (
     ConcurrencyError,
     IdempotencyConflict,
@@ -101,6 +102,14 @@ def from_exception(error: Exception) -> Problem | None:
             return Problem(
                 409, "/problems/subject-forgotten", "Subject forgotten", str(error), subject_id=error.subject_id
             )
+        case DomainError():
+            return Problem(
+                error.status,
+                f"/problems/{error.code}",
+                error.code.replace("-", " ").capitalize(),
+                error.message,
+                **error.details,
+            )
         case InvalidAppend():
             return Problem(422, "/problems/invalid-input", "Invalid input", str(error))
     return None
@@ -124,5 +133,6 @@ def install(app: FastAPI) -> None:
         ConcurrencyError,
         SubjectForgotten,
         InvalidAppend,
+        DomainError,
     ):
         app.add_exception_handler(kind, handle)

@@ -81,6 +81,10 @@ WHERE stream_id = $1 AND stream_version > $2 AND stream_version <= $3
 ORDER BY stream_version
 """
 
+READ_BY_IDS = f"""
+SELECT {_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[]) ORDER BY position
+"""
+
 READ_RANGE = f"""
 SELECT {_COLUMNS} FROM events
 WHERE position > $1 AND position <= $2

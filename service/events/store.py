@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -94,6 +95,12 @@ class EventStore:
                 sql.READ_STREAM, stream_id, from_version, to_version or MAX_VERSION, as_of, max_position
             )
             return await to_events(conn, _contiguous(rows, from_version), self.upcasters)
+
+    async def read_events(self, event_ids: Sequence[UUID]) -> list[RecordedEvent]:
+        """The stored events among `event_ids`, in log order (an idempotent retry finds its first answer)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(sql.READ_BY_IDS, list(event_ids))
+            return await to_events(conn, rows, self.upcasters)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Up to `limit` final events after `after_position`: never one that a later commit could precede."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
+from service.projections.accounts import Accounts
 from service.projections.audit import AuditLog
+from service.projections.buying_centers import BuyingCenters
+from service.projections.dossiers import Dossiers
 from service.projections.model import Projection
 
 
 def builtin() -> list[Projection]:
-    return [AuditLog()]
+    return [AuditLog(), Accounts(), BuyingCenters(), Dossiers()]
 
 
 def load(modules: Sequence[str] = ()) -> list[Projection]:

@@ -1,0 +1,132 @@
+"""What every command endpoint shares: If-Match, Idempotency-Key, the handler, ETag and X-Position."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import uuid4
+
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel, Field
+
+from service.api.deps import ActorDep, RuntimeDep, event_metadata
+from service.api.problems import Problem
+from service.commands.aggregates import ACCOUNT, SETTINGS, SETTINGS_STREAM, account_stream
+from service.commands.handler import CommandHandler, Idempotency, Outcome, request_hash
+from service.domain.account.access import ensure_visible
+from service.domain.account.state import Account
+from service.domain.actors import Actor
+from service.domain.settings.state import CompanySettings
+from service.events.aggregate import Loaded
+from service.runtime import Runtime
+
+ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    match = ETAG.match(value)
+    if not match:
+        raise Problem(
+            422, "/problems/invalid-if-match", "Invalid If-Match", 'If-Match takes an ETag of this API, e.g. "3"'
+        )
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class Command:
+    """The context of one command request."""
+
+    runtime: Runtime
+    actor: Actor
+    metadata: dict[str, Any]
+    if_match: int | None
+    idempotency: Idempotency | None
+
+    @property
+    def handler(self) -> CommandHandler:
+        return CommandHandler(self.runtime.store, self.runtime.repository)
+
+    def new_id(self, what: str) -> str:
+        """A fresh id for what the command creates; derived from the Idempotency-Key when there is one."""
+        return self.idempotency.derive(self.actor.sub, what) if self.idempotency else str(uuid4())
+
+    async def run(self, kind: Any, stream_id: str, decide: Any) -> Outcome[Any]:
+        return await self.handler.execute(
+            kind,
+            stream_id,
+            decide,
+            actor=self.actor.sub,
+            metadata=self.metadata,
+            if_match=self.if_match,
+            idempotency=self.idempotency,
+        )
+
+
+async def command_context(
+    request: Request,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    if_match: Annotated[
+        str | None, Header(description="The ETag you last read: refused with 412 if the resource changed since.")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="Repeat a request safely: a retry with the same key answers as the first time, "
+            "writing nothing; the same key with a different request is refused (422).",
+        ),
+    ] = None,
+) -> Command:
+    idempotency = None
+    if idempotency_key is not None:
+        body = await request.body()
+        idempotency = Idempotency(idempotency_key, request_hash(request.method, request.url.path, body))
+    return Command(runtime, actor, event_metadata(request, actor), parse_if_match(if_match), idempotency)
+
+
+CommandDep = Annotated[Command, Depends(command_context)]
+
+
+class Warning_(BaseModel):
+    code: str = Field(examples=["key-account-ceiling-exceeded"])
+    message: str
+    details: dict[str, Any] = {}
+
+
+class Written(BaseModel):
+    """Where a command landed: send `version` as If-Match next time, `position` as min_position to reads."""
+
+    version: int = Field(description="The resource's version after the command (its ETag).")
+    position: int | None = Field(description="Global position of the last event written; null if nothing changed.")
+    replayed: bool = Field(False, description="True when an Idempotency-Key retry returned the first answer.")
+    warnings: list[Warning_] = []
+
+
+def written(response: Response, outcome: Outcome[Any], warnings: list[Warning_] | None = None) -> Written:
+    response.headers["ETag"] = f'"{outcome.version}"'
+    if outcome.position is not None:
+        response.headers["X-Position"] = str(outcome.position)
+    return Written(
+        version=outcome.version, position=outcome.position, replayed=outcome.replayed, warnings=warnings or []
+    )
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+async def company_settings(runtime: Runtime, as_of: datetime | None = None) -> CompanySettings:
+    return (await runtime.repository.load(SETTINGS, SETTINGS_STREAM, as_of=as_of)).state
+
+
+async def visible_account(runtime: Runtime, actor: Actor, account_id: str) -> Loaded[Account]:
+    """The account now, if the actor may see it; otherwise 404 (existence is not leaked)."""
+    loaded = await runtime.repository.load(ACCOUNT, account_stream(account_id))
+    ensure_visible(loaded.state, actor)
+    return loaded

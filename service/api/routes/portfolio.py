@@ -1,0 +1,153 @@
+"""The supervisor's morning view: per manager, key accounts against the ceiling, accounts by lifecycle stage,
+and the accounts whose buying center shows coverage risks or whose dossier has gone stale.
+
+Read from the projections (read.accounts, read.buying_center_members, read.dossier_answers); the risks and
+staleness are computed by the same pure domain functions as the account views.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from service.api.commanding import company_settings, today
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.freshness import fresh
+from service.domain.actors import Actor, Role
+from service.domain.buying_center.risks import coverage_risks
+from service.domain.buying_center.state import BuyingCenter, Member
+from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
+from service.domain.dossier.view import dossier_view
+
+router = APIRouter(tags=["portfolio"])
+
+
+class AccountSignal(BaseModel):
+    account_id: str
+    name: str
+    is_key: bool
+    lifecycle: str
+    risks: list[str] = Field(description="Codes of the buying center's coverage risks.")
+    dossier_completeness: float
+    stale_answers: int
+
+
+class ManagerPortfolio(BaseModel):
+    manager: str
+    key_accounts: int
+    ceiling: int
+    over_ceiling: bool = Field(description="More key accounts than the company ceiling: a portfolio risk.")
+    accounts_by_lifecycle: dict[str, int]
+    accounts: list[AccountSignal]
+    at_risk: list[str] = Field(description="Ids of accounts with coverage risks or stale dossier answers.")
+
+
+class Portfolio(BaseModel):
+    managers: list[ManagerPortfolio]
+
+
+ACCOUNTS = """
+SELECT account_id, name, owner, is_key, lifecycle FROM read.accounts
+WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2)
+ORDER BY owner, name, account_id
+"""
+MEMBERS = "SELECT * FROM read.buying_center_members WHERE account_id = ANY($1::text[])"
+ANSWERS = "SELECT * FROM read.dossier_answers WHERE account_id = ANY($1::text[])"
+
+
+def scope(actor: Actor, manager: str | None, team: str | None) -> tuple[str | None, str | None]:
+    match actor.role:
+        case Role.MANAGER:
+            return actor.sub, None
+        case Role.SUPERVISOR:
+            return manager, actor.team or "\x00no team"
+    return manager, team
+
+
+def member(row: Any) -> Member:
+    return Member(
+        member_id=row["member_id"],
+        name=row["name"],
+        roles=frozenset(row["roles"]),
+        influence=row["influence"],
+        attitude=row["attitude"],
+        attitude_to_competitor=row["attitude_to_competitor"],
+        owner=row["owner"],
+        last_contact=row["last_contact"],
+        active=row["active"],
+    )
+
+
+def slot(row: Any) -> AnswerSlot:
+    answer = Answer(
+        value=None,
+        source=row["source"],
+        learned_on=row["learned_on"],
+        confidence=Confidence(row["confidence"]),
+        template_version=row["template_version"],
+    )
+    return AnswerSlot(question_code=row["question_code"], about=row["about_member_id"], history=(answer,))
+
+
+@router.get(
+    "/portfolio",
+    operation_id="getPortfolio",
+    summary="Per manager: key accounts against the ceiling, lifecycle stages, accounts at risk",
+    response_model=Portfolio,
+)
+async def get_portfolio(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: Annotated[int | None, Depends(fresh("accounts", "buying_centers", "dossiers"))],
+    manager: Annotated[str | None, Query(description="Only this manager.")] = None,
+    team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
+) -> Portfolio:
+    owner, team_scope = scope(actor, manager, team)
+    settings = await company_settings(runtime)
+    day = today()
+    async with runtime.pool.acquire() as conn:
+        accounts = await conn.fetch(ACCOUNTS, owner, team_scope)
+        ids = [a["account_id"] for a in accounts]
+        members, answers = defaultdict(dict), defaultdict(dict)
+        for row in await conn.fetch(MEMBERS, ids):
+            members[row["account_id"]][row["member_id"]] = member(row)
+        for row in await conn.fetch(ANSWERS, ids):
+            answers[row["account_id"]][row["answer_key"]] = slot(row)
+    by_manager: dict[str, list[AccountSignal]] = defaultdict(list)
+    for a in accounts:
+        risks = coverage_risks(
+            BuyingCenter(account_id=a["account_id"], members=members[a["account_id"]]),
+            settings.roles,
+            settings.coverage,
+            day,
+        )
+        view = dossier_view(settings.template, Dossier(slots=answers[a["account_id"]]), day)
+        by_manager[a["owner"]].append(
+            AccountSignal(
+                account_id=a["account_id"],
+                name=a["name"],
+                is_key=a["is_key"],
+                lifecycle=a["lifecycle"],
+                risks=sorted({r.code for r in risks}),
+                dossier_completeness=view.completeness,
+                stale_answers=view.stale_count,
+            )
+        )
+    ceiling = settings.key_account_ceiling
+    return Portfolio(
+        managers=[
+            ManagerPortfolio(
+                manager=name,
+                key_accounts=(keys := sum(s.is_key for s in signals)),
+                ceiling=ceiling,
+                over_ceiling=keys > ceiling,
+                accounts_by_lifecycle=dict(Counter(s.lifecycle for s in signals)),
+                accounts=signals,
+                at_risk=[s.account_id for s in signals if s.risks or s.stale_answers],
+            )
+            for name, signals in sorted(by_manager.items())
+        ]
+    )

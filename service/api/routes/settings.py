@@ -1,0 +1,181 @@
+"""Company settings: key-account ceiling, hand-over triggers, buying-center roles, dossier templates, coverage rules.
+
+Each is event-sourced: changing one is an event with its admin, and `?as_of=` shows what was in force.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.api.commanding import CommandDep, Written, written
+from service.api.deps import ActorDep, RuntimeDep
+from service.commands.aggregates import SETTINGS, SETTINGS_STREAM
+from service.domain import codec
+from service.domain.settings import commands as cmd
+from service.domain.settings.decide import decide
+from service.domain.settings.state import (
+    AnswerType,
+    CoverageRules,
+    Question,
+    QuestionGroup,
+    RoleDefinition,
+    TriggerKind,
+)
+
+router = APIRouter(tags=["settings"])
+
+
+class SettingsOut(BaseModel):
+    version: int
+    key_account_ceiling: int
+    hand_over_triggers: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    coverage: dict[str, Any]
+    template: dict[str, Any] = Field(description="The dossier template in force.")
+    template_versions: list[int]
+
+
+@router.get(
+    "/settings", operation_id="getSettings", summary="The company settings in force", response_model=SettingsOut
+)
+async def get_settings(
+    runtime: RuntimeDep,
+    _: ActorDep,
+    response: Response,
+    as_of: Annotated[AwareDatetime | None, Query(description="The settings in force at this moment.")] = None,
+) -> SettingsOut:
+    loaded = await runtime.repository.load(SETTINGS, SETTINGS_STREAM, as_of=as_of)
+    state = loaded.state
+    data = codec.to_dict(state)
+    response.headers["ETag"] = f'"{loaded.version}"'
+    return SettingsOut(
+        version=loaded.version,
+        key_account_ceiling=state.key_account_ceiling,
+        hand_over_triggers=data["hand_over_triggers"],
+        roles=data["roles"],
+        coverage=data["coverage"],
+        template=codec.to_dict(state.template),
+        template_versions=[t.version for t in state.templates],
+    )
+
+
+async def _change(command: CommandDep, response: Response, make: Any) -> Written:
+    outcome = await command.run(SETTINGS, SETTINGS_STREAM, lambda state: decide(state, make()))
+    return written(response, outcome)
+
+
+class CeilingIn(BaseModel):
+    ceiling: int = Field(ge=1, le=500, examples=[15])
+
+
+@router.put(
+    "/settings/key-account-ceiling",
+    operation_id="setKeyAccountCeiling",
+    summary="Key accounts per manager before a warning (admin)",
+    response_model=Written,
+)
+async def set_ceiling(body: CeilingIn, response: Response, command: CommandDep) -> Written:
+    return await _change(command, response, lambda: cmd.SetKeyAccountCeiling(actor=command.actor, ceiling=body.ceiling))
+
+
+class TriggerIn(BaseModel):
+    code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=200)
+    label_ru: str = Field("", max_length=200)
+
+
+class TriggersIn(BaseModel):
+    triggers: list[TriggerIn] = Field(min_length=1, max_length=50)
+
+
+@router.put(
+    "/settings/hand-over-triggers",
+    operation_id="defineHandOverTriggers",
+    summary="The kinds of trigger that justify handing an account over (admin)",
+    response_model=Written,
+)
+async def set_triggers(body: TriggersIn, response: Response, command: CommandDep) -> Written:
+    triggers = tuple(TriggerKind(**t.model_dump()) for t in body.triggers)
+    return await _change(command, response, lambda: cmd.DefineHandOverTriggers(actor=command.actor, triggers=triggers))
+
+
+class RoleIn(BaseModel):
+    code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=200)
+    label_ru: str = Field("", max_length=200)
+    description: str = Field("", max_length=1000)
+    required: bool = Field(False, description="A map with nobody in this role shows a coverage risk.")
+
+
+class RolesIn(BaseModel):
+    roles: list[RoleIn] = Field(min_length=3, max_length=30)
+
+
+@router.put(
+    "/settings/roles",
+    operation_id="defineRoles",
+    summary="The buying-center role set (admin)",
+    response_model=Written,
+)
+async def set_roles(body: RolesIn, response: Response, command: CommandDep) -> Written:
+    roles = tuple(RoleDefinition(**r.model_dump()) for r in body.roles)
+    return await _change(command, response, lambda: cmd.DefineBuyingCenterRoles(actor=command.actor, roles=roles))
+
+
+class QuestionIn(BaseModel):
+    code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=500)
+    label_ru: str = Field("", max_length=500)
+    answer_type: AnswerType
+    choices: list[str] = Field(default_factory=list, max_length=100)
+    review_days: int = Field(180, ge=1, le=3650)
+    personal: bool = Field(False, description="About a person: answers name the member and are forgettable.")
+
+
+class GroupIn(BaseModel):
+    code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=200)
+    label_ru: str = Field("", max_length=200)
+    questions: list[QuestionIn] = Field(min_length=1, max_length=100)
+
+
+class TemplateIn(BaseModel):
+    groups: list[GroupIn] = Field(min_length=1, max_length=50)
+
+
+@router.post(
+    "/settings/dossier-templates",
+    operation_id="publishDossierTemplate",
+    summary="Publish a new dossier template version (admin); answers to dropped questions are kept",
+    response_model=Written,
+)
+async def publish_template(body: TemplateIn, response: Response, command: CommandDep) -> Written:
+    groups = tuple(
+        QuestionGroup(
+            code=g.code,
+            label=g.label,
+            label_ru=g.label_ru,
+            questions=tuple(Question(**{**q.model_dump(), "choices": tuple(q.choices)}) for q in g.questions),
+        )
+        for g in body.groups
+    )
+    return await _change(command, response, lambda: cmd.PublishDossierTemplate(actor=command.actor, groups=groups))
+
+
+class CoverageIn(BaseModel):
+    stale_contact_days: int = Field(90, ge=1, le=3650)
+    high_influence: int = Field(4, ge=1, le=5)
+
+
+@router.put(
+    "/settings/coverage-rules",
+    operation_id="setCoverageRules",
+    summary="Thresholds of the buying-center coverage risks (admin)",
+    response_model=Written,
+)
+async def set_coverage(body: CoverageIn, response: Response, command: CommandDep) -> Written:
+    rules = CoverageRules(**body.model_dump())
+    return await _change(command, response, lambda: cmd.SetCoverageRules(actor=command.actor, rules=rules))

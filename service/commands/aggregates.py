@@ -1,0 +1,99 @@
+"""The domain's aggregates as the event store knows them: stream naming, event codecs, snapshot codecs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from service.domain import codec
+from service.domain.account import decide as account
+from service.domain.account import events as account_events
+from service.domain.account.state import Account
+from service.domain.buying_center import decide as buying_center
+from service.domain.buying_center import events as buying_center_events
+from service.domain.buying_center.state import BuyingCenter
+from service.domain.decider import Decider
+from service.domain.dossier import decide as dossier
+from service.domain.dossier import events as dossier_events
+from service.domain.dossier.state import Dossier
+from service.domain.settings import decide as settings
+from service.domain.settings import events as settings_events
+from service.domain.settings.state import CompanySettings
+from service.events import NewEvent, RecordedEvent
+from service.events.aggregate import AggregateType
+
+S = TypeVar("S")
+
+SETTINGS_STREAM = "settings-company"
+
+
+def account_stream(account_id: str) -> str:
+    return f"account-{account_id}"
+
+
+def dossier_stream(account_id: str) -> str:
+    return f"dossier-{account_id}"
+
+
+def buying_center_stream(account_id: str) -> str:
+    return f"buying-center-{account_id}"
+
+
+class EventTypes:
+    """Domain event classes by their type name: `event_type` in the log is the class name."""
+
+    def __init__(self, *groups: Sequence[type]) -> None:
+        self.by_name = {cls.__name__: cls for group in groups for cls in group}
+
+    def decode(self, event: RecordedEvent) -> Any:
+        return codec.from_dict(self.by_name[event.event_type], event.data)
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self.by_name)
+
+
+def encode(event: Any) -> NewEvent:
+    personal = event.personal() if hasattr(event, "personal") else {}
+    return NewEvent(event_type=type(event).__name__, data=codec.to_dict(event), personal=personal)
+
+
+ACCOUNT_EVENTS = EventTypes(account_events.EVENTS)
+SETTINGS_EVENTS = EventTypes(settings_events.EVENTS)
+DOSSIER_EVENTS = EventTypes(dossier_events.EVENTS)
+BUYING_CENTER_EVENTS = EventTypes(buying_center_events.EVENTS)
+
+
+def _kind(
+    stream_type: str, decider: Decider[Any, Any, S], events: EventTypes, state: type[S], *, timed: bool
+) -> AggregateType[S, Any]:
+    loads: Callable[[dict[str, Any]], S] = lambda data: codec.from_dict(state, data)  # noqa: E731
+    return AggregateType(
+        stream_type=stream_type,
+        decider=decider,
+        decode=events.decode,
+        state_to_json=codec.to_dict,
+        state_from_json=loads,
+        timed=timed,
+    )
+
+
+ACCOUNT: AggregateType[Account, Any] = _kind(
+    "account", Decider(account.initial_state, account.decide, account.evolve), ACCOUNT_EVENTS, Account, timed=True
+)
+SETTINGS: AggregateType[CompanySettings, Any] = _kind(
+    "settings",
+    Decider(settings.initial_state, settings.decide, settings.evolve),
+    SETTINGS_EVENTS,
+    CompanySettings,
+    timed=False,
+)
+DOSSIER: AggregateType[Dossier, Any] = _kind(
+    "dossier", Decider(dossier.initial_state, dossier.decide, dossier.evolve), DOSSIER_EVENTS, Dossier, timed=True
+)
+BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
+    "buying_center",
+    Decider(buying_center.initial_state, buying_center.decide, buying_center.evolve),
+    BUYING_CENTER_EVENTS,
+    BuyingCenter,
+    timed=True,
+)

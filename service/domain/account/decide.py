@@ -1,0 +1,205 @@
+"""The rules of a key account."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import assert_never
+
+from service.domain.account.access import ensure_changeable, ensure_may_open
+from service.domain.account.commands import (
+    AccountCommand,
+    AssignTeam,
+    ChangeAccountDetails,
+    ChangeLifecycle,
+    ClassifyAccount,
+    HandOverAccount,
+    MarkKey,
+    OpenAccount,
+    UnmarkKey,
+)
+from service.domain.account.events import (
+    AccountClassified,
+    AccountDetailsChanged,
+    AccountEvent,
+    AccountHandedOver,
+    AccountMarkedKey,
+    AccountOpened,
+    AccountTeamAssigned,
+    AccountUnmarkedKey,
+    KeyAccountCeilingExceeded,
+    LifecycleChanged,
+)
+from service.domain.account.state import TRANSITIONS, Account, HandOver, Lifecycle
+from service.domain.actors import Role
+from service.domain.errors import Conflict, NotAllowed, require
+
+
+def _text(value: str, field: str, *, required: bool = True, limit: int = 200) -> str:
+    value = value.strip()
+    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
+    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
+    return value
+
+
+def _ceiling(owner: str, already: int, ceiling: int) -> list[AccountEvent]:
+    return (
+        [KeyAccountCeilingExceeded(owner=owner, key_accounts=already + 1, ceiling=ceiling)]
+        if already + 1 > ceiling
+        else []
+    )
+
+
+def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
+    match command:
+        case OpenAccount():
+            if state.exists:
+                raise Conflict("account-exists", "an account with this id exists already")
+            owner = command.owner or command.actor.sub
+            team = command.team if command.team is not None else command.actor.team
+            ensure_may_open(command.actor, owner, team)
+            opened: list[AccountEvent] = [
+                AccountOpened(
+                    account_id=command.account_id,
+                    name=_text(command.name, "name"),
+                    industry=_text(command.industry, "industry", required=False),
+                    region=_text(command.region, "region", required=False),
+                    segment=_text(command.segment, "segment", required=False),
+                    owner=owner,
+                    team=team,
+                )
+            ]
+            if command.is_key:
+                opened.append(AccountMarkedKey(reason=_text(command.key_reason, "key_reason", limit=1000)))
+                opened += _ceiling(owner, command.owner_key_accounts, command.ceiling)
+            return opened
+    ensure_changeable(state, command.actor)
+    match command:
+        case ChangeAccountDetails():
+            details = AccountDetailsChanged(
+                name=_text(command.name if command.name is not None else state.name, "name"),
+                industry=_text(
+                    command.industry if command.industry is not None else state.industry, "industry", required=False
+                ),
+                region=_text(command.region if command.region is not None else state.region, "region", required=False),
+                segment=_text(
+                    command.segment if command.segment is not None else state.segment, "segment", required=False
+                ),
+            )
+            same = (details.name, details.industry, details.region, details.segment) == (
+                state.name,
+                state.industry,
+                state.region,
+                state.segment,
+            )
+            return [] if same else [details]
+        case AssignTeam(team=team):
+            if command.actor.role is not Role.ADMIN:
+                raise NotAllowed("admin-only", "only an admin moves an account to another team")
+            return [] if team == state.team else [AccountTeamAssigned(team=team)]
+        case HandOverAccount():
+            to_owner = _text(command.to_owner, "to_owner")
+            require(
+                command.trigger in command.triggers,
+                "unknown-hand-over-trigger",
+                f"hand-over trigger {command.trigger!r} is not one of the company's",
+                allowed=sorted(command.triggers),
+            )
+            if to_owner == state.owner:
+                raise Conflict("already-owner", f"{to_owner} owns the account already")
+            handed: list[AccountEvent] = [
+                AccountHandedOver(
+                    from_owner=state.owner,
+                    to_owner=to_owner,
+                    trigger=command.trigger,
+                    note=_text(command.note, "note", required=False, limit=2000),
+                )
+            ]
+            if state.is_key:
+                handed += _ceiling(to_owner, command.new_owner_key_accounts, command.ceiling)
+            return handed
+        case ClassifyAccount():
+            reason = _text(command.influence_reason, "influence_reason", limit=2000)
+            return [
+                AccountClassified(
+                    criteria=command.criteria, can_influence=command.can_influence, influence_reason=reason
+                )
+            ]
+        case MarkKey():
+            if state.is_key:
+                raise Conflict("already-key", "the account is a key account already")
+            return [
+                AccountMarkedKey(reason=_text(command.reason, "reason", limit=1000)),
+                *_ceiling(state.owner, command.owner_key_accounts, command.ceiling),
+            ]
+        case UnmarkKey():
+            if not state.is_key:
+                raise Conflict("not-key", "the account is not a key account")
+            return [AccountUnmarkedKey(reason=_text(command.reason, "reason", limit=1000))]
+        case ChangeLifecycle(to_stage=to_stage):
+            require(
+                to_stage in TRANSITIONS[state.lifecycle],
+                "lifecycle-transition-not-allowed",
+                f"an account cannot go from {state.lifecycle.value} to {to_stage.value}",
+                allowed=sorted(s.value for s in TRANSITIONS[state.lifecycle]),
+            )
+            return [
+                LifecycleChanged(
+                    from_stage=state.lifecycle, to_stage=to_stage, reason=_text(command.reason, "reason", limit=1000)
+                )
+            ]
+        case OpenAccount():
+            raise AssertionError("handled above")
+        case _:
+            assert_never(command)
+
+
+def evolve(state: Account, event: AccountEvent, at: datetime | None = None) -> Account:
+    match event:
+        case AccountOpened():
+            return replace(
+                state,
+                exists=True,
+                account_id=event.account_id,
+                name=event.name,
+                industry=event.industry,
+                region=event.region,
+                segment=event.segment,
+                owner=event.owner,
+                team=event.team,
+                opened_at=at,
+            )
+        case AccountDetailsChanged():
+            return replace(state, name=event.name, industry=event.industry, region=event.region, segment=event.segment)
+        case AccountTeamAssigned(team=team):
+            return replace(state, team=team)
+        case AccountHandedOver():
+            hand_over = HandOver(
+                from_owner=event.from_owner,
+                to_owner=event.to_owner,
+                trigger=event.trigger,
+                note=event.note,
+                at=at or datetime.min,
+            )
+            return replace(state, owner=event.to_owner, hand_overs=(*state.hand_overs, hand_over))
+        case AccountClassified():
+            return replace(
+                state,
+                criteria=event.criteria,
+                can_influence=event.can_influence,
+                influence_reason=event.influence_reason,
+            )
+        case AccountMarkedKey(reason=reason):
+            return replace(state, is_key=True, key_reason=reason)
+        case AccountUnmarkedKey(reason=reason):
+            return replace(state, is_key=False, key_reason=reason)
+        case LifecycleChanged(to_stage=to_stage, reason=reason):
+            return replace(state, lifecycle=to_stage, lifecycle_reason=reason)
+    return state
+
+
+def initial_state() -> Account:
+    return Account()
+
+
+__all__ = ["Lifecycle", "decide", "evolve", "initial_state"]

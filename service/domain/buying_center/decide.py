@@ -1,0 +1,338 @@
+"""The rules of a buying center; evolve keeps each member's history of how and why our view changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, assert_never
+
+from service.domain.buying_center.commands import (
+    AddMember,
+    AssessMember,
+    AssignContactOwner,
+    BuyingCenterCommand,
+    ChangeMemberDetails,
+    LinkMembers,
+    MarkMemberLeft,
+    RecordContact,
+    RecordCriteria,
+    RecordProblems,
+    SetNextAction,
+    UnlinkMembers,
+)
+from service.domain.buying_center.events import (
+    BuyingCenterEvent,
+    ContactOwnerAssigned,
+    ContactRecorded,
+    MemberAdded,
+    MemberAssessed,
+    MemberCriteriaRecorded,
+    MemberDetailsChanged,
+    MemberLeft,
+    MemberProblemsRecorded,
+    MembersLinked,
+    MembersUnlinked,
+    NextActionSet,
+)
+from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship
+from service.domain.errors import Conflict, NotFound, require
+
+
+def _text(value: str, field: str, *, required: bool = False, limit: int = 200) -> str:
+    value = value.strip()
+    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
+    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
+    return value
+
+
+def _texts(values: tuple[str, ...], field: str) -> tuple[str, ...]:
+    require(len(values) <= 30, "too-many-items", f"{field} has more than 30 items", field=field)
+    return tuple(t for t in (_text(v, field, limit=500) for v in values) if t)
+
+
+def _roles(roles: frozenset[str], known: frozenset[str]) -> frozenset[str]:
+    unknown = sorted(roles - known)
+    require(not unknown, "unknown-role", f"unknown roles: {', '.join(unknown)}", unknown=unknown, known=sorted(known))
+    return roles
+
+
+def _scale(value: int, field: str, low: int, high: int) -> int:
+    require(low <= value <= high, "out-of-range", f"{field} must be between {low} and {high}", field=field)
+    return value
+
+
+def _member(state: BuyingCenter, member_id: str) -> Member:
+    member = state.people.get(member_id)
+    if member is None:
+        raise NotFound("member-not-in-buying-center", f"no member {member_id} in this buying center", member=member_id)
+    return member
+
+
+def _active(state: BuyingCenter, member_id: str) -> Member:
+    member = _member(state, member_id)
+    if not member.active:
+        raise Conflict("member-has-left", f"member {member_id} has left the client", member=member_id)
+    return member
+
+
+def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCenterEvent]:
+    match command:
+        case AddMember():
+            if command.member_id in state.people:
+                raise Conflict("member-exists", "a member with this id exists already", member=command.member_id)
+            return [
+                MemberAdded(
+                    account_id=command.account_id,
+                    member_id=command.member_id,
+                    name=_text(command.name, "name", required=True),
+                    position=_text(command.position, "position"),
+                    department=_text(command.department, "department"),
+                    organisation=_text(command.organisation, "organisation"),
+                    contacts=_text(command.contacts, "contacts", limit=1000),
+                    notes=_text(command.notes, "notes", limit=5000),
+                    roles=_roles(command.roles, command.known_roles),
+                    influence=_scale(command.influence, "influence", 1, 5),
+                    attitude=_scale(command.attitude, "attitude", -2, 2),
+                    attitude_to_competitor=_scale(command.attitude_to_competitor, "attitude_to_competitor", -2, 2),
+                    citation=command.citation,
+                )
+            ]
+        case ChangeMemberDetails():
+            m = _member(state, command.member_id)
+            event = MemberDetailsChanged(
+                member_id=m.member_id,
+                name=_text(command.name, "name", required=True) if command.name is not None else m.name,
+                position=_text(command.position, "position") if command.position is not None else m.position,
+                department=_text(command.department, "department") if command.department is not None else m.department,
+                organisation=_text(command.organisation, "organisation")
+                if command.organisation is not None
+                else m.organisation,
+                contacts=_text(command.contacts, "contacts", limit=1000)
+                if command.contacts is not None
+                else m.contacts,
+                notes=_text(command.notes, "notes", limit=5000) if command.notes is not None else m.notes,
+            )
+            same = (event.name, event.position, event.department, event.organisation, event.contacts, event.notes) == (
+                m.name,
+                m.position,
+                m.department,
+                m.organisation,
+                m.contacts,
+                m.notes,
+            )
+            return [] if same else [event]
+        case AssessMember():
+            m = _active(state, command.member_id)
+            assessed = MemberAssessed(
+                member_id=m.member_id,
+                roles=_roles(command.roles, command.known_roles) if command.roles is not None else m.roles,
+                influence=_scale(command.influence, "influence", 1, 5)
+                if command.influence is not None
+                else m.influence,
+                attitude=_scale(command.attitude, "attitude", -2, 2) if command.attitude is not None else m.attitude,
+                attitude_to_competitor=_scale(command.attitude_to_competitor, "attitude_to_competitor", -2, 2)
+                if command.attitude_to_competitor is not None
+                else m.attitude_to_competitor,
+                citation=command.citation,
+            )
+            unchanged = (assessed.roles, assessed.influence, assessed.attitude, assessed.attitude_to_competitor) == (
+                m.roles,
+                m.influence,
+                m.attitude,
+                m.attitude_to_competitor,
+            )
+            return [] if unchanged else [assessed]
+        case RecordCriteria():
+            m = _member(state, command.member_id)
+            return [
+                MemberCriteriaRecorded(
+                    member_id=m.member_id,
+                    stated=_texts(command.stated, "stated"),
+                    observed=_texts(command.observed, "observed"),
+                    citation=command.citation,
+                )
+            ]
+        case RecordProblems():
+            m = _member(state, command.member_id)
+            require(len(command.problems) <= 30, "too-many-items", "more than 30 problems", field="problems")
+            problems = tuple(
+                replace(
+                    p,
+                    problem=_text(p.problem, "problem", required=True, limit=1000),
+                    consequence=_text(p.consequence, "consequence", limit=1000),
+                )
+                for p in command.problems
+            )
+            return [MemberProblemsRecorded(member_id=m.member_id, problems=problems, citation=command.citation)]
+        case AssignContactOwner():
+            m = _active(state, command.member_id)
+            owner = _text(command.owner, "owner") or None if command.owner is not None else None
+            plan = _text(command.contact_plan, "contact_plan", limit=2000)
+            if (owner, plan) == (m.owner, m.contact_plan):
+                return []
+            return [ContactOwnerAssigned(member_id=m.member_id, owner=owner, contact_plan=plan)]
+        case SetNextAction():
+            m = _active(state, command.member_id)
+            what = _text(command.what, "what", limit=1000)
+            require(not what or command.due is not None, "due-date-required", "a next action needs a due date")
+            return [NextActionSet(member_id=m.member_id, what=what, due=command.due if what else None)]
+        case RecordContact():
+            m = _member(state, command.member_id)
+            require(command.on <= command.today, "date-in-future", "a contact cannot be recorded in the future")
+            if m.last_contact is not None and command.on <= m.last_contact and not command.interaction_id:
+                return []  # an older contact teaches the map nothing new
+            return [ContactRecorded(member_id=m.member_id, on=command.on, interaction_id=command.interaction_id)]
+        case MarkMemberLeft():
+            m = _active(state, command.member_id)
+            return [
+                MemberLeft(member_id=m.member_id, on=command.on, reason=_text(command.reason, "reason", limit=1000))
+            ]
+        case LinkMembers():
+            if command.relationship_id in state.links:
+                raise Conflict("relationship-exists", "a relationship with this id exists already")
+            _member(state, command.source)
+            _member(state, command.target)
+            require(command.source != command.target, "self-relationship", "a member cannot be linked to themselves")
+            duplicate = any(
+                (r.source, r.target, r.kind) == (command.source, command.target, command.kind)
+                for r in state.links.values()
+            )
+            if duplicate:
+                raise Conflict("relationship-exists", f"these members are already linked as {command.kind.value}")
+            return [
+                MembersLinked(
+                    relationship_id=command.relationship_id,
+                    source=command.source,
+                    target=command.target,
+                    kind=command.kind,
+                    strength=_scale(command.strength, "strength", 1, 3),
+                    note=_text(command.note, "note", limit=1000),
+                )
+            ]
+        case UnlinkMembers():
+            if command.relationship_id not in state.links:
+                raise NotFound("relationship-not-found", "no such relationship in this buying center")
+            return [MembersUnlinked(relationship_id=command.relationship_id, reason=_text(command.reason, "reason"))]
+        case _:
+            assert_never(command)
+
+
+def _diff(before: Member, after: Member, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: [getattr(before, f), getattr(after, f)] for f in fields if getattr(before, f) != getattr(after, f)}
+
+
+def _update(
+    state: BuyingCenter, event: Any, at: datetime | None, fields: tuple[str, ...], **values: Any
+) -> BuyingCenter:
+    before = state.people.get(event.member_id)
+    if before is None:
+        return state
+    after = replace(before, **values)
+    change = Change(
+        at=at,
+        event=type(event).__name__,
+        changes=_diff(before, after, fields),
+        citation=getattr(event, "citation", None),
+    )
+    after = replace(after, history=(*before.history, change))
+    return replace(state, members={**state.people, before.member_id: after})
+
+
+def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = None) -> BuyingCenter:
+    match event:
+        case MemberAdded():
+            member = Member(
+                member_id=event.member_id,
+                name=event.name,
+                position=event.position,
+                department=event.department,
+                organisation=event.organisation,
+                contacts=event.contacts,
+                notes=event.notes,
+                roles=event.roles,
+                influence=event.influence,
+                attitude=event.attitude,
+                attitude_to_competitor=event.attitude_to_competitor,
+                added_at=at,
+                history=(
+                    Change(
+                        at=at,
+                        event="MemberAdded",
+                        changes={
+                            "roles": [None, event.roles],
+                            "influence": [None, event.influence],
+                            "attitude": [None, event.attitude],
+                            "attitude_to_competitor": [None, event.attitude_to_competitor],
+                        },
+                        citation=event.citation,
+                    ),
+                ),
+            )
+            return replace(state, account_id=event.account_id, members={**state.people, member.member_id: member})
+        case MemberDetailsChanged():
+            return _update(
+                state,
+                event,
+                at,
+                ("position", "department", "organisation"),  # names and notes stay out of the history
+                name=event.name,
+                position=event.position,
+                department=event.department,
+                organisation=event.organisation,
+                contacts=event.contacts,
+                notes=event.notes,
+            )
+        case MemberAssessed():
+            fields = ("roles", "influence", "attitude", "attitude_to_competitor")
+            return _update(state, event, at, fields, **{f: getattr(event, f) for f in fields})
+        case MemberCriteriaRecorded():
+            return _update(
+                state,
+                event,
+                at,
+                ("stated_criteria", "observed_criteria"),
+                stated_criteria=event.stated,
+                observed_criteria=event.observed,
+            )
+        case MemberProblemsRecorded():
+            return _update(state, event, at, ("problems",), problems=event.problems)
+        case ContactOwnerAssigned():
+            return _update(
+                state, event, at, ("owner", "contact_plan"), owner=event.owner, contact_plan=event.contact_plan
+            )
+        case NextActionSet():
+            action = NextAction(what=event.what, due=event.due) if event.what and event.due else None
+            return _update(state, event, at, ("next_action",), next_action=action)
+        case ContactRecorded():
+            member = state.people.get(event.member_id)
+            if member is None:
+                return state
+            last = max(member.last_contact, event.on) if member.last_contact else event.on
+            return replace(state, members={**state.people, member.member_id: replace(member, last_contact=last)})
+        case MemberLeft():
+            return _update(
+                state,
+                event,
+                at,
+                ("active", "left_on", "left_reason"),
+                active=False,
+                left_on=event.on,
+                left_reason=event.reason,
+            )
+        case MembersLinked():
+            link = Relationship(
+                relationship_id=event.relationship_id,
+                source=event.source,
+                target=event.target,
+                kind=event.kind,
+                strength=event.strength,
+                note=event.note,
+            )
+            return replace(state, relationships={**state.links, link.relationship_id: link})
+        case MembersUnlinked():
+            return replace(state, relationships={k: v for k, v in state.links.items() if k != event.relationship_id})
+    return state
+
+
+def initial_state() -> BuyingCenter:
+    return BuyingCenter()

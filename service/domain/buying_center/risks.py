@@ -1,0 +1,86 @@
+"""Coverage risks of a buying center, computed from the map: each with its reason and the members involved.
+
+The seeds' warnings (DOMAIN.md section 3): one contact is one resignation from losing the account; a
+decision maker nobody talks to; an influential opponent; contacts gone cold; a role nobody holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from service.domain.buying_center.state import BuyingCenter, Member
+from service.domain.settings.state import CoverageRules, RoleDefinition
+
+DECISION_MAKER = "decision_maker"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Risk:
+    code: str
+    reason: str
+    members: tuple[str, ...] = ()
+    role: str | None = None
+
+
+def _ids(members: list[Member]) -> tuple[str, ...]:
+    return tuple(sorted(m.member_id for m in members))
+
+
+def coverage_risks(
+    state: BuyingCenter, roles: tuple[RoleDefinition, ...], rules: CoverageRules, today: date
+) -> list[Risk]:
+    active = [m for m in state.people.values() if m.active]
+    in_touch = [m for m in active if m.last_contact is not None]
+    deciders = [m for m in active if DECISION_MAKER in m.roles]
+    found: list[Risk] = []
+    if active and len(in_touch) <= 1:
+        found.append(
+            Risk(
+                code="single-threaded",
+                reason="at most one person at the client is in contact with us: if they leave, the account goes"
+                if in_touch
+                else "nobody at the client is in contact with us yet",
+                members=_ids(in_touch),
+            )
+        )
+    if deciders and not any(m.last_contact is not None for m in deciders):
+        found.append(
+            Risk(
+                code="no-decision-maker-contact",
+                reason="no contact recorded with any decision maker",
+                members=_ids(deciders),
+            )
+        )
+    if opponents := [m for m in active if m.attitude <= -1 and m.influence >= rules.high_influence]:
+        found.append(
+            Risk(
+                code="high-influence-opponent",
+                reason=f"opposed to us with influence {rules.high_influence} or more",
+                members=_ids(opponents),
+            )
+        )
+    if unowned := [m for m in deciders if m.owner is None]:
+        found.append(
+            Risk(
+                code="decision-maker-without-owner",
+                reason="nobody on our side owns the contact with this decision maker",
+                members=_ids(unowned),
+            )
+        )
+    cutoff = today - timedelta(days=rules.stale_contact_days)
+    if stale := [m for m in in_touch if m.last_contact is not None and m.last_contact < cutoff]:
+        found.append(
+            Risk(
+                code="stale-contact",
+                reason=f"last contact more than {rules.stale_contact_days} days ago",
+                members=_ids(stale),
+            )
+        )
+    held = {role for m in active for role in m.roles}
+    for role in roles:
+        if role.required and role.code not in held:
+            found.append(
+                Risk(code="role-missing", reason=f"nobody in the map holds the role {role.label}", role=role.code)
+            )
+    return found

@@ -1,0 +1,110 @@
+"""A buying center as it stands: members (people; name, contacts and notes are personal data) and links."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+class RelationKind(enum.StrEnum):
+    REPORTS_TO = "reports_to"  # formal
+    INFLUENCES = "influences"  # informal from here on: the links an org chart does not show
+    ALLIED_WITH = "allied_with"
+    RIVAL_OF = "rival_of"
+
+    @property
+    def formal(self) -> bool:
+        return self is RelationKind.REPORTS_TO
+
+
+class CitationKind(enum.StrEnum):
+    INTERACTION = "interaction"
+    DOCUMENT = "document"
+    OBSERVATION = "observation"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    """What justified a change of view on a person: an interaction, a document, or an observation."""
+
+    kind: CitationKind
+    ref: str = ""  # interaction id, document id or URL
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberProblem:
+    """SPIN: a problem of this person and what it costs them."""
+
+    problem: str
+    consequence: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NextAction:
+    what: str
+    due: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One step in the history of a member: which fields changed from what to what, when and why."""
+
+    at: datetime | None
+    event: str
+    changes: dict[str, Any]  # field → [old, new]
+    citation: Citation | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member:
+    member_id: str
+    name: str | None  # None once the person is forgotten: the node stays, anonymous
+    position: str = ""
+    department: str = ""
+    organisation: str = ""  # the client, or an outside body: association, ministry, regulator
+    contacts: str | None = None
+    notes: str | None = None
+    roles: frozenset[str] = frozenset()
+    influence: int = 3  # 1 … 5
+    attitude: int = 0  # to us: −2 opponent … +2 ally
+    attitude_to_competitor: int = 0
+    stated_criteria: tuple[str, ...] = ()
+    observed_criteria: tuple[str, ...] = ()  # stated criteria can be false: record what we see too
+    problems: tuple[MemberProblem, ...] = ()
+    owner: str | None = None  # who on our side owns the contact
+    contact_plan: str = ""  # how we contact this person
+    next_action: NextAction | None = None
+    last_contact: date | None = None
+    active: bool = True
+    left_on: date | None = None
+    left_reason: str = ""
+    added_at: datetime | None = None
+    history: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Relationship:
+    relationship_id: str
+    source: str  # member ids
+    target: str
+    kind: RelationKind
+    strength: int = 2  # 1 weak … 3 strong
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuyingCenter:
+    account_id: str = ""
+    members: dict[str, Member] | None = None
+    relationships: dict[str, Relationship] | None = None
+
+    @property
+    def people(self) -> dict[str, Member]:
+        return self.members or {}
+
+    @property
+    def links(self) -> dict[str, Relationship]:
+        return self.relationships or {}

@@ -1,0 +1,66 @@
+"""Answer values checked against the question's answer type and put into one canonical JSON shape."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from service.domain.errors import DomainError, NotFound
+from service.domain.settings.state import AnswerType, Question
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _invalid(question: Question, expected: str) -> DomainError:
+    return DomainError(
+        "invalid-answer",
+        f"question {question.code} takes {expected}",
+        question=question.code,
+        answer_type=question.answer_type.value,
+    )
+
+
+def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
+    """The value as stored, or a DomainError naming what the question takes."""
+    match question.answer_type:
+        case AnswerType.TEXT:
+            if not isinstance(value, str) or not value.strip() or len(value) > 5000:
+                raise _invalid(question, "a non-empty text of at most 5000 characters")
+            return value.strip()
+        case AnswerType.NUMBER:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _invalid(question, "a number")
+            return value
+        case AnswerType.MONEY:
+            try:
+                amount = Decimal(str(value["amount"]))
+                currency = value["currency"]
+            except (TypeError, KeyError, InvalidOperation):
+                raise _invalid(question, '{"amount": "125000.00", "currency": "RUB"}') from None
+            if not amount.is_finite() or not isinstance(currency, str) or not CURRENCY.match(currency):
+                raise _invalid(question, "a finite amount and an ISO 4217 currency code")
+            return {"amount": str(amount), "currency": currency}
+        case AnswerType.DATE:
+            try:
+                return date.fromisoformat(value).isoformat()
+            except (TypeError, ValueError):
+                raise _invalid(question, "a date (YYYY-MM-DD)") from None
+        case AnswerType.CHOICE:
+            if value not in question.choices:
+                raise _invalid(question, f"one of {', '.join(question.choices)}")
+            return value
+        case AnswerType.LIST:
+            ok = isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)
+            if not ok or len(value) > 50:
+                raise _invalid(question, "a list of 1 to 50 non-empty texts")
+            if question.choices and (extra := [v for v in value if v not in question.choices]):
+                raise _invalid(question, f"items from {', '.join(question.choices)} (not {', '.join(extra)})")
+            return [v.strip() for v in value]
+        case AnswerType.PERSON:
+            if not isinstance(value, str):
+                raise _invalid(question, "the id of a buying-center member")
+            if value not in members:
+                raise NotFound("member-not-in-buying-center", f"no member {value} in this buying center", member=value)
+            return value

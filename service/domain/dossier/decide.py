@@ -1,0 +1,135 @@
+"""The rules of a dossier; evolve keeps every answer's history."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import assert_never
+from urllib.parse import urlparse
+
+from service.domain.dossier.answers import normalise
+from service.domain.dossier.commands import AttachDocument, DetachDocument, DossierCommand, RecordAnswer, RetractAnswer
+from service.domain.dossier.events import (
+    AnswerRecorded,
+    AnswerRetracted,
+    DocumentAttached,
+    DocumentDetached,
+    DossierEvent,
+)
+from service.domain.dossier.state import Answer, AnswerSlot, Document, Dossier, slot_key
+from service.domain.errors import Conflict, NotFound, require
+
+
+def _text(value: str, field: str, *, required: bool = False, limit: int = 500) -> str:
+    value = value.strip()
+    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
+    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
+    return value
+
+
+def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
+    match command:
+        case RecordAnswer(question=question):
+            if question is None:
+                raise NotFound("unknown-question", f"no question {command.question_code} in the dossier template")
+            if question.personal:
+                require(command.about is not None, "about-required", f"{question.code} is about a person: name them")
+                if command.about not in command.members:
+                    raise NotFound("member-not-in-buying-center", f"no member {command.about} in this buying center")
+            else:
+                require(command.about is None, "about-not-allowed", f"{question.code} is not about a person")
+            require(command.learned_on <= command.today, "date-in-future", "learned_on is in the future")
+            return [
+                AnswerRecorded(
+                    account_id=command.account_id,
+                    question_code=question.code,
+                    about=command.about,
+                    value=normalise(question, command.value, command.members),
+                    source=_text(command.source, "source"),
+                    learned_on=command.learned_on,
+                    confidence=command.confidence,
+                    template_version=command.template_version,
+                )
+            ]
+        case RetractAnswer():
+            slot = state.answers.get(slot_key(command.question_code, command.about))
+            if slot is None or slot.current is None:
+                raise NotFound("answer-not-found", f"no answer in force to question {command.question_code}")
+            return [
+                AnswerRetracted(
+                    question_code=command.question_code,
+                    about=command.about,
+                    reason=_text(command.reason, "reason", required=True, limit=1000),
+                )
+            ]
+        case AttachDocument():
+            if command.document_id in state.docs:
+                raise Conflict("document-exists", "a document with this id is attached already")
+            url = _text(command.url, "url", limit=2000)
+            ref = _text(command.document_ref, "document_ref")
+            require(bool(url or ref), "document-reference-required", "give the document's url or its document id")
+            if url:
+                parts = urlparse(url)
+                require(parts.scheme in ("http", "https") and bool(parts.netloc), "invalid-url", "url is not http(s)")
+            if command.question_code is not None:
+                require(command.question_exists, "unknown-question", f"no question {command.question_code}")
+            return [
+                DocumentAttached(
+                    account_id=command.account_id,
+                    document_id=command.document_id,
+                    title=_text(command.title, "title", required=True),
+                    kind=command.kind,
+                    url=url,
+                    document_ref=ref,
+                    question_code=command.question_code,
+                )
+            ]
+        case DetachDocument():
+            if command.document_id not in state.docs:
+                raise NotFound("document-not-found", "no such document in this dossier")
+            return [DocumentDetached(document_id=command.document_id, reason=_text(command.reason, "reason"))]
+        case _:
+            assert_never(command)
+
+
+def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> Dossier:
+    match event:
+        case AnswerRecorded():
+            key = slot_key(event.question_code, event.about)
+            slot = state.answers.get(key) or AnswerSlot(question_code=event.question_code, about=event.about)
+            answer = Answer(
+                value=event.value,
+                source=event.source,
+                learned_on=event.learned_on,
+                confidence=event.confidence,
+                template_version=event.template_version,
+                at=at,
+            )
+            slot = replace(slot, history=(*slot.history, answer))
+            return replace(state, account_id=event.account_id, slots={**state.answers, key: slot})
+        case AnswerRetracted():
+            key = slot_key(event.question_code, event.about)
+            slot = state.answers.get(key)
+            if slot is None or not slot.history:
+                return state
+            retraction = replace(slot.history[-1], retracted=True, reason=event.reason, at=at)
+            slot = replace(slot, history=(*slot.history, retraction))
+            return replace(state, slots={**state.answers, key: slot})
+        case DocumentAttached():
+            document = Document(
+                document_id=event.document_id,
+                title=event.title,
+                kind=event.kind,
+                url=event.url,
+                document_ref=event.document_ref,
+                question_code=event.question_code,
+                attached_at=at,
+            )
+            return replace(state, account_id=event.account_id, documents={**state.docs, event.document_id: document})
+        case DocumentDetached():
+            return replace(state, documents={k: v for k, v in state.docs.items() if k != event.document_id})
+    return state
+
+
+def initial_state() -> Dossier:
+    return Dossier()

@@ -1,0 +1,63 @@
+"""Facts about a dossier. An answer about a person is sealed with that person (subject = member id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from service.domain.dossier.state import Confidence, DocumentKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerRecorded:
+    """A first answer, or a revision of the one in force (the history keeps both)."""
+
+    account_id: str
+    question_code: str
+    about: str | None
+    value: Any
+    source: str
+    learned_on: date
+    confidence: Confidence
+    template_version: int
+
+    def personal(self) -> dict[str, str]:
+        return {"value": self.about} if self.about else {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerRetracted:
+    question_code: str
+    about: str | None
+    reason: str
+
+    def personal(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentAttached:
+    account_id: str
+    document_id: str
+    title: str
+    kind: DocumentKind
+    url: str
+    document_ref: str
+    question_code: str | None
+
+    def personal(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentDetached:
+    document_id: str
+    reason: str
+
+    def personal(self) -> dict[str, str]:
+        return {}
+
+
+DossierEvent = AnswerRecorded | AnswerRetracted | DocumentAttached | DocumentDetached
+EVENTS = (AnswerRecorded, AnswerRetracted, DocumentAttached, DocumentDetached)

@@ -1,0 +1,93 @@
+"""The dossier as a manager reads it: answers by group, unanswered questions as gaps, staleness, completeness.
+
+Pure: the template in force and `today` come in, so the same function shows the dossier now and as of any
+moment (with the template that was in force then).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from service.domain.dossier.state import AnswerSlot, Dossier
+from service.domain.settings.state import DossierTemplate, Question
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionStatus:
+    question: Question
+    slots: tuple[AnswerSlot, ...]  # with an answer in force
+    stale: bool  # an answer in force was learnt longer ago than the question's review period
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.slots)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupStatus:
+    code: str
+    label: str
+    label_ru: str
+    questions: tuple[QuestionStatus, ...]
+
+    @property
+    def completeness(self) -> float:
+        return _ratio(sum(q.answered for q in self.questions), len(self.questions))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DossierView:
+    template_version: int
+    groups: tuple[GroupStatus, ...]
+    archived: tuple[AnswerSlot, ...]  # answers to questions no longer in the template: kept, shown apart
+
+    @property
+    def questions(self) -> list[QuestionStatus]:
+        return [q for g in self.groups for q in g.questions]
+
+    @property
+    def completeness(self) -> float:
+        return _ratio(sum(q.answered for q in self.questions), len(self.questions))
+
+    @property
+    def stale_count(self) -> int:
+        return sum(q.stale for q in self.questions)
+
+
+def _ratio(done: int, total: int) -> float:
+    return round(done / total, 4) if total else 1.0
+
+
+def is_stale(learned_on: date, review_days: int, today: date) -> bool:
+    return learned_on + timedelta(days=review_days) < today
+
+
+def dossier_view(template: DossierTemplate, state: Dossier, today: date) -> DossierView:
+    by_question: dict[str, list[AnswerSlot]] = {}
+    for slot in state.answers.values():
+        if slot.current is not None:
+            by_question.setdefault(slot.question_code, []).append(slot)
+    asked = {q.code for g in template.groups for q in g.questions}
+    groups = tuple(
+        GroupStatus(
+            code=g.code,
+            label=g.label,
+            label_ru=g.label_ru,
+            questions=tuple(
+                QuestionStatus(
+                    question=q,
+                    slots=tuple(by_question.get(q.code, ())),
+                    stale=any(
+                        is_stale(s.current.learned_on, q.review_days, today)
+                        for s in by_question.get(q.code, ())
+                        if s.current is not None
+                    ),
+                )
+                for q in g.questions
+            ),
+        )
+        for g in template.groups
+    )
+    archived = tuple(s for code, slots in sorted(by_question.items()) if code not in asked for s in slots)
+    return DossierView(template_version=template.version, groups=groups, archived=archived)

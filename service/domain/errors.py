@@ -1,0 +1,39 @@
+"""Domain errors: each names the rule broken; the API turns it into a problem of the same name.
+
+DomainError                 422  a rule of the business refuses the command (code names the rule)
+ ├── NotFound               404  the thing the command is about does not exist
+ ├── Conflict               409  the command contradicts the current state (already done, already exists)
+ └── NotAllowed             403  this actor may not do this to this thing (visibility, ownership)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 422
+
+    def __init__(self, code: str, message: str, /, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code  # e.g. "unknown-role": becomes the problem type /problems/unknown-role
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+
+def require(condition: bool, code: str, message: str, /, **details: Any) -> None:
+    """Raise DomainError(code) unless `condition` holds: the decide functions' one-line rule."""
+    if not condition:
+        raise DomainError(code, message, **details)

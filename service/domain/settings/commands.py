@@ -1,0 +1,43 @@
+"""What an admin asks of the company settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.domain.actors import Actor
+from service.domain.settings.state import CoverageRules, QuestionGroup, RoleDefinition, TriggerKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetKeyAccountCeiling:
+    actor: Actor
+    ceiling: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefineHandOverTriggers:
+    actor: Actor
+    triggers: tuple[TriggerKind, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefineBuyingCenterRoles:
+    actor: Actor
+    roles: tuple[RoleDefinition, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishDossierTemplate:
+    actor: Actor
+    groups: tuple[QuestionGroup, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetCoverageRules:
+    actor: Actor
+    rules: CoverageRules
+
+
+SettingsCommand = (
+    SetKeyAccountCeiling | DefineHandOverTriggers | DefineBuyingCenterRoles | PublishDossierTemplate | SetCoverageRules
+)

@@ -1,0 +1,99 @@
+"""Rules for changing the company settings; evolve applies the facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import assert_never
+
+from service.domain.actors import Actor, Role
+from service.domain.errors import NotAllowed, require
+from service.domain.settings.commands import (
+    DefineBuyingCenterRoles,
+    DefineHandOverTriggers,
+    PublishDossierTemplate,
+    SetCoverageRules,
+    SetKeyAccountCeiling,
+    SettingsCommand,
+)
+from service.domain.settings.defaults import default_settings
+from service.domain.settings.events import (
+    BuyingCenterRolesDefined,
+    CoverageRulesSet,
+    DossierTemplatePublished,
+    HandOverTriggersDefined,
+    KeyAccountCeilingSet,
+    SettingsEvent,
+)
+from service.domain.settings.state import AnswerType, CompanySettings, DossierTemplate, QuestionGroup
+
+
+def _admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise NotAllowed("admin-only", "only an admin changes the company settings")
+
+
+def _unique(codes: Iterable[str], what: str) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        require(bool(code) and code == code.strip(), "invalid-code", f"{what} codes must be non-empty", value=code)
+        require(code not in seen, "duplicate-code", f"{what} code {code!r} appears twice", value=code)
+        seen.add(code)
+
+
+def _check_template(groups: tuple[QuestionGroup, ...]) -> None:
+    require(bool(groups), "empty-template", "a dossier template needs at least one group")
+    _unique((g.code for g in groups), "group")
+    _unique((q.code for g in groups for q in g.questions), "question")
+    for group in groups:
+        require(bool(group.questions), "empty-group", f"group {group.code!r} has no questions", group=group.code)
+        for q in group.questions:
+            require(q.review_days >= 1, "invalid-review-period", f"{q.code}: review period must be a day or more")
+            if q.answer_type is AnswerType.CHOICE:
+                require(len(q.choices) >= 2, "choices-required", f"{q.code}: a choice question needs 2+ choices")
+
+
+def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEvent]:
+    _admin(command.actor)
+    match command:
+        case SetKeyAccountCeiling(ceiling=ceiling):
+            require(1 <= ceiling <= 500, "invalid-ceiling", "the ceiling must be between 1 and 500", ceiling=ceiling)
+            return [KeyAccountCeilingSet(ceiling=ceiling)]
+        case DefineHandOverTriggers(triggers=triggers):
+            require(bool(triggers), "empty-triggers", "define at least one hand-over trigger")
+            _unique((t.code for t in triggers), "trigger")
+            return [HandOverTriggersDefined(triggers=triggers)]
+        case DefineBuyingCenterRoles(roles=roles):
+            require(3 <= len(roles) <= 30, "invalid-role-set", "a role set has 3 to 30 roles", count=len(roles))
+            _unique((r.code for r in roles), "role")
+            return [BuyingCenterRolesDefined(roles=roles)]
+        case PublishDossierTemplate(groups=groups):
+            _check_template(groups)
+            return [
+                DossierTemplatePublished(template=DossierTemplate(version=state.template.version + 1, groups=groups))
+            ]
+        case SetCoverageRules(rules=rules):
+            require(rules.stale_contact_days >= 1, "invalid-coverage-rules", "stale contact days must be 1 or more")
+            require(1 <= rules.high_influence <= 5, "invalid-coverage-rules", "high influence is between 1 and 5")
+            return [CoverageRulesSet(rules=rules)]
+        case _:
+            assert_never(command)
+
+
+def evolve(state: CompanySettings, event: SettingsEvent) -> CompanySettings:
+    match event:
+        case KeyAccountCeilingSet(ceiling=ceiling):
+            return replace(state, key_account_ceiling=ceiling)
+        case HandOverTriggersDefined(triggers=triggers):
+            return replace(state, hand_over_triggers=triggers)
+        case BuyingCenterRolesDefined(roles=roles):
+            return replace(state, roles=roles)
+        case DossierTemplatePublished(template=template):
+            return replace(state, templates=(*state.templates, template))
+        case CoverageRulesSet(rules=rules):
+            return replace(state, coverage=rules)
+    return state
+
+
+def initial_state() -> CompanySettings:
+    return default_settings()

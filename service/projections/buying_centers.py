@@ -1,0 +1,114 @@
+"""read.buying_center_members and read.buying_center_relationships: the maps, for the portfolio and BI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
+from service.domain.buying_center.state import BuyingCenter
+from service.events import RecordedEvent
+from service.projections.folding import SUBJECT_FORGOTTEN, fold_streams, forgotten_subjects, touched
+from service.projections.model import Column, Table, TableNames
+
+PREFIX = "buying-center-"
+
+MEMBERS = Table(
+    name="buying_center_members",
+    comment="One row per person in an account's buying center, including those who left (active = false). "
+    "Personal fields (name) are null once the person has been forgotten.",
+    columns=(
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("member_id", "text NOT NULL", "Id of the person in this buying center (also the person id)."),
+        Column("name", "text", "Name; null once forgotten (personal data)."),
+        Column("position", "text NOT NULL", "Job title."),
+        Column("department", "text NOT NULL", "Department."),
+        Column("organisation", "text NOT NULL", "The client, or an outside body (association, ministry, regulator)."),
+        Column("roles", "text[] NOT NULL", "Buying-center role codes (company role set)."),
+        Column("influence", "smallint NOT NULL", "Influence on the purchase, 1 (low) to 5 (high)."),
+        Column("attitude", "smallint NOT NULL", "Attitude to us, -2 opponent to +2 ally."),
+        Column("attitude_to_competitor", "smallint NOT NULL", "Attitude to the main competitor, -2 to +2."),
+        Column("owner", "text", "Who on our side owns the contact (token subject)."),
+        Column("next_action", "text", "The next action planned with this person."),
+        Column("next_action_due", "date", "Its due date."),
+        Column("last_contact", "date", "Date of the last recorded contact."),
+        Column("active", "boolean NOT NULL", "False once the person has left the client."),
+        Column("left_on", "date", "When the person left the client."),
+    ),
+    primary_key=("account_id", "member_id"),
+    indexes=(("member_id",), ("owner",)),
+)
+RELATIONSHIPS = Table(
+    name="buying_center_relationships",
+    comment="Links between members of a buying center: formal (reports_to) and informal.",
+    columns=(
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("relationship_id", "text NOT NULL", "Id of the link."),
+        Column("source_member_id", "text NOT NULL", "From this member (the subordinate, for reports_to)."),
+        Column("target_member_id", "text NOT NULL", "To this member."),
+        Column("kind", "text NOT NULL", "reports_to, influences, allied_with, rival_of."),
+        Column("formal", "boolean NOT NULL", "True for reports_to: the org chart; false for the informal links."),
+        Column("strength", "smallint NOT NULL", "1 weak to 3 strong."),
+    ),
+    primary_key=("account_id", "relationship_id"),
+)
+
+
+def member_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
+    return [
+        (
+            account_id,
+            m.member_id,
+            m.name,
+            m.position,
+            m.department,
+            m.organisation,
+            sorted(m.roles),
+            m.influence,
+            m.attitude,
+            m.attitude_to_competitor,
+            m.owner,
+            m.next_action.what if m.next_action else None,
+            m.next_action.due if m.next_action else None,
+            m.last_contact,
+            m.active,
+            m.left_on,
+        )
+        for m in state.people.values()
+    ]
+
+
+def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
+    return [
+        (account_id, r.relationship_id, r.source, r.target, r.kind.value, r.kind.formal, r.strength)
+        for r in state.links.values()
+    ]
+
+
+class BuyingCenters:
+    name = "buying_centers"
+    version = 1
+    tables = (MEMBERS, RELATIONSHIPS)
+    event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        members, links = tables["buying_center_members"], tables["buying_center_relationships"]
+        streams = touched(events, "buying_center")
+        if subjects := forgotten_subjects(events):
+            rows = await conn.fetch(
+                f"SELECT DISTINCT account_id FROM {members} WHERE member_id = ANY($1::text[])", subjects
+            )
+            streams |= {PREFIX + r["account_id"] for r in rows}
+        if not streams:
+            return
+        states = await fold_streams(conn, BUYING_CENTER, streams, events[-1].position)
+        ids = [s.removeprefix(PREFIX) for s in streams]
+        await conn.execute(f"DELETE FROM {members} WHERE account_id = ANY($1::text[])", ids)
+        await conn.execute(f"DELETE FROM {links} WHERE account_id = ANY($1::text[])", ids)
+        m_rows = [r for s in sorted(streams) for r in member_rows(s.removeprefix(PREFIX), states[s])]
+        l_rows = [r for s in sorted(streams) for r in link_rows(s.removeprefix(PREFIX), states[s])]
+        for table, records in ((members, m_rows), (links, l_rows)):
+            if records:
+                columns = [c.name for c in (MEMBERS if table is members else RELATIONSHIPS).columns]
+                await conn.copy_records_to_table(table.name, schema_name=table.schema, records=records, columns=columns)

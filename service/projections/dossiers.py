@@ -1,0 +1,84 @@
+"""read.dossier_answers: the answers in force, for staleness in the portfolio and for BI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from service.commands.aggregates import DOSSIER, DOSSIER_EVENTS
+from service.domain.dossier.state import Dossier
+from service.events import RecordedEvent
+from service.events.codec import jsonb
+from service.projections.folding import SUBJECT_FORGOTTEN, fold_streams, forgotten_subjects, touched
+from service.projections.model import Column, Table, TableNames
+
+PREFIX = "dossier-"
+
+ANSWERS = Table(
+    name="dossier_answers",
+    comment="One row per dossier answer in force (retracted answers are absent). Answers about a person are "
+    "null once that person has been forgotten.",
+    columns=(
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("answer_key", "text NOT NULL", "question_code, or question_code@member_id for questions about people."),
+        Column("question_code", "text NOT NULL", "The template question."),
+        Column("about_member_id", "text", "For questions about a person: the buying-center member."),
+        Column("value", "jsonb", "The answer, shaped by the question's answer type."),
+        Column("source", "text NOT NULL", "Where we learnt it."),
+        Column("learned_on", "date NOT NULL", "When we learnt it: staleness counts from here."),
+        Column("confidence", "text NOT NULL", "low, medium, high."),
+        Column("template_version", "integer NOT NULL", "Template version the answer was given under."),
+        Column("revisions", "integer NOT NULL", "How many answers were given before this one."),
+    ),
+    primary_key=("account_id", "answer_key"),
+    indexes=(("about_member_id",),),
+)
+COLUMNS = [c.name for c in ANSWERS.columns]
+
+
+def answer_rows(account_id: str, state: Dossier) -> list[tuple[object, ...]]:
+    rows = []
+    for key, slot in state.answers.items():
+        if (answer := slot.current) is None:
+            continue
+        rows.append(
+            (
+                account_id,
+                key,
+                slot.question_code,
+                slot.about,
+                None if answer.value is None else jsonb(answer.value),
+                answer.source,
+                answer.learned_on,
+                answer.confidence.value,
+                answer.template_version,
+                sum(not a.retracted for a in slot.history) - 1,
+            )
+        )
+    return rows
+
+
+class Dossiers:
+    name = "dossiers"
+    version = 1
+    tables = (ANSWERS,)
+    event_types = DOSSIER_EVENTS.names() | {SUBJECT_FORGOTTEN}
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        table = tables["dossier_answers"]
+        streams = touched(events, "dossier")
+        if subjects := forgotten_subjects(events):
+            rows = await conn.fetch(
+                f"SELECT DISTINCT account_id FROM {table} WHERE about_member_id = ANY($1::text[])", subjects
+            )
+            streams |= {PREFIX + r["account_id"] for r in rows}
+        if not streams:
+            return
+        states = await fold_streams(conn, DOSSIER, streams, events[-1].position)
+        await conn.execute(
+            f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", [s.removeprefix(PREFIX) for s in streams]
+        )
+        records = [r for s in sorted(streams) for r in answer_rows(s.removeprefix(PREFIX), states[s])]
+        if records:
+            await conn.copy_records_to_table(table.name, schema_name=table.schema, records=records, columns=COLUMNS)

@@ -1,0 +1,199 @@
+"""Key accounts over HTTP: open, change, hand over, classify, key status, lifecycle; visibility; ETag/If-Match;
+Idempotency-Key; the key-account ceiling warning; as-of."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def open_account(client: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body = {"name": unique("Client"), "industry": "Trucks", "region": "Volga", "segment": "OEM", **fields}
+    response = await client.post("/v1/accounts", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_manager_opens_an_account_and_sees_it(client: httpx.AsyncClient, auth) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    response = await client.post(
+        "/v1/accounts", json={"name": "Truck Plant", "industry": "Trucks", "segment": "OEM"}, headers=kam
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert response.headers["etag"] == '"1"'
+    assert response.headers["location"] == f"/v1/accounts/{body['account_id']}"
+    assert int(response.headers["x-position"]) == body["position"]
+    assert (body["name"], body["lifecycle"], body["is_key"], body["team"]) == (
+        "Truck Plant",
+        "prospect",
+        False,
+        "north",
+    )
+    got = await client.get(f"/v1/accounts/{body['account_id']}", headers=kam)
+    assert got.status_code == 200
+    assert got.json()["name"] == "Truck Plant"
+    listed = await client.get("/v1/accounts", params={"min_position": body["position"]}, headers=kam)
+    assert [a["account_id"] for a in listed.json()["items"]] == [body["account_id"]]
+
+
+async def test_visibility_per_role_over_http(client: httpx.AsyncClient, auth) -> None:
+    team = unique("team")
+    owner = auth(unique("kam"), Role.MANAGER, team)
+    account = await open_account(client, owner)
+    path = f"/v1/accounts/{account['account_id']}"
+    seen = {
+        "owner": await client.get(path, headers=owner),
+        "other manager": await client.get(path, headers=auth(unique("kam"), Role.MANAGER, team)),
+        "supervisor of the team": await client.get(path, headers=auth(unique("sup"), Role.SUPERVISOR, team)),
+        "another team's supervisor": await client.get(path, headers=auth(unique("sup"), Role.SUPERVISOR, "elsewhere")),
+        "admin": await client.get(path, headers=auth("root", Role.ADMIN)),
+        "bi": await client.get(path, headers=auth("analyst", Role.BI)),
+    }
+    assert {who: r.status_code for who, r in seen.items()} == {
+        "owner": 200,
+        "other manager": 404,
+        "supervisor of the team": 200,
+        "another team's supervisor": 404,
+        "admin": 200,
+        "bi": 404,
+    }
+    assert seen["other manager"].json()["type"] == "/problems/account-not-found"
+    changed = await client.post(
+        f"{path}/lifecycle",
+        json={"to_stage": "project", "reason": "tender"},
+        headers=auth(unique("kam"), Role.MANAGER, team),
+    )
+    assert changed.status_code == 404
+
+
+async def test_if_match_refuses_a_stale_version_and_writes_nothing(client: httpx.AsyncClient, auth) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    ok = await client.patch(path, json={"region": "Kama"}, headers={**kam, "If-Match": '"1"'})
+    assert (ok.status_code, ok.headers["etag"]) == (200, '"2"')
+    stale = await client.patch(path, json={"region": "Volga"}, headers={**kam, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.json()["type"] == "/problems/precondition-failed"
+    assert stale.json()["actual_version"] == 2
+    assert (await client.get(path, headers=kam)).json()["region"] == "Kama"
+    garbage = await client.patch(path, json={"region": "Volga"}, headers={**kam, "If-Match": "yesterday"})
+    assert garbage.json()["type"] == "/problems/invalid-if-match"
+
+
+async def test_an_idempotency_key_makes_a_retry_safe(client: httpx.AsyncClient, auth, store) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    key = {"Idempotency-Key": unique("key")}
+    body = {"name": unique("Client"), "is_key": True, "key_reason": "big"}
+    first = await client.post("/v1/accounts", json=body, headers={**kam, **key})
+    again = await client.post("/v1/accounts", json=body, headers={**kam, **key})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["account_id"] == first.json()["account_id"]
+    assert (again.json()["replayed"], again.json()["position"]) == (True, first.json()["position"])
+    events = await store.read_stream(f"account-{first.json()['account_id']}")
+    assert [e.event_type for e in events] == ["AccountOpened", "AccountMarkedKey"]
+    other = await client.post("/v1/accounts", json={**body, "name": "Another"}, headers={**kam, **key})
+    assert other.status_code == 422
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
+
+
+async def test_rules_are_problems_named_after_them_and_write_nothing(client: httpx.AsyncClient, auth, store) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    before = await store.read_stream(f"account-{account['account_id']}")
+    cases = {
+        "lifecycle-transition-not-allowed": await client.post(
+            f"{path}/lifecycle", json={"to_stage": "sleeping", "reason": "quiet"}, headers=kam
+        ),
+        "unknown-hand-over-trigger": await client.post(
+            f"{path}/hand-over", json={"to_owner": "bob", "trigger": "whim"}, headers=kam
+        ),
+        "not-key": await client.post(f"{path}/key", json={"is_key": False, "reason": "small"}, headers=kam),
+        "admin-only": await client.put(f"{path}/team", json={"team": "south"}, headers=kam),
+        "validation": await client.post(f"{path}/classification", json={"criteria": ["huge"]}, headers=kam),
+    }
+    assert {code: r.json()["type"] for code, r in cases.items()} == {code: f"/problems/{code}" for code in cases}
+    assert {r.headers["content-type"] for r in cases.values()} == {"application/problem+json"}
+    assert await store.read_stream(f"account-{account['account_id']}") == before
+
+
+async def test_hand_over_classify_and_key_status(client: httpx.AsyncClient, auth) -> None:
+    kam_name, new_owner = unique("kam"), unique("kam")
+    kam = auth(kam_name, Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    classified = await client.post(
+        f"{path}/classification",
+        json={"criteria": ["large", "promising"], "can_influence": True, "influence_reason": "engineers co-design"},
+        headers=kam,
+    )
+    assert classified.json()["criteria"] == ["large", "promising"]
+    keyed = await client.post(f"{path}/key", json={"is_key": True, "reason": "volume"}, headers=kam)
+    assert keyed.json()["is_key"] is True
+    handed = await client.post(
+        f"{path}/hand-over", json={"to_owner": new_owner, "trigger": "contract_signed", "note": "won"}, headers=kam
+    )
+    assert handed.status_code == 200
+    assert handed.json()["owner"] == new_owner
+    assert handed.json()["hand_overs"][0]["trigger"] == "contract_signed"
+    assert (await client.get(path, headers=kam)).status_code == 404
+    assert (await client.get(path, headers=auth(new_owner, Role.MANAGER, "north"))).status_code == 200
+
+
+async def test_the_ceiling_warns_and_shows_in_the_portfolio(client: httpx.AsyncClient, auth) -> None:
+    admin = auth("root", Role.ADMIN)
+    team, name = unique("team"), unique("kam")
+    kam = auth(name, Role.MANAGER, team)
+    settings = (await client.get("/v1/settings", headers=admin)).json()
+    set_to = await client.put("/v1/settings/key-account-ceiling", json={"ceiling": 2}, headers=admin)
+    assert set_to.status_code == 200
+    try:
+        results = []
+        for _ in range(3):  # the owner's count comes from read.accounts: let it see each account first
+            results.append(await open_account(client, kam, is_key=True, key_reason="big"))
+            await client.get("/v1/accounts", params={"min_position": results[-1]["position"]}, headers=kam)
+        assert [[w["code"] for w in r["warnings"]] for r in results] == [[], [], ["key-account-ceiling-exceeded"]]
+        assert results[-1]["warnings"][0]["details"] == {"owner": name, "key_accounts": 3, "ceiling": 2}
+        last = results[-1]
+        portfolio = await client.get(
+            "/v1/portfolio",
+            params={"min_position": last["position"]},
+            headers=auth(unique("sup"), Role.SUPERVISOR, team),
+        )
+        [mine] = portfolio.json()["managers"]
+        assert (mine["manager"], mine["key_accounts"], mine["ceiling"], mine["over_ceiling"]) == (name, 3, 2, True)
+        assert mine["accounts_by_lifecycle"] == {"prospect": 3}
+    finally:
+        await client.put(
+            "/v1/settings/key-account-ceiling", json={"ceiling": settings["key_account_ceiling"]}, headers=admin
+        )
+
+
+async def test_as_of_shows_the_account_as_it_stood(client: httpx.AsyncClient, auth) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    snapshots = []
+    for stage, reason in [("project", "tender"), ("serial_supply", "first order"), ("sleeping", "no orders")]:
+        changed = await client.post(f"{path}/lifecycle", json={"to_stage": stage, "reason": reason}, headers=kam)
+        snapshots.append((changed.json(), (await client.get(path, headers=kam)).json()))
+    audit = await client.get(
+        "/v1/audit",
+        params={"stream_id": f"account-{account['account_id']}", "min_position": snapshots[-1][0]["position"]},
+        headers=auth("root", Role.ADMIN),
+    )
+    recorded = {e["stream_version"]: e["recorded_at"] for e in audit.json()["items"]}
+    for written, now in snapshots:
+        then = await client.get(path, params={"as_of": recorded[written["version"]]}, headers=kam)
+        assert then.json()["as_of"] is not None
+        assert {k: v for k, v in then.json().items() if k != "as_of"} == {k: v for k, v in now.items() if k != "as_of"}

@@ -1,0 +1,205 @@
+"""The buying-center map over HTTP: members, assessments citing why, links, risks, as-of, SVG, forgetting a person."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+
+
+async def add(client: httpx.AsyncClient, path: str, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body = {"name": unique("Person"), "position": "Engineer", "organisation": "Client", **fields}
+    response = await client.post(f"{path}/buying-center/members", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def setup(client: httpx.AsyncClient, auth) -> tuple[str, dict[str, str]]:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    return f"/v1/accounts/{account['account_id']}", kam
+
+
+async def test_members_links_and_risks(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally", "user", "initiator"], attitude=2))["member"]
+    boss = (await add(client, path, kam, roles=["decision_maker"], influence=5))["member"]
+    buyer = (await add(client, path, kam, roles=["procurement"], influence=4, attitude=-2))["member"]
+    await client.post(
+        f"{path}/buying-center/members/{ally['member_id']}/contacts", json={"on": "2026-11-01"}, headers=kam
+    )
+    linked = await client.post(
+        f"{path}/buying-center/relationships",
+        json={"source": ally["member_id"], "target": boss["member_id"], "kind": "reports_to"},
+        headers=kam,
+    )
+    assert linked.status_code == 201
+    await client.post(
+        f"{path}/buying-center/relationships",
+        json={"source": buyer["member_id"], "target": boss["member_id"], "kind": "influences", "strength": 3},
+        headers=kam,
+    )
+    view = (await client.get(f"{path}/buying-center", headers=kam)).json()
+    assert {n["member_id"] for n in view["nodes"]} == {ally["member_id"], boss["member_id"], buyer["member_id"]}
+    assert sorted((e["kind"], e["formal"]) for e in view["edges"]) == [("influences", False), ("reports_to", True)]
+    risks = {r["code"]: r for r in view["risks"]}
+    assert risks["single-threaded"]["members"] == [ally["member_id"]]
+    assert risks["high-influence-opponent"]["members"] == [buyer["member_id"]]
+    assert risks["no-decision-maker-contact"]["members"] == [boss["member_id"]]
+    assert risks["decision-maker-without-owner"]["members"] == [boss["member_id"]]
+    assert all(r["reason"] for r in view["risks"])
+
+
+async def test_problems_name_the_rule_and_write_nothing(client: httpx.AsyncClient, auth, store) -> None:
+    path, kam = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]
+    stream = f"buying-center-{path.rsplit('/', 1)[1]}"
+    before = await store.read_stream(stream)
+    unknown_role = await client.post(
+        f"{path}/buying-center/members", json={"name": "X", "roles": ["wizard"]}, headers=kam
+    )
+    assert unknown_role.json()["type"] == "/problems/unknown-role"
+    assert unknown_role.json()["unknown"] == ["wizard"]
+    stranger = await client.post(
+        f"{path}/buying-center/relationships",
+        json={"source": member["member_id"], "target": "nobody", "kind": "allied_with"},
+        headers=kam,
+    )
+    assert (stranger.status_code, stranger.json()["type"]) == (404, "/problems/member-not-in-buying-center")
+    out_of_range = await client.post(
+        f"{path}/buying-center/members/{member['member_id']}/assessment", json={"influence": 9}, headers=kam
+    )
+    assert out_of_range.json()["type"] == "/problems/validation"
+    assert await store.read_stream(stream) == before
+
+
+async def test_history_shows_why_a_view_changed_and_as_of_shows_the_map_then(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    made = await add(client, path, kam, roles=["user"], attitude=0)
+    member_id = made["member"]["member_id"]
+    member_path = f"{path}/buying-center/members/{member_id}"
+    before = await client.get(f"{path}/buying-center", headers=kam)
+    assessed = await client.post(
+        f"{member_path}/assessment",
+        json={
+            "attitude": 2,
+            "roles": ["user", "ally"],
+            "citation": {"kind": "interaction", "ref": "visit-3", "note": "asked for a trial"},
+        },
+        headers=kam,
+    )
+    assert assessed.status_code == 200, assessed.text
+    history = (await client.get(member_path, headers=kam)).json()["history"]
+    assert [h["event"] for h in history] == ["MemberAdded", "MemberAssessed"]
+    assert history[1]["changes"]["attitude"] == [0, 2]
+    assert history[1]["citation"] == {"kind": "interaction", "ref": "visit-3", "note": "asked for a trial"}
+    audit = await client.get(
+        "/v1/audit",
+        params={"stream_id": f"buying-center-{path.rsplit('/', 1)[1]}", "min_position": assessed.json()["position"]},
+        headers=auth("root", Role.ADMIN),
+    )
+    first_recorded = min(e["recorded_at"] for e in audit.json()["items"])
+    then = await client.get(f"{path}/buying-center", params={"as_of": first_recorded}, headers=kam)
+    assert then.json()["nodes"] == before.json()["nodes"]
+    assert then.json()["version"] == 1
+    now = (await client.get(f"{path}/buying-center", headers=kam)).json()
+    assert now["nodes"][0]["attitude"] == 2
+
+
+async def test_a_member_who_leaves_stays_on_the_map_inactive(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    member_id = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
+    left = await client.post(
+        f"{path}/buying-center/members/{member_id}/left", json={"on": "2026-10-01", "reason": "retired"}, headers=kam
+    )
+    assert left.json()["member"]["active"] is False
+    view = (await client.get(f"{path}/buying-center", headers=kam)).json()
+    assert [(n["member_id"], n["active"]) for n in view["nodes"]] == [(member_id, False)]
+    assert "role-missing" in {r["code"] for r in view["risks"]}
+
+
+async def test_the_picture_is_valid_svg(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    empty = await client.get(f"{path}/buying-center.svg", headers=kam)
+    assert empty.headers["content-type"].startswith("image/svg+xml")
+    assert ET.fromstring(empty.text).tag == "{http://www.w3.org/2000/svg}svg"
+    await add(client, path, kam, name="Ivan <Orlov> & Co", roles=["ally"])
+    one = await client.get(f"{path}/buying-center.svg", headers=kam)
+    assert ET.fromstring(one.text).tag == "{http://www.w3.org/2000/svg}svg"
+    assert "Ivan &lt;Orlov&gt; &amp; Co" in one.text
+    hidden = await client.get(f"{path}/buying-center.svg", headers=auth(unique("kam"), Role.MANAGER, "north"))
+    assert hidden.status_code == 404
+
+
+async def test_forgetting_a_person_erases_them_everywhere_but_keeps_the_node(
+    client: httpx.AsyncClient, auth, store, pool
+) -> None:
+    path, kam = await setup(client, auth)
+    account_id = path.rsplit("/", 1)[1]
+    name = unique("Vasily Petrovich")
+    made = await add(
+        client,
+        path,
+        kam,
+        name=name,
+        contacts="+7 900 000 00 00",
+        notes="fishes on Sundays",
+        roles=["informal_heavyweight"],
+        influence=5,
+    )
+    member_id = made["member"]["member_id"]
+    await client.post(f"{path}/buying-center/members/{member_id}/assessment", json={"attitude": 1}, headers=kam)
+    hobby = await client.post(
+        f"{path}/dossier/answers",
+        json={
+            "question_code": _personal_question(),
+            "value": "fishing",
+            "about": member_id,
+            "learned_on": "2026-11-01",
+        },
+        headers=kam,
+    )
+    assert hobby.status_code == 201, hobby.text
+    refused = await client.post(f"/v1/people/{member_id}/forget", headers=kam)
+    assert refused.status_code == 403
+    forgot = await client.post(f"/v1/people/{member_id}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200
+    member = (await client.get(f"{path}/buying-center/members/{member_id}", headers=kam)).json()
+    assert (member["name"], member["contacts"], member["notes"]) == (None, None, None)
+    assert [h["event"] for h in member["history"]] == ["MemberAdded", "MemberAssessed"]
+    assert (member["influence"], member["attitude"], member["roles"]) == (5, 1, ["informal_heavyweight"])
+    dossier = (await client.get(f"{path}/dossier", headers=kam)).json()
+    answers = [a for g in dossier["groups"] for q in g["questions"] for a in q["answers"] if a["about"] == member_id]
+    assert [a["value"] for a in answers] == [None]
+    svg = (await client.get(f"{path}/buying-center.svg", headers=kam)).text
+    assert name not in svg
+    await client.get("/v1/portfolio", params={"min_position": forgot.json()["position"]}, headers=kam)
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT name FROM read.buying_center_members WHERE account_id = $1 AND member_id = $2",
+            account_id,
+            member_id,
+        )
+        answer = await conn.fetchval("SELECT value FROM read.dossier_answers WHERE about_member_id = $1", member_id)
+        dump = await conn.fetchval(
+            "SELECT string_agg(data::text, ' ') FROM events WHERE stream_id LIKE $1", f"%{account_id}"
+        )
+    assert row["name"] is None
+    assert answer is None
+    assert name not in dump
+    assert "fishing" not in dump
+
+
+def _personal_question() -> str:
+    from service.domain.settings.defaults import default_settings
+
+    return next(
+        q.code
+        for g in default_settings().template.groups
+        for q in g.questions
+        if q.personal and q.answer_type.value == "text"
+    )

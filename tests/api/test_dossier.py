@@ -1,0 +1,141 @@
+"""The dossier over HTTP: answers by type, revisions and retractions, gaps and staleness, documents, as-of,
+template versions that never lose old answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+
+
+async def setup(client: httpx.AsyncClient, auth) -> tuple[str, dict[str, str]]:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    return f"/v1/accounts/{account['account_id']}", kam
+
+
+def question(view: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(q for g in view["groups"] for q in g["questions"] if q["code"] == code)
+
+
+async def test_answers_gaps_staleness_and_history(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    empty = (await client.get(f"{path}/dossier", headers=kam)).json()
+    assert empty["completeness"] == 0.0
+    assert empty["gaps"] == sum(len(g["questions"]) for g in empty["groups"])
+    first = await client.post(
+        f"{path}/dossier/answers",
+        json={"question_code": "headcount", "value": 5200, "source": "annual report", "learned_on": "2026-11-01"},
+        headers=kam,
+    )
+    assert first.status_code == 201, first.text
+    await client.post(
+        f"{path}/dossier/answers",
+        json={
+            "question_code": "headcount",
+            "value": 5400,
+            "source": "HR director",
+            "learned_on": "2026-11-10",
+            "confidence": "high",
+        },
+        headers=kam,
+    )
+    await client.post(
+        f"{path}/dossier/answers",
+        json={"question_code": "main_competitor", "value": "FilterCo", "learned_on": "2025-01-10"},
+        headers=kam,
+    )
+    view = (await client.get(f"{path}/dossier", headers=kam)).json()
+    headcount = question(view, "headcount")
+    assert [(a["value"], a["confidence"], a["revisions"]) for a in headcount["answers"]] == [(5400, "high", 1)]
+    assert question(view, "main_competitor")["stale"] is True
+    assert headcount["stale"] is False
+    assert view["stale"] == 1
+    assert view["gaps"] == empty["gaps"] - 2
+    company = next(g for g in view["groups"] if "headcount" in [q["code"] for q in g["questions"]])
+    assert "headcount" not in company["gaps"]
+    retracted = await client.post(
+        f"{path}/dossier/answers/headcount/retract", json={"reason": "HR figure included contractors"}, headers=kam
+    )
+    assert retracted.status_code == 200
+    after = (await client.get(f"{path}/dossier", headers=kam)).json()
+    assert question(after, "headcount")["answered"] is False
+    history = (await client.get(f"{path}/dossier/answers/headcount/history", headers=kam)).json()["history"]
+    assert [(h["value"], h["retracted"]) for h in history] == [(5200, False), (5400, False), (5400, True)]
+    as_of = await client.get(f"{path}/dossier", params={"as_of": history[1]["at"]}, headers=kam)
+    assert [a["value"] for a in question(as_of.json(), "headcount")["answers"]] == [5200]
+
+
+async def test_invalid_answers_are_problems_that_write_nothing(client: httpx.AsyncClient, auth, store) -> None:
+    path, kam = await setup(client, auth)
+    cases = {
+        "invalid-answer": {"question_code": "revenue", "value": {"amount": "a lot"}, "learned_on": "2026-11-01"},
+        "unknown-question": {"question_code": "favourite_colour", "value": "red", "learned_on": "2026-11-01"},
+        "member-not-in-buying-center": {
+            "question_code": "decision_maker",
+            "value": "ghost",
+            "learned_on": "2026-11-01",
+        },
+        "about-required": {"question_code": "important_dates", "value": "birthday 1 May", "learned_on": "2026-11-01"},
+        "date-in-future": {"question_code": "headcount", "value": 10, "learned_on": "2999-01-01"},
+    }
+    for code, body in cases.items():
+        response = await client.post(f"{path}/dossier/answers", json=body, headers=kam)
+        assert response.json()["type"] == f"/problems/{code}", (code, response.text)
+    assert await store.read_stream(f"dossier-{path.rsplit('/', 1)[1]}") == []
+
+
+async def test_documents_attach_and_detach(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    attached = await client.post(
+        f"{path}/dossier/documents",
+        json={
+            "title": "Annual report 2025",
+            "kind": "report",
+            "url": "https://example.com/r.pdf",
+            "question_code": "revenue",
+        },
+        headers=kam,
+    )
+    assert attached.status_code == 201, attached.text
+    document_id = attached.json()["document_id"]
+    view = (await client.get(f"{path}/dossier", headers=kam)).json()
+    assert [(d["document_id"], d["question_code"]) for d in view["documents"]] == [(document_id, "revenue")]
+    nothing = await client.post(f"{path}/dossier/documents", json={"title": "x"}, headers=kam)
+    assert nothing.json()["type"] == "/problems/document-reference-required"
+    gone = await client.delete(f"{path}/dossier/documents/{document_id}", headers=kam)
+    assert gone.status_code == 200
+    assert (await client.get(f"{path}/dossier", headers=kam)).json()["documents"] == []
+
+
+async def test_a_new_template_never_loses_old_answers(client: httpx.AsyncClient, auth) -> None:
+    admin = auth("root", Role.ADMIN)
+    path, kam = await setup(client, auth)
+    await client.post(
+        f"{path}/dossier/answers",
+        json={"question_code": "seasonality", "value": "peaks in spring", "learned_on": "2026-11-01"},
+        headers=kam,
+    )
+    settings = (await client.get("/v1/settings", headers=admin)).json()
+    old = settings["template"]
+    slimmer = {
+        "groups": [
+            {**g, "questions": [q for q in g["questions"] if q["code"] != "seasonality"]}
+            for g in old["groups"]
+            if any(q["code"] != "seasonality" for q in g["questions"])
+        ]
+    }
+    published = await client.post("/v1/settings/dossier-templates", json=slimmer, headers=admin)
+    assert published.status_code == 200, published.text
+    try:
+        view = (await client.get(f"{path}/dossier", headers=kam)).json()
+        assert view["template_version"] == old["version"] + 1
+        assert [a["question_code"] for a in view["archived"]] == ["seasonality"]
+        refused = await client.post("/v1/settings/dossier-templates", json=slimmer, headers=kam)
+        assert refused.status_code == 403
+    finally:
+        restored = await client.post("/v1/settings/dossier-templates", json={"groups": old["groups"]}, headers=admin)
+        assert restored.status_code == 200

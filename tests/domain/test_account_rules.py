@@ -1,0 +1,116 @@
+"""Key-account rules: who may open and change, hand-over triggers, the ceiling, lifecycle moves; settings rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from service.domain.account import commands as cmd
+from service.domain.account.access import can_see
+from service.domain.account.decide import decide, evolve, initial_state
+from service.domain.account.events import KeyAccountCeilingExceeded
+from service.domain.account.state import Account, Lifecycle
+from service.domain.actors import Actor, Role
+from service.domain.errors import DomainError, NotAllowed, NotFound
+from service.domain.settings import commands as settings_cmd
+from service.domain.settings.decide import decide as settings_decide
+from service.domain.settings.defaults import default_settings
+
+KAM = Actor("kam", Role.MANAGER, "north")
+OTHER_KAM = Actor("other", Role.MANAGER, "north")
+BOSS = Actor("boss", Role.SUPERVISOR, "north")
+SOUTH_BOSS = Actor("south", Role.SUPERVISOR, "south")
+ADMIN = Actor("root", Role.ADMIN)
+TRIGGERS = default_settings().trigger_codes
+
+
+def opened(**fields: object) -> Account:
+    command = cmd.OpenAccount(
+        actor=KAM, account_id="a1", name="Truck plant", industry="", region="", segment="", **fields
+    )
+    state = initial_state()
+    for event in decide(state, command):
+        state = evolve(state, event, datetime(2026, 1, 1))
+    return state
+
+
+def test_visibility_per_role() -> None:
+    account = opened()
+    assert [can_see(account, a) for a in (KAM, OTHER_KAM, BOSS, SOUTH_BOSS, ADMIN)] == [True, False, True, False, True]
+    assert not can_see(account, Actor("bi", Role.BI))
+    assert not can_see(account, Actor("erp", Role.INTEGRATION))
+    with pytest.raises(NotFound) as hidden:
+        decide(account, cmd.ChangeLifecycle(actor=OTHER_KAM, to_stage=Lifecycle.PROJECT, reason="x"))
+    assert hidden.value.code == "account-not-found"
+
+
+def test_a_manager_opens_only_for_themselves() -> None:
+    with pytest.raises(NotAllowed) as refused:
+        decide(
+            initial_state(),
+            cmd.OpenAccount(actor=KAM, account_id="a1", name="X", industry="", region="", segment="", owner="other"),
+        )
+    assert refused.value.code == "not-your-account"
+
+
+def test_exceeding_the_ceiling_is_allowed_with_a_warning_event() -> None:
+    events = decide(
+        initial_state(),
+        cmd.OpenAccount(
+            actor=KAM,
+            account_id="a1",
+            name="X",
+            industry="",
+            region="",
+            segment="",
+            is_key=True,
+            key_reason="big",
+            owner_key_accounts=15,
+            ceiling=15,
+        ),
+    )
+    assert events[-1] == KeyAccountCeilingExceeded(owner="kam", key_accounts=16, ceiling=15)
+
+
+def test_hand_over_needs_a_company_trigger_and_changes_the_owner() -> None:
+    account = opened()
+    with pytest.raises(DomainError) as unknown:
+        decide(account, cmd.HandOverAccount(actor=KAM, to_owner="other", trigger="whim", triggers=TRIGGERS))
+    assert unknown.value.code == "unknown-hand-over-trigger"
+    state = account
+    for event in decide(
+        account, cmd.HandOverAccount(actor=KAM, to_owner="other", trigger="contract_signed", triggers=TRIGGERS)
+    ):
+        state = evolve(state, event, datetime(2026, 2, 1))
+    assert state.owner == "other"
+    assert state.hand_overs[0].trigger == "contract_signed"
+    assert not can_see(state, KAM)
+
+
+def test_lifecycle_moves_follow_the_map() -> None:
+    account = opened()
+    with pytest.raises(DomainError) as jump:
+        decide(account, cmd.ChangeLifecycle(actor=KAM, to_stage=Lifecycle.SLEEPING, reason="no orders"))
+    assert jump.value.code == "lifecycle-transition-not-allowed"
+    assert "project" in jump.value.details["allowed"]
+    [event] = decide(account, cmd.ChangeLifecycle(actor=KAM, to_stage=Lifecycle.PROJECT, reason="tender opened"))
+    assert (event.from_stage, event.to_stage) == (Lifecycle.PROSPECT, Lifecycle.PROJECT)
+
+
+def test_only_admins_change_settings_and_templates_are_checked() -> None:
+    settings = default_settings()
+    with pytest.raises(NotAllowed):
+        settings_decide(settings, settings_cmd.SetKeyAccountCeiling(actor=BOSS, ceiling=10))
+    with pytest.raises(DomainError) as duplicate:
+        settings_decide(
+            settings,
+            settings_cmd.DefineBuyingCenterRoles(
+                actor=ADMIN, roles=(settings.roles[0], settings.roles[0], settings.roles[1])
+            ),
+        )
+    assert duplicate.value.code == "duplicate-code"
+    [published] = settings_decide(
+        settings, settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=settings.template.groups[:2])
+    )
+    assert published.template.version == settings.template.version + 1

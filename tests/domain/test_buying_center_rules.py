@@ -1,0 +1,172 @@
+"""The buying center's rules, its members' history, and the coverage risks of a hand-built map."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import reduce
+
+import pytest
+
+from service.domain.actors import Actor, Role
+from service.domain.buying_center import commands as cmd
+from service.domain.buying_center.decide import decide, evolve, initial_state
+from service.domain.buying_center.risks import coverage_risks
+from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member, RelationKind
+from service.domain.errors import Conflict, DomainError, NotFound
+from service.domain.settings.defaults import default_settings
+
+KAM = Actor("kam", Role.MANAGER, "north")
+SETTINGS = default_settings()
+ROLES = SETTINGS.role_codes
+TODAY = date(2026, 11, 23)
+
+
+def run(state: BuyingCenter, *commands: object) -> BuyingCenter:
+    for command in commands:
+        state = reduce(lambda s, e: evolve(s, e, datetime(2026, 1, 1)), decide(state, command), state)  # type: ignore[arg-type]
+    return state
+
+
+def add(member_id: str, **fields: object) -> cmd.AddMember:
+    return cmd.AddMember(
+        actor=KAM, account_id="a1", member_id=member_id, name=f"Person {member_id}", known_roles=ROLES, **fields
+    )
+
+
+def test_unknown_roles_and_out_of_range_scores_are_refused_by_name() -> None:
+    with pytest.raises(DomainError) as unknown:
+        decide(initial_state(), add("m1", roles=frozenset({"ally", "wizard"})))
+    assert (unknown.value.code, unknown.value.details["unknown"]) == ("unknown-role", ["wizard"])
+    with pytest.raises(DomainError) as influence:
+        decide(initial_state(), add("m1", influence=6))
+    assert influence.value.code == "out-of-range"
+    with pytest.raises(DomainError) as empty:
+        decide(initial_state(), cmd.AddMember(actor=KAM, account_id="a1", member_id="m1", name=" ", known_roles=ROLES))
+    assert empty.value.code == "missing-value"
+
+
+def test_links_need_both_members_and_are_not_duplicated() -> None:
+    state = run(initial_state(), add("m1"), add("m2"))
+    with pytest.raises(NotFound) as missing:
+        decide(
+            state,
+            cmd.LinkMembers(
+                actor=KAM, relationship_id="r1", source="m1", target="nobody", kind=RelationKind.INFLUENCES
+            ),
+        )
+    assert missing.value.code == "member-not-in-buying-center"
+    with pytest.raises(DomainError) as itself:
+        decide(
+            state,
+            cmd.LinkMembers(actor=KAM, relationship_id="r1", source="m1", target="m1", kind=RelationKind.INFLUENCES),
+        )
+    assert itself.value.code == "self-relationship"
+    linked = run(
+        state, cmd.LinkMembers(actor=KAM, relationship_id="r1", source="m1", target="m2", kind=RelationKind.REPORTS_TO)
+    )
+    with pytest.raises(Conflict) as twice:
+        decide(
+            linked,
+            cmd.LinkMembers(actor=KAM, relationship_id="r2", source="m1", target="m2", kind=RelationKind.REPORTS_TO),
+        )
+    assert twice.value.code == "relationship-exists"
+    assert linked.links["r1"].kind.formal
+
+
+def test_the_history_shows_how_and_why_the_view_of_a_person_changed() -> None:
+    why = Citation(kind=CitationKind.INTERACTION, ref="meeting-7", note="backed our trial in the tech council")
+    state = run(
+        initial_state(),
+        add("m1", roles=frozenset({"user"}), attitude=0),
+        cmd.AssessMember(
+            actor=KAM, member_id="m1", attitude=2, roles=frozenset({"user", "ally"}), citation=why, known_roles=ROLES
+        ),
+    )
+    history = state.people["m1"].history
+    assert [h.event for h in history] == ["MemberAdded", "MemberAssessed"]
+    assert history[1].changes == {"roles": [frozenset({"user"}), frozenset({"user", "ally"})], "attitude": [0, 2]}
+    assert history[1].citation == why
+    unchanged = decide(state, cmd.AssessMember(actor=KAM, member_id="m1", attitude=2, known_roles=ROLES))
+    assert unchanged == []
+
+
+def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment() -> None:
+    state = run(
+        initial_state(),
+        add("m1"),
+        cmd.MarkMemberLeft(actor=KAM, member_id="m1", on=date(2026, 6, 1), reason="moved to a competitor"),
+    )
+    member = state.people["m1"]
+    assert (member.active, member.left_on, member.history[-1].event) == (False, date(2026, 6, 1), "MemberLeft")
+    with pytest.raises(Conflict) as gone:
+        decide(state, cmd.AssessMember(actor=KAM, member_id="m1", attitude=1, known_roles=ROLES))
+    assert gone.value.code == "member-has-left"
+
+
+def test_contacts_in_the_future_are_refused_and_the_last_contact_only_moves_forward() -> None:
+    state = run(initial_state(), add("m1"))
+    with pytest.raises(DomainError) as future:
+        decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, 12, 1), today=TODAY))
+    assert future.value.code == "date-in-future"
+    state = run(
+        state,
+        cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, 10, 1), today=TODAY),
+        cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, 9, 1), today=TODAY),
+    )
+    assert state.people["m1"].last_contact == date(2026, 10, 1)
+
+
+def member(member_id: str, **fields: object) -> Member:
+    return Member(member_id=member_id, name=member_id, **fields)  # type: ignore[arg-type]
+
+
+def risks_of(*members: Member) -> dict[str, tuple[str, ...]]:
+    state = BuyingCenter(account_id="a1", members={m.member_id: m for m in members})
+    return {
+        r.code if r.code != "role-missing" else f"role-missing:{r.role}": r.members
+        for r in coverage_risks(state, SETTINGS.roles, SETTINGS.coverage, TODAY)
+    }
+
+
+def test_risks_of_a_hand_built_map() -> None:
+    found = risks_of(
+        member(
+            "ally",
+            roles=frozenset({"ally", "user", "initiator"}),
+            attitude=2,
+            last_contact=date(2026, 11, 1),
+            owner="kam",
+        ),
+        member("boss", roles=frozenset({"decision_maker"}), influence=5, attitude=0),
+        member("buyer", roles=frozenset({"procurement"}), influence=4, attitude=-2, last_contact=date(2026, 5, 1)),
+        member("gone", roles=frozenset({"signer"}), last_contact=date(2026, 11, 20), active=False),
+    )
+    assert found == {
+        "no-decision-maker-contact": ("boss",),
+        "high-influence-opponent": ("buyer",),
+        "decision-maker-without-owner": ("boss",),
+        "stale-contact": ("buyer",),
+    }
+
+
+def test_one_active_contact_is_single_threaded_and_required_roles_must_be_held() -> None:
+    found = risks_of(
+        member("only", roles=frozenset({"decision_maker", "user", "initiator"}), last_contact=TODAY, owner="kam")
+    )
+    assert found["single-threaded"] == ("only",)
+    assert {k for k in found if k.startswith("role-missing")} == {
+        f"role-missing:{r.code}"
+        for r in SETTINGS.roles
+        if r.required and r.code not in {"decision_maker", "user", "initiator"}
+    }
+    assert "no-decision-maker-contact" not in found
+    assert "decision-maker-without-owner" not in found
+
+
+def test_a_well_covered_map_shows_no_risk() -> None:
+    required = {r.code for r in SETTINGS.roles if r.required}
+    found = risks_of(
+        member("a", roles=frozenset(required), last_contact=TODAY, owner="kam", attitude=1),
+        member("b", roles=frozenset({"ally"}), last_contact=TODAY, owner="kam", attitude=2),
+    )
+    assert found == {}

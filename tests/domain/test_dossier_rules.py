@@ -1,0 +1,170 @@
+"""Dossier answers: validation per answer type, personal questions, revise/retract history, gaps and staleness."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from service.domain.actors import Actor, Role
+from service.domain.dossier import commands as cmd
+from service.domain.dossier.decide import decide, evolve, initial_state
+from service.domain.dossier.state import DocumentKind, Dossier
+from service.domain.dossier.view import dossier_view
+from service.domain.errors import DomainError
+from service.domain.settings.defaults import default_settings
+from service.domain.settings.state import AnswerType, DossierTemplate, Question, QuestionGroup
+
+KAM = Actor("kam", Role.MANAGER, "north")
+TODAY = date(2026, 11, 23)
+
+
+def q(answer_type: AnswerType, **fields: Any) -> Question:
+    return Question(code=f"q_{answer_type.value}", label="Q", label_ru="В", answer_type=answer_type, **fields)
+
+
+def answer(question: Question | None, value: Any, **fields: Any) -> cmd.RecordAnswer:
+    return cmd.RecordAnswer(
+        actor=KAM,
+        account_id="a1",
+        question_code=question.code if question else "nope",
+        question=question,
+        template_version=1,
+        value=value,
+        learned_on=fields.pop("learned_on", date(2026, 11, 1)),
+        today=TODAY,
+        **fields,
+    )
+
+
+def apply(state: Dossier, command: object) -> Dossier:
+    for event in decide(state, command):  # type: ignore[arg-type]
+        state = evolve(state, event, datetime(2026, 11, 1))
+    return state
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "stored"),
+    [
+        (q(AnswerType.TEXT), "  ISO 9001 certified ", "ISO 9001 certified"),
+        (q(AnswerType.NUMBER), 1200, 1200),
+        (q(AnswerType.MONEY), {"amount": 42000000, "currency": "RUB"}, {"amount": "42000000", "currency": "RUB"}),
+        (q(AnswerType.DATE), "2027-01-15", "2027-01-15"),
+        (q(AnswerType.CHOICE, choices=("tender", "direct")), "tender", "tender"),
+        (q(AnswerType.LIST, choices=("a", "b", "c")), ["a", "c"], ["a", "c"]),
+    ],
+)
+def test_each_answer_type_takes_its_shape(question: Question, value: Any, stored: Any) -> None:
+    [event] = decide(initial_state(), answer(question, value))
+    assert event.value == stored
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        (q(AnswerType.TEXT), ""),
+        (q(AnswerType.NUMBER), "12"),
+        (q(AnswerType.NUMBER), True),
+        (q(AnswerType.MONEY), {"amount": "lots", "currency": "RUB"}),
+        (q(AnswerType.MONEY), {"amount": "10", "currency": "rubles"}),
+        (q(AnswerType.DATE), "15.01.2027"),
+        (q(AnswerType.CHOICE, choices=("tender", "direct")), "auction"),
+        (q(AnswerType.LIST, choices=("a", "b")), ["a", "z"]),
+        (q(AnswerType.LIST), []),
+    ],
+)
+def test_a_value_of_the_wrong_shape_is_refused_naming_the_type(question: Question, value: Any) -> None:
+    with pytest.raises(DomainError) as refused:
+        decide(initial_state(), answer(question, value))
+    assert refused.value.code == "invalid-answer"
+    assert refused.value.details["answer_type"] == question.answer_type.value
+
+
+def test_person_answers_and_personal_questions_must_name_a_member() -> None:
+    person = q(AnswerType.PERSON)
+    with pytest.raises(DomainError) as stranger:
+        decide(initial_state(), answer(person, "m9", members=frozenset({"m1"})))
+    assert stranger.value.code == "member-not-in-buying-center"
+    hobby = q(AnswerType.TEXT, personal=True)
+    with pytest.raises(DomainError) as nobody:
+        decide(initial_state(), answer(hobby, "fishing"))
+    assert nobody.value.code == "about-required"
+    [event] = decide(initial_state(), answer(hobby, "fishing", about="m1", members=frozenset({"m1"})))
+    assert event.personal() == {"value": "m1"}
+    with pytest.raises(DomainError) as not_personal:
+        decide(initial_state(), answer(q(AnswerType.TEXT), "x", about="m1", members=frozenset({"m1"})))
+    assert not_personal.value.code == "about-not-allowed"
+
+
+def test_unknown_questions_and_future_dates_are_refused() -> None:
+    with pytest.raises(DomainError) as unknown:
+        decide(initial_state(), answer(None, "x"))
+    assert unknown.value.code == "unknown-question"
+    with pytest.raises(DomainError) as future:
+        decide(initial_state(), answer(q(AnswerType.TEXT), "x", learned_on=date(2027, 1, 1)))
+    assert future.value.code == "date-in-future"
+
+
+def test_revisions_and_retractions_keep_the_history() -> None:
+    text = q(AnswerType.TEXT)
+    state = apply(initial_state(), answer(text, "first"))
+    state = apply(state, answer(text, "second"))
+    state = apply(state, cmd.RetractAnswer(actor=KAM, question_code=text.code, reason="the source was wrong"))
+    slot = state.answers[text.code]
+    assert slot.current is None
+    assert [(a.value, a.retracted) for a in slot.history] == [("first", False), ("second", False), ("second", True)]
+    with pytest.raises(DomainError) as nothing:
+        decide(state, cmd.RetractAnswer(actor=KAM, question_code=text.code, reason="again"))
+    assert nothing.value.code == "answer-not-found"
+
+
+def test_documents_need_a_reference() -> None:
+    base = {
+        "actor": KAM,
+        "account_id": "a1",
+        "document_id": "d1",
+        "title": "Annual report",
+        "kind": DocumentKind.REPORT,
+    }
+    with pytest.raises(DomainError) as none:
+        decide(initial_state(), cmd.AttachDocument(**base))
+    assert none.value.code == "document-reference-required"
+    with pytest.raises(DomainError) as bad:
+        decide(initial_state(), cmd.AttachDocument(**base, url="ftp://x"))
+    assert bad.value.code == "invalid-url"
+    state = apply(initial_state(), cmd.AttachDocument(**base, url="https://example.com/r.pdf"))
+    assert state.docs["d1"].title == "Annual report"
+
+
+def test_the_view_shows_gaps_staleness_and_completeness() -> None:
+    fresh_q = Question(code="fresh", label="F", label_ru="Ф", answer_type=AnswerType.TEXT, review_days=180)
+    old_q = Question(code="old", label="O", label_ru="С", answer_type=AnswerType.TEXT, review_days=30)
+    gap_q = Question(code="gap", label="G", label_ru="П", answer_type=AnswerType.TEXT)
+    template = DossierTemplate(
+        version=1,
+        groups=(
+            QuestionGroup(code="g1", label="G1", label_ru="Г1", questions=(fresh_q, old_q)),
+            QuestionGroup(code="g2", label="G2", label_ru="Г2", questions=(gap_q,)),
+        ),
+    )
+    state = apply(initial_state(), answer(fresh_q, "yes", learned_on=date(2026, 11, 1)))
+    state = apply(state, answer(old_q, "long ago", learned_on=date(2026, 9, 1)))
+    state = apply(state, answer(Question(code="dropped", label="D", label_ru="Д", answer_type=AnswerType.TEXT), "kept"))
+    view = dossier_view(template, state, TODAY)
+    assert [g.completeness for g in view.groups] == [1.0, 0.0]
+    assert view.completeness == pytest.approx(2 / 3, abs=1e-3)
+    assert [(q.question.code, q.answered, q.stale) for q in view.questions] == [
+        ("fresh", True, False),
+        ("old", True, True),
+        ("gap", False, False),
+    ]
+    assert [s.question_code for s in view.archived] == ["dropped"]
+
+
+def test_the_default_template_covers_the_domain_in_two_languages() -> None:
+    template = default_settings().template
+    questions = [q for g in template.groups for q in g.questions]
+    assert len(template.groups) >= 6
+    assert all(q.label and q.label_ru for q in questions)
+    assert any(q.personal for q in questions)
