@@ -49,6 +49,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         if database_url is None:
             raise RuntimeError("create_app() needs a database_url to serve")
         runtime = await Runtime.open(settings, database_url)
+        await runtime.ensure_read_tables()
         if settings.projections == "inprocess":
             runtime.start_projections()
         app.state.runtime = runtime

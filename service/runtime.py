@@ -12,7 +12,7 @@ from service.config import Settings
 from service.db.pool import create_pool
 from service.events import EventStore
 from service.events.aggregate import Repository
-from service.projections import registry
+from service.projections import generations, registry
 from service.projections.model import Projection
 from service.projections.runner import ProjectionRunner
 from service.tokens import TokenKeys
@@ -42,6 +42,12 @@ class Runtime:
         )
         store = EventStore(pool)
         return cls(settings, database_url, pool, store, Repository(store), tokens, projections)
+
+    async def ensure_read_tables(self) -> None:
+        """Create each projection's live tables (if new) before serving, so no read meets a missing table."""
+        async with self.pool.acquire() as conn:
+            for projection in self.projections:
+                await generations.ensure(conn, projection)
 
     def start_projections(self) -> None:
         """Apply the projections in this process (serve's default; `kamplan worker` does only this)."""

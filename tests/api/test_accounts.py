@@ -197,3 +197,25 @@ async def test_as_of_shows_the_account_as_it_stood(client: httpx.AsyncClient, au
         then = await client.get(path, params={"as_of": recorded[written["version"]]}, headers=kam)
         assert then.json()["as_of"] is not None
         assert {k: v for k, v in then.json().items() if k != "as_of"} == {k: v for k, v in now.items() if k != "as_of"}
+
+
+async def test_the_portfolio_shows_each_role_only_what_it_may_see(client: httpx.AsyncClient, auth) -> None:
+    team = unique("team")
+    one, two = unique("kam"), unique("kam")
+    first = await open_account(client, auth(one, Role.MANAGER, team), is_key=True, key_reason="big")
+    second = await open_account(client, auth(two, Role.MANAGER, team))
+    wait = {"min_position": max(first["position"], second["position"])}
+
+    async def managers(headers: dict[str, str], **params: str) -> dict[str, int]:
+        response = await client.get("/v1/portfolio", params={**wait, **params}, headers=headers)
+        assert response.status_code == 200, response.text
+        return {m["manager"]: len(m["accounts"]) for m in response.json()["managers"]}
+
+    assert await managers(auth(unique("sup"), Role.SUPERVISOR, team)) == {one: 1, two: 1}
+    assert await managers(auth(one, Role.MANAGER, team)) == {one: 1}
+    assert await managers(auth(unique("sup"), Role.SUPERVISOR, "elsewhere")) == {}
+    assert await managers(auth("root", Role.ADMIN), team=team) == {one: 1, two: 1}
+    risky = (await client.get("/v1/portfolio", params=wait, headers=auth(one, Role.MANAGER, team))).json()
+    [signal] = risky["managers"][0]["accounts"]
+    assert signal["risks"] == sorted("role-missing" for _ in [0])  # an empty map: only required roles are missing
+    assert signal["dossier_completeness"] == 0.0

@@ -203,3 +203,36 @@ def _personal_question() -> str:
         for q in g.questions
         if q.personal and q.answer_type.value == "text"
     )
+
+
+async def test_rebuilt_domain_projections_equal_the_live_ones(
+    client: httpx.AsyncClient, auth, settings, database_url, pool
+) -> None:
+    from service.operations import rebuild
+
+    path, kam = await setup(client, auth)
+    a = (await add(client, path, kam, roles=["ally"], attitude=2))["member"]["member_id"]
+    b = (await add(client, path, kam, roles=["decision_maker"], influence=5))["member"]["member_id"]
+    await client.post(
+        f"{path}/buying-center/relationships", json={"source": a, "target": b, "kind": "influences"}, headers=kam
+    )
+    await client.post(
+        f"{path}/buying-center/members/{a}/left", json={"on": "2026-11-01", "reason": "quit"}, headers=kam
+    )
+    last = await client.post(
+        f"{path}/dossier/answers",
+        json={"question_code": "headcount", "value": 900, "learned_on": "2026-11-01"},
+        headers=kam,
+    )
+    await client.get("/v1/portfolio", params={"min_position": last.json()["position"]}, headers=kam)
+    tables = ["accounts", "buying_center_members", "buying_center_relationships", "dossier_answers"]
+
+    async def contents() -> dict[str, list[tuple]]:
+        async with pool.acquire() as conn:
+            return {t: sorted(tuple(r) for r in await conn.fetch(f"SELECT * FROM read.{t}")) for t in tables}
+
+    live = await contents()
+    assert any(r[1] == a and r[14] is False for r in live["buying_center_members"])
+    for name in ("accounts", "buying_centers", "dossiers"):
+        assert await rebuild(settings, database_url, name) == 0
+    assert await contents() == live
