@@ -16,6 +16,10 @@ from service.domain.decider import Decider
 from service.domain.dossier import decide as dossier
 from service.domain.dossier import events as dossier_events
 from service.domain.dossier.state import Dossier
+from service.domain.interaction import model as interaction
+from service.domain.opportunity import decide as opportunity
+from service.domain.opportunity import events as opportunity_events
+from service.domain.opportunity.state import Opportunity
 from service.domain.settings import decide as settings
 from service.domain.settings import events as settings_events
 from service.domain.settings.state import CompanySettings
@@ -37,6 +41,14 @@ def dossier_stream(account_id: str) -> str:
 
 def buying_center_stream(account_id: str) -> str:
     return f"buying-center-{account_id}"
+
+
+def opportunity_stream(opportunity_id: str) -> str:
+    return f"opportunity-{opportunity_id}"
+
+
+def interaction_stream(interaction_id: str) -> str:
+    return f"interaction-{interaction_id}"
 
 
 class EventTypes:
@@ -61,6 +73,8 @@ ACCOUNT_EVENTS = EventTypes(account_events.EVENTS)
 SETTINGS_EVENTS = EventTypes(settings_events.EVENTS)
 DOSSIER_EVENTS = EventTypes(dossier_events.EVENTS)
 BUYING_CENTER_EVENTS = EventTypes(buying_center_events.EVENTS)
+OPPORTUNITY_EVENTS = EventTypes(opportunity_events.EVENTS)
+INTERACTION_EVENTS = EventTypes(interaction.EVENTS)
 
 
 def _kind(
@@ -95,5 +109,19 @@ BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     Decider(buying_center.initial_state, buying_center.decide, buying_center.evolve),
     BUYING_CENTER_EVENTS,
     BuyingCenter,
+    timed=True,
+)
+OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
+    "opportunity",
+    Decider(opportunity.initial_state, opportunity.decide, opportunity.evolve),
+    OPPORTUNITY_EVENTS,
+    Opportunity,
+    timed=True,
+)
+INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
+    "interaction",
+    Decider(interaction.initial_state, interaction.decide, interaction.evolve),
+    INTERACTION_EVENTS,
+    interaction.Interaction,
     timed=True,
 )

@@ -18,8 +18,8 @@ from typing import Any, Generic, TypeVar
 
 from service.commands.aggregates import encode
 from service.domain.errors import DomainError
-from service.events import NO_STREAM, EventStore, NewEvent
-from service.events.aggregate import AggregateType, Loaded, Repository
+from service.events import NO_STREAM, EventStore, NewEvent, StreamAppend
+from service.events.aggregate import AggregateType, Repository
 from service.events.errors import WrongExpectedVersion
 
 S = TypeVar("S")
@@ -69,6 +69,15 @@ class Outcome(Generic[S]):
     state: S | None = None  # the state the command was decided on, with the events applied
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One stream of a command: `decide` gets every loaded state by stream id and returns this stream's events."""
+
+    kind: AggregateType[Any, Any]
+    stream_id: str
+    decide: Callable[[dict[str, Any]], Sequence[Any]]
+
+
 class CommandHandler:
     def __init__(self, store: EventStore, repository: Repository) -> None:
         self.store = store
@@ -86,40 +95,77 @@ class CommandHandler:
         idempotency: Idempotency | None = None,
     ) -> Outcome[S]:
         """Run `decide(state)` against the stream's current state and append what it returns."""
-        ids = idempotency.event_ids(actor, stream_id) if idempotency else None
-        if ids and (earlier := await self._earlier(kind, stream_id, ids, idempotency)):  # type: ignore[arg-type]
+        step = Step(kind, stream_id, lambda states: decide(states[stream_id]))
+        [outcome] = await self.execute_many(
+            [step], actor=actor, metadata=metadata, if_match=if_match, idempotency=idempotency
+        )
+        return outcome
+
+    async def execute_many(
+        self,
+        steps: Sequence[Step],
+        *,
+        actor: str,
+        metadata: Mapping[str, Any],
+        if_match: int | None = None,
+        idempotency: Idempotency | None = None,
+    ) -> list[Outcome[Any]]:
+        """Decide on several streams and append all their events in one transaction, all or nothing.
+
+        `if_match` applies to the first step's stream (the resource the request names). A stream whose
+        step decides nothing is only read: its version is not checked at append time.
+        """
+        ids = {s.stream_id: idempotency.event_ids(actor, s.stream_id) for s in steps} if idempotency else {}
+        if idempotency and (earlier := await self._earlier(steps, ids, idempotency)):
             return earlier
         meta = dict(metadata)
         if idempotency:
             meta |= {"idempotency_key": idempotency.key, "request_hash": idempotency.request_hash}
+        first = steps[0].stream_id
         for attempt in range(ATTEMPTS):
-            loaded: Loaded[S] = await self.repository.load(kind, stream_id)
-            if if_match is not None and if_match != loaded.version:
-                raise _stale(stream_id, if_match, loaded.version)
-            decided = list(decide(loaded.state))
-            if not decided:
-                return Outcome(stream_id, loaded.version, None, [], state=loaded.state)
-            new = [encode(e) for e in decided]
-            if ids:
-                new = [NewEvent(**{**_fields(e), "event_id": ids[i]}) for i, e in enumerate(new)]
+            loaded = {s.stream_id: await self.repository.load(s.kind, s.stream_id) for s in steps}
+            if if_match is not None and if_match != loaded[first].version:
+                raise _stale(first, if_match, loaded[first].version)
+            states = {stream_id: done.state for stream_id, done in loaded.items()}
+            decided = {s.stream_id: list(s.decide(states)) for s in steps}
+            appends = [
+                StreamAppend(
+                    stream_id=s.stream_id,
+                    stream_type=s.kind.stream_type,
+                    expected_version=loaded[s.stream_id].version or NO_STREAM,
+                    events=_with_ids([encode(e) for e in decided[s.stream_id]], ids.get(s.stream_id)),
+                )
+                for s in steps
+                if decided[s.stream_id]
+            ]
+            if not appends:
+                return [
+                    Outcome(s.stream_id, loaded[s.stream_id].version, None, [], state=states[s.stream_id])
+                    for s in steps
+                ]
             try:
-                result = await self.store.append(stream_id, kind.stream_type, loaded.version or NO_STREAM, new, meta)
+                result = await self.store.append_many(appends, meta)
             except WrongExpectedVersion as conflict:
-                if if_match is not None:
-                    raise _stale(stream_id, if_match, conflict.actual) from conflict
+                if if_match is not None and conflict.stream_id == first:
+                    raise _stale(first, if_match, conflict.actual) from conflict
                 if attempt == ATTEMPTS - 1:
                     raise
                 continue
-            state = loaded.state
-            for event in decided:
-                state = kind.decider.evolve(state, event)
-            return Outcome(stream_id, result.version(stream_id), result.position, decided, result.replayed, state)
+            outcomes = []
+            for s in steps:
+                events, state = decided[s.stream_id], states[s.stream_id]
+                for event in events:
+                    state = s.kind.decider.evolve(state, event)
+                version = result.version(s.stream_id) if events else loaded[s.stream_id].version
+                position = result.position if events else None
+                outcomes.append(Outcome(s.stream_id, version, position, events, result.replayed, state))
+            return outcomes
         raise AssertionError("unreachable")
 
     async def _earlier(
-        self, kind: AggregateType[S, Any], stream_id: str, ids: list[uuid.UUID], idempotency: Idempotency
-    ) -> Outcome[S] | None:
-        stored = await self.store.read_events(ids)
+        self, steps: Sequence[Step], ids: dict[str, list[uuid.UUID]], idempotency: Idempotency
+    ) -> list[Outcome[Any]] | None:
+        stored = await self.store.read_events([i for stream_ids in ids.values() for i in stream_ids])
         if not stored:
             return None
         if stored[0].metadata.get("request_hash") != idempotency.request_hash:
@@ -127,13 +173,19 @@ class CommandHandler:
                 "idempotency-key-reused",
                 "this Idempotency-Key was used for a different request; use a new key for a new request",
             )
-        return Outcome(
-            stream_id,
-            stored[-1].stream_version,
-            stored[-1].position,
-            [kind.decode(e) for e in stored],
-            replayed=True,
-        )
+        position = max(e.position for e in stored)
+        outcomes = []
+        for s in steps:
+            mine = [e for e in stored if e.stream_id == s.stream_id]
+            version = mine[-1].stream_version if mine else (await self.repository.load(s.kind, s.stream_id)).version
+            outcomes.append(
+                Outcome(s.stream_id, version, position if mine else None, [s.kind.decode(e) for e in mine], True)
+            )
+        return outcomes
+
+
+def _with_ids(events: list[NewEvent], ids: list[uuid.UUID] | None) -> list[NewEvent]:
+    return [NewEvent(**{**_fields(e), "event_id": ids[i]}) for i, e in enumerate(events)] if ids else events
 
 
 def _fields(event: NewEvent) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def _in(hint: Any, value: Any) -> Any:
     if origin is frozenset:
         return frozenset(_in(args[0], v) for v in value)
     if origin is dict:
-        return {k: _in(args[1], v) for k, v in value.items()}
+        return {_in(args[0], k): _in(args[1], v) for k, v in value.items()}
     if origin is typing.Literal:
         return value
     if isinstance(hint, type):

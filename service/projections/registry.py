@@ -9,11 +9,13 @@ from service.projections.accounts import Accounts
 from service.projections.audit import AuditLog
 from service.projections.buying_centers import BuyingCenters
 from service.projections.dossiers import Dossiers
+from service.projections.interactions import Interactions
 from service.projections.model import Projection
+from service.projections.opportunities import Opportunities
 
 
 def builtin() -> list[Projection]:
-    return [AuditLog(), Accounts(), BuyingCenters(), Dossiers()]
+    return [AuditLog(), Accounts(), BuyingCenters(), Dossiers(), Opportunities(), Interactions()]
 
 
 def load(modules: Sequence[str] = ()) -> list[Projection]:

@@ -83,27 +83,32 @@ async def test_an_open_transaction_stalls_the_reader_visibly_and_it_skips_nothin
     reader = asyncio.create_task(_collect(store, start, 21, "stall-test", received))
 
     blocker = await asyncpg.connect(isolated.url)
-    from service.db.pool import init_connection
+    try:  # however this test ends, the open transaction must not outlive it: it would stall every reader
+        from service.db.pool import init_connection
 
-    await init_connection(blocker)
-    tx = blocker.transaction()
-    await tx.start()
-    held = await append_on(blocker, _unit(store, "held", 0))  # draws the lowest position, does not commit
-    for n in range(20):
-        await store.append("after", "t", ANY, [NewEvent(event_type="E", data={"n": n})])
+        await init_connection(blocker)
+        tx = blocker.transaction()
+        await tx.start()
+        held = await append_on(blocker, _unit(store, "held", 0))  # draws the lowest position, does not commit
+        for n in range(20):
+            await store.append("after", "t", ANY, [NewEvent(event_type="E", data={"n": n})])
 
-    with caplog.at_level(logging.WARNING, logger="service.events.subscription"):
-        await asyncio.sleep(1.6)
-        assert received == []  # waiting, not skipping ahead of the open transaction
-        stalled = REGISTRY.get_sample_value("kamplan_subscription_stall_seconds", {"subscriber": "stall-test"})
-        assert stalled is not None
-        assert stalled > 1.0
-    [line] = [r for r in caplog.records if "held back" in r.getMessage()]
-    assert line.blocker["age_seconds"] >= 1.0
-    assert line.blocker["pid"] == blocker.get_server_pid()
+        with caplog.at_level(logging.WARNING, logger="service.events.subscription"):
+            await asyncio.sleep(1.6)
+            assert received == []  # waiting, not skipping ahead of the open transaction
+            stalled = REGISTRY.get_sample_value("kamplan_subscription_stall_seconds", {"subscriber": "stall-test"})
+            assert stalled is not None
+            assert stalled > 1.0
+        [line] = [r for r in caplog.records if "held back" in r.getMessage()]
+        assert line.blocker["age_seconds"] >= 1.0
+        assert line.blocker["pid"] == blocker.get_server_pid()
 
-    await tx.commit()
-    await blocker.close()
+        await tx.commit()
+    except BaseException:
+        reader.cancel()
+        raise
+    finally:
+        await blocker.close()
     await asyncio.wait_for(reader, timeout=10)
     assert received[0].position == held.position
     assert [e.position for e in received] == sorted(e.position for e in received)

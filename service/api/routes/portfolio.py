@@ -1,5 +1,6 @@
 """The supervisor's morning view: per manager, key accounts against the ceiling, accounts by lifecycle stage,
-and the accounts whose buying center shows coverage risks or whose dossier has gone stale.
+the accounts whose buying center shows coverage risks or whose dossier has gone stale, and the negotiation
+balance (seed 003: a falling share of negotiations means the manager now represents the client).
 
 Read from the projections (read.accounts, read.buying_center_members, read.dossier_answers); the risks and
 staleness are computed by the same pure domain functions as the account views.
@@ -8,6 +9,7 @@ staleness are computed by the same pure domain functions as the account views.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -21,6 +23,7 @@ from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member
 from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
 from service.domain.dossier.view import dossier_view
+from service.domain.interaction.balance import negotiation_balance
 
 router = APIRouter(tags=["portfolio"])
 
@@ -33,6 +36,9 @@ class AccountSignal(BaseModel):
     risks: list[str] = Field(description="Codes of the buying center's coverage risks.")
     dossier_completeness: float
     stale_answers: int
+    negotiation_share: float | None = Field(description="Share of negotiations among contacts in the last window.")
+    negotiation_share_before: float | None = Field(description="The same share in the window before.")
+    negotiations_falling: bool = Field(description="Seed 003's risk: meetings have replaced negotiations.")
 
 
 class ManagerPortfolio(BaseModel):
@@ -42,10 +48,16 @@ class ManagerPortfolio(BaseModel):
     over_ceiling: bool = Field(description="More key accounts than the company ceiling: a portfolio risk.")
     accounts_by_lifecycle: dict[str, int]
     accounts: list[AccountSignal]
-    at_risk: list[str] = Field(description="Ids of accounts with coverage risks or stale dossier answers.")
+    at_risk: list[str] = Field(
+        description="Ids of accounts with coverage risks, stale dossier answers or a falling negotiation share."
+    )
+    negotiation_share: float | None = Field(description="Over all the manager's accounts, last window.")
+    negotiation_share_before: float | None
+    negotiations_falling: bool = Field(description="Meetings have replaced negotiations (seed 003).")
 
 
 class Portfolio(BaseModel):
+    negotiation_window_days: int
     managers: list[ManagerPortfolio]
 
 
@@ -56,6 +68,10 @@ ORDER BY owner, name, account_id
 """
 MEMBERS = "SELECT * FROM read.buying_center_members WHERE account_id = ANY($1::text[])"
 ANSWERS = "SELECT * FROM read.dossier_answers WHERE account_id = ANY($1::text[])"
+CONTACTS = """
+SELECT account_id, kind, occurred_on FROM read.interactions
+WHERE account_id = ANY($1::text[]) AND NOT retracted AND occurred_on > $2
+"""
 
 
 def scope(actor: Actor, manager: str | None, team: str | None) -> tuple[str | None, str | None]:
@@ -101,7 +117,7 @@ def slot(row: Any) -> AnswerSlot:
 async def get_portfolio(
     runtime: RuntimeDep,
     actor: ActorDep,
-    _: Annotated[int | None, Depends(fresh("accounts", "buying_centers", "dossiers"))],
+    _: Annotated[int | None, Depends(fresh("accounts", "buying_centers", "dossiers", "interactions"))],
     manager: Annotated[str | None, Query(description="Only this manager.")] = None,
     team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
 ) -> Portfolio:
@@ -116,6 +132,10 @@ async def get_portfolio(
             members[row["account_id"]][row["member_id"]] = member(row)
         for row in await conn.fetch(ANSWERS, ids):
             answers[row["account_id"]][row["answer_key"]] = slot(row)
+        window = settings.negotiation_window_days
+        contacts: dict[str, list[tuple[str, date]]] = defaultdict(list)
+        for row in await conn.fetch(CONTACTS, ids, day - timedelta(days=2 * window)):
+            contacts[row["account_id"]].append((row["kind"], row["occurred_on"]))
     by_manager: dict[str, list[AccountSignal]] = defaultdict(list)
     for a in accounts:
         risks = coverage_risks(
@@ -125,6 +145,7 @@ async def get_portfolio(
             day,
         )
         view = dossier_view(settings.template, Dossier(slots=answers[a["account_id"]]), day)
+        balance = negotiation_balance(contacts[a["account_id"]], day, window)
         by_manager[a["owner"]].append(
             AccountSignal(
                 account_id=a["account_id"],
@@ -134,20 +155,28 @@ async def get_portfolio(
                 risks=sorted({r.code for r in risks}),
                 dossier_completeness=view.completeness,
                 stale_answers=view.stale_count,
+                negotiation_share=balance.current,
+                negotiation_share_before=balance.previous,
+                negotiations_falling=balance.falling,
             )
         )
     ceiling = settings.key_account_ceiling
-    return Portfolio(
-        managers=[
+    managers = []
+    for name, signals in sorted(by_manager.items()):
+        keys = sum(s.is_key for s in signals)
+        overall = negotiation_balance([c for s in signals for c in contacts[s.account_id]], day, window)
+        managers.append(
             ManagerPortfolio(
                 manager=name,
-                key_accounts=(keys := sum(s.is_key for s in signals)),
+                key_accounts=keys,
                 ceiling=ceiling,
                 over_ceiling=keys > ceiling,
                 accounts_by_lifecycle=dict(Counter(s.lifecycle for s in signals)),
                 accounts=signals,
-                at_risk=[s.account_id for s in signals if s.risks or s.stale_answers],
+                at_risk=[s.account_id for s in signals if s.risks or s.stale_answers or s.negotiations_falling],
+                negotiation_share=overall.current,
+                negotiation_share_before=overall.previous,
+                negotiations_falling=overall.falling,
             )
-            for name, signals in sorted(by_manager.items())
-        ]
-    )
+        )
+    return Portfolio(negotiation_window_days=window, managers=managers)

@@ -14,6 +14,7 @@ from service.api.commanding import CommandDep, Written, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.commands.aggregates import SETTINGS, SETTINGS_STREAM
 from service.domain import codec
+from service.domain.opportunity.criteria import CATALOGUE, Stage
 from service.domain.settings import commands as cmd
 from service.domain.settings.decide import decide
 from service.domain.settings.state import (
@@ -36,6 +37,14 @@ class SettingsOut(BaseModel):
     coverage: dict[str, Any]
     template: dict[str, Any] = Field(description="The dossier template in force.")
     template_versions: list[int]
+    stage_criteria: list[dict[str, Any]] = Field(
+        description="Every version of the exit criteria; the last is in force."
+    )
+    criteria_catalogue: dict[str, str] = Field(
+        description="Exit criteria the company can require, with what each checks."
+    )
+    stalled_days: int
+    negotiation_window_days: int
 
 
 @router.get(
@@ -59,6 +68,10 @@ async def get_settings(
         coverage=data["coverage"],
         template=codec.to_dict(state.template),
         template_versions=[t.version for t in state.templates],
+        stage_criteria=data["stage_criteria"],
+        criteria_catalogue={code: c.description for code, c in CATALOGUE.items()},
+        stalled_days=state.stalled_days,
+        negotiation_window_days=state.negotiation_window_days,
     )
 
 
@@ -179,3 +192,45 @@ class CoverageIn(BaseModel):
 async def set_coverage(body: CoverageIn, response: Response, command: CommandDep) -> Written:
     rules = CoverageRules(**body.model_dump())
     return await _change(command, response, lambda: cmd.SetCoverageRules(actor=command.actor, rules=rules))
+
+
+class ExitCriteriaIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"exits": {"entry": ["meeting_or_invitation"], "confirmation": ["evidence_document"]}}]
+        }
+    }
+
+    exits: dict[Stage, list[str]] = Field(description="Stage → criterion codes from the catalogue (GET /v1/settings).")
+
+
+@router.put(
+    "/settings/exit-criteria",
+    operation_id="defineExitCriteria",
+    summary="A new version of the stage exit criteria (admin); open projects keep theirs until migrated",
+    response_model=Written,
+)
+async def set_exit_criteria(body: ExitCriteriaIn, response: Response, command: CommandDep) -> Written:
+    exits = {stage: tuple(codes) for stage, codes in body.exits.items()}
+    return await _change(command, response, lambda: cmd.DefineStageCriteria(actor=command.actor, exits=exits))
+
+
+class PipelineRulesIn(BaseModel):
+    stalled_days: int = Field(30, ge=1, le=3650)
+    negotiation_window_days: int = Field(90, ge=7, le=730)
+
+
+@router.put(
+    "/settings/pipeline-rules",
+    operation_id="setPipelineRules",
+    summary="When a project counts as stalled, and the window of the negotiation balance (admin)",
+    response_model=Written,
+)
+async def set_pipeline_rules(body: PipelineRulesIn, response: Response, command: CommandDep) -> Written:
+    return await _change(
+        command,
+        response,
+        lambda: cmd.SetPipelineRules(
+            actor=command.actor, stalled_days=body.stalled_days, negotiation_window_days=body.negotiation_window_days
+        ),
+    )

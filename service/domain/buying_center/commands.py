@@ -95,6 +95,13 @@ class RecordContact:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawContact:
+    actor: Actor
+    member_id: str
+    interaction_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MarkMemberLeft:
     actor: Actor
     member_id: str
@@ -129,6 +136,7 @@ BuyingCenterCommand = (
     | AssignContactOwner
     | SetNextAction
     | RecordContact
+    | WithdrawContact
     | MarkMemberLeft
     | LinkMembers
     | UnlinkMembers

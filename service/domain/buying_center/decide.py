@@ -19,11 +19,13 @@ from service.domain.buying_center.commands import (
     RecordProblems,
     SetNextAction,
     UnlinkMembers,
+    WithdrawContact,
 )
 from service.domain.buying_center.events import (
     BuyingCenterEvent,
     ContactOwnerAssigned,
     ContactRecorded,
+    ContactWithdrawn,
     MemberAdded,
     MemberAssessed,
     MemberCriteriaRecorded,
@@ -179,9 +181,15 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
         case RecordContact():
             m = _member(state, command.member_id)
             require(command.on <= command.today, "date-in-future", "a contact cannot be recorded in the future")
-            if m.last_contact is not None and command.on <= m.last_contact and not command.interaction_id:
-                return []  # an older contact teaches the map nothing new
+            key = command.interaction_id or f"manual:{command.on.isoformat()}"
+            if (m.touchpoints or {}).get(key) == command.on:
+                return []
             return [ContactRecorded(member_id=m.member_id, on=command.on, interaction_id=command.interaction_id)]
+        case WithdrawContact():
+            m = _member(state, command.member_id)
+            if command.interaction_id not in (m.touchpoints or {}):
+                return []
+            return [ContactWithdrawn(member_id=m.member_id, interaction_id=command.interaction_id)]
         case MarkMemberLeft():
             m = _active(state, command.member_id)
             return [
@@ -303,12 +311,17 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
         case NextActionSet():
             action = NextAction(what=event.what, due=event.due) if event.what and event.due else None
             return _update(state, event, at, ("next_action",), next_action=action)
-        case ContactRecorded():
+        case ContactRecorded() | ContactWithdrawn():
             member = state.people.get(event.member_id)
             if member is None:
                 return state
-            last = max(member.last_contact, event.on) if member.last_contact else event.on
-            return replace(state, members={**state.people, member.member_id: replace(member, last_contact=last)})
+            touchpoints = dict(member.touchpoints or {})
+            if isinstance(event, ContactRecorded):
+                touchpoints[event.interaction_id or f"manual:{event.on.isoformat()}"] = event.on
+            else:
+                touchpoints.pop(event.interaction_id, None)
+            changed = replace(member, touchpoints=touchpoints, last_contact=max(touchpoints.values(), default=None))
+            return replace(state, members={**state.people, member.member_id: changed})
         case MemberLeft():
             return _update(
                 state,

@@ -100,6 +100,14 @@ class ContactRecorded(_Personal):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ContactWithdrawn(_Personal):
+    """The interaction that recorded a contact was retracted or no longer lists the person."""
+
+    member_id: str
+    interaction_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemberLeft(_Personal):
     """The person left the client: the node stays, inactive, with its history."""
 
@@ -133,6 +141,7 @@ BuyingCenterEvent = (
     | ContactOwnerAssigned
     | NextActionSet
     | ContactRecorded
+    | ContactWithdrawn
     | MemberLeft
     | MembersLinked
     | MembersUnlinked
@@ -146,6 +155,7 @@ EVENTS = (
     ContactOwnerAssigned,
     NextActionSet,
     ContactRecorded,
+    ContactWithdrawn,
     MemberLeft,
     MembersLinked,
     MembersUnlinked,

@@ -78,6 +78,7 @@ class Member:
     contact_plan: str = ""  # how we contact this person
     next_action: NextAction | None = None
     last_contact: date | None = None
+    touchpoints: dict[str, date] | None = None  # interaction id (or "manual:<day>") → day: last_contact is the latest
     active: bool = True
     left_on: date | None = None
     left_reason: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.domain.actors import Actor
+from service.domain.opportunity.criteria import Stage
 from service.domain.settings.state import CoverageRules, QuestionGroup, RoleDefinition, TriggerKind
 
 
@@ -38,6 +39,25 @@ class SetCoverageRules:
     rules: CoverageRules
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefineStageCriteria:
+    actor: Actor
+    exits: dict[Stage, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetPipelineRules:
+    actor: Actor
+    stalled_days: int
+    negotiation_window_days: int
+
+
 SettingsCommand = (
-    SetKeyAccountCeiling | DefineHandOverTriggers | DefineBuyingCenterRoles | PublishDossierTemplate | SetCoverageRules
+    SetKeyAccountCeiling
+    | DefineHandOverTriggers
+    | DefineBuyingCenterRoles
+    | PublishDossierTemplate
+    | SetCoverageRules
+    | DefineStageCriteria
+    | SetPipelineRules
 )

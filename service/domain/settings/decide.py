@@ -8,12 +8,15 @@ from typing import assert_never
 
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotAllowed, require
+from service.domain.opportunity.criteria import CATALOGUE, Stage, StageCriteria
 from service.domain.settings.commands import (
     DefineBuyingCenterRoles,
     DefineHandOverTriggers,
+    DefineStageCriteria,
     PublishDossierTemplate,
     SetCoverageRules,
     SetKeyAccountCeiling,
+    SetPipelineRules,
     SettingsCommand,
 )
 from service.domain.settings.defaults import default_settings
@@ -23,7 +26,9 @@ from service.domain.settings.events import (
     DossierTemplatePublished,
     HandOverTriggersDefined,
     KeyAccountCeilingSet,
+    PipelineRulesSet,
     SettingsEvent,
+    StageCriteriaDefined,
 )
 from service.domain.settings.state import AnswerType, CompanySettings, DossierTemplate, QuestionGroup
 
@@ -76,6 +81,25 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
             require(rules.stale_contact_days >= 1, "invalid-coverage-rules", "stale contact days must be 1 or more")
             require(1 <= rules.high_influence <= 5, "invalid-coverage-rules", "high influence is between 1 and 5")
             return [CoverageRulesSet(rules=rules)]
+        case DefineStageCriteria(exits=exits):
+            unknown = sorted({code for codes in exits.values() for code in codes} - set(CATALOGUE))
+            require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
+            require(Stage.SERIAL_SUPPLY not in exits, "invalid-stage", "serial supply is the last stage: no exit")
+            version = state.exit_criteria.version + 1
+            return [StageCriteriaDefined(criteria=StageCriteria(version=version, exits=dict(exits)))]
+        case SetPipelineRules():
+            require(command.stalled_days >= 1, "out-of-range", "stalled days must be 1 or more", field="stalled_days")
+            require(
+                7 <= command.negotiation_window_days <= 730,
+                "out-of-range",
+                "the negotiation window is 7 to 730 days",
+                field="negotiation_window_days",
+            )
+            return [
+                PipelineRulesSet(
+                    stalled_days=command.stalled_days, negotiation_window_days=command.negotiation_window_days
+                )
+            ]
         case _:
             assert_never(command)
 
@@ -92,6 +116,12 @@ def evolve(state: CompanySettings, event: SettingsEvent) -> CompanySettings:
             return replace(state, templates=(*state.templates, template))
         case CoverageRulesSet(rules=rules):
             return replace(state, coverage=rules)
+        case StageCriteriaDefined(criteria=criteria):
+            return replace(state, stage_criteria=(*state.stage_criteria, criteria))
+        case PipelineRulesSet():
+            return replace(
+                state, stalled_days=event.stalled_days, negotiation_window_days=event.negotiation_window_days
+            )
     return state
 
 

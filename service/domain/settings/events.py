@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.domain.opportunity.criteria import StageCriteria
 from service.domain.settings.state import CoverageRules, DossierTemplate, RoleDefinition, TriggerKind
 
 
@@ -32,12 +33,25 @@ class CoverageRulesSet:
     rules: CoverageRules
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageCriteriaDefined:
+    criteria: StageCriteria
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineRulesSet:
+    stalled_days: int
+    negotiation_window_days: int
+
+
 SettingsEvent = (
     KeyAccountCeilingSet
     | HandOverTriggersDefined
     | BuyingCenterRolesDefined
     | DossierTemplatePublished
     | CoverageRulesSet
+    | StageCriteriaDefined
+    | PipelineRulesSet
 )
 EVENTS = (
     KeyAccountCeilingSet,
@@ -45,4 +59,6 @@ EVENTS = (
     BuyingCenterRolesDefined,
     DossierTemplatePublished,
     CoverageRulesSet,
+    StageCriteriaDefined,
+    PipelineRulesSet,
 )

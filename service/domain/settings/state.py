@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, StageCriteria
+
 
 class AnswerType(enum.StrEnum):
     TEXT = "text"
@@ -73,6 +75,14 @@ class CompanySettings:
     roles: tuple[RoleDefinition, ...]
     templates: tuple[DossierTemplate, ...]  # every version ever published; the last is in force
     coverage: CoverageRules = field(default_factory=CoverageRules)
+    stage_criteria: tuple[StageCriteria, ...] = (StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA),)
+    stalled_days: int = 30  # an open project with no stage change and no interaction for this long is stalled
+    negotiation_window_days: int = 90  # the rolling window of the negotiation balance
+
+    @property
+    def exit_criteria(self) -> StageCriteria:
+        """The exit criteria in force: new projects are pinned to this version."""
+        return self.stage_criteria[-1]
 
     @property
     def template(self) -> DossierTemplate:

@@ -1,0 +1,182 @@
+"""The pipeline: projects by stage with value and age in stage, stalled projects; conversion between stages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.api.commanding import company_settings, today
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.freshness import fresh
+from service.api.routes.portfolio import scope
+from service.domain.opportunity.criteria import Stage
+
+router = APIRouter(tags=["sales projects"])
+
+
+class ProjectRow(BaseModel):
+    opportunity_id: str
+    account_id: str
+    account_name: str
+    product_line: str
+    kind: str
+    stage: str
+    value: dict[str, Any] | None
+    days_in_stage: int | None
+    last_interaction_on: str | None
+    stalled: bool = Field(description="No stage change and no interaction for the company's stalled_days.")
+    overrides: int
+
+
+class StageSummary(BaseModel):
+    stage: str
+    projects: int
+    value: dict[str, str] = Field(description="Expected value per currency.")
+
+
+class ManagerPipeline(BaseModel):
+    manager: str
+    stages: list[StageSummary]
+    stalled: int
+    projects: list[ProjectRow]
+
+
+class Pipeline(BaseModel):
+    stalled_days: int
+    managers: list[ManagerPipeline]
+
+
+OPEN_PROJECTS = """
+SELECT o.*, a.name AS account_name, a.owner FROM read.opportunities o JOIN read.accounts a USING (account_id)
+WHERE o.status = 'open' AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+ORDER BY a.owner, o.stage_entered_at, o.opportunity_id
+"""
+
+
+@router.get(
+    "/pipeline",
+    operation_id="getPipeline",
+    summary="Open projects per manager by stage: value, age in stage, stalled projects",
+    response_model=Pipeline,
+)
+async def get_pipeline(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: Annotated[int | None, Depends(fresh("opportunities", "accounts"))],
+    manager: Annotated[str | None, Query(description="Only this manager.")] = None,
+    team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
+) -> Pipeline:
+    owner, team_scope = scope(actor, manager, team)
+    settings = await company_settings(runtime)
+    day = today()
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(OPEN_PROJECTS, owner, team_scope)
+    by_manager: dict[str, list[ProjectRow]] = defaultdict(list)
+    for r in rows:
+        entered = r["stage_entered_at"].date() if r["stage_entered_at"] else None
+        latest = max((d for d in (entered, r["last_interaction_on"]) if d is not None), default=None)
+        by_manager[r["owner"]].append(
+            ProjectRow(
+                opportunity_id=r["opportunity_id"],
+                account_id=r["account_id"],
+                account_name=r["account_name"],
+                product_line=r["product_line"],
+                kind=r["kind"],
+                stage=r["stage"],
+                value={"amount": str(r["value_amount"]), "currency": r["value_currency"]}
+                if r["value_amount"] is not None
+                else None,
+                days_in_stage=(day - entered).days if entered else None,
+                last_interaction_on=r["last_interaction_on"].isoformat() if r["last_interaction_on"] else None,
+                stalled=r["stage"] != Stage.SERIAL_SUPPLY.value
+                and (latest is None or (day - latest).days > settings.stalled_days),
+                overrides=r["overrides"],
+            )
+        )
+    managers = []
+    for name, projects in sorted(by_manager.items()):
+        stages = []
+        for stage in Stage:
+            here = [p for p in projects if p.stage == stage.value]
+            totals: dict[str, Decimal] = defaultdict(Decimal)
+            for p in here:
+                if p.value:
+                    totals[p.value["currency"]] += Decimal(p.value["amount"])
+            stages.append(
+                StageSummary(stage=stage.value, projects=len(here), value={k: str(v) for k, v in totals.items()})
+            )
+        managers.append(
+            ManagerPipeline(manager=name, stages=stages, stalled=sum(p.stalled for p in projects), projects=projects)
+        )
+    return Pipeline(stalled_days=settings.stalled_days, managers=managers)
+
+
+class Conversion(BaseModel):
+    stage: str
+    entered: int = Field(description="Projects that entered the stage in the period.")
+    advanced: int = Field(description="Of those, how many went on to the next stage (by the end of the period).")
+    lost: int = Field(description="Of those, how many are lost in that stage.")
+    rate: float | None = Field(description="advanced / entered.")
+
+
+class ConversionReport(BaseModel):
+    since: datetime
+    until: datetime
+    stages: list[Conversion]
+
+
+CHANGES = """
+SELECT c.opportunity_id, c.seq, c.from_stage, c.to_stage, c.at, o.status, o.stage AS current_stage
+FROM read.stage_changes c JOIN read.opportunities o USING (opportunity_id)
+JOIN read.accounts a ON a.account_id = o.account_id
+WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2) AND c.at < $3
+ORDER BY c.opportunity_id, c.seq
+"""
+
+
+@router.get(
+    "/pipeline/conversion",
+    operation_id="getConversion",
+    summary="Conversion between stages: of the projects that entered each stage in the period, how many advanced",
+    response_model=ConversionReport,
+)
+async def get_conversion(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: Annotated[int | None, Depends(fresh("opportunities", "accounts"))],
+    since: Annotated[AwareDatetime, Query(description="Start of the period.")],
+    until: Annotated[AwareDatetime | None, Query(description="End of the period; default now.")] = None,
+    manager: str | None = None,
+    team: str | None = None,
+) -> ConversionReport:
+    end = until or datetime.now(UTC)
+    owner, team_scope = scope(actor, manager, team)
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(CHANGES, owner, team_scope, end)
+    entered: dict[str, set[str]] = defaultdict(set)
+    advanced: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        if r["at"] is not None and r["at"] >= since:
+            entered[r["to_stage"]].add(r["opportunity_id"])
+        if r["from_stage"] is not None:
+            advanced[r["from_stage"]].add(r["opportunity_id"])
+    lost = {(r["opportunity_id"], r["current_stage"]) for r in rows if r["status"] == "lost"}
+    stages = []
+    for stage in list(Stage)[:-1]:
+        came = entered[stage.value]
+        went = came & advanced[stage.value]
+        stages.append(
+            Conversion(
+                stage=stage.value,
+                entered=len(came),
+                advanced=len(went),
+                lost=sum((pid, stage.value) in lost for pid in came),
+                rate=round(len(went) / len(came), 4) if came else None,
+            )
+        )
+    return ConversionReport(since=since, until=end, stages=stages)

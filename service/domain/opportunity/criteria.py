@@ -1,0 +1,123 @@
+"""Exit criteria: a catalogue of checks on recorded facts, and which of them each stage requires.
+
+The company chooses, per stage, criteria from this catalogue (a versioned setting); a project keeps
+the version in force when it was opened. Each check reads the project's facts, never a checkbox.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.domain.opportunity.state import Opportunity
+
+
+class Stage(enum.StrEnum):
+    ENTRY = "entry"
+    FINDING_ALLY = "finding_ally"
+    CONFIRMATION = "confirmation"
+    APPROVAL = "approval"
+    IMPLEMENTATION = "implementation"
+    SERIAL_SUPPLY = "serial_supply"
+
+    @property
+    def next(self) -> Stage | None:
+        order = list(Stage)
+        i = order.index(self)
+        return order[i + 1] if i + 1 < len(order) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    code: str
+    description: str
+    holds: Callable[[Opportunity], bool]
+
+
+def _meeting(o: Opportunity) -> bool:
+    return bool(o.meetings) or o.invitation is not None
+
+
+def _ally(o: Opportunity) -> bool:
+    return bool(o.allies)
+
+
+def _need(o: Opportunity) -> bool:
+    return any(n.member_id in o.allies for n in o.needs)
+
+
+def _problem(o: Opportunity) -> bool:
+    return any(p.affected_member and p.criteria for p in o.problems.values())
+
+
+def _evidence(o: Opportunity) -> bool:
+    return bool(o.evidence)
+
+
+def _volume(o: Opportunity) -> bool:
+    return o.confirmed_volume is not None
+
+
+def _leader(o: Opportunity) -> bool:
+    return o.leader_confirmation is not None
+
+
+def _launch(o: Opportunity) -> bool:
+    sides = {a.side for a in o.launch_plan}
+    return {"supplier", "client"} <= sides
+
+
+def _use(o: Opportunity) -> bool:
+    return o.confident_use is not None
+
+
+CATALOGUE: dict[str, Criterion] = {
+    c.code: c
+    for c in (
+        Criterion("meeting_or_invitation", "a meeting held, or an invitation to a concrete project recorded", _meeting),
+        Criterion("ally_linked", "an ally (a buying-center member with the ally role) linked to the project", _ally),
+        Criterion("need_confirmed_by_ally", "an explicit need confirmed by a linked ally", _need),
+        Criterion(
+            "problem_with_member_and_criteria",
+            "a problem in the problems-and-consequences list with the affected member and their criteria",
+            _problem,
+        ),
+        Criterion(
+            "evidence_document",
+            "an evidence document (test report, lab report, cost calculation, estimate, past project)",
+            _evidence,
+        ),
+        Criterion("purchase_volume_confirmed", "a confirmed purchase volume", _volume),
+        Criterion("leader_confirmation", "the buyer's authorised leader's confirmation recorded", _leader),
+        Criterion(
+            "launch_plan_both_sides",
+            "an action plan for launch into series with actions for both sides, each with a deadline",
+            _launch,
+        ),
+        Criterion("confident_use_confirmed", "confident use of the product confirmed", _use),
+    )
+}
+
+DEFAULT_EXIT_CRITERIA: dict[Stage, tuple[str, ...]] = {  # DOMAIN.md section 4
+    Stage.ENTRY: ("meeting_or_invitation",),
+    Stage.FINDING_ALLY: ("ally_linked", "need_confirmed_by_ally", "problem_with_member_and_criteria"),
+    Stage.CONFIRMATION: ("evidence_document", "purchase_volume_confirmed"),
+    Stage.APPROVAL: ("leader_confirmation", "launch_plan_both_sides"),
+    Stage.IMPLEMENTATION: ("confident_use_confirmed",),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageCriteria:
+    """One version of the company's exit criteria: stage → criterion codes."""
+
+    version: int
+    exits: dict[Stage, tuple[str, ...]]
+
+
+def unmet(o: Opportunity) -> list[Criterion]:
+    """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet."""
+    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not CATALOGUE[code].holds(o)]

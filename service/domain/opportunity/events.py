@@ -1,0 +1,173 @@
+"""Facts about a sales project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from service.domain.opportunity.criteria import Stage, StageCriteria
+from service.domain.opportunity.state import Evidence, Kind, LaunchAction, Money, PriceRound, Problem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpportunityOpened:
+    opportunity_id: str
+    account_id: str
+    product_line: str
+    kind: Kind
+    expected_volume: str
+    expected_value: Money | None
+    main_competitor: str
+    stage: Stage
+    criteria: StageCriteria  # pinned: later changes of the company's criteria do not touch this project
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionLinked:
+    """An interaction about this project happened (a meeting among them meets Entry's exit criterion)."""
+
+    interaction_id: str
+    kind: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionUnlinked:
+    interaction_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvitationRecorded:
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllyLinked:
+    member_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NeedConfirmed:
+    member_id: str
+    need: str
+    on: date
+    interaction_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProblemRecorded:
+    """Added or replaced (same problem_id): the list is refined as the project goes."""
+
+    problem: Problem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProblemRemoved:
+    problem_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceAdded:
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VolumeConfirmed:
+    volume: str
+    member_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriceRoundRecorded:
+    price_round: PriceRound
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaderConfirmationRecorded:
+    member_id: str
+    note: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaunchPlanSet:
+    actions: tuple[LaunchAction, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfidentUseConfirmed:
+    member_id: str
+    note: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageAdvanced:
+    from_stage: Stage
+    to_stage: Stage
+    held: tuple[str, ...]
+    override_reason: str | None = None
+    unmet: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpportunityLost:
+    at_stage: Stage
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpportunityReopened:
+    stage: Stage
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CriteriaMigrated:
+    """An explicit, audited move of an open project to another version of the company's exit criteria."""
+
+    from_version: int
+    criteria: StageCriteria
+    reason: str
+
+
+OpportunityEvent = (
+    OpportunityOpened
+    | InteractionLinked
+    | InteractionUnlinked
+    | InvitationRecorded
+    | AllyLinked
+    | NeedConfirmed
+    | ProblemRecorded
+    | ProblemRemoved
+    | EvidenceAdded
+    | VolumeConfirmed
+    | PriceRoundRecorded
+    | LeaderConfirmationRecorded
+    | LaunchPlanSet
+    | ConfidentUseConfirmed
+    | StageAdvanced
+    | OpportunityLost
+    | OpportunityReopened
+    | CriteriaMigrated
+)
+EVENTS = (
+    OpportunityOpened,
+    InteractionLinked,
+    InteractionUnlinked,
+    InvitationRecorded,
+    AllyLinked,
+    NeedConfirmed,
+    ProblemRecorded,
+    ProblemRemoved,
+    EvidenceAdded,
+    VolumeConfirmed,
+    PriceRoundRecorded,
+    LeaderConfirmationRecorded,
+    LaunchPlanSet,
+    ConfidentUseConfirmed,
+    StageAdvanced,
+    OpportunityLost,
+    OpportunityReopened,
+    CriteriaMigrated,
+)

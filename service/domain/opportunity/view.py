@@ -1,0 +1,56 @@
+"""What a project view and the pipeline compute from a project: exit criteria status, contact intensity, stalling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from service.domain.opportunity.criteria import CATALOGUE, Stage
+from service.domain.opportunity.state import Opportunity, Status
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionStatus:
+    code: str
+    description: str
+    holds: bool
+
+
+def exit_status(o: Opportunity) -> list[CriterionStatus]:
+    """The current stage's exit criteria (in the project's pinned version), each held or not."""
+    return [
+        CriterionStatus(code, CATALOGUE[code].description, CATALOGUE[code].holds(o))
+        for code in o.criteria.exits.get(o.stage, ())
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Intensity:
+    """Interactions per 30 days before Implementation and during it: during must be higher (seed 004)."""
+
+    before: float | None
+    during: float | None
+
+
+def contact_intensity(o: Opportunity, today: date) -> Intensity:
+    entered = next((h.at.date() for h in o.history if h.to_stage is Stage.IMPLEMENTATION and h.at), None)
+    opened = o.opened_at.date() if o.opened_at else None
+    if entered is None or opened is None:
+        return Intensity(None, None)
+    left = next((h.at.date() for h in o.history if h.from_stage is Stage.IMPLEMENTATION and h.at), None) or today
+
+    def rate(start: date, end: date) -> float:
+        days = max((end - start).days, 1)
+        count = sum(start <= m.on < end or (m.on == end == start) for m in o.interactions)
+        return round(count * 30 / days, 2)
+
+    return Intensity(rate(opened, entered), rate(entered, left + timedelta(days=1)))
+
+
+def is_stalled(o: Opportunity, today: date, stalled_days: int) -> bool:
+    """Open, not in serial supply, and neither a stage change nor an interaction for `stalled_days`."""
+    if o.status is not Status.OPEN or o.stage is Stage.SERIAL_SUPPLY:
+        return False
+    moved = o.stage_entered_at.date() if o.stage_entered_at else None
+    latest = max((d for d in (moved, o.last_interaction_on) if d is not None), default=None)
+    return latest is None or (today - latest).days > stalled_days

@@ -1,0 +1,117 @@
+"""read.opportunities and read.stage_changes: the pipeline, stalled projects and conversion, for the API and BI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from service.commands.aggregates import OPPORTUNITY, OPPORTUNITY_EVENTS
+from service.domain.opportunity.state import Opportunity
+from service.events import RecordedEvent
+from service.projections.folding import fold_streams, touched
+from service.projections.model import Column, Table, TableNames
+
+PREFIX = "opportunity-"
+
+OPPORTUNITIES = Table(
+    name="opportunities",
+    comment="One row per sales project as it stands now.",
+    columns=(
+        Column("opportunity_id", "text NOT NULL", "Id of the project."),
+        Column("account_id", "text NOT NULL", "The account (join read.accounts for owner and team)."),
+        Column("product_line", "text NOT NULL", "What we sell."),
+        Column("kind", "text NOT NULL", "new_client or cross_sell."),
+        Column("stage", "text NOT NULL", "entry, finding_ally, confirmation, approval, implementation, serial_supply."),
+        Column("status", "text NOT NULL", "open or lost."),
+        Column("lost_reason", "text NOT NULL", "Why it was lost."),
+        Column("value_amount", "numeric", "Expected value."),
+        Column("value_currency", "text", "Its currency."),
+        Column("main_competitor", "text NOT NULL", "The main competitor."),
+        Column("opened_at", "timestamptz", "When the project was opened."),
+        Column("stage_entered_at", "timestamptz", "When it entered its current stage."),
+        Column("last_interaction_on", "date", "Day of the latest linked interaction."),
+        Column("criteria_version", "integer NOT NULL", "Version of the exit criteria the project is pinned to."),
+        Column("overrides", "integer NOT NULL", "Stage advances a supervisor forced despite unmet criteria."),
+    ),
+    primary_key=("opportunity_id",),
+    indexes=(("account_id",),),
+)
+STAGE_CHANGES = Table(
+    name="stage_changes",
+    comment="Every stage a project entered (from_stage null: opened), with overrides, for conversion over a period.",
+    columns=(
+        Column("opportunity_id", "text NOT NULL", "The project."),
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("seq", "integer NOT NULL", "1 for the opening, then each advance in order."),
+        Column("from_stage", "text", "Stage left (null when opened)."),
+        Column("to_stage", "text NOT NULL", "Stage entered."),
+        Column("at", "timestamptz", "When."),
+        Column("override_reason", "text", "A supervisor's reason for advancing despite unmet criteria."),
+    ),
+    primary_key=("opportunity_id", "seq"),
+    indexes=(("to_stage", "at"),),
+)
+
+
+def row(o: Opportunity) -> tuple[object, ...]:
+    value = o.expected_value
+    return (
+        o.opportunity_id,
+        o.account_id,
+        o.product_line,
+        o.kind.value,
+        o.stage.value,
+        o.status.value,
+        o.lost_reason,
+        value.amount if value else None,
+        value.currency if value else None,
+        o.main_competitor,
+        o.opened_at,
+        o.stage_entered_at,
+        o.last_interaction_on,
+        o.criteria.version,
+        sum(h.override_reason is not None for h in o.history),
+    )
+
+
+class Opportunities:
+    name = "opportunities"
+    version = 1
+    tables = (OPPORTUNITIES, STAGE_CHANGES)
+    event_types = OPPORTUNITY_EVENTS.names()
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        projects, changes = tables["opportunities"], tables["stage_changes"]
+        streams = touched(events, "opportunity")
+        if not streams:
+            return
+        states = await fold_streams(conn, OPPORTUNITY, streams, events[-1].position)
+        ids = [s.removeprefix(PREFIX) for s in streams]
+        await conn.execute(f"DELETE FROM {projects} WHERE opportunity_id = ANY($1::text[])", ids)
+        await conn.execute(f"DELETE FROM {changes} WHERE opportunity_id = ANY($1::text[])", ids)
+        live = [states[s] for s in sorted(streams) if states[s].exists]
+        if not live:
+            return
+        await conn.copy_records_to_table(
+            projects.name,
+            schema_name=projects.schema,
+            records=[row(o) for o in live],
+            columns=[c.name for c in OPPORTUNITIES.columns],
+        )
+        history = [
+            (
+                o.opportunity_id,
+                o.account_id,
+                i,
+                h.from_stage.value if h.from_stage else None,
+                h.to_stage.value,
+                h.at,
+                h.override_reason,
+            )
+            for o in live
+            for i, h in enumerate(o.history, start=1)
+        ]
+        await conn.copy_records_to_table(
+            changes.name, schema_name=changes.schema, records=history, columns=[c.name for c in STAGE_CHANGES.columns]
+        )

@@ -1,0 +1,360 @@
+"""Sales projects and interactions over HTTP: the gates with every unmet criterion, the override in the audit log,
+pinned criteria, interactions that teach the map in one commit, corrections and retractions, the timeline,
+the pipeline, conversion and the negotiation balance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+from tests.api.test_buying_center import add
+
+TODAY = datetime.now(UTC).date()
+
+
+async def setup(client: httpx.AsyncClient, auth) -> tuple[str, dict[str, str], str, dict[str, str]]:
+    team = unique("team")
+    kam = auth(unique("kam"), Role.MANAGER, team)
+    account = await open_account(client, kam)
+    return f"/v1/accounts/{account['account_id']}", kam, team, account
+
+
+async def open_project(
+    client: httpx.AsyncClient, path: str, kam: dict[str, str], kind: str = "new_client"
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{path}/opportunities",
+        json={"product_line": "Fuel filters", "kind": kind, "expected_value": {"amount": "1000000", "currency": "RUB"}},
+        headers=kam,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def log(client: httpx.AsyncClient, path: str, kam: dict[str, str], **fields: Any) -> httpx.Response:
+    body = {
+        "kind": "meeting",
+        "occurred_on": TODAY.isoformat(),
+        "our_participants": ["kam"],
+        "summary": "Talked",
+        **fields,
+    }
+    return await client.post(f"{path}/interactions", json=body, headers=kam)
+
+
+async def test_a_project_goes_through_every_gate_to_serial_supply(client: httpx.AsyncClient, auth) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally", "user"], attitude=2))["member"]["member_id"]
+    boss = (await add(client, path, kam, roles=["decision_maker"], influence=5))["member"]["member_id"]
+    project = await open_project(client, path, kam)
+    op = f"/v1/opportunities/{project['opportunity_id']}"
+    assert project["stage"] == "entry"
+
+    async def advance() -> httpx.Response:
+        return await client.post(f"{op}/stage", json={}, headers=kam)
+
+    refused = await advance()
+    assert refused.status_code == 422
+    assert refused.json()["type"] == "/problems/exit-criteria-not-met"
+    assert [u["code"] for u in refused.json()["unmet"]] == ["meeting_or_invitation"]
+    met = await log(client, path, kam, participants=[ally], projects=[project["opportunity_id"]])
+    assert met.status_code == 201, met.text
+    assert (await advance()).json()["stage"] == "finding_ally"
+    unmet = (await advance()).json()["unmet"]
+    assert [u["code"] for u in unmet] == ["ally_linked", "need_confirmed_by_ally", "problem_with_member_and_criteria"]
+    await client.post(f"{op}/allies", json={"member_id": ally}, headers=kam)
+    await client.post(
+        f"{op}/needs", json={"member_id": ally, "need": "No clogging at −40 °C", "on": TODAY.isoformat()}, headers=kam
+    )
+    await client.post(
+        f"{op}/problems",
+        json={
+            "problem": "Clogging",
+            "consequence": "Idle trucks",
+            "affected_member": ally,
+            "explicit": True,
+            "criteria": ["cost per truck"],
+        },
+        headers=kam,
+    )
+    assert (await advance()).json()["stage"] == "confirmation"
+    await client.post(f"{op}/evidence", json={"kind": "test_report", "title": "Winter trial"}, headers=kam)
+    await client.post(f"{op}/volume", json={"volume": "40,000 a year", "member_id": boss}, headers=kam)
+    await client.post(
+        f"{op}/price-rounds", json={"round": 1, "level": "engineers", "on": TODAY.isoformat()}, headers=kam
+    )
+    assert (await advance()).json()["stage"] == "approval"
+    await client.post(
+        f"{op}/leader-confirmation", json={"member_id": boss, "note": "Go", "on": TODAY.isoformat()}, headers=kam
+    )
+    due = (TODAY + timedelta(days=30)).isoformat()
+    plan = await client.put(
+        f"{op}/launch-plan",
+        json={
+            "actions": [
+                {"side": "supplier", "what": "Engineer on site", "owner": "eng", "due": due},
+                {"side": "client", "what": "Change drawing", "owner": "design", "due": due},
+            ]
+        },
+        headers=kam,
+    )
+    assert plan.status_code == 200, plan.text
+    assert (await advance()).json()["stage"] == "implementation"
+    await client.post(
+        f"{op}/confident-use", json={"member_id": ally, "note": "Runs fine", "on": TODAY.isoformat()}, headers=kam
+    )
+    done = (await advance()).json()
+    assert done["stage"] == "serial_supply"
+    assert [h["to_stage"] for h in done["stage_history"]] == [
+        "entry",
+        "finding_ally",
+        "confirmation",
+        "approval",
+        "implementation",
+        "serial_supply",
+    ]
+    assert all(h["override_reason"] is None for h in done["stage_history"])
+    assert done["stage_history"][1]["held"] == ["meeting_or_invitation"]
+
+
+async def test_a_supervisor_overrides_with_a_reason_and_the_audit_log_shows_it(client: httpx.AsyncClient, auth) -> None:
+    path, kam, team, _ = await setup(client, auth)
+    project = await open_project(client, path, kam)
+    op = f"/v1/opportunities/{project['opportunity_id']}"
+    by_manager = await client.post(f"{op}/stage", json={"override_reason": "trust me"}, headers=kam)
+    assert (by_manager.status_code, by_manager.json()["type"]) == (403, "/problems/override-not-allowed")
+    other_boss = await client.post(
+        f"{op}/stage", json={"override_reason": "x"}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
+    )
+    assert other_boss.status_code == 404
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    forced = await client.post(f"{op}/stage", json={"override_reason": "Met their board at the fair"}, headers=boss)
+    assert forced.status_code == 200, forced.text
+    change = forced.json()["stage_history"][-1]
+    assert (change["override_reason"], change["unmet"]) == ("Met their board at the fair", ["meeting_or_invitation"])
+    audit = await client.get(
+        "/v1/audit",
+        params={"stream_id": f"opportunity-{project['opportunity_id']}", "min_position": forced.json()["position"]},
+        headers=auth("root", Role.ADMIN),
+    )
+    assert audit.json()["items"][0]["event_type"] == "StageAdvanced"
+    assert audit.json()["items"][0]["actor_role"] == "supervisor"
+
+
+async def test_open_projects_keep_their_criteria_until_an_audited_migration(client: httpx.AsyncClient, auth) -> None:
+    admin = auth("root", Role.ADMIN)
+    path, kam, team, _ = await setup(client, auth)
+    before = await open_project(client, path, kam)
+    defined = await client.put("/v1/settings/exit-criteria", json={"exits": {"entry": []}}, headers=admin)
+    assert defined.status_code == 200, defined.text
+    try:
+        after = await open_project(client, path, kam)
+        assert after["criteria_version"] == before["criteria_version"] + 1
+        assert (
+            await client.post(f"/v1/opportunities/{after['opportunity_id']}/stage", json={}, headers=kam)
+        ).status_code == 200
+        old = f"/v1/opportunities/{before['opportunity_id']}"
+        assert (await client.post(f"{old}/stage", json={}, headers=kam)).status_code == 422
+        refused = await client.post(f"{old}/criteria-migration", json={"reason": "new rules"}, headers=kam)
+        assert refused.status_code == 403
+        migrated = await client.post(
+            f"{old}/criteria-migration",
+            json={"reason": "new rules"},
+            headers=auth(unique("sup"), Role.SUPERVISOR, team),
+        )
+        assert migrated.json()["criteria_version"] == after["criteria_version"]
+        assert (await client.post(f"{old}/stage", json={}, headers=kam)).status_code == 200
+    finally:
+        settings = (await client.get("/v1/settings", headers=admin)).json()
+        restore = {stage: codes for stage, codes in settings["stage_criteria"][0]["exits"].items()}
+        await client.put("/v1/settings/exit-criteria", json={"exits": restore}, headers=admin)
+
+
+async def test_an_interaction_teaches_the_map_the_project_and_the_dossier_in_one_commit(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, _, account = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"], attitude=1))["member"]["member_id"]
+    project = await open_project(client, path, kam, kind="cross_sell")
+    logged = await log(
+        client,
+        path,
+        kam,
+        participants=[ally],
+        projects=[project["opportunity_id"]],
+        learned={
+            "assessments": [{"member_id": ally, "attitude": 2, "note": "defended us"}],
+            "needs": [
+                {
+                    "opportunity_id": project["opportunity_id"],
+                    "member_id": ally,
+                    "need": "One supplier for the fuel line",
+                }
+            ],
+            "answers": [{"question_code": "headcount", "value": 5000}],
+        },
+    )
+    assert logged.status_code == 201, logged.text
+    interaction_id = logged.json()["interaction_id"]
+    position = logged.json()["position"]
+    streams = {
+        f"interaction-{interaction_id}": ["InteractionLogged"],
+        f"buying-center-{account['account_id']}": ["MemberAdded", "ContactRecorded", "MemberAssessed"],
+        f"opportunity-{project['opportunity_id']}": ["OpportunityOpened", "InteractionLinked", "NeedConfirmed"],
+        f"dossier-{account['account_id']}": ["AnswerRecorded"],
+    }
+    for stream, types in streams.items():
+        events = await store.read_stream(stream)
+        assert [e.event_type for e in events] == types
+        assert events[-1].position <= position
+    member = (await client.get(f"{path}/buying-center/members/{ally}", headers=kam)).json()
+    assert member["last_contact"] == TODAY.isoformat()
+    assert member["history"][-1]["citation"] == {"kind": "interaction", "ref": interaction_id, "note": "defended us"}
+    dossier = (await client.get(f"{path}/dossier", headers=kam)).json()
+    headcount = next(q for g in dossier["groups"] for q in g["questions"] if q["code"] == "headcount")
+    assert interaction_id in headcount["answers"][0]["source"]
+
+
+async def test_a_broken_learning_writes_nothing_at_all(client: httpx.AsyncClient, auth, store) -> None:
+    path, kam, _, account = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"]))["member"]["member_id"]
+    before = await store.read_stream(f"buying-center-{account['account_id']}")
+    broken = await log(
+        client, path, kam, participants=[ally], learned={"answers": [{"question_code": "headcount", "value": "many"}]}
+    )
+    assert broken.json()["type"] == "/problems/invalid-answer"
+    stranger = await log(client, path, kam, participants=["ghost"])
+    assert stranger.json()["type"] == "/problems/member-not-in-buying-center"
+    assert await store.read_stream(f"buying-center-{account['account_id']}") == before
+    assert await store.read_stream(f"dossier-{account['account_id']}") == []
+
+
+async def test_correct_and_retract_keep_history_and_follow_contacts(client: httpx.AsyncClient, auth) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    a = (await add(client, path, kam))["member"]["member_id"]
+    b = (await add(client, path, kam))["member"]["member_id"]
+    earlier = (TODAY - timedelta(days=10)).isoformat()
+    first = (await log(client, path, kam, participants=[a], occurred_on=earlier)).json()
+    iid = first["interaction_id"]
+    corrected = await client.post(
+        f"/v1/interactions/{iid}/corrections",
+        json={
+            "kind": "negotiation",
+            "occurred_on": earlier,
+            "participants": [b],
+            "our_participants": ["kam"],
+            "summary": "Negotiated delivery terms",
+            "reason": "wrong person and kind",
+        },
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["corrections"][0]["participants"] == [a]
+    members = {
+        n["member_id"]: n["last_contact"]
+        for n in (await client.get(f"{path}/buying-center", headers=kam)).json()["nodes"]
+    }
+    assert members == {a: None, b: earlier}
+    timeline = await client.get(f"{path}/timeline", params={"min_position": corrected.json()["position"]}, headers=kam)
+    assert [(e["kind"], e["participants"]) for e in timeline.json()["items"]] == [("negotiation", [b])]
+    retracted = await client.post(f"/v1/interactions/{iid}/retract", json={"reason": "logged twice"}, headers=kam)
+    assert retracted.json()["retracted"] is True
+    after = await client.get(f"{path}/timeline", params={"min_position": retracted.json()["position"]}, headers=kam)
+    assert after.json()["items"] == []
+    kept = await client.get(f"{path}/timeline", params={"include_retracted": True}, headers=kam)
+    assert [e["retracted"] for e in kept.json()["items"]] == [True]
+    nodes = (await client.get(f"{path}/buying-center", headers=kam)).json()["nodes"]
+    assert {n["last_contact"] for n in nodes} == {None}
+
+
+async def test_timeline_filters_and_pages_per_member(client: httpx.AsyncClient, auth) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    a = (await add(client, path, kam))["member"]["member_id"]
+    b = (await add(client, path, kam))["member"]["member_id"]
+    last = None
+    for i in range(5):
+        day = (TODAY - timedelta(days=i)).isoformat()
+        last = (
+            await log(client, path, kam, participants=[a] if i % 2 else [a, b], occurred_on=day, kind="call")
+        ).json()
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, "min_position": last["position"], **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(f"{path}/buying-center/members/{b}/timeline", params=params, headers=kam)).json()
+        seen += page["items"]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert [e["occurred_on"] for e in seen] == [(TODAY - timedelta(days=i)).isoformat() for i in (0, 2, 4)]
+    meetings = (await client.get(f"{path}/timeline", params={"kind": "meeting"}, headers=kam)).json()
+    assert meetings["items"] == []
+
+
+async def test_pipeline_stalled_projects_and_conversion(client: httpx.AsyncClient, auth) -> None:
+    path, kam, team, _ = await setup(client, auth)
+    started = datetime.now(UTC)
+    moving = await open_project(client, path, kam)
+    await client.post(f"/v1/opportunities/{moving['opportunity_id']}/invitation", json={"note": "tender"}, headers=kam)
+    moved = (await client.post(f"/v1/opportunities/{moving['opportunity_id']}/stage", json={}, headers=kam)).json()
+    idle = await open_project(client, path, kam)
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    pipeline = (
+        await client.get(
+            "/v1/pipeline", params={"min_position": max(moved["position"], idle["position"])}, headers=boss
+        )
+    ).json()
+    [manager] = pipeline["managers"]
+    stages = {s["stage"]: s for s in manager["stages"]}
+    assert (stages["entry"]["projects"], stages["finding_ally"]["projects"]) == (1, 1)
+    assert stages["entry"]["value"] == {"RUB": "1000000"}
+    assert manager["stalled"] == 0
+    conversion = (
+        await client.get("/v1/pipeline/conversion", params={"since": started.isoformat()}, headers=boss)
+    ).json()
+    entry = next(s for s in conversion["stages"] if s["stage"] == "entry")
+    assert (entry["entered"], entry["advanced"], entry["rate"]) == (2, 1, 0.5)
+    admin = auth("root", Role.ADMIN)
+    await client.put(
+        "/v1/settings/pipeline-rules", json={"stalled_days": 1, "negotiation_window_days": 90}, headers=admin
+    )
+    try:
+        later = (await client.get("/v1/pipeline", headers=boss)).json()
+        assert later["managers"][0]["stalled"] == 0  # a day has not passed yet
+    finally:
+        await client.put(
+            "/v1/settings/pipeline-rules", json={"stalled_days": 30, "negotiation_window_days": 90}, headers=admin
+        )
+
+
+async def test_the_portfolio_flags_meetings_that_replaced_negotiations(client: httpx.AsyncClient, auth) -> None:
+    path, kam, team, _ = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    last = None
+    for days_ago, kind in [
+        (150, "negotiation"),
+        (140, "negotiation"),
+        (120, "meeting"),
+        (100, "negotiation"),
+        (60, "meeting"),
+        (40, "meeting"),
+        (20, "call"),
+        (5, "meeting"),
+    ]:
+        day = (TODAY - timedelta(days=days_ago)).isoformat()
+        last = (await log(client, path, kam, participants=[member], occurred_on=day, kind=kind)).json()
+    portfolio = (
+        await client.get(
+            "/v1/portfolio",
+            params={"min_position": last["position"]},
+            headers=auth(unique("sup"), Role.SUPERVISOR, team),
+        )
+    ).json()
+    [manager] = portfolio["managers"]
+    [account] = manager["accounts"]
+    assert (account["negotiation_share"], account["negotiation_share_before"]) == (0.0, 0.75)
+    assert account["negotiations_falling"] is True
+    assert manager["negotiations_falling"] is True
+    assert account["account_id"] in manager["at_risk"]

@@ -1,0 +1,205 @@
+"""Sales-project gates: each stage's exit criteria read recorded facts; overrides; pinned criteria; SPIN rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from service.domain.actors import Actor, Role
+from service.domain.errors import DomainError, NotAllowed, NotFound
+from service.domain.opportunity import commands as c
+from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria
+from service.domain.opportunity.decide import decide, evolve, initial_state
+from service.domain.opportunity.state import (
+    Evidence,
+    EvidenceKind,
+    Kind,
+    LaunchAction,
+    Money,
+    Opportunity,
+    Problem,
+    Side,
+)
+from service.domain.opportunity.view import contact_intensity, is_stalled
+
+KAM = Actor("kam", Role.MANAGER, "north")
+V1 = StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA)
+MEMBERS = {
+    "ally": frozenset({"ally", "user"}),
+    "boss": frozenset({"decision_maker"}),
+    "buyer": frozenset({"procurement"}),
+}
+TODAY = date(2026, 11, 23)
+
+
+def run(state: Opportunity, *commands: object, at: datetime = datetime(2026, 1, 1)) -> Opportunity:
+    for command in commands:
+        for event in decide(state, command):  # type: ignore[arg-type]
+            state = evolve(state, event, at)
+    return state
+
+
+def opened(kind: Kind = Kind.NEW_CLIENT, criteria: StageCriteria = V1) -> Opportunity:
+    return run(
+        initial_state(),
+        c.OpenOpportunity(
+            actor=KAM,
+            opportunity_id="o1",
+            account_id="a1",
+            product_line="Fuel filters",
+            kind=kind,
+            expected_value=Money(amount=Decimal("1000"), currency="RUB"),
+            criteria=criteria,
+        ),
+    )
+
+
+def advance(state: Opportunity, **fields: object) -> Opportunity:
+    return run(state, c.AdvanceStage(actor=KAM, **fields))
+
+
+def unmet_codes(state: Opportunity) -> list[str]:
+    with pytest.raises(DomainError) as refused:
+        decide(state, c.AdvanceStage(actor=KAM))
+    assert refused.value.code == "exit-criteria-not-met"
+    return [u["code"] for u in refused.value.details["unmet"]]
+
+
+def test_cross_sell_starts_at_finding_an_ally() -> None:
+    assert opened().stage is Stage.ENTRY
+    assert opened(Kind.CROSS_SELL).stage is Stage.FINDING_ALLY
+
+
+def test_entry_needs_a_meeting_or_an_invitation_not_a_call() -> None:
+    state = opened()
+    assert unmet_codes(state) == ["meeting_or_invitation"]
+    called = run(state, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="call", on=TODAY))
+    assert unmet_codes(called) == ["meeting_or_invitation"]
+    met = run(called, c.LinkInteraction(actor=KAM, interaction_id="i2", kind="meeting", on=TODAY))
+    assert advance(met).stage is Stage.FINDING_ALLY
+    invited = run(state, c.RecordInvitation(actor=KAM, note="tender 2027"))
+    assert advance(invited).history[-1].held == ("meeting_or_invitation",)
+
+
+def test_finding_an_ally_needs_an_ally_their_need_and_a_problem_with_member_and_criteria() -> None:
+    state = opened(Kind.CROSS_SELL)
+    assert unmet_codes(state) == ["ally_linked", "need_confirmed_by_ally", "problem_with_member_and_criteria"]
+    with pytest.raises(DomainError) as not_ally:
+        decide(state, c.LinkAlly(actor=KAM, member_id="buyer", members=MEMBERS))
+    assert not_ally.value.code == "member-not-ally"
+    with pytest.raises(NotFound):
+        decide(state, c.LinkAlly(actor=KAM, member_id="ghost", members=MEMBERS))
+    state = run(state, c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS))
+    state = run(
+        state, c.ConfirmNeed(actor=KAM, member_id="buyer", need="cheaper", on=TODAY, today=TODAY, members=MEMBERS)
+    )
+    assert unmet_codes(state) == ["need_confirmed_by_ally", "problem_with_member_and_criteria"]  # buyer is no ally
+    state = run(
+        state, c.ConfirmNeed(actor=KAM, member_id="ally", need="no clogging", on=TODAY, today=TODAY, members=MEMBERS)
+    )
+    state = run(
+        state, c.RecordProblem(actor=KAM, problem=Problem(problem_id="p1", problem="Clogging"), members=MEMBERS)
+    )
+    assert unmet_codes(state) == ["problem_with_member_and_criteria"]
+    refined = Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=("failure-free",))
+    state = run(state, c.RecordProblem(actor=KAM, problem=refined, members=MEMBERS))
+    assert len(state.problems) == 1
+    assert advance(state).stage is Stage.CONFIRMATION
+
+
+def test_confirmation_needs_evidence_and_a_confirmed_volume() -> None:
+    state = run(opened(), c.RecordInvitation(actor=KAM, note="x"))
+    state = advance(state)
+    state = run(
+        state,
+        c.MigrateCriteria(actor=KAM, criteria=StageCriteria(version=2, exits={}), reason="test", may_override=True),
+    )
+    state = advance(state)
+    assert state.stage is Stage.CONFIRMATION
+    state = run(state, c.MigrateCriteria(actor=KAM, criteria=V1, reason="back", may_override=True))
+    assert unmet_codes(state) == ["evidence_document", "purchase_volume_confirmed"]
+    state = run(
+        state, c.AddEvidence(actor=KAM, evidence=Evidence(evidence_id="e1", kind=EvidenceKind.LAB_REPORT, title="Lab"))
+    )
+    state = run(state, c.ConfirmVolume(actor=KAM, volume="40k", member_id="boss", members=MEMBERS))
+    assert advance(state).stage is Stage.APPROVAL
+
+
+def test_approval_needs_the_leader_and_a_launch_plan_for_both_sides() -> None:
+    state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.APPROVAL, criteria=V1)
+    assert unmet_codes(state) == ["leader_confirmation", "launch_plan_both_sides"]
+    state = run(state, c.RecordLeaderConfirmation(actor=KAM, member_id="boss", note="yes", on=TODAY, members=MEMBERS))
+    ours = LaunchAction(side=Side.SUPPLIER, what="engineer on site", owner="eng", due=date(2027, 1, 10))
+    state = run(state, c.SetLaunchPlan(actor=KAM, actions=(ours,)))
+    assert unmet_codes(state) == ["launch_plan_both_sides"]
+    theirs = LaunchAction(side=Side.CLIENT, what="change the drawing", owner="design", due=date(2027, 1, 20))
+    state = run(state, c.SetLaunchPlan(actor=KAM, actions=(ours, theirs)))
+    assert advance(state).stage is Stage.IMPLEMENTATION
+
+
+def test_implementation_needs_confident_use_then_serial_supply_is_final() -> None:
+    state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.IMPLEMENTATION, criteria=V1)
+    assert unmet_codes(state) == ["confident_use_confirmed"]
+    state = advance(
+        run(state, c.ConfirmConfidentUse(actor=KAM, member_id="ally", note="ok", on=TODAY, members=MEMBERS))
+    )
+    assert state.stage is Stage.SERIAL_SUPPLY
+    with pytest.raises(DomainError) as final:
+        decide(state, c.AdvanceStage(actor=KAM))
+    assert final.value.code == "final-stage"
+
+
+def test_an_override_needs_a_supervisor_and_is_recorded_with_the_unmet_criteria() -> None:
+    state = opened()
+    with pytest.raises(NotAllowed) as manager:
+        decide(state, c.AdvanceStage(actor=KAM, override_reason="trust me", may_override=False))
+    assert manager.value.code == "override-not-allowed"
+    boss = Actor("boss", Role.SUPERVISOR, "north")
+    state = run(state, c.AdvanceStage(actor=boss, override_reason="Met the board at a fair", may_override=True))
+    change = state.history[-1]
+    assert (change.to_stage, change.override_reason, change.unmet) == (
+        Stage.FINDING_ALLY,
+        "Met the board at a fair",
+        ("meeting_or_invitation",),
+    )
+
+
+def test_projects_keep_the_criteria_they_were_opened_with() -> None:
+    lenient = StageCriteria(version=2, exits={Stage.ENTRY: ()})
+    old = opened(criteria=V1)
+    new = opened(criteria=lenient)
+    assert unmet_codes(old) == ["meeting_or_invitation"]
+    assert advance(new).stage is Stage.FINDING_ALLY
+
+
+def test_lost_projects_take_no_facts_until_reopened() -> None:
+    state = run(opened(), c.MarkLost(actor=KAM, reason="went to the competitor"))
+    with pytest.raises(DomainError) as lost:
+        decide(state, c.RecordInvitation(actor=KAM, note="x"))
+    assert lost.value.code == "opportunity-lost"
+    state = run(state, c.Reopen(actor=KAM, reason="their supplier failed"))
+    assert state.status.value == "open"
+    assert state.stage is Stage.ENTRY
+
+
+def test_stalled_and_contact_intensity() -> None:
+    state = opened()
+    assert is_stalled(state, date(2026, 3, 1), 30)
+    assert not is_stalled(
+        run(state, c.LinkInteraction(actor=KAM, interaction_id="i", kind="call", on=date(2026, 2, 20))),
+        date(2026, 3, 1),
+        30,
+    )
+    impl = Opportunity(
+        exists=True, stage=Stage.APPROVAL, criteria=StageCriteria(version=9, exits={}), opened_at=datetime(2026, 1, 1)
+    )
+    impl = run(impl, c.LinkInteraction(actor=KAM, interaction_id="a", kind="call", on=date(2026, 1, 15)))
+    impl = run(impl, c.AdvanceStage(actor=KAM), at=datetime(2026, 3, 1))
+    for i, day in enumerate([date(2026, 3, 5), date(2026, 3, 10), date(2026, 3, 20)]):
+        impl = run(impl, c.LinkInteraction(actor=KAM, interaction_id=f"x{i}", kind="visit", on=day))
+    intensity = contact_intensity(impl, date(2026, 3, 31))
+    assert intensity.before is not None
+    assert intensity.during is not None
+    assert intensity.during > intensity.before
