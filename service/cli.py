@@ -107,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         help="load a demo key account (a truck maker buying fuel filters)",
         description="Load seed 004's story through the API: a truck maker with its dossier and buying-center "
         "map (engine-systems allies, the chassis department as a separate buying group, procurement, the "
-        "technical director). Safe to run twice: every step carries an Idempotency-Key.",
+        "technical director), a fuel-filter project carried from Entry to serial supply with its interactions, "
+        "and a cross-sell of fuel-line components stalled at Finding an ally. Safe to run twice: every step "
+        "carries an Idempotency-Key.",
     )
     demo.set_defaults(run=_demo)
 
@@ -216,8 +218,9 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
         account_id = asyncio.run(demo.run(settings, url))
     print(f"demo account: {account_id} (owner {demo.MANAGER}, team {demo.TEAM})")
     print(f"  token:   kamplan token --sub {demo.MANAGER} --role manager --team {demo.TEAM}")
-    for view in ("", "/dossier", "/buying-center", "/buying-center.svg"):
+    for view in ("", "/dossier", "/buying-center", "/buying-center.svg", "/timeline"):
         print(f"  GET /v1/accounts/{account_id}{view}")
+    print("  GET /v1/pipeline    GET /v1/portfolio    (as the supervisor: --sub sup.petrov --role supervisor)")
 
 
 def _read_schema(settings: Settings, args: argparse.Namespace) -> int:

@@ -30,7 +30,9 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, "KAMPLAN_LOG_FORMAT": "text", **extra}
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["verify"], ["token"], ["openapi"]])
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["migrate"], ["verify"], ["token"], ["openapi"], ["demo"], ["worker"], ["rebuild"]]
+)
 def test_every_command_explains_itself(command: list[str]) -> None:
     result = subprocess.run([KAMPLAN, *command, "--help"], capture_output=True, text=True, env=_env())
     assert result.returncode == 0

@@ -197,6 +197,7 @@ class OpenIn(BaseModel):
     expected_volume: str = Field("", max_length=200)
     expected_value: MoneyIn | None = None
     main_competitor: str = Field("", max_length=200)
+    opened_on: date | None = Field(None, description="When the project really started, if recorded later.")
 
 
 @router.post(
@@ -225,6 +226,8 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 expected_value=body.expected_value.domain() if body.expected_value else None,
                 main_competitor=body.main_competitor,
                 criteria=settings.exit_criteria,
+                opened_on=body.opened_on,
+                today=today(),
             ),
         ),
     )
@@ -257,6 +260,7 @@ class AdvanceIn(BaseModel):
     override_reason: str | None = Field(
         None, min_length=1, max_length=2000, description="Supervisor only: advance despite unmet criteria, and why."
     )
+    on: date | None = Field(None, description="When the stage really changed, if recorded later (not in the future).")
 
 
 @router.post(
@@ -271,7 +275,11 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
         opportunity_id,
         response,
         lambda o, m, a: cmd.AdvanceStage(
-            actor=command.actor, override_reason=body.override_reason, may_override=may_override(command.actor, a)
+            actor=command.actor,
+            override_reason=body.override_reason,
+            may_override=may_override(command.actor, a),
+            on=body.on,
+            today=today(),
         ),
     )
 

@@ -22,6 +22,8 @@ class OpenOpportunity:
     expected_value: Money | None = None
     main_competitor: str = ""
     criteria: StageCriteria
+    opened_on: date | None = None
+    today: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +126,8 @@ class AdvanceStage:
     actor: Actor
     override_reason: str | None = None  # a supervisor's written reason to advance despite unmet criteria
     may_override: bool = False  # the actor supervises the account's team, or is an admin
+    on: date | None = None  # when it happened, if recorded after the fact
+    today: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import assert_never
 
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, require
@@ -44,6 +44,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             raise Conflict("opportunity-exists", "a project with this id exists already")
         unknown = sorted({code for codes in command.criteria.exits.values() for code in codes} - set(CATALOGUE))
         require(not unknown, "unknown-criterion", f"unknown exit criteria: {unknown}")
+        if command.opened_on is not None:
+            _not_future(command.opened_on, command.today or command.opened_on)
         return [
             e.OpportunityOpened(
                 opportunity_id=command.opportunity_id,
@@ -55,6 +57,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 main_competitor=_text(command.main_competitor, "main_competitor", required=False, limit=200),
                 stage=Stage.FINDING_ALLY if command.kind is Kind.CROSS_SELL else Stage.ENTRY,
                 criteria=command.criteria,
+                opened_on=command.opened_on,
             )
         ]
     if isinstance(command, c.Reopen):
@@ -147,11 +150,20 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             to_stage = state.stage.next
             if to_stage is None:
                 raise Conflict("final-stage", "the project is in serial supply: there is no next stage")
+            if command.on is not None:
+                _not_future(command.on, command.today or command.on)
+                entered = state.stage_entered_at.date() if state.stage_entered_at else None
+                require(
+                    entered is None or command.on >= entered,
+                    "date-before-stage",
+                    "a stage cannot be left before it was entered",
+                    entered=entered.isoformat() if entered else None,
+                )
             missing = unmet(state)
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
             if not missing:
-                return [e.StageAdvanced(from_stage=state.stage, to_stage=to_stage, held=held)]
+                return [e.StageAdvanced(from_stage=state.stage, to_stage=to_stage, held=held, on=command.on)]
             if command.override_reason is None:
                 raise DomainError(
                     "exit-criteria-not-met",
@@ -168,6 +180,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     held=held,
                     override_reason=_text(command.override_reason, "override_reason", limit=2000),
                     unmet=codes,
+                    on=command.on,
                 )
             ]
         case c.MarkLost():
@@ -193,6 +206,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
 def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = None) -> Opportunity:
     match event:
         case e.OpportunityOpened():
+            at = _business(event.opened_on, at)
             return replace(
                 state,
                 exists=True,
@@ -241,6 +255,7 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
         case e.ConfidentUseConfirmed():
             return replace(state, confident_use=Confirmation(member_id=event.member_id, note=event.note, on=event.on))
         case e.StageAdvanced():
+            at = _business(event.on, at)
             change = StageChange(
                 from_stage=event.from_stage,
                 to_stage=event.to_stage,
@@ -257,6 +272,11 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
         case e.CriteriaMigrated():
             return replace(state, criteria=event.criteria)
     return state
+
+
+def _business(day: date | None, at: datetime | None) -> datetime | None:
+    """A day given by the user is the business time; otherwise the event's own time."""
+    return datetime.combine(day, time.min, tzinfo=UTC) if day is not None else at
 
 
 def initial_state() -> Opportunity:

@@ -20,6 +20,7 @@ class OpportunityOpened:
     main_competitor: str
     stage: Stage
     criteria: StageCriteria  # pinned: later changes of the company's criteria do not touch this project
+    opened_on: date | None = None  # business time, when recorded after the fact
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +109,7 @@ class StageAdvanced:
     held: tuple[str, ...]
     override_reason: str | None = None
     unmet: tuple[str, ...] = ()
+    on: date | None = None  # business time, when recorded after the fact
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
