@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from service.domain import codec
@@ -20,6 +21,9 @@ from service.domain.interaction import model as interaction
 from service.domain.opportunity import decide as opportunity
 from service.domain.opportunity import events as opportunity_events
 from service.domain.opportunity.state import Opportunity
+from service.domain.plan import decide as plan
+from service.domain.plan import events as plan_events
+from service.domain.plan.state import Plan
 from service.domain.settings import decide as settings
 from service.domain.settings import events as settings_events
 from service.domain.settings.state import CompanySettings
@@ -51,6 +55,10 @@ def interaction_stream(interaction_id: str) -> str:
     return f"interaction-{interaction_id}"
 
 
+def plan_stream(plan_id: str) -> str:
+    return f"plan-{plan_id}"
+
+
 class EventTypes:
     """Domain event classes by their type name: `event_type` in the log is the class name."""
 
@@ -64,9 +72,11 @@ class EventTypes:
         return frozenset(self.by_name)
 
 
-def encode(event: Any) -> NewEvent:
+def encode(event: Any, occurred_at: datetime | None = None) -> NewEvent:
     personal = event.personal() if hasattr(event, "personal") else {}
-    return NewEvent(event_type=type(event).__name__, data=codec.to_dict(event), personal=personal)
+    return NewEvent(
+        event_type=type(event).__name__, data=codec.to_dict(event), personal=personal, occurred_at=occurred_at
+    )
 
 
 ACCOUNT_EVENTS = EventTypes(account_events.EVENTS)
@@ -75,6 +85,7 @@ DOSSIER_EVENTS = EventTypes(dossier_events.EVENTS)
 BUYING_CENTER_EVENTS = EventTypes(buying_center_events.EVENTS)
 OPPORTUNITY_EVENTS = EventTypes(opportunity_events.EVENTS)
 INTERACTION_EVENTS = EventTypes(interaction.EVENTS)
+PLAN_EVENTS = EventTypes(plan_events.EVENTS)
 
 
 def _kind(
@@ -124,4 +135,7 @@ INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
     INTERACTION_EVENTS,
     interaction.Interaction,
     timed=True,
+)
+PLAN: AggregateType[Plan, Any] = _kind(
+    "plan", Decider(plan.initial_state, plan.decide, plan.evolve), PLAN_EVENTS, Plan, timed=True
 )

@@ -14,6 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from service.commands.aggregates import encode
@@ -127,13 +128,14 @@ class CommandHandler:
             if if_match is not None and if_match != loaded[first].version:
                 raise _stale(first, if_match, loaded[first].version)
             states = {stream_id: done.state for stream_id, done in loaded.items()}
+            now = datetime.now(UTC)  # the events' business time, and the time the returned state is folded with
             decided = {s.stream_id: list(s.decide(states)) for s in steps}
             appends = [
                 StreamAppend(
                     stream_id=s.stream_id,
                     stream_type=s.kind.stream_type,
                     expected_version=loaded[s.stream_id].version or NO_STREAM,
-                    events=_with_ids([encode(e) for e in decided[s.stream_id]], ids.get(s.stream_id)),
+                    events=_with_ids([encode(e, now) for e in decided[s.stream_id]], ids.get(s.stream_id)),
                 )
                 for s in steps
                 if decided[s.stream_id]
@@ -154,8 +156,12 @@ class CommandHandler:
             outcomes = []
             for s in steps:
                 events, state = decided[s.stream_id], states[s.stream_id]
-                for event in events:
-                    state = s.kind.decider.evolve(state, event)
+                for event in events:  # as a fold will see them
+                    state = (
+                        s.kind.decider.evolve(state, event, now)  # type: ignore[call-arg]
+                        if s.kind.timed
+                        else s.kind.decider.evolve(state, event)
+                    )
                 version = result.version(s.stream_id) if events else loaded[s.stream_id].version
                 position = result.position if events else None
                 outcomes.append(Outcome(s.stream_id, version, position, events, result.replayed, state))

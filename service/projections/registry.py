@@ -12,10 +12,11 @@ from service.projections.dossiers import Dossiers
 from service.projections.interactions import Interactions
 from service.projections.model import Projection
 from service.projections.opportunities import Opportunities
+from service.projections.plans import Plans
 
 
 def builtin() -> list[Projection]:
-    return [AuditLog(), Accounts(), BuyingCenters(), Dossiers(), Opportunities(), Interactions()]
+    return [AuditLog(), Accounts(), BuyingCenters(), Dossiers(), Opportunities(), Interactions(), Plans()]
 
 
 def load(modules: Sequence[str] = ()) -> list[Projection]:

@@ -1,0 +1,154 @@
+"""What the manager and the supervisor ask of a plan. `team` and `owner` are the account's, for the role rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from service.domain.actors import Actor
+from service.domain.plan.content import ItemType, PlanContent, PlanItem
+from service.domain.plan.state import ActionStatus, ItemChange
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parties:
+    """Who the plan's parties are: the account's owner manager and the supervisor of the account's team."""
+
+    owner: str
+    team: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartPlan:
+    actor: Actor
+    parties: Parties
+    plan_id: str
+    account_id: str
+    title: str
+    horizon_from: int
+    horizon_to: int
+    supersedes: str | None = None
+    starting_content: PlanContent | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PutItem:
+    actor: Actor
+    parties: Parties
+    item_type: ItemType
+    item: PlanItem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveItem:
+    actor: Actor
+    parties: Parties
+    item_type: ItemType
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposeRevision:
+    actor: Actor
+    parties: Parties
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentOnRevision:
+    actor: Actor
+    parties: Parties
+    comment_id: str
+    revision: int
+    item_id: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerComment:
+    actor: Actor
+    parties: Parties
+    comment_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestChanges:
+    actor: Actor
+    parties: Parties
+    revision: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgreeRevision:
+    actor: Actor
+    parties: Parties
+    revision: int
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordSession:
+    actor: Actor
+    parties: Parties
+    session_id: str
+    on: date
+    today: date
+    participants: tuple[str, ...]
+    decisions: tuple[str, ...]
+    changes: tuple[ItemChange, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmSession:
+    actor: Actor
+    parties: Parties
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetActionStatus:
+    actor: Actor
+    parties: Parties
+    action_id: str
+    status: ActionStatus
+    note: str
+    on: date
+    today: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordGoalActual:
+    actor: Actor
+    parties: Parties
+    goal_id: str
+    value: Decimal
+    source: str
+    on: date
+    today: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupersedePlan:
+    actor: Actor
+    parties: Parties
+    by_plan: str
+
+
+PlanCommand = (
+    StartPlan
+    | PutItem
+    | RemoveItem
+    | ProposeRevision
+    | CommentOnRevision
+    | AnswerComment
+    | RequestChanges
+    | AgreeRevision
+    | RecordSession
+    | ConfirmSession
+    | SetActionStatus
+    | RecordGoalActual
+    | SupersedePlan
+)

@@ -1,0 +1,416 @@
+"""The rules of joint planning: the owner manager drafts and proposes, the team's supervisor reviews and agrees."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, assert_never
+
+from service.domain import codec
+from service.domain.actors import Actor, Role
+from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, require
+from service.domain.plan import commands as c
+from service.domain.plan import events as e
+from service.domain.plan.content import (
+    CLASS,
+    CURRENCY,
+    PERIOD,
+    Action,
+    Goal,
+    ItemType,
+    Note,
+    PlanContent,
+    PlanItem,
+    Strategy,
+    with_item,
+    without_item,
+)
+from service.domain.plan.state import ActionProgress, Actual, Comment, Plan, Revision, RevisionStatus, Session
+
+MAX_HORIZON_YEARS = 10
+
+
+def is_manager(actor: Actor, parties: c.Parties) -> bool:
+    return actor.role is Role.MANAGER and actor.sub == parties.owner
+
+
+def is_supervisor(actor: Actor, parties: c.Parties) -> bool:
+    return actor.role is Role.ADMIN or (
+        actor.role is Role.SUPERVISOR and actor.team is not None and actor.team == parties.team
+    )
+
+
+def _manager(command: Any) -> None:
+    if not is_manager(command.actor, command.parties):
+        raise NotAllowed("owner-manager-only", "only the account's owner manager drafts and proposes the plan")
+
+
+def _supervisor(command: Any) -> None:
+    if not is_supervisor(command.actor, command.parties):
+        raise NotAllowed(
+            "supervisor-only", "only the supervisor of the manager's team (or an admin) reviews and agrees"
+        )
+
+
+def _text(value: str, field: str, *, required: bool = True, limit: int = 2000) -> str:
+    value = value.strip()
+    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
+    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
+    return value
+
+
+def _period(state: Plan, period: str | None) -> None:
+    if period is None:
+        return
+    match = PERIOD.match(period)
+    require(match is not None, "invalid-period", f"period {period!r} is a year (2027) or a quarter (2027-Q2)")
+    year = int(match.group(1)) if match else 0
+    require(
+        state.horizon_from <= year <= state.horizon_to,
+        "period-outside-horizon",
+        f"{period} is outside the plan's horizon {state.horizon_from}–{state.horizon_to}",
+        period=period,
+    )
+
+
+def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
+    """An item as stored: texts trimmed, periods within the horizon, money and dates well formed."""
+    require(isinstance(item, CLASS[item_type]), "invalid-item", f"not a {item_type.value}")
+    _text(item.item_id, "item_id", limit=100)
+    match item:
+        case Goal():
+            _period(state, item.period)
+            require(
+                item.target.is_finite() and item.target >= 0, "out-of-range", "a target is 0 or more", field="target"
+            )
+            return replace(
+                item, description=_text(item.description, "description"), unit=_text(item.unit, "unit", limit=20)
+            )
+        case Strategy():
+            _period(state, item.period)
+            return replace(item, text=_text(item.text, "text"))
+        case Action():
+            _period(state, item.period)
+            require(item.cost.is_finite() and item.cost >= 0, "out-of-range", "a cost is 0 or more", field="cost")
+            require(bool(CURRENCY.match(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
+            try:
+                date.fromisoformat(item.due)
+            except ValueError:
+                raise DomainError("invalid-date", "due is a date (YYYY-MM-DD)", field="due") from None
+            return replace(item, what=_text(item.what, "what"), owner=_text(item.owner, "owner", limit=200))
+        case Note():
+            return replace(item, text=_text(item.text, "text"))
+    raise AssertionError(item)
+
+
+def _apply(content: PlanContent, state: Plan, change: Any) -> PlanContent:
+    item_type = ItemType(change.item_type)
+    if change.op == "remove":
+        if change.item_id not in content.items(item_type):
+            raise NotFound("item-not-found", f"no {item_type.value} {change.item_id} in the plan", item=change.item_id)
+        return without_item(content, item_type, change.item_id)
+    item = check_item(state, item_type, codec.from_dict(CLASS[item_type], change.item or {}))
+    return with_item(content, item_type, item)
+
+
+def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
+    if isinstance(command, c.StartPlan):
+        if state.exists:
+            raise Conflict("plan-exists", "a plan with this id exists already")
+        if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
+            raise NotAllowed("owner-manager-only", "the owner manager or the team's supervisor starts a plan")
+        years = command.horizon_to - command.horizon_from + 1
+        require(1 <= years <= MAX_HORIZON_YEARS, "invalid-horizon", f"a horizon spans 1 to {MAX_HORIZON_YEARS} years")
+        return [
+            e.PlanStarted(
+                plan_id=command.plan_id,
+                account_id=command.account_id,
+                title=_text(command.title, "title", limit=200),
+                horizon_from=command.horizon_from,
+                horizon_to=command.horizon_to,
+                by=command.actor.sub,
+                supersedes=command.supersedes,
+                starting_content=command.starting_content,
+            )
+        ]
+    if not state.exists:
+        raise NotFound("plan-not-found", "no such plan")
+    if state.superseded_by is not None and not isinstance(command, c.SupersedePlan):
+        raise Conflict("plan-superseded", f"this plan was superseded by {state.superseded_by}; it stays readable")
+    by = command.actor.sub
+    match command:
+        case c.PutItem():
+            _manager(command)
+            item = check_item(state, command.item_type, command.item)
+            if state.draft.items(command.item_type).get(item.item_id) == item:
+                return []
+            return [e.DraftItemPut(item_type=command.item_type, item=codec.to_dict(item), by=by)]
+        case c.RemoveItem():
+            _manager(command)
+            if command.item_id not in state.draft.items(command.item_type):
+                raise NotFound("item-not-found", f"no {command.item_type.value} {command.item_id} in the draft")
+            return [e.DraftItemRemoved(item_type=command.item_type, item_id=command.item_id, by=by)]
+        case c.ProposeRevision():
+            _manager(command)
+            if state.pending is not None:
+                raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
+            in_force = state.in_force.content if state.in_force else PlanContent()
+            require(state.draft != in_force, "nothing-to-propose", "the draft does not differ from the plan in force")
+            return [
+                e.RevisionProposed(
+                    revision=len(state.revisions) + 1,
+                    content=state.draft,
+                    note=_text(command.note, "note", required=False),
+                    by=by,
+                )
+            ]
+        case c.CommentOnRevision():
+            _supervisor(command)
+            revision = _revision(state, command.revision)
+            if command.item_id is not None and revision.content.find(command.item_id) is None:
+                raise NotFound("item-not-in-revision", f"revision {revision.number} has no item {command.item_id}")
+            return [
+                e.RevisionCommented(
+                    comment_id=command.comment_id,
+                    revision=revision.number,
+                    item_id=command.item_id,
+                    text=_text(command.text, "text"),
+                    by=by,
+                )
+            ]
+        case c.AnswerComment():
+            _manager(command)
+            comment = next((x for x in state.comments if x.comment_id == command.comment_id), None)
+            if comment is None:
+                raise NotFound("comment-not-found", "no such comment on this plan")
+            return [e.CommentAnswered(comment_id=comment.comment_id, text=_text(command.text, "text"), by=by)]
+        case c.RequestChanges():
+            _supervisor(command)
+            revision = _pending(state, command.revision)
+            return [e.ChangesRequested(revision=revision.number, note=_text(command.note, "note"), by=by)]
+        case c.AgreeRevision():
+            _supervisor(command)
+            if command.actor.sub == revision_author(state, command.revision):
+                raise NotAllowed("own-revision", "nobody agrees their own revision")
+            revision = _pending(state, command.revision)
+            return [e.RevisionAgreed(revision=revision.number, note=_text(command.note, "note", required=False), by=by)]
+        case c.RecordSession():
+            manager, supervisor = (
+                is_manager(command.actor, command.parties),
+                is_supervisor(command.actor, command.parties),
+            )
+            if not (manager or supervisor):
+                raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
+            if state.pending is not None:
+                raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
+            require(command.on <= command.today, "date-in-future", "the session has not happened yet")
+            base = state.in_force.content if state.in_force else PlanContent()
+            for change in command.changes:
+                base = _apply(base, state, change)
+            return [
+                e.PlanningSessionRecorded(
+                    session_id=command.session_id,
+                    on=command.on,
+                    participants=tuple(_text(p, "participants", limit=200) for p in command.participants),
+                    decisions=tuple(_text(d, "decisions") for d in command.decisions),
+                    changes=command.changes,
+                    by=by,
+                    role="manager" if manager else "supervisor",
+                )
+            ]
+        case c.ConfirmSession():
+            session = state.sessions.get(command.session_id)
+            if session is None:
+                raise NotFound("session-not-found", "no such planning session")
+            if session.confirmed_by is not None:
+                raise Conflict("session-confirmed", "the session was confirmed already")
+            other = _supervisor if session.recorded_role == "manager" else _manager
+            other(command)
+            if state.pending is not None:
+                raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
+            content = state.in_force.content if state.in_force else PlanContent()
+            for change in session.changes:
+                content = _apply(content, state, change)
+            return [
+                e.PlanningSessionConfirmed(
+                    session_id=session.session_id, revision=len(state.revisions) + 1, content=content, by=by
+                )
+            ]
+        case c.SetActionStatus():
+            in_force = state.in_force
+            if in_force is None or command.action_id not in in_force.content.actions:
+                raise NotFound("action-not-in-plan", "no such action in the plan in force")
+            if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
+                raise NotAllowed("not-a-party", "progress is recorded by the manager or the supervisor")
+            require(command.on <= command.today, "date-in-future", "progress is recorded after the fact")
+            return [
+                e.ActionStatusSet(
+                    action_id=command.action_id,
+                    status=command.status,
+                    note=_text(command.note, "note", required=False),
+                    on=command.on,
+                    by=by,
+                )
+            ]
+        case c.RecordGoalActual():
+            in_force = state.in_force
+            if in_force is None or command.goal_id not in in_force.content.goals:
+                raise NotFound("goal-not-in-plan", "no such goal in the plan in force")
+            if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
+                raise NotAllowed("not-a-party", "actuals are recorded by the manager or the supervisor")
+            require(command.value.is_finite(), "out-of-range", "an actual is a number", field="value")
+            require(command.on <= command.today, "date-in-future", "actuals are recorded after the fact")
+            return [
+                e.GoalActualRecorded(
+                    goal_id=command.goal_id,
+                    value=command.value,
+                    source=_text(command.source, "source", required=False, limit=500),
+                    on=command.on,
+                    by=by,
+                )
+            ]
+        case c.SupersedePlan():
+            if state.superseded_by is not None:
+                raise Conflict("plan-superseded", f"superseded by {state.superseded_by} already")
+            return [e.PlanSuperseded(by_plan=command.by_plan, by=by)]
+        case c.StartPlan():
+            raise AssertionError("handled above")
+        case _:
+            assert_never(command)
+
+
+def revision_author(state: Plan, number: int) -> str | None:
+    revision = state.revision(number)
+    return revision.proposed_by if revision else None
+
+
+def _revision(state: Plan, number: int) -> Revision:
+    revision = state.revision(number)
+    if revision is None:
+        raise NotFound("revision-not-found", f"no revision {number}")
+    return revision
+
+
+def _pending(state: Plan, number: int) -> Revision:
+    revision = _revision(state, number)
+    if revision.status is not RevisionStatus.PROPOSED:
+        raise Conflict("revision-not-pending", f"revision {number} is {revision.status.value}, not waiting for review")
+    return revision
+
+
+def _set_revision(state: Plan, number: int, **values: Any) -> Plan:
+    return replace(state, revisions=tuple(replace(r, **values) if r.number == number else r for r in state.revisions))
+
+
+def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
+    match event:
+        case e.PlanStarted():
+            return replace(
+                state,
+                exists=True,
+                plan_id=event.plan_id,
+                account_id=event.account_id,
+                title=event.title,
+                horizon_from=event.horizon_from,
+                horizon_to=event.horizon_to,
+                started_by=event.by,
+                started_at=at,
+                supersedes=event.supersedes,
+                draft=event.starting_content or PlanContent(),
+            )
+        case e.DraftItemPut():
+            item = codec.from_dict(CLASS[event.item_type], event.item)
+            return replace(state, draft=with_item(state.draft, event.item_type, item))
+        case e.DraftItemRemoved():
+            return replace(state, draft=without_item(state.draft, event.item_type, event.item_id))
+        case e.RevisionProposed():
+            revision = Revision(
+                number=event.revision,
+                content=event.content,
+                status=RevisionStatus.PROPOSED,
+                proposed_by=event.by,
+                proposed_at=at,
+                note=event.note,
+            )
+            return replace(state, revisions=(*state.revisions, revision))
+        case e.RevisionCommented():
+            comment = Comment(
+                comment_id=event.comment_id,
+                revision=event.revision,
+                item_id=event.item_id,
+                text=event.text,
+                by=event.by,
+                at=at,
+            )
+            return replace(state, comments=(*state.comments, comment))
+        case e.CommentAnswered():
+            comments = tuple(
+                replace(x, answer=event.text, answered_by=event.by, answered_at=at)
+                if x.comment_id == event.comment_id
+                else x
+                for x in state.comments
+            )
+            return replace(state, comments=comments)
+        case e.ChangesRequested():
+            return _set_revision(
+                state,
+                event.revision,
+                status=RevisionStatus.CHANGES_REQUESTED,
+                decided_by=event.by,
+                decided_at=at,
+                decision_note=event.note,
+            )
+        case e.RevisionAgreed():
+            return _set_revision(
+                state,
+                event.revision,
+                status=RevisionStatus.AGREED,
+                decided_by=event.by,
+                decided_at=at,
+                decision_note=event.note,
+            )
+        case e.PlanningSessionRecorded():
+            session = Session(
+                session_id=event.session_id,
+                on=event.on,
+                participants=event.participants,
+                decisions=event.decisions,
+                changes=event.changes,
+                recorded_by=event.by,
+                recorded_role=event.role,
+            )
+            return replace(state, sessions={**state.sessions, session.session_id: session})
+        case e.PlanningSessionConfirmed():
+            session = state.sessions[event.session_id]
+            revision = Revision(
+                number=event.revision,
+                content=event.content,
+                status=RevisionStatus.AGREED,
+                proposed_by=session.recorded_by,
+                proposed_at=at,
+                note="; ".join(session.decisions),
+                decided_by=event.by,
+                decided_at=at,
+                session_id=session.session_id,
+            )
+            confirmed = replace(session, confirmed_by=event.by, revision=event.revision)
+            return replace(
+                state,
+                revisions=(*state.revisions, revision),
+                sessions={**state.sessions, session.session_id: confirmed},
+                draft=event.content,
+            )
+        case e.ActionStatusSet():
+            progress = ActionProgress(status=event.status, note=event.note, on=event.on, by=event.by)
+            return replace(state, progress={**state.progress, event.action_id: progress})
+        case e.GoalActualRecorded():
+            actual = Actual(value=Decimal(event.value), source=event.source, on=event.on, by=event.by)
+            return replace(state, actuals={**state.actuals, event.goal_id: actual})
+        case e.PlanSuperseded():
+            return replace(state, superseded_by=event.by_plan)
+    return state
+
+
+def initial_state() -> Plan:
+    return Plan()

@@ -1,0 +1,152 @@
+"""Facts of a plan's life. Each names who did it (`by`): the review trail is the events themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from service.domain.plan.content import ItemType, PlanContent
+from service.domain.plan.state import ActionStatus, ItemChange
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanStarted:
+    plan_id: str
+    account_id: str
+    title: str
+    horizon_from: int
+    horizon_to: int
+    by: str
+    supersedes: str | None = None
+    starting_content: PlanContent | None = None  # a successor starts from its predecessor's plan in force
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftItemPut:
+    item_type: ItemType
+    item: dict[str, Any]
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftItemRemoved:
+    item_type: ItemType
+    item_id: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevisionProposed:
+    revision: int
+    content: PlanContent  # frozen as proposed: the exact text the supervisor reviews
+    note: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevisionCommented:
+    comment_id: str
+    revision: int
+    item_id: str | None
+    text: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentAnswered:
+    comment_id: str
+    text: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangesRequested:
+    revision: int
+    note: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevisionAgreed:
+    revision: int
+    note: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanningSessionRecorded:
+    session_id: str
+    on: date
+    participants: tuple[str, ...]
+    decisions: tuple[str, ...]
+    changes: tuple[ItemChange, ...]
+    by: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanningSessionConfirmed:
+    """The other party agreed: the session's result is a new revision, agreed and in force."""
+
+    session_id: str
+    revision: int
+    content: PlanContent
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionStatusSet:
+    action_id: str
+    status: ActionStatus
+    note: str
+    on: date
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalActualRecorded:
+    goal_id: str
+    value: Decimal
+    source: str
+    on: date
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanSuperseded:
+    by_plan: str
+    by: str
+
+
+PlanEvent = (
+    PlanStarted
+    | DraftItemPut
+    | DraftItemRemoved
+    | RevisionProposed
+    | RevisionCommented
+    | CommentAnswered
+    | ChangesRequested
+    | RevisionAgreed
+    | PlanningSessionRecorded
+    | PlanningSessionConfirmed
+    | ActionStatusSet
+    | GoalActualRecorded
+    | PlanSuperseded
+)
+EVENTS = (
+    PlanStarted,
+    DraftItemPut,
+    DraftItemRemoved,
+    RevisionProposed,
+    RevisionCommented,
+    CommentAnswered,
+    ChangesRequested,
+    RevisionAgreed,
+    PlanningSessionRecorded,
+    PlanningSessionConfirmed,
+    ActionStatusSet,
+    GoalActualRecorded,
+    PlanSuperseded,
+)

@@ -1,0 +1,121 @@
+"""A long-range plan as it stands: the draft, every revision with its review trail, sessions, progress."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from service.domain.plan.content import PlanContent
+
+
+class RevisionStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # waiting in the supervisor's queue
+    CHANGES_REQUESTED = "changes_requested"
+    AGREED = "agreed"  # the plan in force, until a later revision is agreed
+
+
+class ActionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    SLIPPED = "slipped"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Comment:
+    comment_id: str
+    revision: int
+    item_id: str | None  # None: on the revision as a whole
+    text: str
+    by: str
+    at: datetime | None
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    number: int
+    content: PlanContent
+    status: RevisionStatus
+    proposed_by: str
+    proposed_at: datetime | None
+    note: str = ""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+    session_id: str | None = None  # agreed in a joint planning session
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemChange:
+    op: str  # put or remove
+    item_type: str
+    item_id: str
+    item: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Session:
+    session_id: str
+    on: date
+    participants: tuple[str, ...]
+    decisions: tuple[str, ...]
+    changes: tuple[ItemChange, ...]
+    recorded_by: str
+    recorded_role: str  # manager or supervisor: the other party confirms
+    confirmed_by: str | None = None
+    revision: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionProgress:
+    status: ActionStatus
+    note: str
+    on: date
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actual:
+    value: Decimal
+    source: str
+    on: date
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    exists: bool = False
+    plan_id: str = ""
+    account_id: str = ""
+    title: str = ""
+    horizon_from: int = 0
+    horizon_to: int = 0
+    started_by: str = ""
+    started_at: datetime | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    draft: PlanContent = field(default_factory=PlanContent)
+    revisions: tuple[Revision, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    sessions: dict[str, Session] = field(default_factory=dict)
+    progress: dict[str, ActionProgress] = field(default_factory=dict)
+    actuals: dict[str, Actual] = field(default_factory=dict)
+
+    @property
+    def in_force(self) -> Revision | None:
+        agreed = [r for r in self.revisions if r.status is RevisionStatus.AGREED]
+        return agreed[-1] if agreed else None
+
+    @property
+    def pending(self) -> Revision | None:
+        """The revision under discussion: proposed and waiting for the supervisor."""
+        last = self.revisions[-1] if self.revisions else None
+        return last if last is not None and last.status is RevisionStatus.PROPOSED else None
+
+    def revision(self, number: int) -> Revision | None:
+        return next((r for r in self.revisions if r.number == number), None)

@@ -1,0 +1,192 @@
+"""read.plans, read.plan_revisions, read.plan_goals, read.plan_actions: the supervisor's review queue, budget
+totals per team and BI's view of the long-range plans (goals and actions of the plan in force)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import asyncpg
+
+from service.commands.aggregates import PLAN, PLAN_EVENTS
+from service.domain.plan.state import ActionStatus, Plan
+from service.events import RecordedEvent
+from service.projections.folding import fold_streams, touched
+from service.projections.model import Column, Table, TableNames
+
+PREFIX = "plan-"
+
+PLANS = Table(
+    name="plans",
+    comment="One row per long-range account plan; a superseded plan stays, with superseded_by set.",
+    columns=(
+        Column("plan_id", "text NOT NULL", "Id of the plan."),
+        Column("account_id", "text NOT NULL", "The account (join read.accounts for owner and team)."),
+        Column("title", "text NOT NULL", "Title of the plan."),
+        Column("horizon_from", "integer NOT NULL", "First year of the horizon."),
+        Column("horizon_to", "integer NOT NULL", "Last year of the horizon."),
+        Column("superseded_by", "text", "The plan that replaced this one."),
+        Column("in_force_revision", "integer", "The agreed revision in force; null until one is agreed."),
+        Column("pending_revision", "integer", "The revision waiting for the supervisor's review, if any."),
+        Column("pending_since", "timestamptz", "When it was proposed."),
+        Column("pending_by", "text", "Who proposed it."),
+        Column("revisions", "integer NOT NULL", "Number of revisions proposed or agreed in sessions."),
+        Column("started_at", "timestamptz", "When the plan was started."),
+    ),
+    primary_key=("plan_id",),
+    indexes=(("account_id",),),
+)
+REVISIONS = Table(
+    name="plan_revisions",
+    comment="Every revision of every plan with its review outcome.",
+    columns=(
+        Column("plan_id", "text NOT NULL", "The plan."),
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("revision", "integer NOT NULL", "Revision number, from 1."),
+        Column("status", "text NOT NULL", "proposed, changes_requested, agreed."),
+        Column("proposed_by", "text NOT NULL", "Who proposed it (or recorded the session)."),
+        Column("proposed_at", "timestamptz", "When."),
+        Column("decided_by", "text", "Who requested changes or agreed."),
+        Column("decided_at", "timestamptz", "When."),
+        Column("session_id", "text", "The joint planning session that produced it, if any."),
+        Column("comments", "integer NOT NULL", "Supervisor comments on this revision."),
+    ),
+    primary_key=("plan_id", "revision"),
+)
+GOALS = Table(
+    name="plan_goals",
+    comment="Goals of each plan's revision in force, with the latest actual.",
+    columns=(
+        Column("plan_id", "text NOT NULL", "The plan."),
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("goal_id", "text NOT NULL", "Item id of the goal."),
+        Column("period", "text NOT NULL", "Year (2027) or quarter (2027-Q2)."),
+        Column("kind", "text NOT NULL", "volume, share, product_line, relationship."),
+        Column("description", "text NOT NULL", "What the goal is."),
+        Column("target", "numeric NOT NULL", "Target value."),
+        Column("unit", "text NOT NULL", "Unit of the target."),
+        Column("actual", "numeric", "Latest actual recorded."),
+    ),
+    primary_key=("plan_id", "goal_id"),
+)
+ACTIONS = Table(
+    name="plan_actions",
+    comment="The supplier's actions of each plan's revision in force: the budget, with progress.",
+    columns=(
+        Column("plan_id", "text NOT NULL", "The plan."),
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("action_id", "text NOT NULL", "Item id of the action."),
+        Column("period", "text NOT NULL", "Year or quarter."),
+        Column("what", "text NOT NULL", "The action."),
+        Column("owner", "text NOT NULL", "Who does it."),
+        Column("due", "date NOT NULL", "Due date."),
+        Column("cost", "numeric NOT NULL", "Its cost: the budget."),
+        Column("currency", "text NOT NULL", "ISO 4217 currency."),
+        Column("status", "text NOT NULL", "planned, done, slipped."),
+        Column("superseded", "boolean NOT NULL", "The plan was superseded (its budget no longer counts)."),
+    ),
+    primary_key=("plan_id", "action_id"),
+    indexes=(("account_id",),),
+)
+
+
+def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
+    pending, in_force = p.pending, p.in_force
+    content = in_force.content if in_force else None
+    return {
+        "plans": [
+            (
+                p.plan_id,
+                p.account_id,
+                p.title,
+                p.horizon_from,
+                p.horizon_to,
+                p.superseded_by,
+                in_force.number if in_force else None,
+                pending.number if pending else None,
+                pending.proposed_at if pending else None,
+                pending.proposed_by if pending else None,
+                len(p.revisions),
+                p.started_at,
+            )
+        ],
+        "plan_revisions": [
+            (
+                p.plan_id,
+                p.account_id,
+                r.number,
+                r.status.value,
+                r.proposed_by,
+                r.proposed_at,
+                r.decided_by,
+                r.decided_at,
+                r.session_id,
+                sum(c.revision == r.number for c in p.comments),
+            )
+            for r in p.revisions
+        ],
+        "plan_goals": [
+            (
+                p.plan_id,
+                p.account_id,
+                g.item_id,
+                g.period,
+                g.kind.value,
+                g.description,
+                g.target,
+                g.unit,
+                p.actuals[g.item_id].value if g.item_id in p.actuals else None,
+            )
+            for g in (content.goals.values() if content else ())
+        ],
+        "plan_actions": [
+            (
+                p.plan_id,
+                p.account_id,
+                a.item_id,
+                a.period,
+                a.what,
+                a.owner,
+                _day(a.due),
+                a.cost,
+                a.currency,
+                (p.progress[a.item_id].status if a.item_id in p.progress else ActionStatus.PLANNED).value,
+                p.superseded_by is not None,
+            )
+            for a in (content.actions.values() if content else ())
+        ],
+    }
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
+
+
+class Plans:
+    name = "plans"
+    version = 1
+    tables = TABLES
+    event_types = PLAN_EVENTS.names()
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        streams = touched(events, "plan")
+        if not streams:
+            return
+        states = await fold_streams(conn, PLAN, streams, events[-1].position)
+        ids = [s.removeprefix(PREFIX) for s in streams]
+        for table in TABLES:
+            await conn.execute(f"DELETE FROM {tables[table.name]} WHERE plan_id = ANY($1::text[])", ids)
+        collected: dict[str, list[tuple[object, ...]]] = {t.name: [] for t in TABLES}
+        for stream in sorted(streams):
+            if states[stream].exists:
+                for name, records in rows(states[stream]).items():
+                    collected[name] += records
+        for table in TABLES:
+            if records := collected[table.name]:
+                target = tables[table.name]
+                await conn.copy_records_to_table(
+                    target.name, schema_name=target.schema, records=records, columns=[c.name for c in table.columns]
+                )

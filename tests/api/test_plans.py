@@ -1,0 +1,247 @@
+"""The long-range plan over HTTP: a full joint-planning story, its views as of every step, the diff, role rules,
+sessions, progress, successors, the review queue and budgets, and identical views after a projection rebuild."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jwt
+
+from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+
+GOAL = {"period": "2027", "kind": "volume", "description": "Purchases from us", "target": "30000000", "unit": "RUB"}
+ACTION = {
+    "period": "2027",
+    "what": "Regional stock",
+    "owner": "kam",
+    "due": "2027-03-31",
+    "cost": "450000",
+    "currency": "RUB",
+}
+
+
+async def setup(client: httpx.AsyncClient, auth) -> tuple[dict[str, str], dict[str, str], str, str]:
+    team = unique("team")
+    kam = auth(unique("kam"), Role.MANAGER, team)
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    account = await open_account(client, kam, is_key=True, key_reason="wholesale buyer")
+    started = await client.post(
+        f"/v1/accounts/{account['account_id']}/plans",
+        json={"title": "Valves 2026–2028", "horizon_from": 2026, "horizon_to": 2028},
+        headers=kam,
+    )
+    assert started.status_code == 201, started.text
+    return kam, boss, f"/v1/plans/{started.json()['plan_id']}", team
+
+
+async def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, settings, database_url) -> None:
+    from service.operations import rebuild
+
+    kam, boss, plan, team = await setup(client, auth)
+    steps: list[dict[str, Any]] = []  # (view after the step) to check as-of later
+    await ok(await client.put(f"{plan}/draft/goal/g-volume-2027", json=GOAL, headers=kam))
+    await ok(await client.put(f"{plan}/draft/action/a-stock", json=ACTION, headers=kam))
+    steps.append(await ok(await client.post(f"{plan}/revisions", json={"note": "first draft"}, headers=kam)))
+    assert steps[-1]["under_discussion"]["revision"] == 1
+    assert steps[-1]["in_force"] is None
+    queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": steps[-1]["position"]}, headers=boss))
+    assert [(q["plan_id"], q["revision"]) for q in queue] == [(plan.rsplit("/", 1)[1], 1)]
+    steps.append(
+        await ok(
+            await client.post(
+                f"{plan}/revisions/1/comments", json={"item_id": "g-volume-2027", "text": "Too timid"}, headers=boss
+            )
+        )
+    )
+    comment_id = steps[-1]["open_comments"][0]["comment_id"]
+    steps.append(
+        await ok(await client.post(f"{plan}/revisions/1/request-changes", json={"note": "Aim higher"}, headers=boss))
+    )
+    steps.append(
+        await ok(await client.post(f"{plan}/comments/{comment_id}/answer", json={"text": "Raised to 34M"}, headers=kam))
+    )
+    await ok(await client.put(f"{plan}/draft/goal/g-volume-2027", json={**GOAL, "target": "34000000"}, headers=kam))
+    steps.append(await ok(await client.post(f"{plan}/revisions", json={"note": "raised"}, headers=kam)))
+    own = await client.post(f"{plan}/revisions/2/agree", json={}, headers=kam)
+    assert (own.status_code, own.json()["type"]) == (403, "/problems/supervisor-only")
+    stranger = await client.post(
+        f"{plan}/revisions/2/agree", json={}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
+    )
+    assert stranger.status_code == 404
+    assert (await client.get(plan, headers=auth(unique("sup"), Role.SUPERVISOR, "other"))).status_code == 404
+    steps.append(await ok(await client.post(f"{plan}/revisions/2/agree", json={"note": "Go"}, headers=boss)))
+    final = steps[-1]
+    assert final["in_force"]["revision"] == 2
+    assert final["in_force"]["agreed_by"] == boss_sub(boss, auth)
+    assert final["in_force"]["content"]["goals"]["g-volume-2027"]["target"] == "34000000"
+    assert final["under_discussion"] is None
+
+    history = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    assert [(r["revision"], r["status"]) for r in history] == [(1, "changes_requested"), (2, "agreed")]
+    assert history[0]["comments"][0]["text"] == "Too timid"
+    assert history[0]["comments"][0]["answer"] == "Raised to 34M"
+    assert history[1]["changes"]["items"] == [
+        {
+            "item_type": "goal",
+            "item_id": "g-volume-2027",
+            "change": "changed",
+            "fields": {"target": ["30000000", "34000000"]},
+        }
+    ]
+
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": final["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    recorded = {e["stream_version"]: e["recorded_at"] for e in audit["items"]}
+    for step in steps:
+        then = await ok(await client.get(plan, params={"as_of": recorded[step["version"]]}, headers=kam))
+        assert {k: v for k, v in then.items() if k not in ("as_of", "position")} == {
+            k: v for k, v in step.items() if k not in ("as_of", "position", "warnings", "replayed")
+        } | {"warnings": [], "replayed": False}
+
+    async def views() -> dict[str, Any]:
+        return {
+            "queue": await ok(
+                await client.get("/v1/plan-reviews", params={"min_position": final["position"]}, headers=boss)
+            ),
+            "budgets": await ok(await client.get("/v1/plan-budgets", headers=boss)),
+            "plan": await ok(await client.get(plan, headers=boss)),
+            "revisions": await ok(await client.get(f"{plan}/revisions", headers=boss)),
+        }
+
+    before = await views()
+    assert before["queue"] == []
+    assert [(b["period"], b["budget"]) for b in before["budgets"]] == [("2027", "450000")]
+    assert await rebuild(settings, database_url, "plans") == 0
+    assert await views() == before
+    del team
+
+
+def boss_sub(headers: dict[str, str], auth) -> str:
+    """The subject of a bearer token: what the events record as `by`."""
+    return jwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})["sub"]
+
+
+async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, auth) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    recorded = await ok(
+        await client.post(
+            f"{plan}/sessions",
+            json={
+                "on": "2026-11-20",
+                "participants": ["kam", "boss"],
+                "decisions": ["Add flanges in 2028"],
+                "changes": [
+                    {
+                        "op": "put",
+                        "item_type": "goal",
+                        "item_id": "g-flanges",
+                        "item": {
+                            **GOAL,
+                            "period": "2028",
+                            "kind": "product_line",
+                            "description": "Flanges bought",
+                            "target": "1",
+                            "unit": "line",
+                        },
+                    },
+                    {"op": "remove", "item_type": "goal", "item_id": "g1"},
+                ],
+            },
+            headers=boss,
+        )
+    )
+    assert recorded["in_force"]["revision"] == 1
+    itself = await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss)
+    assert itself.status_code == 403
+    confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam))
+    assert confirmed["in_force"]["revision"] == 2
+    assert confirmed["in_force"]["session_id"] == recorded["session_id"]
+    assert set(confirmed["in_force"]["content"]["goals"]) == {"g-flanges"}
+    bad = await client.post(
+        f"{plan}/sessions",
+        json={
+            "on": "2026-11-20",
+            "participants": ["kam"],
+            "decisions": ["x"],
+            "changes": [{"op": "put", "item_type": "goal", "item_id": "g2", "item": {**GOAL, "period": "2031"}}],
+        },
+        headers=kam,
+    )
+    assert bad.json()["type"] == "/problems/period-outside-horizon"
+
+
+async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    invalid = await client.put(f"{plan}/draft/action/a1", json={**ACTION, "cost": "lots"}, headers=kam)
+    assert invalid.json()["type"] == "/problems/validation"
+    await ok(
+        await client.put(f"{plan}/draft/action/a1", json={**ACTION, "period": "2026", "due": "2026-02-01"}, headers=kam)
+    )
+    await ok(await client.put(f"{plan}/draft/action/a2", json=ACTION, headers=kam))
+    await ok(
+        await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "period": "2026", "target": "20000000"}, headers=kam)
+    )
+    refused = await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=boss)
+    assert refused.json()["type"] == "/problems/owner-manager-only"
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    done = await ok(
+        await client.put(
+            f"{plan}/goals/g1/actual", json={"value": "15000000", "source": "ERP", "on": "2026-11-01"}, headers=kam
+        )
+    )
+    assert done["in_force"]["content"]["goals"]["g1"]["achieved"] == 0.75
+    assert done["overdue_actions"] == ["a1"]
+    slipped = await ok(
+        await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-11-01"}, headers=kam)
+    )
+    assert slipped["overdue_actions"] == []
+    q1 = await ok(await client.get(f"{plan}/periods/2027-Q1", headers=kam))
+    assert ([a["item_id"] for a in q1["actions"]], q1["budget"]) == (["a2"], {"RUB": "450000"})
+    year = await ok(await client.get(f"{plan}/periods/2026", headers=kam))
+    assert [g["item_id"] for g in year["goals"]] == ["g1"]
+    diff = await ok(await client.get(f"{plan}/diff", params={"from": 0, "to": 1}, headers=kam))
+    assert {(i["item_id"], i["change"]) for i in diff["items"]} == {("a1", "added"), ("a2", "added"), ("g1", "added")}
+    assert diff["budget"] == {"2026": {"RUB": ["0", "450000"]}, "2027": {"RUB": ["0", "450000"]}}
+
+
+async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: httpx.AsyncClient, auth) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    agreed = await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    account_id = agreed["account_id"]
+    successor = await ok(
+        await client.post(
+            f"/v1/accounts/{account_id}/plans",
+            json={"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]},
+            headers=kam,
+        )
+    )
+    assert successor["draft_changes"]["items"][0]["item_id"] == "g1"  # starts from the plan in force
+    old = await ok(await client.get(plan, headers=kam))
+    assert old["superseded_by"] == successor["plan_id"]
+    assert old["in_force"]["revision"] == 1
+    frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
+    assert frozen.json()["type"] == "/problems/plan-superseded"
+    listed = await ok(
+        await client.get(
+            f"/v1/accounts/{account_id}/plans", params={"min_position": successor["position"]}, headers=kam
+        )
+    )
+    assert [p["plan_id"] for p in listed] == [successor["plan_id"], agreed["plan_id"]]

@@ -1,0 +1,237 @@
+"""Joint planning: who may do what, the revision cycle, sessions, the diff of every kind of change, progress."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from service.domain import codec
+from service.domain.actors import Actor, Role
+from service.domain.errors import Conflict, DomainError, NotAllowed
+from service.domain.plan import commands as c
+from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
+from service.domain.plan.decide import decide, evolve, initial_state
+from service.domain.plan.state import ActionStatus, ItemChange, Plan, RevisionStatus
+from service.domain.plan.view import action_state, goal_status, period_plan
+
+KAM = Actor("kam", Role.MANAGER, "north")
+BOSS = Actor("boss", Role.SUPERVISOR, "north")
+OTHER_BOSS = Actor("south", Role.SUPERVISOR, "south")
+PARTIES = c.Parties(owner="kam", team="north")
+TODAY = date(2026, 11, 23)
+
+
+def run(state: Plan, *commands: object) -> Plan:
+    for command in commands:
+        for event in decide(state, command):  # type: ignore[arg-type]
+            state = evolve(state, event, datetime(2026, 11, 1))
+    return state
+
+
+def started() -> Plan:
+    return run(
+        initial_state(),
+        c.StartPlan(
+            actor=KAM,
+            parties=PARTIES,
+            plan_id="p1",
+            account_id="a1",
+            title="Valves 2026–2028",
+            horizon_from=2026,
+            horizon_to=2028,
+        ),
+    )
+
+
+def goal(item_id: str = "g1", target: str = "24000000", period: str = "2026") -> Goal:
+    return Goal(
+        item_id=item_id, period=period, kind=GoalKind.VOLUME, description="Volume", target=Decimal(target), unit="RUB"
+    )
+
+
+def action(item_id: str = "a1", cost: str = "300000", period: str = "2026", due: str = "2026-06-30") -> Action:
+    return Action(
+        item_id=item_id, period=period, what="Regional stock", owner="kam", due=due, cost=Decimal(cost), currency="RUB"
+    )
+
+
+def put(item_type: ItemType, item: object, actor: Actor = KAM) -> c.PutItem:
+    return c.PutItem(actor=actor, parties=PARTIES, item_type=item_type, item=item)  # type: ignore[arg-type]
+
+
+def test_the_full_review_cycle() -> None:
+    plan = run(started(), put(ItemType.GOAL, goal()), put(ItemType.ACTION, action()))
+    plan = run(plan, c.ProposeRevision(actor=KAM, parties=PARTIES, note="first draft"))
+    assert plan.pending is not None
+    assert plan.in_force is None
+    plan = run(
+        plan,
+        c.CommentOnRevision(actor=BOSS, parties=PARTIES, comment_id="k1", revision=1, item_id="g1", text="Too timid"),
+        c.RequestChanges(actor=BOSS, parties=PARTIES, revision=1, note="Raise the volume"),
+        c.AnswerComment(actor=KAM, parties=PARTIES, comment_id="k1", text="Raised to 26M"),
+        put(ItemType.GOAL, goal(target="26000000")),
+        c.ProposeRevision(actor=KAM, parties=PARTIES, note="raised"),
+        c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=2),
+    )
+    assert [(r.number, r.status) for r in plan.revisions] == [
+        (1, RevisionStatus.CHANGES_REQUESTED),
+        (2, RevisionStatus.AGREED),
+    ]
+    assert plan.in_force is not None
+    assert plan.in_force.content.goals["g1"].target == Decimal("26000000")
+    assert plan.comments[0].answer == "Raised to 26M"
+    assert plan.comments[0].item_id == "g1"
+
+
+def test_role_rules() -> None:
+    plan = run(started(), put(ItemType.GOAL, goal()))
+    with pytest.raises(NotAllowed) as boss_edits:
+        decide(plan, put(ItemType.GOAL, goal(), actor=BOSS))
+    assert boss_edits.value.code == "owner-manager-only"
+    plan = run(plan, c.ProposeRevision(actor=KAM, parties=PARTIES))
+    with pytest.raises(NotAllowed) as own:
+        decide(plan, c.AgreeRevision(actor=KAM, parties=PARTIES, revision=1))
+    assert own.value.code == "supervisor-only"
+    with pytest.raises(NotAllowed):
+        decide(plan, c.AgreeRevision(actor=OTHER_BOSS, parties=PARTIES, revision=1))
+    with pytest.raises(Conflict) as twice:
+        decide(plan, c.ProposeRevision(actor=KAM, parties=PARTIES))
+    assert twice.value.code == "revision-pending"
+    agreed = run(plan, c.AgreeRevision(actor=Actor("root", Role.ADMIN), parties=PARTIES, revision=1))
+    with pytest.raises(DomainError) as nothing:
+        decide(agreed, c.ProposeRevision(actor=KAM, parties=PARTIES))
+    assert nothing.value.code == "nothing-to-propose"
+
+
+def test_items_are_checked_against_the_horizon_and_their_shape() -> None:
+    plan = started()
+    for item, code in [
+        (goal(period="2030"), "period-outside-horizon"),
+        (goal(period="2027-Q5"), "invalid-period"),
+        (goal(target="-1"), "out-of-range"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            decide(plan, put(ItemType.GOAL, item))
+        assert refused.value.code == code
+    with pytest.raises(DomainError) as money:
+        decide(
+            plan,
+            put(
+                ItemType.ACTION,
+                Action(
+                    item_id="a", period="2026", what="x", owner="k", due="2026-01-01", cost=Decimal(1), currency="rub"
+                ),
+            ),
+        )
+    assert money.value.code == "invalid-currency"
+
+
+def test_a_session_needs_the_other_party_and_becomes_the_plan_in_force() -> None:
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    change = ItemChange(
+        op="put", item_type="strategy", item_id="s1", item={"item_id": "s1", "text": "Become the second source"}
+    )
+    plan = run(
+        plan,
+        c.RecordSession(
+            actor=BOSS,
+            parties=PARTIES,
+            session_id="s",
+            on=date(2026, 11, 20),
+            today=TODAY,
+            participants=("kam", "boss"),
+            decisions=("Add a strategy",),
+            changes=(change,),
+        ),
+    )
+    assert plan.in_force is not None
+    assert plan.in_force.number == 1
+    with pytest.raises(NotAllowed):
+        decide(plan, c.ConfirmSession(actor=BOSS, parties=PARTIES, session_id="s"))  # the recorder cannot confirm
+    plan = run(plan, c.ConfirmSession(actor=KAM, parties=PARTIES, session_id="s"))
+    assert plan.in_force.number == 2
+    assert plan.in_force.session_id == "s"
+    assert "s1" in plan.in_force.content.strategies
+    assert plan.draft == plan.in_force.content
+
+
+def test_the_diff_shows_every_kind_of_change_and_the_budget() -> None:
+    old = PlanContent(
+        goals={"g1": goal(), "g2": goal("g2", "10", "2027")},
+        actions={"a1": action(), "a2": action("a2", "100000", "2027", "2027-03-01")},
+        strategies={"s1": Strategy(item_id="s1", text="Be second source")},
+        assumptions={"x1": Note(item_id="x1", text="Rouble stable")},
+        risks={"r1": Note(item_id="r1", text="Tariffs")},
+    )
+    new = PlanContent(
+        goals={"g1": goal(target="26000000"), "g3": goal("g3", "5", "2028")},
+        actions={"a1": action(cost="350000"), "a3": action("a3", "50000", "2028", "2028-02-01")},
+        strategies={"s1": Strategy(item_id="s1", text="Be first source")},
+        assumptions={},
+        risks={"r1": Note(item_id="r1", text="Tariffs"), "r2": Note(item_id="r2", text="New competitor")},
+    )
+    found = {(d.item_type.value, d.item_id, d.change): d.fields for d in diff(old, new).items}
+    assert set(found) == {
+        ("goal", "g1", "changed"),
+        ("goal", "g2", "removed"),
+        ("goal", "g3", "added"),
+        ("strategy", "s1", "changed"),
+        ("action", "a1", "changed"),
+        ("action", "a2", "removed"),
+        ("action", "a3", "added"),
+        ("assumption", "x1", "removed"),
+        ("risk", "r2", "added"),
+    }
+    assert found[("goal", "g1", "changed")] == {"target": [Decimal("24000000"), Decimal("26000000")]}
+    assert found[("action", "a1", "changed")] == {"cost": [Decimal("300000"), Decimal("350000")]}
+    assert found[("goal", "g3", "added")]["period"] == [None, "2028"]
+    assert diff(old, new).budget == {
+        "2026": {"RUB": ["300000", "350000"]},
+        "2027": {"RUB": ["100000", "0"]},
+        "2028": {"RUB": ["0", "50000"]},
+    }
+    assert diff(new, new).items == ()
+
+
+def test_progress_targets_actuals_overdue_and_period_plans() -> None:
+    plan = run(
+        started(),
+        put(ItemType.GOAL, goal()),
+        put(ItemType.ACTION, action()),
+        put(ItemType.ACTION, action("a2", due="2026-12-20")),
+        c.ProposeRevision(actor=KAM, parties=PARTIES),
+    )
+    with pytest.raises(DomainError) as early:
+        decide(
+            plan,
+            c.RecordGoalActual(
+                actor=KAM, parties=PARTIES, goal_id="g1", value=Decimal(1), source="", on=TODAY, today=TODAY
+            ),
+        )
+    assert early.value.code == "goal-not-in-plan"  # nothing is in force yet
+    plan = run(
+        plan,
+        c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1),
+        c.RecordGoalActual(
+            actor=KAM, parties=PARTIES, goal_id="g1", value=Decimal("12000000"), source="ERP", on=TODAY, today=TODAY
+        ),
+        c.SetActionStatus(
+            actor=KAM, parties=PARTIES, action_id="a2", status=ActionStatus.DONE, note="", on=TODAY, today=TODAY
+        ),
+    )
+    content = plan.in_force.content  # type: ignore[union-attr]
+    assert goal_status(plan, content.goals["g1"]).achieved == 0.5
+    assert action_state(plan, content.actions["a1"], TODAY).overdue
+    assert not action_state(plan, content.actions["a2"], TODAY).overdue
+    q2 = period_plan(plan, content, "2026-Q2", TODAY)
+    assert [a.action.item_id for a in q2.actions] == ["a1"]
+    year = period_plan(plan, content, "2026", TODAY)
+    assert year.budget == {"RUB": Decimal("600000")}
+
+
+def test_the_state_survives_its_json_form() -> None:
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
