@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Load seed 004's story through the API: a truck maker with its dossier and buying-center "
         "map (engine-systems allies, the chassis department as a separate buying group, procurement, the "
         "technical director), a fuel-filter project carried from Entry to serial supply with its interactions, "
-        "and a cross-sell of fuel-line components stalled at Finding an ally. Safe to run twice: every step "
+        "and a cross-sell of fuel-line components stalled at Finding an ally; and seed 001's wholesale buyer of "
+        "valves and flanges with a three-year plan reviewed once and agreed. Safe to run twice: every step "
         "carries an Idempotency-Key.",
     )
     demo.set_defaults(run=_demo)
@@ -220,7 +221,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
     print(f"  token:   kamplan token --sub {demo.MANAGER} --role manager --team {demo.TEAM}")
     for view in ("", "/dossier", "/buying-center", "/buying-center.svg", "/timeline"):
         print(f"  GET /v1/accounts/{account_id}{view}")
-    print("  GET /v1/pipeline    GET /v1/portfolio    (as the supervisor: --sub sup.petrov --role supervisor)")
+    print("  GET /v1/pipeline    GET /v1/portfolio    GET /v1/plan-budgets    GET /v1/plan-reviews")
+    print(f"  as the supervisor: kamplan token --sub {demo.SUPERVISOR} --role supervisor --team {demo.TEAM}")
 
 
 def _read_schema(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,12 +27,29 @@ async def test_the_demo_loads_a_real_account_and_is_idempotent(isolated: Isolate
         opened = await conn.fetch("SELECT data FROM events WHERE event_type = 'OpportunityOpened' ORDER BY position")
         advanced = await conn.fetchval("SELECT count(*) FROM events WHERE event_type = 'StageAdvanced'")
         members = await conn.fetchval("SELECT count(*) FROM events WHERE event_type = 'MemberAdded'")
+        plan = await conn.fetch(
+            "SELECT event_type FROM events WHERE stream_type = 'plan' AND event_type NOT LIKE 'Draft%' "
+            "ORDER BY position"
+        )
     assert members == 8
     assert [(r["data"]["kind"], r["data"]["stage"]) for r in opened] == [
         ("new_client", "entry"),
         ("cross_sell", "finding_ally"),
     ]
     assert advanced == 5  # the fuel filters: entry → finding an ally → … → serial supply
+    assert [r["event_type"] for r in plan] == [  # seed 001: two revisions, one review round
+        "PlanStarted",
+        "RevisionProposed",
+        "RevisionCommented",
+        "RevisionCommented",
+        "ChangesRequested",
+        "CommentAnswered",
+        "CommentAnswered",
+        "RevisionProposed",
+        "RevisionAgreed",
+        "ActionStatusSet",
+        "GoalActualRecorded",
+    ]
     code, again, err = await _demo(env)
     assert code == 0, err
     assert again == out
