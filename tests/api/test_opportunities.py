@@ -131,11 +131,13 @@ async def test_a_supervisor_overrides_with_a_reason_and_the_audit_log_shows_it(c
         f"{op}/stage", json={"override_reason": "x"}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
     )
     assert other_boss.status_code == 404
-    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    boss_name = unique("sup")
+    boss = auth(boss_name, Role.SUPERVISOR, team)
     forced = await client.post(f"{op}/stage", json={"override_reason": "Met their board at the fair"}, headers=boss)
     assert forced.status_code == 200, forced.text
     change = forced.json()["stage_history"][-1]
     assert (change["override_reason"], change["unmet"]) == ("Met their board at the fair", ["meeting_or_invitation"])
+    assert change["by"] == boss_name
     audit = await client.get(
         "/v1/audit",
         params={"stream_id": f"opportunity-{project['opportunity_id']}", "min_position": forced.json()["position"]},

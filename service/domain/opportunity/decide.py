@@ -58,6 +58,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 stage=Stage.FINDING_ALLY if command.kind is Kind.CROSS_SELL else Stage.ENTRY,
                 criteria=command.criteria,
                 opened_on=command.opened_on,
+                by=command.actor.sub,
             )
         ]
     if isinstance(command, c.Reopen):
@@ -163,7 +164,11 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
             if not missing:
-                return [e.StageAdvanced(from_stage=state.stage, to_stage=to_stage, held=held, on=command.on)]
+                return [
+                    e.StageAdvanced(
+                        from_stage=state.stage, to_stage=to_stage, held=held, on=command.on, by=command.actor.sub
+                    )
+                ]
             if command.override_reason is None:
                 raise DomainError(
                     "exit-criteria-not-met",
@@ -181,6 +186,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     override_reason=_text(command.override_reason, "override_reason", limit=2000),
                     unmet=codes,
                     on=command.on,
+                    by=command.actor.sub,
                 )
             ]
         case c.MarkLost():
@@ -221,7 +227,7 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
                 criteria=event.criteria,
                 opened_at=at,
                 stage_entered_at=at,
-                history=(StageChange(from_stage=None, to_stage=event.stage, at=at),),
+                history=(StageChange(from_stage=None, to_stage=event.stage, at=at, by=event.by),),
             )
         case e.InteractionLinked():
             linked = Meeting(interaction_id=event.interaction_id, kind=event.kind, on=event.on)
@@ -263,6 +269,7 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
                 held=event.held,
                 override_reason=event.override_reason,
                 unmet=event.unmet,
+                by=event.by,
             )
             return replace(state, stage=event.to_stage, stage_entered_at=at, history=(*state.history, change))
         case e.OpportunityLost():

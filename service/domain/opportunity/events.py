@@ -21,6 +21,7 @@ class OpportunityOpened:
     stage: Stage
     criteria: StageCriteria  # pinned: later changes of the company's criteria do not touch this project
     opened_on: date | None = None  # business time, when recorded after the fact
+    by: str = ""  # who opened it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +111,7 @@ class StageAdvanced:
     override_reason: str | None = None
     unmet: tuple[str, ...] = ()
     on: date | None = None  # business time, when recorded after the fact
+    by: str = ""  # who advanced it (a supervisor, for an override)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

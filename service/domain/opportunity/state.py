@@ -102,6 +102,7 @@ class StageChange:
     held: tuple[str, ...] = ()  # exit criteria that held
     override_reason: str | None = None  # a supervisor advanced despite these unmet criteria
     unmet: tuple[str, ...] = ()
+    by: str = ""  # who moved it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
