@@ -5,10 +5,12 @@
 Uses the server of DATABASE_URL (a throwaway database is created and dropped there) or, when unset, an
 embedded PostgreSQL 18 in a temporary directory. Prints JSON.
 
-1. Fills the log with a synthetic mix of account events (the domain's own mix replaces it once the
-   domain exists) over `--accounts` streams, measuring at 25% and at 100% of `--events`:
-     rebuild   `kamplan rebuild audit_log`'s code path: a new generation from position zero, switched live
-     baseline  reading the same events from PostgreSQL in the same batches and decoding their JSON
+1. Fills the log with the domain's own events (interactions logged 50%, dossier answers 25%, buying-center
+   contacts 15%, account classifications 10%) over `--accounts` accounts, measuring at 25% and 100% of
+   `--events`:
+     rebuild       `kamplan rebuild audit_log`'s code path: a new generation from position zero, switched live
+     interactions  the same for the `interactions` projection, which folds each stream with the domain's evolve
+     baseline      reading the same events from PostgreSQL in the same batches and decoding their JSON
    with the peak resident memory of this process during each rebuild (flat = streaming).
 2. Projection lag: the audit log applied live in this process while 8 tasks append for `--lag-seconds`;
    lag = from an append's commit to its projection checkpoint passing it (p50, p99).
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,57 +37,75 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 import psutil
 
+from service.commands.aggregates import encode
 from service.db.embedded import EmbeddedPostgres
 from service.db.migrate import migrate
 from service.db.pool import create_pool
 from service.db.urls import asyncpg_dsn, with_database
-from service.events import ANY, EventStore, NewEvent
+from service.domain.account.events import AccountClassified
+from service.domain.account.state import KeyCriterion
+from service.domain.buying_center.events import ContactRecorded
+from service.domain.dossier.events import AnswerRecorded
+from service.domain.dossier.state import Confidence
+from service.domain.interaction import model as im
+from service.events import ANY, EventStore, NewEvent, StreamAppend
 from service.projections import generations as gens
 from service.projections import sql as psql
 from service.projections.audit import AuditLog
+from service.projections.interactions import Interactions
 from service.projections.runner import ProjectionRunner
 
-MIX = [  # (event type, weight, payload maker)
-    (
-        "InteractionLogged",
-        40,
-        lambda r: {
-            "kind": r.choice(["meeting", "call", "visit", "negotiation", "e-mail"]),
-            "summary": "Discussed delivery terms and the trial of the new filters. " * 2,
-            "participants": [str(uuid.UUID(int=r.getrandbits(128)))],
-        },
-    ),
-    (
-        "AnswerRecorded",
-        20,
-        lambda r: {
-            "question": f"q{r.randint(1, 40)}",
-            "value": r.randint(1, 10**6),
-            "source": "meeting",
-            "confidence": "high",
-        },
-    ),
-    (
-        "MemberAttitudeChanged",
-        15,
-        lambda r: {
-            "member_id": str(uuid.UUID(int=r.getrandbits(128))),
-            "attitude": r.randint(-2, 2),
-            "reason": "after the lab report",
-        },
-    ),
-    (
-        "StageAdvanced",
-        10,
-        lambda r: {"opportunity_id": f"o{r.randint(1, 5)}", "to": r.choice(["ally", "confirmation"])},
-    ),
-    (
-        "PlanActionAdded",
-        10,
-        lambda r: {"action": "joint workshop", "cost": f"{r.randint(1, 900)}000.00", "due": "2027-03-01"},
-    ),
-    ("AccountClassified", 5, lambda r: {"criteria": ["large", "promising"], "influence": True}),
-]
+
+def _interaction(r: random.Random, account: str) -> tuple[str, str, Any]:
+    day = date(2026, 1, 1) + timedelta(days=r.randint(0, 320))
+    details = im.Details(
+        kind=r.choice(list(im.InteractionKind)),
+        occurred_on=day,
+        participants=(str(uuid.UUID(int=r.getrandbits(128))),),
+        our_participants=("kam-0042",),
+        summary="Discussed delivery terms and the trial of the new filters. " * 2,
+        outcome="They want a cost calculation per truck",
+        next_step="Send the calculation",
+        next_step_due=day + timedelta(days=14),
+    )
+    interaction_id = str(uuid.UUID(int=r.getrandbits(128)))
+    event = im.InteractionLogged(interaction_id=interaction_id, account_id=account, details=details)
+    return f"interaction-{interaction_id}", "interaction", event
+
+
+def _answer(r: random.Random, account: str) -> tuple[str, str, Any]:
+    event = AnswerRecorded(
+        account_id=account,
+        question_code=r.choice(["headcount", "revenue", "tenders", "seasonality", "main_competitor"]),
+        about=None,
+        value=r.randint(1, 10**6),
+        source="meeting with the procurement director",
+        learned_on=date(2026, 1, 1) + timedelta(days=r.randint(0, 320)),
+        confidence=Confidence.HIGH,
+        template_version=1,
+    )
+    return f"dossier-{account}", "dossier", event
+
+
+def _contact(r: random.Random, account: str) -> tuple[str, str, Any]:
+    event = ContactRecorded(
+        member_id=str(uuid.UUID(int=r.getrandbits(128))),
+        on=date(2026, 1, 1) + timedelta(days=r.randint(0, 320)),
+        interaction_id=str(uuid.UUID(int=r.getrandbits(128))),
+    )
+    return f"buying-center-{account}", "buying_center", event
+
+
+def _classified(r: random.Random, account: str) -> tuple[str, str, Any]:
+    event = AccountClassified(
+        criteria=frozenset({KeyCriterion.LARGE, KeyCriterion.PROMISING}),
+        can_influence=True,
+        influence_reason="Their engineers ask us to co-design the next filter",
+    )
+    return f"account-{account}", "account", event
+
+
+MIX = [(_interaction, 50), (_answer, 25), (_contact, 15), (_classified, 10)]  # the domain's events, by weight
 METADATA = {
     "actor": "kam-0042",
     "actor_role": "manager",
@@ -95,10 +116,17 @@ METADATA = {
 }
 
 
-def _events(rng: random.Random, count: int) -> list[NewEvent]:
-    kinds = [k for k, weight, _ in MIX for _ in range(weight)]
-    makers = {k: make for k, _, make in MIX}
-    return [NewEvent(event_type=(kind := rng.choice(kinds)), data=makers[kind](rng)) for _ in range(count)]
+def _appends(rng: random.Random, account: str, count: int) -> list[StreamAppend]:
+    """`count` domain events of one account, grouped by stream: interactions, dossier, buying center, account."""
+    makers = [make for make, weight in MIX for _ in range(weight)]
+    streams: dict[tuple[str, str], list[NewEvent]] = {}
+    for _ in range(count):
+        stream_id, stream_type, event = rng.choice(makers)(rng, account)
+        streams.setdefault((stream_id, stream_type), []).append(encode(event))
+    return [
+        StreamAppend(stream_id=stream_id, stream_type=stream_type, expected_version=ANY, events=events)
+        for (stream_id, stream_type), events in streams.items()
+    ]
 
 
 async def fill(store: EventStore, accounts: int, upto: int) -> None:
@@ -109,7 +137,7 @@ async def fill(store: EventStore, accounts: int, upto: int) -> None:
     async def worker(w: int) -> None:
         rng = random.Random(w * 7919 + start)
         for n in range(w, todo // 100, 16):
-            await store.append(f"account-{(n * 37) % accounts}", "account", ANY, _events(rng, 100), METADATA)
+            await store.append_many(_appends(rng, f"a{(n * 37) % accounts}", 100), METADATA)
 
     await asyncio.gather(*(worker(w) for w in range(16)))
 
@@ -135,8 +163,7 @@ class PeakMemory:
         self.peak = max(self.peak, self.process.memory_info().rss)
 
 
-async def rebuild(store: EventStore) -> tuple[float, int]:
-    projection = AuditLog()
+async def rebuild(store: EventStore, projection: Any) -> tuple[float, int]:
     async with store.pool.acquire() as conn:
         generation = await gens.start_rebuild(conn, projection)
     lease = await store.pool.acquire()
@@ -171,7 +198,7 @@ async def lag_under_load(store: EventStore, seconds: float) -> dict[str, Any]:
     async def appender(w: int) -> None:
         rng = random.Random(w)
         while time.monotonic() < stop:
-            result = await store.append(f"account-{rng.randint(0, 999)}", "account", ANY, _events(rng, 1), METADATA)
+            result = await store.append_many(_appends(rng, f"a{rng.randint(0, 999)}", 1), METADATA)
             appended.append((result.position, time.monotonic()))
             await asyncio.sleep(0.005)
 
@@ -213,6 +240,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     store = EventStore(pool)
     async with pool.acquire() as conn:
         await gens.ensure(conn, AuditLog())
+        await gens.ensure(conn, Interactions())
         server = await conn.fetchval("SHOW server_version")
     sizes = []
     for upto in (args.events // 4, args.events):
@@ -221,7 +249,8 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         filled = time.perf_counter() - started
         events = await store.head_position()
         baseline_seconds = await read_and_decode(pool)
-        rebuild_seconds, peak = await rebuild(store)
+        rebuild_seconds, peak = await rebuild(store, AuditLog())
+        domain_seconds, domain_peak = await rebuild(store, Interactions())
         baseline_again = await read_and_decode(pool)  # before and after: drift shows, and is averaged out
         baseline = (baseline_seconds + baseline_again) / 2
         sizes.append(
@@ -232,6 +261,9 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 "baseline_read_decode_events_per_second": round(events / baseline),
                 "rebuild_vs_baseline": round(baseline / rebuild_seconds, 2),
                 "rebuild_peak_rss_mb": round(peak / 2**20, 1),
+                "interactions_rebuild_events_per_second": round(events / domain_seconds),
+                "interactions_rebuild_vs_baseline": round(baseline / domain_seconds, 2),
+                "interactions_rebuild_peak_rss_mb": round(domain_peak / 2**20, 1),
             }
         )
         print(json.dumps(sizes[-1]), file=sys.stderr, flush=True)

@@ -32,6 +32,11 @@ class Upcasters:
 
         return add
 
+    @property
+    def latest(self) -> dict[str, int]:
+        """Event type → current version, for the types that have upcasters (read-only, for fast reads)."""
+        return self._current
+
     def current_version(self, event_type: str) -> int:
         """The version new events of this type are written with (1 until an upcaster exists)."""
         return self._current.get(event_type, 1)
