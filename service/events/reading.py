@@ -15,11 +15,22 @@ async def to_events(
     conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], upcasters: Upcasters
 ) -> list[RecordedEvent]:
     opened = await unseal(conn, [r["data"] for r in rows])
-    latest = upcasters.latest  # usually empty: then no event needs lifting
+    return _events(rows, opened, upcasters)
+
+
+def to_envelopes(rows: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
+    """Rows read without their payloads: events whose `data` is empty, nothing to open or upcast."""
+    return _events(rows, [({}, ())] * len(rows), None)
+
+
+def _events(
+    rows: Sequence[asyncpg.Record], opened: Sequence[tuple[dict, tuple[str, ...]]], upcasters: Upcasters | None
+) -> list[RecordedEvent]:
+    latest = upcasters.latest if upcasters else None  # usually empty: then no event needs lifting
     events = []
     for row, (data, redacted) in zip(rows, opened, strict=True):
         event_type, version = row["event_type"], row["schema_version"]
-        if latest and version < latest.get(event_type, 1):
+        if latest and upcasters and version < latest.get(event_type, 1):
             version, data = upcasters.upcast(event_type, version, data)
         events.append(
             RecordedEvent(

@@ -92,6 +92,15 @@ ORDER BY position
 LIMIT $3
 """
 
+# The same range without the payloads, for readers that need only the envelope (the audit log).
+_ENVELOPE = _COLUMNS.replace("data, metadata", "NULL::jsonb AS data, metadata")
+READ_RANGE_ENVELOPES = f"""
+SELECT {_ENVELOPE} FROM events
+WHERE position > $1 AND position <= $2
+ORDER BY position
+LIMIT $3
+"""
+
 # A fence: every event at or below `head` is final once `xmin` of a later snapshot reaches `next_xid`.
 # `next_xid` is the xid counter read *after* the snapshot that saw `head`: age() measures from
 # ReadNextTransactionId() in a transaction without an xid. (pg_snapshot_xmax is no substitute: it is

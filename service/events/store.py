@@ -116,9 +116,17 @@ class EventStore:
             return await to_events(conn, rows, self.upcasters)
 
     def subscribe(
-        self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
+        self,
+        after_position: int = 0,
+        *,
+        batch_size: int = 500,
+        name: str = "subscriber",
+        idle: bool = False,
+        payloads: bool = True,
     ) -> AsyncIterator[list[RecordedEvent]]:
-        """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py)."""
+        """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py).
+
+        `payloads=False` leaves `data` empty: for readers of the envelope only, such as the audit log."""
         return subscribe_batches(
             self.pool,
             self._listener,
@@ -127,6 +135,7 @@ class EventStore:
             batch_size=batch_size,
             name=name,
             idle=idle,
+            payloads=payloads,
         )
 
     async def head_position(self) -> int:

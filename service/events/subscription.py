@@ -28,7 +28,7 @@ import asyncpg
 
 from service.events import sql
 from service.events.model import RecordedEvent
-from service.events.reading import to_events
+from service.events.reading import to_envelopes, to_events
 from service.events.upcasting import Upcasters
 from service.metrics import SUBSCRIPTION_STALL_SECONDS
 
@@ -143,10 +143,12 @@ async def subscribe_batches(
     name: str = "subscriber",
     idle_poll: float = 1.0,
     idle: bool = False,
+    payloads: bool = True,
 ) -> AsyncIterator[list[RecordedEvent]]:
     """Batches of events after `after_position`, in position order, each event exactly once, forever.
 
     With `idle`, an empty batch announces each time the reader has caught up and is about to wait.
+    Without `payloads`, events come with empty `data`: cheaper for readers of the envelope only.
     """
     waker = await listener.register()
     fences, position, backoff = Fences(after_position), after_position, 0.0
@@ -159,8 +161,12 @@ async def subscribe_batches(
             safe = fences.observe(snapshot["xmin"], snapshot["next_xid"], snapshot["head"])
             while position < safe:
                 async with pool.acquire() as conn:
-                    rows = await conn.fetch(sql.READ_RANGE, position, safe, batch_size)
-                    events = await to_events(conn, rows, upcasters)
+                    if payloads:
+                        rows = await conn.fetch(sql.READ_RANGE, position, safe, batch_size)
+                        events = await to_events(conn, rows, upcasters)
+                    else:
+                        rows = await conn.fetch(sql.READ_RANGE_ENVELOPES, position, safe, batch_size)
+                        events = to_envelopes(rows)
                 position = events[-1].position if len(rows) == batch_size else safe
                 if events:
                     yield events

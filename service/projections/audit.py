@@ -47,6 +47,7 @@ class AuditLog:
     version = 1
     tables = (TABLE,)
     event_types = None  # every event
+    payloads = False  # who, what, when: never the payload, so it is not even read
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["audit_log"]

@@ -54,5 +54,7 @@ class Projection(Protocol):
     version: int  # bump to rebuild beside the live generation and switch when caught up
     tables: tuple[Table, ...]
     event_types: frozenset[str] | None  # None: every event
+    # Optional: `payloads = False` for projections that read only the envelope (ids, types, metadata, times):
+    # their events come with empty `data`, which makes rebuilds cheaper.
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None: ...

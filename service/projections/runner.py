@@ -134,7 +134,8 @@ class ProjectionRunner:
         meter = _Meter(self, projection.name, generation)
         name = f"projection:{projection.name}:g{generation.generation}"
         indexed = generation.status == LIVE
-        batches = self.store.subscribe(generation.position, batch_size=size, name=name, idle=True)
+        payloads = getattr(projection, "payloads", True)  # a projection of envelopes skips reading the data
+        batches = self.store.subscribe(generation.position, batch_size=size, name=name, idle=True, payloads=payloads)
         async for batch in read_ahead(batches):
             if batch:
                 generation = await self._apply_batch(projection, generation, lease, names, batch)

@@ -122,3 +122,21 @@ async def test_read_all_returns_final_events_in_position_order(isolated: Isolate
     first = await isolated.store.read_all(0, limit=3)
     rest = await isolated.store.read_all(first[-1].position, limit=10)
     assert [e.data["i"] for e in first + rest] == [0, 1, 2, 3, 4]
+
+
+async def test_an_envelope_reader_gets_every_event_without_its_payload(isolated: IsolatedDb) -> None:
+    for i in range(3):
+        await isolated.store.append(f"env-{i}", "t", ANY, [NewEvent(event_type="E", data={"i": i})], {"actor": "kam"})
+    full, bare = [], []
+    async for batch in isolated.store.subscribe(0, idle=True):
+        if not batch:
+            break
+        full += batch
+    async for batch in isolated.store.subscribe(0, idle=True, payloads=False):
+        if not batch:
+            break
+        bare += batch
+    assert [e.data for e in full] == [{"i": 0}, {"i": 1}, {"i": 2}]
+    assert [e.data for e in bare] == [{}, {}, {}]
+    envelope = ("position", "event_id", "stream_id", "stream_version", "event_type", "metadata", "recorded_at")
+    assert [[getattr(e, f) for f in envelope] for e in bare] == [[getattr(e, f) for f in envelope] for e in full]
