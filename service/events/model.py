@@ -48,7 +48,7 @@ class StreamAppend:
     events: Sequence[NewEvent]
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class RecordedEvent:
     """An event as stored, upcast to its newest shape; `redacted` names personal fields now forgotten.
 

@@ -28,24 +28,27 @@ def _events(
 ) -> list[RecordedEvent]:
     latest = upcasters.latest if upcasters else None  # usually empty: then no event needs lifting
     events = []
+    append = events.append
+    # Rows carry sql._COLUMNS in order; unpacking and positional arguments keep this loop cheap, as it
+    # runs for every event of a rebuild.
     for row, (data, redacted) in zip(rows, opened, strict=True):
-        event_type, version = row["event_type"], row["schema_version"]
+        position, stream_id, stream_type, stream_version, event_id, event_type, version, _, metadata, occurred, at = row
         if latest and upcasters and version < latest.get(event_type, 1):
             version, data = upcasters.upcast(event_type, version, data)
-        events.append(
+        append(
             RecordedEvent(
-                position=row["position"],
-                stream_id=row["stream_id"],
-                stream_type=row["stream_type"],
-                stream_version=row["stream_version"],
-                event_id=row["event_id"],
-                event_type=event_type,
-                schema_version=version,
-                data=data,
-                metadata=row["metadata"],
-                occurred_at=row["occurred_at"],
-                recorded_at=row["recorded_at"],
-                redacted=redacted,
+                position,
+                stream_id,
+                stream_type,
+                stream_version,
+                event_id,
+                event_type,
+                version,
+                data,
+                metadata,
+                occurred,
+                at,
+                redacted,
             )
         )
     return events
