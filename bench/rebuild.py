@@ -38,6 +38,7 @@ import asyncpg
 import psutil
 
 from service.commands.aggregates import encode
+from service.config import Settings
 from service.db.embedded import EmbeddedPostgres
 from service.db.migrate import migrate
 from service.db.pool import create_pool
@@ -170,18 +171,19 @@ async def rebuild(store: EventStore, projection: Any) -> tuple[float, int]:
     assert await lease.fetchval(psql.TRY_LEASE, projection.name, generation.generation)
     started = time.perf_counter()
     async with PeakMemory() as memory:
-        await ProjectionRunner(store, [projection], build_batch_size=5000).build(projection, generation, lease)
+        await ProjectionRunner(store, [projection], build_batch_size=BATCH).build(projection, generation, lease)
     return time.perf_counter() - started, memory.peak
 
 
 READ_BATCH = "SELECT position, data, metadata FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+BATCH = Settings().projection_build_batch_size  # events per batch on both sides: KAMPLAN_PROJECTION_BUILD_BATCH_SIZE
 
 
 async def read_and_decode(pool: asyncpg.Pool) -> float:
     """The baseline: the same events, read in the same batches, JSON decoded (by the pool's jsonb codec)."""
     started, position = time.perf_counter(), 0
     async with pool.acquire() as conn:
-        while rows := await conn.fetch(READ_BATCH, position, 5000):
+        while rows := await conn.fetch(READ_BATCH, position, BATCH):
             position = rows[-1]["position"]
     return time.perf_counter() - started
 
