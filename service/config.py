@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     )
     projection_modules: str = Field(default="", description="Extra modules with projections(), comma-separated.")
     projection_batch_size: int = Field(default=1000, ge=1, description="Events per transaction when live.")
-    projection_build_batch_size: int = Field(default=20000, ge=1, description="Events per transaction in a rebuild.")
+    projection_build_batch_size: int = Field(default=5000, ge=1, description="Events per transaction in a rebuild.")
     read_wait_seconds: float = Field(
         default=5.0, ge=0, description="How long a read given min_position waits for projections before 503."
     )

@@ -53,7 +53,7 @@ class ProjectionRunner:
         projections: Sequence[Projection],
         *,
         batch_size: int = 1000,
-        build_batch_size: int = 20000,
+        build_batch_size: int = 5000,
         poll_seconds: float = 1.0,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
