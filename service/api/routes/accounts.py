@@ -23,10 +23,11 @@ from service.api.pagination import decode_cursor, encode_cursor
 from service.commands.aggregates import ACCOUNT, account_stream
 from service.commands.handler import Outcome
 from service.domain.account import commands as cmd
+from service.domain.account.access import list_scope
 from service.domain.account.decide import decide
 from service.domain.account.events import KeyAccountCeilingExceeded
 from service.domain.account.state import Account, KeyCriterion, Lifecycle
-from service.domain.actors import Actor, Role
+from service.domain.actors import Role
 from service.domain.errors import NotFound
 from service.runtime import Runtime
 
@@ -225,18 +226,6 @@ LIMIT $7
 """
 
 
-def scope(actor: Actor) -> tuple[str | None, str | None]:
-    """(owner, team) a list is confined to: a manager's own, a supervisor's team's, everything for admin/bi."""
-    match actor.role:
-        case Role.MANAGER:
-            return actor.sub, None
-        case Role.SUPERVISOR:
-            return None, actor.team or "\x00no team"
-        case Role.ADMIN | Role.BI:
-            return None, None
-    return "\x00nobody", None
-
-
 @router.get(
     "/accounts",
     operation_id="listAccounts",
@@ -254,14 +243,15 @@ async def list_accounts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> AccountPage:
-    own, team = scope(actor)
-    if own is not None and owner is not None and owner != own:
+    scoped = list_scope(actor, owner)
+    if scoped is None or (actor.role is Role.MANAGER and owner is not None and owner != scoped[0]):
         return AccountPage(items=[], next_cursor=None)
+    own, team = scoped
     after = decode_cursor(cursor, "name", "account_id")
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             LIST,
-            own or owner,
+            own,
             team,
             is_key,
             lifecycle.value if lifecycle else None,

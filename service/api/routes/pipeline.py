@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import fresh
-from service.api.routes.portfolio import scope
+from service.domain.account.access import list_scope
 from service.domain.opportunity.criteria import Stage
 
 router = APIRouter(tags=["sales projects"])
@@ -71,11 +71,11 @@ async def get_pipeline(
     manager: Annotated[str | None, Query(description="Only this manager.")] = None,
     team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
 ) -> Pipeline:
-    owner, team_scope = scope(actor, manager, team)
+    scoped = list_scope(actor, manager, team)
     settings = await company_settings(runtime)
     day = today()
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(OPEN_PROJECTS, owner, team_scope)
+        rows = await conn.fetch(OPEN_PROJECTS, *scoped) if scoped else []
     by_manager: dict[str, list[ProjectRow]] = defaultdict(list)
     for r in rows:
         entered = r["stage_entered_at"].date() if r["stage_entered_at"] else None
@@ -155,9 +155,9 @@ async def get_conversion(
     team: str | None = None,
 ) -> ConversionReport:
     end = until or datetime.now(UTC)
-    owner, team_scope = scope(actor, manager, team)
+    scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(CHANGES, owner, team_scope, end)
+        rows = await conn.fetch(CHANGES, *scoped, end) if scoped else []
     entered: dict[str, set[str]] = defaultdict(set)
     advanced: dict[str, set[str]] = defaultdict(set)
     for r in rows:

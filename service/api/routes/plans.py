@@ -16,10 +16,10 @@ from service.api.commanding import Command, CommandDep, Written, today, visible_
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import fresh
 from service.api.problems import validation_problem
-from service.api.routes.portfolio import scope
 from service.commands.aggregates import PLAN, plan_stream
 from service.commands.handler import Step
 from service.domain import codec
+from service.domain.account.access import list_scope
 from service.domain.account.state import Account
 from service.domain.actors import Actor
 from service.domain.errors import Conflict, NotFound
@@ -701,9 +701,9 @@ async def review_queue(
     manager: str | None = None,
     team: str | None = None,
 ) -> list[ReviewItem]:
-    owner, team_scope = scope(actor, manager, team)
+    scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(QUEUE, owner, team_scope)
+        rows = await conn.fetch(QUEUE, *scoped) if scoped else []
     now = datetime.now().astimezone()
     return [
         ReviewItem(**dict(r), waiting_days=(now - r["proposed_at"]).days if r["proposed_at"] else None) for r in rows
@@ -743,9 +743,9 @@ async def plan_budgets(
     manager: str | None = None,
     team: str | None = None,
 ) -> list[BudgetRow]:
-    owner, team_scope = scope(actor, manager, team)
+    scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(BUDGETS, owner, team_scope)
+        rows = await conn.fetch(BUDGETS, *scoped) if scoped else []
     return [
         BudgetRow(
             team=r["team"],

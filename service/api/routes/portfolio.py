@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import fresh
-from service.domain.actors import Actor, Role
+from service.domain.account.access import list_scope
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member
 from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
@@ -74,15 +74,6 @@ WHERE account_id = ANY($1::text[]) AND NOT retracted AND occurred_on > $2
 """
 
 
-def scope(actor: Actor, manager: str | None, team: str | None) -> tuple[str | None, str | None]:
-    match actor.role:
-        case Role.MANAGER:
-            return actor.sub, None
-        case Role.SUPERVISOR:
-            return manager, actor.team or "\x00no team"
-    return manager, team
-
-
 def member(row: Any) -> Member:
     return Member(
         member_id=row["member_id"],
@@ -121,11 +112,11 @@ async def get_portfolio(
     manager: Annotated[str | None, Query(description="Only this manager.")] = None,
     team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
 ) -> Portfolio:
-    owner, team_scope = scope(actor, manager, team)
+    scoped = list_scope(actor, manager, team)
     settings = await company_settings(runtime)
     day = today()
     async with runtime.pool.acquire() as conn:
-        accounts = await conn.fetch(ACCOUNTS, owner, team_scope)
+        accounts = await conn.fetch(ACCOUNTS, *scoped) if scoped else []
         ids = [a["account_id"] for a in accounts]
         members, answers = defaultdict(dict), defaultdict(dict)
         for row in await conn.fetch(MEMBERS, ids):

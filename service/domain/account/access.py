@@ -39,3 +39,18 @@ def ensure_may_open(actor: Actor, owner: str, team: str | None) -> None:
     raise NotAllowed(
         "not-your-account", "a manager opens accounts for themselves, a supervisor for the team, an admin for anyone"
     )
+
+
+def list_scope(
+    actor: Actor, manager: str | None = None, team: str | None = None
+) -> tuple[str | None, str | None] | None:
+    """(owner, team) a list across accounts is confined to, within the filters asked for: a manager's own,
+    a supervisor's team's, any for admin and bi. None: nothing at all (integration, a supervisor without a team)."""
+    match actor.role:
+        case Role.MANAGER:
+            return actor.sub, None
+        case Role.SUPERVISOR if actor.team is not None:
+            return manager, actor.team
+        case Role.ADMIN | Role.BI:
+            return manager, team
+    return None
