@@ -37,3 +37,11 @@ def require(condition: bool, code: str, message: str, /, **details: Any) -> None
     """Raise DomainError(code) unless `condition` holds: the decide functions' one-line rule."""
     if not condition:
         raise DomainError(code, message, **details)
+
+
+def clean_text(value: str, field: str, *, required: bool, limit: int) -> str:
+    """A free-text field as stored: trimmed, present when required, within its length."""
+    value = value.strip()
+    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
+    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
+    return value

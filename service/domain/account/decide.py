@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import assert_never
 
 from service.domain.account.access import ensure_changeable, ensure_may_open
@@ -32,14 +33,10 @@ from service.domain.account.events import (
 )
 from service.domain.account.state import TRANSITIONS, Account, HandOver, Lifecycle
 from service.domain.actors import Role
-from service.domain.errors import Conflict, NotAllowed, require
+from service.domain.errors import Conflict, NotAllowed, clean_text, require
 
-
-def _text(value: str, field: str, *, required: bool = True, limit: int = 200) -> str:
-    value = value.strip()
-    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
-    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
-    return value
+# Free text with this aggregate's defaults (a call may override them).
+_text = partial(clean_text, required=True, limit=200)
 
 
 def _ceiling(owner: str, already: int, ceiling: int) -> list[AccountEvent]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any, assert_never
 
 from service.domain.buying_center.commands import (
@@ -37,14 +38,10 @@ from service.domain.buying_center.events import (
     NextActionSet,
 )
 from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship
-from service.domain.errors import Conflict, NotFound, require
+from service.domain.errors import Conflict, NotFound, clean_text, require
 
-
-def _text(value: str, field: str, *, required: bool = False, limit: int = 200) -> str:
-    value = value.strip()
-    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
-    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
-    return value
+# Free text with this aggregate's defaults (a call may override them).
+_text = partial(clean_text, required=False, limit=200)
 
 
 def _texts(values: tuple[str, ...], field: str) -> tuple[str, ...]:

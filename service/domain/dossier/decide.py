@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import assert_never
 from urllib.parse import urlparse
 
@@ -17,14 +18,10 @@ from service.domain.dossier.events import (
     DossierEvent,
 )
 from service.domain.dossier.state import Answer, AnswerSlot, Document, Dossier, slot_key
-from service.domain.errors import Conflict, NotFound, require
+from service.domain.errors import Conflict, NotFound, clean_text, require
 
-
-def _text(value: str, field: str, *, required: bool = False, limit: int = 500) -> str:
-    value = value.strip()
-    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
-    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
-    return value
+# Free text with this aggregate's defaults (a call may override them).
+_text = partial(clean_text, required=False, limit=500)
 
 
 def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import assert_never
 
-from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, require
+from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, clean_text, require
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import CATALOGUE, Stage, unmet
@@ -15,11 +16,8 @@ from service.domain.opportunity.state import Confirmation, Kind, Meeting, Need, 
 ALLY = "ally"
 
 
-def _text(value: str, field: str, *, required: bool = True, limit: int = 1000) -> str:
-    value = value.strip()
-    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
-    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
-    return value
+# Free text with this aggregate's defaults (a call may override them).
+_text = partial(clean_text, required=True, limit=1000)
 
 
 def _member(members: dict[str, frozenset[str]], member_id: str | None) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, assert_never
 
 from service.domain import codec
 from service.domain.actors import Actor, Role
-from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, require
+from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, clean_text, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
 from service.domain.plan.content import (
@@ -53,11 +54,8 @@ def _supervisor(command: Any) -> None:
         )
 
 
-def _text(value: str, field: str, *, required: bool = True, limit: int = 2000) -> str:
-    value = value.strip()
-    require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
-    require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
-    return value
+# Free text with this aggregate's defaults (a call may override them).
+_text = partial(clean_text, required=True, limit=2000)
 
 
 def _period(state: Plan, period: str | None) -> None:
