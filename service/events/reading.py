@@ -8,6 +8,7 @@ import asyncpg
 
 from service.events.model import RecordedEvent
 from service.events.personal import unseal
+from service.events.sql import ENVELOPE_METADATA
 from service.events.upcasting import Upcasters
 
 
@@ -19,8 +20,29 @@ async def to_events(
 
 
 def to_envelopes(rows: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
-    """Rows read without their payloads: events whose `data` is empty, nothing to open or upcast."""
-    return _events(rows, [({}, ())] * len(rows), None)
+    """Rows of sql.READ_RANGE_ENVELOPES: events whose `data` is empty (nothing to open or upcast) and whose
+    `metadata` holds the standard fields (sql.ENVELOPE_METADATA), each as text or None."""
+    keys = ENVELOPE_METADATA
+    events = []
+    append = events.append
+    for row in rows:
+        position, stream_id, stream_type, stream_version, event_id, event_type, version, _ = row[:8]
+        append(
+            RecordedEvent(
+                position,
+                stream_id,
+                stream_type,
+                stream_version,
+                event_id,
+                event_type,
+                version,
+                {},
+                dict(zip(keys, row[8:15], strict=True)),
+                row[15],
+                row[16],
+            )
+        )
+    return events
 
 
 def _events(

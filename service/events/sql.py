@@ -85,20 +85,28 @@ READ_BY_IDS = f"""
 SELECT {_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[]) ORDER BY position
 """
 
+# The first $3 events after $1, of those at or below $2. The bound is applied outside the LIMIT on purpose:
+# `position > $1 AND position <= $2` lets the planner take the range for a small one when the table's
+# statistics are stale (a bulk load, autovacuum off), and it then sorts the whole rest of the log for
+# every batch (seen: 0.45 s per 5,000-event batch 150,000 events from the head). Ordered by the index
+# and limited first, a batch costs what it reads.
 READ_RANGE = f"""
-SELECT {_COLUMNS} FROM events
-WHERE position > $1 AND position <= $2
+SELECT * FROM (SELECT {_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $3) AS batch
+WHERE position <= $2
 ORDER BY position
-LIMIT $3
 """
 
-# The same range without the payloads, for readers that need only the envelope (the audit log).
-_ENVELOPE = _COLUMNS.replace("data, metadata", "NULL::jsonb AS data, metadata")
+# The same range without the payloads, for readers that need only the envelope (the audit log): the
+# standard metadata fields come as text columns, extracted by the server instead of decoding JSON here.
+ENVELOPE_METADATA = ("actor", "actor_role", "actor_team", "request_id", "correlation_id", "causation_id", "source")
+_ENVELOPE = _COLUMNS.replace(
+    "data, metadata",
+    ", ".join(["NULL::jsonb AS data"] + [f"metadata->>'{key}' AS m_{key}" for key in ENVELOPE_METADATA]),
+)
 READ_RANGE_ENVELOPES = f"""
-SELECT {_ENVELOPE} FROM events
-WHERE position > $1 AND position <= $2
+SELECT * FROM (SELECT {_ENVELOPE} FROM events WHERE position > $1 ORDER BY position LIMIT $3) AS batch
+WHERE position <= $2
 ORDER BY position
-LIMIT $3
 """
 
 # A fence: every event at or below `head` is final once `xmin` of a later snapshot reaches `next_xid`.

@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from service.events import ANY, EventStore, NewEvent, RecordedEvent, StreamAppend
+from service.events.sql import ENVELOPE_METADATA
 from service.events.writer import append_on, encode_unit
 from tests.conftest import IsolatedDb
 
@@ -125,8 +126,9 @@ async def test_read_all_returns_final_events_in_position_order(isolated: Isolate
 
 
 async def test_an_envelope_reader_gets_every_event_without_its_payload(isolated: IsolatedDb) -> None:
+    metadata = {"actor": "kam", "source": 7, "custom": "not an envelope field"}
     for i in range(3):
-        await isolated.store.append(f"env-{i}", "t", ANY, [NewEvent(event_type="E", data={"i": i})], {"actor": "kam"})
+        await isolated.store.append(f"env-{i}", "t", ANY, [NewEvent(event_type="E", data={"i": i})], metadata)
     full, bare = [], []
     async for batch in isolated.store.subscribe(0, idle=True):
         if not batch:
@@ -138,5 +140,8 @@ async def test_an_envelope_reader_gets_every_event_without_its_payload(isolated:
         bare += batch
     assert [e.data for e in full] == [{"i": 0}, {"i": 1}, {"i": 2}]
     assert [e.data for e in bare] == [{}, {}, {}]
-    envelope = ("position", "event_id", "stream_id", "stream_version", "event_type", "metadata", "recorded_at")
+    envelope = ("position", "event_id", "stream_id", "stream_version", "event_type", "recorded_at")
     assert [[getattr(e, f) for f in envelope] for e in bare] == [[getattr(e, f) for f in envelope] for e in full]
+    assert full[0].metadata == metadata
+    standard = dict.fromkeys(ENVELOPE_METADATA) | {"actor": "kam", "source": "7"}  # as text, ready for a text column
+    assert [e.metadata for e in bare] == [standard] * 3
