@@ -10,6 +10,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -39,41 +40,63 @@ def _out(value: Any) -> Any:
     return value
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: _in(hints[k], v) for k, v in data.items() if k in names})
+    return _reader(cls)(data)
 
 
-def _in(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+Convert = Callable[[Any], Any]
+
+
+@cache
+def _reader(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """A decoder for one class, its fields' conversions worked out once from the hints: decoding runs for
+    every event of every fold, so it must not inspect types each time."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+
+    def read(data: dict[str, Any]) -> T:
+        values = {}
+        for name, value in data.items():
+            if name in fields:
+                convert = fields[name]
+                values[name] = value if convert is None or value is None else convert(value)
+        return cls(**values)
+
+    return read
+
+
+@cache
+def _converter(hint: Any) -> Convert | None:
+    """How to turn a JSON value into `hint`'s type; None when the JSON value already is one."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        return _in(inner[0], value) if len(inner) == 1 else value
-    if origin is tuple:
-        return tuple(_in(args[0], v) for v in value)
-    if origin is frozenset:
-        return frozenset(_in(args[0], v) for v in value)
+        return _converter(inner[0]) if len(inner) == 1 else None
+    if origin is tuple or origin is frozenset:
+        return _collection(origin, _converter(args[0]))
     if origin is dict:
-        return {_in(args[0], k): _in(args[1], v) for k, v in value.items()}
-    if origin is typing.Literal:
-        return value
-    if isinstance(hint, type):
-        if issubclass(hint, enum.Enum):
-            return hint(value)
-        if hint is datetime:
-            return datetime.fromisoformat(value)
-        if hint is date:
-            return date.fromisoformat(value)
-        if hint is Decimal:
-            return Decimal(value)
-        if dataclasses.is_dataclass(hint):
-            return from_dict(hint, value)
-    return value
+        key, item = _nullable(_converter(args[0])), _nullable(_converter(args[1]))
+        return lambda value: {key(k): item(v) for k, v in value.items()}
+    if origin is typing.Literal or not isinstance(hint, type):
+        return None
+    if issubclass(hint, enum.Enum) or hint is Decimal:
+        return hint
+    if hint is datetime:
+        return datetime.fromisoformat
+    if hint is date:
+        return date.fromisoformat
+    if dataclasses.is_dataclass(hint):
+        return _reader(hint)
+    return None
+
+
+def _collection(kind: type, item: Convert | None) -> Convert:
+    if item is None:
+        return kind
+    return lambda value: kind(None if v is None else item(v) for v in value)
+
+
+def _nullable(convert: Convert | None) -> Convert:
+    if convert is None:
+        return lambda value: value
+    return lambda value: None if value is None else convert(value)
