@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import ACCOUNT, ACCOUNT_EVENTS
 from service.domain.account.state import Account
 from service.events import RecordedEvent
-from service.projections.folding import fold_streams, touched
+from service.projections.folding import StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 TABLE = Table(
@@ -65,14 +65,17 @@ class Accounts:
     tables = (TABLE,)
     event_types = ACCOUNT_EVENTS.names()
 
+    def __init__(self) -> None:
+        self.folder = StreamFolder(ACCOUNT)
+
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["accounts"]
-        streams = touched(events, "account")
-        if not streams:
+        folded = await self.folder.fold(conn, events)
+        states = folded.states
+        if not states:
             return
         versions = {e.stream_id: e.stream_version for e in events}
-        states = await fold_streams(conn, ACCOUNT, streams, events[-1].position)
-        ids = [s.removeprefix("account-") for s in streams]
-        await conn.execute(f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", ids)
-        records = [row(s.removeprefix("account-"), states[s], versions[s]) for s in sorted(streams)]
+        if stale := [s.removeprefix("account-") for s in states if s not in folded.started]:
+            await conn.execute(f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", stale)
+        records = [row(s.removeprefix("account-"), states[s], versions[s]) for s in states]
         await conn.copy_records_to_table(table.name, schema_name=table.schema, records=records, columns=COLUMNS)

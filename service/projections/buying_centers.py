@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
 from service.domain.buying_center.state import BuyingCenter
 from service.events import RecordedEvent
-from service.projections.folding import SUBJECT_FORGOTTEN, fold_streams, forgotten_subjects, touched
+from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, forgotten_subjects
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "buying-center-"
@@ -92,22 +92,26 @@ class BuyingCenters:
     tables = (MEMBERS, RELATIONSHIPS)
     event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 
+    def __init__(self) -> None:
+        self.folder = StreamFolder(BUYING_CENTER)
+
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         members, links = tables["buying_center_members"], tables["buying_center_relationships"]
-        streams = touched(events, "buying_center")
+        also: set[str] = set()
         if subjects := forgotten_subjects(events):
             rows = await conn.fetch(
                 f"SELECT DISTINCT account_id FROM {members} WHERE member_id = ANY($1::text[])", subjects
             )
-            streams |= {PREFIX + r["account_id"] for r in rows}
-        if not streams:
+            also = {PREFIX + r["account_id"] for r in rows}
+        folded = await self.folder.fold(conn, events, also)
+        states = folded.states
+        if not states:
             return
-        states = await fold_streams(conn, BUYING_CENTER, streams, events[-1].position)
-        ids = [s.removeprefix(PREFIX) for s in streams]
-        await conn.execute(f"DELETE FROM {members} WHERE account_id = ANY($1::text[])", ids)
-        await conn.execute(f"DELETE FROM {links} WHERE account_id = ANY($1::text[])", ids)
-        m_rows = [r for s in sorted(streams) for r in member_rows(s.removeprefix(PREFIX), states[s])]
-        l_rows = [r for s in sorted(streams) for r in link_rows(s.removeprefix(PREFIX), states[s])]
+        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+            await conn.execute(f"DELETE FROM {members} WHERE account_id = ANY($1::text[])", stale)
+            await conn.execute(f"DELETE FROM {links} WHERE account_id = ANY($1::text[])", stale)
+        m_rows = [r for s in states for r in member_rows(s.removeprefix(PREFIX), states[s])]
+        l_rows = [r for s in states for r in link_rows(s.removeprefix(PREFIX), states[s])]
         for table, records in ((members, m_rows), (links, l_rows)):
             if records:
                 columns = [c.name for c in (MEMBERS if table is members else RELATIONSHIPS).columns]

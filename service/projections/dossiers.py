@@ -10,7 +10,7 @@ from service.commands.aggregates import DOSSIER, DOSSIER_EVENTS
 from service.domain.dossier.state import Dossier
 from service.events import RecordedEvent
 from service.events.codec import jsonb
-from service.projections.folding import SUBJECT_FORGOTTEN, fold_streams, forgotten_subjects, touched
+from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, forgotten_subjects
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "dossier-"
@@ -65,20 +65,23 @@ class Dossiers:
     tables = (ANSWERS,)
     event_types = DOSSIER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 
+    def __init__(self) -> None:
+        self.folder = StreamFolder(DOSSIER)
+
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["dossier_answers"]
-        streams = touched(events, "dossier")
+        also: set[str] = set()
         if subjects := forgotten_subjects(events):
             rows = await conn.fetch(
                 f"SELECT DISTINCT account_id FROM {table} WHERE about_member_id = ANY($1::text[])", subjects
             )
-            streams |= {PREFIX + r["account_id"] for r in rows}
-        if not streams:
+            also = {PREFIX + r["account_id"] for r in rows}
+        folded = await self.folder.fold(conn, events, also)
+        states = folded.states
+        if not states:
             return
-        states = await fold_streams(conn, DOSSIER, streams, events[-1].position)
-        await conn.execute(
-            f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", [s.removeprefix(PREFIX) for s in streams]
-        )
-        records = [r for s in sorted(streams) for r in answer_rows(s.removeprefix(PREFIX), states[s])]
+        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+            await conn.execute(f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", stale)
+        records = [r for s in states for r in answer_rows(s.removeprefix(PREFIX), states[s])]
         if records:
             await conn.copy_records_to_table(table.name, schema_name=table.schema, records=records, columns=COLUMNS)

@@ -8,7 +8,7 @@ import asyncpg
 
 from service.commands.aggregates import INTERACTION, INTERACTION_EVENTS
 from service.events import RecordedEvent
-from service.projections.folding import fold_streams, touched
+from service.projections.folding import StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "interaction-"
@@ -45,23 +45,28 @@ class Interactions:
     tables = (TABLE,)
     event_types = INTERACTION_EVENTS.names()
 
+    def __init__(self) -> None:
+        self.folder = StreamFolder(INTERACTION)
+
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["interactions"]
-        streams = touched(events, "interaction")
-        if not streams:
+        folded = await self.folder.fold(conn, events)
+        states = folded.states
+        if not states:
             return
         logged_by = {e.stream_id: e.metadata.get("actor") for e in events if e.event_type == "InteractionLogged"}
-        ids = [s.removeprefix(PREFIX) for s in streams]
-        existing = {
-            r["interaction_id"]: r["logged_by"]
-            for r in await conn.fetch(
-                f"SELECT interaction_id, logged_by FROM {table} WHERE interaction_id = ANY($1)", ids
-            )
-        }
-        states = await fold_streams(conn, INTERACTION, streams, events[-1].position)
-        await conn.execute(f"DELETE FROM {table} WHERE interaction_id = ANY($1::text[])", ids)
+        ids = [s.removeprefix(PREFIX) for s in states if s not in folded.started]  # the others have no row yet
+        existing = {}
+        if ids:
+            existing = {
+                r["interaction_id"]: r["logged_by"]
+                for r in await conn.fetch(
+                    f"SELECT interaction_id, logged_by FROM {table} WHERE interaction_id = ANY($1)", ids
+                )
+            }
+            await conn.execute(f"DELETE FROM {table} WHERE interaction_id = ANY($1::text[])", ids)
         records = []
-        for stream in sorted(streams):
+        for stream in sorted(states):
             state, d = states[stream], states[stream].details
             if d is None:
                 continue

@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import OPPORTUNITY, OPPORTUNITY_EVENTS
 from service.domain.opportunity.state import Opportunity
 from service.events import RecordedEvent
-from service.projections.folding import fold_streams, touched
+from service.projections.folding import StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "opportunity-"
@@ -81,16 +81,19 @@ class Opportunities:
     tables = (OPPORTUNITIES, STAGE_CHANGES)
     event_types = OPPORTUNITY_EVENTS.names()
 
+    def __init__(self) -> None:
+        self.folder = StreamFolder(OPPORTUNITY)
+
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         projects, changes = tables["opportunities"], tables["stage_changes"]
-        streams = touched(events, "opportunity")
-        if not streams:
+        folded = await self.folder.fold(conn, events)
+        states = folded.states
+        if not states:
             return
-        states = await fold_streams(conn, OPPORTUNITY, streams, events[-1].position)
-        ids = [s.removeprefix(PREFIX) for s in streams]
-        await conn.execute(f"DELETE FROM {projects} WHERE opportunity_id = ANY($1::text[])", ids)
-        await conn.execute(f"DELETE FROM {changes} WHERE opportunity_id = ANY($1::text[])", ids)
-        live = [states[s] for s in sorted(streams) if states[s].exists]
+        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+            await conn.execute(f"DELETE FROM {projects} WHERE opportunity_id = ANY($1::text[])", stale)
+            await conn.execute(f"DELETE FROM {changes} WHERE opportunity_id = ANY($1::text[])", stale)
+        live = [state for state in states.values() if state.exists]
         if not live:
             return
         await conn.copy_records_to_table(

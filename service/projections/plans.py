@@ -11,7 +11,7 @@ import asyncpg
 from service.commands.aggregates import PLAN, PLAN_EVENTS
 from service.domain.plan.state import ActionStatus, Plan
 from service.events import RecordedEvent
-from service.projections.folding import fold_streams, touched
+from service.projections.folding import StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "plan-"
@@ -171,16 +171,19 @@ class Plans:
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 
+    def __init__(self) -> None:
+        self.folder = StreamFolder(PLAN)
+
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
-        streams = touched(events, "plan")
-        if not streams:
+        folded = await self.folder.fold(conn, events)
+        states = folded.states
+        if not states:
             return
-        states = await fold_streams(conn, PLAN, streams, events[-1].position)
-        ids = [s.removeprefix(PREFIX) for s in streams]
-        for table in TABLES:
-            await conn.execute(f"DELETE FROM {tables[table.name]} WHERE plan_id = ANY($1::text[])", ids)
+        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+            for table in TABLES:
+                await conn.execute(f"DELETE FROM {tables[table.name]} WHERE plan_id = ANY($1::text[])", stale)
         collected: dict[str, list[tuple[object, ...]]] = {t.name: [] for t in TABLES}
-        for stream in sorted(streams):
+        for stream in states:
             if states[stream].exists:
                 for name, records in rows(states[stream]).items():
                     collected[name] += records
