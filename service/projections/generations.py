@@ -90,9 +90,11 @@ async def _discard(conn: asyncpg.Connection, projection: Projection, generation:
 
 async def index(conn: asyncpg.Connection, projection: Projection, generation: Generation) -> None:
     """Create a built generation's secondary indexes (idempotent), before it can go live."""
-    for table in projection.tables:
-        if statements := schema.create_indexes(table, generation.generation):
-            await conn.execute(statements)
+    async with conn.transaction():
+        await conn.execute(sql.INDEX_MEMORY)
+        for table in projection.tables:
+            if statements := schema.create_indexes(table, generation.generation):
+                await conn.execute(statements)
 
 
 async def switch(conn: asyncpg.Connection, projection: Projection, building: Generation) -> bool:

@@ -164,6 +164,7 @@ class ProjectionRunner:
         wanted = projection.event_types
         handled = batch if wanted is None else [e for e in batch if e.event_type in wanted]
         async with lease.transaction():
+            await lease.execute(sql.ASYNC_COMMIT)
             row = await lease.fetchrow(sql.LOCK_CHECKPOINT, projection.name, generation.generation)
             if row["status"] not in (LIVE, BUILDING) or row["position"] != generation.position:
                 raise Retired()

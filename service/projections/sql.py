@@ -20,6 +20,15 @@ VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'live' THEN now() END)
 TRY_LEASE = "SELECT pg_try_advisory_lock(hashtext('kamplan:projection:' || $1), $2)"
 RELEASE_LEASE = "SELECT pg_advisory_unlock(hashtext('kamplan:projection:' || $1), $2)"
 
+# Projection writes are derived from the log and stored with their checkpoint in one transaction: a crash of
+# the server can only lose the last few batches whole, rows and checkpoint together, and they are applied
+# again. So their commits need not wait for the WAL flush, which is most of a small batch's cost.
+ASYNC_COMMIT = "SET LOCAL synchronous_commit TO off"
+
+# A built generation's indexes are created once, over all its rows: enough sort memory keeps a million-row
+# index build in memory instead of spilling to disk (the server's default is 64 MB). This transaction only.
+INDEX_MEMORY = "SET LOCAL maintenance_work_mem TO '256MB'"
+
 # First statement of every batch transaction: locks the checkpoint row, so a batch and a switch serialise.
 LOCK_CHECKPOINT = """
 SELECT position, status FROM projection_generations WHERE name = $1 AND generation = $2 FOR UPDATE
