@@ -170,6 +170,7 @@ async def test_the_ceiling_warns_and_shows_in_the_portfolio(client: httpx.AsyncC
             params={"min_position": last["position"]},
             headers=auth(unique("sup"), Role.SUPERVISOR, team),
         )
+        assert portfolio.status_code == 200, portfolio.text
         [mine] = portfolio.json()["managers"]
         assert (mine["manager"], mine["key_accounts"], mine["ceiling"], mine["over_ceiling"]) == (name, 3, 2, True)
         assert mine["accounts_by_lifecycle"] == {"prospect": 3}

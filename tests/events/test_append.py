@@ -30,7 +30,7 @@ def ev(kind: str = "Happened", **data: object) -> NewEvent:
 
 async def test_appends_and_reads_back_a_stream_in_order(store: EventStore) -> None:
     stream = sid()
-    result = await store.append(stream, "account", NO_STREAM, [ev("Opened", name="KAMAZ"), ev("Renamed", name="K")])
+    result = await store.append(stream, "t_account", NO_STREAM, [ev("Opened", name="KAMAZ"), ev("Renamed", name="K")])
     events = await store.read_stream(stream)
     assert [(e.stream_version, e.event_type, e.data) for e in events] == [
         (1, "Opened", {"name": "KAMAZ"}),
@@ -105,12 +105,12 @@ async def test_any_appends_from_many_tasks_all_land_without_gaps(store: EventSto
 
 async def test_a_multi_stream_append_is_all_or_nothing(store: EventStore) -> None:
     bc, dossier = sid("bc"), sid("dossier")
-    await store.append(dossier, "dossier", NO_STREAM, [ev("DossierOpened")])
+    await store.append(dossier, "t_dossier", NO_STREAM, [ev("DossierOpened")])
     with pytest.raises(WrongExpectedVersion) as caught:
         await store.append_many(
             [
                 StreamAppend(stream_id=bc, stream_type="bc", expected_version=NO_STREAM, events=[ev("MemberAdded")]),
-                StreamAppend(stream_id=dossier, stream_type="dossier", expected_version=NO_STREAM, events=[ev("X")]),
+                StreamAppend(stream_id=dossier, stream_type="t_dossier", expected_version=NO_STREAM, events=[ev("X")]),
             ]
         )
     assert caught.value.stream_id == dossier
@@ -118,7 +118,7 @@ async def test_a_multi_stream_append_is_all_or_nothing(store: EventStore) -> Non
     result = await store.append_many(
         [
             StreamAppend(stream_id=bc, stream_type="bc", expected_version=NO_STREAM, events=[ev("MemberAdded")]),
-            StreamAppend(stream_id=dossier, stream_type="dossier", expected_version=1, events=[ev("AnswerRecorded")]),
+            StreamAppend(stream_id=dossier, stream_type="t_dossier", expected_version=1, events=[ev("AnswerRecorded")]),
         ]
     )
     assert result.version(bc) == 1
