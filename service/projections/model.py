@@ -55,6 +55,7 @@ class Projection(Protocol):
     tables: tuple[Table, ...]
     event_types: frozenset[str] | None  # None: every event
     # Optional: `payloads = False` for projections that read only the envelope (ids, types, metadata, times):
-    # their events come with empty `data`, which makes rebuilds cheaper.
+    # their events come with empty `data` and `metadata` holding the standard fields (sql.ENVELOPE_METADATA)
+    # as text or None, which makes rebuilds cheaper.
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None: ...
