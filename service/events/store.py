@@ -126,7 +126,8 @@ class EventStore:
     ) -> AsyncIterator[list[RecordedEvent]]:
         """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py).
 
-        `payloads=False` leaves `data` empty: for readers of the envelope only, such as the audit log."""
+        `payloads=False` leaves `data` empty and `metadata` to the standard fields as text (sql.ENVELOPE_METADATA):
+        for readers of the envelope only, such as the audit log."""
         return subscribe_batches(
             self.pool,
             self._listener,

@@ -148,7 +148,8 @@ async def subscribe_batches(
     """Batches of events after `after_position`, in position order, each event exactly once, forever.
 
     With `idle`, an empty batch announces each time the reader has caught up and is about to wait.
-    Without `payloads`, events come with empty `data`: cheaper for readers of the envelope only.
+    Without `payloads`, events come with empty `data` and only the standard metadata fields, as text
+    (sql.ENVELOPE_METADATA): cheaper for readers of the envelope only.
     """
     waker = await listener.register()
     fences, position, backoff = Fences(after_position), after_position, 0.0

@@ -70,7 +70,7 @@ class Accounts:
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["accounts"]
-        folded = await self.folder.fold(conn, events)
+        folded = await self.folder.fold(conn, tables["accounts"], events)
         states = folded.states
         if not states:
             return

@@ -103,7 +103,7 @@ class BuyingCenters:
                 f"SELECT DISTINCT account_id FROM {members} WHERE member_id = ANY($1::text[])", subjects
             )
             also = {PREFIX + r["account_id"] for r in rows}
-        folded = await self.folder.fold(conn, events, also)
+        folded = await self.folder.fold(conn, tables["buying_center_members"], events, also)
         states = folded.states
         if not states:
             return

@@ -76,7 +76,7 @@ class Dossiers:
                 f"SELECT DISTINCT account_id FROM {table} WHERE about_member_id = ANY($1::text[])", subjects
             )
             also = {PREFIX + r["account_id"] for r in rows}
-        folded = await self.folder.fold(conn, events, also)
+        folded = await self.folder.fold(conn, tables["dossier_answers"], events, also)
         states = folded.states
         if not states:
             return

@@ -2,7 +2,7 @@
 
 For each stream a batch touches, the stream is folded up to the batch's last position and the rows
 of that aggregate are rewritten. The read tables then equal the aggregate exactly, now and after any
-rebuild, and forgetting a person needs no special case: a refold reads their fields back redacted.
+rebuild, and forgetting a person needs little: a refold reads their fields back redacted.
 
 Folding does not read from the store what it already holds: the batch carries every event of the
 streams it touches in its range (a folding projection handles all of its aggregate's event types), and
@@ -13,7 +13,7 @@ Without that, a rebuild would read a long stream again for every batch that touc
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -56,23 +56,29 @@ class _Cached:
 class StreamFolder(Generic[S]):
     """Folds the streams of one aggregate type that batches touch; one per projection instance.
 
-    The cache holds states that are functions of the log alone (a state at version v is the fold of the
-    stream's first v events), so it stays valid across transactions that roll back and generations that
-    apply different ranges. It is dropped whenever a batch records that a person was forgotten: cached
-    states may hold that person's fields in clear, and a refold from the store reads them redacted.
+    A cached state is the fold of the stream's first v events as they read when they were read, so it
+    stays valid across batch transactions that roll back. There is one cache per `scope` (the generation
+    being applied: a live and a building generation run side by side), because each generation's cache is
+    dropped when *its* batch records that a person was forgotten: states cached before may hold that
+    person's fields in clear, and a refold from the store reads them redacted. A shared cache could be
+    refilled from another generation's batch read before the forget. Every event read after the forget
+    comes redacted, so one clear per generation suffices.
     """
+
+    SCOPES = 2  # a live and a building generation; a third scope evicts the least recently used
 
     def __init__(self, kind: AggregateType[S, Any], capacity: int = 10_000) -> None:
         self.kind = kind
         self.capacity = capacity
-        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._caches: OrderedDict[Hashable, OrderedDict[str, _Cached]] = OrderedDict()
 
     async def fold(
-        self, conn: asyncpg.Connection, events: Sequence[RecordedEvent], also: Iterable[str] = ()
+        self, conn: asyncpg.Connection, scope: Hashable, events: Sequence[RecordedEvent], also: Iterable[str] = ()
     ) -> Folded[S]:
         """The states of the streams of this type that `events` touch, and of `also`, as of `events[-1]`."""
+        cache = self._scoped(scope)
         if any(e.event_type == SUBJECT_FORGOTTEN for e in events):
-            self._cache.clear()
+            cache.clear()
         up_to = events[-1].position
         carried: dict[str, list[RecordedEvent]] = {}
         for e in events:
@@ -87,7 +93,7 @@ class StreamFolder(Generic[S]):
                 del carried[stream]
                 own = []
             before = own[0].stream_version if own else _NO_EVENT
-            cached = self._cache.get(stream)
+            cached = cache.get(stream)
             if cached is None or cached.version >= before or cached.position > up_to:
                 cached = _Cached(0, 0, self.kind.decider.initial_state())
             bases[stream] = cached
@@ -97,6 +103,7 @@ class StreamFolder(Generic[S]):
         if gaps:
             ids, afters, befores = zip(*gaps, strict=True)
             rows = await conn.fetch(READ_GAPS, list(ids), list(afters), list(befores), up_to)
+            # Like the store, which registers no upcasters today; if it ever does, the folder must use them too.
             for event in await to_events(conn, rows, Upcasters()):
                 read.setdefault(event.stream_id, []).append(event)
         states: dict[str, S] = {}
@@ -108,15 +115,22 @@ class StreamFolder(Generic[S]):
                 state, last = apply(state, event), event
             states[stream] = state
             if last is not None:
-                self._remember(stream, _Cached(last.stream_version, last.position, state))
+                self._remember(cache, stream, _Cached(last.stream_version, last.position, state))
         started = frozenset(s for s, own in carried.items() if own[0].stream_version == 1)
         return Folded(states, started)
 
-    def _remember(self, stream: str, entry: _Cached) -> None:
-        self._cache[stream] = entry
-        self._cache.move_to_end(stream)
-        while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
+    def _scoped(self, scope: Hashable) -> OrderedDict[str, _Cached]:
+        cache = self._caches.pop(scope, None)
+        self._caches[scope] = cache = OrderedDict() if cache is None else cache
+        while len(self._caches) > self.SCOPES:
+            self._caches.popitem(last=False)
+        return cache
+
+    def _remember(self, cache: OrderedDict[str, _Cached], stream: str, entry: _Cached) -> None:
+        cache[stream] = entry
+        cache.move_to_end(stream)
+        while len(cache) > self.capacity:
+            cache.popitem(last=False)
 
 
 def _contiguous(events: list[RecordedEvent]) -> bool:

@@ -50,7 +50,7 @@ class Interactions:
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["interactions"]
-        folded = await self.folder.fold(conn, events)
+        folded = await self.folder.fold(conn, tables["interactions"], events)
         states = folded.states
         if not states:
             return

@@ -48,7 +48,10 @@ TableNames = Mapping[str, PhysicalTable]
 
 
 class Projection(Protocol):
-    """A read model. `apply` runs inside the transaction that also stores the checkpoint."""
+    """A read model. `apply` runs inside the transaction that also stores the checkpoint.
+
+    What it writes must be derivable from the log: batch transactions commit asynchronously, so a crash of
+    the server may undo the last batches (rows and checkpoint together), and they are applied again."""
 
     name: str
     version: int  # bump to rebuild beside the live generation and switch when caught up

@@ -86,7 +86,7 @@ class Opportunities:
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         projects, changes = tables["opportunities"], tables["stage_changes"]
-        folded = await self.folder.fold(conn, events)
+        folded = await self.folder.fold(conn, tables["opportunities"], events)
         states = folded.states
         if not states:
             return

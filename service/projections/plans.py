@@ -175,7 +175,7 @@ class Plans:
         self.folder = StreamFolder(PLAN)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
-        folded = await self.folder.fold(conn, events)
+        folded = await self.folder.fold(conn, tables["plans"], events)
         states = folded.states
         if not states:
             return

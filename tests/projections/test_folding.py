@@ -45,7 +45,7 @@ async def test_folding_batch_by_batch_equals_folding_each_stream_from_the_store(
         for start in range(0, len(log), size):
             batch = log[start : start + size]
             async with isolated.pool.acquire() as conn:
-                folded = await folder.fold(conn, batch)
+                folded = await folder.fold(conn, "g1", batch)
             touched = {e.stream_id for e in batch if e.stream_type == "tally"}
             assert set(folded.states) == touched
             assert folded.states == await _expected(isolated, touched, batch[-1].position)
@@ -59,7 +59,7 @@ async def test_a_folder_starting_mid_log_or_going_back_reads_what_it_lacks(isola
     late, early = log[50:], log[20:21]  # a generation ahead warms the cache; one behind must not use it
     for batch in (late, early, log[21:50]):
         async with isolated.pool.acquire() as conn:
-            folded = await folder.fold(conn, batch, also=["tally-0", "tally-1", "tally-2"])
+            folded = await folder.fold(conn, "g1", batch, also=["tally-0", "tally-1", "tally-2"])
         assert folded.states == await _expected(isolated, {"tally-0", "tally-1", "tally-2"}, batch[-1].position)
 
 
@@ -68,10 +68,30 @@ async def test_a_forgotten_person_is_not_served_from_the_cache(isolated: Isolate
     await isolated.store.append("tally-1", "tally", ANY, [noted])
     folder = StreamFolder(TALLY)
     async with isolated.pool.acquire() as conn:
-        folded = await folder.fold(conn, await _log(isolated))
+        folded = await folder.fold(conn, "g1", await _log(isolated))
     assert folded.states["tally-1"].last_note == "likes fishing"
     await isolated.store.forget_subject("person-1")
     forgotten = [e for e in await _log(isolated) if e.event_type == "SubjectForgotten"]
     async with isolated.pool.acquire() as conn:
-        folded = await folder.fold(conn, forgotten, also=["tally-1"])
+        folded = await folder.fold(conn, "g1", forgotten, also=["tally-1"])
     assert folded.states["tally-1"] == Tally({"a": 1}, None)
+
+
+async def test_a_generation_behind_cannot_put_a_forgotten_person_back_into_another_generations_cache(
+    isolated: IsolatedDb,
+) -> None:
+    noted = NewEvent(event_type="Bumped", data={**bumped("a"), "note": "likes fishing"}, personal={"note": "person-1"})
+    await isolated.store.append("tally-1", "tally", ANY, [noted])
+    read_before_the_forget = await _log(isolated)  # a building generation's batch, read ahead
+    await isolated.store.forget_subject("person-1")
+    await isolated.store.append("tally-1", "tally", ANY, [NewEvent(event_type="Bumped", data=bumped("a"))])
+    after = await _log(isolated)
+    forgotten = [e for e in after if e.event_type == "SubjectForgotten"]
+    later = [e for e in after if e.stream_id == "tally-1" and e.stream_version == 2]
+    folder = StreamFolder(TALLY)
+    async with isolated.pool.acquire() as conn:
+        await folder.fold(conn, "live", forgotten, also=["tally-1"])
+        building = await folder.fold(conn, "building", read_before_the_forget)
+        live = await folder.fold(conn, "live", later)
+    assert building.states["tally-1"].last_note == "likes fishing"  # healed when its own batch reaches the forget
+    assert live.states["tally-1"] == Tally({"a": 2}, None)
