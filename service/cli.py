@@ -186,7 +186,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     from service.db.server import database_url
     from service.operations import work
 
-    signal.signal(signal.SIGTERM, _exit_cleanly)
+    signal.signal(signal.SIGTERM, _exit_cleanly)  # until `work` runs, whose loop handles SIGTERM itself
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         asyncio.run(work(settings, url))

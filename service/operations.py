@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 import sys
 import time
 
@@ -14,13 +16,20 @@ from service.projections.generations import LIVE
 from service.projections.runner import Progress, ProjectionRunner
 from service.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 
 async def work(settings: Settings, database_url: str) -> None:
     """`kamplan worker`: apply projections until the process is stopped."""
     runtime = await Runtime.open(settings, database_url)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # handled by the loop, between callbacks, not mid-I/O
+        loop.add_signal_handler(signum, stopping.set)
     try:
         runtime.start_projections()
-        await asyncio.Event().wait()
+        await stopping.wait()
+        log.info("stopping: projections finish their batch transaction or roll it back")
     finally:
         await runtime.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -16,6 +17,10 @@ from service.projections import generations, registry
 from service.projections.model import Projection
 from service.projections.runner import ProjectionRunner
 from service.tokens import TokenKeys
+
+log = logging.getLogger(__name__)
+
+CLOSE_SECONDS = 10.0  # how long closing waits for connections still in use
 
 
 @dataclass
@@ -66,4 +71,9 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
         await self.store.close()
-        await self.pool.close()
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await self.pool.close()
+        except TimeoutError:  # a connection still in use: do not hang the shutdown on it
+            log.warning("connections still busy after %.0fs; closing them", CLOSE_SECONDS)
+            self.pool.terminate()

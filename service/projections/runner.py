@@ -91,30 +91,31 @@ class ProjectionRunner:
             key = (projection.name, generation.generation)
             if generation.version != projection.version or (key in self._tasks and not self._tasks[key].done()):
                 continue  # another version's code owns it, or this process is applying it already
-            lease = await self.store.pool.acquire()
-            if await lease.fetchval(sql.TRY_LEASE, projection.name, generation.generation):
-                self._tasks[key] = asyncio.create_task(self.apply(projection, generation, lease))
-            else:
-                await self.store.pool.release(lease)
+            self._tasks[key] = asyncio.create_task(self.apply(projection, generation))
 
-    async def apply(self, projection: Projection, generation: Generation, lease: asyncpg.Connection) -> None:
-        """Apply a leased generation until it is retired; failures are logged and retried later."""
-        try:
-            start = await lease.fetchrow(sql.CHECKPOINT, projection.name, generation.generation)
-            generation = generation.at(start["position"], start["status"])
-            await self._follow(projection, generation, lease, until_live=False)
-        except Retired:
-            log.info("projection %s generation %d retired", projection.name, generation.generation)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
-            await asyncio.sleep(self.poll_seconds * 5)
-        finally:
+    async def apply(self, projection: Projection, generation: Generation) -> None:
+        """Lease a generation and apply it until it is retired; failures are logged and retried later.
+
+        The connection is taken inside the task, so that a task cancelled before it ever ran (a shutdown
+        right after a claim) cannot leave a connection out of the pool, which would hang the pool's close.
+        """
+        async with self.store.pool.acquire() as lease:
+            if not await lease.fetchval(sql.TRY_LEASE, projection.name, generation.generation):
+                return  # another process applies it
             try:
-                await lease.fetchval(sql.RELEASE_LEASE, projection.name, generation.generation)
-            finally:
-                await self.store.pool.release(lease)
+                start = await lease.fetchrow(sql.CHECKPOINT, projection.name, generation.generation)
+                generation = generation.at(start["position"], start["status"])
+                await self._follow(projection, generation, lease, until_live=False)
+            except Retired:
+                log.info("projection %s generation %d retired", projection.name, generation.generation)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
+                await asyncio.sleep(self.poll_seconds * 5)
+            finally:  # the pool's reset on release unlocks too, should this fail on a broken connection
+                with contextlib.suppress(Exception):
+                    await lease.fetchval(sql.RELEASE_LEASE, projection.name, generation.generation)
 
     async def build(self, projection: Projection, generation: Generation, lease: asyncpg.Connection) -> None:
         """Apply a leased building generation until it goes live; errors propagate (the CLI's rebuild)."""
