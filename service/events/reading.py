@@ -15,7 +15,32 @@ async def to_events(
     conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], upcasters: Upcasters
 ) -> list[RecordedEvent]:
     opened = await unseal(conn, [r["data"] for r in rows])
-    return _events(rows, opened, upcasters)
+    latest = upcasters.latest  # usually empty: then no event needs lifting
+    events = []
+    append = events.append
+    # Rows carry sql._COLUMNS in order; unpacking and positional arguments keep this loop cheap, as it
+    # runs for every event of a rebuild.
+    for row, (data, redacted) in zip(rows, opened, strict=True):
+        position, stream_id, stream_type, stream_version, event_id, event_type, version, _, metadata, occurred, at = row
+        if latest and version < latest.get(event_type, 1):
+            version, data = upcasters.upcast(event_type, version, data)
+        append(
+            RecordedEvent(
+                position,
+                stream_id,
+                stream_type,
+                stream_version,
+                event_id,
+                event_type,
+                version,
+                data,
+                metadata,
+                occurred,
+                at,
+                redacted,
+            )
+        )
+    return events
 
 
 def to_envelopes(rows: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
@@ -48,37 +73,6 @@ def to_envelopes(rows: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
                 metadata,
                 occurred,
                 at,
-            )
-        )
-    return events
-
-
-def _events(
-    rows: Sequence[asyncpg.Record], opened: Sequence[tuple[dict, tuple[str, ...]]], upcasters: Upcasters | None
-) -> list[RecordedEvent]:
-    latest = upcasters.latest if upcasters else None  # usually empty: then no event needs lifting
-    events = []
-    append = events.append
-    # Rows carry sql._COLUMNS in order; unpacking and positional arguments keep this loop cheap, as it
-    # runs for every event of a rebuild.
-    for row, (data, redacted) in zip(rows, opened, strict=True):
-        position, stream_id, stream_type, stream_version, event_id, event_type, version, _, metadata, occurred, at = row
-        if latest and upcasters and version < latest.get(event_type, 1):
-            version, data = upcasters.upcast(event_type, version, data)
-        append(
-            RecordedEvent(
-                position,
-                stream_id,
-                stream_type,
-                stream_version,
-                event_id,
-                event_type,
-                version,
-                data,
-                metadata,
-                occurred,
-                at,
-                redacted,
             )
         )
     return events
