@@ -75,7 +75,7 @@ class Accounts:
         if not states:
             return
         versions = {e.stream_id: e.stream_version for e in events}
-        if stale := [s.removeprefix("account-") for s in states if s not in folded.started]:
+        if stale := folded.stale("account-"):
             await conn.execute(f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", stale)
         records = [row(s.removeprefix("account-"), states[s], versions[s]) for s in states]
         await conn.copy_records_to_table(table.name, schema_name=table.schema, records=records, columns=COLUMNS)

@@ -107,7 +107,7 @@ class BuyingCenters:
         states = folded.states
         if not states:
             return
-        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+        if stale := folded.stale(PREFIX):
             await conn.execute(f"DELETE FROM {members} WHERE account_id = ANY($1::text[])", stale)
             await conn.execute(f"DELETE FROM {links} WHERE account_id = ANY($1::text[])", stale)
         m_rows = [r for s in states for r in member_rows(s.removeprefix(PREFIX), states[s])]

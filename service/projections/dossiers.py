@@ -80,7 +80,7 @@ class Dossiers:
         states = folded.states
         if not states:
             return
-        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+        if stale := folded.stale(PREFIX):
             await conn.execute(f"DELETE FROM {table} WHERE account_id = ANY($1::text[])", stale)
         records = [r for s in states for r in answer_rows(s.removeprefix(PREFIX), states[s])]
         if records:

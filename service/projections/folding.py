@@ -45,6 +45,10 @@ class Folded(Generic[S]):
     states: dict[str, S]  # every requested stream's state after its last event at or below the batch's end
     started: frozenset[str]  # streams whose first event is in this batch: no rows of theirs exist yet
 
+    def stale(self, prefix: str) -> list[str]:
+        """Ids (stream ids without `prefix`) of the folded streams whose old rows may need deleting."""
+        return [s.removeprefix(prefix) for s in self.states if s not in self.started]
+
 
 @dataclass(frozen=True, slots=True)
 class _Cached:

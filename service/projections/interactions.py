@@ -55,9 +55,8 @@ class Interactions:
         if not states:
             return
         logged_by = {e.stream_id: e.metadata.get("actor") for e in events if e.event_type == "InteractionLogged"}
-        ids = [s.removeprefix(PREFIX) for s in states if s not in folded.started]  # the others have no row yet
         existing = {}
-        if ids:
+        if ids := folded.stale(PREFIX):
             existing = {
                 r["interaction_id"]: r["logged_by"]
                 for r in await conn.fetch(
@@ -66,7 +65,7 @@ class Interactions:
             }
             await conn.execute(f"DELETE FROM {table} WHERE interaction_id = ANY($1::text[])", ids)
         records = []
-        for stream in sorted(states):
+        for stream in states:
             state, d = states[stream], states[stream].details
             if d is None:
                 continue

@@ -90,7 +90,7 @@ class Opportunities:
         states = folded.states
         if not states:
             return
-        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+        if stale := folded.stale(PREFIX):
             await conn.execute(f"DELETE FROM {projects} WHERE opportunity_id = ANY($1::text[])", stale)
             await conn.execute(f"DELETE FROM {changes} WHERE opportunity_id = ANY($1::text[])", stale)
         live = [state for state in states.values() if state.exists]

@@ -179,7 +179,7 @@ class Plans:
         states = folded.states
         if not states:
             return
-        if stale := [s.removeprefix(PREFIX) for s in states if s not in folded.started]:
+        if stale := folded.stale(PREFIX):
             for table in TABLES:
                 await conn.execute(f"DELETE FROM {tables[table.name]} WHERE plan_id = ANY($1::text[])", stale)
         collected: dict[str, list[tuple[object, ...]]] = {t.name: [] for t in TABLES}
