@@ -1,5 +1,6 @@
 """The event store: an append-only, hash-chained log in PostgreSQL with gap-free subscriptions."""
 
+from service.events.envelope import ENVELOPE_FIELDS, Envelope
 from service.events.errors import (
     ConcurrencyError,
     EventStoreError,
@@ -26,11 +27,13 @@ from service.events.verify import BrokenEvent, VerifyReport
 
 __all__ = [
     "ANY",
+    "ENVELOPE_FIELDS",
     "NO_STREAM",
     "AppendResult",
     "AppendedEvent",
     "BrokenEvent",
     "ConcurrencyError",
+    "Envelope",
     "EventStore",
     "EventStoreError",
     "ExpectedVersion",

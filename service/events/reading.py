@@ -1,11 +1,14 @@
-"""Stored rows into RecordedEvents: personal fields opened (or redacted), payloads upcast."""
+"""Stored rows into RecordedEvents (personal fields opened or redacted, payloads upcast), or into Envelopes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import asyncpg
 
+from service.events import sql
+from service.events.envelope import Envelope
 from service.events.model import RecordedEvent
 from service.events.personal import unseal
 from service.events.upcasting import Upcasters
@@ -43,36 +46,17 @@ async def to_events(
     return events
 
 
-def to_envelopes(rows: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
-    """Rows of sql.READ_RANGE_ENVELOPES: events whose `data` is empty (nothing to open or upcast) and whose
-    `metadata` holds the standard fields (sql.ENVELOPE_METADATA), each as text or None."""
-    events = []
-    append = events.append
-    for row in rows:  # one unpacking and a dict display: slicing rows and zipping cost twice as much
-        (position, stream_id, stream_type, stream_version, event_id, event_type, version, _,
-         actor, role, team, request, correlation, causation, source, occurred, at) = row  # fmt: skip
-        metadata = {
-            "actor": actor,
-            "actor_role": role,
-            "actor_team": team,
-            "request_id": request,
-            "correlation_id": correlation,
-            "causation_id": causation,
-            "source": source,
-        }
-        append(
-            RecordedEvent(
-                position,
-                stream_id,
-                stream_type,
-                stream_version,
-                event_id,
-                event_type,
-                version,
-                {},
-                metadata,
-                occurred,
-                at,
-            )
-        )
-    return events
+E = TypeVar("E", RecordedEvent, Envelope)
+RangeReader = Callable[[asyncpg.Connection, int, int, int], Awaitable[list[E]]]
+"""(conn, after, upto, limit) → the first `limit` events after position `after`, of those at or below `upto`."""
+
+
+def read_events(upcasters: Upcasters) -> RangeReader[RecordedEvent]:
+    async def read(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> list[RecordedEvent]:
+        return await to_events(conn, await conn.fetch(sql.READ_RANGE, after, upto, limit), upcasters)
+
+    return read
+
+
+async def read_envelopes(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> list[Envelope]:
+    return await conn.fetch(sql.READ_RANGE_ENVELOPES, after, upto, limit, record_class=Envelope)  # type: ignore[no-any-return]

@@ -1,5 +1,7 @@
 """Every SQL statement of the event store, as named constants."""
 
+from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
+
 # One statement appends a whole group-committed batch of appends ("units"), each unit made of one or
 # more stream slots with their own expected version. A unit is written only if all its slots pass; the
 # others are simply not inserted and the caller classifies them (conflict, idempotent replay).
@@ -96,12 +98,10 @@ WHERE position <= $2
 ORDER BY position
 """
 
-# The same range without the payloads, for readers that need only the envelope (the audit log): the
-# standard metadata fields come as text columns, extracted by the server instead of decoding JSON here.
-ENVELOPE_METADATA = ("actor", "actor_role", "actor_team", "request_id", "correlation_id", "causation_id", "source")
-_ENVELOPE = _COLUMNS.replace(
-    "data, metadata",
-    ", ".join(["NULL::jsonb AS data"] + [f"metadata->>'{key}' AS m_{key}" for key in ENVELOPE_METADATA]),
+# The same range without the payloads, for readers that need only the envelope (the audit log): rows are
+# envelope.ENVELOPE_FIELDS in order, the standard metadata fields extracted as text by the server.
+_ENVELOPE = ", ".join(
+    f"metadata->>'{field}' AS {field}" if field in ENVELOPE_METADATA else field for field in ENVELOPE_FIELDS
 )
 READ_RANGE_ENVELOPES = f"""
 SELECT * FROM (SELECT {_ENVELOPE} FROM events WHERE position > $1 ORDER BY position LIMIT $3) AS batch

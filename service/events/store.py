@@ -13,9 +13,10 @@ from uuid import UUID
 import asyncpg
 
 from service.events import personal, sql
+from service.events.envelope import Envelope
 from service.events.errors import InvalidAppend
 from service.events.model import ANY, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend
-from service.events.reading import to_events
+from service.events.reading import read_envelopes, read_events, to_events
 from service.events.subscription import Fences, Listener, subscribe_batches
 from service.events.upcasting import Upcasters
 from service.events.verify import VerifyReport, verify
@@ -116,27 +117,21 @@ class EventStore:
             return await to_events(conn, rows, self.upcasters)
 
     def subscribe(
-        self,
-        after_position: int = 0,
-        *,
-        batch_size: int = 500,
-        name: str = "subscriber",
-        idle: bool = False,
-        payloads: bool = True,
+        self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
     ) -> AsyncIterator[list[RecordedEvent]]:
-        """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py).
-
-        `payloads=False` leaves `data` empty and `metadata` to the standard fields as text (sql.ENVELOPE_METADATA):
-        for readers of the envelope only, such as the audit log."""
+        """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py)."""
+        read = read_events(self.upcasters)
         return subscribe_batches(
-            self.pool,
-            self._listener,
-            self.upcasters,
-            after_position=after_position,
-            batch_size=batch_size,
-            name=name,
-            idle=idle,
-            payloads=payloads,
+            self.pool, self._listener, read, after_position=after_position, batch_size=batch_size, name=name, idle=idle
+        )
+
+    def subscribe_envelopes(
+        self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
+    ) -> AsyncIterator[list[Envelope]]:
+        """As `subscribe`, without the payloads: cheaper for readers of the envelope only, such as the audit log."""
+        read = read_envelopes
+        return subscribe_batches(
+            self.pool, self._listener, read, after_position=after_position, batch_size=batch_size, name=name, idle=idle
         )
 
     async def head_position(self) -> int:

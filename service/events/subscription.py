@@ -27,9 +27,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 
 from service.events import sql
-from service.events.model import RecordedEvent
-from service.events.reading import to_envelopes, to_events
-from service.events.upcasting import Upcasters
+from service.events.reading import E, RangeReader
 from service.metrics import SUBSCRIPTION_STALL_SECONDS
 
 log = logging.getLogger(__name__)
@@ -136,20 +134,18 @@ class StallWatch:
 async def subscribe_batches(
     pool: asyncpg.Pool,
     listener: Listener,
-    upcasters: Upcasters,
+    read: RangeReader[E],
     *,
     after_position: int = 0,
     batch_size: int = 500,
     name: str = "subscriber",
     idle_poll: float = 1.0,
     idle: bool = False,
-    payloads: bool = True,
-) -> AsyncIterator[list[RecordedEvent]]:
+) -> AsyncIterator[list[E]]:
     """Batches of events after `after_position`, in position order, each event exactly once, forever.
 
+    `read` turns a final range into events: full ones (reading.read_events) or envelopes (reading.read_envelopes).
     With `idle`, an empty batch announces each time the reader has caught up and is about to wait.
-    Without `payloads`, events come with empty `data` and only the standard metadata fields, as text
-    (sql.ENVELOPE_METADATA): cheaper for readers of the envelope only.
     """
     waker = await listener.register()
     fences, position, backoff = Fences(after_position), after_position, 0.0
@@ -162,13 +158,8 @@ async def subscribe_batches(
             safe = fences.observe(snapshot["xmin"], snapshot["next_xid"], snapshot["head"])
             while position < safe:
                 async with pool.acquire() as conn:
-                    if payloads:
-                        rows = await conn.fetch(sql.READ_RANGE, position, safe, batch_size)
-                        events = await to_events(conn, rows, upcasters)
-                    else:
-                        rows = await conn.fetch(sql.READ_RANGE_ENVELOPES, position, safe, batch_size)
-                        events = to_envelopes(rows)
-                position = events[-1].position if len(rows) == batch_size else safe
+                    events = await read(conn, position, safe, batch_size)
+                position = events[-1].position if len(events) == batch_size else safe
                 if events:
                     yield events
             if fences.waiting:

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import asyncpg
 
-from service.events import RecordedEvent
+from service.events import Envelope, RecordedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +57,9 @@ class Projection(Protocol):
     version: int  # bump to rebuild beside the live generation and switch when caught up
     tables: tuple[Table, ...]
     event_types: frozenset[str] | None  # None: every event
-    # Optional: `payloads = False` for projections that read only the envelope (ids, types, metadata, times):
-    # their events come with empty `data` and `metadata` holding the standard fields (sql.ENVELOPE_METADATA)
-    # as text or None, which makes rebuilds cheaper.
+    # Optional: `payloads = False` for projections that read only the envelope (ids, types, standard metadata,
+    # times): `apply` then gets `Envelope`s instead of `RecordedEvent`s, which makes rebuilds cheaper.
 
-    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None: ...
+    async def apply(
+        self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent] | Sequence[Envelope]
+    ) -> None: ...

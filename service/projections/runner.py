@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import asyncpg
 
-from service.events import EventStore, RecordedEvent
+from service.events import Envelope, EventStore, RecordedEvent
 from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_POSITION
 from service.projections import generations as gens
 from service.projections import sql
@@ -135,8 +135,9 @@ class ProjectionRunner:
         meter = _Meter(self, projection.name, generation)
         name = f"projection:{projection.name}:g{generation.generation}"
         indexed = generation.status == LIVE
-        payloads = getattr(projection, "payloads", True)  # a projection of envelopes skips reading the data
-        batches = self.store.subscribe(generation.position, batch_size=size, name=name, idle=True, payloads=payloads)
+        envelopes = not getattr(projection, "payloads", True)  # a projection of envelopes skips reading the data
+        subscribe = self.store.subscribe_envelopes if envelopes else self.store.subscribe
+        batches = subscribe(generation.position, batch_size=size, name=name, idle=True)
         async for batch in read_ahead(batches):
             if batch:
                 generation = await self._apply_batch(projection, generation, lease, names, batch)
@@ -160,7 +161,7 @@ class ProjectionRunner:
         generation: Generation,
         lease: asyncpg.Connection,
         names: TableNames,
-        batch: list[RecordedEvent],
+        batch: list[RecordedEvent] | list[Envelope],
     ) -> Generation:
         wanted = projection.event_types
         handled = batch if wanted is None else [e for e in batch if e.event_type in wanted]
