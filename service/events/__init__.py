@@ -21,6 +21,7 @@ from service.events.model import (
     StreamAppend,
     StreamState,
 )
+from service.events.reading import Batch, RangeReader, envelopes_of, events_of
 from service.events.store import EventStore, Forgotten
 from service.events.upcasting import Upcasters
 from service.events.verify import BrokenEvent, VerifyReport
@@ -31,6 +32,7 @@ __all__ = [
     "NO_STREAM",
     "AppendResult",
     "AppendedEvent",
+    "Batch",
     "BrokenEvent",
     "ConcurrencyError",
     "Envelope",
@@ -41,6 +43,7 @@ __all__ = [
     "IdempotencyConflict",
     "InvalidAppend",
     "NewEvent",
+    "RangeReader",
     "RecordedEvent",
     "StreamAppend",
     "StreamState",
@@ -48,5 +51,7 @@ __all__ = [
     "Upcasters",
     "VerifyReport",
     "WrongExpectedVersion",
+    "envelopes_of",
+    "events_of",
     "new_event_id",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import asyncpg
 
@@ -47,16 +48,57 @@ async def to_events(
 
 
 E = TypeVar("E", RecordedEvent, Envelope)
-RangeReader = Callable[[asyncpg.Connection, int, int, int], Awaitable[list[E]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch(Generic[E]):
+    """What one read of a range of the log gave: the events of the types asked for, and `through`, the
+    position read up to (every event up to it was read; those of other types were skipped). `full`: the
+    read stopped at its limit, so more may follow right away."""
+
+    events: list[E]
+    through: int
+    full: bool
+
+
+RangeReader = Callable[[asyncpg.Connection, int, int, int], Awaitable[Batch[E]]]
 """(conn, after, upto, limit) → the first `limit` events after position `after`, of those at or below `upto`."""
 
 
-def read_events(upcasters: Upcasters) -> RangeReader[RecordedEvent]:
-    async def read(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> list[RecordedEvent]:
-        return await to_events(conn, await conn.fetch(sql.READ_RANGE, after, upto, limit), upcasters)
+def events_of(upcasters: Upcasters, types: Collection[str] | None = None) -> RangeReader[RecordedEvent]:
+    """Full events; with `types`, only events of those types are decoded and returned."""
+    wanted = None if types is None else frozenset(types)
+
+    async def read(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> Batch[RecordedEvent]:
+        if wanted is None:
+            rows = await conn.fetch(sql.READ_RANGE, after, upto, limit)
+        else:  # rows of other types come too, to show how far the read got, but without their payloads
+            rows = await conn.fetch(sql.READ_RANGE_OF_TYPES, after, upto, limit, list(wanted))
+        through, full = _extent(rows, upto, limit)
+        if wanted is not None:
+            rows = [r for r in rows if r["event_type"] in wanted]
+        return Batch(await to_events(conn, rows, upcasters), through, full)
 
     return read
 
 
-async def read_envelopes(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> list[Envelope]:
-    return await conn.fetch(sql.READ_RANGE_ENVELOPES, after, upto, limit, record_class=Envelope)  # type: ignore[no-any-return]
+def envelopes_of(types: Collection[str] | None = None) -> RangeReader[Envelope]:
+    """Envelopes (no payloads); with `types`, only those of events of those types."""
+    wanted = None if types is None else frozenset(types)
+
+    async def read(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> Batch[Envelope]:
+        envelopes: list[Envelope] = await conn.fetch(
+            sql.READ_RANGE_ENVELOPES, after, upto, limit, record_class=Envelope
+        )
+        through, full = _extent(envelopes, upto, limit)
+        if wanted is not None:
+            envelopes = [e for e in envelopes if e.event_type in wanted]
+        return Batch(envelopes, through, full)
+
+    return read
+
+
+def _extent(rows: Sequence[asyncpg.Record], upto: int, limit: int) -> tuple[int, bool]:
+    """How far a range read got: to its last row when it stopped at its limit, else to `upto`."""
+    full = len(rows) == limit
+    return (rows[-1]["position"] if full else upto), full

@@ -98,6 +98,19 @@ WHERE position <= $2
 ORDER BY position
 """
 
+# The same, for a reader of some event types ($4): every row of the range comes back, so that the reader
+# knows how far it has read, but the payloads of other types stay on the server, neither sent nor decoded.
+_ONLY_TYPES = _COLUMNS.replace(
+    "data, metadata",
+    "CASE WHEN event_type = ANY($4::text[]) THEN data END AS data, "
+    "CASE WHEN event_type = ANY($4::text[]) THEN metadata END AS metadata",
+)
+READ_RANGE_OF_TYPES = f"""
+SELECT * FROM (SELECT {_ONLY_TYPES} FROM events WHERE position > $1 ORDER BY position LIMIT $3) AS batch
+WHERE position <= $2
+ORDER BY position
+"""
+
 # The same range without the payloads, for readers that need only the envelope (the audit log): rows are
 # envelope.ENVELOPE_FIELDS in order, the standard metadata fields extracted as text by the server.
 _ENVELOPE = ", ".join(

@@ -13,10 +13,9 @@ from uuid import UUID
 import asyncpg
 
 from service.events import personal, sql
-from service.events.envelope import Envelope
 from service.events.errors import InvalidAppend
 from service.events.model import ANY, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend
-from service.events.reading import read_envelopes, read_events, to_events
+from service.events.reading import Batch, E, RangeReader, events_of, to_events
 from service.events.subscription import Fences, Listener, subscribe_batches
 from service.events.upcasting import Upcasters
 from service.events.verify import VerifyReport, verify
@@ -116,22 +115,23 @@ class EventStore:
             rows = await conn.fetch(sql.READ_RANGE, after_position, fences.safe, limit)
             return await to_events(conn, rows, self.upcasters)
 
-    def subscribe(
+    async def subscribe(
         self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
     ) -> AsyncIterator[list[RecordedEvent]]:
-        """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py)."""
-        read = read_events(self.upcasters)
-        return subscribe_batches(
-            self.pool, self._listener, read, after_position=after_position, batch_size=batch_size, name=name, idle=idle
-        )
+        """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py).
 
-    def subscribe_envelopes(
-        self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
-    ) -> AsyncIterator[list[Envelope]]:
-        """As `subscribe`, without the payloads: cheaper for readers of the envelope only, such as the audit log."""
-        read = read_envelopes
+        With `idle`, an empty batch announces each time the reader has caught up and is about to wait."""
+        async for batch in self.follow(after_position, events_of(self.upcasters), batch_size=batch_size, name=name):
+            if batch.events or idle:
+                yield batch.events
+
+    def follow(
+        self, after_position: int, read: RangeReader[E], *, batch_size: int = 500, name: str = "subscriber"
+    ) -> AsyncIterator[Batch[E]]:
+        """The log as `read` reads it (`events_of(upcasters, types)`, `envelopes_of(types)`), batch by batch with
+        how far each got: for readers of some event types that must still record their progress (projections)."""
         return subscribe_batches(
-            self.pool, self._listener, read, after_position=after_position, batch_size=batch_size, name=name, idle=idle
+            self.pool, self._listener, read, after_position=after_position, batch_size=batch_size, name=name
         )
 
     async def head_position(self) -> int:

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 
 from service.events import sql
-from service.events.reading import E, RangeReader
+from service.events.reading import Batch, E, RangeReader
 from service.metrics import SUBSCRIPTION_STALL_SECONDS
 
 log = logging.getLogger(__name__)
@@ -140,12 +140,12 @@ async def subscribe_batches(
     batch_size: int = 500,
     name: str = "subscriber",
     idle_poll: float = 1.0,
-    idle: bool = False,
-) -> AsyncIterator[list[E]]:
-    """Batches of events after `after_position`, in position order, each event exactly once, forever.
+) -> AsyncIterator[Batch[E]]:
+    """Batches of the log after `after_position`, in position order, each event exactly once, forever.
 
-    `read` turns a final range into events: full ones (reading.read_events) or envelopes (reading.read_envelopes).
-    With `idle`, an empty batch announces each time the reader has caught up and is about to wait.
+    `read` turns a final range into a batch (reading.events_of, reading.envelopes_of). A batch may hold no
+    event when `read` skips types, and still moves `through` on. Each time the reader has caught up and is
+    about to wait, an empty batch that is not `full` says so.
     """
     waker = await listener.register()
     fences, position, backoff = Fences(after_position), after_position, 0.0
@@ -158,10 +158,9 @@ async def subscribe_batches(
             safe = fences.observe(snapshot["xmin"], snapshot["next_xid"], snapshot["head"])
             while position < safe:
                 async with pool.acquire() as conn:
-                    events = await read(conn, position, safe, batch_size)
-                position = events[-1].position if len(events) == batch_size else safe
-                if events:
-                    yield events
+                    batch = await read(conn, position, safe, batch_size)
+                position = batch.through
+                yield batch
             if fences.waiting:
                 await stall.waiting(pool, safe)
                 backoff = min(max(backoff * 2, 0.001), MAX_BACKOFF)
@@ -169,8 +168,7 @@ async def subscribe_batches(
             else:
                 stall.clear()
                 backoff = 0.0
-                if idle:
-                    yield []
+                yield Batch([], position, full=False)
                 await _sleep_or_wake(waker, idle_poll)
     finally:
         listener.unregister(waker)

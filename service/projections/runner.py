@@ -19,6 +19,7 @@ from typing import TypeVar
 import asyncpg
 
 from service.events import Envelope, EventStore, RecordedEvent
+from service.events.reading import Batch, envelopes_of, events_of
 from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_POSITION
 from service.projections import generations as gens
 from service.projections import sql
@@ -135,14 +136,16 @@ class ProjectionRunner:
         meter = _Meter(self, projection.name, generation)
         name = f"projection:{projection.name}:g{generation.generation}"
         indexed = generation.status == LIVE
-        envelopes = not getattr(projection, "payloads", True)  # a projection of envelopes skips reading the data
-        subscribe = self.store.subscribe_envelopes if envelopes else self.store.subscribe
-        batches = subscribe(generation.position, batch_size=size, name=name, idle=True)
-        async for batch in read_ahead(batches):
-            if batch:
+        read = (
+            envelopes_of(projection.event_types)  # a projection of envelopes skips reading the payloads
+            if not getattr(projection, "payloads", True)
+            else events_of(self.store.upcasters, projection.event_types)
+        )
+        async for batch in read_ahead(self.store.follow(generation.position, read, batch_size=size, name=name)):
+            if batch.through > generation.position:
                 generation = await self._apply_batch(projection, generation, lease, names, batch)
                 await meter.tick(generation)
-            if generation.status != BUILDING or len(batch) == size:
+            if generation.status != BUILDING or batch.full:
                 continue
             if not indexed:  # caught up: now build the secondary indexes, then catch up the rest
                 await gens.index(lease, projection, generation)
@@ -161,21 +164,21 @@ class ProjectionRunner:
         generation: Generation,
         lease: asyncpg.Connection,
         names: TableNames,
-        batch: list[RecordedEvent] | list[Envelope],
+        batch: Batch[RecordedEvent] | Batch[Envelope],
     ) -> Generation:
-        wanted = projection.event_types
-        handled = batch if wanted is None else [e for e in batch if e.event_type in wanted]
+        """Apply the batch's events (only those of the projection's types were read) and move the checkpoint to
+        where the read got, in one transaction."""
         async with lease.transaction():
             await lease.execute(sql.ASYNC_COMMIT)
             row = await lease.fetchrow(sql.LOCK_CHECKPOINT, projection.name, generation.generation)
             if row["status"] not in (LIVE, BUILDING) or row["position"] != generation.position:
                 raise Retired()
-            if handled:
-                await projection.apply(lease, names, handled)
-            await lease.execute(sql.ADVANCE, projection.name, generation.generation, batch[-1].position, len(handled))
-        PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(handled))
-        PROJECTION_POSITION.labels(projection.name, generation.status).set(batch[-1].position)
-        return generation.at(batch[-1].position, row["status"])
+            if batch.events:
+                await projection.apply(lease, names, batch.events)
+            await lease.execute(sql.ADVANCE, projection.name, generation.generation, batch.through, len(batch.events))
+        PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(batch.events))
+        PROJECTION_POSITION.labels(projection.name, generation.status).set(batch.through)
+        return generation.at(batch.through, row["status"])
 
 
 async def read_ahead(source: AsyncIterator[T]) -> AsyncIterator[T]:

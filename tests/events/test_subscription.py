@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
-from service.events import ANY, EventStore, NewEvent, RecordedEvent, StreamAppend
+from service.events import ANY, EventStore, NewEvent, RecordedEvent, StreamAppend, envelopes_of, events_of
 from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 from service.events.writer import append_on, encode_unit
 from tests.conftest import IsolatedDb
@@ -134,10 +134,10 @@ async def test_an_envelope_reader_gets_every_event_without_its_payload(isolated:
         if not batch:
             break
         full += batch
-    async for envelopes in isolated.store.subscribe_envelopes(0, idle=True):
-        if not envelopes:
+    async for envelopes in isolated.store.follow(0, envelopes_of()):
+        if not envelopes.events:
             break
-        bare += envelopes
+        bare += envelopes.events
     assert [e.data for e in full] == [{"i": 0}, {"i": 1}, {"i": 2}]
     assert full[0].metadata == metadata
     standard = dict.fromkeys(ENVELOPE_METADATA) | {"actor": "kam", "source": "7"}  # as text, ready for a text column
@@ -149,3 +149,22 @@ async def test_an_envelope_reader_gets_every_event_without_its_payload(isolated:
     assert [tuple(e) for e in bare] == [tuple(getattr(e, f) for f in envelope[:6]) + tuple(standard.values())
                                         + (e.occurred_at, e.recorded_at) for e in full]  # fmt: skip
     assert [list(e.keys()) for e in bare] == [list(ENVELOPE_FIELDS)] * 3
+
+
+async def test_a_reader_of_some_types_gets_only_those_and_still_learns_how_far_it_read(isolated: IsolatedDb) -> None:
+    types = ["A", "B", "B", "C", "C", "C", "A", "C"]  # positions 1..8: the log ends with a type nobody asked for
+    for i, event_type in enumerate(types):
+        await isolated.store.append(f"typed-{i}", "t", ANY, [NewEvent(event_type=event_type, data={"i": i})])
+    for read in (events_of(isolated.store.upcasters, {"A", "B"}), envelopes_of({"A", "B"})):
+        batches = []
+        async for batch in isolated.store.follow(0, read, batch_size=3):
+            batches.append(batch)
+            if not batch.events and not batch.full and batch.through == 8:
+                break
+        # three rows per read: [A B B] [C C C] [A C] then idle; the middle read has no event but moves on
+        assert [[e.position for e in b.events] for b in batches] == [[1, 2, 3], [], [7], []]
+        assert [(b.through, b.full) for b in batches] == [(3, True), (6, True), (8, False), (8, False)]
+    async with isolated.store.pool.acquire() as conn:  # the events it does return are whole
+        only_a = await events_of(isolated.store.upcasters, {"A"})(conn, 0, 8, 10)
+    assert [(e.event_type, e.data) for e in only_a.events] == [("A", {"i": 0}), ("A", {"i": 6})]
+    assert (only_a.through, only_a.full) == (8, False)
