@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,17 +118,19 @@ class EventStore:
 
     async def subscribe(
         self, after_position: int = 0, *, batch_size: int = 500, name: str = "subscriber", idle: bool = False
-    ) -> AsyncIterator[list[RecordedEvent]]:
+    ) -> AsyncGenerator[list[RecordedEvent], None]:
         """Live batches of every event after `after_position`, in global order, none skipped (see subscription.py).
 
         With `idle`, an empty batch announces each time the reader has caught up and is about to wait."""
-        async for batch in self.follow(after_position, events_of(self.upcasters), batch_size=batch_size, name=name):
-            if batch.events or idle:
-                yield batch.events
+        batches = self.follow(after_position, events_of(self.upcasters), batch_size=batch_size, name=name)
+        async with contextlib.aclosing(batches):  # closed with this generator: its listener and stall gauge go too
+            async for batch in batches:
+                if batch.events or idle:
+                    yield batch.events
 
     def follow(
         self, after_position: int, read: RangeReader[E], *, batch_size: int = 500, name: str = "subscriber"
-    ) -> AsyncIterator[Batch[E]]:
+    ) -> AsyncGenerator[Batch[E], None]:
         """The log as `read` reads it (`events_of(upcasters, types)`, `envelopes_of(types)`), batch by batch with
         how far each got: for readers of some event types that must still record their progress (projections)."""
         return subscribe_batches(

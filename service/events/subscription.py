@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import asyncpg
 
@@ -140,7 +140,7 @@ async def subscribe_batches(
     batch_size: int = 500,
     name: str = "subscriber",
     idle_poll: float = 1.0,
-) -> AsyncIterator[Batch[E]]:
+) -> AsyncGenerator[Batch[E], None]:
     """Batches of the log after `after_position`, in position order, each event exactly once, forever.
 
     `read` turns a final range into a batch (reading.events_of, reading.envelopes_of). A batch may hold no

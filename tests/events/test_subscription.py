@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 
@@ -20,10 +21,11 @@ EVENTS_PER_WRITER = 500
 
 
 async def _collect(store: EventStore, after: int, until: int, name: str, out: list[RecordedEvent]) -> None:
-    async for batch in store.subscribe(after, batch_size=100, name=name):
-        out.extend(batch)
-        if len(out) >= until:
-            return
+    async with contextlib.aclosing(store.subscribe(after, batch_size=100, name=name)) as batches:
+        async for batch in batches:
+            out.extend(batch)
+            if len(out) >= until:
+                return
 
 
 def _unit(store: EventStore, stream: str, n: int):
