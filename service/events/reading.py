@@ -62,7 +62,8 @@ class Batch(Generic[E]):
 
 
 RangeReader = Callable[[asyncpg.Connection, int, int, int], Awaitable[Batch[E]]]
-"""(conn, after, upto, limit) → the first `limit` events after position `after`, of those at or below `upto`."""
+"""(conn, after, upto, limit) → of the first `limit` rows after position `after` that are at or below `upto`,
+the events of the types the reader wants (all, when it names none)."""
 
 
 def events_of(upcasters: Upcasters, types: Collection[str] | None = None) -> RangeReader[RecordedEvent]:

@@ -144,8 +144,8 @@ async def subscribe_batches(
     """Batches of the log after `after_position`, in position order, each event exactly once, forever.
 
     `read` turns a final range into a batch (reading.events_of, reading.envelopes_of). A batch may hold no
-    event when `read` skips types, and still moves `through` on. Each time the reader has caught up and is
-    about to wait, an empty batch that is not `full` says so.
+    event when `read` skips types, and still moves `through` on. A batch that is not `full` has read up to
+    everything final so far; each time the reader is about to wait, an empty one (`through` unchanged) says so.
     """
     waker = await listener.register()
     fences, position, backoff = Fences(after_position), after_position, 0.0

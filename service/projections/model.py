@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
-
-from service.events import Envelope, RecordedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +58,5 @@ class Projection(Protocol):
     # Optional: `payloads = False` for projections that read only the envelope (ids, types, standard metadata,
     # times): `apply` then gets `Envelope`s instead of `RecordedEvent`s, which makes rebuilds cheaper.
 
-    async def apply(
-        self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent] | Sequence[Envelope]
-    ) -> None: ...
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[Any]) -> None:
+        """`events` are `RecordedEvent`s, or `Envelope`s for a projection with `payloads = False`."""

@@ -12,14 +12,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import asyncpg
 
 from service.events import Envelope, EventStore, RecordedEvent
-from service.events.reading import Batch, envelopes_of, events_of
+from service.events.reading import Batch, RangeReader, envelopes_of, events_of
 from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_POSITION
 from service.projections import generations as gens
 from service.projections import sql
@@ -136,27 +136,29 @@ class ProjectionRunner:
         meter = _Meter(self, projection.name, generation)
         name = f"projection:{projection.name}:g{generation.generation}"
         indexed = generation.status == LIVE
-        read = (
+        read: RangeReader[Envelope] | RangeReader[RecordedEvent] = (
             envelopes_of(projection.event_types)  # a projection of envelopes skips reading the payloads
             if not getattr(projection, "payloads", True)
             else events_of(self.store.upcasters, projection.event_types)
         )
-        async for batch in read_ahead(self.store.follow(generation.position, read, batch_size=size, name=name)):
-            if batch.through > generation.position:
-                generation = await self._apply_batch(projection, generation, lease, names, batch)
-                await meter.tick(generation)
-            if generation.status != BUILDING or batch.full:
-                continue
-            if not indexed:  # caught up: now build the secondary indexes, then catch up the rest
-                await gens.index(lease, projection, generation)
-                indexed = True
-                continue
-            if await gens.switch(lease, projection, generation):
-                log.info("projection %s generation %d is live", projection.name, generation.generation)
-                generation = generation.at(generation.position, LIVE)
-                await meter.tick(generation, force=True)
-                if until_live:
-                    return
+        batches = read_ahead(self.store.follow(generation.position, read, batch_size=size, name=name))
+        async with contextlib.aclosing(batches):  # however this ends, the subscription ends with it
+            async for batch in batches:
+                if batch.through > generation.position:
+                    generation = await self._apply_batch(projection, generation, lease, names, batch)
+                    await meter.tick(generation)
+                if generation.status != BUILDING or batch.full:
+                    continue
+                if not indexed:  # caught up: now build the secondary indexes, then catch up the rest
+                    await gens.index(lease, projection, generation)
+                    indexed = True
+                    continue
+                if await gens.switch(lease, projection, generation):
+                    log.info("projection %s generation %d is live", projection.name, generation.generation)
+                    generation = generation.at(generation.position, LIVE)
+                    await meter.tick(generation, force=True)
+                    if until_live:
+                        return
 
     async def _apply_batch(
         self,
@@ -181,7 +183,7 @@ class ProjectionRunner:
         return generation.at(batch.through, row["status"])
 
 
-async def read_ahead(source: AsyncIterator[T]) -> AsyncIterator[T]:
+async def read_ahead(source: AsyncGenerator[T, None]) -> AsyncGenerator[T, None]:
     """Fetch the next item while the caller works on this one: reading overlaps applying."""
     iterator = source.__aiter__()
     pending: asyncio.Future[T] = asyncio.ensure_future(iterator.__anext__())
@@ -197,7 +199,7 @@ async def read_ahead(source: AsyncIterator[T]) -> AsyncIterator[T]:
         pending.cancel()
         with contextlib.suppress(BaseException):
             await pending
-        await source.aclose()  # type: ignore[attr-defined]
+        await source.aclose()
 
 
 class _Meter:

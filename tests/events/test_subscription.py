@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import AsyncGenerator
+from typing import Any
 
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
-from service.events import ANY, EventStore, NewEvent, RecordedEvent, StreamAppend, envelopes_of, events_of
+from service.events import ANY, Batch, EventStore, NewEvent, RecordedEvent, StreamAppend, envelopes_of, events_of
 from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 from service.events.writer import append_on, encode_unit
 from tests.conftest import IsolatedDb
@@ -127,19 +129,25 @@ async def test_read_all_returns_final_events_in_position_order(isolated: Isolate
     assert [e.data["i"] for e in first + rest] == [0, 1, 2, 3, 4]
 
 
+async def _until_idle(batches: AsyncGenerator[Batch[Any], None]) -> list[Batch[Any]]:
+    """The batches a follower gets up to and including the first announcement that it waits (through unchanged)."""
+    got: list[Batch[Any]] = []
+    async with asyncio.timeout(10), contextlib.aclosing(batches):
+        async for batch in batches:
+            got.append(batch)
+            if not batch.events and len(got) > 1 and batch.through == got[-2].through:
+                return got
+    raise AssertionError("the subscription ended")
+
+
 async def test_an_envelope_reader_gets_every_event_without_its_payload(isolated: IsolatedDb) -> None:
     metadata = {"actor": "kam", "source": 7, "custom": "not an envelope field"}
     for i in range(3):
         await isolated.store.append(f"env-{i}", "t", ANY, [NewEvent(event_type="E", data={"i": i})], metadata)
-    full, bare = [], []
-    async for batch in isolated.store.subscribe(0, idle=True):
-        if not batch:
-            break
-        full += batch
-    async for envelopes in isolated.store.follow(0, envelopes_of()):
-        if not envelopes.events:
-            break
-        bare += envelopes.events
+    full = [
+        e for b in await _until_idle(isolated.store.follow(0, events_of(isolated.store.upcasters))) for e in b.events
+    ]
+    bare = [e for b in await _until_idle(isolated.store.follow(0, envelopes_of())) for e in b.events]
     assert [e.data for e in full] == [{"i": 0}, {"i": 1}, {"i": 2}]
     assert full[0].metadata == metadata
     standard = dict.fromkeys(ENVELOPE_METADATA) | {"actor": "kam", "source": "7"}  # as text, ready for a text column
@@ -158,11 +166,7 @@ async def test_a_reader_of_some_types_gets_only_those_and_still_learns_how_far_i
     for i, event_type in enumerate(types):
         await isolated.store.append(f"typed-{i}", "t", ANY, [NewEvent(event_type=event_type, data={"i": i})])
     for read in (events_of(isolated.store.upcasters, {"A", "B"}), envelopes_of({"A", "B"})):
-        batches = []
-        async for batch in isolated.store.follow(0, read, batch_size=3):
-            batches.append(batch)
-            if not batch.events and not batch.full and batch.through == 8:
-                break
+        batches = await _until_idle(isolated.store.follow(0, read, batch_size=3))
         # three rows per read: [A B B] [C C C] [A C] then idle; the middle read has no event but moves on
         assert [[e.position for e in b.events] for b in batches] == [[1, 2, 3], [], [7], []]
         assert [(b.through, b.full) for b in batches] == [(3, True), (6, True), (8, False), (8, False)]
