@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -20,7 +22,12 @@ ENVELOPE_FIELDS = (
     "occurred_at",
     "recorded_at",
 )
-_METADATA = slice(6, 6 + len(ENVELOPE_METADATA))
+_METADATA = slice(ENVELOPE_FIELDS.index(ENVELOPE_METADATA[0]), ENVELOPE_FIELDS.index(ENVELOPE_METADATA[-1]) + 1)
+
+
+def _item(name: str) -> Any:
+    """A read-only attribute for the row's item `name`, at its place in ENVELOPE_FIELDS."""
+    return property(itemgetter(ENVELOPE_FIELDS.index(name)))
 
 
 class Envelope(asyncpg.Record):
@@ -34,39 +41,16 @@ class Envelope(asyncpg.Record):
 
     __slots__ = ()
 
-    @property
-    def position(self) -> int:
-        return self[0]  # type: ignore[no-any-return]
-
-    @property
-    def event_id(self) -> UUID:
-        return self[1]  # type: ignore[no-any-return]
-
-    @property
-    def stream_id(self) -> str:
-        return self[2]  # type: ignore[no-any-return]
-
-    @property
-    def stream_type(self) -> str:
-        return self[3]  # type: ignore[no-any-return]
-
-    @property
-    def stream_version(self) -> int:
-        return self[4]  # type: ignore[no-any-return]
-
-    @property
-    def event_type(self) -> str:
-        return self[5]  # type: ignore[no-any-return]
+    position: int = _item("position")
+    event_id: UUID = _item("event_id")
+    stream_id: str = _item("stream_id")
+    stream_type: str = _item("stream_type")
+    stream_version: int = _item("stream_version")
+    event_type: str = _item("event_type")
+    occurred_at: datetime = _item("occurred_at")
+    recorded_at: datetime = _item("recorded_at")
 
     @property
     def metadata(self) -> dict[str, str | None]:
         """The standard metadata fields, as text or None (other keys are not read)."""
         return dict(zip(ENVELOPE_METADATA, self[_METADATA], strict=True))
-
-    @property
-    def occurred_at(self) -> datetime:
-        return self[-2]  # type: ignore[no-any-return]
-
-    @property
-    def recorded_at(self) -> datetime:
-        return self[-1]  # type: ignore[no-any-return]

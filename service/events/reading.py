@@ -69,12 +69,13 @@ the events of the types the reader wants (all, when it names none)."""
 def events_of(upcasters: Upcasters, types: Collection[str] | None = None) -> RangeReader[RecordedEvent]:
     """Full events; with `types`, only events of those types are decoded and returned."""
     wanted = None if types is None else frozenset(types)
+    parameter = None if wanted is None else sorted(wanted)
 
     async def read(conn: asyncpg.Connection, after: int, upto: int, limit: int) -> Batch[RecordedEvent]:
         if wanted is None:
             rows = await conn.fetch(sql.READ_RANGE, after, upto, limit)
         else:  # rows of other types come too, to show how far the read got, but without their payloads
-            rows = await conn.fetch(sql.READ_RANGE_OF_TYPES, after, upto, limit, list(wanted))
+            rows = await conn.fetch(sql.READ_RANGE_OF_TYPES, after, upto, limit, parameter)
         through, full = _extent(rows, upto, limit)
         if wanted is not None:
             rows = [r for r in rows if r["event_type"] in wanted]
