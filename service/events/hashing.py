@@ -69,14 +69,12 @@ def event_digest(
     event_id: UUID,
     event_type: str,
     schema_version: int,
-    occurred_at: datetime,
+    occurred_micros: int,
     meta_digest: bytes,
     canonical_data: bytes,
 ) -> bytes:
     # default=str: rows read back carry asyncpg's own UUID type, which orjson does not know
-    header = orjson.dumps(
-        [stream_id, stream_type, event_id, event_type, schema_version, micros(occurred_at)], default=str
-    )
+    header = orjson.dumps([stream_id, stream_type, event_id, event_type, schema_version, occurred_micros], default=str)
     return hashlib.sha256(header + b"\n" + meta_digest + canonical_data).digest()
 
 

@@ -7,25 +7,33 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 # others are simply not inserted and the caller classifies them (conflict, idempotent replay).
 #
 # Order matters for gap-free readers: `tx` assigns this transaction's xid *before* any position is
-# drawn (it is joined into `ordered`, which is sorted, i.e. fully read, before the subquery over it
-# calls nextval row by row). See subscription.py for why readers rely on that.
+# drawn (it is joined into every row of `ordered`, so it has run before the subquery over `ordered` calls
+# nextval for the first row). See subscription.py for why readers rely on that. nextval runs row by row in
+# event order, so the sorted positions returned are the accepted events' positions in the order sent.
+#
+# Events arrive in slot order, a slot's events in version order: slot k owns the events numbered
+# first[k] .. first[k] + size[k] - 1. The join on that range keeps the order of `unnest ... WITH
+# ORDINALITY`, so the planner needs no sort for ORDER BY e.ord. Business time comes as microseconds since
+# the epoch (asyncpg encodes a datetime element four times slower than an integer), converted exactly.
 #
 # The hash: sha256(link || position || version || recorded_at µs || digest), digest from the writer
-# (see hashing.py). Returns one row per written stream: its positions in version order.
+# (see hashing.py). Returns one row: the accepted slots with their head versions before the append, and
+# the positions drawn.
 #
 # Slots:  $1 unit int[], $2 stream_id text[], $3 stream_type text[], $4 expected bigint[] (NULL = any),
-#         $5 metadata jsonb[]
-# Events: $6 slot int[], $7 offset-in-slot int[], $8 event_id uuid[], $9 event_type text[],
-#         $10 schema_version int[], $11 data jsonb[], $12 occurred_at timestamptz[], $13 digest bytea[]
+#         $5 metadata jsonb[], $6 first event int[], $7 event count int[]
+# Events: $8 event_id uuid[], $9 event_type text[], $10 schema_version int[], $11 data jsonb[],
+#         $12 occurred_at µs bigint[], $13 digest bytea[]
 APPEND = r"""
 WITH tx AS MATERIALIZED (
-    SELECT pg_current_xact_id() AS xid, clock_timestamp() AS recorded_at
+    SELECT xid, at AS recorded_at, int8send((extract(epoch FROM at) * 1000000)::bigint) AS recorded_bytes
+    FROM (SELECT pg_current_xact_id() AS xid, clock_timestamp() AS at) AS now
 ), slots AS MATERIALIZED (
-    SELECT s.slot::int AS slot, s.unit, s.stream_id, s.stream_type, s.expected, s.metadata,
+    SELECT s.slot::int AS slot, s.unit, s.stream_id, s.stream_type, s.expected, s.metadata, s.first, s.size,
            coalesce(h.stream_version, 0) AS head_version,
            coalesce(h.hash, '\x'::bytea) AS link
-    FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])
-         WITH ORDINALITY AS s(unit, stream_id, stream_type, expected, metadata, slot)
+    FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[], $6::int[], $7::int[])
+         WITH ORDINALITY AS s(unit, stream_id, stream_type, expected, metadata, first, size, slot)
     LEFT JOIN LATERAL (
         SELECT e.stream_version, e.hash FROM events e
         WHERE e.stream_id = s.stream_id
@@ -36,29 +44,29 @@ WITH tx AS MATERIALIZED (
         SELECT unit FROM slots GROUP BY unit
         HAVING bool_and(expected IS NULL OR expected = head_version))
 ), ordered AS (
-    SELECT a.stream_id, a.stream_type, a.head_version + e.off AS stream_version, a.link, a.metadata,
-           e.event_id, e.event_type, e.schema_version, e.data, e.occurred_at, e.digest,
-           tx.recorded_at, tx.xid
-    FROM tx
-    CROSS JOIN unnest($6::int[], $7::int[], $8::uuid[], $9::text[], $10::int[], $11::jsonb[],
-                      $12::timestamptz[], $13::bytea[])
-         WITH ORDINALITY AS e(slot, off, event_id, event_type, schema_version, data, occurred_at, digest, ord)
-    JOIN accepted a ON a.slot = e.slot
+    SELECT a.stream_id, a.stream_type, a.head_version + (e.ord - a.first + 1) AS stream_version, a.link,
+           a.metadata, e.event_id, e.event_type, e.schema_version, e.data,
+           to_timestamp(e.occurred_us / 1000000) + (e.occurred_us % 1000000) * interval '1 microsecond'
+               AS occurred_at,
+           e.digest, tx.recorded_at, tx.recorded_bytes, tx.xid
+    FROM unnest($8::uuid[], $9::text[], $10::int[], $11::jsonb[], $12::bigint[], $13::bytea[])
+         WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_us, digest, ord)
+    JOIN accepted a ON e.ord >= a.first AND e.ord < a.first + a.size
+    CROSS JOIN tx
     ORDER BY e.ord
 ), inserted AS (
     INSERT INTO events (position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
                         data, metadata, occurred_at, recorded_at, transaction_id, hash)
     SELECT n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type,
            n.schema_version, n.data, n.metadata, n.occurred_at, n.recorded_at, n.xid,
-           sha256(n.link || int8send(n.position) || int8send(n.stream_version)
-                  || int8send((extract(epoch FROM n.recorded_at) * 1000000)::bigint) || n.digest)
+           sha256(n.link || int8send(n.position) || int8send(n.stream_version) || n.recorded_bytes || n.digest)
     FROM (SELECT nextval('events_position_seq') AS position, o.* FROM ordered o) AS n
-    RETURNING stream_id, stream_version, position, recorded_at
+    RETURNING position
 )
-SELECT stream_id, array_agg(position ORDER BY stream_version) AS positions,
-       min(stream_version) AS first_version, min(recorded_at) AS recorded_at
-FROM inserted
-GROUP BY stream_id
+SELECT (SELECT array_agg(slot ORDER BY slot) FROM accepted) AS slots,
+       (SELECT array_agg(head_version ORDER BY slot) FROM accepted) AS heads,
+       (SELECT array_agg(position ORDER BY position) FROM inserted) AS positions,
+       (SELECT recorded_at FROM tx) AS recorded_at
 """
 
 STREAM_HEADS = """

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from service.events import sql
-from service.events.hashing import canonical_json, chain_hash, event_digest, metadata_digest
+from service.events.hashing import canonical_json, chain_hash, event_digest, metadata_digest, micros
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ class ChainChecker:
             row["event_id"],
             row["event_type"],
             row["schema_version"],
-            row["occurred_at"],
+            micros(row["occurred_at"]),
             metadata_digest(canonical_json(row["metadata"])),
             canonical_json(row["data"]),
         )

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +30,7 @@ from service.events.errors import (
     InvalidAppend,
     WrongExpectedVersion,
 )
-from service.events.hashing import canonical_json, event_digest, metadata_digest
+from service.events.hashing import canonical_json, event_digest, metadata_digest, micros
 from service.events.model import ANY, NO_STREAM, AppendedEvent, AppendResult, StreamAppend
 from service.events.upcasting import Upcasters
 from service.metrics import APPEND_BATCH_EVENTS
@@ -48,13 +49,12 @@ class Unit:
     stream_types: list[str]
     expected: list[int | None]  # None = any
     metadata: list[bytes]
-    ev_slot: list[int]  # 0-based slot of each event within the unit
-    ev_offset: list[int]  # 1-based position of the event within its slot
+    sizes: list[int]  # events per stream slot; the events below are in slot order
     ev_id: list[UUID]
     ev_type: list[str]
     ev_version: list[int]
     ev_data: list[bytes]
-    ev_occurred: list[datetime]
+    ev_occurred: list[int]  # microseconds since the epoch
     ev_digest: list[bytes]
     future: asyncio.Future[AppendResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     attempts: int = 0
@@ -62,6 +62,9 @@ class Unit:
     @property
     def stream_set(self) -> frozenset[str]:
         return frozenset(self.streams)
+
+    def stream_of_events(self) -> list[str]:
+        return [stream for stream, size in zip(self.streams, self.sizes, strict=True) for _ in range(size)]
 
 
 def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcasters: Upcasters) -> Unit:
@@ -73,8 +76,10 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
     meta = canonical_json(metadata)
     meta_jsonb, meta_digest = JSONB_VERSION + meta, metadata_digest(meta)
     now = datetime.now(UTC)
-    unit = Unit(appends, [], [], [], [], [], [], [], [], [], [], [], [])
-    for slot, a in enumerate(appends):
+    unit = Unit(appends, [], [], [], [], [], [], [], [], [], [], [])
+    versions: dict[str, int] = {}
+    occurred_at, occurred = now, micros(now)  # events of an append mostly share one time: convert it once
+    for a in appends:
         if not a.stream_id or not a.stream_type:
             raise InvalidAppend("stream id and stream type must not be empty")
         if not a.events:
@@ -83,19 +88,22 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
         unit.stream_types.append(a.stream_type)
         unit.expected.append(_expected(a.expected_version))
         unit.metadata.append(meta_jsonb)
-        for offset, e in enumerate(a.events, 1):
-            occurred = e.occurred_at or now
-            if occurred.utcoffset() is None:
-                raise InvalidAppend(f"{e.event_type}: occurred_at must carry a time zone")
+        unit.sizes.append(len(a.events))
+        for e in a.events:
+            moment = e.occurred_at or now
+            if moment is not occurred_at:
+                if moment.utcoffset() is None:
+                    raise InvalidAppend(f"{e.event_type}: occurred_at must carry a time zone")
+                occurred_at, occurred = moment, micros(moment)
             if e.personal:
                 raise InvalidAppend(f"{e.event_type}: personal fields must be sealed before writing")
-            version = e.schema_version or upcasters.current_version(e.event_type)
+            version = e.schema_version or versions.get(e.event_type)
+            if version is None:
+                version = versions[e.event_type] = upcasters.current_version(e.event_type)
             try:
                 data = canonical_json(e.data)
             except TypeError as error:
                 raise InvalidAppend(f"{e.event_type}: data is not JSON: {error}") from error
-            unit.ev_slot.append(slot)
-            unit.ev_offset.append(offset)
             unit.ev_id.append(e.event_id)
             unit.ev_type.append(e.event_type)
             unit.ev_version.append(version)
@@ -118,68 +126,63 @@ def _expected(expected: object) -> int | None:
 
 
 def _parameters(batch: Sequence[Unit]) -> list[list[Any]]:
+    """sql.APPEND's parameters: the batch's slots, then its events, in the same order."""
     units: list[int] = []
     streams: list[str] = []
     types: list[str] = []
     expected: list[int | None] = []
     metadata: list[bytes] = []
-    slots: list[int] = []
-    offsets: list[int] = []
+    first: list[int] = []
+    sizes: list[int] = []
     ids: list[UUID] = []
     event_types: list[str] = []
     versions: list[int] = []
     data: list[bytes] = []
-    occurred: list[datetime] = []
+    occurred: list[int] = []
     digests: list[bytes] = []
     for number, unit in enumerate(batch, 1):
-        first_slot = len(streams) + 1
         units += [number] * len(unit.streams)
         streams += unit.streams
         types += unit.stream_types
         expected += unit.expected
         metadata += unit.metadata
-        slots += [first_slot + s for s in unit.ev_slot]
-        offsets += unit.ev_offset
+        start = len(ids) + 1
+        for size in unit.sizes:
+            first.append(start)
+            start += size
+        sizes += unit.sizes
         ids += unit.ev_id
         event_types += unit.ev_type
         versions += unit.ev_version
         data += unit.ev_data
         occurred += unit.ev_occurred
         digests += unit.ev_digest
-    return [
-        units,
-        streams,
-        types,
-        expected,
-        metadata,
-        slots,
-        offsets,
-        ids,
-        event_types,
-        versions,
-        data,
-        occurred,
-        digests,
-    ]
+    slots = [units, streams, types, expected, metadata, first, sizes]
+    return [*slots, ids, event_types, versions, data, occurred, digests]
 
 
 async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
     """Append one unit on the caller's connection (inside the caller's transaction, if any)."""
-    rows = await conn.fetch(sql.APPEND, *_parameters([unit]))
-    written = {r["stream_id"]: r for r in rows}
-    if all(s in written for s in unit.streams):
-        return _result(unit, written)
+    written = await conn.fetchrow(sql.APPEND, *_parameters([unit]))
+    if written["slots"]:
+        return _result(unit, written["heads"], written["positions"], written["recorded_at"])
     raise await _classify(conn, unit) or ConcurrencyError("append lost a race; retry it")
 
 
-def _result(unit: Unit, written: dict[str, asyncpg.Record]) -> AppendResult:
-    appended = []
-    for slot, offset, event_id in zip(unit.ev_slot, unit.ev_offset, unit.ev_id, strict=True):
-        row = written[unit.streams[slot]]
-        appended.append(
-            AppendedEvent(event_id, row["stream_id"], row["first_version"] + offset - 1, row["positions"][offset - 1])
+def _result(unit: Unit, heads: Sequence[int], positions: Sequence[int], recorded_at: datetime) -> AppendResult:
+    """The unit's events where they landed: `heads` are its streams' versions before the append, `positions`
+    its events' positions in order."""
+    appended: list[AppendedEvent] = []
+    for stream_id, head, size in zip(unit.streams, heads, unit.sizes, strict=True):
+        first = len(appended)
+        appended += map(
+            AppendedEvent,
+            unit.ev_id[first : first + size],
+            repeat(stream_id, size),
+            range(head + 1, head + 1 + size),
+            positions[first : first + size],
         )
-    return AppendResult(tuple(appended), written[unit.streams[0]]["recorded_at"])
+    return AppendResult(tuple(appended), recorded_at)
 
 
 def _replayed(unit: Unit, stored: Sequence[asyncpg.Record]) -> AppendResult:
@@ -194,7 +197,7 @@ async def _classify(conn: asyncpg.Connection, unit: Unit) -> Exception | AppendR
     """Why a unit was not written: a replay (its result), a conflict (the error) or None (retry it)."""
     stored = await conn.fetch(sql.EVENTS_BY_ID, unit.ev_id)
     if stored:
-        stream_of = {i: unit.streams[s] for i, s in zip(unit.ev_id, unit.ev_slot, strict=True)}
+        stream_of = dict(zip(unit.ev_id, unit.stream_of_events(), strict=True))
         if len(stored) == len(unit.ev_id) and all(r["stream_id"] == stream_of[r["event_id"]] for r in stored):
             return _replayed(unit, stored)
         found = {r["event_id"] for r in stored}
@@ -266,11 +269,11 @@ class GroupCommitWriter:
         try:
             async with self._pool.acquire() as conn:
                 try:
-                    rows = await conn.fetch(sql.APPEND, *_parameters(batch))
+                    written = await conn.fetchrow(sql.APPEND, *_parameters(batch))
                 except asyncpg.UniqueViolationError:
-                    raced, rows = len(batch) > 1, []
+                    raced, written = len(batch) > 1, None
                 if not raced:
-                    await self._settle(conn, batch, rows)
+                    await self._settle(conn, batch, written)
         except Exception as error:  # connection lost, server error: the outcome of the batch is unknown
             for unit in batch:
                 _resolve(unit, error)
@@ -279,14 +282,22 @@ class GroupCommitWriter:
             for unit in batch:  # isolate the unit that raced; the others go through untouched
                 await self._write_batch([unit])
 
-    async def _settle(self, conn: asyncpg.Connection, batch: list[Unit], rows: list[asyncpg.Record]) -> None:
-        written = {r["stream_id"]: r for r in rows}
-        APPEND_BATCH_EVENTS.observe(sum(len(r["positions"]) for r in rows))
+    async def _settle(self, conn: asyncpg.Connection, batch: list[Unit], written: asyncpg.Record | None) -> None:
+        """Hand each written unit its result and classify the others (a unit is accepted whole, so its first
+        slot tells)."""
+        heads = dict(zip(written["slots"] or (), written["heads"] or (), strict=True)) if written else {}
+        positions: list[int] = (written["positions"] or []) if written else []
+        APPEND_BATCH_EVENTS.observe(len(positions))
+        slot, event = 1, 0
         for unit in batch:
-            if all(s in written for s in unit.streams):
-                _resolve(unit, _result(unit, written))
+            if slot in heads:
+                unit_heads = [heads[slot + k] for k in range(len(unit.streams))]
+                size = len(unit.ev_id)
+                _resolve(unit, _result(unit, unit_heads, positions[event : event + size], written["recorded_at"]))
+                event += size
             else:
                 await self._settle_failed(conn, unit)
+            slot += len(unit.streams)
 
     async def _settle_failed(self, conn: asyncpg.Connection, unit: Unit) -> None:
         outcome = await _classify(conn, unit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -173,6 +173,24 @@ async def test_occurred_at_is_business_time_and_recorded_at_is_system_time(store
     [event] = await store.read_stream(stream)
     assert event.occurred_at == last_week
     assert event.recorded_at > last_week + timedelta(days=6)
+
+
+async def test_occurred_at_is_stored_to_the_microsecond_over_the_whole_calendar(store: EventStore) -> None:
+    """The writer sends business time as microseconds since the epoch; the server must convert it exactly."""
+    stream = sid()
+    moments = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2026, 11, 23, 9, 30, 15, 123_457, tzinfo=timezone(timedelta(hours=3))),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ]
+    events = [NewEvent(event_type="MeetingHeld", data={}, occurred_at=m) for m in moments]
+    result = await store.append(stream, "t", NO_STREAM, [*events, ev("Noted")])
+    stored = await store.read_stream(stream)
+    assert [e.occurred_at for e in stored[:-1]] == moments
+    assert abs(stored[-1].occurred_at - result.recorded_at) < timedelta(minutes=1)  # None means "now"
+    assert (await store.verify(stream)).broken == ()
 
 
 async def test_metadata_is_stored_with_every_event(store: EventStore) -> None:

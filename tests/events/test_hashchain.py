@@ -10,7 +10,7 @@ import asyncpg
 
 from service.db.pool import init_connection
 from service.events import ANY, NO_STREAM, NewEvent
-from service.events.hashing import canonical_json, chain_hash, event_digest, metadata_digest
+from service.events.hashing import canonical_json, chain_hash, event_digest, metadata_digest, micros
 from tests.conftest import IsolatedDb
 
 
@@ -80,7 +80,7 @@ async def test_a_recomputed_hash_still_breaks_the_chain_after_it(isolated: Isola
         row["event_id"],
         row["event_type"],
         row["schema_version"],
-        row["occurred_at"],
+        micros(row["occurred_at"]),
         metadata_digest(canonical_json(row["metadata"])),
         canonical_json(forged),
     )
