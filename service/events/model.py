@@ -6,6 +6,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -75,7 +76,7 @@ class RecordedEvent:
 
 
 class AppendedEvent(NamedTuple):
-    """Where one event landed (a tuple: an append returns one per event, and a tuple is the cheapest to build)."""
+    """Where one event landed."""
 
     event_id: UUID
     stream_id: str
@@ -83,19 +84,44 @@ class AppendedEvent(NamedTuple):
     position: int
 
 
+class Landed(NamedTuple):
+    """Where one stream's events of an append landed: versions from `first_version` on, at `positions`."""
+
+    stream_id: str
+    first_version: int
+    positions: Sequence[int]
+
+
 @dataclass(frozen=True, slots=True)
 class AppendResult:
-    """Where the events landed. `replayed` is true when they had been stored by an earlier, identical append."""
+    """Where the events landed. `replayed` is true when they had been stored by an earlier, identical append.
 
-    events: tuple[AppendedEvent, ...]
+    Kept per stream: what the service needs is each stream's new version and the last position, and a batch
+    append would otherwise build an object per event that nobody reads. `events` lists them on demand.
+    """
+
+    event_ids: Sequence[UUID]  # in the order of `streams`, each stream's in version order
+    streams: tuple[Landed, ...]
     recorded_at: datetime
     replayed: bool = False
 
     @property
+    def events(self) -> tuple[AppendedEvent, ...]:
+        appended: list[AppendedEvent] = []
+        for stream_id, first_version, positions in self.streams:
+            ids = self.event_ids[len(appended) : len(appended) + len(positions)]
+            versions = range(first_version, first_version + len(positions))
+            appended += map(AppendedEvent, ids, repeat(stream_id), versions, positions)
+        return tuple(appended)
+
+    @property
     def position(self) -> int:
         """The global position of the last event: what read-your-writes waits for."""
-        return max(e.position for e in self.events)
+        return max(landed.positions[-1] for landed in self.streams)
 
     def version(self, stream_id: str) -> int:
         """The stream's version after this append (its ETag)."""
-        return max(e.stream_version for e in self.events if e.stream_id == stream_id)
+        for landed in self.streams:
+            if landed.stream_id == stream_id:
+                return landed.first_version + len(landed.positions) - 1
+        raise KeyError(f"{stream_id} was not part of this append")

@@ -75,7 +75,7 @@ class EventStore:
         result = await self._writer.write(unit)
         APPEND_SECONDS.observe(time.perf_counter() - started)
         if not result.replayed:
-            EVENTS_APPENDED.inc(len(result.events))
+            EVENTS_APPENDED.inc(len(result.event_ids))
         return result
 
     async def read_stream(

@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +30,7 @@ from service.events.errors import (
     WrongExpectedVersion,
 )
 from service.events.hashing import canonical_json, event_digest, metadata_digest, micros
-from service.events.model import ANY, NO_STREAM, AppendedEvent, AppendResult, StreamAppend
+from service.events.model import ANY, NO_STREAM, AppendResult, Landed, StreamAppend
 from service.events.upcasting import Upcasters
 from service.metrics import APPEND_BATCH_EVENTS
 
@@ -170,27 +169,23 @@ async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
 
 
 def _result(unit: Unit, heads: Sequence[int], positions: Sequence[int], recorded_at: datetime) -> AppendResult:
-    """The unit's events where they landed: `heads` are its streams' versions before the append, `positions`
-    its events' positions in order."""
-    appended: list[AppendedEvent] = []
+    """The unit's result: `heads` are its streams' versions before the append, `positions` its events' in order."""
+    landed, first = [], 0
     for stream_id, head, size in zip(unit.streams, heads, unit.sizes, strict=True):
-        first = len(appended)
-        appended += map(
-            AppendedEvent,
-            unit.ev_id[first : first + size],
-            repeat(stream_id, size),
-            range(head + 1, head + 1 + size),
-            positions[first : first + size],
-        )
-    return AppendResult(tuple(appended), recorded_at)
+        landed.append(Landed(stream_id, head + 1, positions[first : first + size]))
+        first += size
+    return AppendResult(unit.ev_id, tuple(landed), recorded_at)
 
 
 def _replayed(unit: Unit, stored: Sequence[asyncpg.Record]) -> AppendResult:
-    by_id = {r["event_id"]: r for r in stored}
-    appended = tuple(
-        AppendedEvent(i, by_id[i]["stream_id"], by_id[i]["stream_version"], by_id[i]["position"]) for i in unit.ev_id
-    )
-    return AppendResult(appended, stored[0]["recorded_at"], replayed=True)
+    """The result of the earlier append that stored these events, from the rows it wrote."""
+    ids: list[UUID] = []
+    landed = []
+    for stream_id in unit.streams:
+        rows = sorted((r for r in stored if r["stream_id"] == stream_id), key=lambda r: r["stream_version"])
+        ids += (r["event_id"] for r in rows)
+        landed.append(Landed(stream_id, rows[0]["stream_version"], [r["position"] for r in rows]))
+    return AppendResult(ids, tuple(landed), stored[0]["recorded_at"], replayed=True)
 
 
 async def _classify(conn: asyncpg.Connection, unit: Unit) -> Exception | AppendResult | None:

@@ -138,6 +138,22 @@ async def test_repeating_an_append_with_the_same_event_ids_returns_the_original(
     assert len(await store.read_stream(stream)) == 2
 
 
+async def test_repeating_a_multi_stream_append_returns_where_each_event_landed(store: EventStore) -> None:
+    bc, dossier = sid("bc"), sid("dossier")
+    await store.append(dossier, "t_dossier", NO_STREAM, [ev("DossierOpened")])
+    appends = [
+        StreamAppend(stream_id=bc, stream_type="bc", expected_version=NO_STREAM, events=[ev("A"), ev("B")]),
+        StreamAppend(stream_id=dossier, stream_type="t_dossier", expected_version=1, events=[ev("C")]),
+    ]
+    first = await store.append_many(appends)
+    again = await store.append_many(appends)
+    assert again.replayed
+    assert again.events == first.events
+    assert [(e.stream_id, e.stream_version) for e in first.events] == [(bc, 1), (bc, 2), (dossier, 2)]
+    assert [e.event_id for e in first.events] == [e.event_id for a in appends for e in a.events]
+    assert (again.version(bc), again.version(dossier), again.position) == (2, 2, first.position)
+
+
 async def test_a_concurrent_duplicate_append_under_any_stores_one_copy(store: EventStore) -> None:
     stream = sid()
     events = [ev("A")]
