@@ -44,6 +44,7 @@ from service.db.pool import create_pool
 from service.db.urls import asyncpg_dsn, with_database
 from service.events import NO_STREAM, EventStore, NewEvent, new_event_id
 from service.events.codec import jsonb
+from service.heap import freeze_startup_heap
 
 DATA = {
     "kind": "meeting",
@@ -147,6 +148,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         server = await conn.fetchval("SHOW server_version")
         durability = await conn.fetchval("SHOW synchronous_commit")
     store = EventStore(pool)
+    freeze_startup_heap()  # as `kamplan serve` does once started; all contenders run after it
     contenders = {
         "store": store_appender(store),
         "baseline": plain_appender(pool, "bench_plain"),

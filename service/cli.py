@@ -139,6 +139,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from service.db.migrate import migrate
     from service.db.server import database_url
+    from service.heap import freeze_startup_heap
     from service.main import create_app
 
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting cleanly here lets the
@@ -147,6 +148,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         app = create_app(settings, url)
+        freeze_startup_heap()
         uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_config=None)
 
 
@@ -184,11 +186,13 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> None:
     from service.db.migrate import migrate
     from service.db.server import database_url
+    from service.heap import freeze_startup_heap
     from service.operations import work
 
     signal.signal(signal.SIGTERM, _exit_cleanly)  # until `work` runs, whose loop handles SIGTERM itself
     with database_url(settings) as url:
         asyncio.run(migrate(url))
+        freeze_startup_heap()
         asyncio.run(work(settings, url))
 
 
