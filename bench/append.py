@@ -1,6 +1,6 @@
 """Append throughput of the event store against plain asyncpg INSERTs, side by side in one run.
 
-    python bench/append.py [--seconds 4] [--rounds 3] [--tasks 16] [--batch 100]
+    python bench/append.py [--seconds 3] [--rounds 5] [--tasks 16] [--batch 100]
 
 Uses the server of DATABASE_URL (a throwaway database is created and dropped there) or, when unset,
 an embedded PostgreSQL 18 in a temporary directory. Prints JSON.
@@ -13,7 +13,8 @@ Contenders, interleaved round by round so that drift of this noisy machine hits 
   baseline  plain INSERTs of rows of the same size into a table with only a primary key
   indexed   the same plain INSERTs into a table with the events table's two unique indexes too
             (context: how much of the gap is the indexes the store cannot do without)
-All use the server's default durability (synchronous_commit = on) and the same pool size.
+All use the server's default durability (synchronous_commit = on) and the same pool size, in a process
+whose startup heap is frozen as `kamplan serve` freezes its own (service/heap.py).
 """
 
 from __future__ import annotations
@@ -206,8 +207,8 @@ async def main(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=4.0, help="length of each run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per workload")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each run")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per workload (median reported)")
     parser.add_argument("--tasks", type=int, default=16, help="concurrent appending tasks")
     parser.add_argument("--batch", type=int, default=100, help="events per append in the batch workload")
     arguments = parser.parse_args()
