@@ -1,0 +1,192 @@
+"""The manager's side: starting a plan (or its successor), shaping the draft item by item, proposing it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Response, status
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from service.api.commanding import CommandDep, visible_account, written
+from service.api.problems import validation_problem
+from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
+from service.commands.aggregates import PLAN, plan_stream
+from service.commands.handler import Step
+from service.domain.errors import Conflict, NotFound
+from service.domain.plan import commands as cmd
+from service.domain.plan.content import CLASS, ItemType, PlanContent
+from service.domain.plan.decide import decide
+from service.domain.plan.state import Plan
+
+router = APIRouter(tags=["plans"])
+
+
+class StartIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"title": "Valves and flanges 2026–2028", "horizon_from": 2026, "horizon_to": 2028}]
+        }
+    }
+
+    title: str = Field(min_length=1, max_length=200)
+    horizon_from: int = Field(ge=2000, le=2100)
+    horizon_to: int = Field(ge=2000, le=2100)
+    supersedes: str | None = Field(
+        None, description="The account's current plan this one replaces; its plan in force becomes the new draft."
+    )
+
+
+@router.post(
+    "/accounts/{account_id}/plans",
+    operation_id="startPlan",
+    summary="Start a long-range plan (or a successor that supersedes the current one)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlanOut,
+)
+async def start_plan(account_id: UUID, body: StartIn, response: Response, command: CommandDep) -> PlanOut:
+    account = (await visible_account(command.runtime, command.actor, str(account_id))).state
+    plan_id = command.new_id("plan")
+    stream = plan_stream(plan_id)
+    who = parties(account)
+    steps = [
+        Step(
+            PLAN,
+            stream,
+            lambda states: decide(
+                states[stream],
+                cmd.StartPlan(
+                    actor=command.actor,
+                    parties=who,
+                    plan_id=plan_id,
+                    account_id=account.account_id,
+                    title=body.title,
+                    horizon_from=body.horizon_from,
+                    horizon_to=body.horizon_to,
+                    supersedes=body.supersedes,
+                    starting_content=_predecessor_content(states, body.supersedes, account.account_id),
+                ),
+            ),
+        )
+    ]
+    if body.supersedes:
+        old = plan_stream(body.supersedes)
+        steps.append(
+            Step(
+                PLAN,
+                old,
+                lambda states: decide(
+                    states[old], cmd.SupersedePlan(actor=command.actor, parties=who, by_plan=plan_id)
+                ),
+            )
+        )
+    [outcome, *_] = await command.handler.execute_many(
+        steps, actor=command.actor.sub, metadata=command.metadata, idempotency=command.idempotency
+    )
+    state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
+    response.headers["Location"] = f"/v1/plans/{plan_id}"
+    return plan_out(state, written(response, outcome))
+
+
+def _predecessor_content(states: dict[str, Any], supersedes: str | None, account_id: str) -> PlanContent | None:
+    if supersedes is None:
+        return None
+    old: Plan = states[plan_stream(supersedes)]
+    if not old.exists or old.account_id != account_id:
+        raise NotFound("plan-not-found", "the plan to supersede is not a plan of this account")
+    if old.superseded_by is not None:
+        raise Conflict("plan-superseded", f"that plan was superseded by {old.superseded_by} already")
+    return old.in_force.content if old.in_force else old.draft
+
+
+ItemTypePath = Annotated[ItemType, Path(description="goal, strategy, action, assumption, risk")]
+ItemIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+ITEM_EXAMPLES = {
+    "goal": {
+        "period": "2027",
+        "kind": "volume",
+        "description": "Purchases from us",
+        "target": "32000000",
+        "unit": "RUB",
+    },
+    "action": {
+        "period": "2027",
+        "what": "Stock in the regional warehouse",
+        "owner": "kam",
+        "due": "2027-03-31",
+        "cost": "450000",
+        "currency": "RUB",
+    },
+    "strategy": {"text": "Become the buyer's first source for ball valves", "period": None},
+    "risk": {"text": "A federal distributor undercuts prices"},
+}
+
+
+@router.put(
+    "/plans/{plan_id}/draft/{item_type}/{item_id}",
+    operation_id="putDraftItem",
+    summary="Add or change an item of the draft (owner manager)",
+    response_model=PlanOut,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"examples": {k: {"value": v} for k, v in ITEM_EXAMPLES.items()}}}
+        }
+    },
+)
+async def put_item(
+    plan_id: UUID,
+    item_type: ItemTypePath,
+    item_id: ItemIdPath,
+    body: dict[str, Any],
+    response: Response,
+    command: CommandDep,
+) -> PlanOut:
+    item = item_from_body(item_type, item_id, body)
+    return await act(
+        command,
+        plan_id,
+        response,
+        lambda s, p: cmd.PutItem(actor=command.actor, parties=p, item_type=item_type, item=item),
+    )
+
+
+def item_from_body(item_type: ItemType, item_id: str, body: dict[str, Any]) -> Any:
+    """The body as the item's dataclass, with problems naming the field for bad input."""
+    try:
+        return TypeAdapter(CLASS[item_type]).validate_python({**body, "item_id": item_id})
+    except ValidationError as error:
+        raise validation_problem([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+
+
+@router.delete(
+    "/plans/{plan_id}/draft/{item_type}/{item_id}",
+    operation_id="removeDraftItem",
+    summary="Remove an item from the draft (owner manager)",
+    response_model=PlanOut,
+)
+async def remove_item(
+    plan_id: UUID, item_type: ItemTypePath, item_id: ItemIdPath, response: Response, command: CommandDep
+) -> PlanOut:
+    return await act(
+        command,
+        plan_id,
+        response,
+        lambda s, p: cmd.RemoveItem(actor=command.actor, parties=p, item_type=item_type, item_id=item_id),
+    )
+
+
+class NoteIn(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/plans/{plan_id}/revisions",
+    operation_id="proposeRevision",
+    summary="Propose the draft as a new revision: it goes to the supervisor's queue (owner manager)",
+    response_model=PlanOut,
+)
+async def propose(plan_id: UUID, body: NoteIn, response: Response, command: CommandDep) -> PlanOut:
+    return await act(
+        command, plan_id, response, lambda s, p: cmd.ProposeRevision(actor=command.actor, parties=p, note=body.note)
+    )

@@ -1,0 +1,134 @@
+"""Reading plans: an account's plans, one plan as of any moment, its revision history and diffs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
+
+from service.api.commanding import Written, visible_account
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.freshness import fresh
+from service.api.routes.plans.resource import AsOf, PlanOut, diff_out, load_visible, plan_out
+from service.domain import codec
+from service.domain.errors import NotFound
+from service.domain.plan.content import PlanContent
+from service.domain.plan.state import Plan
+
+router = APIRouter(tags=["plans"])
+
+
+class PlanRow(BaseModel):
+    plan_id: str
+    title: str
+    horizon_from: int
+    horizon_to: int
+    superseded_by: str | None
+    in_force_revision: int | None
+    pending_revision: int | None
+
+
+@router.get(
+    "/accounts/{account_id}/plans",
+    operation_id="listPlans",
+    summary="The account's plans, the current one first; superseded ones stay readable",
+    response_model=list[PlanRow],
+)
+async def list_plans(
+    account_id: UUID, runtime: RuntimeDep, actor: ActorDep, _: Annotated[int | None, Depends(fresh("plans"))]
+) -> list[PlanRow]:
+    await visible_account(runtime, actor, str(account_id))
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM read.plans WHERE account_id = $1 ORDER BY superseded_by IS NOT NULL, started_at DESC",
+            str(account_id),
+        )
+    return [PlanRow(**{k: r[k] for k in PlanRow.model_fields}) for r in rows]
+
+
+@router.get(
+    "/plans/{plan_id}",
+    operation_id="getPlan",
+    summary="The plan in force, what is under discussion, progress",
+    response_model=PlanOut,
+)
+async def get_plan(
+    plan_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
+) -> PlanOut:
+    loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
+    response.headers["ETag"] = f'"{loaded.version}"'
+    return plan_out(loaded.state, Written(version=loaded.version, position=loaded.position or None), as_of)
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    status: str
+    proposed_by: str
+    proposed_at: datetime | None
+    note: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+    session_id: str | None
+    comments: list[dict[str, Any]] = Field(description="Who asked what about which item, and who answered what.")
+    changes: dict[str, Any] = Field(description="Diff against the previous revision.")
+
+
+@router.get(
+    "/plans/{plan_id}/revisions",
+    operation_id="listRevisions",
+    summary="Revision history with the review trail",
+    response_model=list[RevisionOut],
+)
+async def revisions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None) -> list[RevisionOut]:
+    loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
+    plan: Plan = loaded.state
+    out, previous = [], PlanContent()
+    for r in plan.revisions:
+        out.append(
+            RevisionOut(
+                revision=r.number,
+                status=r.status.value,
+                proposed_by=r.proposed_by,
+                proposed_at=r.proposed_at,
+                note=r.note,
+                decided_by=r.decided_by,
+                decided_at=r.decided_at,
+                decision_note=r.decision_note,
+                session_id=r.session_id,
+                comments=[codec.to_dict(c) for c in plan.comments if c.revision == r.number],
+                changes=diff_out(previous, r.content),
+            )
+        )
+        previous = r.content
+    return out
+
+
+@router.get(
+    "/plans/{plan_id}/diff",
+    operation_id="diffRevisions",
+    summary="Items added, removed and changed (old → new) and budget deltas between two revisions (0 = empty)",
+    response_model=dict[str, Any],
+)
+async def revision_diff(
+    plan_id: UUID,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    from_revision: Annotated[int, Query(alias="from", ge=0)],
+    to_revision: Annotated[int, Query(alias="to", ge=0)],
+) -> dict[str, Any]:
+    loaded, _ = await load_visible(runtime, actor, str(plan_id))
+    plan: Plan = loaded.state
+
+    def content(number: int) -> PlanContent:
+        if number == 0:
+            return PlanContent()
+        revision = plan.revision(number)
+        if revision is None:
+            raise NotFound("revision-not-found", f"no revision {number}")
+        return revision.content
+
+    return {"from": from_revision, "to": to_revision, **diff_out(content(from_revision), content(to_revision))}

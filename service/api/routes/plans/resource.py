@@ -1,0 +1,130 @@
+"""A plan as an API resource: loaded only where the actor may see it, acted on, and rendered with its
+progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Response
+from pydantic import AwareDatetime, Field
+
+from service.api.commanding import Command, Written, today, visible_account, written
+from service.commands.aggregates import PLAN, plan_stream
+from service.domain import codec
+from service.domain.account.state import Account
+from service.domain.actors import Actor
+from service.domain.errors import NotFound
+from service.domain.plan import commands as cmd
+from service.domain.plan.content import PlanContent, diff
+from service.domain.plan.decide import decide
+from service.domain.plan.state import Plan
+from service.domain.plan.view import action_state, goal_status
+from service.runtime import Runtime
+
+AsOf = Annotated[AwareDatetime | None, Query(description="The plan as kamplan knew it at this moment.")]
+
+
+def parties(account: Account) -> cmd.Parties:
+    return cmd.Parties(owner=account.owner, team=account.team)
+
+
+async def load_visible(
+    runtime: Runtime, actor: Actor, plan_id: str, as_of: datetime | None = None
+) -> tuple[Any, Account]:
+    """The plan (as of `as_of`) and its account, or 404 when the actor may not see the account: whether
+    the plan exists is not revealed."""
+    current = await runtime.repository.load(PLAN, plan_stream(plan_id))
+    if not current.state.exists:
+        raise NotFound("plan-not-found", "no such plan, or not one you may see")
+    account = await visible_account(runtime, actor, current.state.account_id)
+    loaded = current if as_of is None else await runtime.repository.load(PLAN, plan_stream(plan_id), as_of=as_of)
+    if not loaded.state.exists:
+        raise NotFound("plan-not-found", "the plan did not exist at that moment")
+    return loaded, account.state
+
+
+def content_out(plan: Plan, content: PlanContent, day: date) -> dict[str, Any]:
+    data = codec.to_dict(content)
+    for goal_id, goal in data["goals"].items():
+        st = goal_status(plan, content.goals[goal_id])
+        goal["actual"] = str(st.actual) if st.actual is not None else None
+        goal["achieved"] = st.achieved
+    for action_id, action in data["actions"].items():
+        st = action_state(plan, content.actions[action_id], day)
+        action["status"], action["overdue"] = st.status.value, st.overdue
+    data["budget"] = {p: {c: format(v, "f") for c, v in by.items()} for p, by in content.budget().items()}
+    return data
+
+
+def diff_out(old: PlanContent, new: PlanContent) -> dict[str, Any]:
+    return codec.to_dict(diff(old, new))
+
+
+class PlanOut(Written):
+    plan_id: str
+    account_id: str
+    title: str
+    horizon: list[int]
+    superseded_by: str | None
+    supersedes: str | None
+    in_force: dict[str, Any] | None = Field(
+        description="The agreed revision in force: number, who agreed when, content with targets against "
+        "actuals, actions with status and overdue flag, budget per period."
+    )
+    under_discussion: dict[str, Any] | None = Field(
+        description="The revision waiting for review: number, who proposed it when, its diff to the plan in force."
+    )
+    draft_changes: dict[str, Any] = Field(description="What the manager's draft changes against the plan in force.")
+    overdue_actions: list[str]
+    open_comments: list[dict[str, Any]]
+    as_of: datetime | None = None
+
+
+def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOut:
+    day = as_of.date() if as_of else today()
+    in_force, pending = plan.in_force, plan.pending
+    base_content = in_force.content if in_force else PlanContent()
+    force = None
+    if in_force:
+        force = {
+            "revision": in_force.number,
+            "agreed_by": in_force.decided_by,
+            "agreed_at": in_force.decided_at,
+            "session_id": in_force.session_id,
+            "content": content_out(plan, in_force.content, day),
+        }
+    return PlanOut(
+        **base.model_dump(),
+        plan_id=plan.plan_id,
+        account_id=plan.account_id,
+        title=plan.title,
+        horizon=[plan.horizon_from, plan.horizon_to],
+        superseded_by=plan.superseded_by,
+        supersedes=plan.supersedes,
+        in_force=force,
+        under_discussion={
+            "revision": pending.number,
+            "proposed_by": pending.proposed_by,
+            "proposed_at": pending.proposed_at,
+            "note": pending.note,
+            "diff": diff_out(base_content, pending.content),
+        }
+        if pending
+        else None,
+        draft_changes=diff_out(base_content, plan.draft),
+        overdue_actions=sorted(a.item_id for a in base_content.actions.values() if action_state(plan, a, day).overdue),
+        open_comments=[codec.to_dict(c) for c in plan.comments if c.answer is None],
+        as_of=as_of,
+    )
+
+
+async def act(command: Command, plan_id: UUID, response: Response, make: Callable[[Plan, cmd.Parties], Any]) -> PlanOut:
+    """Decide a plan command on the visible plan, append it, and answer with the plan as it now stands."""
+    _, account = await load_visible(command.runtime, command.actor, str(plan_id))
+    who = parties(account)
+    outcome = await command.run(PLAN, plan_stream(str(plan_id)), lambda s: decide(s, make(s, who)))
+    state = outcome.state or (await command.runtime.repository.load(PLAN, plan_stream(str(plan_id)))).state
+    return plan_out(state, written(response, outcome))

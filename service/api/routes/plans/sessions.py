@@ -1,0 +1,90 @@
+"""Joint planning sessions: recorded by one party, put in force by the other's confirmation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from service.api.commanding import CommandDep, today
+from service.api.routes.plans.drafting import item_from_body
+from service.api.routes.plans.resource import PlanOut, act
+from service.domain import codec
+from service.domain.plan import commands as cmd
+from service.domain.plan.content import ItemType
+from service.domain.plan.state import ItemChange
+
+router = APIRouter(tags=["plans"])
+
+
+class ChangeIn(BaseModel):
+    op: str = Field(pattern="^(put|remove)$")
+    item_type: ItemType
+    item_id: str = Field(min_length=1, max_length=100)
+    item: dict[str, Any] | None = None
+
+
+class SessionIn(BaseModel):
+    on: date
+    participants: list[str] = Field(min_length=1, max_length=20)
+    decisions: list[str] = Field(min_length=1, max_length=50)
+    changes: list[ChangeIn] = Field(default_factory=list, max_length=200)
+
+
+class SessionWritten(PlanOut):
+    session_id: str
+
+
+@router.post(
+    "/plans/{plan_id}/sessions",
+    operation_id="recordSession",
+    summary="Record a joint planning session; the other party's confirmation puts its changes in force",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionWritten,
+)
+async def record_session(plan_id: UUID, body: SessionIn, response: Response, command: CommandDep) -> SessionWritten:
+    session_id = command.new_id("session")
+    changes = tuple(
+        ItemChange(
+            op=c.op,
+            item_type=c.item_type.value,
+            item_id=c.item_id,
+            item=codec.to_dict(item_from_body(c.item_type, c.item_id, c.item or {})) if c.op == "put" else None,
+        )
+        for c in body.changes
+    )
+    day = today()
+    out = await act(
+        command,
+        plan_id,
+        response,
+        lambda s, p: cmd.RecordSession(
+            actor=command.actor,
+            parties=p,
+            session_id=session_id,
+            on=body.on,
+            today=day,
+            participants=tuple(body.participants),
+            decisions=tuple(body.decisions),
+            changes=changes,
+        ),
+    )
+    return SessionWritten(**out.model_dump(), session_id=session_id)
+
+
+@router.post(
+    "/plans/{plan_id}/sessions/{session_id}/confirm",
+    operation_id="confirmSession",
+    summary="The other party confirms the session: its changes become a revision agreed and in force",
+    response_model=PlanOut,
+)
+async def confirm_session(plan_id: UUID, session_id: str, response: Response, command: CommandDep) -> PlanOut:
+    return await act(
+        command,
+        plan_id,
+        response,
+        lambda s, p: cmd.ConfirmSession(actor=command.actor, parties=p, session_id=session_id),
+    )
