@@ -1,0 +1,89 @@
+"""The facts of Approval and Implementation: the decision-maker's confirmation, the launch plan, confident use."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from service.api.commanding import CommandDep
+from service.api.routes.opportunities.resource import OpportunityOut, act
+from service.domain.opportunity import commands as cmd
+from service.domain.opportunity.state import (
+    LaunchAction,
+    Side,
+)
+
+router = APIRouter(tags=["sales projects"])
+
+
+class ConfirmationIn(BaseModel):
+    member_id: str
+    note: str = Field(min_length=1, max_length=2000)
+    on: date
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/leader-confirmation",
+    operation_id="recordLeaderConfirmation",
+    summary="The buyer's authorised leader confirmed need and volume",
+    response_model=OpportunityOut,
+)
+async def leader_confirmation(
+    opportunity_id: UUID, body: ConfirmationIn, response: Response, command: CommandDep
+) -> OpportunityOut:
+    return await act(
+        command,
+        opportunity_id,
+        response,
+        lambda o, m, a: cmd.RecordLeaderConfirmation(
+            actor=command.actor, member_id=body.member_id, note=body.note, on=body.on, members=m
+        ),
+    )
+
+
+class LaunchActionIn(BaseModel):
+    side: Side
+    what: str = Field(min_length=1, max_length=1000)
+    owner: str = Field(min_length=1, max_length=200)
+    due: date
+
+
+class LaunchPlanIn(BaseModel):
+    actions: list[LaunchActionIn] = Field(min_length=1, max_length=100)
+
+
+@router.put(
+    "/opportunities/{opportunity_id}/launch-plan",
+    operation_id="setLaunchPlan",
+    summary="The action plan for launch into series: both sides' actions, each with a deadline",
+    response_model=OpportunityOut,
+)
+async def launch_plan(
+    opportunity_id: UUID, body: LaunchPlanIn, response: Response, command: CommandDep
+) -> OpportunityOut:
+    actions = tuple(LaunchAction(**a.model_dump()) for a in body.actions)
+    return await act(
+        command, opportunity_id, response, lambda o, m, a: cmd.SetLaunchPlan(actor=command.actor, actions=actions)
+    )
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/confident-use",
+    operation_id="confirmConfidentUse",
+    summary="The client uses the product confidently (Implementation's exit)",
+    response_model=OpportunityOut,
+)
+async def confident_use(
+    opportunity_id: UUID, body: ConfirmationIn, response: Response, command: CommandDep
+) -> OpportunityOut:
+    return await act(
+        command,
+        opportunity_id,
+        response,
+        lambda o, m, a: cmd.ConfirmConfidentUse(
+            actor=command.actor, member_id=body.member_id, note=body.note, on=body.on, members=m
+        ),
+    )

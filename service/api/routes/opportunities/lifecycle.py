@@ -1,0 +1,188 @@
+"""A project's life: open, read, advance a stage (or override a criterion), lose, reopen, move to the exit
+criteria in force."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.routes.opportunities.resource import (
+    AsOf,
+    MoneyIn,
+    OpportunityOut,
+    act,
+    load_visible,
+    may_override,
+    opportunity_out,
+)
+from service.commands.aggregates import OPPORTUNITY, opportunity_stream
+from service.domain.opportunity import commands as cmd
+from service.domain.opportunity.decide import decide
+from service.domain.opportunity.state import (
+    Kind,
+)
+
+router = APIRouter(tags=["sales projects"])
+
+
+class OpenIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "product_line": "Fuel filters",
+                    "kind": "new_client",
+                    "expected_volume": "40,000 filters a year",
+                    "expected_value": {"amount": "38000000", "currency": "RUB"},
+                    "main_competitor": "Imported brand via a distributor",
+                }
+            ]
+        }
+    }
+
+    product_line: str = Field(min_length=1, max_length=200)
+    kind: Kind = Field(description="new_client starts at Entry; cross_sell starts at Finding an ally.")
+    expected_volume: str = Field("", max_length=200)
+    expected_value: MoneyIn | None = None
+    main_competitor: str = Field("", max_length=200)
+    opened_on: date | None = Field(None, description="When the project really started, if recorded later.")
+
+
+@router.post(
+    "/accounts/{account_id}/opportunities",
+    operation_id="openOpportunity",
+    summary="Open a sales project on an account (pinned to the exit criteria in force)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OpportunityOut,
+)
+async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, command: CommandDep) -> OpportunityOut:
+    account = await visible_account(command.runtime, command.actor, str(account_id))
+    settings = await company_settings(command.runtime)
+    opportunity_id = command.new_id("opportunity")
+    outcome = await command.run(
+        OPPORTUNITY,
+        opportunity_stream(opportunity_id),
+        lambda s: decide(
+            s,
+            cmd.OpenOpportunity(
+                actor=command.actor,
+                opportunity_id=opportunity_id,
+                account_id=account.state.account_id,
+                product_line=body.product_line,
+                kind=body.kind,
+                expected_volume=body.expected_volume,
+                expected_value=body.expected_value.domain() if body.expected_value else None,
+                main_competitor=body.main_competitor,
+                criteria=settings.exit_criteria,
+                opened_on=body.opened_on,
+                today=today(),
+            ),
+        ),
+    )
+    state = outcome.state or (await command.runtime.repository.load(OPPORTUNITY, outcome.stream_id)).state
+    response.headers["Location"] = f"/v1/opportunities/{opportunity_id}"
+    return opportunity_out(state, written(response, outcome), settings.stalled_days)
+
+
+@router.get(
+    "/opportunities/{opportunity_id}",
+    operation_id="getOpportunity",
+    summary="A sales project: stage, exit criteria, stage history, facts",
+    response_model=OpportunityOut,
+)
+async def get_opportunity(
+    opportunity_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
+) -> OpportunityOut:
+    loaded = await load_visible(runtime, actor, str(opportunity_id), as_of)
+    settings = await company_settings(runtime, as_of)
+    response.headers["ETag"] = f'"{loaded.version}"'
+    base = Written(version=loaded.version, position=loaded.position or None)
+    return opportunity_out(loaded.state, base, settings.stalled_days, as_of)
+
+
+class AdvanceIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {"examples": [{}, {"override_reason": "Signed letter of intent replaces the volume"}]}
+    }
+
+    override_reason: str | None = Field(
+        None, min_length=1, max_length=2000, description="Supervisor only: advance despite unmet criteria, and why."
+    )
+    on: date | None = Field(None, description="When the stage really changed, if recorded later (not in the future).")
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/stage",
+    operation_id="advanceStage",
+    summary="Advance to the next stage: refused with every unmet exit criterion unless a supervisor overrides",
+    response_model=OpportunityOut,
+)
+async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, command: CommandDep) -> OpportunityOut:
+    return await act(
+        command,
+        opportunity_id,
+        response,
+        lambda o, m, a: cmd.AdvanceStage(
+            actor=command.actor,
+            override_reason=body.override_reason,
+            may_override=may_override(command.actor, a),
+            on=body.on,
+            today=today(),
+        ),
+    )
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/lost",
+    operation_id="markLost",
+    summary="Mark the project lost",
+    response_model=OpportunityOut,
+)
+async def mark_lost(opportunity_id: UUID, body: ReasonIn, response: Response, command: CommandDep) -> OpportunityOut:
+    return await act(
+        command, opportunity_id, response, lambda o, m, a: cmd.MarkLost(actor=command.actor, reason=body.reason)
+    )
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/reopen",
+    operation_id="reopen",
+    summary="Reopen a lost project",
+    response_model=OpportunityOut,
+)
+async def reopen(opportunity_id: UUID, body: ReasonIn, response: Response, command: CommandDep) -> OpportunityOut:
+    return await act(
+        command, opportunity_id, response, lambda o, m, a: cmd.Reopen(actor=command.actor, reason=body.reason)
+    )
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/criteria-migration",
+    operation_id="migrateCriteria",
+    summary="Move the project to the company's exit criteria in force (supervisor or admin; audited)",
+    response_model=OpportunityOut,
+)
+async def migrate_criteria(
+    opportunity_id: UUID, body: ReasonIn, response: Response, command: CommandDep
+) -> OpportunityOut:
+    settings = await company_settings(command.runtime)
+    return await act(
+        command,
+        opportunity_id,
+        response,
+        lambda o, m, a: cmd.MigrateCriteria(
+            actor=command.actor,
+            criteria=settings.exit_criteria,
+            reason=body.reason,
+            may_override=may_override(command.actor, a),
+        ),
+    )

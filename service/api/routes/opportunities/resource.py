@@ -1,0 +1,168 @@
+"""A sales project as an API resource: loaded only where the actor may see its account, acted on with the
+account's buying center at hand, and rendered with its exit criteria, stage history and facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.api.commanding import Command, Written, company_settings, today, visible_account, written
+from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
+from service.commands.handler import Step
+from service.domain import codec
+from service.domain.account.state import Account
+from service.domain.actors import Actor, Role
+from service.domain.buying_center.state import BuyingCenter
+from service.domain.errors import NotFound
+from service.domain.opportunity.criteria import Stage
+from service.domain.opportunity.decide import decide
+from service.domain.opportunity.state import (
+    Kind,
+    Money,
+    Opportunity,
+    Status,
+)
+from service.domain.opportunity.view import contact_intensity, exit_status, is_stalled
+from service.runtime import Runtime
+
+AsOf = Annotated[AwareDatetime | None, Query(description="The project as kamplan knew it at this moment.")]
+
+
+class MoneyIn(BaseModel):
+    amount: Decimal = Field(examples=["12500000"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
+
+    def domain(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
+
+
+class CriterionOut(BaseModel):
+    code: str
+    description: str
+    holds: bool
+
+
+class OpportunityOut(Written):
+    opportunity_id: str
+    account_id: str
+    product_line: str
+    kind: Kind
+    stage: Stage
+    status: Status
+    lost_reason: str
+    expected_volume: str
+    expected_value: dict[str, Any] | None
+    main_competitor: str
+    criteria_version: int
+    exit_criteria: list[CriterionOut] = Field(description="The current stage's exit criteria and whether each holds.")
+    stalled: bool
+    opened_at: datetime | None
+    stage_entered_at: datetime | None
+    stage_history: list[dict[str, Any]] = Field(description="Who moved it when, which criteria held, overrides.")
+    contact_intensity: dict[str, float | None] = Field(
+        description="Interactions per 30 days before Implementation and during it (during should be higher)."
+    )
+    facts: dict[str, Any] = Field(
+        description="allies, needs, problems, evidence, confirmed volume, price rounds, leader confirmation, "
+        "launch plan, confident use, linked interactions."
+    )
+    as_of: datetime | None = None
+
+
+FACTS = (
+    "invitation",
+    "allies",
+    "needs",
+    "problems",
+    "evidence",
+    "confirmed_volume",
+    "volume_confirmed_by",
+    "price_rounds",
+    "leader_confirmation",
+    "launch_plan",
+    "confident_use",
+    "interactions",
+)
+
+
+def opportunity_out(o: Opportunity, base: Written, stalled_days: int, as_of: datetime | None = None) -> OpportunityOut:
+    day = as_of.date() if as_of else today()
+    data = codec.to_dict(o)
+    intensity = contact_intensity(o, day)
+    return OpportunityOut(
+        **base.model_dump(),
+        opportunity_id=o.opportunity_id,
+        account_id=o.account_id,
+        product_line=o.product_line,
+        kind=o.kind,
+        stage=o.stage,
+        status=o.status,
+        lost_reason=o.lost_reason,
+        expected_volume=o.expected_volume,
+        expected_value=data["expected_value"],
+        main_competitor=o.main_competitor,
+        criteria_version=o.criteria.version,
+        exit_criteria=[CriterionOut(code=c.code, description=c.description, holds=c.holds) for c in exit_status(o)],
+        stalled=is_stalled(o, day, stalled_days),
+        opened_at=o.opened_at,
+        stage_entered_at=o.stage_entered_at,
+        stage_history=data["history"],
+        contact_intensity={"before": intensity.before, "during": intensity.during},
+        facts={k: data[k] for k in FACTS},
+        as_of=as_of,
+    )
+
+
+def may_override(actor: Actor, account: Account) -> bool:
+    return actor.role is Role.ADMIN or (
+        actor.role is Role.SUPERVISOR and actor.team is not None and actor.team == account.team
+    )
+
+
+def roles_of(state: BuyingCenter) -> dict[str, frozenset[str]]:
+    return {m.member_id: m.roles for m in state.people.values()}
+
+
+async def load_visible(runtime: Runtime, actor: Actor, opportunity_id: str, as_of: datetime | None = None) -> Any:
+    loaded = await runtime.repository.load(OPPORTUNITY, opportunity_stream(opportunity_id), as_of=as_of)
+    if not loaded.state.exists:
+        current = await runtime.repository.load(OPPORTUNITY, opportunity_stream(opportunity_id))
+        if not current.state.exists:
+            raise NotFound("opportunity-not-found", "no such sales project, or not one you may see")
+        await visible_account(runtime, actor, current.state.account_id)
+        raise NotFound("opportunity-not-found", "the project did not exist at that moment")
+    await visible_account(runtime, actor, loaded.state.account_id)
+    return loaded
+
+
+async def act(
+    command: Command,
+    opportunity_id: UUID,
+    response: Response,
+    make: Callable[[Opportunity, dict[str, frozenset[str]], Account], Any],
+) -> OpportunityOut:
+    """Decide on the project with the account's buying center at hand (members and their roles)."""
+    current = await load_visible(command.runtime, command.actor, str(opportunity_id))
+    account = await visible_account(command.runtime, command.actor, current.state.account_id)
+    stream, bc = opportunity_stream(str(opportunity_id)), buying_center_stream(current.state.account_id)
+    [outcome, _] = await command.handler.execute_many(
+        [
+            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roles_of(s[bc]), account.state))),
+            Step(BUYING_CENTER, bc, lambda s: []),
+        ],
+        actor=command.actor.sub,
+        metadata=command.metadata,
+        if_match=command.if_match,
+        idempotency=command.idempotency,
+    )
+    state = outcome.state
+    if state is None:
+        state = (await command.runtime.repository.load(OPPORTUNITY, stream)).state
+    settings = await company_settings(command.runtime)
+    return opportunity_out(state, written(response, outcome), settings.stalled_days)
