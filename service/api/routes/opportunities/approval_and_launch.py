@@ -11,10 +11,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import CommandDep
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
-from service.domain.opportunity.state import (
-    LaunchAction,
-    Side,
-)
+from service.domain.opportunity.state import LaunchAction, Side
 
 router = APIRouter(tags=["sales projects"])
 

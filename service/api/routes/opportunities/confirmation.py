@@ -11,11 +11,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import CommandDep
 from service.api.routes.opportunities.resource import MoneyIn, OpportunityOut, act
 from service.domain.opportunity import commands as cmd
-from service.domain.opportunity.state import (
-    Evidence,
-    EvidenceKind,
-    PriceRound,
-)
+from service.domain.opportunity.state import Evidence, EvidenceKind, PriceRound
 
 router = APIRouter(tags=["sales projects"])
 

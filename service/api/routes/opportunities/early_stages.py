@@ -11,9 +11,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import CommandDep, today
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
-from service.domain.opportunity.state import (
-    Problem,
-)
+from service.domain.opportunity.state import Problem
 
 router = APIRouter(tags=["sales projects"])
 

@@ -23,9 +23,7 @@ from service.api.routes.opportunities.resource import (
 from service.commands.aggregates import OPPORTUNITY, opportunity_stream
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.decide import decide
-from service.domain.opportunity.state import (
-    Kind,
-)
+from service.domain.opportunity.state import Kind
 
 router = APIRouter(tags=["sales projects"])
 

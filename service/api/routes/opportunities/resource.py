@@ -22,12 +22,7 @@ from service.domain.buying_center.state import BuyingCenter
 from service.domain.errors import NotFound
 from service.domain.opportunity.criteria import Stage
 from service.domain.opportunity.decide import decide
-from service.domain.opportunity.state import (
-    Kind,
-    Money,
-    Opportunity,
-    Status,
-)
+from service.domain.opportunity.state import Kind, Money, Opportunity, Status
 from service.domain.opportunity.view import contact_intensity, exit_status, is_stalled
 from service.runtime import Runtime
 
