@@ -1,0 +1,120 @@
+"""A buying center's member as an API resource: cited facts, the member as rendered, and running a command
+that changes one member."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.api.commanding import Command, Written, visible_account, written
+from service.commands.aggregates import BUYING_CENTER, buying_center_stream
+from service.commands.handler import Outcome
+from service.domain import codec
+from service.domain.buying_center.decide import decide
+from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member
+from service.domain.errors import NotFound
+
+AsOf = Annotated[AwareDatetime | None, Query(description="The map as kamplan knew it at this moment.")]
+
+
+class CitationIn(BaseModel):
+    kind: CitationKind
+    ref: str = Field("", max_length=500, description="Interaction id, document id or URL.")
+    note: str = Field("", max_length=1000)
+
+    def domain(self) -> Citation:
+        return Citation(kind=self.kind, ref=self.ref, note=self.note)
+
+
+def cite(citation: CitationIn | None) -> Citation | None:
+    return citation.domain() if citation else None
+
+
+class Node(BaseModel):
+    member_id: str
+    name: str | None = Field(description="Null once the person has been forgotten: the node stays, anonymous.")
+    position: str
+    department: str
+    organisation: str
+    roles: list[str]
+    influence: int
+    attitude: int
+    attitude_to_competitor: int
+    owner: str | None
+    contact_plan: str
+    next_action: dict[str, Any] | None
+    last_contact: date | None
+    active: bool
+    left_on: date | None
+
+
+def node(m: Member) -> Node:
+    return Node(
+        member_id=m.member_id,
+        name=m.name,
+        position=m.position,
+        department=m.department,
+        organisation=m.organisation,
+        roles=sorted(m.roles),
+        influence=m.influence,
+        attitude=m.attitude,
+        attitude_to_competitor=m.attitude_to_competitor,
+        owner=m.owner,
+        contact_plan=m.contact_plan,
+        next_action=codec.to_dict(m.next_action) if m.next_action else None,
+        last_contact=m.last_contact,
+        active=m.active,
+        left_on=m.left_on,
+    )
+
+
+class MemberOut(Node):
+    contacts: str | None
+    notes: str | None
+    stated_criteria: list[str]
+    observed_criteria: list[str]
+    problems: list[dict[str, Any]]
+    left_reason: str
+    history: list[dict[str, Any]] = Field(description="How and why the view of this person changed, oldest first.")
+
+
+class MemberWritten(Written):
+    member: MemberOut
+
+
+def member_out(m: Member) -> MemberOut:
+    data = codec.to_dict(m)
+    return MemberOut(
+        **node(m).model_dump(),
+        contacts=m.contacts,
+        notes=m.notes,
+        stated_criteria=list(m.stated_criteria),
+        observed_criteria=list(m.observed_criteria),
+        problems=data["problems"],
+        left_reason=m.left_reason,
+        history=data["history"],
+    )
+
+
+def member_of(state: BuyingCenter | None, member_id: str) -> Member:
+    member = (state or BuyingCenter()).people.get(member_id)
+    if member is None:
+        raise NotFound("member-not-in-buying-center", f"no member {member_id} in this buying center")
+    return member
+
+
+async def act_on_member(
+    command: Command, account_id: UUID, make: Any, response: Response, member_id: str
+) -> MemberWritten:
+    """Run a command on the visible account's buying center and answer with the member it concerns."""
+    await visible_account(command.runtime, command.actor, str(account_id))
+    stream = buying_center_stream(str(account_id))
+    outcome: Outcome[BuyingCenter] = await command.run(BUYING_CENTER, stream, lambda s: decide(s, make(s)))
+    state = outcome.state
+    if outcome.replayed:
+        state = (await command.runtime.repository.load(BUYING_CENTER, stream)).state
+    return MemberWritten(**written(response, outcome).model_dump(), member=member_out(member_of(state, member_id)))
