@@ -1,0 +1,195 @@
+"""What an interaction taught us, as commands on the other aggregates it touches: contacts and assessments in the
+buying center, needs of sales projects, dossier answers; each citing the interaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from service.commands.aggregates import (
+    BUYING_CENTER,
+    DOSSIER,
+    INTERACTION,
+    OPPORTUNITY,
+    buying_center_stream,
+    dossier_stream,
+    interaction_stream,
+    opportunity_stream,
+)
+from service.commands.handler import Step
+from service.domain.actors import Actor
+from service.domain.buying_center import commands as bc
+from service.domain.buying_center.decide import decide as bc_decide
+from service.domain.buying_center.decide import evolve as bc_evolve
+from service.domain.buying_center.state import Citation, CitationKind
+from service.domain.dossier import commands as dc
+from service.domain.dossier.decide import decide as dossier_decide
+from service.domain.dossier.decide import evolve as dossier_evolve
+from service.domain.dossier.state import Confidence
+from service.domain.errors import DomainError
+from service.domain.interaction import model as im
+from service.domain.opportunity import commands as oc
+from service.domain.opportunity.decide import decide as opp_decide
+from service.domain.opportunity.decide import evolve as opp_evolve
+
+
+def decide_all(
+    decide: Callable[[Any, Any], list[Any]], evolve: Callable[..., Any], state: Any, commands: Sequence[Any]
+) -> list[Any]:
+    """Several commands on one aggregate, each deciding on the state the previous ones left."""
+    events: list[Any] = []
+    for command in commands:
+        for event in decide(state, command):
+            events.append(event)
+            state = evolve(state, event)
+    return events
+
+
+class AssessmentIn(BaseModel):
+    member_id: str
+    roles: set[str] | None = None
+    influence: int | None = Field(None, ge=1, le=5)
+    attitude: int | None = Field(None, ge=-2, le=2)
+    attitude_to_competitor: int | None = Field(None, ge=-2, le=2)
+    note: str = Field("", max_length=1000)
+
+
+class NeedIn(BaseModel):
+    opportunity_id: str = Field(description="One of the interaction's projects.")
+    member_id: str
+    need: str = Field(min_length=1, max_length=1000)
+
+
+class AnswerIn(BaseModel):
+    question_code: str
+    value: Any
+    about: str | None = None
+    confidence: Confidence = Confidence.MEDIUM
+
+
+class LearnedIn(BaseModel):
+    """What the interaction taught us: each change cites the interaction."""
+
+    assessments: list[AssessmentIn] = Field(default_factory=list, max_length=50)
+    needs: list[NeedIn] = Field(default_factory=list, max_length=50)
+    answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
+
+
+def projects_of(states: dict[str, Any], account_id: str, ids: Sequence[str]) -> frozenset[str]:
+    return frozenset(
+        i
+        for i in ids
+        if states[opportunity_stream(i)].exists and states[opportunity_stream(i)].account_id == account_id
+    )
+
+
+def steps_of(
+    actor: Actor,
+    interaction_id: str,
+    account_id: str,
+    details: im.Details,
+    previous: im.Details | None,
+    make: Callable[[dict[str, Any]], Any],
+    learned: LearnedIn,
+    day: date,
+    settings: Any,
+) -> list[Step]:
+    """The interaction's own stream, then what it changes: contacts, assessments, projects, dossier answers."""
+    stream, bc_stream = interaction_stream(interaction_id), buying_center_stream(account_id)
+    projects = sorted(set(details.projects) | set(previous.projects if previous else ()))
+    for need in learned.needs:
+        if need.opportunity_id not in details.projects:
+            raise DomainError(
+                "opportunity-not-linked", "a need confirmed in an interaction belongs to one of its projects"
+            )
+
+    def contacts(states: dict[str, Any]) -> list[Any]:
+        gone = set(previous.participants if previous else ()) - set(details.participants)
+        commands: list[Any] = [
+            bc.RecordContact(actor=actor, member_id=m, on=details.occurred_on, today=day, interaction_id=interaction_id)
+            for m in details.participants
+            if m in states[bc_stream].people
+        ]
+        commands += [bc.WithdrawContact(actor=actor, member_id=m, interaction_id=interaction_id) for m in sorted(gone)]
+        commands += [
+            bc.AssessMember(
+                actor=actor,
+                member_id=a.member_id,
+                roles=frozenset(a.roles) if a.roles is not None else None,
+                influence=a.influence,
+                attitude=a.attitude,
+                attitude_to_competitor=a.attitude_to_competitor,
+                citation=Citation(kind=CitationKind.INTERACTION, ref=interaction_id, note=a.note),
+                known_roles=settings.role_codes,
+            )
+            for a in learned.assessments
+        ]
+        return decide_all(bc_decide, bc_evolve, states[bc_stream], commands)
+
+    def project(pid: str) -> Step:
+        p_stream = opportunity_stream(pid)
+
+        def decide(states: dict[str, Any]) -> list[Any]:
+            if not states[p_stream].exists or states[p_stream].account_id != account_id:
+                return []  # refused by the interaction's own rules
+            members = {m.member_id: m.roles for m in states[bc_stream].people.values()}
+            commands: list[Any] = []
+            if pid in details.projects:
+                commands.append(
+                    oc.LinkInteraction(
+                        actor=actor, interaction_id=interaction_id, kind=details.kind.value, on=details.occurred_on
+                    )
+                )
+            else:
+                commands.append(oc.UnlinkInteraction(actor=actor, interaction_id=interaction_id))
+            commands += [
+                oc.ConfirmNeed(
+                    actor=actor,
+                    member_id=n.member_id,
+                    need=n.need,
+                    on=details.occurred_on,
+                    today=day,
+                    interaction_id=interaction_id,
+                    members=members,
+                )
+                for n in learned.needs
+                if n.opportunity_id == pid
+            ]
+            return decide_all(opp_decide, opp_evolve, states[p_stream], commands)
+
+        return Step(OPPORTUNITY, p_stream, decide)
+
+    steps = [
+        Step(INTERACTION, stream, lambda states: im.decide(states[stream], make(states))),
+        Step(BUYING_CENTER, bc_stream, contacts),
+        *(project(pid) for pid in projects),
+    ]
+    if learned.answers:
+        d_stream = dossier_stream(account_id)
+
+        def answers(states: dict[str, Any]) -> list[Any]:
+            members = frozenset(states[bc_stream].people)
+            commands = [
+                dc.RecordAnswer(
+                    actor=actor,
+                    account_id=account_id,
+                    question_code=a.question_code,
+                    question=settings.template.question(a.question_code),
+                    template_version=settings.template.version,
+                    value=a.value,
+                    source=f"{details.kind.value} on {details.occurred_on.isoformat()} (interaction {interaction_id})",
+                    learned_on=details.occurred_on,
+                    today=day,
+                    confidence=a.confidence,
+                    about=a.about,
+                    members=members,
+                )
+                for a in learned.answers
+            ]
+            return decide_all(dossier_decide, dossier_evolve, states[d_stream], commands)
+
+        steps.append(Step(DOSSIER, d_stream, answers))
+    return steps

@@ -1,0 +1,251 @@
+"""Interactions themselves: log one (with what it taught us, in one atomic commit), read it as of any moment,
+correct it, retract it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.api.commanding import Command, CommandDep, Written, company_settings, today, visible_account, written
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.routes.interactions.lessons import LearnedIn, projects_of, steps_of
+from service.commands.aggregates import (
+    INTERACTION,
+    buying_center_stream,
+    interaction_stream,
+)
+from service.commands.handler import Outcome, Step
+from service.domain import codec
+from service.domain.actors import Actor
+from service.domain.errors import NotFound
+from service.domain.interaction import model as im
+from service.runtime import Runtime
+
+router = APIRouter(tags=["interactions"])
+
+
+class DetailsIn(BaseModel):
+    kind: im.InteractionKind
+    occurred_on: date = Field(description="When it happened (business time; may be in the past).")
+    participants: list[str] = Field(default_factory=list, max_length=100, description="Buying-center member ids.")
+    our_participants: list[str] = Field(default_factory=list, max_length=50, description="People on our side.")
+    summary: str = Field(min_length=1, max_length=10_000)
+    outcome: str = Field("", max_length=5000)
+    next_step: str = Field("", max_length=1000)
+    next_step_due: date | None = None
+    projects: list[str] = Field(default_factory=list, max_length=20, description="Linked sales project ids.")
+    documents: list[str] = Field(default_factory=list, max_length=50, description="Document references.")
+
+    def domain(self) -> im.Details:
+        return im.Details(
+            kind=self.kind,
+            occurred_on=self.occurred_on,
+            participants=tuple(self.participants),
+            our_participants=tuple(self.our_participants),
+            summary=self.summary,
+            outcome=self.outcome,
+            next_step=self.next_step,
+            next_step_due=self.next_step_due,
+            projects=tuple(self.projects),
+            documents=tuple(self.documents),
+        )
+
+
+EXAMPLE = {
+    "kind": "meeting",
+    "occurred_on": "2026-11-20",
+    "participants": ["<member id>"],
+    "our_participants": ["kam.ivanova"],
+    "summary": "Reviewed the winter trial report with the engine-systems team",
+    "outcome": "They want the filter for all 2027 engines",
+    "next_step": "Send the cost calculation",
+    "next_step_due": "2026-12-01",
+    "projects": ["<opportunity id>"],
+    "learned": {
+        "assessments": [{"member_id": "<member id>", "attitude": 2, "note": "defended us in the council"}],
+        "needs": [{"opportunity_id": "<opportunity id>", "member_id": "<member id>", "need": "No clogging at −40 °C"}],
+    },
+}
+
+
+class LogIn(DetailsIn):
+    model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
+
+    learned: LearnedIn = Field(default_factory=LearnedIn)
+
+
+class CorrectIn(DetailsIn):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class InteractionOut(Written):
+    interaction_id: str
+    account_id: str
+    details: dict[str, Any] | None
+    retracted: bool
+    retraction_reason: str
+    logged_at: datetime | None
+    corrections: list[dict[str, Any]] = Field(description="Earlier versions of the entry, with when and why replaced.")
+    as_of: datetime | None = None
+
+
+def interaction_out(state: im.Interaction, base: Written, as_of: datetime | None = None) -> InteractionOut:
+    return InteractionOut(
+        **base.model_dump(),
+        interaction_id=state.interaction_id,
+        account_id=state.account_id,
+        details=codec.to_dict(state.details) if state.details else None,
+        retracted=state.retracted,
+        retraction_reason=state.retraction_reason,
+        logged_at=state.logged_at,
+        corrections=list(state.corrections),
+        as_of=as_of,
+    )
+
+
+async def _run(command: Command, steps: list[Step]) -> Outcome[Any]:
+    outcomes = await command.handler.execute_many(
+        steps,
+        actor=command.actor.sub,
+        metadata=command.metadata,
+        if_match=command.if_match,
+        idempotency=command.idempotency,
+    )
+    first = outcomes[0]
+    position = max((o.position for o in outcomes if o.position is not None), default=None)
+    state = first.state or (await command.runtime.repository.load(INTERACTION, first.stream_id)).state
+    return Outcome(first.stream_id, first.version, position, first.events, first.replayed, state)
+
+
+@router.post(
+    "/accounts/{account_id}/interactions",
+    operation_id="logInteraction",
+    summary="Log an interaction, and in the same commit what it taught us (attitudes, needs, dossier answers)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InteractionOut,
+)
+async def log_interaction(account_id: UUID, body: LogIn, response: Response, command: CommandDep) -> InteractionOut:
+    account = await visible_account(command.runtime, command.actor, str(account_id))
+    settings = await company_settings(command.runtime)
+    interaction_id = command.new_id("interaction")
+    details, day, aid = body.domain(), today(), account.state.account_id
+
+    def make(states: dict[str, Any]) -> im.LogInteraction:
+        return im.LogInteraction(
+            actor=command.actor,
+            interaction_id=interaction_id,
+            account_id=aid,
+            details=details,
+            today=day,
+            members=frozenset(states[buying_center_stream(aid)].people),
+            projects=projects_of(states, aid, details.projects),
+        )
+
+    steps = steps_of(command.actor, interaction_id, aid, details, None, make, body.learned, day, settings)
+    outcome = await _run(command, steps)
+    response.headers["Location"] = f"/v1/interactions/{interaction_id}"
+    return interaction_out(outcome.state, written(response, outcome))
+
+
+async def _visible(runtime: Runtime, actor: Actor, interaction_id: str, as_of: datetime | None = None) -> Any:
+    loaded = await runtime.repository.load(INTERACTION, interaction_stream(interaction_id), as_of=as_of)
+    current = (
+        loaded if as_of is None else await runtime.repository.load(INTERACTION, interaction_stream(interaction_id))
+    )
+    if not current.state.exists:
+        raise NotFound("interaction-not-found", "no such interaction, or not one you may see")
+    await visible_account(runtime, actor, current.state.account_id)
+    if not loaded.state.exists:
+        raise NotFound("interaction-not-found", "the interaction was not logged yet at that moment")
+    return loaded
+
+
+@router.get(
+    "/interactions/{interaction_id}",
+    operation_id="getInteraction",
+    summary="One interaction with its corrections",
+    response_model=InteractionOut,
+)
+async def get_interaction(
+    interaction_id: UUID,
+    response: Response,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    as_of: Annotated[AwareDatetime | None, Query(description="As kamplan knew it then.")] = None,
+) -> InteractionOut:
+    loaded = await _visible(runtime, actor, str(interaction_id), as_of)
+    response.headers["ETag"] = f'"{loaded.version}"'
+    return interaction_out(loaded.state, Written(version=loaded.version, position=loaded.position or None), as_of)
+
+
+@router.post(
+    "/interactions/{interaction_id}/corrections",
+    operation_id="correctInteraction",
+    summary="Correct an entry (the earlier version is kept); projects and contacts follow the correction",
+    response_model=InteractionOut,
+)
+async def correct_interaction(
+    interaction_id: UUID, body: CorrectIn, response: Response, command: CommandDep
+) -> InteractionOut:
+    current = await _visible(command.runtime, command.actor, str(interaction_id))
+    settings = await company_settings(command.runtime)
+    state: im.Interaction = current.state
+    details, day, aid = body.domain(), today(), state.account_id
+
+    def make(states: dict[str, Any]) -> im.CorrectInteraction:
+        return im.CorrectInteraction(
+            actor=command.actor,
+            details=details,
+            reason=body.reason,
+            today=day,
+            members=frozenset(states[buying_center_stream(aid)].people),
+            projects=projects_of(states, aid, details.projects),
+        )
+
+    steps = steps_of(command.actor, str(interaction_id), aid, details, state.details, make, LearnedIn(), day, settings)
+    outcome = await _run(command, steps)
+    return interaction_out(outcome.state, written(response, outcome))
+
+
+class RetractIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/interactions/{interaction_id}/retract",
+    operation_id="retractInteraction",
+    summary="Retract an entry logged by mistake: it leaves the timeline, its projects and last contacts",
+    response_model=InteractionOut,
+)
+async def retract_interaction(
+    interaction_id: UUID, body: RetractIn, response: Response, command: CommandDep
+) -> InteractionOut:
+    current = await _visible(command.runtime, command.actor, str(interaction_id))
+    state: im.Interaction = current.state
+    if state.details is None:
+        raise NotFound("interaction-not-found", "no such interaction")
+    empty = im.Details(
+        kind=state.details.kind,
+        occurred_on=state.details.occurred_on,
+        participants=(),
+        our_participants=(),
+        summary="-",
+    )
+    settings = await company_settings(command.runtime)
+    steps = steps_of(
+        command.actor,
+        str(interaction_id),
+        state.account_id,
+        empty,
+        state.details,
+        lambda states: im.RetractInteraction(actor=command.actor, reason=body.reason),
+        LearnedIn(),
+        today(),
+        settings,
+    )
+    outcome = await _run(command, steps)
+    return interaction_out(outcome.state, written(response, outcome))
