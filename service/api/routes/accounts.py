@@ -267,7 +267,7 @@ async def list_accounts(
     )
 
 
-class DetailsIn(BaseModel):
+class AccountDetailsIn(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"region": "Tatarstan", "segment": "OEM"}]}}
 
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -279,7 +279,9 @@ class DetailsIn(BaseModel):
 @router.patch(
     "/accounts/{account_id}", operation_id="changeAccount", summary="Change details", response_model=AccountOut
 )
-async def change_account(account_id: UUID, body: DetailsIn, response: Response, command: CommandDep) -> AccountOut:
+async def change_account(
+    account_id: UUID, body: AccountDetailsIn, response: Response, command: CommandDep
+) -> AccountOut:
     outcome = await run(
         command, str(account_id), lambda _: cmd.ChangeAccountDetails(actor=command.actor, **body.model_dump())
     )

@@ -152,7 +152,7 @@ async def get_dossier(
     )
 
 
-class AnswerIn(BaseModel):
+class DossierAnswerIn(BaseModel):
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -191,7 +191,9 @@ async def _members(command: Any, account_id: str) -> frozenset[str]:
     response_model=AnswerWritten,
     status_code=status.HTTP_201_CREATED,
 )
-async def record_answer(account_id: UUID, body: AnswerIn, response: Response, command: CommandDep) -> AnswerWritten:
+async def record_answer(
+    account_id: UUID, body: DossierAnswerIn, response: Response, command: CommandDep
+) -> AnswerWritten:
     await visible_account(command.runtime, command.actor, str(account_id))
     settings = await company_settings(command.runtime)
     question = settings.template.question(body.question_code)
@@ -229,7 +231,7 @@ async def record_answer(account_id: UUID, body: AnswerIn, response: Response, co
     return AnswerWritten(**written(response, outcome).model_dump(), answer=answer)
 
 
-class RetractIn(BaseModel):
+class DossierRetractIn(BaseModel):
     about: str | None = None
     reason: str = Field(min_length=1, max_length=1000)
 
@@ -241,7 +243,7 @@ class RetractIn(BaseModel):
     response_model=Written,
 )
 async def retract_answer(
-    account_id: UUID, question_code: str, body: RetractIn, response: Response, command: CommandDep
+    account_id: UUID, question_code: str, body: DossierRetractIn, response: Response, command: CommandDep
 ) -> Written:
     await visible_account(command.runtime, command.actor, str(account_id))
     outcome = await command.run(

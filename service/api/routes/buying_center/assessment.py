@@ -20,7 +20,7 @@ from service.domain.buying_center.state import MemberProblem
 router = APIRouter(tags=["buying center"])
 
 
-class AssessmentIn(BaseModel):
+class MemberAssessmentIn(BaseModel):
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -47,7 +47,7 @@ class AssessmentIn(BaseModel):
     response_model=MemberWritten,
 )
 async def assess_member(
-    account_id: UUID, member_id: str, body: AssessmentIn, response: Response, command: CommandDep
+    account_id: UUID, member_id: str, body: MemberAssessmentIn, response: Response, command: CommandDep
 ) -> MemberWritten:
     settings = await company_settings(command.runtime)
     return await act_on_member(
@@ -98,12 +98,12 @@ async def record_criteria(
     )
 
 
-class ProblemIn(BaseModel):
+class MemberProblemIn(BaseModel):
     problem: str = Field(min_length=1, max_length=1000)
     consequence: str = Field("", max_length=1000)
 
 
-class ProblemsIn(BaseModel):
+class MemberProblemsIn(BaseModel):
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -112,7 +112,7 @@ class ProblemsIn(BaseModel):
         }
     }
 
-    problems: list[ProblemIn] = Field(max_length=30)
+    problems: list[MemberProblemIn] = Field(max_length=30)
     citation: CitationIn | None = None
 
 
@@ -123,7 +123,7 @@ class ProblemsIn(BaseModel):
     response_model=MemberWritten,
 )
 async def record_problems(
-    account_id: UUID, member_id: str, body: ProblemsIn, response: Response, command: CommandDep
+    account_id: UUID, member_id: str, body: MemberProblemsIn, response: Response, command: CommandDep
 ) -> MemberWritten:
     problems = tuple(MemberProblem(problem=p.problem, consequence=p.consequence) for p in body.problems)
     return await act_on_member(

@@ -100,7 +100,7 @@ async def add_member(account_id: UUID, body: MemberIn, response: Response, comma
     return made
 
 
-class DetailsIn(BaseModel):
+class MemberDetailsIn(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     position: str | None = Field(None, max_length=200)
     department: str | None = Field(None, max_length=200)
@@ -116,7 +116,7 @@ class DetailsIn(BaseModel):
     response_model=MemberWritten,
 )
 async def change_member(
-    account_id: UUID, member_id: str, body: DetailsIn, response: Response, command: CommandDep
+    account_id: UUID, member_id: str, body: MemberDetailsIn, response: Response, command: CommandDep
 ) -> MemberWritten:
     return await act_on_member(
         command,

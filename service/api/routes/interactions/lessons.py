@@ -48,7 +48,7 @@ def decide_all(
     return events
 
 
-class AssessmentIn(BaseModel):
+class LearnedAssessmentIn(BaseModel):
     member_id: str
     roles: set[str] | None = None
     influence: int | None = Field(None, ge=1, le=5)
@@ -57,13 +57,13 @@ class AssessmentIn(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class NeedIn(BaseModel):
+class LearnedNeedIn(BaseModel):
     opportunity_id: str = Field(description="One of the interaction's projects.")
     member_id: str
     need: str = Field(min_length=1, max_length=1000)
 
 
-class AnswerIn(BaseModel):
+class LearnedAnswerIn(BaseModel):
     question_code: str
     value: Any
     about: str | None = None
@@ -73,9 +73,9 @@ class AnswerIn(BaseModel):
 class LearnedIn(BaseModel):
     """What the interaction taught us: each change cites the interaction."""
 
-    assessments: list[AssessmentIn] = Field(default_factory=list, max_length=50)
-    needs: list[NeedIn] = Field(default_factory=list, max_length=50)
-    answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
+    assessments: list[LearnedAssessmentIn] = Field(default_factory=list, max_length=50)
+    needs: list[LearnedNeedIn] = Field(default_factory=list, max_length=50)
+    answers: list[LearnedAnswerIn] = Field(default_factory=list, max_length=50)
 
 
 def projects_of(states: dict[str, Any], account_id: str, ids: Sequence[str]) -> frozenset[str]:

@@ -211,7 +211,7 @@ async def correct_interaction(
     return interaction_out(outcome.state, written(response, outcome))
 
 
-class RetractIn(BaseModel):
+class InteractionRetractIn(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -222,7 +222,7 @@ class RetractIn(BaseModel):
     response_model=InteractionOut,
 )
 async def retract_interaction(
-    interaction_id: UUID, body: RetractIn, response: Response, command: CommandDep
+    interaction_id: UUID, body: InteractionRetractIn, response: Response, command: CommandDep
 ) -> InteractionOut:
     current = await _visible(command.runtime, command.actor, str(interaction_id))
     state: im.Interaction = current.state

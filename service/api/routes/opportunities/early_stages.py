@@ -53,7 +53,7 @@ async def link_ally(opportunity_id: UUID, body: AllyIn, response: Response, comm
     )
 
 
-class NeedIn(BaseModel):
+class ProjectNeedIn(BaseModel):
     member_id: str
     need: str = Field(min_length=1, max_length=1000, examples=["Filters that survive −40 °C without heating"])
     on: date
@@ -66,7 +66,9 @@ class NeedIn(BaseModel):
     summary="A member confirmed an explicit need",
     response_model=OpportunityOut,
 )
-async def confirm_need(opportunity_id: UUID, body: NeedIn, response: Response, command: CommandDep) -> OpportunityOut:
+async def confirm_need(
+    opportunity_id: UUID, body: ProjectNeedIn, response: Response, command: CommandDep
+) -> OpportunityOut:
     day = today()
     return await act(
         command,
@@ -84,7 +86,7 @@ async def confirm_need(opportunity_id: UUID, body: NeedIn, response: Response, c
     )
 
 
-class ProblemIn(BaseModel):
+class ProjectProblemIn(BaseModel):
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -116,7 +118,7 @@ class ProblemIn(BaseModel):
     response_model=OpportunityOut,
 )
 async def record_problem(
-    opportunity_id: UUID, body: ProblemIn, response: Response, command: CommandDep
+    opportunity_id: UUID, body: ProjectProblemIn, response: Response, command: CommandDep
 ) -> OpportunityOut:
     problem = Problem(
         problem_id=body.problem_id or command.new_id(f"problem:{body.problem}"),

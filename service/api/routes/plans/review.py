@@ -43,7 +43,7 @@ async def comment(plan_id: UUID, revision: int, body: CommentIn, response: Respo
     )
 
 
-class AnswerIn(BaseModel):
+class CommentAnswerIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
@@ -53,7 +53,9 @@ class AnswerIn(BaseModel):
     summary="Answer a supervisor's comment (owner manager)",
     response_model=PlanOut,
 )
-async def answer(plan_id: UUID, comment_id: str, body: AnswerIn, response: Response, command: CommandDep) -> PlanOut:
+async def answer(
+    plan_id: UUID, comment_id: str, body: CommentAnswerIn, response: Response, command: CommandDep
+) -> PlanOut:
     return await act(
         command,
         plan_id,
