@@ -85,10 +85,10 @@ class AppendedEvent(NamedTuple):
 
 
 class Landed(NamedTuple):
-    """Where one stream's events of an append landed: versions from `first_version` on, at `positions`."""
+    """Where one stream's events of an append landed, in version order."""
 
     stream_id: str
-    first_version: int
+    versions: Sequence[int]
     positions: Sequence[int]
 
 
@@ -100,7 +100,7 @@ class AppendResult:
     append would otherwise build an object per event that nobody reads. `events` lists them on demand.
     """
 
-    event_ids: Sequence[UUID]  # in the order of `streams`, each stream's in version order
+    event_ids: tuple[UUID, ...]  # in the order of `streams`, each stream's in version order
     streams: tuple[Landed, ...]
     recorded_at: datetime
     replayed: bool = False
@@ -108,20 +108,19 @@ class AppendResult:
     @property
     def events(self) -> tuple[AppendedEvent, ...]:
         appended: list[AppendedEvent] = []
-        for stream_id, first_version, positions in self.streams:
+        for stream_id, versions, positions in self.streams:
             ids = self.event_ids[len(appended) : len(appended) + len(positions)]
-            versions = range(first_version, first_version + len(positions))
             appended += map(AppendedEvent, ids, repeat(stream_id), versions, positions)
         return tuple(appended)
 
     @property
     def position(self) -> int:
         """The global position of the last event: what read-your-writes waits for."""
-        return max(landed.positions[-1] for landed in self.streams)
+        return max(max(landed.positions) for landed in self.streams)
 
     def version(self, stream_id: str) -> int:
         """The stream's version after this append (its ETag)."""
         for landed in self.streams:
             if landed.stream_id == stream_id:
-                return landed.first_version + len(landed.positions) - 1
+                return max(landed.versions)
         raise KeyError(f"{stream_id} was not part of this append")

@@ -12,16 +12,17 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 # event order, so the sorted positions returned are the accepted events' positions in the order sent.
 #
 # Events arrive in slot order, a slot's events in version order: slot k owns the events numbered
-# first[k] .. first[k] + size[k] - 1. The join on that range keeps the order of `unnest ... WITH
-# ORDINALITY`, so the planner needs no sort for ORDER BY e.ord. Business time comes as microseconds since
-# the epoch (asyncpg encodes a datetime element four times slower than an integer), converted exactly.
+# first[k] .. first[k] + size[k] - 1. An event finds its slot by width_bucket over the ascending `first`
+# array (a binary search), then an equality hash join; a range join would cost events × slots. Business
+# time comes as microseconds since the epoch (asyncpg encodes a datetime element four times slower than
+# an integer), converted exactly.
 #
 # The hash: sha256(link || position || version || recorded_at µs || digest), digest from the writer
 # (see hashing.py). Returns one row: the accepted slots with their head versions before the append, and
 # the positions drawn.
 #
 # Slots:  $1 unit int[], $2 stream_id text[], $3 stream_type text[], $4 expected bigint[] (NULL = any),
-#         $5 metadata jsonb[], $6 first event int[], $7 event count int[]
+#         $5 metadata jsonb[], $6 number of the slot's first event int[] (ascending), $7 event count int[]
 # Events: $8 event_id uuid[], $9 event_type text[], $10 schema_version int[], $11 data jsonb[],
 #         $12 occurred_at µs bigint[], $13 digest bytea[]
 APPEND = r"""
@@ -51,7 +52,7 @@ WITH tx AS MATERIALIZED (
            e.digest, tx.recorded_at, tx.recorded_bytes, tx.xid
     FROM unnest($8::uuid[], $9::text[], $10::int[], $11::jsonb[], $12::bigint[], $13::bytea[])
          WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_us, digest, ord)
-    JOIN accepted a ON e.ord >= a.first AND e.ord < a.first + a.size
+    JOIN accepted a ON a.slot = width_bucket(e.ord, $6::int[])
     CROSS JOIN tx
     ORDER BY e.ord
 ), inserted AS (

@@ -37,6 +37,7 @@ from service.metrics import APPEND_BATCH_EVENTS
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+_EARLIEST, _LATEST = micros(datetime.min.replace(tzinfo=UTC)), micros(datetime.max.replace(tzinfo=UTC))
 
 
 @dataclass(eq=False)
@@ -94,6 +95,8 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
                 if moment.utcoffset() is None:
                     raise InvalidAppend(f"{e.event_type}: occurred_at must carry a time zone")
                 occurred_at, occurred = moment, micros(moment)
+                if not _EARLIEST <= occurred <= _LATEST:  # stored, it could never be read back into a datetime
+                    raise InvalidAppend(f"{e.event_type}: occurred_at must fall in the years 1 to 9999 in UTC")
             if e.personal:
                 raise InvalidAppend(f"{e.event_type}: personal fields must be sealed before writing")
             version = e.schema_version or versions.get(e.event_type)
@@ -162,30 +165,49 @@ def _parameters(batch: Sequence[Unit]) -> list[list[Any]]:
 
 async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
     """Append one unit on the caller's connection (inside the caller's transaction, if any)."""
-    written = await conn.fetchrow(sql.APPEND, *_parameters([unit]))
-    if written["slots"]:
-        return _result(unit, written["heads"], written["positions"], written["recorded_at"])
+    results = _results([unit], await conn.fetchrow(sql.APPEND, *_parameters([unit])))
+    if unit in results:
+        return results[unit]
     raise await _classify(conn, unit) or ConcurrencyError("append lost a race; retry it")
+
+
+def _results(batch: Sequence[Unit], written: asyncpg.Record) -> dict[Unit, AppendResult]:
+    """The result of each unit the statement wrote. A unit is written whole, so its first slot tells; the
+    positions come sorted, which is the order its events were sent in (see sql.APPEND)."""
+    heads = dict(zip(written["slots"] or (), written["heads"] or (), strict=True))
+    positions = written["positions"] or []
+    results: dict[Unit, AppendResult] = {}
+    slot, event = 1, 0
+    for unit in batch:
+        if slot in heads:
+            size = len(unit.ev_id)
+            unit_heads = [heads[slot + k] for k in range(len(unit.streams))]
+            results[unit] = _result(unit, unit_heads, positions[event : event + size], written["recorded_at"])
+            event += size
+        slot += len(unit.streams)
+    return results
 
 
 def _result(unit: Unit, heads: Sequence[int], positions: Sequence[int], recorded_at: datetime) -> AppendResult:
     """The unit's result: `heads` are its streams' versions before the append, `positions` its events' in order."""
-    landed, first = [], 0
+    landed: list[Landed] = []
+    first = 0
     for stream_id, head, size in zip(unit.streams, heads, unit.sizes, strict=True):
-        landed.append(Landed(stream_id, head + 1, positions[first : first + size]))
+        landed.append(Landed(stream_id, range(head + 1, head + 1 + size), tuple(positions[first : first + size])))
         first += size
-    return AppendResult(unit.ev_id, tuple(landed), recorded_at)
+    return AppendResult(tuple(unit.ev_id), tuple(landed), recorded_at)
 
 
 def _replayed(unit: Unit, stored: Sequence[asyncpg.Record]) -> AppendResult:
-    """The result of the earlier append that stored these events, from the rows it wrote."""
+    """The result of the earlier appends that stored these events, from the rows they wrote (a retry may repeat
+    events that different appends stored, so their versions need not be consecutive)."""
     ids: list[UUID] = []
-    landed = []
+    landed: list[Landed] = []
     for stream_id in unit.streams:
         rows = sorted((r for r in stored if r["stream_id"] == stream_id), key=lambda r: r["stream_version"])
         ids += (r["event_id"] for r in rows)
-        landed.append(Landed(stream_id, rows[0]["stream_version"], [r["position"] for r in rows]))
-    return AppendResult(ids, tuple(landed), stored[0]["recorded_at"], replayed=True)
+        landed.append(Landed(stream_id, tuple(r["stream_version"] for r in rows), tuple(r["position"] for r in rows)))
+    return AppendResult(tuple(ids), tuple(landed), stored[0]["recorded_at"], replayed=True)
 
 
 async def _classify(conn: asyncpg.Connection, unit: Unit) -> Exception | AppendResult | None:
@@ -278,21 +300,14 @@ class GroupCommitWriter:
                 await self._write_batch([unit])
 
     async def _settle(self, conn: asyncpg.Connection, batch: list[Unit], written: asyncpg.Record | None) -> None:
-        """Hand each written unit its result and classify the others (a unit is accepted whole, so its first
-        slot tells)."""
-        heads = dict(zip(written["slots"] or (), written["heads"] or (), strict=True)) if written else {}
-        positions: list[int] = (written["positions"] or []) if written else []
-        APPEND_BATCH_EVENTS.observe(len(positions))
-        slot, event = 1, 0
+        """Hand each written unit its result and classify the others."""
+        results = _results(batch, written) if written is not None else {}
+        APPEND_BATCH_EVENTS.observe(sum(len(r.event_ids) for r in results.values()))
         for unit in batch:
-            if slot in heads:
-                unit_heads = [heads[slot + k] for k in range(len(unit.streams))]
-                size = len(unit.ev_id)
-                _resolve(unit, _result(unit, unit_heads, positions[event : event + size], written["recorded_at"]))
-                event += size
+            if unit in results:
+                _resolve(unit, results[unit])
             else:
                 await self._settle_failed(conn, unit)
-            slot += len(unit.streams)
 
     async def _settle_failed(self, conn: asyncpg.Connection, unit: Unit) -> None:
         outcome = await _classify(conn, unit)

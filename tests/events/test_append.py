@@ -154,6 +154,58 @@ async def test_repeating_a_multi_stream_append_returns_where_each_event_landed(s
     assert (again.version(bc), again.version(dossier), again.position) == (2, 2, first.position)
 
 
+async def test_a_retry_of_events_stored_by_different_appends_reports_their_real_versions(store: EventStore) -> None:
+    stream, first, second = sid(), ev("A"), ev("B")
+    await store.append(stream, "t", NO_STREAM, [first])
+    await store.append(stream, "t", ANY, [ev("Between")])
+    await store.append(stream, "t", ANY, [second])
+    again = await store.append(stream, "t", ANY, [first, second])
+    assert again.replayed
+    assert [(e.event_id, e.stream_version) for e in again.events] == [(first.event_id, 1), (second.event_id, 3)]
+    assert again.version(stream) == 3
+    assert len(await store.read_stream(stream)) == 3
+
+
+async def test_units_sharing_a_group_commit_get_their_own_results_around_a_rejected_one(store: EventStore) -> None:
+    """Appends that wait together share one statement; the positions it returns are mapped back to each unit."""
+    before, rejected, new, left, right = sid(), sid(), sid(), sid(), sid()
+    await store.append(before, "t", NO_STREAM, [ev(), ev()])
+    await asyncio.sleep(0.1)  # the writer releases a stream just after answering; then all four share a batch
+
+    def pair(stream_a: str, stream_b: str) -> list[StreamAppend]:
+        return [
+            StreamAppend(stream_id=stream_a, stream_type="t", expected_version=NO_STREAM, events=[ev("L1"), ev("L2")]),
+            StreamAppend(stream_id=stream_b, stream_type="t", expected_version=NO_STREAM, events=[ev("R1")]),
+        ]
+
+    outcomes = await asyncio.gather(
+        store.append(before, "t", 2, [ev("B3"), ev("B4"), ev("B5")]),
+        store.append(rejected, "t", 5, [ev("X")]),  # the stream is empty: rejected
+        store.append_many(pair(left, right)),
+        store.append(new, "t", NO_STREAM, [ev("N1")]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[1], WrongExpectedVersion)
+    written = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(written) == 3
+    assert not any(result.replayed for result in written)  # each found its own rows, not by asking again
+    for result in written:
+        stored = await store.read_events([e.event_id for e in result.events])
+        assert [(e.event_id, e.stream_id, e.stream_version, e.position) for e in stored] == [
+            tuple(e) for e in sorted(result.events, key=lambda e: e.position)
+        ]
+    assert [e.stream_version for e in outcomes[0].events] == [3, 4, 5]
+    async with store.pool.acquire() as conn:
+        transactions = await conn.fetchval(
+            "SELECT count(DISTINCT transaction_id) FROM events WHERE stream_id = ANY($1) AND stream_version > 2 "
+            "OR stream_id = ANY($2)",
+            [before],
+            [left, right, new],
+        )
+    assert transactions == 1  # they did share one statement
+    assert await store.read_stream(rejected) == []
+
+
 async def test_a_concurrent_duplicate_append_under_any_stores_one_copy(store: EventStore) -> None:
     stream = sid()
     events = [ev("A")]
@@ -247,6 +299,38 @@ async def test_read_stream_bounds_by_version_and_by_recorded_time(store: EventSt
                 )
             ],
             "time zone",
+        ),
+        (  # within Python's range where it was written, before year 1 in UTC: it could never be read back
+            [
+                StreamAppend(
+                    stream_id="s",
+                    stream_type="t",
+                    expected_version=ANY,
+                    events=[
+                        NewEvent(
+                            event_type="E", data={}, occurred_at=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=3)))
+                        )
+                    ],
+                )
+            ],
+            "years 1 to 9999",
+        ),
+        (
+            [
+                StreamAppend(
+                    stream_id="s",
+                    stream_type="t",
+                    expected_version=ANY,
+                    events=[
+                        NewEvent(
+                            event_type="E",
+                            data={},
+                            occurred_at=datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=3))),
+                        )
+                    ],
+                )
+            ],
+            "years 1 to 9999",
         ),
     ],
 )
