@@ -1,0 +1,169 @@
+"""The accounts one may see: open one, read one as of any moment, list them page by page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, Field
+
+from service.api.commanding import (
+    CommandDep,
+    Written,
+    company_settings,
+    visible_account,
+)
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.freshness import fresh
+from service.api.pagination import decode_cursor, encode_cursor
+from service.api.routes.accounts.resource import AccountOut, AsOf, account_out, key_accounts_of, respond, run
+from service.commands.aggregates import ACCOUNT, account_stream
+from service.domain.account import commands as cmd
+from service.domain.account.access import list_scope
+from service.domain.account.state import Lifecycle
+from service.domain.actors import Role
+from service.domain.errors import NotFound
+
+router = APIRouter(tags=["accounts"])
+
+
+EXAMPLE_OPEN = {
+    "name": "KAMAZ Engine Plant",
+    "industry": "Truck manufacturing",
+    "region": "Tatarstan",
+    "segment": "OEM",
+    "is_key": True,
+    "key_reason": "Largest buyer of fuel filters in the region",
+}
+
+
+class OpenAccountIn(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [EXAMPLE_OPEN]}}
+
+    name: str = Field(min_length=1, max_length=200)
+    industry: str = Field("", max_length=200)
+    region: str = Field("", max_length=200)
+    segment: str = Field("", max_length=200, description="Our company's segment the client belongs to.")
+    owner: str | None = Field(None, description="Owner manager; default: you.")
+    team: str | None = Field(None, description="Supervisor's team; default: your team.")
+    is_key: bool = False
+    key_reason: str = ""
+
+
+@router.post(
+    "/accounts",
+    operation_id="openAccount",
+    summary="Open an account",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountOut,
+)
+async def open_account(body: OpenAccountIn, response: Response, command: CommandDep) -> AccountOut:
+    account_id = command.new_id("account")
+    settings = await company_settings(command.runtime)
+    owner = body.owner or command.actor.sub
+    already = await key_accounts_of(command.runtime, owner) if body.is_key else 0
+    outcome = await run(
+        command,
+        account_id,
+        lambda _: cmd.OpenAccount(
+            actor=command.actor,
+            account_id=account_id,
+            name=body.name,
+            industry=body.industry,
+            region=body.region,
+            segment=body.segment,
+            owner=body.owner,
+            team=body.team,
+            is_key=body.is_key,
+            key_reason=body.key_reason,
+            owner_key_accounts=already,
+            ceiling=settings.key_account_ceiling,
+        ),
+    )
+    response.headers["Location"] = f"/v1/accounts/{account_id}"
+    return respond(response, outcome)
+
+
+@router.get("/accounts/{account_id}", operation_id="getAccount", summary="One account", response_model=AccountOut)
+async def get_account(
+    account_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
+) -> AccountOut:
+    loaded = await visible_account(runtime, actor, str(account_id))
+    if as_of is not None:
+        loaded = await runtime.repository.load(ACCOUNT, account_stream(str(account_id)), as_of=as_of)
+        if not loaded.state.exists:
+            raise NotFound("account-not-found", "the account did not exist at that moment")
+    response.headers["ETag"] = f'"{loaded.version}"'
+    return account_out(loaded.state, Written(version=loaded.version, position=loaded.position), as_of)
+
+
+class AccountRow(BaseModel):
+    account_id: str
+    name: str
+    industry: str
+    region: str
+    segment: str
+    owner: str
+    team: str | None
+    is_key: bool
+    criteria: list[str]
+    lifecycle: str
+    version: int
+
+
+class AccountPage(BaseModel):
+    items: list[AccountRow]
+    next_cursor: str | None
+
+
+LIST = """
+SELECT account_id, name, industry, region, segment, owner, team, is_key, criteria, lifecycle, version
+FROM read.accounts
+WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2)
+  AND ($3::boolean IS NULL OR is_key = $3) AND ($4::text IS NULL OR lifecycle = $4)
+  AND ($5::text IS NULL OR (name, account_id) > ($5, $6))
+ORDER BY name, account_id
+LIMIT $7
+"""
+
+
+@router.get(
+    "/accounts",
+    operation_id="listAccounts",
+    summary="Accounts you may see, by name",
+    response_model=AccountPage,
+    responses={503: {"description": "min_position not reached in time (problem projection-lagging)"}},
+)
+async def list_accounts(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: Annotated[int | None, Depends(fresh("accounts"))],
+    owner: str | None = None,
+    is_key: bool | None = None,
+    lifecycle: Lifecycle | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> AccountPage:
+    scoped = list_scope(actor, owner)
+    if scoped is None or (actor.role is Role.MANAGER and owner is not None and owner != scoped[0]):
+        return AccountPage(items=[], next_cursor=None)
+    own, team = scoped
+    after = decode_cursor(cursor, "name", "account_id")
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            LIST,
+            own,
+            team,
+            is_key,
+            lifecycle.value if lifecycle else None,
+            after["name"] if after else None,
+            after["account_id"] if after else None,
+            limit + 1,
+        )
+    page = [AccountRow(**dict(r)) for r in rows[:limit]]
+    more = len(rows) > limit
+    return AccountPage(
+        items=page,
+        next_cursor=encode_cursor({"name": page[-1].name, "account_id": page[-1].account_id}) if more else None,
+    )

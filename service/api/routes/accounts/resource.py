@@ -1,0 +1,115 @@
+"""A key account as an API resource: rendered with its history of hand-overs, run through a command, answered
+with the warnings the command raised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Query, Response
+from pydantic import AwareDatetime, BaseModel
+
+from service.api.commanding import (
+    CommandDep,
+    Warning_,
+    Written,
+    written,
+)
+from service.commands.aggregates import ACCOUNT, account_stream
+from service.commands.handler import Outcome
+from service.domain.account.decide import decide
+from service.domain.account.events import KeyAccountCeilingExceeded
+from service.domain.account.state import Account, KeyCriterion, Lifecycle
+from service.runtime import Runtime
+
+
+class HandOverOut(BaseModel):
+    from_owner: str
+    to_owner: str
+    trigger: str
+    note: str
+    at: datetime
+
+
+class AccountOut(Written):
+    account_id: str
+    name: str
+    industry: str
+    region: str
+    segment: str
+    owner: str
+    team: str | None
+    is_key: bool
+    key_reason: str
+    criteria: list[KeyCriterion]
+    can_influence: bool | None
+    influence_reason: str
+    lifecycle: Lifecycle
+    lifecycle_reason: str
+    opened_at: datetime | None
+    hand_overs: list[HandOverOut]
+    as_of: datetime | None = None
+
+
+def account_out(state: Account, base: Written, as_of: datetime | None = None) -> AccountOut:
+    return AccountOut(
+        **base.model_dump(),
+        account_id=state.account_id,
+        name=state.name,
+        industry=state.industry,
+        region=state.region,
+        segment=state.segment,
+        owner=state.owner,
+        team=state.team,
+        is_key=state.is_key,
+        key_reason=state.key_reason,
+        criteria=sorted(state.criteria),
+        can_influence=state.can_influence,
+        influence_reason=state.influence_reason,
+        lifecycle=state.lifecycle,
+        lifecycle_reason=state.lifecycle_reason,
+        opened_at=state.opened_at,
+        hand_overs=[HandOverOut(**vars_of(h)) for h in state.hand_overs],
+        as_of=as_of,
+    )
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def warnings_of(outcome: Outcome[Any]) -> list[Warning_]:
+    return [
+        Warning_(
+            code="key-account-ceiling-exceeded",
+            message=f"{e.owner} now has {e.key_accounts} key accounts; the company ceiling is {e.ceiling}. "
+            "Allowed, and shown to the supervisor as a portfolio risk.",
+            details={"owner": e.owner, "key_accounts": e.key_accounts, "ceiling": e.ceiling},
+        )
+        for e in outcome.events
+        if isinstance(e, KeyAccountCeilingExceeded)
+    ]
+
+
+def respond(response: Response, outcome: Outcome[Account]) -> AccountOut:
+    assert outcome.state is not None or outcome.replayed
+    base = written(response, outcome, warnings_of(outcome))
+    return account_out(outcome.state or Account(), base)
+
+
+async def key_accounts_of(runtime: Runtime, owner: str) -> int:
+    """From read.accounts: a warning's count may trail a concurrent change by a moment."""
+    async with runtime.pool.acquire() as conn:
+        return int(await conn.fetchval("SELECT count(*) FROM read.accounts WHERE owner = $1 AND is_key", owner))
+
+
+async def run(command: CommandDep, account_id: str, make: Any) -> Outcome[Account]:
+    """Decide `make(state)` on the account; an Idempotency-Key retry shows the account as it is now."""
+    outcome = await command.run(ACCOUNT, account_stream(account_id), lambda state: decide(state, make(state)))
+    if outcome.replayed:
+        loaded = await command.runtime.repository.load(ACCOUNT, account_stream(account_id))
+        outcome = Outcome(outcome.stream_id, outcome.version, outcome.position, outcome.events, True, loaded.state)
+    return outcome
+
+
+AsOf = Annotated[AwareDatetime | None, Query(description="Show it as kamplan knew it at this moment (recorded time).")]

@@ -1,0 +1,112 @@
+"""An account's standing: its classification, whether it is a key account, where it is in its lifecycle."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from service.api.commanding import (
+    CommandDep,
+    company_settings,
+    visible_account,
+)
+from service.api.routes.accounts.resource import AccountOut, key_accounts_of, respond, run
+from service.domain.account import commands as cmd
+from service.domain.account.state import Account, KeyCriterion, Lifecycle
+
+router = APIRouter(tags=["accounts"])
+
+
+class ClassifyIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "criteria": ["large", "promising"],
+                    "can_influence": True,
+                    "influence_reason": "Their engineers ask us to co-design the next filter generation",
+                }
+            ]
+        }
+    }
+
+    criteria: set[KeyCriterion]
+    can_influence: bool = Field(description="Can the manager influence what this client buys?")
+    influence_reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/accounts/{account_id}/classification",
+    operation_id="classifyAccount",
+    summary="Key criteria and the manager's judgement of influence",
+    response_model=AccountOut,
+)
+async def classify(account_id: UUID, body: ClassifyIn, response: Response, command: CommandDep) -> AccountOut:
+    outcome = await run(
+        command,
+        str(account_id),
+        lambda _: cmd.ClassifyAccount(
+            actor=command.actor,
+            criteria=frozenset(body.criteria),
+            can_influence=body.can_influence,
+            influence_reason=body.influence_reason,
+        ),
+    )
+    return respond(response, outcome)
+
+
+class KeyIn(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"is_key": True, "reason": "Volume doubled in 2026"}]}}
+
+    is_key: bool
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/accounts/{account_id}/key",
+    operation_id="markKey",
+    summary="Mark or unmark as a key account, with a reason",
+    response_model=AccountOut,
+)
+async def mark_key(account_id: UUID, body: KeyIn, response: Response, command: CommandDep) -> AccountOut:
+    settings = await company_settings(command.runtime)
+    current = await visible_account(command.runtime, command.actor, str(account_id))
+    already = await key_accounts_of(command.runtime, current.state.owner) if body.is_key else 0
+
+    def make(_: Account) -> cmd.MarkKey | cmd.UnmarkKey:
+        if body.is_key:
+            return cmd.MarkKey(
+                actor=command.actor,
+                reason=body.reason,
+                owner_key_accounts=already,
+                ceiling=settings.key_account_ceiling,
+            )
+        return cmd.UnmarkKey(actor=command.actor, reason=body.reason)
+
+    return respond(response, await run(command, str(account_id), make))
+
+
+class LifecycleIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {"examples": [{"to_stage": "serial_supply", "reason": "First order fulfilled"}]}
+    }
+
+    to_stage: Lifecycle
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/accounts/{account_id}/lifecycle",
+    operation_id="changeLifecycle",
+    summary="Move the account through its lifecycle",
+    response_model=AccountOut,
+)
+async def change_lifecycle(account_id: UUID, body: LifecycleIn, response: Response, command: CommandDep) -> AccountOut:
+    outcome = await run(
+        command,
+        str(account_id),
+        lambda _: cmd.ChangeLifecycle(actor=command.actor, to_stage=body.to_stage, reason=body.reason),
+    )
+    return respond(response, outcome)
