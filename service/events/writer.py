@@ -77,7 +77,6 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
     meta_jsonb, meta_digest = JSONB_VERSION + meta, metadata_digest(meta)
     now = datetime.now(UTC)
     unit = Unit(appends, [], [], [], [], [], [], [], [], [], [], [])
-    versions: dict[str, int] = {}
     occurred_at, occurred = now, micros(now)  # events of an append mostly share one time: convert it once
     for a in appends:
         if not a.stream_id or not a.stream_type:
@@ -99,9 +98,7 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
                     raise InvalidAppend(f"{e.event_type}: occurred_at must fall in the years 1 to 9999 in UTC")
             if e.personal:
                 raise InvalidAppend(f"{e.event_type}: personal fields must be sealed before writing")
-            version = e.schema_version or versions.get(e.event_type)
-            if version is None:
-                version = versions[e.event_type] = upcasters.current_version(e.event_type)
+            version = e.schema_version or upcasters.current_version(e.event_type)
             try:
                 data = canonical_json(e.data)
             except TypeError as error:
