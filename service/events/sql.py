@@ -6,10 +6,12 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 # more stream slots with their own expected version. A unit is written only if all its slots pass; the
 # others are simply not inserted and the caller classifies them (conflict, idempotent replay).
 #
-# Order matters for gap-free readers: `tx` assigns this transaction's xid *before* any position is
-# drawn (it is joined into every row of `ordered`, so it has run before the subquery over `ordered` calls
-# nextval for the first row). See subscription.py for why readers rely on that. nextval runs row by row in
-# event order, so the sorted positions returned are the accepted events' positions in the order sent.
+# Positions: `drawn` calls nextval once per accepted event in a narrow scan and sorts what it drew; the
+# k-th accepted event (in the order sent) takes the k-th smallest. So a stream's events get increasing
+# positions in version order however the executor orders the wide rows, which therefore need no sort.
+# Order matters for gap-free readers too: `tx` assigns this transaction's xid *before* any position is
+# drawn (`drawn` joins it, and a joined row exists only once both sides have been read). See
+# subscription.py for why readers rely on that.
 #
 # Events arrive in slot order, a slot's events in version order: slot k owns the events numbered
 # first[k] .. first[k] + size[k] - 1. An event finds its slot by width_bucket over the ascending `first`
@@ -19,7 +21,7 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 #
 # The hash: sha256(link || position || version || recorded_at µs || digest), digest from the writer
 # (see hashing.py). Returns one row: the accepted slots with their head versions before the append, and
-# the positions drawn.
+# the positions drawn, in the order of the accepted events.
 #
 # Slots:  $1 unit int[], $2 stream_id text[], $3 stream_type text[], $4 expected bigint[] (NULL = any),
 #         $5 metadata jsonb[], $6 number of the slot's first event int[] (ascending), $7 event count int[]
@@ -41,32 +43,32 @@ WITH tx AS MATERIALIZED (
         ORDER BY e.stream_version DESC LIMIT 1
     ) h ON true
 ), accepted AS MATERIALIZED (
-    SELECT * FROM slots WHERE unit IN (
+    SELECT *, (sum(size) OVER (ORDER BY slot) - size)::int AS before  -- accepted events in earlier slots
+    FROM slots WHERE unit IN (
         SELECT unit FROM slots GROUP BY unit
         HAVING bool_and(expected IS NULL OR expected = head_version))
-), ordered AS (
-    SELECT a.stream_id, a.stream_type, a.head_version + (e.ord - a.first + 1) AS stream_version, a.link,
-           a.metadata, e.event_id, e.event_type, e.schema_version, e.data,
-           to_timestamp(e.occurred_us / 1000000) + (e.occurred_us % 1000000) * interval '1 microsecond'
-               AS occurred_at,
-           e.digest, tx.recorded_at, tx.recorded_bytes, tx.xid
-    FROM unnest($8::uuid[], $9::text[], $10::int[], $11::jsonb[], $12::bigint[], $13::bytea[])
-         WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_us, digest, ord)
-    JOIN accepted a ON a.slot = width_bucket(e.ord, $6::int[])
-    CROSS JOIN tx
-    ORDER BY e.ord
+), drawn AS MATERIALIZED (
+    SELECT coalesce(array_agg(position ORDER BY position), '{}') AS positions
+    FROM (SELECT nextval('events_position_seq') AS position
+          FROM tx, generate_series(1, (SELECT coalesce(sum(size), 0) FROM accepted)::int)) AS n
 ), inserted AS (
     INSERT INTO events (position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
                         data, metadata, occurred_at, recorded_at, transaction_id, hash)
-    SELECT n.position, n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type,
-           n.schema_version, n.data, n.metadata, n.occurred_at, n.recorded_at, n.xid,
-           sha256(n.link || int8send(n.position) || int8send(n.stream_version) || n.recorded_bytes || n.digest)
-    FROM (SELECT nextval('events_position_seq') AS position, o.* FROM ordered o) AS n
-    RETURNING position
+    SELECT d.positions[a.before + e.ord - a.first + 1], a.stream_id, a.stream_type,
+           a.head_version + (e.ord - a.first + 1), e.event_id, e.event_type, e.schema_version, e.data,
+           a.metadata,
+           to_timestamp(e.occurred_us / 1000000) + (e.occurred_us % 1000000) * interval '1 microsecond',
+           tx.recorded_at, tx.xid,
+           sha256(a.link || int8send(d.positions[a.before + e.ord - a.first + 1])
+                  || int8send(a.head_version + (e.ord - a.first + 1)) || tx.recorded_bytes || e.digest)
+    FROM unnest($8::uuid[], $9::text[], $10::int[], $11::jsonb[], $12::bigint[], $13::bytea[])
+         WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_us, digest, ord)
+    JOIN accepted a ON a.slot = width_bucket(e.ord, $6::int[])
+    CROSS JOIN tx CROSS JOIN drawn d
 )
 SELECT (SELECT array_agg(slot ORDER BY slot) FROM accepted) AS slots,
        (SELECT array_agg(head_version ORDER BY slot) FROM accepted) AS heads,
-       (SELECT array_agg(position ORDER BY position) FROM inserted) AS positions,
+       (SELECT positions FROM drawn) AS positions,
        (SELECT recorded_at FROM tx) AS recorded_at
 """
 

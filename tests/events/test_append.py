@@ -194,6 +194,8 @@ async def test_units_sharing_a_group_commit_get_their_own_results_around_a_rejec
         assert [(e.event_id, e.stream_id, e.stream_version, e.position) for e in stored] == [
             tuple(e) for e in sorted(result.events, key=lambda e: e.position)
         ]
+        for landed in result.streams:  # a stream's events take increasing positions in version order
+            assert list(landed.positions) == sorted(landed.positions)
     assert [e.stream_version for e in outcomes[0].events] == [3, 4, 5]
     async with store.pool.acquire() as conn:
         transactions = await conn.fetchval(
