@@ -14,13 +14,14 @@ from uuid import UUID
 import asyncpg
 
 from service.events import personal, sql
+from service.events.encoding import encode_unit
 from service.events.errors import InvalidAppend
 from service.events.model import ANY, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend
 from service.events.reading import Batch, E, RangeReader, events_of, to_events
 from service.events.subscription import Fences, Listener, subscribe_batches
 from service.events.upcasting import Upcasters
 from service.events.verify import VerifyReport, verify
-from service.events.writer import GroupCommitWriter, append_on, encode_unit
+from service.events.writer import GroupCommitWriter, append_on
 from service.metrics import APPEND_SECONDS, EVENTS_APPENDED
 
 MAX_VERSION = 2**63 - 1

@@ -14,8 +14,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from service.events import ANY, Batch, EventStore, NewEvent, RecordedEvent, StreamAppend, envelopes_of, events_of
+from service.events.encoding import encode_unit
 from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
-from service.events.writer import append_on, encode_unit
+from service.events.writer import append_on
 from tests.conftest import IsolatedDb
 
 WRITERS = 8
