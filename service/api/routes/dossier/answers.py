@@ -1,0 +1,155 @@
+"""Answers to the dossier's questions: record or revise one, retract it, read its whole history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
+from service.api.deps import ActorDep, RuntimeDep
+from service.api.routes.dossier.reading import AnswerOut, AsOf, answer_out
+from service.commands.aggregates import BUYING_CENTER, DOSSIER, buying_center_stream, dossier_stream
+from service.domain import codec
+from service.domain.dossier import commands as cmd
+from service.domain.dossier.decide import decide
+from service.domain.dossier.state import Confidence, slot_key
+from service.domain.errors import NotFound
+from service.domain.settings.state import AnswerType
+
+router = APIRouter(tags=["dossier"])
+
+
+class DossierAnswerIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "question_code": "purchase_volume",
+                    "value": {"amount": "42000000", "currency": "RUB"},
+                    "source": "Procurement head, meeting 2026-04-02",
+                    "learned_on": "2026-04-02",
+                    "confidence": "medium",
+                }
+            ]
+        }
+    }
+
+    question_code: str = Field(min_length=1, max_length=100)
+    value: Any = Field(description="Shaped by the question's answer type (see the dossier view).")
+    source: str = Field("", max_length=500)
+    learned_on: date
+    confidence: Confidence = Confidence.MEDIUM
+    about: str | None = Field(None, description="For questions about a person: the buying-center member id.")
+
+
+class AnswerWritten(Written):
+    answer: AnswerOut | None
+
+
+async def _members(command: Any, account_id: str) -> frozenset[str]:
+    loaded = await command.runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id))
+    return frozenset(loaded.state.people)
+
+
+@router.post(
+    "/accounts/{account_id}/dossier/answers",
+    operation_id="recordAnswer",
+    summary="Record an answer, or revise the one in force (the history keeps both)",
+    response_model=AnswerWritten,
+    status_code=status.HTTP_201_CREATED,
+)
+async def record_answer(
+    account_id: UUID, body: DossierAnswerIn, response: Response, command: CommandDep
+) -> AnswerWritten:
+    await visible_account(command.runtime, command.actor, str(account_id))
+    settings = await company_settings(command.runtime)
+    question = settings.template.question(body.question_code)
+    members = (
+        await _members(command, str(account_id))
+        if question and (question.personal or question.answer_type is AnswerType.PERSON)
+        else frozenset()
+    )
+    day = today()
+    outcome = await command.run(
+        DOSSIER,
+        dossier_stream(str(account_id)),
+        lambda s: decide(
+            s,
+            cmd.RecordAnswer(
+                actor=command.actor,
+                account_id=str(account_id),
+                question_code=body.question_code,
+                question=question,
+                template_version=settings.template.version,
+                value=body.value,
+                source=body.source,
+                learned_on=body.learned_on,
+                today=day,
+                confidence=body.confidence,
+                about=body.about,
+                members=members,
+            ),
+        ),
+    )
+    state = outcome.state or (await command.runtime.repository.load(DOSSIER, dossier_stream(str(account_id)))).state
+    slot = state.answers.get(slot_key(body.question_code, body.about))
+    review = question.review_days if question else 180
+    answer = answer_out(slot, review, day) if slot and slot.current else None
+    return AnswerWritten(**written(response, outcome).model_dump(), answer=answer)
+
+
+class DossierRetractIn(BaseModel):
+    about: str | None = None
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/accounts/{account_id}/dossier/answers/{question_code}/retract",
+    operation_id="retractAnswer",
+    summary="Retract the answer in force: the question becomes a gap again; the history keeps it",
+    response_model=Written,
+)
+async def retract_answer(
+    account_id: UUID, question_code: str, body: DossierRetractIn, response: Response, command: CommandDep
+) -> Written:
+    await visible_account(command.runtime, command.actor, str(account_id))
+    outcome = await command.run(
+        DOSSIER,
+        dossier_stream(str(account_id)),
+        lambda s: decide(
+            s, cmd.RetractAnswer(actor=command.actor, question_code=question_code, about=body.about, reason=body.reason)
+        ),
+    )
+    return written(response, outcome)
+
+
+class HistoryOut(BaseModel):
+    question_code: str
+    about: str | None
+    history: list[dict[str, Any]] = Field(description="Every answer and retraction, oldest first.")
+
+
+@router.get(
+    "/accounts/{account_id}/dossier/answers/{question_code}/history",
+    operation_id="answerHistory",
+    summary="Every answer given to a question, and its retractions",
+    response_model=HistoryOut,
+)
+async def answer_history(
+    account_id: UUID,
+    question_code: str,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    about: str | None = None,
+    as_of: AsOf = None,
+) -> HistoryOut:
+    await visible_account(runtime, actor, str(account_id))
+    loaded = await runtime.repository.load(DOSSIER, dossier_stream(str(account_id)), as_of=as_of)
+    slot = loaded.state.answers.get(slot_key(question_code, about))
+    if slot is None:
+        raise NotFound("answer-not-found", f"question {question_code} has never been answered")
+    return HistoryOut(question_code=question_code, about=about, history=codec.to_dict(slot)["history"])

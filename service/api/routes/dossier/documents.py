@@ -1,0 +1,86 @@
+"""Documents attached to the dossier: references to a URL or to the company's document system."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from service.api.commanding import CommandDep, Written, company_settings, visible_account, written
+from service.commands.aggregates import DOSSIER, dossier_stream
+from service.domain.dossier import commands as cmd
+from service.domain.dossier.decide import decide
+from service.domain.dossier.state import DocumentKind
+
+router = APIRouter(tags=["dossier"])
+
+
+class DocumentIn(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"title": "Annual report 2025", "kind": "report", "url": "https://example.com/report-2025.pdf"}
+            ]
+        }
+    }
+
+    title: str = Field(min_length=1, max_length=500)
+    kind: DocumentKind = DocumentKind.OTHER
+    url: str = Field("", max_length=2000)
+    document_ref: str = Field("", max_length=500, description="An id in the company's document system.")
+    question_code: str | None = Field(None, description="The question the document informs, if any.")
+
+
+class DocumentWritten(Written):
+    document_id: str
+
+
+@router.post(
+    "/accounts/{account_id}/dossier/documents",
+    operation_id="attachDocument",
+    summary="Attach a document reference (URL or document id)",
+    response_model=DocumentWritten,
+    status_code=status.HTTP_201_CREATED,
+)
+async def attach_document(
+    account_id: UUID, body: DocumentIn, response: Response, command: CommandDep
+) -> DocumentWritten:
+    await visible_account(command.runtime, command.actor, str(account_id))
+    settings = await company_settings(command.runtime)
+    document_id = command.new_id("document")
+    outcome = await command.run(
+        DOSSIER,
+        dossier_stream(str(account_id)),
+        lambda s: decide(
+            s,
+            cmd.AttachDocument(
+                actor=command.actor,
+                account_id=str(account_id),
+                document_id=document_id,
+                title=body.title,
+                kind=body.kind,
+                url=body.url,
+                document_ref=body.document_ref,
+                question_code=body.question_code,
+                question_exists=body.question_code is None or settings.question(body.question_code) is not None,
+            ),
+        ),
+    )
+    return DocumentWritten(**written(response, outcome).model_dump(), document_id=document_id)
+
+
+@router.delete(
+    "/accounts/{account_id}/dossier/documents/{document_id}",
+    operation_id="detachDocument",
+    summary="Detach a document (it stays in as-of views)",
+    response_model=Written,
+)
+async def detach_document(account_id: UUID, document_id: str, response: Response, command: CommandDep) -> Written:
+    await visible_account(command.runtime, command.actor, str(account_id))
+    outcome = await command.run(
+        DOSSIER,
+        dossier_stream(str(account_id)),
+        lambda s: decide(s, cmd.DetachDocument(actor=command.actor, document_id=document_id)),
+    )
+    return written(response, outcome)

@@ -1,0 +1,149 @@
+"""The dossier as it stands, or stood: answers by group, gaps, staleness, completeness, documents."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from service.api.commanding import Written, company_settings, today, visible_account
+from service.api.deps import ActorDep, RuntimeDep
+from service.commands.aggregates import DOSSIER, dossier_stream
+from service.domain import codec
+from service.domain.dossier.state import AnswerSlot, Confidence, DocumentKind, Dossier
+from service.domain.dossier.view import dossier_view, is_stale
+from service.domain.settings.state import AnswerType
+
+router = APIRouter(tags=["dossier"])
+
+AsOf = Annotated[AwareDatetime | None, Query(description="The dossier as kamplan knew it at this moment.")]
+
+
+class AnswerOut(BaseModel):
+    about: str | None = Field(description="For questions about a person: the buying-center member.")
+    value: Any = Field(description="Shaped by the answer type; null once the person it is about is forgotten.")
+    source: str
+    learned_on: date
+    confidence: Confidence
+    template_version: int
+    recorded_at: datetime | None
+    stale: bool
+    revisions: int = Field(description="How many answers this one replaced.")
+
+
+class QuestionOut(BaseModel):
+    code: str
+    label: str
+    label_ru: str
+    answer_type: AnswerType
+    choices: list[str]
+    review_days: int
+    personal: bool
+    answered: bool
+    stale: bool
+    answers: list[AnswerOut]
+
+
+class GroupOut(BaseModel):
+    code: str
+    label: str
+    label_ru: str
+    completeness: float = Field(description="Share of the group's questions with an answer in force, 0 to 1.")
+    gaps: list[str] = Field(description="Codes of unanswered questions.")
+    questions: list[QuestionOut]
+
+
+class DocumentOut(BaseModel):
+    document_id: str
+    title: str
+    kind: DocumentKind
+    url: str
+    document_ref: str
+    question_code: str | None
+    attached_at: datetime | None
+
+
+class DossierOut(Written):
+    account_id: str
+    as_of: datetime | None
+    template_version: int
+    completeness: float
+    gaps: int
+    stale: int
+    groups: list[GroupOut]
+    archived: list[dict[str, Any]] = Field(description="Answers to questions no longer in the template: kept.")
+    documents: list[DocumentOut]
+
+
+def answer_out(slot: AnswerSlot, review_days: int, day: date) -> AnswerOut:
+    current = slot.current
+    assert current is not None
+    return AnswerOut(
+        about=slot.about,
+        value=current.value,
+        source=current.source,
+        learned_on=current.learned_on,
+        confidence=current.confidence,
+        template_version=current.template_version,
+        recorded_at=current.at,
+        stale=is_stale(current.learned_on, review_days, day),
+        revisions=sum(not a.retracted for a in slot.history) - 1,
+    )
+
+
+@router.get(
+    "/accounts/{account_id}/dossier",
+    operation_id="getDossier",
+    summary="The dossier: answers by group, gaps, staleness, completeness",
+    response_model=DossierOut,
+)
+async def get_dossier(
+    account_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
+) -> DossierOut:
+    await visible_account(runtime, actor, str(account_id))
+    loaded = await runtime.repository.load(DOSSIER, dossier_stream(str(account_id)), as_of=as_of)
+    settings = await company_settings(runtime, as_of)
+    day = as_of.date() if as_of else today()
+    view = dossier_view(settings.template, loaded.state, day)
+    response.headers["ETag"] = f'"{loaded.version}"'
+    state: Dossier = loaded.state
+    return DossierOut(
+        version=loaded.version,
+        position=loaded.position or None,
+        account_id=str(account_id),
+        as_of=as_of,
+        template_version=view.template_version,
+        completeness=view.completeness,
+        gaps=sum(not q.answered for q in view.questions),
+        stale=view.stale_count,
+        groups=[
+            GroupOut(
+                code=g.code,
+                label=g.label,
+                label_ru=g.label_ru,
+                completeness=g.completeness,
+                gaps=[q.question.code for q in g.questions if not q.answered],
+                questions=[
+                    QuestionOut(
+                        code=q.question.code,
+                        label=q.question.label,
+                        label_ru=q.question.label_ru,
+                        answer_type=q.question.answer_type,
+                        choices=list(q.question.choices),
+                        review_days=q.question.review_days,
+                        personal=q.question.personal,
+                        answered=q.answered,
+                        stale=q.stale,
+                        answers=[answer_out(s, q.question.review_days, day) for s in q.slots],
+                    )
+                    for q in g.questions
+                ],
+            )
+            for g in view.groups
+        ],
+        archived=[codec.to_dict(s) for s in view.archived],
+        documents=[DocumentOut(**codec.to_dict(d)) for d in state.docs.values()],
+    )
