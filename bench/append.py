@@ -15,6 +15,10 @@ Contenders, interleaved round by round so that drift of this noisy machine hits 
             (context: how much of the gap is the indexes the store cannot do without)
 All use the server's default durability (synchronous_commit = on) and the same pool size, in a process
 whose startup heap is frozen as `kamplan serve` freezes its own (service/heap.py).
+
+Besides events/s, each contender's CPU time per event: this process's (the client) and, when the server
+runs on this machine, its backends' (read from /proc). Client and server share the CPUs, so throughput
+follows their sum, which is far steadier than throughput on a noisy machine.
 """
 
 from __future__ import annotations
@@ -85,6 +89,11 @@ INSERT INTO {name} (stream_id, stream_type, stream_version, event_id, event_type
 VALUES ($1, 'interaction', $2, $3, 'InteractionLogged', 1, $4, $5, $6, now(), pg_current_xact_id(), $7)
 """
 
+BACKENDS = """
+SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
+"""
+TICKS = os.sysconf("SC_CLK_TCK")
+
 Appender = Callable[[str, int, int], Awaitable[None]]
 
 
@@ -116,7 +125,36 @@ def store_appender(store: EventStore) -> Appender:
     return append
 
 
-async def run(append: Appender, tasks: int, batch: int, seconds: float) -> float:
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU of a process on this machine, None when it is not here (a remote server)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def _server_cpu(pool: asyncpg.Pool) -> dict[int, float]:
+    async with pool.acquire() as conn:
+        pids = await conn.fetchval(BACKENDS) or []
+    return {pid: cpu for pid in pids if (cpu := _cpu_seconds(pid)) is not None}
+
+
+async def measure(pool: asyncpg.Pool, append: Appender, tasks: int, batch: int, seconds: float) -> dict[str, float]:
+    """Events/s and CPU µs per event of the client and, when local, of the server's backends."""
+    server_before, client_before = await _server_cpu(pool), time.process_time()
+    rate, events = await run(append, tasks, batch, seconds)
+    client = time.process_time() - client_before
+    server_after = await _server_cpu(pool)
+    figures = {"rate": rate, "client": client / events * 1e6}
+    if server_after:
+        server = sum(cpu - server_before.get(pid, 0.0) for pid, cpu in server_after.items())
+        figures["server"] = server / events * 1e6
+    return figures
+
+
+async def run(append: Appender, tasks: int, batch: int, seconds: float) -> tuple[float, int]:
+    """Events/s and events written."""
     done = 0
     stop = time.perf_counter() + seconds
 
@@ -130,7 +168,7 @@ async def run(append: Appender, tasks: int, batch: int, seconds: float) -> float
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(tasks)))
-    return done / (time.perf_counter() - started)
+    return done / (time.perf_counter() - started), done
 
 
 def _batch_stats() -> tuple[float, float]:
@@ -158,13 +196,17 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for workload, batch in (("single", 1), ("batch", args.batch)):
         rates: dict[str, list[float]] = {name: [] for name in contenders}
+        cpu: dict[str, dict[str, list[float]]] = {name: {} for name in contenders}
         group_sizes = []
         for round_no in range(args.rounds):
             order = list(contenders) if round_no % 2 == 0 else list(reversed(contenders))
             for name in order:
                 before = _batch_stats()
-                rates[name].append(await run(contenders[name], args.tasks, batch, args.seconds))
+                figures = await measure(pool, contenders[name], args.tasks, batch, args.seconds)
                 after = _batch_stats()
+                rates[name].append(figures.pop("rate"))
+                for side, value in figures.items():
+                    cpu[name].setdefault(side, []).append(value)
                 if name == "store" and after[1] > before[1]:
                     group_sizes.append((after[0] - before[0]) / (after[1] - before[1]))
         ratios = [s / b for s, b in zip(rates["store"], rates["baseline"], strict=True)]
@@ -177,6 +219,11 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "indexed_vs_baseline_median": round(
                 statistics.median(i / b for i, b in zip(rates["indexed"], rates["baseline"], strict=True)), 2
             ),
+            "median_cpu_us_per_event": {
+                name: {side: round(statistics.median(values), 1) for side, values in sides.items()}
+                | ({"total": round(sum(statistics.median(v) for v in sides.values()), 1)} if len(sides) == 2 else {})
+                for name, sides in cpu.items()
+            },
             "store_events_per_group_commit": round(statistics.mean(group_sizes), 1) if group_sizes else None,
         }
     await store.close()
