@@ -9,6 +9,8 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 # Positions: `drawn` calls nextval once per accepted event in a narrow scan and sorts what it drew; the
 # k-th accepted event (in the order sent) takes the k-th smallest. So a stream's events get increasing
 # positions in version order however the executor orders the wide rows, which therefore need no sort.
+# The positions returned are the ones drawn, not read back from the inserted rows: they match only because
+# every slot's `size` is the number of its events sent (encoding.batch_parameters builds both from a Unit).
 # Order matters for gap-free readers too: `tx` assigns this transaction's xid *before* any position is
 # drawn (`drawn` joins it, and a joined row exists only once both sides have been read). See
 # subscription.py for why readers rely on that.
