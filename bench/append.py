@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -126,8 +126,11 @@ def store_appender(store: EventStore) -> Appender:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU of a process on this machine, None when it is not here (a remote server)."""
+    """User plus system CPU of a PostgreSQL process on this machine; None when it is not here (a remote
+    server, whose pids may name unrelated local processes)."""
     try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
@@ -140,17 +143,27 @@ async def _server_cpu(pool: asyncpg.Pool) -> dict[int, float]:
     return {pid: cpu for pid in pids if (cpu := _cpu_seconds(pid)) is not None}
 
 
-async def measure(pool: asyncpg.Pool, append: Appender, tasks: int, batch: int, seconds: float) -> dict[str, float]:
-    """Events/s and CPU µs per event of the client and, when local, of the server's backends."""
+class Round(NamedTuple):
+    rate: float  # events/s
+    cpu: dict[str, float]  # µs per event: "client", and "server" when the server is on this machine
+
+
+async def measure(pool: asyncpg.Pool, append: Appender, tasks: int, batch: int, seconds: float) -> Round:
     server_before, client_before = await _server_cpu(pool), time.process_time()
     rate, events = await run(append, tasks, batch, seconds)
-    client = time.process_time() - client_before
-    server_after = await _server_cpu(pool)
-    figures = {"rate": rate, "client": client / events * 1e6}
-    if server_after:
-        server = sum(cpu - server_before.get(pid, 0.0) for pid, cpu in server_after.items())
-        figures["server"] = server / events * 1e6
-    return figures
+    cpu = {"client": (time.process_time() - client_before) / events * 1e6}
+    if server_after := await _server_cpu(pool):
+        server = sum(used - server_before.get(pid, 0.0) for pid, used in server_after.items())
+        cpu["server"] = server / events * 1e6
+    return Round(rate, cpu)
+
+
+def _cpu_medians(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Median µs per event of each side, and their sum when both were measured."""
+    medians = {side: statistics.median(r[side] for r in rounds) for side in rounds[0]}
+    if len(medians) == 2:
+        medians["total"] = sum(medians.values())
+    return {side: round(value, 1) for side, value in medians.items()}
 
 
 async def run(append: Appender, tasks: int, batch: int, seconds: float) -> tuple[float, int]:
@@ -196,17 +209,16 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for workload, batch in (("single", 1), ("batch", args.batch)):
         rates: dict[str, list[float]] = {name: [] for name in contenders}
-        cpu: dict[str, dict[str, list[float]]] = {name: {} for name in contenders}
+        cpu: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
         group_sizes = []
         for round_no in range(args.rounds):
             order = list(contenders) if round_no % 2 == 0 else list(reversed(contenders))
             for name in order:
                 before = _batch_stats()
-                figures = await measure(pool, contenders[name], args.tasks, batch, args.seconds)
+                measured = await measure(pool, contenders[name], args.tasks, batch, args.seconds)
                 after = _batch_stats()
-                rates[name].append(figures.pop("rate"))
-                for side, value in figures.items():
-                    cpu[name].setdefault(side, []).append(value)
+                rates[name].append(measured.rate)
+                cpu[name].append(measured.cpu)
                 if name == "store" and after[1] > before[1]:
                     group_sizes.append((after[0] - before[0]) / (after[1] - before[1]))
         ratios = [s / b for s, b in zip(rates["store"], rates["baseline"], strict=True)]
@@ -219,11 +231,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "indexed_vs_baseline_median": round(
                 statistics.median(i / b for i, b in zip(rates["indexed"], rates["baseline"], strict=True)), 2
             ),
-            "median_cpu_us_per_event": {
-                name: {side: round(statistics.median(values), 1) for side, values in sides.items()}
-                | ({"total": round(sum(statistics.median(v) for v in sides.values()), 1)} if len(sides) == 2 else {})
-                for name, sides in cpu.items()
-            },
+            "median_cpu_us_per_event": {name: _cpu_medians(rounds) for name, rounds in cpu.items()},
             "store_events_per_group_commit": round(statistics.mean(group_sizes), 1) if group_sizes else None,
         }
     await store.close()
