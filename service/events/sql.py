@@ -56,17 +56,19 @@ WITH tx AS MATERIALIZED (
 ), inserted AS (
     INSERT INTO events (position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
                         data, metadata, occurred_at, recorded_at, transaction_id, hash)
-    SELECT d.positions[a.before + e.ord - a.first + 1], a.stream_id, a.stream_type,
-           a.head_version + (e.ord - a.first + 1), e.event_id, e.event_type, e.schema_version, e.data,
-           a.metadata,
+    SELECT at.position, a.stream_id, a.stream_type, at.version, e.event_id, e.event_type, e.schema_version,
+           e.data, a.metadata,
            to_timestamp(e.occurred_us / 1000000) + (e.occurred_us % 1000000) * interval '1 microsecond',
            tx.recorded_at, tx.xid,
-           sha256(a.link || int8send(d.positions[a.before + e.ord - a.first + 1])
-                  || int8send(a.head_version + (e.ord - a.first + 1)) || tx.recorded_bytes || e.digest)
+           sha256(a.link || int8send(at.position) || int8send(at.version) || tx.recorded_bytes || e.digest)
     FROM unnest($8::uuid[], $9::text[], $10::int[], $11::jsonb[], $12::bigint[], $13::bytea[])
          WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_us, digest, ord)
     JOIN accepted a ON a.slot = width_bucket(e.ord, $6::int[])
     CROSS JOIN tx CROSS JOIN drawn d
+    CROSS JOIN LATERAL (  -- the event is the nth of its slot and the (before + n)th accepted one
+        SELECT d.positions[a.before + e.ord - a.first + 1] AS position,
+               a.head_version + (e.ord - a.first + 1) AS version
+    ) AS at
 )
 SELECT (SELECT array_agg(slot ORDER BY slot) FROM accepted) AS slots,
        (SELECT array_agg(head_version ORDER BY slot) FROM accepted) AS heads,
