@@ -9,23 +9,29 @@ from typing import Any, TypeVar
 from service.domain import codec
 from service.domain.account import decide as account
 from service.domain.account import events as account_events
+from service.domain.account import evolve as account_fold
 from service.domain.account.state import Account
 from service.domain.buying_center import decide as buying_center
 from service.domain.buying_center import events as buying_center_events
+from service.domain.buying_center import evolve as buying_center_fold
 from service.domain.buying_center.state import BuyingCenter
 from service.domain.decider import Decider
 from service.domain.dossier import decide as dossier
 from service.domain.dossier import events as dossier_events
+from service.domain.dossier import evolve as dossier_fold
 from service.domain.dossier.state import Dossier
 from service.domain.interaction import model as interaction
 from service.domain.opportunity import decide as opportunity
 from service.domain.opportunity import events as opportunity_events
+from service.domain.opportunity import evolve as opportunity_fold
 from service.domain.opportunity.state import Opportunity
 from service.domain.plan import decide as plan
 from service.domain.plan import events as plan_events
+from service.domain.plan import evolve as plan_fold
 from service.domain.plan.state import Plan
 from service.domain.settings import decide as settings
 from service.domain.settings import events as settings_events
+from service.domain.settings import evolve as settings_fold
 from service.domain.settings.state import CompanySettings
 from service.events import NewEvent, RecordedEvent
 from service.events.aggregate import AggregateType
@@ -103,28 +109,36 @@ def _kind(
 
 
 ACCOUNT: AggregateType[Account, Any] = _kind(
-    "account", Decider(account.initial_state, account.decide, account.evolve), ACCOUNT_EVENTS, Account, timed=True
+    "account",
+    Decider(account_fold.initial_state, account.decide, account_fold.evolve),
+    ACCOUNT_EVENTS,
+    Account,
+    timed=True,
 )
 SETTINGS: AggregateType[CompanySettings, Any] = _kind(
     "settings",
-    Decider(settings.initial_state, settings.decide, settings.evolve),
+    Decider(settings_fold.initial_state, settings.decide, settings_fold.evolve),
     SETTINGS_EVENTS,
     CompanySettings,
     timed=False,
 )
 DOSSIER: AggregateType[Dossier, Any] = _kind(
-    "dossier", Decider(dossier.initial_state, dossier.decide, dossier.evolve), DOSSIER_EVENTS, Dossier, timed=True
+    "dossier",
+    Decider(dossier_fold.initial_state, dossier.decide, dossier_fold.evolve),
+    DOSSIER_EVENTS,
+    Dossier,
+    timed=True,
 )
 BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     "buying_center",
-    Decider(buying_center.initial_state, buying_center.decide, buying_center.evolve),
+    Decider(buying_center_fold.initial_state, buying_center.decide, buying_center_fold.evolve),
     BUYING_CENTER_EVENTS,
     BuyingCenter,
     timed=True,
 )
 OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     "opportunity",
-    Decider(opportunity.initial_state, opportunity.decide, opportunity.evolve),
+    Decider(opportunity_fold.initial_state, opportunity.decide, opportunity_fold.evolve),
     OPPORTUNITY_EVENTS,
     Opportunity,
     timed=True,
@@ -137,5 +151,5 @@ INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
     timed=True,
 )
 PLAN: AggregateType[Plan, Any] = _kind(
-    "plan", Decider(plan.initial_state, plan.decide, plan.evolve), PLAN_EVENTS, Plan, timed=True
+    "plan", Decider(plan_fold.initial_state, plan.decide, plan_fold.evolve), PLAN_EVENTS, Plan, timed=True
 )

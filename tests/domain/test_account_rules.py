@@ -8,8 +8,9 @@ import pytest
 
 from service.domain.account import commands as cmd
 from service.domain.account.access import can_see
-from service.domain.account.decide import decide, evolve, initial_state
+from service.domain.account.decide import decide
 from service.domain.account.events import KeyAccountCeilingExceeded
+from service.domain.account.evolve import evolve, initial_state
 from service.domain.account.state import Account, Lifecycle
 from service.domain.actors import Actor, Role
 from service.domain.errors import DomainError, NotAllowed, NotFound

@@ -9,7 +9,8 @@ import pytest
 
 from service.domain.actors import Actor, Role
 from service.domain.buying_center import commands as cmd
-from service.domain.buying_center.decide import decide, evolve, initial_state
+from service.domain.buying_center.decide import decide
+from service.domain.buying_center.evolve import evolve, initial_state
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member, RelationKind
 from service.domain.errors import Conflict, DomainError, NotFound

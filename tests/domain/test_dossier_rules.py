@@ -9,7 +9,8 @@ import pytest
 
 from service.domain.actors import Actor, Role
 from service.domain.dossier import commands as cmd
-from service.domain.dossier.decide import decide, evolve, initial_state
+from service.domain.dossier.decide import decide
+from service.domain.dossier.evolve import evolve, initial_state
 from service.domain.dossier.state import DocumentKind, Dossier
 from service.domain.dossier.view import dossier_view
 from service.domain.errors import DomainError

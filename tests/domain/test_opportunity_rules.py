@@ -11,7 +11,8 @@ from service.domain.actors import Actor, Role
 from service.domain.errors import DomainError, NotAllowed, NotFound
 from service.domain.opportunity import commands as c
 from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria
-from service.domain.opportunity.decide import decide, evolve, initial_state
+from service.domain.opportunity.decide import decide
+from service.domain.opportunity.evolve import evolve, initial_state
 from service.domain.opportunity.state import (
     Evidence,
     EvidenceKind,

@@ -12,7 +12,8 @@ from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, DomainError, NotAllowed
 from service.domain.plan import commands as c
 from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
-from service.domain.plan.decide import decide, evolve, initial_state
+from service.domain.plan.decide import decide
+from service.domain.plan.evolve import evolve, initial_state
 from service.domain.plan.state import ActionStatus, ItemChange, Plan, RevisionStatus
 from service.domain.plan.view import action_state, goal_status, period_plan
 

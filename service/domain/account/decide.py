@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
 from functools import partial
 from typing import assert_never
 
@@ -31,7 +29,7 @@ from service.domain.account.events import (
     KeyAccountCeilingExceeded,
     LifecycleChanged,
 )
-from service.domain.account.state import TRANSITIONS, Account, HandOver, Lifecycle
+from service.domain.account.state import TRANSITIONS, Account
 from service.domain.actors import Role
 from service.domain.errors import Conflict, NotAllowed, clean_text, require
 
@@ -149,54 +147,3 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
             raise AssertionError("handled above")
         case _:
             assert_never(command)
-
-
-def evolve(state: Account, event: AccountEvent, at: datetime | None = None) -> Account:
-    match event:
-        case AccountOpened():
-            return replace(
-                state,
-                exists=True,
-                account_id=event.account_id,
-                name=event.name,
-                industry=event.industry,
-                region=event.region,
-                segment=event.segment,
-                owner=event.owner,
-                team=event.team,
-                opened_at=at,
-            )
-        case AccountDetailsChanged():
-            return replace(state, name=event.name, industry=event.industry, region=event.region, segment=event.segment)
-        case AccountTeamAssigned(team=team):
-            return replace(state, team=team)
-        case AccountHandedOver():
-            hand_over = HandOver(
-                from_owner=event.from_owner,
-                to_owner=event.to_owner,
-                trigger=event.trigger,
-                note=event.note,
-                at=at or datetime.min,
-            )
-            return replace(state, owner=event.to_owner, hand_overs=(*state.hand_overs, hand_over))
-        case AccountClassified():
-            return replace(
-                state,
-                criteria=event.criteria,
-                can_influence=event.can_influence,
-                influence_reason=event.influence_reason,
-            )
-        case AccountMarkedKey(reason=reason):
-            return replace(state, is_key=True, key_reason=reason)
-        case AccountUnmarkedKey(reason=reason):
-            return replace(state, is_key=False, key_reason=reason)
-        case LifecycleChanged(to_stage=to_stage, reason=reason):
-            return replace(state, lifecycle=to_stage, lifecycle_reason=reason)
-    return state
-
-
-def initial_state() -> Account:
-    return Account()
-
-
-__all__ = ["Lifecycle", "decide", "evolve", "initial_state"]

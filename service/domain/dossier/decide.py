@@ -1,9 +1,7 @@
-"""The rules of a dossier; evolve keeps every answer's history."""
+"""The rules of a dossier."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
 from functools import partial
 from typing import assert_never
 from urllib.parse import urlparse
@@ -17,7 +15,7 @@ from service.domain.dossier.events import (
     DocumentDetached,
     DossierEvent,
 )
-from service.domain.dossier.state import Answer, AnswerSlot, Document, Dossier, slot_key
+from service.domain.dossier.state import Dossier, slot_key
 from service.domain.errors import Conflict, NotFound, clean_text, require
 
 # Free text with this aggregate's defaults (a call may override them).
@@ -87,46 +85,3 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
             return [DocumentDetached(document_id=command.document_id, reason=_text(command.reason, "reason"))]
         case _:
             assert_never(command)
-
-
-def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> Dossier:
-    match event:
-        case AnswerRecorded():
-            key = slot_key(event.question_code, event.about)
-            slot = state.answers.get(key) or AnswerSlot(question_code=event.question_code, about=event.about)
-            answer = Answer(
-                value=event.value,
-                source=event.source,
-                learned_on=event.learned_on,
-                confidence=event.confidence,
-                template_version=event.template_version,
-                at=at,
-            )
-            slot = replace(slot, history=(*slot.history, answer))
-            return replace(state, account_id=event.account_id, slots={**state.answers, key: slot})
-        case AnswerRetracted():
-            key = slot_key(event.question_code, event.about)
-            slot = state.answers.get(key)
-            if slot is None or not slot.history:
-                return state
-            retraction = replace(slot.history[-1], retracted=True, reason=event.reason, at=at)
-            slot = replace(slot, history=(*slot.history, retraction))
-            return replace(state, slots={**state.answers, key: slot})
-        case DocumentAttached():
-            document = Document(
-                document_id=event.document_id,
-                title=event.title,
-                kind=event.kind,
-                url=event.url,
-                document_ref=event.document_ref,
-                question_code=event.question_code,
-                attached_at=at,
-            )
-            return replace(state, account_id=event.account_id, documents={**state.docs, event.document_id: document})
-        case DocumentDetached():
-            return replace(state, documents={k: v for k, v in state.docs.items() if k != event.document_id})
-    return state
-
-
-def initial_state() -> Dossier:
-    return Dossier()

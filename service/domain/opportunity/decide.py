@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from functools import partial
 from typing import assert_never
 
@@ -11,7 +11,7 @@ from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, c
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import CATALOGUE, Stage, unmet
-from service.domain.opportunity.state import Confirmation, Kind, Meeting, Need, Opportunity, StageChange, Status
+from service.domain.opportunity.state import Kind, Opportunity, Status
 
 ALLY = "ally"
 
@@ -205,84 +205,3 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             raise AssertionError("handled above")
         case _:
             assert_never(command)
-
-
-def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = None) -> Opportunity:
-    match event:
-        case e.OpportunityOpened():
-            at = _business(event.opened_on, at)
-            return replace(
-                state,
-                exists=True,
-                opportunity_id=event.opportunity_id,
-                account_id=event.account_id,
-                product_line=event.product_line,
-                kind=event.kind,
-                expected_volume=event.expected_volume,
-                expected_value=event.expected_value,
-                main_competitor=event.main_competitor,
-                stage=event.stage,
-                criteria=event.criteria,
-                opened_at=at,
-                stage_entered_at=at,
-                history=(StageChange(from_stage=None, to_stage=event.stage, at=at, by=event.by),),
-            )
-        case e.InteractionLinked():
-            linked = Meeting(interaction_id=event.interaction_id, kind=event.kind, on=event.on)
-            last = max(state.last_interaction_on, event.on) if state.last_interaction_on else event.on
-            return replace(state, interactions=(*state.interactions, linked), last_interaction_on=last)
-        case e.InteractionUnlinked():
-            kept = tuple(m for m in state.interactions if m.interaction_id != event.interaction_id)
-            return replace(state, interactions=kept, last_interaction_on=max((m.on for m in kept), default=None))
-        case e.InvitationRecorded():
-            return replace(state, invitation=event.note)
-        case e.AllyLinked():
-            return replace(state, allies=(*state.allies, event.member_id))
-        case e.NeedConfirmed():
-            need = Need(member_id=event.member_id, need=event.need, on=event.on)
-            return replace(state, needs=(*state.needs, need))
-        case e.ProblemRecorded(problem=problem):
-            return replace(state, problems={**state.problems, problem.problem_id: problem})
-        case e.ProblemRemoved():
-            return replace(state, problems={k: v for k, v in state.problems.items() if k != event.problem_id})
-        case e.EvidenceAdded():
-            return replace(state, evidence=(*state.evidence, event.evidence))
-        case e.VolumeConfirmed():
-            return replace(state, confirmed_volume=event.volume, volume_confirmed_by=event.member_id)
-        case e.PriceRoundRecorded():
-            return replace(state, price_rounds=(*state.price_rounds, event.price_round))
-        case e.LeaderConfirmationRecorded():
-            confirmation = Confirmation(member_id=event.member_id, note=event.note, on=event.on)
-            return replace(state, leader_confirmation=confirmation)
-        case e.LaunchPlanSet():
-            return replace(state, launch_plan=event.actions)
-        case e.ConfidentUseConfirmed():
-            return replace(state, confident_use=Confirmation(member_id=event.member_id, note=event.note, on=event.on))
-        case e.StageAdvanced():
-            at = _business(event.on, at)
-            change = StageChange(
-                from_stage=event.from_stage,
-                to_stage=event.to_stage,
-                at=at,
-                held=event.held,
-                override_reason=event.override_reason,
-                unmet=event.unmet,
-                by=event.by,
-            )
-            return replace(state, stage=event.to_stage, stage_entered_at=at, history=(*state.history, change))
-        case e.OpportunityLost():
-            return replace(state, status=Status.LOST, lost_reason=event.reason)
-        case e.OpportunityReopened():
-            return replace(state, status=Status.OPEN, lost_reason="")
-        case e.CriteriaMigrated():
-            return replace(state, criteria=event.criteria)
-    return state
-
-
-def _business(day: date | None, at: datetime | None) -> datetime | None:
-    """A day given by the user is the business time; otherwise the event's own time."""
-    return datetime.combine(day, time.min, tzinfo=UTC) if day is not None else at
-
-
-def initial_state() -> Opportunity:
-    return Opportunity()

@@ -1,9 +1,8 @@
-"""Rules for changing the company settings; evolve applies the facts."""
+"""The rules for changing the company settings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import assert_never
 
 from service.domain.actors import Actor, Role
@@ -19,7 +18,6 @@ from service.domain.settings.commands import (
     SetPipelineRules,
     SettingsCommand,
 )
-from service.domain.settings.defaults import default_settings
 from service.domain.settings.events import (
     BuyingCenterRolesDefined,
     CoverageRulesSet,
@@ -102,28 +100,3 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
             ]
         case _:
             assert_never(command)
-
-
-def evolve(state: CompanySettings, event: SettingsEvent) -> CompanySettings:
-    match event:
-        case KeyAccountCeilingSet(ceiling=ceiling):
-            return replace(state, key_account_ceiling=ceiling)
-        case HandOverTriggersDefined(triggers=triggers):
-            return replace(state, hand_over_triggers=triggers)
-        case BuyingCenterRolesDefined(roles=roles):
-            return replace(state, roles=roles)
-        case DossierTemplatePublished(template=template):
-            return replace(state, templates=(*state.templates, template))
-        case CoverageRulesSet(rules=rules):
-            return replace(state, coverage=rules)
-        case StageCriteriaDefined(criteria=criteria):
-            return replace(state, stage_criteria=(*state.stage_criteria, criteria))
-        case PipelineRulesSet():
-            return replace(
-                state, stalled_days=event.stalled_days, negotiation_window_days=event.negotiation_window_days
-            )
-    return state
-
-
-def initial_state() -> CompanySettings:
-    return default_settings()

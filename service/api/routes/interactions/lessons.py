@@ -23,17 +23,17 @@ from service.commands.handler import Step
 from service.domain.actors import Actor
 from service.domain.buying_center import commands as bc
 from service.domain.buying_center.decide import decide as bc_decide
-from service.domain.buying_center.decide import evolve as bc_evolve
+from service.domain.buying_center.evolve import evolve as bc_evolve
 from service.domain.buying_center.state import Citation, CitationKind
 from service.domain.dossier import commands as dc
 from service.domain.dossier.decide import decide as dossier_decide
-from service.domain.dossier.decide import evolve as dossier_evolve
+from service.domain.dossier.evolve import evolve as dossier_evolve
 from service.domain.dossier.state import Confidence
 from service.domain.errors import DomainError
 from service.domain.interaction import model as im
 from service.domain.opportunity import commands as oc
 from service.domain.opportunity.decide import decide as opp_decide
-from service.domain.opportunity.decide import evolve as opp_evolve
+from service.domain.opportunity.evolve import evolve as opp_evolve
 
 
 def decide_all(

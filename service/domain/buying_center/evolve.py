@@ -1,0 +1,150 @@
+"""How a buying center's state follows from its events; each member keeps how and why our view of them changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from service.domain.buying_center.events import (
+    BuyingCenterEvent,
+    ContactOwnerAssigned,
+    ContactRecorded,
+    ContactWithdrawn,
+    MemberAdded,
+    MemberAssessed,
+    MemberCriteriaRecorded,
+    MemberDetailsChanged,
+    MemberLeft,
+    MemberProblemsRecorded,
+    MembersLinked,
+    MembersUnlinked,
+    NextActionSet,
+)
+from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship
+
+
+def _diff(before: Member, after: Member, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: [getattr(before, f), getattr(after, f)] for f in fields if getattr(before, f) != getattr(after, f)}
+
+
+def _update(
+    state: BuyingCenter, event: Any, at: datetime | None, fields: tuple[str, ...], **values: Any
+) -> BuyingCenter:
+    before = state.people.get(event.member_id)
+    if before is None:
+        return state
+    after = replace(before, **values)
+    change = Change(
+        at=at,
+        event=type(event).__name__,
+        changes=_diff(before, after, fields),
+        citation=getattr(event, "citation", None),
+    )
+    after = replace(after, history=(*before.history, change))
+    return replace(state, members={**state.people, before.member_id: after})
+
+
+def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = None) -> BuyingCenter:
+    match event:
+        case MemberAdded():
+            member = Member(
+                member_id=event.member_id,
+                name=event.name,
+                position=event.position,
+                department=event.department,
+                organisation=event.organisation,
+                contacts=event.contacts,
+                notes=event.notes,
+                roles=event.roles,
+                influence=event.influence,
+                attitude=event.attitude,
+                attitude_to_competitor=event.attitude_to_competitor,
+                added_at=at,
+                history=(
+                    Change(
+                        at=at,
+                        event="MemberAdded",
+                        changes={
+                            "roles": [None, event.roles],
+                            "influence": [None, event.influence],
+                            "attitude": [None, event.attitude],
+                            "attitude_to_competitor": [None, event.attitude_to_competitor],
+                        },
+                        citation=event.citation,
+                    ),
+                ),
+            )
+            return replace(state, account_id=event.account_id, members={**state.people, member.member_id: member})
+        case MemberDetailsChanged():
+            return _update(
+                state,
+                event,
+                at,
+                ("position", "department", "organisation"),  # names and notes stay out of the history
+                name=event.name,
+                position=event.position,
+                department=event.department,
+                organisation=event.organisation,
+                contacts=event.contacts,
+                notes=event.notes,
+            )
+        case MemberAssessed():
+            fields = ("roles", "influence", "attitude", "attitude_to_competitor")
+            return _update(state, event, at, fields, **{f: getattr(event, f) for f in fields})
+        case MemberCriteriaRecorded():
+            return _update(
+                state,
+                event,
+                at,
+                ("stated_criteria", "observed_criteria"),
+                stated_criteria=event.stated,
+                observed_criteria=event.observed,
+            )
+        case MemberProblemsRecorded():
+            return _update(state, event, at, ("problems",), problems=event.problems)
+        case ContactOwnerAssigned():
+            return _update(
+                state, event, at, ("owner", "contact_plan"), owner=event.owner, contact_plan=event.contact_plan
+            )
+        case NextActionSet():
+            action = NextAction(what=event.what, due=event.due) if event.what and event.due else None
+            return _update(state, event, at, ("next_action",), next_action=action)
+        case ContactRecorded() | ContactWithdrawn():
+            member = state.people.get(event.member_id)
+            if member is None:
+                return state
+            touchpoints = dict(member.touchpoints or {})
+            if isinstance(event, ContactRecorded):
+                touchpoints[event.interaction_id or f"manual:{event.on.isoformat()}"] = event.on
+            else:
+                touchpoints.pop(event.interaction_id, None)
+            changed = replace(member, touchpoints=touchpoints, last_contact=max(touchpoints.values(), default=None))
+            return replace(state, members={**state.people, member.member_id: changed})
+        case MemberLeft():
+            return _update(
+                state,
+                event,
+                at,
+                ("active", "left_on", "left_reason"),
+                active=False,
+                left_on=event.on,
+                left_reason=event.reason,
+            )
+        case MembersLinked():
+            link = Relationship(
+                relationship_id=event.relationship_id,
+                source=event.source,
+                target=event.target,
+                kind=event.kind,
+                strength=event.strength,
+                note=event.note,
+            )
+            return replace(state, relationships={**state.links, link.relationship_id: link})
+        case MembersUnlinked():
+            return replace(state, relationships={k: v for k, v in state.links.items() if k != event.relationship_id})
+    return state
+
+
+def initial_state() -> BuyingCenter:
+    return BuyingCenter()

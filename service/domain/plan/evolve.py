@@ -1,0 +1,135 @@
+"""How a plan's state follows from its events: the draft, the revisions and their review, sessions, progress."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from service.domain import codec
+from service.domain.plan import events as e
+from service.domain.plan.content import (
+    CLASS,
+    PlanContent,
+    with_item,
+    without_item,
+)
+from service.domain.plan.state import ActionProgress, Actual, Comment, Plan, Revision, RevisionStatus, Session
+
+
+def _set_revision(state: Plan, number: int, **values: Any) -> Plan:
+    return replace(state, revisions=tuple(replace(r, **values) if r.number == number else r for r in state.revisions))
+
+
+def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
+    match event:
+        case e.PlanStarted():
+            return replace(
+                state,
+                exists=True,
+                plan_id=event.plan_id,
+                account_id=event.account_id,
+                title=event.title,
+                horizon_from=event.horizon_from,
+                horizon_to=event.horizon_to,
+                started_by=event.by,
+                started_at=at,
+                supersedes=event.supersedes,
+                draft=event.starting_content or PlanContent(),
+            )
+        case e.DraftItemPut():
+            item = codec.from_dict(CLASS[event.item_type], event.item)
+            return replace(state, draft=with_item(state.draft, event.item_type, item))
+        case e.DraftItemRemoved():
+            return replace(state, draft=without_item(state.draft, event.item_type, event.item_id))
+        case e.RevisionProposed():
+            revision = Revision(
+                number=event.revision,
+                content=event.content,
+                status=RevisionStatus.PROPOSED,
+                proposed_by=event.by,
+                proposed_at=at,
+                note=event.note,
+            )
+            return replace(state, revisions=(*state.revisions, revision))
+        case e.RevisionCommented():
+            comment = Comment(
+                comment_id=event.comment_id,
+                revision=event.revision,
+                item_id=event.item_id,
+                text=event.text,
+                by=event.by,
+                at=at,
+            )
+            return replace(state, comments=(*state.comments, comment))
+        case e.CommentAnswered():
+            comments = tuple(
+                replace(x, answer=event.text, answered_by=event.by, answered_at=at)
+                if x.comment_id == event.comment_id
+                else x
+                for x in state.comments
+            )
+            return replace(state, comments=comments)
+        case e.ChangesRequested():
+            return _set_revision(
+                state,
+                event.revision,
+                status=RevisionStatus.CHANGES_REQUESTED,
+                decided_by=event.by,
+                decided_at=at,
+                decision_note=event.note,
+            )
+        case e.RevisionAgreed():
+            return _set_revision(
+                state,
+                event.revision,
+                status=RevisionStatus.AGREED,
+                decided_by=event.by,
+                decided_at=at,
+                decision_note=event.note,
+            )
+        case e.PlanningSessionRecorded():
+            session = Session(
+                session_id=event.session_id,
+                on=event.on,
+                participants=event.participants,
+                decisions=event.decisions,
+                changes=event.changes,
+                recorded_by=event.by,
+                recorded_role=event.role,
+            )
+            return replace(state, sessions={**state.sessions, session.session_id: session})
+        case e.PlanningSessionConfirmed():
+            session = state.sessions[event.session_id]
+            revision = Revision(
+                number=event.revision,
+                content=event.content,
+                status=RevisionStatus.AGREED,
+                proposed_by=session.recorded_by,
+                proposed_at=at,
+                note="; ".join(session.decisions),
+                decided_by=event.by,
+                decided_at=at,
+                session_id=session.session_id,
+            )
+            confirmed = replace(session, confirmed_by=event.by, revision=event.revision)
+            return replace(
+                state,
+                revisions=(*state.revisions, revision),
+                sessions={**state.sessions, session.session_id: confirmed},
+                draft=event.content,
+            )
+        case e.ActionStatusSet():
+            progress = ActionProgress(status=event.status, note=event.note, on=event.on, by=event.by)
+            return replace(state, progress={**state.progress, event.action_id: progress})
+        case e.GoalActualRecorded():
+            actual = Actual(value=Decimal(event.value), source=event.source, on=event.on, by=event.by)
+            return replace(state, actuals={**state.actuals, event.goal_id: actual})
+        case e.PlanSuperseded():
+            return replace(state, superseded_by=event.by_plan)
+    return state
+
+
+def initial_state() -> Plan:
+    return Plan()
