@@ -214,19 +214,20 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> None:
-    from service import demo
     from service.db.migrate import migrate
     from service.db.server import database_url
+    from service.demo.client import MANAGER, SUPERVISOR, TEAM
+    from service.demo.run import run
 
     with database_url(settings) as url:
         asyncio.run(migrate(url))
-        account_id = asyncio.run(demo.run(settings, url))
-    print(f"demo account: {account_id} (owner {demo.MANAGER}, team {demo.TEAM})")
-    print(f"  token:   kamplan token --sub {demo.MANAGER} --role manager --team {demo.TEAM}")
+        account_id = asyncio.run(run(settings, url))
+    print(f"demo account: {account_id} (owner {MANAGER}, team {TEAM})")
+    print(f"  token:   kamplan token --sub {MANAGER} --role manager --team {TEAM}")
     for view in ("", "/dossier", "/buying-center", "/buying-center.svg", "/timeline"):
         print(f"  GET /v1/accounts/{account_id}{view}")
     print("  GET /v1/pipeline    GET /v1/portfolio    GET /v1/plan-budgets    GET /v1/plan-reviews")
-    print(f"  as the supervisor: kamplan token --sub {demo.SUPERVISOR} --role supervisor --team {demo.TEAM}")
+    print(f"  as the supervisor: kamplan token --sub {SUPERVISOR} --role supervisor --team {TEAM}")
 
 
 def _read_schema(settings: Settings, args: argparse.Namespace) -> int:
