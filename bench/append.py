@@ -13,6 +13,9 @@ Contenders, interleaved round by round so that drift of this noisy machine hits 
   baseline  plain INSERTs of rows of the same size into a table with only a primary key
   indexed   the same plain INSERTs into a table with the events table's two unique indexes too
             (context: how much of the gap is the indexes the store cannot do without)
+  rowwise   the baseline's rows into a table like the baseline's, one INSERT statement per row
+            (asyncpg executemany in one transaction; context: plain INSERTs not hand-merged into one
+            bulk statement)
 All use the server's default durability (synchronous_commit = on) and the same pool size, in a process
 whose startup heap is frozen as `kamplan serve` freezes its own (service/heap.py).
 
@@ -116,6 +119,21 @@ def plain_appender(pool: asyncpg.Pool, table: str) -> Appender:
     return append
 
 
+def rowwise_appender(pool: asyncpg.Pool, table: str) -> Appender:
+    one = INSERT_ROW.format(name=table)
+
+    async def append(stream: str, version: int, count: int) -> None:
+        now, metadata = datetime.now(UTC), jsonb(METADATA)
+        rows = [
+            (stream, version + k, new_event_id(), jsonb(DATA), metadata, now, os.urandom(32))
+            for k in range(1, count + 1)
+        ]
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.executemany(one, rows)
+
+    return append
+
+
 def store_appender(store: EventStore) -> Appender:
     async def append(stream: str, version: int, count: int) -> None:
         now = datetime.now(UTC)
@@ -166,6 +184,11 @@ def _cpu_medians(rounds: list[dict[str, float]]) -> dict[str, float]:
     return {side: round(value, 1) for side, value in medians.items()}
 
 
+def _median_ratio(rates: list[float], against: list[float]) -> float:
+    """Median over rounds of one contender's rate over another's in the same round."""
+    return round(statistics.median(r / a for r, a in zip(rates, against, strict=True)), 2)
+
+
 async def run(append: Appender, tasks: int, batch: int, seconds: float) -> tuple[float, int]:
     """Events/s and events written."""
     done = 0
@@ -197,6 +220,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     async with pool.acquire() as conn:
         await conn.execute(PLAIN_TABLE.format(name="bench_plain", extra=""))
         await conn.execute(PLAIN_TABLE.format(name="bench_indexed", extra=INDEXES))
+        await conn.execute(PLAIN_TABLE.format(name="bench_rowwise", extra=""))
         server = await conn.fetchval("SHOW server_version")
         durability = await conn.fetchval("SHOW synchronous_commit")
     store = EventStore(pool)
@@ -205,6 +229,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "store": store_appender(store),
         "baseline": plain_appender(pool, "bench_plain"),
         "indexed": plain_appender(pool, "bench_indexed"),
+        "rowwise": rowwise_appender(pool, "bench_rowwise"),
     }
     results: dict[str, Any] = {}
     for workload, batch in (("single", 1), ("batch", args.batch)):
@@ -228,9 +253,9 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "median_events_per_second": {name: round(statistics.median(v)) for name, v in rates.items()},
             "store_vs_baseline_per_round": [round(r, 2) for r in ratios],
             "store_vs_baseline_median": round(statistics.median(ratios), 2),
-            "indexed_vs_baseline_median": round(
-                statistics.median(i / b for i, b in zip(rates["indexed"], rates["baseline"], strict=True)), 2
-            ),
+            "indexed_vs_baseline_median": _median_ratio(rates["indexed"], rates["baseline"]),
+            "store_vs_indexed_median": _median_ratio(rates["store"], rates["indexed"]),
+            "store_vs_rowwise_median": _median_ratio(rates["store"], rates["rowwise"]),
             "median_cpu_us_per_event": {name: _cpu_medians(rounds) for name, rounds in cpu.items()},
             "store_events_per_group_commit": round(statistics.mean(group_sizes), 1) if group_sizes else None,
         }
