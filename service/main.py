@@ -18,12 +18,11 @@ from service.api.routes import (
     interactions,
     me,
     opportunities,
-    people,
     pipeline,
     plans,
     portfolio,
+    privacy,
     streams,
-    subjects,
 )
 from service.api.routes import (
     settings as settings_routes,
@@ -77,8 +76,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         plans.router,
         portfolio.router,
         settings_routes.router,
-        people.router,
-        subjects.router,
+        privacy.router,
         streams.router,
         audit.router,
     ):
