@@ -17,7 +17,8 @@ Contenders, interleaved round by round so that drift of this noisy machine hits 
             (asyncpg executemany in one transaction; context: plain INSERTs not hand-merged into one
             bulk statement)
 All use the server's default durability (synchronous_commit = on) and the same pool size, in a process
-whose startup heap is frozen as `kamplan serve` freezes its own (service/heap.py).
+whose startup heap is frozen as `kamplan serve` freezes its own (service/heap.py). Each round starts
+after a CHECKPOINT (when the role may run one).
 
 Besides events/s, each contender's CPU time per event: this process's (the client) and, when the server
 runs on this machine, its backends' (read from /proc). Client and server share the CPUs, so throughput
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -161,12 +163,22 @@ async def _server_cpu(pool: asyncpg.Pool) -> dict[int, float]:
     return {pid: cpu for pid in pids if (cpu := _cpu_seconds(pid)) is not None}
 
 
+async def _checkpoint(pool: asyncpg.Pool) -> None:
+    """Flush the previous round's dirty pages first, so that no round pays for a checkpoint of another's
+    writes (without it, one run's store/baseline ratios spread from 0.32 to 0.88). Needs a superuser or
+    pg_checkpoint; without either, rounds simply start unflushed."""
+    async with pool.acquire() as conn:
+        with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("CHECKPOINT")
+
+
 class Round(NamedTuple):
     rate: float  # events/s
     cpu: dict[str, float]  # µs per event: "client", and "server" when the server is on this machine
 
 
 async def measure(pool: asyncpg.Pool, append: Appender, tasks: int, batch: int, seconds: float) -> Round:
+    await _checkpoint(pool)
     server_before, client_before = await _server_cpu(pool), time.process_time()
     rate, events = await run(append, tasks, batch, seconds)
     cpu = {"client": (time.process_time() - client_before) / events * 1e6}
