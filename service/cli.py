@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="load a demo key account (a truck maker buying fuel filters)",
+        help="load two demo key accounts (a truck maker buying fuel filters, a valve wholesaler with a plan)",
         description="Load seed 004's story through the API: a truck maker with its dossier and buying-center "
         "map (engine-systems allies, the chassis department as a separate buying group, procurement, the "
         "technical director), a fuel-filter project carried from Entry to serial supply with its interactions, "
