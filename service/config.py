@@ -58,9 +58,5 @@ class Settings(BaseSettings):
         return [m.strip() for m in self.projection_modules.split(",") if m.strip()]
 
     @property
-    def embedded(self) -> bool:
-        return self.database_url is None
-
-    @property
     def pg_data_dir(self) -> Path:
         return (self.pg_data or self.data_dir / "pg").resolve()

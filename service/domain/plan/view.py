@@ -55,10 +55,6 @@ def in_period(item_period: str, action_due: str | None, period: str) -> bool:
     return action_due is not None and item_period == year and quarter_of(date.fromisoformat(action_due)) == period
 
 
-def periods(plan: Plan) -> list[str]:
-    return [str(y) for y in range(plan.horizon_from, plan.horizon_to + 1)]
-
-
 @dataclass(frozen=True, slots=True)
 class PeriodPlan:
     period: str
