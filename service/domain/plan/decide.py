@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-from functools import partial
 from typing import Any, assert_never
 
 from service.domain import codec
 from service.domain.actors import Actor, Role
-from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, clean_text, require
+from service.domain.errors import Conflict, NotAllowed, NotFound, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
-from service.domain.plan.content import (
-    CLASS,
-    CURRENCY,
-    PERIOD,
-    Action,
-    Goal,
-    ItemType,
-    Note,
-    PlanContent,
-    PlanItem,
-    Strategy,
-    with_item,
-    without_item,
-)
+from service.domain.plan.content import PlanContent
+from service.domain.plan.items import apply_change, check_item
+from service.domain.plan.items import plan_text as _text
 from service.domain.plan.state import Plan, Revision, RevisionStatus
 
 MAX_HORIZON_YEARS = 10
@@ -46,69 +32,17 @@ def _manager(command: Any) -> None:
         raise NotAllowed("owner-manager-only", "only the account's owner manager drafts and proposes the plan")
 
 
+def _party(command: Any, what: str) -> None:
+    """The owner manager or the team's supervisor (or an admin) may do `what`."""
+    if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
+        raise NotAllowed("not-a-party", f"{what} by the manager or the supervisor")
+
+
 def _supervisor(command: Any) -> None:
     if not is_supervisor(command.actor, command.parties):
         raise NotAllowed(
             "supervisor-only", "only the supervisor of the manager's team (or an admin) reviews and agrees"
         )
-
-
-# Free text with this aggregate's defaults (a call may override them).
-_text = partial(clean_text, required=True, limit=2000)
-
-
-def _period(state: Plan, period: str | None) -> None:
-    if period is None:
-        return
-    match = PERIOD.match(period)
-    require(match is not None, "invalid-period", f"period {period!r} is a year (2027) or a quarter (2027-Q2)")
-    year = int(match.group(1)) if match else 0
-    require(
-        state.horizon_from <= year <= state.horizon_to,
-        "period-outside-horizon",
-        f"{period} is outside the plan's horizon {state.horizon_from}–{state.horizon_to}",
-        period=period,
-    )
-
-
-def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
-    """An item as stored: texts trimmed, periods within the horizon, money and dates well formed."""
-    require(isinstance(item, CLASS[item_type]), "invalid-item", f"not a {item_type.value}")
-    _text(item.item_id, "item_id", limit=100)
-    match item:
-        case Goal():
-            _period(state, item.period)
-            require(
-                item.target.is_finite() and item.target >= 0, "out-of-range", "a target is 0 or more", field="target"
-            )
-            return replace(
-                item, description=_text(item.description, "description"), unit=_text(item.unit, "unit", limit=20)
-            )
-        case Strategy():
-            _period(state, item.period)
-            return replace(item, text=_text(item.text, "text"))
-        case Action():
-            _period(state, item.period)
-            require(item.cost.is_finite() and item.cost >= 0, "out-of-range", "a cost is 0 or more", field="cost")
-            require(bool(CURRENCY.match(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
-            try:
-                date.fromisoformat(item.due)
-            except ValueError:
-                raise DomainError("invalid-date", "due is a date (YYYY-MM-DD)", field="due") from None
-            return replace(item, what=_text(item.what, "what"), owner=_text(item.owner, "owner", limit=200))
-        case Note():
-            return replace(item, text=_text(item.text, "text"))
-    raise AssertionError(item)
-
-
-def _apply(content: PlanContent, state: Plan, change: Any) -> PlanContent:
-    item_type = ItemType(change.item_type)
-    if change.op == "remove":
-        if change.item_id not in content.items(item_type):
-            raise NotFound("item-not-found", f"no {item_type.value} {change.item_id} in the plan", item=change.item_id)
-        return without_item(content, item_type, change.item_id)
-    item = check_item(state, item_type, codec.from_dict(CLASS[item_type], change.item or {}))
-    return with_item(content, item_type, item)
 
 
 def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
@@ -150,9 +84,8 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             return [e.DraftItemRemoved(item_type=command.item_type, item_id=command.item_id, by=by)]
         case c.ProposeRevision():
             _manager(command)
-            if state.pending is not None:
-                raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
-            in_force = state.in_force.content if state.in_force else PlanContent()
+            _none_pending(state)
+            in_force = _in_force_content(state)
             require(state.draft != in_force, "nothing-to-propose", "the draft does not differ from the plan in force")
             return [
                 e.RevisionProposed(
@@ -199,12 +132,11 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             )
             if not (manager or supervisor):
                 raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
-            if state.pending is not None:
-                raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
+            _none_pending(state)
             require(command.on <= command.today, "date-in-future", "the session has not happened yet")
-            base = state.in_force.content if state.in_force else PlanContent()
+            base = _in_force_content(state)
             for change in command.changes:
-                base = _apply(base, state, change)
+                base = apply_change(base, state, change)
             return [
                 e.PlanningSessionRecorded(
                     session_id=command.session_id,
@@ -224,11 +156,10 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise Conflict("session-confirmed", "the session was confirmed already")
             other = _supervisor if session.recorded_role == "manager" else _manager
             other(command)
-            if state.pending is not None:
-                raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
-            content = state.in_force.content if state.in_force else PlanContent()
+            _none_pending(state)
+            content = _in_force_content(state)
             for change in session.changes:
-                content = _apply(content, state, change)
+                content = apply_change(content, state, change)
             return [
                 e.PlanningSessionConfirmed(
                     session_id=session.session_id, revision=len(state.revisions) + 1, content=content, by=by
@@ -238,8 +169,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             in_force = state.in_force
             if in_force is None or command.action_id not in in_force.content.actions:
                 raise NotFound("action-not-in-plan", "no such action in the plan in force")
-            if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
-                raise NotAllowed("not-a-party", "progress is recorded by the manager or the supervisor")
+            _party(command, "progress is recorded")
             require(command.on <= command.today, "date-in-future", "progress is recorded after the fact")
             return [
                 e.ActionStatusSet(
@@ -254,8 +184,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             in_force = state.in_force
             if in_force is None or command.goal_id not in in_force.content.goals:
                 raise NotFound("goal-not-in-plan", "no such goal in the plan in force")
-            if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
-                raise NotAllowed("not-a-party", "actuals are recorded by the manager or the supervisor")
+            _party(command, "actuals are recorded")
             require(command.value.is_finite(), "out-of-range", "an actual is a number", field="value")
             require(command.on <= command.today, "date-in-future", "actuals are recorded after the fact")
             return [
@@ -280,6 +209,15 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
 def revision_author(state: Plan, number: int) -> str | None:
     revision = state.revision(number)
     return revision.proposed_by if revision else None
+
+
+def _none_pending(state: Plan) -> None:
+    if state.pending is not None:
+        raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
+
+
+def _in_force_content(state: Plan) -> PlanContent:
+    return state.in_force.content if state.in_force else PlanContent()
 
 
 def _revision(state: Plan, number: int) -> Revision:

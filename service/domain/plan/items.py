@@ -1,0 +1,85 @@
+"""What a well-formed plan item is, and how a planning session's changes apply to a plan's content."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from functools import partial
+from typing import Any
+
+from service.domain import codec
+from service.domain.errors import DomainError, NotFound, clean_text, require
+from service.domain.plan.content import (
+    CLASS,
+    CURRENCY,
+    PERIOD,
+    Action,
+    Goal,
+    ItemType,
+    Note,
+    PlanContent,
+    PlanItem,
+    Strategy,
+    with_item,
+    without_item,
+)
+from service.domain.plan.state import Plan
+
+# Free text with this aggregate's defaults (a call may override them).
+plan_text = partial(clean_text, required=True, limit=2000)
+
+
+def _period(state: Plan, period: str | None) -> None:
+    if period is None:
+        return
+    match = PERIOD.match(period)
+    require(match is not None, "invalid-period", f"period {period!r} is a year (2027) or a quarter (2027-Q2)")
+    year = int(match.group(1)) if match else 0
+    require(
+        state.horizon_from <= year <= state.horizon_to,
+        "period-outside-horizon",
+        f"{period} is outside the plan's horizon {state.horizon_from}–{state.horizon_to}",
+        period=period,
+    )
+
+
+def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
+    """An item as stored: texts trimmed, periods within the horizon, money and dates well formed."""
+    require(isinstance(item, CLASS[item_type]), "invalid-item", f"not a {item_type.value}")
+    plan_text(item.item_id, "item_id", limit=100)
+    match item:
+        case Goal():
+            _period(state, item.period)
+            require(
+                item.target.is_finite() and item.target >= 0, "out-of-range", "a target is 0 or more", field="target"
+            )
+            return replace(
+                item,
+                description=plan_text(item.description, "description"),
+                unit=plan_text(item.unit, "unit", limit=20),
+            )
+        case Strategy():
+            _period(state, item.period)
+            return replace(item, text=plan_text(item.text, "text"))
+        case Action():
+            _period(state, item.period)
+            require(item.cost.is_finite() and item.cost >= 0, "out-of-range", "a cost is 0 or more", field="cost")
+            require(bool(CURRENCY.match(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
+            try:
+                date.fromisoformat(item.due)
+            except ValueError:
+                raise DomainError("invalid-date", "due is a date (YYYY-MM-DD)", field="due") from None
+            return replace(item, what=plan_text(item.what, "what"), owner=plan_text(item.owner, "owner", limit=200))
+        case Note():
+            return replace(item, text=plan_text(item.text, "text"))
+    raise AssertionError(item)
+
+
+def apply_change(content: PlanContent, state: Plan, change: Any) -> PlanContent:
+    item_type = ItemType(change.item_type)
+    if change.op == "remove":
+        if change.item_id not in content.items(item_type):
+            raise NotFound("item-not-found", f"no {item_type.value} {change.item_id} in the plan", item=change.item_id)
+        return without_item(content, item_type, change.item_id)
+    item = check_item(state, item_type, codec.from_dict(CLASS[item_type], change.item or {}))
+    return with_item(content, item_type, item)
