@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Query
 
@@ -16,6 +16,10 @@ MinPosition = Annotated[
     Query(ge=0, description="Global position from a command's X-Position: wait until this read includes it."),
 ]
 MinPositionHeader = Annotated[int | None, Header(ge=0, description="Same as the min_position query parameter.")]
+# The route decorator's `responses` for every read that depends on `fresh`.
+LAGGING: dict[int | str, dict[str, Any]] = {
+    503: {"description": "min_position not reached in time (problem projection-lagging)"}
+}
 
 
 def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from service.api.auth import require
 from service.api.deps import RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.api.pagination import decode_cursor, encode_cursor
 from service.domain.actors import Actor, Role
 from service.projections import audit
@@ -47,7 +47,7 @@ class AuditPage(BaseModel):
     operation_id="listAudit",
     summary="The audit log, newest first",
     response_model=AuditPage,
-    responses={503: {"description": "min_position not reached in time (problem projection-lagging)"}},
+    responses=LAGGING,
 )
 async def list_audit(
     runtime: RuntimeDep,

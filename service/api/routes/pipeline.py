@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.domain.account.access import list_scope
 from service.domain.opportunity.criteria import Stage
 
@@ -63,6 +63,7 @@ ORDER BY a.owner, o.stage_entered_at, o.opportunity_id
     operation_id="getPipeline",
     summary="Open projects per manager by stage: value, age in stage, stalled projects",
     response_model=Pipeline,
+    responses=LAGGING,
 )
 async def get_pipeline(
     runtime: RuntimeDep,
@@ -144,6 +145,7 @@ ORDER BY c.opportunity_id, c.seq
     operation_id="getConversion",
     summary="Conversion between stages: of the projects that entered each stage in the period, how many advanced",
     response_model=ConversionReport,
+    responses=LAGGING,
 )
 async def get_conversion(
     runtime: RuntimeDep,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.domain.account.access import list_scope
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member
@@ -104,6 +104,7 @@ def slot(row: Any) -> AnswerSlot:
     operation_id="getPortfolio",
     summary="Per manager: key accounts against the ceiling, lifecycle stages, accounts at risk",
     response_model=Portfolio,
+    responses=LAGGING,
 )
 async def get_portfolio(
     runtime: RuntimeDep,

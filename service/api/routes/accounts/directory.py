@@ -15,7 +15,7 @@ from service.api.commanding import (
     visible_account,
 )
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.api.pagination import decode_cursor, encode_cursor
 from service.api.routes.accounts.resource import AccountOut, AsOf, account_out, key_accounts_of, respond, run
 from service.commands.aggregates import ACCOUNT, account_stream
@@ -133,7 +133,7 @@ LIMIT $7
     operation_id="listAccounts",
     summary="Accounts you may see, by name",
     response_model=AccountPage,
-    responses={503: {"description": "min_position not reached in time (problem projection-lagging)"}},
+    responses=LAGGING,
 )
 async def list_accounts(
     runtime: RuntimeDep,

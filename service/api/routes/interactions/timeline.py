@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from service.api.commanding import visible_account
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.api.pagination import decode_cursor, encode_cursor
 from service.domain.interaction import model as im
 from service.runtime import Runtime
@@ -98,7 +98,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
     operation_id="accountTimeline",
     summary="The account's interactions, newest first; filter by member, kind, dates, project",
     response_model=TimelinePage,
-    responses={503: {"description": "min_position not reached in time (problem projection-lagging)"}},
+    responses=LAGGING,
 )
 async def account_timeline(
     account_id: UUID,
@@ -125,7 +125,7 @@ async def account_timeline(
     operation_id="memberTimeline",
     summary="The interactions a member took part in, newest first",
     response_model=TimelinePage,
-    responses={503: {"description": "min_position not reached in time (problem projection-lagging)"}},
+    responses=LAGGING,
 )
 async def member_timeline(
     account_id: UUID,

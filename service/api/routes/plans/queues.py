@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.domain.account.access import list_scope
 
 router = APIRouter(tags=["plans"])
@@ -42,6 +42,7 @@ ORDER BY p.pending_since, p.plan_id
     operation_id="reviewQueue",
     summary="The supervisor's queue: proposed revisions waiting for review, oldest first",
     response_model=list[ReviewItem],
+    responses=LAGGING,
 )
 async def review_queue(
     runtime: RuntimeDep,
@@ -84,6 +85,7 @@ ORDER BY a.team NULLS LAST, a.owner, x.period, x.currency
     operation_id="planBudgets",
     summary="Budget of the supplier's actions in the plans in force, per team, manager, period and currency",
     response_model=list[BudgetRow],
+    responses=LAGGING,
 )
 async def plan_budgets(
     runtime: RuntimeDep,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import Written, visible_account
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.freshness import fresh
+from service.api.freshness import LAGGING, fresh
 from service.api.routes.plans.resource import AsOf, PlanOut, diff_out, load_visible, plan_out
 from service.domain import codec
 from service.domain.errors import NotFound
@@ -36,6 +36,7 @@ class PlanRow(BaseModel):
     operation_id="listPlans",
     summary="The account's plans, the current one first; superseded ones stay readable",
     response_model=list[PlanRow],
+    responses=LAGGING,
 )
 async def list_plans(
     account_id: UUID, runtime: RuntimeDep, actor: ActorDep, _: Annotated[int | None, Depends(fresh("plans"))]
