@@ -258,13 +258,14 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 cpu[name].append(measured.cpu)
                 if name == "store" and after[1] > before[1]:
                     group_sizes.append((after[0] - before[0]) / (after[1] - before[1]))
-        ratios = [s / b for s, b in zip(rates["store"], rates["baseline"], strict=True)]
         results[workload] = {
             "events_per_append": batch,
             "events_per_second": {name: [round(r) for r in values] for name, values in rates.items()},
             "median_events_per_second": {name: round(statistics.median(v)) for name, v in rates.items()},
-            "store_vs_baseline_per_round": [round(r, 2) for r in ratios],
-            "store_vs_baseline_median": round(statistics.median(ratios), 2),
+            "store_vs_baseline_per_round": [
+                round(s / b, 2) for s, b in zip(rates["store"], rates["baseline"], strict=True)
+            ],
+            "store_vs_baseline_median": _median_ratio(rates["store"], rates["baseline"]),
             "indexed_vs_baseline_median": _median_ratio(rates["indexed"], rates["baseline"]),
             "store_vs_indexed_median": _median_ratio(rates["store"], rates["indexed"]),
             "store_vs_rowwise_median": _median_ratio(rates["store"], rates["rowwise"]),
