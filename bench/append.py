@@ -3,7 +3,7 @@
     python bench/append.py [--seconds 3] [--rounds 5] [--tasks 16] [--batch 100]
 
 Uses the server of DATABASE_URL (a throwaway database is created and dropped there) or, when unset,
-an embedded PostgreSQL 18 in a temporary directory. Prints JSON.
+an embedded PostgreSQL 18 in a temporary directory, deleted afterwards (bench/throwaway.py). Prints JSON.
 
 Workloads, each run by `--tasks` concurrent tasks on distinct streams:
   single  one event per append
@@ -35,7 +35,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -48,10 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 from prometheus_client import REGISTRY
 
-from service.db.embedded import EmbeddedPostgres
+from bench import throwaway
 from service.db.migrate import migrate
 from service.db.pool import create_pool
-from service.db.urls import asyncpg_dsn, with_database
 from service.events import NO_STREAM, EventStore, NewEvent, new_event_id
 from service.events.codec import jsonb
 from service.heap import freeze_startup_heap
@@ -287,17 +285,6 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def main(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
-    admin = await asyncpg.connect(admin_url)
-    name = f"kamplan_bench_{uuid.uuid4().hex[:8]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return await bench(with_database(admin_url, name), args)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each run")
@@ -305,14 +292,4 @@ if __name__ == "__main__":
     parser.add_argument("--tasks", type=int, default=16, help="concurrent appending tasks")
     parser.add_argument("--batch", type=int, default=100, help="events per append in the batch workload")
     arguments = parser.parse_args()
-    embedded = None
-    if url := os.environ.get("DATABASE_URL"):
-        server_url = asyncpg_dsn(url)
-    else:
-        embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kamplan-bench-")) / "pg")
-        server_url = embedded.start()
-    try:
-        print(json.dumps(asyncio.run(main(arguments, server_url)), indent=2))
-    finally:
-        if embedded:
-            embedded.stop()
+    print(json.dumps(throwaway.run(lambda url: bench(url, arguments)), indent=2))

@@ -3,7 +3,7 @@
     python bench/rebuild.py [--accounts 10000] [--events 1000000] [--lag-seconds 10]
 
 Uses the server of DATABASE_URL (a throwaway database is created and dropped there) or, when unset, an
-embedded PostgreSQL 18 in a temporary directory. Prints JSON.
+embedded PostgreSQL 18 in a temporary directory, deleted afterwards (bench/throwaway.py). Prints JSON.
 
 1. Fills the log with the domain's own events (interactions logged 50%, dossier answers 25%, buying-center
    contacts 15%, account classifications 10%) over `--accounts` accounts, measuring at 25% and 100% of
@@ -27,7 +27,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
@@ -39,12 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 import psutil
 
+from bench import throwaway
 from service.commands.aggregates import encode
 from service.config import Settings
-from service.db.embedded import EmbeddedPostgres
 from service.db.migrate import migrate
 from service.db.pool import create_pool
-from service.db.urls import asyncpg_dsn, with_database
 from service.domain.account.events import AccountClassified
 from service.domain.account.state import KeyCriterion
 from service.domain.buying_center.events import ContactRecorded
@@ -294,31 +292,10 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def main(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
-    admin = await asyncpg.connect(admin_url)
-    name = f"kamplan_bench_{uuid.uuid4().hex[:8]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return await bench(with_database(admin_url, name), args)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--lag-seconds", type=float, default=10.0)
+    parser.add_argument("--accounts", type=int, default=10_000, help="accounts the events are spread over")
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the log at the last measure")
+    parser.add_argument("--lag-seconds", type=float, default=10.0, help="length of the projection-lag run")
     arguments = parser.parse_args()
-    embedded = None
-    if url := os.environ.get("DATABASE_URL"):
-        server_url = asyncpg_dsn(url)
-    else:
-        embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kamplan-bench-")) / "pg")
-        server_url = embedded.start()
-    try:
-        print(json.dumps(asyncio.run(main(arguments, server_url)), indent=2))
-    finally:
-        if embedded:
-            embedded.stop()
+    print(json.dumps(throwaway.run(lambda url: bench(url, arguments)), indent=2))
