@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
 from service.domain.buying_center.state import BuyingCenter
 from service.events import RecordedEvent
-from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, forgotten_subjects
+from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "buying-center-"
@@ -97,12 +97,7 @@ class BuyingCenters:
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         members, links = tables["buying_center_members"], tables["buying_center_relationships"]
-        also: set[str] = set()
-        if subjects := forgotten_subjects(events):
-            rows = await conn.fetch(
-                f"SELECT DISTINCT account_id FROM {members} WHERE member_id = ANY($1::text[])", subjects
-            )
-            also = {PREFIX + r["account_id"] for r in rows}
+        also = await naming_forgotten(conn, events, members, "member_id", PREFIX)
         folded = await self.folder.fold(conn, tables["buying_center_members"], events, also)
         states = folded.states
         if not states:

@@ -10,7 +10,7 @@ from service.commands.aggregates import DOSSIER, DOSSIER_EVENTS
 from service.domain.dossier.state import Dossier
 from service.events import RecordedEvent
 from service.events.codec import jsonb
-from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, forgotten_subjects
+from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "dossier-"
@@ -70,12 +70,7 @@ class Dossiers:
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["dossier_answers"]
-        also: set[str] = set()
-        if subjects := forgotten_subjects(events):
-            rows = await conn.fetch(
-                f"SELECT DISTINCT account_id FROM {table} WHERE about_member_id = ANY($1::text[])", subjects
-            )
-            also = {PREFIX + r["account_id"] for r in rows}
+        also = await naming_forgotten(conn, events, table, "about_member_id", PREFIX)
         folded = await self.folder.fold(conn, tables["dossier_answers"], events, also)
         states = folded.states
         if not states:

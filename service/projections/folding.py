@@ -24,6 +24,7 @@ from service.events.aggregate import AggregateType
 from service.events.reading import to_events
 from service.events.sql import _COLUMNS
 from service.events.upcasting import Upcasters
+from service.projections.model import PhysicalTable
 
 S = TypeVar("S")
 
@@ -142,5 +143,13 @@ def _contiguous(events: list[RecordedEvent]) -> bool:
     return all(e.stream_version == first + i for i, e in enumerate(events))
 
 
-def forgotten_subjects(events: Sequence[RecordedEvent]) -> list[str]:
-    return [e.data["subject_id"] for e in events if e.event_type == SUBJECT_FORGOTTEN]
+async def naming_forgotten(
+    conn: asyncpg.Connection, events: Sequence[RecordedEvent], table: PhysicalTable, column: str, prefix: str
+) -> set[str]:
+    """Streams (`prefix` + account id) whose rows in `table` name, in `column`, a person this batch forgets:
+    those streams must be refolded too, so that their rows read the person back redacted."""
+    subjects = [e.data["subject_id"] for e in events if e.event_type == SUBJECT_FORGOTTEN]
+    if not subjects:
+        return set()
+    rows = await conn.fetch(f"SELECT DISTINCT account_id FROM {table} WHERE {column} = ANY($1::text[])", subjects)
+    return {prefix + r["account_id"] for r in rows}
