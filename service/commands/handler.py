@@ -3,17 +3,19 @@
 - Without If-Match, a concurrent change makes us reload and decide again (the rules are re-checked on
   the new state, so nothing is overwritten blindly); after a few attempts the conflict is reported.
 - With If-Match, the client's version must be the stream's: otherwise 412, never a silent overwrite.
-- With an Idempotency-Key, event ids are derived from (actor, key), so a retry of a request that was
-  stored finds its events and answers as the first time, writing nothing; the same key with another
-  request is refused.
+- With an Idempotency-Key, event ids are derived from (actor, key, index), so a retry of a request that
+  was stored finds its events and answers as the first time, writing nothing; the same key with another
+  request, on this resource or another, is refused. Two requests with one key racing each other write
+  once: the loser meets the winner's ids, and answers as its retry (same request) or is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -21,13 +23,13 @@ from service.commands.aggregates import encode
 from service.domain.errors import DomainError
 from service.events import NO_STREAM, EventStore, NewEvent, StreamAppend
 from service.events.aggregate import AggregateType, Repository
-from service.events.errors import WrongExpectedVersion
+from service.events.errors import IdempotencyConflict, WrongExpectedVersion
 
 S = TypeVar("S")
 
 ATTEMPTS = 4
 IDEMPOTENCY_NAMESPACE = uuid.UUID("c478e8f1-261a-5b8f-8e39-ebf5620379ab")  # uuid5(URL, "https://kamplan/idempotency")
-MAX_EVENTS_PER_COMMAND = 64  # how many derived ids a retry looks up
+PAGE = 64  # derived ids looked up per query when a request was stored before
 
 
 class PreconditionFailed(DomainError):
@@ -45,11 +47,10 @@ class Idempotency:
     key: str
     request_hash: str  # of method, path and body: the same key with another request is refused
 
-    def event_ids(self, actor: str, stream_id: str) -> list[uuid.UUID]:
-        return [
-            uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{actor}\x1f{self.key}\x1f{stream_id}\x1f{i}")
-            for i in range(MAX_EVENTS_PER_COMMAND)
-        ]
+    def event_id(self, actor: str, index: int) -> uuid.UUID:
+        """The id of the command's `index`-th event, counted over all its streams. Not tied to a stream, so
+        that the same key on another resource meets the events of the first request."""
+        return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{actor}\x1f{self.key}\x1e{index}")
 
     def derive(self, actor: str, what: str) -> str:
         """An id the command creates (an account, a member): the same on every retry."""
@@ -116,26 +117,29 @@ class CommandHandler:
         `if_match` applies to the first step's stream (the resource the request names). A stream whose
         step decides nothing is only read: its version is not checked at append time.
         """
-        ids = {s.stream_id: idempotency.event_ids(actor, s.stream_id) for s in steps} if idempotency else {}
-        if idempotency and (earlier := await self._earlier(steps, ids, idempotency)):
-            return earlier
         meta = dict(metadata)
         if idempotency:
             meta |= {"idempotency_key": idempotency.key, "request_hash": idempotency.request_hash}
         first = steps[0].stream_id
         for attempt in range(ATTEMPTS):
+            # before every attempt: after a conflict, the request that beat this one may have had its key
+            if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+                return earlier
             loaded = {s.stream_id: await self.repository.load(s.kind, s.stream_id) for s in steps}
             if if_match is not None and if_match != loaded[first].version:
                 raise _stale(first, if_match, loaded[first].version)
             states = {stream_id: done.state for stream_id, done in loaded.items()}
             now = datetime.now(UTC)  # the events' business time, and the time the returned state is folded with
             decided = {s.stream_id: list(s.decide(states)) for s in steps}
+            encoded = _with_ids(
+                {s.stream_id: [encode(e, now) for e in decided[s.stream_id]] for s in steps}, actor, idempotency
+            )
             appends = [
                 StreamAppend(
                     stream_id=s.stream_id,
                     stream_type=s.kind.stream_type,
                     expected_version=loaded[s.stream_id].version or NO_STREAM,
-                    events=_with_ids([encode(e, now) for e in decided[s.stream_id]], ids.get(s.stream_id)),
+                    events=encoded[s.stream_id],
                 )
                 for s in steps
                 if decided[s.stream_id]
@@ -153,6 +157,12 @@ class CommandHandler:
                 if attempt == ATTEMPTS - 1:
                     raise
                 continue
+            except IdempotencyConflict:  # some of these ids were stored by a racing request with this key
+                if idempotency is None or attempt == ATTEMPTS - 1:
+                    raise
+                continue
+            if result.replayed and idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+                return earlier  # all of them were: answer with what that request stored, if it was this one
             outcomes = []
             for s in steps:
                 events, state = decided[s.stream_id], states[s.stream_id]
@@ -168,10 +178,9 @@ class CommandHandler:
             return outcomes
         raise AssertionError("unreachable")
 
-    async def _earlier(
-        self, steps: Sequence[Step], ids: dict[str, list[uuid.UUID]], idempotency: Idempotency
-    ) -> list[Outcome[Any]] | None:
-        stored = await self.store.read_events([i for stream_ids in ids.values() for i in stream_ids])
+    async def _earlier(self, steps: Sequence[Step], actor: str, idempotency: Idempotency) -> list[Outcome[Any]] | None:
+        """The outcome of the request stored earlier with this key, read back; None when there was none."""
+        stored = await self.store.read_events([idempotency.event_id(actor, 0)])
         if not stored:
             return None
         if stored[0].metadata.get("request_hash") != idempotency.request_hash:
@@ -179,6 +188,15 @@ class CommandHandler:
                 "idempotency-key-reused",
                 "this Idempotency-Key was used for a different request; use a new key for a new request",
             )
+        start = 1
+        while found := await self.store.read_events(
+            [idempotency.event_id(actor, i) for i in range(start, start + PAGE)]
+        ):
+            stored += found
+            if len(found) < PAGE:
+                break
+            start += PAGE
+        stored.sort(key=lambda e: e.position)
         position = max(e.position for e in stored)
         outcomes = []
         for s in steps:
@@ -190,12 +208,14 @@ class CommandHandler:
         return outcomes
 
 
-def _with_ids(events: list[NewEvent], ids: list[uuid.UUID] | None) -> list[NewEvent]:
-    return [NewEvent(**{**_fields(e), "event_id": ids[i]}) for i, e in enumerate(events)] if ids else events
-
-
-def _fields(event: NewEvent) -> dict[str, Any]:
-    return {f: getattr(event, f) for f in NewEvent.__dataclass_fields__}
+def _with_ids(
+    events: dict[str, list[NewEvent]], actor: str, idempotency: Idempotency | None
+) -> dict[str, list[NewEvent]]:
+    """With a key, each event gets its derived id, numbered across the streams in the order of the steps."""
+    if idempotency is None:
+        return events
+    ids = (idempotency.event_id(actor, i) for i in itertools.count())
+    return {stream_id: [replace(e, event_id=next(ids)) for e in stream] for stream_id, stream in events.items()}
 
 
 def _stale(stream_id: str, expected: int, actual: int) -> PreconditionFailed:

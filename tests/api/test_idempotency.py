@@ -1,0 +1,91 @@
+"""Idempotency-Key beyond the plain retry: racing requests with one key, one key on two resources, and
+commands that write more events than one lookup page."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import httpx
+
+from service.commands.handler import PAGE
+from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+
+
+async def test_two_requests_racing_with_one_key_and_different_bodies_store_one_and_refuse_the_other(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    for _ in range(5):  # the race is decided by the event loop; before the fix most rounds acknowledged both
+        account = await open_account(client, kam)
+        path = f"/v1/accounts/{account['account_id']}/dossier/answers"
+        key = {"Idempotency-Key": unique("key")}
+        bodies = [{"question_code": "headcount", "value": value, "learned_on": "2026-11-01"} for value in (1111, 2222)]
+        answers = await asyncio.gather(*(client.post(path, json=b, headers={**kam, **key}) for b in bodies))
+        assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
+        [won] = [a for a in answers if a.status_code == 201]
+        [refused] = [a for a in answers if a.status_code == 422]
+        assert refused.json()["type"] == "/problems/idempotency-key-reused"
+        stored = [e.data["value"] for e in await store.read_stream(f"dossier-{account['account_id']}")]
+        assert stored == [won.json()["answer"]["value"]]
+
+
+async def test_two_identical_requests_racing_with_one_key_write_once_and_both_succeed(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    for _ in range(5):
+        account = await open_account(client, kam)
+        path = f"/v1/accounts/{account['account_id']}/dossier/answers"
+        key = {"Idempotency-Key": unique("key")}
+        body = {"question_code": "headcount", "value": 5200, "learned_on": "2026-11-01"}
+        answers = await asyncio.gather(*(client.post(path, json=body, headers={**kam, **key}) for _ in range(2)))
+        assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+        assert len({a.json()["position"] for a in answers}) == 1
+        assert len(await store.read_stream(f"dossier-{account['account_id']}")) == 1
+
+
+async def test_one_key_on_another_resource_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    first, second = await open_account(client, kam), await open_account(client, kam)
+    key = {"Idempotency-Key": unique("key")}
+    done = await client.patch(f"/v1/accounts/{first['account_id']}", json={"region": "Kama"}, headers={**kam, **key})
+    assert done.status_code == 200, done.text
+    before = await store.read_stream(f"account-{second['account_id']}")
+    other = await client.patch(f"/v1/accounts/{second['account_id']}", json={"region": "Kama"}, headers={**kam, **key})
+    assert other.status_code == 422
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
+    assert await store.read_stream(f"account-{second['account_id']}") == before
+
+
+async def test_a_keyed_command_writing_more_events_than_a_lookup_page_is_stored_and_replayed(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    members = []
+    for i in range(PAGE + 1):  # logging the meeting records a contact with each of them on the buying center
+        added = await client.post(f"{path}/buying-center/members", json={"name": f"Engineer {i}"}, headers=kam)
+        assert added.status_code == 201, added.text
+        members.append(added.json()["member"]["member_id"])
+    body = {
+        "kind": "meeting",
+        "occurred_on": date.today().isoformat(),
+        "our_participants": ["kam"],
+        "summary": "the whole engineering department",
+        "participants": members,
+    }
+    key = {"Idempotency-Key": unique("key")}
+    first = await client.post(f"{path}/interactions", json=body, headers={**kam, **key})
+    assert first.status_code == 201, first.text
+    stream = f"buying-center-{account['account_id']}"
+    written = await store.read_stream(stream)
+    assert sum(e.event_type == "ContactRecorded" for e in written) == PAGE + 1
+    again = await client.post(f"{path}/interactions", json=body, headers={**kam, **key})
+    assert again.status_code == 201, again.text
+    assert (again.json()["replayed"], again.json()["position"]) == (True, first.json()["position"])
+    assert await store.read_stream(stream) == written
