@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import ACCOUNT, ACCOUNT_EVENTS
 from service.domain.account.state import Account
 from service.events import RecordedEvent
-from service.projections.folding import StreamFolder
+from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 TABLE = Table(
@@ -59,7 +59,7 @@ def row(account_id: str, state: Account, version: int) -> tuple[object, ...]:
     )
 
 
-class Accounts:
+class Accounts(FoldingProjection):
     name = "accounts"
     version = 1
     tables = (TABLE,)

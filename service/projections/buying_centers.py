@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
 from service.domain.buying_center.state import BuyingCenter
 from service.events import RecordedEvent
-from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, naming_forgotten
+from service.projections.folding import SUBJECT_FORGOTTEN, FoldingProjection, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "buying-center-"
@@ -86,7 +86,7 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
     ]
 
 
-class BuyingCenters:
+class BuyingCenters(FoldingProjection):
     name = "buying_centers"
     version = 1
     tables = (MEMBERS, RELATIONSHIPS)

@@ -10,7 +10,7 @@ from service.commands.aggregates import DOSSIER, DOSSIER_EVENTS
 from service.domain.dossier.state import Dossier
 from service.events import RecordedEvent
 from service.events.codec import jsonb
-from service.projections.folding import SUBJECT_FORGOTTEN, StreamFolder, naming_forgotten
+from service.projections.folding import SUBJECT_FORGOTTEN, FoldingProjection, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "dossier-"
@@ -59,7 +59,7 @@ def answer_rows(account_id: str, state: Dossier) -> list[tuple[object, ...]]:
     return rows
 
 
-class Dossiers:
+class Dossiers(FoldingProjection):
     name = "dossiers"
     version = 1
     tables = (ANSWERS,)

@@ -124,6 +124,10 @@ class StreamFolder(Generic[S]):
         started = frozenset(s for s, own in carried.items() if own[0].stream_version == 1)
         return Folded(states, started)
 
+    def clear(self) -> None:
+        """Drop every cached state (see `FoldingProjection.leased`)."""
+        self._caches.clear()
+
     def _scoped(self, scope: Hashable) -> OrderedDict[str, _Cached]:
         cache = self._caches.pop(scope, None)
         self._caches[scope] = cache = OrderedDict() if cache is None else cache
@@ -136,6 +140,18 @@ class StreamFolder(Generic[S]):
         cache.move_to_end(stream)
         while len(cache) > self.capacity:
             cache.popitem(last=False)
+
+
+class FoldingProjection:
+    """Base of the projections whose rows are folds of one aggregate type's streams."""
+
+    folder: StreamFolder[Any]
+
+    def leased(self) -> None:
+        """The runner took this generation's lease (again): while this process did not hold it, another may
+        have applied batches, a forget among them, so a state cached before may hold a forgotten person's
+        fields in clear. Fold afresh from the store, which reads them redacted."""
+        self.folder.clear()
 
 
 def _contiguous(events: list[RecordedEvent]) -> bool:

@@ -8,7 +8,7 @@ import asyncpg
 
 from service.commands.aggregates import INTERACTION, INTERACTION_EVENTS
 from service.events import RecordedEvent
-from service.projections.folding import StreamFolder
+from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "interaction-"
@@ -39,7 +39,7 @@ TABLE = Table(
 COLUMNS = [c.name for c in TABLE.columns]
 
 
-class Interactions:
+class Interactions(FoldingProjection):
     name = "interactions"
     version = 1
     tables = (TABLE,)

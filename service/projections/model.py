@@ -57,6 +57,8 @@ class Projection(Protocol):
     event_types: frozenset[str] | None  # None: every event
     # Optional: `payloads = False` for projections that read only the envelope (ids, types, standard metadata,
     # times): `apply` then gets `Envelope`s instead of `RecordedEvent`s, which makes rebuilds cheaper.
+    # Optional: `leased()`, called each time the runner takes a generation's lease, before its first batch:
+    # a projection that caches what it read drops it there (another process may have applied batches since).
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[Any]) -> None:
         """`events` are `RecordedEvent`s, or `Envelope`s for a projection with `payloads = False`."""

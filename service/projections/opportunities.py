@@ -9,7 +9,7 @@ import asyncpg
 from service.commands.aggregates import OPPORTUNITY, OPPORTUNITY_EVENTS
 from service.domain.opportunity.state import Opportunity
 from service.events import RecordedEvent
-from service.projections.folding import StreamFolder
+from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "opportunity-"
@@ -75,7 +75,7 @@ def row(o: Opportunity) -> tuple[object, ...]:
     )
 
 
-class Opportunities:
+class Opportunities(FoldingProjection):
     name = "opportunities"
     version = 1
     tables = (OPPORTUNITIES, STAGE_CHANGES)

@@ -11,7 +11,7 @@ import asyncpg
 from service.commands.aggregates import PLAN, PLAN_EVENTS
 from service.domain.plan.state import ActionStatus, Plan
 from service.events import RecordedEvent
-from service.projections.folding import StreamFolder
+from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "plan-"
@@ -165,7 +165,7 @@ def _day(value: str) -> date:
 TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
 
 
-class Plans:
+class Plans(FoldingProjection):
     name = "plans"
     version = 1
     tables = TABLES

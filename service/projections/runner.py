@@ -103,6 +103,7 @@ class ProjectionRunner:
         async with self.store.pool.acquire() as lease:
             if not await lease.fetchval(sql.TRY_LEASE, projection.name, generation.generation):
                 return  # another process applies it
+            _leased(projection)
             try:
                 start = await lease.fetchrow(sql.CHECKPOINT, projection.name, generation.generation)
                 generation = generation.at(start["position"], start["status"])
@@ -120,6 +121,7 @@ class ProjectionRunner:
 
     async def build(self, projection: Projection, generation: Generation, lease: asyncpg.Connection) -> None:
         """Apply a leased building generation until it goes live; errors propagate (the CLI's rebuild)."""
+        _leased(projection)
         try:
             await self._follow(projection, generation, lease, until_live=True)
         finally:
@@ -181,6 +183,11 @@ class ProjectionRunner:
         PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(batch.events))
         PROJECTION_POSITION.labels(projection.name, generation.status).set(batch.through)
         return generation.at(batch.through, row["status"])
+
+
+def _leased(projection: Projection) -> None:
+    if (leased := getattr(projection, "leased", None)) is not None:
+        leased()
 
 
 async def read_ahead(source: AsyncGenerator[T, None]) -> AsyncGenerator[T, None]:
