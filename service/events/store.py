@@ -146,6 +146,11 @@ class EventStore:
         """Recompute every stream's hash chain; report the first broken event of each stream."""
         return await verify(self.pool, stream_id, progress)
 
+    async def knows_subject(self, subject_id: str) -> bool:
+        """Whether personal data of the subject was ever stored, or the subject was forgotten."""
+        async with self.pool.acquire() as conn:
+            return bool(await conn.fetchval(sql.SUBJECT_KNOWN, subject_id))
+
     async def forget_subject(self, subject_id: str, metadata: Mapping[str, Any] | None = None) -> Forgotten:
         """Destroy the subject's key and record that it happened, in one transaction; idempotent."""
         async with self.pool.acquire() as conn, conn.transaction():

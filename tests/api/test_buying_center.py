@@ -194,6 +194,18 @@ async def test_forgetting_a_person_erases_them_everywhere_but_keeps_the_node(
     assert "fishing" not in dump
 
 
+async def test_forgetting_a_person_nobody_recorded_is_a_404_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    stranger = unique("member")
+    head = await store.head_position()
+    missing = await client.post(f"/v1/people/{stranger}/forget", headers=auth("root", Role.ADMIN))
+    assert missing.status_code == 404
+    assert missing.json()["type"] == "/problems/person-not-found"
+    assert not await store.knows_subject(stranger)
+    assert [e for e in await store.read_all(head, 1000) if e.event_type == "SubjectForgotten"] == []
+
+
 def _personal_question() -> str:
     from service.domain.settings.defaults import default_settings
 

@@ -1,8 +1,9 @@
 """Forgetting people (GDPR art. 17, 152-FZ art. 21): their personal fields become unreadable everywhere.
 
 Both routes destroy one subject's key (see service/events/personal.py). `/people/{id}` names a buying-center
-member, whose map keeps an anonymous node with its history of roles and attitudes; `/subjects/{id}` names
-any subject an event marked personal data of.
+member, whose map keeps an anonymous node with its history of roles and attitudes, and is a 404 for an id
+no member ever had; `/subjects/{id}` names any subject an event marked personal data of, and also forgets
+a subject not seen yet (its personal data will be refused when it comes).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from service import events
 from service.api.deps import AdminDep, StoreDep, event_metadata
 from service.domain.actors import Actor
+from service.domain.errors import NotFound
 
 router = APIRouter(tags=["privacy"])
 
@@ -58,6 +60,8 @@ async def _forget(
 async def forget_person(
     person_id: PersonId, request: Request, response: Response, actor: AdminDep, store: StoreDep
 ) -> Forgotten:
+    if not await store.knows_subject(person_id):  # a mistyped id must not tombstone a stranger
+        raise NotFound("person-not-found", "no buying-center member with this id was ever recorded")
     done = await _forget(person_id, request, response, actor, store)
     return Forgotten(
         person_id=person_id, forgotten_at=done.forgotten_at, already_forgotten=done.position is None,
