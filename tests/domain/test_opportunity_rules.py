@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from service.domain.actors import Actor, Role
-from service.domain.errors import DomainError, NotAllowed, NotFound
+from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound
 from service.domain.opportunity import commands as c
 from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria
 from service.domain.opportunity.decide import decide
@@ -204,3 +204,15 @@ def test_stalled_and_contact_intensity() -> None:
     assert intensity.before is not None
     assert intensity.during is not None
     assert intensity.during > intensity.before
+
+
+def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_names_them() -> None:
+    evidence = Evidence(evidence_id="e1", kind=EvidenceKind.LAB_REPORT, title="Lab")
+    state = run(opened(), c.AddEvidence(actor=KAM, evidence=evidence))
+    with pytest.raises(Conflict) as twice:
+        decide(state, c.AddEvidence(actor=KAM, evidence=evidence))
+    assert (twice.value.code, twice.value.status) == ("evidence-exists", 409)
+    bad = StageCriteria(version=1, exits={**DEFAULT_EXIT_CRITERIA, Stage.ENTRY: ("crystal_ball",)})
+    with pytest.raises(DomainError) as unknown:
+        opened(criteria=bad)
+    assert (unknown.value.code, unknown.value.details) == ("unknown-criterion", {"unknown": ["crystal_ball"]})

@@ -41,7 +41,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         if state.exists:
             raise Conflict("opportunity-exists", "a project with this id exists already")
         unknown = sorted({code for codes in command.criteria.exits.values() for code in codes} - set(CATALOGUE))
-        require(not unknown, "unknown-criterion", f"unknown exit criteria: {unknown}")
+        require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
         if command.opened_on is not None:
             _not_future(command.opened_on, command.today or command.opened_on)
         return [
@@ -117,9 +117,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 raise NotFound("problem-not-found", "no such problem in this project")
             return [e.ProblemRemoved(problem_id=command.problem_id)]
         case c.AddEvidence(evidence=evidence):
-            require(
-                all(x.evidence_id != evidence.evidence_id for x in state.evidence), "evidence-exists", "added already"
-            )
+            if any(x.evidence_id == evidence.evidence_id for x in state.evidence):
+                raise Conflict("evidence-exists", "evidence with this id was added already")
             return [e.EvidenceAdded(evidence=replace(evidence, title=_text(evidence.title, "title", limit=500)))]
         case c.ConfirmVolume():
             _member(command.members, command.member_id)
