@@ -26,6 +26,11 @@ REQUEST_SECONDS = Histogram(
 PROJECTION_EVENTS_APPLIED = Counter(
     "kamplan_projection_events_applied_total", "Events applied to a projection by this process.", ["projection"]
 )
+PROJECTION_FAILURES = Counter(
+    "kamplan_projection_failures_total",
+    "Batches of a projection that failed (rolled back, retried later): a rising count is a stalled projection.",
+    ["projection"],
+)
 PROJECTION_POSITION = Gauge(
     "kamplan_projection_position",
     "Checkpoint (global position) of a projection's generation.",

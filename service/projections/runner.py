@@ -20,7 +20,7 @@ import asyncpg
 
 from service.events import Envelope, EventStore, RecordedEvent
 from service.events.reading import Batch, RangeReader, envelopes_of, events_of
-from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_POSITION
+from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_FAILURES, PROJECTION_POSITION
 from service.projections import generations as gens
 from service.projections import sql
 from service.projections.generations import BUILDING, LIVE, Generation
@@ -113,6 +113,7 @@ class ProjectionRunner:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                PROJECTION_FAILURES.labels(projection.name).inc()
                 log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
                 await asyncio.sleep(self.poll_seconds * 5)
             finally:  # the pool's reset on release unlocks too, should this fail on a broken connection

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from prometheus_client import REGISTRY
+
 from service.events import ANY, NewEvent
 from service.projections.audit import AuditLog
 from tests.conftest import IsolatedDb, caught_up
@@ -71,9 +73,12 @@ class Flaky(Counter):
 
 async def test_a_failing_batch_changes_nothing_and_is_retried(isolated: IsolatedDb, running) -> None:
     await _append(isolated, 3, 10)
+    failed_before = REGISTRY.get_sample_value("kamplan_projection_failures_total", {"projection": "test_counter"})
     runner = running([Flaky()])
     runner.poll_seconds = 0.05
     await caught_up(isolated, ["test_counter"], seconds=20)
+    failed = REGISTRY.get_sample_value("kamplan_projection_failures_total", {"projection": "test_counter"})
+    assert failed - (failed_before or 0) == 2  # visible on /metrics, not only in the log
     async with isolated.pool.acquire() as conn:
         assert [tuple(r) for r in await conn.fetch("SELECT applied, count(*) FROM read.test_counter GROUP BY 1")] == [
             (1, 30)
