@@ -55,6 +55,15 @@ def canonical_json(value: Any) -> bytes:
     return raw
 
 
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped U+0000 after an even number of backslashes
+
+
+def holds_nul(raw: bytes) -> bool:
+    """Whether JSON text holds U+0000, which PostgreSQL's jsonb and text cannot store (a literal backslash
+    followed by `u0000` is not one)."""
+    return b"\\u0000" in raw and _NUL.search(raw) is not None
+
+
 def micros(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICRO
 

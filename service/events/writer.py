@@ -2,9 +2,10 @@
 
 Each append ("unit", see encoding.py) stays all-or-nothing: the statement inserts a unit only when every
 one of its streams is at the expected version, and reports nothing for the others, which are then
-classified (stale version, idempotent replay, half-matching retry). A unique violation, the sign of a
-race with another process or of a replay under ANY, splits the batch so that no unit pays for another's
-error. Two units touching the same stream never share a batch, so a stream gets at most one append per
+classified (stale version, idempotent replay, half-matching retry). A server error on a batch of
+several units splits it, so that no unit pays for another's error: a unique violation (the sign of a race
+with another process or of a replay under ANY) is then classified, any other error fails its unit alone.
+Two units touching the same stream never share a batch, so a stream gets at most one append per
 transaction, which is what delimits an append in the hash chain.
 """
 
@@ -104,21 +105,23 @@ class GroupCommitWriter:
         return batch
 
     async def _write_batch(self, batch: list[Unit]) -> None:
-        raced = False
+        split = False
         try:
             async with self._pool.acquire() as conn:
                 try:
                     written = await conn.fetchrow(sql.APPEND, *batch_parameters(batch))
-                except asyncpg.UniqueViolationError:
-                    raced, written = len(batch) > 1, None
-                if not raced:
+                except asyncpg.PostgresError as error:  # the statement failed and wrote nothing
+                    if len(batch) == 1 and not isinstance(error, asyncpg.UniqueViolationError):
+                        raise
+                    split, written = len(batch) > 1, None
+                if not split:
                     await self._settle(conn, batch, written)
-        except Exception as error:  # connection lost, server error: the outcome of the batch is unknown
+        except Exception as error:  # the unit's own server error, or a lost connection: outcome unknown
             for unit in batch:
                 _resolve(unit, error)
             return
-        if raced:
-            for unit in batch:  # isolate the unit that raced; the others go through untouched
+        if split:
+            for unit in batch:  # isolate the unit at fault; the others go through untouched
                 await self._write_batch([unit])
 
     async def _settle(self, conn: asyncpg.Connection, batch: list[Unit], written: asyncpg.Record | None) -> None:

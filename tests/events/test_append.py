@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import asyncpg
 import pytest
 
 from service.events import (
@@ -18,6 +19,10 @@ from service.events import (
     StreamAppend,
     WrongExpectedVersion,
 )
+from service.events.encoding import encode_unit
+from service.events.model import AppendResult
+from service.events.upcasting import Upcasters
+from service.events.writer import GroupCommitWriter
 
 
 def sid(prefix: str = "test") -> str:
@@ -334,6 +339,21 @@ async def test_read_stream_bounds_by_version_and_by_recorded_time(store: EventSt
             ],
             "years 1 to 9999",
         ),
+        ([StreamAppend(stream_id="s", stream_type="t", expected_version=ANY, events=[ev(note="a\x00b")])], "NUL"),
+        ([StreamAppend(stream_id="s", stream_type="t", expected_version=ANY, events=[ev(k={"x\x00": 1})])], "NUL"),
+        ([StreamAppend(stream_id="s\x00", stream_type="t", expected_version=ANY, events=[ev()])], "NUL"),
+        ([StreamAppend(stream_id="s", stream_type="t", expected_version=ANY, events=[ev("E\x00")])], "NUL"),
+        (  # sealed, the server would never see it; opened, no read table could hold it
+            [
+                StreamAppend(
+                    stream_id="s",
+                    stream_type="t",
+                    expected_version=ANY,
+                    events=[NewEvent(event_type="E", data={"name": "A\x00"}, personal={"name": "person-nul"})],
+                )
+            ],
+            "NUL",
+        ),
     ],
 )
 async def test_malformed_appends_are_refused_before_anything_is_written(
@@ -343,3 +363,29 @@ async def test_malformed_appends_are_refused_before_anything_is_written(
     with pytest.raises(InvalidAppend, match=message):
         await store.append_many(appends)
     assert await store.head_position() == before
+
+
+async def test_metadata_holding_nul_is_refused_and_a_literal_backslash_u0000_is_kept(store: EventStore) -> None:
+    before = await store.head_position()
+    with pytest.raises(InvalidAppend, match="NUL"):
+        await store.append(sid(), "t", ANY, [ev()], {"actor": "a\x00"})
+    assert await store.head_position() == before
+    stream = sid()
+    await store.append(stream, "t", NO_STREAM, [ev(note="C:\\u0000 is six characters")])
+    [stored] = await store.read_stream(stream)
+    assert stored.data == {"note": "C:\\u0000 is six characters"}
+
+
+async def test_a_unit_the_server_refuses_fails_alone_and_its_batch_mates_are_written(store: EventStore) -> None:
+    appends = [
+        StreamAppend(stream_id=sid(), stream_type="t", expected_version=NO_STREAM, events=[ev()]) for _ in range(21)
+    ]
+    units = [encode_unit([a], {}, Upcasters()) for a in appends]
+    units[10].streams[0] = "bad\x00stream"  # past the client's checks, as any value only the server refuses
+    writer = GroupCommitWriter(store.pool, max_inflight=1)  # one statement for all 21, unless split
+    results = await asyncio.gather(*(writer.write(u) for u in units), return_exceptions=True)
+    assert isinstance(results[10], asyncpg.DataError)
+    written = [r for i, r in enumerate(results) if i != 10]
+    assert all(isinstance(r, AppendResult) for r in written), written
+    for unit in units[:10] + units[11:]:
+        assert [e.stream_version for e in await store.read_stream(unit.streams[0])] == [1]
