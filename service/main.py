@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from service.api import problems
 from service.api.middleware import RequestContext
@@ -27,6 +27,7 @@ from service.api.routes import (
 from service.api.routes import (
     settings as settings_routes,
 )
+from service.api.text_guard import refuse_nul
 from service.config import Settings
 from service.runtime import Runtime
 
@@ -80,5 +81,5 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         streams.router,
         audit.router,
     ):
-        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_nul)])
     return app

@@ -79,3 +79,22 @@ def test_a_version_conflict_is_a_409_problem_with_both_versions() -> None:
     assert problem is not None
     assert (problem.status, problem.type) == (409, "/problems/version-conflict")
     assert problem.extensions == {"stream_id": "account-1", "expected_version": 3, "actual_version": 4}
+
+
+async def test_the_nul_character_is_a_422_naming_each_field_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam, admin = auth("kam-nul", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    before = await store.head_position()
+    body = '{"name": "Bad\\u0000Name", "industry": "ok", "region": "C:\\\\u0000 is fine"}'
+    opened = await client.post("/v1/accounts", content=body, headers={**kam, "Content-Type": "application/json"})
+    stream = await client.get("/v1/streams/a%00b", params={"cursor": "x\x00"}, headers=admin)
+    assert (opened.status_code, stream.status_code) == (422, 422)
+    assert [e["field"] for e in opened.json()["errors"]] == ["body.name"]
+    assert {e["field"] for e in stream.json()["errors"]} == {"path.stream_id", "query.cursor"}
+    assert opened.headers["content-type"] == "application/problem+json"
+    assert await store.head_position() == before
+    fine = await client.post(
+        "/v1/accounts", content=body.replace("\\u0000N", "N"), headers={**kam, "Content-Type": "application/json"}
+    )
+    assert fine.status_code == 201, fine.text  # a literal backslash-u0000 is text like any other
