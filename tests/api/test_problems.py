@@ -98,3 +98,22 @@ async def test_the_nul_character_is_a_422_naming_each_field_and_writes_nothing(
         "/v1/accounts", content=body.replace("\\u0000N", "N"), headers={**kam, "Content-Type": "application/json"}
     )
     assert fine.status_code == 201, fine.text  # a literal backslash-u0000 is text like any other
+
+
+async def test_moments_out_of_range_or_given_as_numbers_are_422_naming_the_parameter(
+    client: httpx.AsyncClient, auth
+) -> None:
+    kam, admin = auth("kam-moment", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    opened = await client.post("/v1/accounts", json={"name": "Moments"}, headers=kam)
+    account = f"/v1/accounts/{opened.json()['account_id']}"
+    cases = {
+        (account, "as_of"): "9999-12-31T23:59:59-12:00",  # a year past 9999 once in UTC
+        (f"{account}/buying-center", "as_of"): "0001-01-01T00:00:00Z",  # the staleness window reaches year 0
+        (f"{account}/dossier", "as_of"): "0.5",  # Unix time, which pydantic alone would take
+        ("/v1/audit", "since"): "1800-01-01T00:00:00Z",
+    }
+    for (path, name), value in cases.items():
+        response = await client.get(path, params={name: value}, headers=admin if "audit" in path else kam)
+        assert response.status_code == 422, (path, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [f"query.{name}"]
+    assert (await client.get(account, params={"as_of": "2999-12-31T23:00:00Z"}, headers=kam)).status_code == 200

@@ -7,11 +7,12 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from service.api.auth import require
 from service.api.deps import RuntimeDep
 from service.api.freshness import LAGGING, fresh
+from service.api.moments import Moment
 from service.api.pagination import decode_cursor, encode_cursor
 from service.domain.actors import Actor, Role
 from service.projections import audit
@@ -56,8 +57,8 @@ async def list_audit(
     stream_id: str | None = None,
     actor: Annotated[str | None, Query(description="Subject of the acting user.")] = None,
     event_type: str | None = None,
-    since: Annotated[AwareDatetime | None, Query(description="Recorded at or after this time.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Recorded before this time.")] = None,
+    since: Annotated[Moment | None, Query(description="Recorded at or after this time.")] = None,
+    until: Annotated[Moment | None, Query(description="Recorded before this time.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> AuditPage:

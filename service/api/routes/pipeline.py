@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
+from service.api.moments import Moment
 from service.domain.account.access import list_scope
 from service.domain.opportunity.criteria import Stage
 
@@ -151,8 +152,8 @@ async def get_conversion(
     runtime: RuntimeDep,
     actor: ActorDep,
     _: Annotated[int | None, Depends(fresh("opportunities", "accounts"))],
-    since: Annotated[AwareDatetime, Query(description="Start of the period.")],
-    until: Annotated[AwareDatetime | None, Query(description="End of the period; default now.")] = None,
+    since: Annotated[Moment, Query(description="Start of the period.")],
+    until: Annotated[Moment | None, Query(description="End of the period; default now.")] = None,
     manager: str | None = None,
     team: str | None = None,
 ) -> ConversionReport:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, Written, written
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Moment
 from service.commands.aggregates import SETTINGS, SETTINGS_STREAM
 from service.domain import codec
 from service.domain.opportunity.criteria import CATALOGUE, Stage
@@ -54,7 +55,7 @@ async def get_settings(
     runtime: RuntimeDep,
     _: ActorDep,
     response: Response,
-    as_of: Annotated[AwareDatetime | None, Query(description="The settings in force at this moment.")] = None,
+    as_of: Annotated[Moment | None, Query(description="The settings in force at this moment.")] = None,
 ) -> SettingsOut:
     loaded = await runtime.repository.load(SETTINGS, SETTINGS_STREAM, as_of=as_of)
     state = loaded.state

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from service.api.deps import AdminDep, StoreDep
+from service.api.moments import Moment
 from service.api.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["audit"])
@@ -41,7 +42,7 @@ async def read_stream(
     stream_id: str,
     _: AdminDep,
     store: StoreDep,
-    as_of: Annotated[AwareDatetime | None, Query(description="Show the stream as recorded at this time.")] = None,
+    as_of: Annotated[Moment | None, Query(description="Show the stream as recorded at this time.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> StreamPage:

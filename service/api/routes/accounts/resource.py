@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from service.api.commanding import (
     CommandDep,
@@ -15,6 +15,7 @@ from service.api.commanding import (
     Written,
     written,
 )
+from service.api.moments import Moment
 from service.commands.aggregates import ACCOUNT, account_stream
 from service.commands.handler import Outcome
 from service.domain.account.decide import decide
@@ -112,4 +113,4 @@ async def run(command: CommandDep, account_id: str, make: Any) -> Outcome[Accoun
     return outcome
 
 
-AsOf = Annotated[AwareDatetime | None, Query(description="Show it as kamplan knew it at this moment (recorded time).")]
+AsOf = Annotated[Moment | None, Query(description="Show it as kamplan knew it at this moment (recorded time).")]

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from service.api.commanding import Command, Written, visible_account, written
+from service.api.moments import Moment
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.commands.handler import Outcome
 from service.domain import codec
@@ -18,7 +19,7 @@ from service.domain.buying_center.decide import decide
 from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member
 from service.domain.errors import NotFound
 
-AsOf = Annotated[AwareDatetime | None, Query(description="The map as kamplan knew it at this moment.")]
+AsOf = Annotated[Moment | None, Query(description="The map as kamplan knew it at this moment.")]
 
 
 class CitationIn(BaseModel):

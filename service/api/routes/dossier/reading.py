@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from service.api.commanding import Written, company_settings, today, visible_account
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Moment
 from service.commands.aggregates import DOSSIER, dossier_stream
 from service.domain import codec
 from service.domain.dossier.state import AnswerSlot, Confidence, DocumentKind, Dossier
@@ -19,7 +20,7 @@ from service.domain.settings.state import AnswerType
 
 router = APIRouter(tags=["dossier"])
 
-AsOf = Annotated[AwareDatetime | None, Query(description="The dossier as kamplan knew it at this moment.")]
+AsOf = Annotated[Moment | None, Query(description="The dossier as kamplan knew it at this moment.")]
 
 
 class AnswerOut(BaseModel):

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from service.api.commanding import Command, CommandDep, Written, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Moment
 from service.api.routes.interactions.lessons import LearnedIn, projects_of, steps_of
 from service.commands.aggregates import (
     INTERACTION,
@@ -175,7 +176,7 @@ async def get_interaction(
     response: Response,
     runtime: RuntimeDep,
     actor: ActorDep,
-    as_of: Annotated[AwareDatetime | None, Query(description="As kamplan knew it then.")] = None,
+    as_of: Annotated[Moment | None, Query(description="As kamplan knew it then.")] = None,
 ) -> InteractionOut:
     loaded = await _visible(runtime, actor, str(interaction_id), as_of)
     response.headers["ETag"] = f'"{loaded.version}"'

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from service.api.commanding import Command, Written, company_settings, today, visible_account, written
+from service.api.moments import Moment
 from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
 from service.commands.handler import Step
 from service.domain import codec
@@ -26,7 +27,7 @@ from service.domain.opportunity.state import Kind, Money, Opportunity, Status
 from service.domain.opportunity.view import contact_intensity, exit_status, is_stalled
 from service.runtime import Runtime
 
-AsOf = Annotated[AwareDatetime | None, Query(description="The project as kamplan knew it at this moment.")]
+AsOf = Annotated[Moment | None, Query(description="The project as kamplan knew it at this moment.")]
 
 
 class MoneyIn(BaseModel):

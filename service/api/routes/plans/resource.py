@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query, Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from service.api.commanding import Command, Written, today, visible_account, written
+from service.api.moments import Moment
 from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
 from service.domain.account.state import Account
@@ -24,7 +25,7 @@ from service.domain.plan.state import Plan
 from service.domain.plan.view import action_state, goal_status
 from service.runtime import Runtime
 
-AsOf = Annotated[AwareDatetime | None, Query(description="The plan as kamplan knew it at this moment.")]
+AsOf = Annotated[Moment | None, Query(description="The plan as kamplan knew it at this moment.")]
 
 
 def parties(account: Account) -> cmd.Parties:

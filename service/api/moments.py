@@ -1,0 +1,33 @@
+"""`Moment`: the type of every date-time a query takes (`as_of`, `since`, `until`).
+
+An ISO 8601 date-time with a time zone, between 1900 and 2999 in UTC. Pydantic alone takes a number as
+Unix time and any year Python can hold; a year near either end overflows once converted to UTC or
+shifted by the staleness windows, which was a 500 where a 422 naming the parameter belongs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+_NUMBER = re.compile(r"\s*[-+]?[0-9.eE+-]+\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, e.g. 2026-11-23T09:00:00Z")
+    return value
+
+
+def _within(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must fall between 1900-01-01 and 2999-12-31 (UTC)")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_within)]
