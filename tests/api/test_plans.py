@@ -226,6 +226,12 @@ async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: ht
     await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
     agreed = await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
     account_id = agreed["account_id"]
+    empty = await client.post(
+        f"/v1/accounts/{account_id}/plans",
+        json={"title": "none", "horizon_from": 2027, "horizon_to": 2029, "supersedes": ""},
+        headers=kam,
+    )
+    assert (empty.status_code, empty.json()["errors"][0]["field"]) == (422, "body.supersedes")  # was a 500
     successor = await ok(
         await client.post(
             f"/v1/accounts/{account_id}/plans",

@@ -32,7 +32,7 @@ class StartIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     horizon_from: int = Field(ge=2000, le=2100)
     horizon_to: int = Field(ge=2000, le=2100)
-    supersedes: str | None = Field(
+    supersedes: UUID | None = Field(
         None, description="The account's current plan this one replaces; its plan in force becomes the new draft."
     )
 
@@ -49,6 +49,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     plan_id = command.new_id("plan")
     stream = plan_stream(plan_id)
     who = parties(account)
+    supersedes = str(body.supersedes) if body.supersedes else None
     steps = [
         Step(
             PLAN,
@@ -63,14 +64,14 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                     title=body.title,
                     horizon_from=body.horizon_from,
                     horizon_to=body.horizon_to,
-                    supersedes=body.supersedes,
-                    starting_content=_predecessor_content(states, body.supersedes, account.account_id),
+                    supersedes=supersedes,
+                    starting_content=_predecessor_content(states, supersedes, account.account_id),
                 ),
             ),
         )
     ]
-    if body.supersedes:
-        old = plan_stream(body.supersedes)
+    if supersedes:
+        old = plan_stream(supersedes)
         steps.append(
             Step(
                 PLAN,
