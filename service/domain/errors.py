@@ -8,6 +8,7 @@ DomainError                 422  a rule of the business refuses the command (cod
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 
@@ -37,6 +38,24 @@ def require(condition: bool, code: str, message: str, /, **details: Any) -> None
     """Raise DomainError(code) unless `condition` holds: the decide functions' one-line rule."""
     if not condition:
         raise DomainError(code, message, **details)
+
+
+MAX_AMOUNT = Decimal(10) ** 15  # money, volumes and shares: far above any plan, far below what breaks arithmetic
+MAX_DECIMALS = 6
+
+
+def amount(value: Decimal, field: str, *, signed: bool = False) -> Decimal:
+    """A number as stored: finite, below 10^15 in size, at most 6 decimals, not negative unless `signed`.
+    Unbounded, `1e7000000` overflows every sum and ratio a view computes after the write."""
+    low = -MAX_AMOUNT if signed else Decimal(0)
+    require(
+        value.is_finite() and low <= value < MAX_AMOUNT and -value.as_tuple().exponent <= MAX_DECIMALS,  # type: ignore[operator]
+        "out-of-range",
+        f"{field} must be a number {'above -10^15' if signed else 'of 0 or more'} and below 10^15, "
+        f"with at most {MAX_DECIMALS} decimals",
+        field=field,
+    )
+    return value
 
 
 def clean_text(value: str, field: str, *, required: bool, limit: int) -> str:

@@ -216,3 +216,20 @@ def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_na
     with pytest.raises(DomainError) as unknown:
         opened(criteria=bad)
     assert (unknown.value.code, unknown.value.details) == ("unknown-criterion", {"unknown": ["crystal_ball"]})
+
+
+def test_an_expected_value_must_be_a_sane_amount() -> None:
+    with pytest.raises(DomainError) as huge:
+        decide(
+            initial_state(),
+            c.OpenOpportunity(
+                actor=KAM,
+                opportunity_id="o9",
+                account_id="a1",
+                product_line="filters",
+                kind=Kind.NEW_CLIENT,
+                criteria=V1,
+                expected_value=Money(amount=Decimal("1e400"), currency="RUB"),
+            ),
+        )
+    assert (huge.value.code, huge.value.details) == ("out-of-range", {"field": "expected_value.amount"})

@@ -112,9 +112,12 @@ def test_items_are_checked_against_the_horizon_and_their_shape() -> None:
         (goal(period="2030"), "period-outside-horizon"),
         (goal(period="2027-Q5"), "invalid-period"),
         (goal(target="-1"), "out-of-range"),
+        (goal(target="1e15"), "out-of-range"),  # unbounded, every sum and ratio of the views overflowed
+        (goal(target="0.0000001"), "out-of-range"),
+        (action(cost="1e7000000"), "out-of-range"),
     ]:
         with pytest.raises(DomainError) as refused:
-            decide(plan, put(ItemType.GOAL, item))
+            decide(plan, put(ItemType.ACTION if isinstance(item, Action) else ItemType.GOAL, item))
         assert refused.value.code == code
     with pytest.raises(DomainError) as money:
         decide(
@@ -223,6 +226,14 @@ def test_progress_targets_actuals_overdue_and_period_plans() -> None:
             actor=KAM, parties=PARTIES, action_id="a2", status=ActionStatus.DONE, note="", on=TODAY, today=TODAY
         ),
     )
+    with pytest.raises(DomainError) as huge:  # once written, it made the plan view a 500 until corrected
+        decide(
+            plan,
+            c.RecordGoalActual(
+                actor=KAM, parties=PARTIES, goal_id="g1", value=Decimal("1e30"), source="", on=TODAY, today=TODAY
+            ),
+        )
+    assert (huge.value.code, huge.value.details) == ("out-of-range", {"field": "value"})
     content = plan.in_force.content  # type: ignore[union-attr]
     assert goal_status(plan, content.goals["g1"]).achieved == 0.5
     assert action_state(plan, content.actions["a1"], TODAY).overdue

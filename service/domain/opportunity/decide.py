@@ -7,7 +7,7 @@ from datetime import date
 from functools import partial
 from typing import assert_never
 
-from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, clean_text, require
+from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, amount, clean_text, require
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import CATALOGUE, Stage, unmet
@@ -44,6 +44,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
         if command.opened_on is not None:
             _not_future(command.opened_on, command.today or command.opened_on)
+        if command.expected_value is not None:
+            amount(command.expected_value.amount, "expected_value.amount")
         return [
             e.OpportunityOpened(
                 opportunity_id=command.opportunity_id,

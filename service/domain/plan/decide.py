@@ -6,7 +6,7 @@ from typing import Any, assert_never
 
 from service.domain import codec
 from service.domain.actors import Actor, Role
-from service.domain.errors import Conflict, NotAllowed, NotFound, require
+from service.domain.errors import Conflict, NotAllowed, NotFound, amount, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
 from service.domain.plan.content import PlanContent
@@ -185,7 +185,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             if in_force is None or command.goal_id not in in_force.content.goals:
                 raise NotFound("goal-not-in-plan", "no such goal in the plan in force")
             _party(command, "actuals are recorded")
-            require(command.value.is_finite(), "out-of-range", "an actual is a number", field="value")
+            amount(command.value, "value", signed=True)
             require(command.on <= command.today, "date-in-future", "actuals are recorded after the fact")
             return [
                 e.GoalActualRecorded(

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from service.domain import codec
-from service.domain.errors import DomainError, NotFound, clean_text, require
+from service.domain.errors import DomainError, NotFound, amount, clean_text, require
 from service.domain.plan.content import (
     CLASS,
     CURRENCY,
@@ -50,9 +50,7 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
     match item:
         case Goal():
             _period(state, item.period)
-            require(
-                item.target.is_finite() and item.target >= 0, "out-of-range", "a target is 0 or more", field="target"
-            )
+            amount(item.target, "target")
             return replace(
                 item,
                 description=plan_text(item.description, "description"),
@@ -63,7 +61,7 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
             return replace(item, text=plan_text(item.text, "text"))
         case Action():
             _period(state, item.period)
-            require(item.cost.is_finite() and item.cost >= 0, "out-of-range", "a cost is 0 or more", field="cost")
+            amount(item.cost, "cost")
             require(bool(CURRENCY.match(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
             try:
                 date.fromisoformat(item.due)
