@@ -183,6 +183,19 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
         headers=kam,
     )
     assert bad.json()["type"] == "/problems/period-outside-horizon"
+    remove, put = {"op": "remove", "item_type": "goal", "item_id": "g-flanges"}, {"op": "put", "item_type": "goal"}
+    shapeless = await client.post(
+        f"{plan}/sessions",
+        json={
+            "on": "2026-11-20",
+            "participants": ["kam"],
+            "decisions": ["x"],
+            "changes": [remove, {**put, "item_id": "g3", "item": {"period": "2026", "target": "x"}}],
+        },
+        headers=kam,
+    )
+    assert shapeless.status_code == 422
+    assert "body.changes.1.item.target" in {e["field"] for e in shapeless.json()["errors"]}
 
 
 async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) -> None:

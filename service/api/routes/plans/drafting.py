@@ -152,12 +152,15 @@ async def put_item(
     )
 
 
-def item_from_body(item_type: ItemType, item_id: str, body: dict[str, Any]) -> Any:
-    """The body as the item's dataclass, with problems naming the field for bad input."""
+def item_from_body(
+    item_type: ItemType, item_id: str, body: dict[str, Any], at: tuple[str | int, ...] = ("body",)
+) -> Any:
+    """The item's fields (found `at` that place in the request) as its dataclass; bad input is a problem naming
+    each field from the body's root."""
     try:
         return TypeAdapter(CLASS[item_type]).validate_python({**body, "item_id": item_id})
     except ValidationError as error:
-        raise validation_problem([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+        raise validation_problem([{**e, "loc": (*at, *e["loc"])} for e in error.errors()]) from None
 
 
 @router.delete(

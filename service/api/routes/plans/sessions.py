@@ -52,9 +52,11 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
             op=c.op,
             item_type=c.item_type.value,
             item_id=c.item_id,
-            item=codec.to_dict(item_from_body(c.item_type, c.item_id, c.item or {})) if c.op == "put" else None,
+            item=codec.to_dict(item_from_body(c.item_type, c.item_id, c.item or {}, ("body", "changes", i, "item")))
+            if c.op == "put"
+            else None,
         )
-        for c in body.changes
+        for i, c in enumerate(body.changes)
     )
     day = today()
     out = await act(
