@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from service.domain.errors import DomainError
 from service.events.errors import (
@@ -115,6 +116,18 @@ def from_exception(error: Exception) -> Problem | None:
     return None
 
 
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods some route takes on the request's path (RFC 9110: a 405's Allow header), found by asking
+    the routes, since included routers keep theirs out of sight."""
+    routes = request.app.router.routes
+    return ", ".join(
+        m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)
+    )
+
+
 INTERNAL = Problem(500, "/problems/internal", "Internal error", "the error was logged with this request id")
 
 
@@ -124,6 +137,8 @@ def install(app: FastAPI) -> None:
         if problem is None:
             log.exception("unhandled error", exc_info=error)
             problem = INTERNAL
+        if problem.status == 405:  # Starlette names only the first matching route's methods
+            problem.headers["Allow"] = allowed_methods(request)
         return problem_response(request, problem)
 
     for kind in (

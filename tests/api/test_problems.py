@@ -117,3 +117,14 @@ async def test_moments_out_of_range_or_given_as_numbers_are_422_naming_the_param
         assert response.status_code == 422, (path, response.text)
         assert [e["field"] for e in response.json()["errors"]] == [f"query.{name}"]
     assert (await client.get(account, params={"as_of": "2999-12-31T23:00:00Z"}, headers=kam)).status_code == 200
+
+
+async def test_a_wrong_method_is_a_405_whose_allow_header_names_every_method_of_the_path(
+    client: httpx.AsyncClient, auth
+) -> None:
+    kam = auth("kam-allow", Role.MANAGER, "north")
+    wrong = await client.delete("/v1/accounts", headers=kam)
+    assert (wrong.status_code, wrong.json()["type"]) == (405, "/problems/method-not-allowed")
+    assert wrong.headers["allow"] == "GET, POST"
+    one = await client.request("OPTIONS", "/v1/accounts/0190c2a4-5f0b-7c1e-9a51-1b2c3d4e5f60", headers=kam)
+    assert one.headers["allow"] == "GET, PATCH"
