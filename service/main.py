@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from service.api import problems
+from service.api import problem_docs, problems
 from service.api.middleware import RequestContext
 from service.api.routes import (
     accounts,
@@ -64,6 +64,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
 
     app = FastAPI(title="kamplan", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
+    problem_docs.install(app)
     app.add_middleware(RequestContext)
     app.include_router(health.router)
     for router in (

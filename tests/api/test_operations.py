@@ -36,3 +36,17 @@ def test_schema_names_do_not_leak_module_paths() -> None:
     would change with every refactoring. Every request and response model needs a name of its own."""
     schemas = json.loads(render())["components"]["schemas"]
     assert [name for name in schemas if "__" in name] == []
+
+
+def test_every_v1_operation_documents_its_errors_as_problems() -> None:
+    document = json.loads(render())
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if not path.startswith("/v1/"):
+                continue
+            expected = {"401", "403", "404", "422"} | ({"409"} if method != "get" else set())
+            assert expected <= set(responses), (method, path)
+            assert all(responses[code]["content"] == problem for code in expected), (method, path)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
