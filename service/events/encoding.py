@@ -18,7 +18,7 @@ import asyncpg
 
 from service.db.pool import JSONB_VERSION
 from service.events.errors import InvalidAppend
-from service.events.hashing import canonical_json, event_digest, holds_nul, metadata_digest, micros
+from service.events.hashing import NUL_REFUSED, canonical_json, event_digest, holds_nul, metadata_digest, micros
 from service.events.model import ANY, NO_STREAM, AppendResult, Landed, StreamAppend
 from service.events.upcasting import Upcasters
 
@@ -52,10 +52,6 @@ class Unit:
         return [stream for stream, size in zip(self.streams, self.sizes, strict=True) for _ in range(size)]
 
 
-# Refused here, before the batch statement: the server would fail the whole batch, other appends included.
-_NUL_REFUSED = "holds the NUL character (U+0000), which PostgreSQL cannot store"
-
-
 def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcasters: Upcasters) -> Unit:
     """Validate, encode and hash an append; errors here reach the caller before anything is queued."""
     if not appends:
@@ -63,8 +59,9 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
     if len({a.stream_id for a in appends}) != len(appends):
         raise InvalidAppend("a stream may appear only once in an append")
     meta = canonical_json(metadata)
+    # NUL is refused here, before the batch statement: the server would fail the whole batch, others included
     if holds_nul(meta):
-        raise InvalidAppend(f"metadata {_NUL_REFUSED}")
+        raise InvalidAppend(f"metadata {NUL_REFUSED}")
     meta_jsonb, meta_digest = JSONB_VERSION + meta, metadata_digest(meta)
     now = datetime.now(UTC)
     unit = Unit(appends, [], [], [], [], [], [], [], [], [], [], [])
@@ -73,7 +70,7 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
         if not a.stream_id or not a.stream_type:
             raise InvalidAppend("stream id and stream type must not be empty")
         if "\x00" in a.stream_id or "\x00" in a.stream_type:
-            raise InvalidAppend(f"stream id or type {_NUL_REFUSED}")
+            raise InvalidAppend(f"stream id or type {NUL_REFUSED}")
         if not a.events:
             raise InvalidAppend(f"no events for stream {a.stream_id!r}")
         unit.streams.append(a.stream_id)
@@ -97,7 +94,7 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
             except TypeError as error:
                 raise InvalidAppend(f"{e.event_type}: data is not JSON: {error}") from error
             if holds_nul(data) or "\x00" in e.event_type:
-                raise InvalidAppend(f"{e.event_type!r}: {_NUL_REFUSED}")
+                raise InvalidAppend(f"{e.event_type!r}: {NUL_REFUSED}")
             unit.ev_id.append(e.event_id)
             unit.ev_type.append(e.event_type)
             unit.ev_version.append(version)

@@ -55,6 +55,7 @@ def canonical_json(value: Any) -> bytes:
     return raw
 
 
+NUL_REFUSED = "holds the NUL character (U+0000), which PostgreSQL cannot store"
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped U+0000 after an even number of backslashes
 
 

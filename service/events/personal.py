@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from service.events import sql
 from service.events.codec import dumps
 from service.events.errors import InvalidAppend, SubjectForgotten
-from service.events.hashing import holds_nul
+from service.events.hashing import NUL_REFUSED, holds_nul
 from service.events.model import NewEvent, StreamAppend
 
 SEALED = "$pii"
@@ -35,7 +35,7 @@ def _aad(subject_id: str, field: str) -> bytes:
 def seal_value(key: bytes, subject_id: str, field: str, value: Any) -> dict[str, Any]:
     plain = dumps(value)
     if holds_nul(plain):  # sealed, the server would never see it; opened, no read table could hold it
-        raise InvalidAppend(f"personal field {field!r} holds the NUL character (U+0000), which PostgreSQL cannot store")
+        raise InvalidAppend(f"personal field {field!r} {NUL_REFUSED}")
     nonce = os.urandom(12)
     ciphertext = AESGCM(key).encrypt(nonce, plain, _aad(subject_id, field))
     return {SEALED: {"subject": subject_id, "sealed": base64.b64encode(nonce + ciphertext).decode()}}
