@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from service.domain.errors import require
+
 if TYPE_CHECKING:
     from service.domain.opportunity.state import Opportunity
 
@@ -116,6 +118,12 @@ class StageCriteria:
 
     version: int
     exits: dict[Stage, tuple[str, ...]]
+
+
+def check_known(exits: dict[Stage, tuple[str, ...]]) -> None:
+    """Every code names a criterion of the catalogue; the unknown ones are named in the problem."""
+    unknown = sorted({code for codes in exits.values() for code in codes} - set(CATALOGUE))
+    require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
 
 
 def unmet(o: Opportunity) -> list[Criterion]:

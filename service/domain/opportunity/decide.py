@@ -10,7 +10,7 @@ from typing import assert_never
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, amount, clean_text, require
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
-from service.domain.opportunity.criteria import CATALOGUE, Stage, unmet
+from service.domain.opportunity.criteria import Stage, check_known, unmet
 from service.domain.opportunity.state import Kind, Opportunity, Status
 
 ALLY = "ally"
@@ -40,8 +40,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
     if isinstance(command, c.OpenOpportunity):
         if state.exists:
             raise Conflict("opportunity-exists", "a project with this id exists already")
-        unknown = sorted({code for codes in command.criteria.exits.values() for code in codes} - set(CATALOGUE))
-        require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
+        check_known(command.criteria.exits)
         if command.opened_on is not None:
             _not_future(command.opened_on, command.today or command.opened_on)
         if command.expected_value is not None:

@@ -7,7 +7,7 @@ from typing import assert_never
 
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotAllowed, require
-from service.domain.opportunity.criteria import CATALOGUE, Stage, StageCriteria
+from service.domain.opportunity.criteria import Stage, StageCriteria, check_known
 from service.domain.settings.commands import (
     DefineBuyingCenterRoles,
     DefineHandOverTriggers,
@@ -80,8 +80,7 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
             require(1 <= rules.high_influence <= 5, "invalid-coverage-rules", "high influence is between 1 and 5")
             return [CoverageRulesSet(rules=rules)]
         case DefineStageCriteria(exits=exits):
-            unknown = sorted({code for codes in exits.values() for code in codes} - set(CATALOGUE))
-            require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
+            check_known(exits)
             require(Stage.SERIAL_SUPPLY not in exits, "invalid-stage", "serial supply is the last stage: no exit")
             version = state.exit_criteria.version + 1
             return [StageCriteriaDefined(criteria=StageCriteria(version=version, exits=dict(exits)))]
