@@ -1,17 +1,22 @@
-"""`Moment`: the type of every date-time a query takes (`as_of`, `since`, `until`).
+"""`Moment` and `Day`: the types of every date-time and every calendar day the API takes.
 
-An ISO 8601 date-time with a time zone, between 1900 and 2999 in UTC. Pydantic alone takes a number as
-Unix time and any year Python can hold; a year near either end overflows once converted to UTC or
-shifted by the staleness windows, which was a 500 where a 422 naming the parameter belongs.
+A `Moment` (`as_of`, `since`, `until` of the date-time kind) is an ISO 8601 date-time with a time zone,
+between 1900 and 2999 in UTC. A `Day` (a meeting's date, a due date, a learned-on date) is an ISO 8601
+calendar date, YYYY-MM-DD, in the same years. Pydantic alone takes a number as Unix time (`"due": 0` was
+stored as 1970-01-01), a date-time as a day, and any year Python can hold; a year near either end
+overflows once converted to UTC or shifted by the staleness windows, which was a 500 where a 422 naming
+the field belongs.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+
+from service.domain.errors import parse_day
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
@@ -31,3 +36,14 @@ def _within(value: datetime) -> datetime:
 
 
 Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_within)]
+
+
+def _day(value: Any) -> date:
+    if type(value) is date:
+        return value
+    if (day := parse_day(value)) is None:
+        raise ValueError("must be an ISO 8601 date, YYYY-MM-DD, from 1900-01-01 to 2999-12-31, e.g. 2026-11-24")
+    return day
+
+
+Day = Annotated[date, BeforeValidator(_day)]

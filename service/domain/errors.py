@@ -8,6 +8,8 @@ DomainError                 422  a rule of the business refuses the command (cod
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +58,22 @@ def amount(value: Decimal, field: str, *, signed: bool = False) -> Decimal:
         field=field,
     )
     return value
+
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(value: Any) -> date | None:
+    """An ISO 8601 calendar date, YYYY-MM-DD, from 1900 to 2999; None for anything else. `date.fromisoformat`
+    alone also takes 20261124 and 2026-W48-2, and year 1, whose day after overflows."""
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def clean_text(value: str, field: str, *, required: bool, limit: int) -> str:

@@ -119,6 +119,27 @@ async def test_moments_out_of_range_or_given_as_numbers_are_422_naming_the_param
     assert (await client.get(account, params={"as_of": "2999-12-31T23:00:00Z"}, headers=kam)).status_code == 200
 
 
+async def test_days_are_iso_dates_from_1900_to_2999_or_a_422_naming_the_field_and_nothing_is_written(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam = auth("kam-days", Role.MANAGER, "north")
+    opened = await client.post("/v1/accounts", json={"name": "Days"}, headers=kam)
+    account = f"/v1/accounts/{opened.json()['account_id']}"
+    before = await store.head_position()
+    # pydantic alone took the first two as Unix time (1970-01-01), the next two as days, the last two as is
+    for day in (0, "86400", "2026-11-24T00:00:00", "2026-11-24T10:30:00Z", "20261124", "1899-12-31", "3000-01-01"):
+        answer = {"question_code": "headcount", "value": 5200, "learned_on": day}
+        response = await client.post(f"{account}/dossier/answers", json=answer, headers=kam)
+        assert response.status_code == 422, (day, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == ["body.learned_on"], day
+    timeline = await client.get(f"{account}/timeline", params={"since": "0"}, headers=kam)
+    assert [e["field"] for e in timeline.json()["errors"]] == ["query.since"]
+    assert await store.head_position() == before
+    for day in ("1900-01-01", "2026-11-24"):
+        answer = {"question_code": "headcount", "value": 5200, "learned_on": day}
+        assert (await client.post(f"{account}/dossier/answers", json=answer, headers=kam)).status_code == 201
+
+
 async def test_a_wrong_method_is_a_405_whose_allow_header_names_every_method_of_the_path(
     client: httpx.AsyncClient, auth
 ) -> None:

@@ -115,6 +115,9 @@ def test_items_are_checked_against_the_horizon_and_their_shape() -> None:
         (goal(target="1e15"), "out-of-range"),  # unbounded, every sum and ratio of the views overflowed
         (goal(target="0.0000001"), "out-of-range"),
         (action(cost="1e7000000"), "out-of-range"),
+        (action(due="20260630"), "invalid-date"),  # date.fromisoformat alone takes it, and stored it so
+        (action(due="0001-01-01"), "invalid-date"),
+        (action(due="2026-02-30"), "invalid-date"),
     ]:
         with pytest.raises(DomainError) as refused:
             decide(plan, put(ItemType.ACTION if isinstance(item, Action) else ItemType.GOAL, item))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from service.domain.errors import DomainError, NotFound
+from service.domain.errors import DomainError, NotFound, parse_day
 from service.domain.settings.state import AnswerType, Question
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -43,10 +42,9 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
                 raise _invalid(question, "a finite amount and an ISO 4217 currency code")
             return {"amount": str(amount), "currency": currency}
         case AnswerType.DATE:
-            try:
-                return date.fromisoformat(value).isoformat()
-            except (TypeError, ValueError):
-                raise _invalid(question, "a date (YYYY-MM-DD)") from None
+            if (day := parse_day(value)) is None:
+                raise _invalid(question, "a date (YYYY-MM-DD) from 1900 to 2999")
+            return day.isoformat()
         case AnswerType.CHOICE:
             if value not in question.choices:
                 raise _invalid(question, f"one of {', '.join(question.choices)}")

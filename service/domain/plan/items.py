@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from functools import partial
 from typing import Any
 
 from service.domain import codec
-from service.domain.errors import DomainError, NotFound, amount, clean_text, require
+from service.domain.errors import NotFound, amount, clean_text, parse_day, require
 from service.domain.plan.content import (
     CLASS,
     CURRENCY,
@@ -63,10 +62,12 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
             _period(state, item.period)
             amount(item.cost, "cost")
             require(bool(CURRENCY.match(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
-            try:
-                date.fromisoformat(item.due)
-            except ValueError:
-                raise DomainError("invalid-date", "due is a date (YYYY-MM-DD)", field="due") from None
+            require(
+                parse_day(item.due) is not None,
+                "invalid-date",
+                "due is a date (YYYY-MM-DD) from 1900 to 2999",
+                field="due",
+            )
             return replace(item, what=plan_text(item.what, "what"), owner=plan_text(item.owner, "owner", limit=200))
         case Note():
             return replace(item, text=plan_text(item.text, "text"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
+from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
     MemberWritten,
     act_on_member,
@@ -45,7 +45,7 @@ async def assign_owner(
 
 class NextActionIn(BaseModel):
     what: str = Field(max_length=1000, description="Empty clears the next action.")
-    due: date | None = None
+    due: Day | None = None
 
 
 @router.put(
@@ -67,7 +67,7 @@ async def set_next_action(
 
 
 class ContactIn(BaseModel):
-    on: date = Field(description="The day we were in touch.")
+    on: Day = Field(description="The day we were in touch.")
 
 
 @router.post(

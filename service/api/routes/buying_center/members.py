@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, company_settings, visible_account
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
     AsOf,
     CitationIn,
@@ -128,7 +128,7 @@ async def change_member(
 
 
 class LeftIn(BaseModel):
-    on: date
+    on: Day
     reason: str = Field("", max_length=1000)
 
 

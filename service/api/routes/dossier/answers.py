@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Day
 from service.api.routes.dossier.reading import AnswerOut, AsOf, answer_out
 from service.commands.aggregates import BUYING_CENTER, DOSSIER, buying_center_stream, dossier_stream
 from service.domain import codec
@@ -41,7 +41,7 @@ class DossierAnswerIn(BaseModel):
     question_code: str = Field(min_length=1, max_length=100)
     value: Any = Field(description="Shaped by the question's answer type (see the dossier view).")
     source: str = Field("", max_length=500)
-    learned_on: date
+    learned_on: Day
     confidence: Confidence = Confidence.MEDIUM
     about: str | None = Field(None, description="For questions about a person: the buying-center member id.")
 

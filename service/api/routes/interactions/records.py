@@ -3,7 +3,7 @@ correct it, retract it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import Command, CommandDep, Written, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
-from service.api.moments import Moment
+from service.api.moments import Day, Moment
 from service.api.routes.interactions.lessons import LearnedIn, projects_of, steps_of
 from service.commands.aggregates import (
     INTERACTION,
@@ -31,13 +31,13 @@ router = APIRouter(tags=["interactions"])
 
 class DetailsIn(BaseModel):
     kind: im.InteractionKind
-    occurred_on: date = Field(description="When it happened (business time; may be in the past).")
+    occurred_on: Day = Field(description="When it happened (business time; may be in the past).")
     participants: list[str] = Field(default_factory=list, max_length=100, description="Buying-center member ids.")
     our_participants: list[str] = Field(default_factory=list, max_length=50, description="People on our side.")
     summary: str = Field(min_length=1, max_length=10_000)
     outcome: str = Field("", max_length=5000)
     next_step: str = Field("", max_length=1000)
-    next_step_due: date | None = None
+    next_step_due: Day | None = None
     projects: list[str] = Field(default_factory=list, max_length=20, description="Linked sales project ids.")
     documents: list[str] = Field(default_factory=list, max_length=50, description="Document references.")
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from service.api.commanding import visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
+from service.api.moments import Day
 from service.api.pagination import decode_cursor, encode_cursor
 from service.domain.interaction import model as im
 from service.runtime import Runtime
@@ -107,8 +108,8 @@ async def account_timeline(
     _: Annotated[int | None, Depends(fresh("interactions"))],
     member_id: str | None = None,
     kind: im.InteractionKind | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     opportunity_id: str | None = None,
     include_retracted: bool = False,
     cursor: str | None = None,
@@ -134,8 +135,8 @@ async def member_timeline(
     actor: ActorDep,
     _: Annotated[int | None, Depends(fresh("interactions"))],
     kind: im.InteractionKind | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     include_retracted: bool = False,
     cursor: str | None = None,
     limit: Limit = 50,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep
+from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.state import LaunchAction, Side
@@ -19,7 +19,7 @@ router = APIRouter(tags=["sales projects"])
 class ConfirmationIn(BaseModel):
     member_id: str
     note: str = Field(min_length=1, max_length=2000)
-    on: date
+    on: Day
 
 
 @router.post(
@@ -45,7 +45,7 @@ class LaunchActionIn(BaseModel):
     side: Side
     what: str = Field(min_length=1, max_length=1000)
     owner: str = Field(min_length=1, max_length=200)
-    due: date
+    due: Day
 
 
 class LaunchPlanIn(BaseModel):

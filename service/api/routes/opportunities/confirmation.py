@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep
+from service.api.moments import Day
 from service.api.routes.opportunities.resource import MoneyIn, OpportunityOut, act
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.state import Evidence, EvidenceKind, PriceRound
@@ -64,7 +64,7 @@ async def confirm_volume(
 class PriceRoundIn(BaseModel):
     round: int = Field(ge=1, le=3)
     level: str = Field(min_length=1, max_length=200, examples=["procurement director"])
-    on: date
+    on: Day
     offer: MoneyIn | None = None
     outcome: str = Field("", max_length=1000)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
+from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.state import Problem
@@ -56,7 +56,7 @@ async def link_ally(opportunity_id: UUID, body: AllyIn, response: Response, comm
 class ProjectNeedIn(BaseModel):
     member_id: str
     need: str = Field(min_length=1, max_length=1000, examples=["Filters that survive −40 °C without heating"])
-    on: date
+    on: Day
     interaction_id: str = ""
 
 
@@ -108,7 +108,7 @@ class ProjectProblemIn(BaseModel):
     explicit: bool = False
     criteria: list[str] = Field(default_factory=list, max_length=20)
     need_confirmed_by: str | None = None
-    confirmed_on: date | None = None
+    confirmed_on: Day | None = None
 
 
 @router.post(

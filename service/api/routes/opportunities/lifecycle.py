@@ -3,7 +3,6 @@ criteria in force."""
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Day
 from service.api.routes.opportunities.resource import (
     AsOf,
     MoneyIn,
@@ -48,7 +48,7 @@ class OpenIn(BaseModel):
     expected_volume: str = Field("", max_length=200)
     expected_value: MoneyIn | None = None
     main_competitor: str = Field("", max_length=200)
-    opened_on: date | None = Field(None, description="When the project really started, if recorded later.")
+    opened_on: Day | None = Field(None, description="When the project really started, if recorded later.")
 
 
 @router.post(
@@ -111,7 +111,7 @@ class AdvanceIn(BaseModel):
     override_reason: str | None = Field(
         None, min_length=1, max_length=2000, description="Supervisor only: advance despite unmet criteria, and why."
     )
-    on: date | None = Field(None, description="When the stage really changed, if recorded later (not in the future).")
+    on: Day | None = Field(None, description="When the stage really changed, if recorded later (not in the future).")
 
 
 @router.post(

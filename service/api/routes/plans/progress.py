@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
 from service.api.deps import ActorDep, RuntimeDep
+from service.api.moments import Day
 from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
 from service.domain import codec
 from service.domain.errors import NotFound
@@ -26,7 +26,7 @@ router = APIRouter(tags=["plans"])
 class ActionStatusIn(BaseModel):
     status: ActionStatus
     note: str = Field("", max_length=1000)
-    on: date
+    on: Day
 
 
 @router.put(
@@ -58,7 +58,7 @@ async def set_action_status(
 class ActualIn(BaseModel):
     value: Decimal
     source: str = Field("", max_length=500, examples=["ERP purchase history"])
-    on: date
+    on: Day
 
 
 @router.put(

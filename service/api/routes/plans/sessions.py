@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
+from service.api.moments import Day
 from service.api.routes.plans.drafting import item_from_body
 from service.api.routes.plans.resource import PlanOut, act
 from service.domain import codec
@@ -28,7 +28,7 @@ class ChangeIn(BaseModel):
 
 
 class SessionIn(BaseModel):
-    on: date
+    on: Day
     participants: list[str] = Field(min_length=1, max_length=20)
     decisions: list[str] = Field(min_length=1, max_length=50)
     changes: list[ChangeIn] = Field(default_factory=list, max_length=200)
