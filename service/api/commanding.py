@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from service.api.deps import ActorDep, RuntimeDep, event_metadata
 from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, SETTINGS, SETTINGS_STREAM, account_stream
-from service.commands.handler import CommandHandler, Idempotency, Outcome, request_hash
+from service.commands.handler import CommandHandler, Idempotency, IfMatch, Outcome, request_hash
 from service.domain.account.access import ensure_visible
 from service.domain.account.state import Account
 from service.domain.actors import Actor
@@ -22,18 +22,24 @@ from service.domain.settings.state import CompanySettings
 from service.events.aggregate import Loaded
 from service.runtime import Runtime
 
-ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+ETAG = re.compile(r'\s*(?:W/)?"?(\d+)"?\s*')
 
 
-def parse_if_match(value: str | None) -> int | None:
+def parse_if_match(value: str | None) -> IfMatch | None:
+    """`"3"`, a list `"3", "4"` (any of them), or `*` (any version, but the resource must exist)."""
     if value is None:
         return None
-    match = ETAG.match(value)
-    if not match:
+    if value.strip() == "*":
+        return IfMatch(None)
+    matches = [ETAG.fullmatch(part) for part in value.split(",")]
+    if not all(matches):
         raise Problem(
-            422, "/problems/invalid-if-match", "Invalid If-Match", 'If-Match takes an ETag of this API, e.g. "3"'
+            422,
+            "/problems/invalid-if-match",
+            "Invalid If-Match",
+            'If-Match takes an ETag of this API ("3"), a list of them ("3", "4") or *',
         )
-    return int(match.group(1))
+    return IfMatch(frozenset(int(m.group(1)) for m in matches if m))
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class Command:
     runtime: Runtime
     actor: Actor
     metadata: dict[str, Any]
-    if_match: int | None
+    if_match: IfMatch | None
     idempotency: Idempotency | None
 
     @property
@@ -71,7 +77,11 @@ async def command_context(
     runtime: RuntimeDep,
     actor: ActorDep,
     if_match: Annotated[
-        str | None, Header(description="The ETag you last read: refused with 412 if the resource changed since.")
+        str | None,
+        Header(
+            description='The ETag you last read ("3"): refused with 412 if the resource changed since. A list '
+            '("3", "4") takes any of them; * takes any version of a resource that exists.'
+        ),
     ] = None,
     idempotency_key: Annotated[
         str | None,

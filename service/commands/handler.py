@@ -43,6 +43,20 @@ class IdempotencyKeyReused(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
+class IfMatch:
+    """An If-Match precondition (RFC 9110, 13.1.1): the resource is at one of `versions`, or, for `*`
+    (`versions` None), exists at all."""
+
+    versions: frozenset[int] | None
+
+    def allows(self, version: int) -> bool:
+        return version > 0 if self.versions is None else version in self.versions
+
+    def __str__(self) -> str:
+        return "*" if self.versions is None else ", ".join(f'"{v}"' for v in sorted(self.versions))
+
+
+@dataclass(frozen=True, slots=True)
 class Idempotency:
     key: str
     request_hash: str  # of method, path and body: the same key with another request is refused
@@ -93,7 +107,7 @@ class CommandHandler:
         *,
         actor: str,
         metadata: Mapping[str, Any],
-        if_match: int | None = None,
+        if_match: IfMatch | None = None,
         idempotency: Idempotency | None = None,
     ) -> Outcome[S]:
         """Run `decide(state)` against the stream's current state and append what it returns."""
@@ -109,7 +123,7 @@ class CommandHandler:
         *,
         actor: str,
         metadata: Mapping[str, Any],
-        if_match: int | None = None,
+        if_match: IfMatch | None = None,
         idempotency: Idempotency | None = None,
     ) -> list[Outcome[Any]]:
         """Decide on several streams and append all their events in one transaction, all or nothing.
@@ -126,7 +140,7 @@ class CommandHandler:
             if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
                 return earlier
             loaded = {s.stream_id: await self.repository.load(s.kind, s.stream_id) for s in steps}
-            if if_match is not None and if_match != loaded[first].version:
+            if if_match is not None and not if_match.allows(loaded[first].version):
                 raise _stale(first, if_match, loaded[first].version)
             states = {stream_id: done.state for stream_id, done in loaded.items()}
             now = datetime.now(UTC)  # the events' business time, and the time the returned state is folded with
@@ -152,7 +166,7 @@ class CommandHandler:
             try:
                 result = await self.store.append_many(appends, meta)
             except WrongExpectedVersion as conflict:
-                if if_match is not None and conflict.stream_id == first:
+                if if_match is not None and conflict.stream_id == first and not if_match.allows(conflict.actual):
                     raise _stale(first, if_match, conflict.actual) from conflict
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -218,11 +232,22 @@ def _with_ids(
     return {stream_id: [replace(e, event_id=next(ids)) for e in stream] for stream_id, stream in events.items()}
 
 
-def _stale(stream_id: str, expected: int, actual: int) -> PreconditionFailed:
+def _stale(stream_id: str, if_match: IfMatch, actual: int) -> PreconditionFailed:
+    if if_match.versions is None:
+        return PreconditionFailed(
+            "precondition-failed",
+            "If-Match: * asks for a resource that exists, and this one does not",
+            stream_id=stream_id,
+            if_match=str(if_match),
+            actual_version=actual,
+        )
+    single = {"expected_version": next(iter(if_match.versions))} if len(if_match.versions) == 1 else {}
     return PreconditionFailed(
         "precondition-failed",
-        f"If-Match names version {expected}, but the resource is at version {actual}; reload and retry",
+        f"If-Match names {'version' if single else 'versions'} {str(if_match).replace(chr(34), '')}, "
+        f"but the resource is at version {actual}; reload and retry",
         stream_id=stream_id,
-        expected_version=expected,
+        if_match=str(if_match),
+        **single,
         actual_version=actual,
     )

@@ -90,6 +90,32 @@ async def test_if_match_refuses_a_stale_version_and_writes_nothing(client: httpx
     assert garbage.json()["type"] == "/problems/invalid-if-match"
 
 
+async def test_if_match_takes_a_list_of_etags_or_a_star_as_rfc_9110_says(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    star = await client.patch(path, json={"region": "Kama"}, headers={**kam, "If-Match": "*"})
+    assert (star.status_code, star.headers["etag"]) == (200, '"2"')
+    either = await client.patch(path, json={"region": "Ural"}, headers={**kam, "If-Match": '"1", W/"2"'})
+    assert (either.status_code, either.headers["etag"]) == (200, '"3"')
+    neither = await client.patch(path, json={"region": "Volga"}, headers={**kam, "If-Match": '"1", "2"'})
+    assert neither.status_code == 412
+    assert {k: neither.json().get(k) for k in ("if_match", "actual_version", "expected_version")} == {
+        "if_match": '"1", "2"',
+        "actual_version": 3,
+        "expected_version": None,
+    }
+    before = await store.head_position()
+    created = await client.post("/v1/accounts", json={"name": unique("New")}, headers={**kam, "If-Match": "*"})
+    assert (created.status_code, created.json()["actual_version"]) == (412, 0)  # * needs a resource that exists
+    half = await client.patch(path, json={"region": "Volga"}, headers={**kam, "If-Match": '"3", soon'})
+    assert half.json()["type"] == "/problems/invalid-if-match"
+    assert await store.head_position() == before
+    assert (await client.get(path, headers=kam)).json()["region"] == "Ural"
+
+
 async def test_an_idempotency_key_makes_a_retry_safe(client: httpx.AsyncClient, auth, store) -> None:
     kam = auth(unique("kam"), Role.MANAGER, "north")
     key = {"Idempotency-Key": unique("key")}
