@@ -196,6 +196,15 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
     )
     assert shapeless.status_code == 422
     assert "body.changes.1.item.target" in {e["field"] for e in shapeless.json()["errors"]}
+    for item in ("a goal", None):  # a put without an object to put
+        session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"]}
+        itemless = await client.post(
+            f"{plan}/sessions", json={**session, "changes": [{**put, "item_id": "g4", "item": item}]}, headers=kam
+        )
+        assert [e["field"] for e in itemless.json()["errors"]] == ["body.changes.0.item"], item
+    for body in ([GOAL], "a goal", 3):
+        listed = await client.put(f"{plan}/draft/goal/g5", json=body, headers=kam)
+        assert (listed.status_code, [e["field"] for e in listed.json()["errors"]]) == (422, ["body"]), body
 
 
 async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
@@ -21,6 +21,32 @@ from service.domain.errors import NotFound
 from service.domain.settings.state import AnswerType
 
 router = APIRouter(tags=["dossier"])
+
+# One field, many shapes: the question's answer type decides which (checked by dossier.answers.normalise).
+AnswerValue = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "description": "Shaped by the question's answer type (GET /v1/settings): text, a string; number, a "
+            'number; money, {"amount": "125000.00", "currency": "RUB"}; date, YYYY-MM-DD; choice, one of the '
+            "question's choices; list, strings (of the choices, when it has any); person, a buying-center "
+            "member id.",
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {
+                    "type": "object",
+                    "required": ["amount", "currency"],
+                    "properties": {
+                        "amount": {"anyOf": [{"type": "string"}, {"type": "number"}]},
+                        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                    },
+                },
+                {"type": "array", "items": {"type": "string"}},
+            ],
+        }
+    ),
+]
 
 
 class DossierAnswerIn(BaseModel):
@@ -39,7 +65,7 @@ class DossierAnswerIn(BaseModel):
     }
 
     question_code: str = Field(min_length=1, max_length=100)
-    value: Any = Field(description="Shaped by the question's answer type (see the dossier view).")
+    value: AnswerValue
     source: str = Field("", max_length=500)
     learned_on: Day
     confidence: Confidence = Confidence.MEDIUM

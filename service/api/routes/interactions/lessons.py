@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from service.api.routes.dossier.answers import AnswerValue
 from service.commands.aggregates import (
     BUYING_CENTER,
     DOSSIER,
@@ -65,7 +66,7 @@ class LearnedNeedIn(BaseModel):
 
 class LearnedAnswerIn(BaseModel):
     question_code: str
-    value: Any
+    value: AnswerValue
     about: str | None = None
     confidence: Confidence = Confidence.MEDIUM
 

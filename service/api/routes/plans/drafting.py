@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import MISSING, fields
+from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from fastapi import APIRouter, Body, Path, Response, status
+from pydantic import BaseModel, Field, SkipValidation, TypeAdapter, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
 from service.api.problems import validation_problem
@@ -103,6 +104,27 @@ def _predecessor_content(states: dict[str, Any], supersedes: str | None, account
 ItemTypePath = Annotated[ItemType, Path(description="goal, strategy, action, assumption, risk")]
 ItemIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 
+
+def _body_model(item_class: type) -> type[BaseModel]:
+    """The body of an item of this class: its fields but the id, which the path names. Made from the domain's
+    dataclass, so the documented shape cannot drift from the one checked."""
+    hints = get_type_hints(item_class)
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"{item_class.__name__}Item",
+        __doc__=f"The fields of a plan {item_class.__name__.lower()} (assumptions and risks are notes).",
+        **{
+            f.name: (hints[f.name], ... if f.default is MISSING else f.default)
+            for f in fields(item_class)
+            if f.name != "item_id"
+        },
+    )
+
+
+_BODIES = tuple(_body_model(c) for c in dict.fromkeys(CLASS.values()))
+# Documented as any of the item shapes; checked against the one the item type names (item_from_body), since a
+# body fitting another type's shape is still wrong for this one.
+ItemBody = Annotated[_BODIES[0] | _BODIES[1] | _BODIES[2] | _BODIES[3], SkipValidation]  # type: ignore[valid-type]
+
 ITEM_EXAMPLES = {
     "goal": {
         "period": "2027",
@@ -139,7 +161,7 @@ async def put_item(
     plan_id: UUID,
     item_type: ItemTypePath,
     item_id: ItemIdPath,
-    body: dict[str, Any],
+    body: Annotated[ItemBody, Body(description="The fields of the item type the path names.")],
     response: Response,
     command: CommandDep,
 ) -> PlanOut:
@@ -152,11 +174,13 @@ async def put_item(
     )
 
 
-def item_from_body(
-    item_type: ItemType, item_id: str, body: dict[str, Any], at: tuple[str | int, ...] = ("body",)
-) -> Any:
+def item_from_body(item_type: ItemType, item_id: str, body: Any, at: tuple[str | int, ...] = ("body",)) -> Any:
     """The item's fields (found `at` that place in the request) as its dataclass; bad input is a problem naming
     each field from the body's root."""
+    if not isinstance(body, dict):
+        raise validation_problem(
+            [{"loc": at, "msg": f"must be an object with the fields of a {item_type}", "type": "dict_type"}]
+        )
     try:
         return TypeAdapter(CLASS[item_type]).validate_python({**body, "item_id": item_id})
     except ValidationError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -10,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
 from service.api.moments import Day
-from service.api.routes.plans.drafting import item_from_body
+from service.api.routes.plans.drafting import ItemBody, item_from_body
 from service.api.routes.plans.resource import PlanOut, act
 from service.domain import codec
 from service.domain.plan import commands as cmd
@@ -24,7 +23,7 @@ class ChangeIn(BaseModel):
     op: str = Field(pattern="^(put|remove)$")
     item_type: ItemType
     item_id: str = Field(min_length=1, max_length=100)
-    item: dict[str, Any] | None = None
+    item: ItemBody | None = Field(None, description="For `put`: the fields of the item type named.")
 
 
 class SessionIn(BaseModel):
@@ -52,7 +51,7 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
             op=c.op,
             item_type=c.item_type.value,
             item_id=c.item_id,
-            item=codec.to_dict(item_from_body(c.item_type, c.item_id, c.item or {}, ("body", "changes", i, "item")))
+            item=codec.to_dict(item_from_body(c.item_type, c.item_id, c.item, ("body", "changes", i, "item")))
             if c.op == "put"
             else None,
         )
