@@ -1,28 +1,57 @@
-"""Opaque cursors for every list: base64url of a small JSON object, refused cleanly when tampered."""
+"""Opaque cursors for every list: base64url of a small JSON object, refused cleanly when tampered.
+
+A cursor comes back from the client, so each of its fields is checked like any input before it reaches a
+query: a page's reader names the fields it needs and how to read each one (`text`, `counter`, `day`).
+"""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import orjson
 
 from service.api.problems import Problem
+from service.domain.errors import parse_day
+
+_BIGINT = 2**63
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not a text PostgreSQL can hold")
+    return value
+
+
+def counter(value: Any) -> int:
+    """A version or a position: a whole number that fits a bigint."""
+    if type(value) is not int or not 0 <= value < _BIGINT:
+        raise ValueError("not a version or position")
+    return value
+
+
+def day(value: Any) -> date:
+    if (parsed := parse_day(value)) is None:
+        raise ValueError("not a day")
+    return parsed
 
 
 def encode_cursor(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *keys: str) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, **fields: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """The cursor's fields, each read by its function; a problem for anything not made by `encode_cursor`."""
     if not cursor:
         return None
     try:
         state = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(state, dict) or any(k not in state for k in keys):
-            raise ValueError("missing keys")
-    except ValueError as error:
+        if not isinstance(state, dict):
+            raise ValueError("not an object")
+        return {name: read(state[name]) for name, read in fields.items()}
+    except (ValueError, KeyError) as error:  # orjson's and base64's errors are ValueErrors too
         raise Problem(
             422, "/problems/invalid-cursor", "Invalid cursor", "pass back the next_cursor of a previous page unchanged"
         ) from error
-    return state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from service.api.pagination import encode_cursor
 from service.domain.actors import Role
 
 
@@ -29,9 +30,25 @@ async def test_a_bad_subject_id_is_refused_and_nothing_is_written(client: httpx.
 
 
 async def test_a_tampered_cursor_is_a_problem_not_a_crash(client: httpx.AsyncClient, auth) -> None:
-    response = await client.get("/v1/streams/s-1", params={"cursor": "%%%"}, headers=auth("root", Role.ADMIN))
-    assert response.status_code == 422
-    assert response.json()["type"] == "/problems/invalid-cursor"
+    admin, kam = auth("root", Role.ADMIN), auth("kam-cursor", Role.MANAGER, "north")
+    opened = await client.post("/v1/accounts", json={"name": "Cursors"}, headers=kam)
+    timeline = f"/v1/accounts/{opened.json()['account_id']}/timeline"
+    cases = [
+        ("/v1/streams/s-1", "%%%", admin),
+        ("/v1/streams/s-1", {"after_version": "3"}, admin),
+        ("/v1/streams/s-1", {"after_version": 2**63}, admin),  # past a bigint: asyncpg refused it, a 500
+        ("/v1/audit", {"before": True}, admin),
+        ("/v1/accounts", {"name": "A\x00", "account_id": "x"}, kam),  # NUL reached PostgreSQL: a 500
+        (timeline, {"occurred_on": 1, "interaction_id": "x"}, kam),  # date.fromisoformat(1): a 500
+        (timeline, {"occurred_on": "2026-02-30", "interaction_id": "x"}, kam),
+        (timeline, {"occurred_on": "2026-11-01"}, kam),
+    ]
+    for path, state, headers in cases:
+        cursor = state if isinstance(state, str) else encode_cursor(state)
+        response = await client.get(path, params={"cursor": cursor}, headers=headers)
+        assert (response.status_code, response.json()["type"]) == (422, "/problems/invalid-cursor"), (path, state)
+    fine = encode_cursor({"occurred_on": "2026-11-01", "interaction_id": "x"})
+    assert (await client.get(timeline, params={"cursor": fine}, headers=kam)).status_code == 200
 
 
 async def test_unknown_routes_are_404_problems(client: httpx.AsyncClient) -> None:

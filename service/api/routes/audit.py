@@ -13,7 +13,7 @@ from service.api.auth import require
 from service.api.deps import RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import Moment
-from service.api.pagination import decode_cursor, encode_cursor
+from service.api.pagination import counter, decode_cursor, encode_cursor
 from service.domain.actors import Actor, Role
 from service.projections import audit
 
@@ -62,7 +62,7 @@ async def list_audit(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> AuditPage:
-    start = decode_cursor(cursor, "before")
+    start = decode_cursor(cursor, before=counter)
     rows = await audit.query(
         runtime.pool,
         audit.AuditFilter(stream_id, actor, event_type, since, until),

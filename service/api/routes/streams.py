@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from service.api.deps import AdminDep, StoreDep
 from service.api.moments import Moment
-from service.api.pagination import decode_cursor, encode_cursor
+from service.api.pagination import counter, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["audit"])
 
@@ -46,7 +46,7 @@ async def read_stream(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> StreamPage:
-    start = decode_cursor(cursor, "after_version")
+    start = decode_cursor(cursor, after_version=counter)
     after = start["after_version"] if start else 0
     events = await store.read_stream(stream_id, from_version=after, to_version=after + limit + 1, as_of=as_of)
     page, more = events[:limit], len(events) > limit

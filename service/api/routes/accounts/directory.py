@@ -16,7 +16,7 @@ from service.api.commanding import (
 )
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
-from service.api.pagination import decode_cursor, encode_cursor
+from service.api.pagination import decode_cursor, encode_cursor, text
 from service.api.routes.accounts.resource import AccountOut, AsOf, account_out, key_accounts_of, respond, run
 from service.commands.aggregates import ACCOUNT, account_stream
 from service.domain.account import commands as cmd
@@ -149,7 +149,7 @@ async def list_accounts(
     if scoped is None or (actor.role is Role.MANAGER and owner is not None and owner != scoped[0]):
         return AccountPage(items=[], next_cursor=None)
     own, team = scoped
-    after = decode_cursor(cursor, "name", "account_id")
+    after = decode_cursor(cursor, name=text, account_id=text)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             LIST,

@@ -13,7 +13,7 @@ from service.api.commanding import visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import Day
-from service.api.pagination import decode_cursor, encode_cursor
+from service.api.pagination import day, decode_cursor, encode_cursor, text
 from service.domain.interaction import model as im
 from service.runtime import Runtime
 
@@ -69,7 +69,7 @@ async def timeline(
     cursor: str | None,
     limit: int,
 ) -> TimelinePage:
-    after = decode_cursor(cursor, "occurred_on", "interaction_id")
+    after = decode_cursor(cursor, occurred_on=day, interaction_id=text)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             TIMELINE,
@@ -80,7 +80,7 @@ async def timeline(
             until,
             include_retracted,
             opportunity_id,
-            date.fromisoformat(after["occurred_on"]) if after else None,
+            after["occurred_on"] if after else None,
             after["interaction_id"] if after else None,
             limit + 1,
         )
