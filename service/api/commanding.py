@@ -22,7 +22,10 @@ from service.domain.settings.state import CompanySettings
 from service.events.aggregate import Loaded
 from service.runtime import Runtime
 
-ETAG = re.compile(r'\s*(?:W/)?"?(\d+)"?\s*')
+# A version in quotes (our ETags), bare, or marked weak: proxies that compress a response weaken its ETag, and
+# a client echoing W/"3" means version 3 (RFC 9110 would have weak tags never match). At most 18 digits: a
+# version is a bigint, and Python refuses to read ints of over 4300 digits.
+ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,18})"?\s*')
 
 
 def parse_if_match(value: str | None) -> IfMatch | None:
@@ -31,8 +34,8 @@ def parse_if_match(value: str | None) -> IfMatch | None:
         return None
     if value.strip() == "*":
         return IfMatch(None)
-    matches = [ETAG.fullmatch(part) for part in value.split(",")]
-    if not all(matches):
+    matches = [ETAG.fullmatch(part) for part in value.split(",") if part.strip()]  # empty elements: ignored
+    if not matches or not all(matches):
         raise Problem(
             422,
             "/problems/invalid-if-match",
@@ -77,7 +80,7 @@ async def command_context(
     runtime: RuntimeDep,
     actor: ActorDep,
     if_match: Annotated[
-        str | None,
+        list[str] | None,
         Header(
             description='The ETag you last read ("3"): refused with 412 if the resource changed since. A list '
             '("3", "4") takes any of them; * takes any version of a resource that exists.'
@@ -97,7 +100,9 @@ async def command_context(
     if idempotency_key is not None:
         body = await request.body()
         idempotency = Idempotency(idempotency_key, request_hash(request.method, request.url.path, body))
-    return Command(runtime, actor, event_metadata(request, actor), parse_if_match(if_match), idempotency)
+    # several If-Match lines are one list (RFC 9110, 5.3)
+    condition = parse_if_match(", ".join(if_match)) if if_match is not None else None
+    return Command(runtime, actor, event_metadata(request, actor), condition, idempotency)
 
 
 CommandDep = Annotated[Command, Depends(command_context)]

@@ -40,7 +40,9 @@ _ALWAYS = {
     "422": "Invalid input (each field named in `errors`), or a rule of the domain",
 }
 _COMMANDS = {"409": "The command contradicts the current state, or lost repeated races"}
-_IF_MATCH = {"412": "If-Match names a version the resource is no longer at; nothing written"}
+_IF_MATCH = {
+    "412": "If-Match names no version the resource is at, or is * and the resource does not exist; nothing written"
+}
 
 
 def _problem(description: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import BaseModel, Field, SkipValidation, TypeAdapter, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
+from service.api.moments import Day
 from service.api.problems import validation_problem
 from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
 from service.commands.aggregates import PLAN, plan_stream
@@ -104,11 +105,13 @@ def _predecessor_content(states: dict[str, Any], supersedes: str | None, account
 ItemTypePath = Annotated[ItemType, Path(description="goal, strategy, action, assumption, risk")]
 ItemIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 
+_DAYS = ("due",)  # kept by the domain as ISO date strings, documented as dates
+
 
 def _body_model(item_class: type) -> type[BaseModel]:
     """The body of an item of this class: its fields but the id, which the path names. Made from the domain's
     dataclass, so the documented shape cannot drift from the one checked."""
-    hints = get_type_hints(item_class)
+    hints = get_type_hints(item_class) | {name: Day for name in _DAYS if name in item_class.__dataclass_fields__}
     return create_model(  # type: ignore[call-overload, no-any-return]
         f"{item_class.__name__}Item",
         __doc__=f"The fields of a plan {item_class.__name__.lower()} (assumptions and risks are notes).",
@@ -179,7 +182,7 @@ def item_from_body(item_type: ItemType, item_id: str, body: Any, at: tuple[str |
     each field from the body's root."""
     if not isinstance(body, dict):
         raise validation_problem(
-            [{"loc": at, "msg": f"must be an object with the fields of a {item_type}", "type": "dict_type"}]
+            [{"loc": at, "msg": f"must be an object: the fields of the {item_type} item", "type": "dict_type"}]
         )
     try:
         return TypeAdapter(CLASS[item_type]).validate_python({**body, "item_id": item_id})
