@@ -16,7 +16,7 @@ import orjson
 from service.api.problems import Problem
 from service.domain.errors import parse_day
 
-_BIGINT = 2**63
+_COUNTER_LIMIT = 2**62  # far beyond any version or position, with room below a bigint for a page on top
 
 
 def text(value: Any) -> str:
@@ -26,8 +26,8 @@ def text(value: Any) -> str:
 
 
 def counter(value: Any) -> int:
-    """A version or a position: a whole number that fits a bigint."""
-    if type(value) is not int or not 0 <= value < _BIGINT:
+    """A version or a position: a whole number that fits a bigint, also once a page's length is added."""
+    if type(value) is not int or not 0 <= value < _COUNTER_LIMIT:
         raise ValueError("not a version or position")
     return value
 

@@ -37,6 +37,7 @@ async def test_a_tampered_cursor_is_a_problem_not_a_crash(client: httpx.AsyncCli
         ("/v1/streams/s-1", "%%%", admin),
         ("/v1/streams/s-1", {"after_version": "3"}, admin),
         ("/v1/streams/s-1", {"after_version": 2**63}, admin),  # past a bigint: asyncpg refused it, a 500
+        ("/v1/streams/s-1", {"after_version": 2**63 - 100}, admin),  # past a bigint once the page was added
         ("/v1/audit", {"before": True}, admin),
         ("/v1/accounts", {"name": "A\x00", "account_id": "x"}, kam),  # NUL reached PostgreSQL: a 500
         (timeline, {"occurred_on": 1, "interaction_id": "x"}, kam),  # date.fromisoformat(1): a 500
