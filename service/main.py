@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from service.api import problem_docs, problems
+from service.api.input_guard import refuse_unstorable
 from service.api.middleware import RequestContext
 from service.api.routes import (
     accounts,
@@ -27,7 +28,6 @@ from service.api.routes import (
 from service.api.routes import (
     settings as settings_routes,
 )
-from service.api.text_guard import refuse_nul
 from service.config import Settings
 from service.runtime import Runtime
 
@@ -82,5 +82,5 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         streams.router,
         audit.router,
     ):
-        app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_nul)])
+        app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unstorable)])
     return app

@@ -80,7 +80,7 @@ async def command_context(
     runtime: RuntimeDep,
     actor: ActorDep,
     if_match: Annotated[
-        list[str] | None,
+        str | None,
         Header(
             description='The ETag you last read ("3"): refused with 412 if the resource changed since. A list '
             '("3", "4") takes any of them; * takes any version of a resource that exists.'
@@ -100,8 +100,9 @@ async def command_context(
     if idempotency_key is not None:
         body = await request.body()
         idempotency = Idempotency(idempotency_key, request_hash(request.method, request.url.path, body))
-    # several If-Match lines are one list (RFC 9110, 5.3)
-    condition = parse_if_match(", ".join(if_match)) if if_match is not None else None
+    # several If-Match lines are one list (RFC 9110, 5.3); the parameter above documents the header
+    lines = request.headers.getlist("if-match")
+    condition = parse_if_match(", ".join(lines)) if if_match is not None else None
     return Command(runtime, actor, event_metadata(request, actor), condition, idempotency)
 
 

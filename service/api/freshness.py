@@ -11,11 +11,18 @@ from service.api.deps import RuntimeDep
 from service.api.problems import Problem
 from service.projections.waiting import Lagging, wait_for_position
 
+_LAST_POSITION = 2**63 - 1  # a bigint: a position beyond it never comes, so asking for one is a 422, not a wait
 MinPosition = Annotated[
     int | None,
-    Query(ge=0, description="Global position from a command's X-Position: wait until this read includes it."),
+    Query(
+        ge=0,
+        le=_LAST_POSITION,
+        description="Global position from a command's X-Position: wait until this read includes it.",
+    ),
 ]
-MinPositionHeader = Annotated[int | None, Header(ge=0, description="Same as the min_position query parameter.")]
+MinPositionHeader = Annotated[
+    int | None, Header(ge=0, le=_LAST_POSITION, description="Same as the min_position query parameter.")
+]
 # The route decorator's `responses` for every read that depends on `fresh`.
 LAGGING: dict[int | str, dict[str, Any]] = {
     503: {"description": "min_position not reached in time (problem projection-lagging)"}

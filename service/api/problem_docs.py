@@ -40,6 +40,7 @@ _ALWAYS = {
     "422": "Invalid input (each field named in `errors`), or a rule of the domain",
 }
 _COMMANDS = {"409": "The command contradicts the current state, or lost repeated races"}
+_BODY = {"400": "The body is not text in UTF-8"}
 _IF_MATCH = {
     "412": "If-Match names no version the resource is at, or is * and the resource does not exist; nothing written"
 }
@@ -60,6 +61,8 @@ def _document(schema: dict[str, Any]) -> None:
                 codes |= _COMMANDS
             if "if-match" in headers:
                 codes |= _IF_MATCH
+            if "requestBody" in operation:
+                codes |= _BODY
             responses = operation.setdefault("responses", {})
             for code, description in codes.items():
                 responses[code] = _problem(description)

@@ -144,7 +144,13 @@ class CommandHandler:
                 raise _stale(first, if_match, loaded[first].version)
             states = {stream_id: done.state for stream_id, done in loaded.items()}
             now = datetime.now(UTC)  # the events' business time, and the time the returned state is folded with
-            decided = {s.stream_id: list(s.decide(states)) for s in steps}
+            try:
+                decided = {s.stream_id: list(s.decide(states)) for s in steps}
+            except DomainError:
+                # a racing request with this key may have stored between the lookup and the load ("exists")
+                if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+                    return earlier
+                raise
             encoded = _with_ids(
                 {s.stream_id: [encode(e, now) for e in decided[s.stream_id]] for s in steps}, actor, idempotency
             )

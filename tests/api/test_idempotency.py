@@ -46,6 +46,23 @@ async def test_two_identical_requests_racing_with_one_key_write_once_and_both_su
         assert len(await store.read_stream(f"dossier-{account['account_id']}")) == 1
 
 
+async def test_many_identical_requests_racing_with_one_key_all_get_the_first_answer(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Adding a member: a request that loads the buying center after a racing one stored its member used to
+    decide `member-exists` (409) instead of finding the stored answer."""
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}/buying-center/members"
+    key = {"Idempotency-Key": unique("key")}
+    answers = await asyncio.gather(
+        *(client.post(path, json={"name": "Oleg Sazonov"}, headers={**kam, **key}) for _ in range(20))
+    )
+    assert {a.status_code for a in answers} == {201}, sorted({a.text for a in answers if a.status_code != 201})
+    assert len({a.json()["member"]["member_id"] for a in answers}) == 1
+    assert len(await store.read_stream(f"buying-center-{account['account_id']}")) == 1
+
+
 async def test_one_key_on_another_resource_is_refused_and_writes_nothing(
     client: httpx.AsyncClient, auth, store
 ) -> None:

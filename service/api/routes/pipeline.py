@@ -90,7 +90,7 @@ async def get_pipeline(
                 product_line=r["product_line"],
                 kind=r["kind"],
                 stage=r["stage"],
-                value={"amount": str(r["value_amount"]), "currency": r["value_currency"]}
+                value={"amount": format(r["value_amount"], "f"), "currency": r["value_currency"]}
                 if r["value_amount"] is not None
                 else None,
                 days_in_stage=(day - entered).days if entered else None,

@@ -107,6 +107,7 @@ class MarkMemberLeft:
     member_id: str
     on: date
     reason: str
+    today: date | None = None  # when given, `on` may not be later
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -188,6 +188,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [ContactWithdrawn(member_id=m.member_id, interaction_id=command.interaction_id)]
         case MarkMemberLeft():
             m = _active(state, command.member_id)
+            require(command.today is None or command.on <= command.today, "date-in-future", "a member left in the past")
             return [
                 MemberLeft(member_id=m.member_id, on=command.on, reason=_text(command.reason, "reason", limit=1000))
             ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from service.domain.errors import DomainError, NotFound, parse_day
+from service.domain.errors import DomainError, NotFound, amount, parse_day
 from service.domain.settings.state import AnswerType, Question
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
+CURRENCY = re.compile(r"[A-Z]{3}")  # with fullmatch: `$` also matches before a final newline
 
 
 def _invalid(question: Question, expected: str) -> DomainError:
@@ -29,18 +30,20 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
                 raise _invalid(question, "a non-empty text of at most 5000 characters")
             return value.strip()
         case AnswerType.NUMBER:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _invalid(question, "a number")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise _invalid(question, "a finite number")
+            amount(Decimal(str(value)), "value", signed=True)
             return value
         case AnswerType.MONEY:
             try:
-                amount = Decimal(str(value["amount"]))
+                money = Decimal(str(value["amount"]))
                 currency = value["currency"]
             except (TypeError, KeyError, InvalidOperation):
                 raise _invalid(question, '{"amount": "125000.00", "currency": "RUB"}') from None
-            if not amount.is_finite() or not isinstance(currency, str) or not CURRENCY.match(currency):
+            if not money.is_finite() or not isinstance(currency, str) or not CURRENCY.fullmatch(currency):
                 raise _invalid(question, "a finite amount and an ISO 4217 currency code")
-            return {"amount": str(amount), "currency": currency}
+            amount(money, "value.amount")
+            return {"amount": str(money), "currency": currency}
         case AnswerType.DATE:
             if (day := parse_day(value)) is None:
                 raise _invalid(question, "a date (YYYY-MM-DD) from 1900 to 2999")

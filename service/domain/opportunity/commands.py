@@ -68,6 +68,8 @@ class ConfirmNeed:
 class RecordProblem:
     actor: Actor
     problem: Problem
+    refine: bool = False  # the problem exists already: its id must be one of the project's
+    today: date | None = None  # when given, the need's confirmation date may not be later
     members: dict[str, frozenset[str]] = field(default_factory=dict)
 
 

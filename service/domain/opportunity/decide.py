@@ -99,6 +99,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 )
             ]
         case c.RecordProblem(problem=problem):
+            if command.refine and problem.problem_id not in state.problems:
+                raise NotFound("problem-not-found", f"no problem {problem.problem_id} in this project")
             _member(command.members, problem.affected_member)
             _member(command.members, problem.need_confirmed_by)
             require(
@@ -106,6 +108,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 "confirmation-date-required",
                 "a confirmed need needs the date it was confirmed",
             )
+            if problem.confirmed_on is not None and command.today is not None:
+                _not_future(problem.confirmed_on, command.today)
             cleaned = replace(
                 problem,
                 problem=_text(problem.problem, "problem"),
@@ -126,6 +130,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             return [e.VolumeConfirmed(volume=_text(command.volume, "volume", limit=200), member_id=command.member_id)]
         case c.RecordPriceRound(price_round=price_round):
             require(1 <= price_round.round <= 3, "out-of-range", "price rounds are 1st, 2nd or 3rd", field="round")
+            if price_round.offer is not None:
+                amount(price_round.offer.amount, "offer.amount")
             return [e.PriceRoundRecorded(price_round=replace(price_round, level=_text(price_round.level, "level")))]
         case c.RecordLeaderConfirmation():
             _member(command.members, command.member_id)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
+# Used with fullmatch: `$` also matches before a final newline, and `\d` matches any Unicode digit (٢٠٢٧).
+PERIOD = re.compile(r"([0-9]{4})(?:-Q([1-4]))?")
+CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 class GoalKind(enum.StrEnum):
@@ -122,6 +123,20 @@ def without_item(content: PlanContent, item_type: ItemType, item_id: str) -> Pla
     section = SECTION[item_type]
     kept = {k: v for k, v in getattr(content, section).items() if k != item_id}
     return PlanContent(**{**_sections(content), section: kept})
+
+
+def within_horizon(content: PlanContent, first_year: int, last_year: int) -> PlanContent:
+    """The items whose period falls in these years, and those without one: what a successor plan takes over from
+    the plan it supersedes (the rest stays readable there)."""
+
+    def fits(item: Any) -> bool:
+        period = getattr(item, "period", None)
+        match = PERIOD.fullmatch(period) if period is not None else None
+        return period is None or (match is not None and first_year <= int(match.group(1)) <= last_year)
+
+    return PlanContent(
+        **{name: {k: v for k, v in section.items() if fits(v)} for name, section in _sections(content).items()}
+    )
 
 
 def _sections(content: PlanContent) -> dict[str, Any]:

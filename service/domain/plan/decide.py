@@ -9,7 +9,7 @@ from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, NotAllowed, NotFound, amount, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
-from service.domain.plan.content import PlanContent
+from service.domain.plan.content import PlanContent, within_horizon
 from service.domain.plan.items import apply_change, check_item
 from service.domain.plan.items import plan_text as _text
 from service.domain.plan.state import Plan, Revision, RevisionStatus
@@ -62,7 +62,9 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 horizon_to=command.horizon_to,
                 by=command.actor.sub,
                 supersedes=command.supersedes,
-                starting_content=command.starting_content,
+                starting_content=within_horizon(command.starting_content, command.horizon_from, command.horizon_to)
+                if command.starting_content is not None
+                else None,
             )
         ]
     if not state.exists:

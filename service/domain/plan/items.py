@@ -31,7 +31,7 @@ plan_text = partial(clean_text, required=True, limit=2000)
 def _period(state: Plan, period: str | None) -> None:
     if period is None:
         return
-    match = PERIOD.match(period)
+    match = PERIOD.fullmatch(period)
     require(match is not None, "invalid-period", f"period {period!r} is a year (2027) or a quarter (2027-Q2)")
     year = int(match.group(1)) if match else 0
     require(
@@ -61,7 +61,7 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
         case Action():
             _period(state, item.period)
             amount(item.cost, "cost")
-            require(bool(CURRENCY.match(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
+            require(bool(CURRENCY.fullmatch(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
             require(
                 parse_day(item.due) is not None,
                 "invalid-date",

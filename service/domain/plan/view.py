@@ -44,7 +44,7 @@ def quarter_of(day: date) -> str:
 
 def in_period(item_period: str, action_due: str | None, period: str) -> bool:
     """Does an item belong to `period`? A year takes its quarters too; a quarter takes the year's actions due in it."""
-    match = PERIOD.match(period)
+    match = PERIOD.fullmatch(period)
     if match is None:
         return False
     year, quarter = match.group(1), match.group(2)

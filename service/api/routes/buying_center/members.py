@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, company_settings, visible_account
+from service.api.commanding import CommandDep, company_settings, today, visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
@@ -144,7 +144,9 @@ async def member_left(
     return await act_on_member(
         command,
         account_id,
-        lambda _: cmd.MarkMemberLeft(actor=command.actor, member_id=member_id, on=body.on, reason=body.reason),
+        lambda _: cmd.MarkMemberLeft(
+            actor=command.actor, member_id=member_id, on=body.on, reason=body.reason, today=today()
+        ),
         response,
         member_id,
     )

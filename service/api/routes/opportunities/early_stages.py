@@ -101,7 +101,13 @@ class ProjectProblemIn(BaseModel):
         }
     }
 
-    problem_id: str | None = Field(None, description="Give an existing id to refine that problem.")
+    problem_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Give an existing id to refine that problem (404 if the project has none such).",
+    )
     problem: str = Field(min_length=1, max_length=1000)
     consequence: str = Field("", max_length=1000)
     affected_member: str | None = None
@@ -134,7 +140,9 @@ async def record_problem(
         command,
         opportunity_id,
         response,
-        lambda o, m, a: cmd.RecordProblem(actor=command.actor, problem=problem, members=m),
+        lambda o, m, a: cmd.RecordProblem(
+            actor=command.actor, problem=problem, members=m, refine=body.problem_id is not None, today=today()
+        ),
     )
 
 

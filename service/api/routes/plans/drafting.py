@@ -84,7 +84,11 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
             )
         )
     [outcome, *_] = await command.handler.execute_many(
-        steps, actor=command.actor.sub, metadata=command.metadata, idempotency=command.idempotency
+        steps,
+        actor=command.actor.sub,
+        metadata=command.metadata,
+        if_match=command.if_match,
+        idempotency=command.idempotency,
     )
     state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
     response.headers["Location"] = f"/v1/plans/{plan_id}"

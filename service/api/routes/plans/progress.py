@@ -96,7 +96,7 @@ class PeriodOut(BaseModel):
 )
 async def get_period(
     plan_id: UUID,
-    period: Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$")],
+    period: Annotated[str, Path(pattern=r"^[0-9]{4}(-Q[1-4])?$")],
     runtime: RuntimeDep,
     actor: ActorDep,
     as_of: AsOf = None,

@@ -22,7 +22,7 @@ router = APIRouter(tags=["plans"])
 class ChangeIn(BaseModel):
     op: str = Field(pattern="^(put|remove)$")
     item_type: ItemType
-    item_id: str = Field(min_length=1, max_length=100)
+    item_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
     item: ItemBody | None = Field(None, description="For `put`: the fields of the item type named.")
 
 

@@ -1,0 +1,130 @@
+"""Input that a schemathesis run found accepted although it was wrong: each case is refused and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests.api.test_buying_center import add
+from tests.api.test_dossier import setup as dossier_setup
+from tests.api.test_opportunities import open_project
+from tests.api.test_opportunities import setup as project_setup
+from tests.api.test_plans import ACTION, GOAL, ok
+from tests.api.test_plans import setup as plan_setup
+
+TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+
+
+async def test_numbers_that_are_not_finite_are_refused_naming_the_field(client: httpx.AsyncClient, auth, store) -> None:
+    """Python's JSON reader takes NaN, Infinity and 1e400 (infinity); the event stored them as null."""
+    path, kam = await dossier_setup(client, auth)
+    before = await store.head_position()
+    for number in ("NaN", "Infinity", "-Infinity", "1e400"):
+        body = f'{{"question_code": "headcount", "value": {number}, "learned_on": "2026-11-01"}}'
+        answer = await client.post(
+            f"{path}/dossier/answers", content=body, headers={**kam, "Content-Type": "application/json"}
+        )
+        assert answer.status_code == 422, (number, answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == ["body.value"], number
+    for value in (10**16, {"amount": "1e999999", "currency": "RUB"}, {"amount": "5", "currency": "RUB\n"}):
+        code = "headcount" if isinstance(value, int) else "revenue"
+        body = {"question_code": code, "value": value, "learned_on": "2026-11-01"}
+        assert (await client.post(f"{path}/dossier/answers", json=body, headers=kam)).status_code == 422, value
+    assert await store.head_position() == before
+    fine = {"question_code": "headcount", "value": 1.5e3, "learned_on": "2026-11-01"}  # an exponent is fine
+    assert (await client.post(f"{path}/dossier/answers", json=fine, headers=kam)).status_code == 201
+
+
+async def test_plan_periods_and_currencies_are_ascii_and_whole(client: httpx.AsyncClient, auth, store) -> None:
+    """`$` matched before a final newline and `\\d` any Unicode digit: "2027\\n" and "٢٠٢٧" were periods."""
+    kam, _, plan, _ = await plan_setup(client, auth)
+    before = await store.head_position()
+    for item, field in (({**GOAL, "period": "2027\n"}, "period"), ({**GOAL, "period": "٢٠٢٧"}, "period")):
+        refused = await client.put(f"{plan}/draft/goal/g1", json=item, headers=kam)
+        assert refused.json()["type"] == "/problems/invalid-period", (field, refused.text)
+    refused = await client.put(f"{plan}/draft/action/a1", json={**ACTION, "currency": "RUB\n"}, headers=kam)
+    assert refused.json()["type"] == "/problems/invalid-currency"
+    assert (await client.get(f"{plan}/periods/٢٠٢٧", headers=kam)).status_code == 422
+    assert await store.head_position() == before
+
+
+async def test_starting_a_plan_honours_if_match(client: httpx.AsyncClient, auth, store) -> None:
+    kam, _, plan, _ = await plan_setup(client, auth)
+    account = (await client.get(plan, headers=kam)).json()["account_id"]
+    before = await store.head_position()
+    for condition in ('"12345"', "*"):  # a new plan has no version yet
+        started = await client.post(
+            f"/v1/accounts/{account}/plans",
+            json={"title": "Another", "horizon_from": 2026, "horizon_to": 2027},
+            headers={**kam, "If-Match": condition},
+        )
+        assert started.status_code == 412, (condition, started.text)
+    assert await store.head_position() == before
+
+
+async def test_a_successor_takes_over_only_what_fits_its_horizon(client: httpx.AsyncClient, auth) -> None:
+    """The draft of a 2030–2031 successor held the predecessor's 2027 items, which then went into force."""
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.put(f"{plan}/draft/goal/g2", json={**GOAL, "period": "2028-Q3"}, headers=kam))
+    await ok(await client.put(f"{plan}/draft/risk/r1", json={"text": "A distributor undercuts"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    account = (await client.get(plan, headers=kam)).json()["account_id"]
+    successor = await ok(
+        await client.post(
+            f"/v1/accounts/{account}/plans",
+            json={"title": "Next", "horizon_from": 2028, "horizon_to": 2030, "supersedes": plan.rsplit("/", 1)[1]},
+            headers=kam,
+        )
+    )
+    draft = (await client.get(f"/v1/plans/{successor['plan_id']}", headers=kam)).json()["draft_changes"]
+    assert sorted(c["item_id"] for c in draft["items"]) == ["g2", "r1"], draft
+    old = (await client.get(plan, headers=kam)).json()
+    assert set(old["in_force"]["content"]["goals"]) == {"g1", "g2"}  # the old plan keeps all of it
+
+
+async def test_dates_in_the_future_are_refused_where_the_fact_is_past(client: httpx.AsyncClient, auth, store) -> None:
+    path, kam, _, _ = await project_setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    project = await open_project(client, path, kam)
+    op = f"/v1/opportunities/{project['opportunity_id']}"
+    before = await store.head_position()
+    left = await client.post(f"{path}/buying-center/members/{member}/left", json={"on": TOMORROW}, headers=kam)
+    confirmed = await client.post(
+        f"{op}/problems",
+        json={"problem": "Clogging", "need_confirmed_by": member, "confirmed_on": TOMORROW},
+        headers=kam,
+    )
+    assert [left.json()["type"], confirmed.json()["type"]] == ["/problems/date-in-future"] * 2
+    unknown = await client.post(f"{op}/problems", json={"problem": "Clogging", "problem_id": "p-none"}, headers=kam)
+    assert (unknown.status_code, unknown.json()["type"]) == (404, "/problems/problem-not-found")
+    slashed = await client.post(f"{op}/problems", json={"problem": "Clogging", "problem_id": "a/b"}, headers=kam)
+    assert [e["field"] for e in slashed.json()["errors"]] == ["body.problem_id"]
+    offer = {"round": 1, "level": "procurement", "on": "2026-11-01", "offer": {"amount": "1e999999", "currency": "RUB"}}
+    assert (await client.post(f"{op}/price-rounds", json=offer, headers=kam)).json()["type"] == "/problems/out-of-range"
+    assert await store.head_position() == before
+
+
+async def test_a_session_item_id_is_one_the_item_routes_can_reach(client: httpx.AsyncClient, auth) -> None:
+    kam, _, plan, _ = await plan_setup(client, auth)
+    change = {"op": "put", "item_type": "action", "item_id": "a/b c?#", "item": ACTION}
+    session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"], "changes": [change]}
+    refused = await client.post(f"{plan}/sessions", json=session, headers=kam)
+    assert [e["field"] for e in refused.json()["errors"]] == ["body.changes.0.item_id"]
+
+
+async def test_a_position_that_can_never_come_is_refused_not_waited_for(client: httpx.AsyncClient, auth) -> None:
+    _, kam = await dossier_setup(client, auth)
+    never = await client.get("/v1/accounts", params={"min_position": 2**63}, headers=kam)
+    assert [e["field"] for e in never.json()["errors"]] == ["query.min_position"]  # was a 503 "retry shortly"
+
+
+async def test_amounts_read_back_as_plain_decimals(client: httpx.AsyncClient, auth) -> None:
+    path, kam, _, _ = await project_setup(client, auth)
+    body = {"product_line": "Filters", "kind": "new_client", "expected_value": {"amount": "1.2e7", "currency": "RUB"}}
+    project = await ok(await client.post(f"{path}/opportunities", json=body, headers=kam))
+    pipeline = (await client.get("/v1/pipeline", params={"min_position": project["position"]}, headers=kam)).json()
+    rows = [p for m in pipeline["managers"] for p in m["projects"] if p["opportunity_id"] == project["opportunity_id"]]
+    assert [r["value"]["amount"] for r in rows] == ["12000000"]  # was "1.200E+7"
