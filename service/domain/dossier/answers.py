@@ -30,7 +30,9 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
                 raise _invalid(question, "a non-empty text of at most 5000 characters")
             return value.strip()
         case AnswerType.NUMBER:
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _invalid(question, "a number")
+            if isinstance(value, float) and not math.isfinite(value):  # an int may be too large for isfinite
                 raise _invalid(question, "a finite number")
             amount(Decimal(str(value)), "value", signed=True)
             return value
