@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from service.commands.aggregates import encode
-from service.domain.errors import DomainError
+from service.domain.errors import DomainError, NotAllowed, NotFound
 from service.events import NO_STREAM, EventStore, NewEvent, StreamAppend
 from service.events.aggregate import AggregateType, Repository
 from service.events.errors import IdempotencyConflict, WrongExpectedVersion
@@ -140,17 +140,22 @@ class CommandHandler:
             if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
                 return earlier
             loaded = {s.stream_id: await self.repository.load(s.kind, s.stream_id) for s in steps}
-            if if_match is not None and not if_match.allows(loaded[first].version):
-                raise _stale(first, if_match, loaded[first].version)
             states = {stream_id: done.state for stream_id, done in loaded.items()}
             now = datetime.now(UTC)  # the events' business time, and the time the returned state is folded with
+            # If-Match is judged after deciding, so that a resource the caller may not see, or that is not there,
+            # answers 404/403 as it would without the header (RFC 9110, 13.2.1), not a 412 naming its version
+            stale = if_match is not None and not if_match.allows(loaded[first].version)
             try:
                 decided = {s.stream_id: list(s.decide(states)) for s in steps}
-            except DomainError:
+            except DomainError as refusal:
                 # a racing request with this key may have stored between the lookup and the load ("exists")
                 if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
                     return earlier
+                if stale and not isinstance(refusal, NotFound | NotAllowed):
+                    raise _stale(first, if_match, loaded[first].version) from refusal  # type: ignore[arg-type]
                 raise
+            if stale:
+                raise _stale(first, if_match, loaded[first].version)  # type: ignore[arg-type]
             encoded = _with_ids(
                 {s.stream_id: [encode(e, now) for e in decided[s.stream_id]] for s in steps}, actor, idempotency
             )

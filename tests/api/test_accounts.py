@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
@@ -117,6 +118,19 @@ async def test_if_match_takes_a_list_of_etags_or_a_star_as_rfc_9110_says(
     assert (await client.get(path, headers=kam)).json()["region"] == "Ural"
     lines = [*kam.items(), ("If-Match", '"1"'), ("If-Match", '"3",')]  # two lines are one list; empty items count not
     assert (await client.patch(path, json={"region": "Oka"}, headers=lines)).status_code == 200
+
+
+async def test_if_match_never_tells_a_caller_about_an_account_it_may_not_see(client: httpx.AsyncClient, auth) -> None:
+    """Preconditions are judged only where the request would succeed without them (RFC 9110, 13.2.1): a 412
+    naming the version told a manager of another team that the account exists, and at which version."""
+    owner, stranger = auth(unique("kam"), Role.MANAGER, "north"), auth(unique("kam"), Role.MANAGER, "south")
+    account = await open_account(client, owner)
+    path = f"/v1/accounts/{account['account_id']}"
+    for condition in ('"7"', "*"):
+        hidden = await client.patch(path, json={"region": "Kama"}, headers={**stranger, "If-Match": condition})
+        assert (hidden.status_code, hidden.json()["type"]) == (404, "/problems/account-not-found"), condition
+    missing = await client.patch(f"/v1/accounts/{uuid4()}", json={}, headers={**owner, "If-Match": "*"})
+    assert missing.status_code == 404
 
 
 async def test_an_idempotency_key_makes_a_retry_safe(client: httpx.AsyncClient, auth, store) -> None:
