@@ -22,10 +22,10 @@ from service.domain.settings.state import CompanySettings
 from service.events.aggregate import Loaded
 from service.runtime import Runtime
 
-# A version in quotes (our ETags), bare, or marked weak: proxies that compress a response weaken its ETag, and
-# a client echoing W/"3" means version 3 (RFC 9110 would have weak tags never match). At most 18 digits: a
-# version is a bigint, and Python refuses to read ints of over 4300 digits.
-ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,18})"?\s*')
+# A version in quotes (our ETags; both quotes or neither), bare, or marked weak: proxies that compress a
+# response weaken its ETag, and a client echoing W/"3" means version 3 (RFC 9110 would have weak tags never
+# match). At most 18 digits: a version is a bigint, and Python refuses to read ints of over 4300 digits.
+ETAG = re.compile(r'\s*(?:W/)?(?:"([0-9]{1,18})"|([0-9]{1,18}))\s*')
 
 
 def parse_if_match(value: str | None) -> IfMatch | None:
@@ -42,7 +42,7 @@ def parse_if_match(value: str | None) -> IfMatch | None:
             "Invalid If-Match",
             'If-Match takes an ETag of this API ("3"), a list of them ("3", "4") or *',
         )
-    return IfMatch(frozenset(int(m.group(1)) for m in matches if m))
+    return IfMatch(frozenset(int(m.group(1) or m.group(2)) for m in matches if m))
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,9 @@ class CommandHandler:
                 if decided[s.stream_id]
             ]
             if not appends:
+                # with a key, "nothing to do" may be because a racing twin did it: answer as it was answered
+                if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+                    return earlier
                 return [
                     Outcome(s.stream_id, loaded[s.stream_id].version, None, [], state=states[s.stream_id])
                     for s in steps

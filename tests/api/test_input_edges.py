@@ -104,6 +104,10 @@ async def test_dates_in_the_future_are_refused_where_the_fact_is_past(client: ht
     assert [e["field"] for e in slashed.json()["errors"]] == ["body.problem_id"]
     offer = {"round": 1, "level": "procurement", "on": "2026-11-01", "offer": {"amount": "1e999999", "currency": "RUB"}}
     assert (await client.post(f"{op}/price-rounds", json=offer, headers=kam)).json()["type"] == "/problems/out-of-range"
+    later = {"round": 1, "level": "procurement", "on": TOMORROW}
+    assert (await client.post(f"{op}/price-rounds", json=later, headers=kam)).json()[
+        "type"
+    ] == "/problems/date-in-future"
     assert await store.head_position() == before
 
 

@@ -97,6 +97,7 @@ class ConfirmVolume:
 class RecordPriceRound:
     actor: Actor
     price_round: PriceRound
+    today: date | None = None  # when given, the round may not be later
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

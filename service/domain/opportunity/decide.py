@@ -130,6 +130,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             return [e.VolumeConfirmed(volume=_text(command.volume, "volume", limit=200), member_id=command.member_id)]
         case c.RecordPriceRound(price_round=price_round):
             require(1 <= price_round.round <= 3, "out-of-range", "price rounds are 1st, 2nd or 3rd", field="round")
+            if command.today is not None:
+                _not_future(price_round.on, command.today)
             if price_round.offer is not None:
                 amount(price_round.offer.amount, "offer.amount")
             return [e.PriceRoundRecorded(price_round=replace(price_round, level=_text(price_round.level, "level")))]

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep
+from service.api.commanding import CommandDep, today
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import MoneyIn, OpportunityOut, act
 from service.domain.opportunity import commands as cmd
@@ -86,5 +86,8 @@ async def price_round(
         outcome=body.outcome,
     )
     return await act(
-        command, opportunity_id, response, lambda o, m, a: cmd.RecordPriceRound(actor=command.actor, price_round=price)
+        command,
+        opportunity_id,
+        response,
+        lambda o, m, a: cmd.RecordPriceRound(actor=command.actor, price_round=price, today=today()),
     )
