@@ -21,7 +21,9 @@ from service.api.problems import validation_problem
 
 _NUL = "must not contain the NUL character (U+0000)"
 _NOT_FINITE = "must be a finite number"
-_RISKY_NUMBER = re.compile(rb"NaN|Infinity|[0-9][eE]\+?[0-9]{3}")  # a false hit inside a string costs a parse
+# NaN, Infinity, a large exponent, or 309 digits and more (a float beyond 1.8e308); a false hit, say inside a
+# string, only costs a second parse
+_RISKY_NUMBER = re.compile(rb"NaN|Infinity|[0-9][eE]\+?[0-9]{3}|[0-9]{309}")
 
 
 def _paths(value: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:

@@ -20,13 +20,13 @@ async def test_numbers_that_are_not_finite_are_refused_naming_the_field(client: 
     """Python's JSON reader takes NaN, Infinity and 1e400 (infinity); the event stored them as null."""
     path, kam = await dossier_setup(client, auth)
     before = await store.head_position()
-    for number in ("NaN", "Infinity", "-Infinity", "1e400"):
+    for number in ("NaN", "Infinity", "-Infinity", "1e400", "1" + "0" * 400 + ".5"):
         body = f'{{"question_code": "headcount", "value": {number}, "learned_on": "2026-11-01"}}'
         answer = await client.post(
             f"{path}/dossier/answers", content=body, headers={**kam, "Content-Type": "application/json"}
         )
-        assert answer.status_code == 422, (number, answer.text)
-        assert [e["field"] for e in answer.json()["errors"]] == ["body.value"], number
+        assert answer.status_code == 422, (number[:20], answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == ["body.value"], number[:20]
     for value in (10**16, 10**400, {"amount": "1e999999", "currency": "RUB"}, {"amount": "5", "currency": "RUB\n"}):
         code = "headcount" if isinstance(value, int) else "revenue"
         body = {"question_code": code, "value": value, "learned_on": "2026-11-01"}
