@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field
 from service.api.deps import ActorDep, RuntimeDep, event_metadata
 from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, SETTINGS, SETTINGS_STREAM, account_stream
-from service.commands.handler import CommandHandler, Idempotency, IfMatch, Outcome, request_hash
+from service.commands.handler import CommandHandler, Outcome
+from service.commands.idempotency import Idempotency, request_hash
+from service.commands.preconditions import IfMatch
 from service.domain.account.access import ensure_visible
 from service.domain.account.state import Account
 from service.domain.actors import Actor

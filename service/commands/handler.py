@@ -2,77 +2,32 @@
 
 - Without If-Match, a concurrent change makes us reload and decide again (the rules are re-checked on
   the new state, so nothing is overwritten blindly); after a few attempts the conflict is reported.
-- With If-Match, the client's version must be the stream's: otherwise 412, never a silent overwrite.
-- With an Idempotency-Key, event ids are derived from (actor, key, index), so a retry of a request that
-  was stored finds its events and answers as the first time, writing nothing; the same key with another
-  request, on this resource or another, is refused. Two requests with one key racing each other write
+- With If-Match (preconditions.py), the stream must be at a version it names: otherwise 412, never a silent
+  overwrite. It is judged after deciding, so that 404 and 403 answer first.
+- With an Idempotency-Key (idempotency.py), event ids are derived from (actor, key, index), so a retry of
+  a request that was stored finds its events and answers as the first time, writing nothing; the same key
+  with another request, on this resource or another, is refused. Two requests with one key racing each other write
   once: the loser meets the winner's ids, and answers as its retry (same request) or is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from service.commands.aggregates import encode
+from service.commands.idempotency import PAGE, Idempotency, IdempotencyKeyReused, with_derived_ids
+from service.commands.preconditions import IfMatch
 from service.domain.errors import DomainError, NotAllowed, NotFound
-from service.events import NO_STREAM, EventStore, NewEvent, StreamAppend
+from service.events import NO_STREAM, EventStore, StreamAppend
 from service.events.aggregate import AggregateType, Repository
 from service.events.errors import IdempotencyConflict, WrongExpectedVersion
 
 S = TypeVar("S")
 
 ATTEMPTS = 4
-IDEMPOTENCY_NAMESPACE = uuid.UUID("c478e8f1-261a-5b8f-8e39-ebf5620379ab")  # uuid5(URL, "https://kamplan/idempotency")
-PAGE = 64  # derived ids looked up per query when a request was stored before
-
-
-class PreconditionFailed(DomainError):
-    """If-Match named a version the stream is no longer (or not yet) at."""
-
-    status = 412
-
-
-class IdempotencyKeyReused(DomainError):
-    status = 422
-
-
-@dataclass(frozen=True, slots=True)
-class IfMatch:
-    """An If-Match precondition (RFC 9110, 13.1.1): the resource is at one of `versions`, or, for `*`
-    (`versions` None), exists at all."""
-
-    versions: frozenset[int] | None
-
-    def allows(self, version: int) -> bool:
-        return version > 0 if self.versions is None else version in self.versions
-
-    def __str__(self) -> str:
-        return "*" if self.versions is None else ", ".join(f'"{v}"' for v in sorted(self.versions))
-
-
-@dataclass(frozen=True, slots=True)
-class Idempotency:
-    key: str
-    request_hash: str  # of method, path and body: the same key with another request is refused
-
-    def event_id(self, actor: str, index: int) -> uuid.UUID:
-        """The id of the command's `index`-th event, counted over all its streams. Not tied to a stream, so
-        that the same key on another resource meets the events of the first request."""
-        return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{actor}\x1f{self.key}\x1e{index}")
-
-    def derive(self, actor: str, what: str) -> str:
-        """An id the command creates (an account, a member): the same on every retry."""
-        return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{actor}\x1f{self.key}\x1f{what}"))
-
-
-def request_hash(method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(b"\x1f".join((method.encode(), path.encode(), body))).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,19 +99,19 @@ class CommandHandler:
             now = datetime.now(UTC)  # the events' business time, and the time the returned state is folded with
             # If-Match is judged after deciding, so that a resource the caller may not see, or that is not there,
             # answers 404/403 as it would without the header (RFC 9110, 13.2.1), not a 412 naming its version
-            stale = if_match is not None and not if_match.allows(loaded[first].version)
+            refused = if_match.refusal(first, loaded[first].version) if if_match else None
             try:
                 decided = {s.stream_id: list(s.decide(states)) for s in steps}
             except DomainError as refusal:
                 # a racing request with this key may have stored between the lookup and the load ("exists")
                 if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
                     return earlier
-                if stale and not isinstance(refusal, NotFound | NotAllowed):
-                    raise _stale(first, if_match, loaded[first].version) from refusal  # type: ignore[arg-type]
+                if refused and not isinstance(refusal, NotFound | NotAllowed):
+                    raise refused from refusal
                 raise
-            if stale:
-                raise _stale(first, if_match, loaded[first].version)  # type: ignore[arg-type]
-            encoded = _with_ids(
+            if refused:
+                raise refused
+            encoded = with_derived_ids(
                 {s.stream_id: [encode(e, now) for e in decided[s.stream_id]] for s in steps}, actor, idempotency
             )
             appends = [
@@ -180,8 +135,8 @@ class CommandHandler:
             try:
                 result = await self.store.append_many(appends, meta)
             except WrongExpectedVersion as conflict:
-                if if_match is not None and conflict.stream_id == first and not if_match.allows(conflict.actual):
-                    raise _stale(first, if_match, conflict.actual) from conflict
+                if if_match and conflict.stream_id == first and (stale := if_match.refusal(first, conflict.actual)):
+                    raise stale from conflict
                 if attempt == ATTEMPTS - 1:
                     raise
                 continue
@@ -234,34 +189,3 @@ class CommandHandler:
                 Outcome(s.stream_id, version, position if mine else None, [s.kind.decode(e) for e in mine], True)
             )
         return outcomes
-
-
-def _with_ids(
-    events: dict[str, list[NewEvent]], actor: str, idempotency: Idempotency | None
-) -> dict[str, list[NewEvent]]:
-    """With a key, each event gets its derived id, numbered across the streams in the order of the steps."""
-    if idempotency is None:
-        return events
-    ids = (idempotency.event_id(actor, i) for i in itertools.count())
-    return {stream_id: [replace(e, event_id=next(ids)) for e in stream] for stream_id, stream in events.items()}
-
-
-def _stale(stream_id: str, if_match: IfMatch, actual: int) -> PreconditionFailed:
-    if if_match.versions is None:
-        return PreconditionFailed(
-            "precondition-failed",
-            "If-Match: * asks for a resource that exists, and this one does not",
-            stream_id=stream_id,
-            if_match=str(if_match),
-            actual_version=actual,
-        )
-    single = {"expected_version": next(iter(if_match.versions))} if len(if_match.versions) == 1 else {}
-    return PreconditionFailed(
-        "precondition-failed",
-        f"If-Match names {'version' if single else 'versions'} {str(if_match).replace(chr(34), '')}, "
-        f"but the resource is at version {actual}; reload and retry",
-        stream_id=stream_id,
-        if_match=str(if_match),
-        **single,
-        actual_version=actual,
-    )

@@ -8,7 +8,7 @@ from datetime import date
 
 import httpx
 
-from service.commands.handler import PAGE
+from service.commands.idempotency import PAGE
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
 
