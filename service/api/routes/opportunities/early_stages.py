@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
+from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
@@ -103,9 +104,7 @@ class ProjectProblemIn(BaseModel):
 
     problem_id: str | None = Field(
         None,
-        min_length=1,
-        max_length=100,
-        pattern=r"^[A-Za-z0-9._:-]+$",
+        **ITEM_ID,
         description="Give an existing id to refine that problem (404 if the project has none such).",
     )
     problem: str = Field(min_length=1, max_length=1000)

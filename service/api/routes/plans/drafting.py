@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import BaseModel, Field, SkipValidation, TypeAdapter, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
+from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.problems import validation_problem
 from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
@@ -107,7 +108,7 @@ def _predecessor_content(states: dict[str, Any], supersedes: str | None, account
 
 
 ItemTypePath = Annotated[ItemType, Path(description="goal, strategy, action, assumption, risk")]
-ItemIdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+ItemIdPath = Annotated[str, Path(**ITEM_ID)]
 
 _DAYS = ("due",)  # kept by the domain as ISO date strings, documented as dates
 

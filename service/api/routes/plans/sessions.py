@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
+from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.routes.plans.drafting import ItemBody, item_from_body
 from service.api.routes.plans.resource import PlanOut, act
@@ -22,7 +23,7 @@ router = APIRouter(tags=["plans"])
 class ChangeIn(BaseModel):
     op: str = Field(pattern="^(put|remove)$")
     item_type: ItemType
-    item_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    item_id: str = Field(**ITEM_ID)
     item: ItemBody | None = Field(None, description="For `put`: the fields of the item type named.")
 
 
