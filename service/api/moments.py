@@ -38,7 +38,8 @@ def _within(value: datetime) -> datetime:
 Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_within)]
 
 
-def _day(value: Any) -> date:
+def read_day(value: Any) -> date:
+    """A `Day` from input (a cursor's field too); ValueError for anything else."""
     if type(value) is date:
         return value
     if (day := parse_day(value)) is None:
@@ -46,4 +47,4 @@ def _day(value: Any) -> date:
     return day
 
 
-Day = Annotated[date, BeforeValidator(_day)]
+Day = Annotated[date, BeforeValidator(read_day)]

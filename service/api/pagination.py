@@ -1,20 +1,18 @@
 """Opaque cursors for every list: base64url of a small JSON object, refused cleanly when tampered.
 
 A cursor comes back from the client, so each of its fields is checked like any input before it reaches a
-query: a page's reader names the fields it needs and how to read each one (`text`, `counter`, `day`).
+query: a page's reader names the fields it needs and how to read each one (`text`, `counter` here, `moments.read_day`).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import orjson
 
 from service.api.problems import Problem
-from service.domain.errors import parse_day
 
 _COUNTER_LIMIT = 2**62  # far beyond any version or position, with room below a bigint for a page on top
 
@@ -30,12 +28,6 @@ def counter(value: Any) -> int:
     if type(value) is not int or not 0 <= value < _COUNTER_LIMIT:
         raise ValueError("not a version or position")
     return value
-
-
-def day(value: Any) -> date:
-    if (parsed := parse_day(value)) is None:
-        raise ValueError("not a day")
-    return parsed
 
 
 def encode_cursor(state: dict[str, Any]) -> str:

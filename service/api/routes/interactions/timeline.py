@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from service.api.commanding import visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
-from service.api.moments import Day
-from service.api.pagination import day, decode_cursor, encode_cursor, text
+from service.api.moments import Day, read_day
+from service.api.pagination import decode_cursor, encode_cursor, text
 from service.domain.interaction import model as im
 from service.runtime import Runtime
 
@@ -69,7 +69,7 @@ async def timeline(
     cursor: str | None,
     limit: int,
 ) -> TimelinePage:
-    after = decode_cursor(cursor, occurred_on=day, interaction_id=text)
+    after = decode_cursor(cursor, occurred_on=read_day, interaction_id=text)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             TIMELINE,
