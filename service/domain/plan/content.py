@@ -125,14 +125,19 @@ def without_item(content: PlanContent, item_type: ItemType, item_id: str) -> Pla
     return PlanContent(**{**_sections(content), section: kept})
 
 
+def period_year(period: str) -> int | None:
+    """The year of "2027" or "2027-Q2"; None for anything else."""
+    match = PERIOD.fullmatch(period)
+    return int(match.group(1)) if match else None
+
+
 def within_horizon(content: PlanContent, first_year: int, last_year: int) -> PlanContent:
     """The items whose period falls in these years, and those without one: what a successor plan takes over from
     the plan it supersedes (the rest stays readable there)."""
 
     def fits(item: Any) -> bool:
         period = getattr(item, "period", None)
-        match = PERIOD.fullmatch(period) if period is not None else None
-        return period is None or (match is not None and first_year <= int(match.group(1)) <= last_year)
+        return period is None or first_year <= (period_year(period) or 0) <= last_year
 
     return PlanContent(
         **{name: {k: v for k, v in section.items() if fits(v)} for name, section in _sections(content).items()}

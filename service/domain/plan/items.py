@@ -11,7 +11,6 @@ from service.domain.errors import NotFound, amount, clean_text, parse_day, requi
 from service.domain.plan.content import (
     CLASS,
     CURRENCY,
-    PERIOD,
     Action,
     Goal,
     ItemType,
@@ -19,6 +18,7 @@ from service.domain.plan.content import (
     PlanContent,
     PlanItem,
     Strategy,
+    period_year,
     with_item,
     without_item,
 )
@@ -31,11 +31,10 @@ plan_text = partial(clean_text, required=True, limit=2000)
 def _period(state: Plan, period: str | None) -> None:
     if period is None:
         return
-    match = PERIOD.fullmatch(period)
-    require(match is not None, "invalid-period", f"period {period!r} is a year (2027) or a quarter (2027-Q2)")
-    year = int(match.group(1)) if match else 0
+    year = period_year(period)
+    require(year is not None, "invalid-period", f"period {period!r} is a year (2027) or a quarter (2027-Q2)")
     require(
-        state.horizon_from <= year <= state.horizon_to,
+        state.horizon_from <= (year or 0) <= state.horizon_to,
         "period-outside-horizon",
         f"{period} is outside the plan's horizon {state.horizon_from}–{state.horizon_to}",
         period=period,
