@@ -92,7 +92,7 @@ class CommandHandler:
         first = steps[0].stream_id
         for attempt in range(ATTEMPTS):
             # before every attempt: after a conflict, the request that beat this one may have had its key
-            if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+            if earlier := await self._earlier(steps, actor, idempotency):
                 return earlier
             loaded = {s.stream_id: await self.repository.load(s.kind, s.stream_id) for s in steps}
             states = {stream_id: done.state for stream_id, done in loaded.items()}
@@ -104,7 +104,7 @@ class CommandHandler:
                 decided = {s.stream_id: list(s.decide(states)) for s in steps}
             except DomainError as refusal:
                 # a racing request with this key may have stored between the lookup and the load ("exists")
-                if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+                if earlier := await self._earlier(steps, actor, idempotency):
                     return earlier
                 if refused and not isinstance(refusal, NotFound | NotAllowed):
                     raise refused from refusal
@@ -126,7 +126,7 @@ class CommandHandler:
             ]
             if not appends:
                 # with a key, "nothing to do" may be because a racing twin did it: answer as it was answered
-                if idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+                if earlier := await self._earlier(steps, actor, idempotency):
                     return earlier
                 return [
                     Outcome(s.stream_id, loaded[s.stream_id].version, None, [], state=states[s.stream_id])
@@ -144,7 +144,7 @@ class CommandHandler:
                 if idempotency is None or attempt == ATTEMPTS - 1:
                     raise
                 continue
-            if result.replayed and idempotency and (earlier := await self._earlier(steps, actor, idempotency)):
+            if result.replayed and (earlier := await self._earlier(steps, actor, idempotency)):
                 return earlier  # all of them were: answer with what that request stored, if it was this one
             outcomes = []
             for s in steps:
@@ -161,8 +161,12 @@ class CommandHandler:
             return outcomes
         raise AssertionError("unreachable")
 
-    async def _earlier(self, steps: Sequence[Step], actor: str, idempotency: Idempotency) -> list[Outcome[Any]] | None:
-        """The outcome of the request stored earlier with this key, read back; None when there was none."""
+    async def _earlier(
+        self, steps: Sequence[Step], actor: str, idempotency: Idempotency | None
+    ) -> list[Outcome[Any]] | None:
+        """The outcome of the request stored earlier with this key, read back; None when there was none (or no key)."""
+        if idempotency is None:
+            return None
         stored = await self.store.read_events([idempotency.event_id(actor, 0)])
         if not stored:
             return None
