@@ -126,8 +126,13 @@ class Written(BaseModel):
     warnings: list[Warning_] = []
 
 
+def set_etag(response: Response, version: int) -> None:
+    """The resource's version as its strong ETag, the form `parse_if_match` reads back."""
+    response.headers["ETag"] = f'"{version}"'
+
+
 def written(response: Response, outcome: Outcome[Any], warnings: list[Warning_] | None = None) -> Written:
-    response.headers["ETag"] = f'"{outcome.version}"'
+    set_etag(response, outcome.version)
     if outcome.position is not None:
         response.headers["X-Position"] = str(outcome.position)
     return Written(

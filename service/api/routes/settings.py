@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, Written, written
+from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
 from service.commands.aggregates import SETTINGS, SETTINGS_STREAM
@@ -60,7 +60,7 @@ async def get_settings(
     loaded = await runtime.repository.load(SETTINGS, SETTINGS_STREAM, as_of=as_of)
     state = loaded.state
     data = codec.to_dict(state)
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     return SettingsOut(
         version=loaded.version,
         key_account_ceiling=state.key_account_ceiling,

@@ -12,6 +12,7 @@ from service.api.commanding import (
     CommandDep,
     Written,
     company_settings,
+    set_etag,
     visible_account,
 )
 from service.api.deps import ActorDep, RuntimeDep
@@ -94,7 +95,7 @@ async def get_account(
         loaded = await runtime.repository.load(ACCOUNT, account_stream(str(account_id)), as_of=as_of)
         if not loaded.state.exists:
             raise NotFound("account-not-found", "the account did not exist at that moment")
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     return account_out(loaded.state, Written(version=loaded.version, position=loaded.position), as_of)
 
 

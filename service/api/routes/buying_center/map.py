@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, company_settings, today, visible_account
+from service.api.commanding import Written, company_settings, set_etag, today, visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.routes.buying_center.resource import (
     AsOf,
@@ -103,7 +103,7 @@ async def get_map(
     account_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
 ) -> MapOut:
     view = await _map(runtime, actor, str(account_id), as_of)
-    response.headers["ETag"] = f'"{view.version}"'
+    set_etag(response, view.version)
     return view
 
 

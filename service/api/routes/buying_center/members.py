@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, company_settings, today, visible_account
+from service.api.commanding import CommandDep, company_settings, set_etag, today, visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
@@ -37,7 +37,7 @@ async def get_member(
 ) -> MemberOut:
     await visible_account(runtime, actor, str(account_id))
     loaded = await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)), as_of=as_of)
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     return member_out(member_of(loaded.state, member_id))
 
 

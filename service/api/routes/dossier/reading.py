@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, company_settings, today, visible_account
+from service.api.commanding import Written, company_settings, set_etag, today, visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
 from service.commands.aggregates import DOSSIER, dossier_stream
@@ -109,7 +109,7 @@ async def get_dossier(
     settings = await company_settings(runtime, as_of)
     day = as_of.date() if as_of else today()
     view = dossier_view(settings.template, loaded.state, day)
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     state: Dossier = loaded.state
     return DossierOut(
         version=loaded.version,

@@ -10,7 +10,16 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, CommandDep, Written, company_settings, today, visible_account, written
+from service.api.commanding import (
+    Command,
+    CommandDep,
+    Written,
+    company_settings,
+    set_etag,
+    today,
+    visible_account,
+    written,
+)
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day, Moment
 from service.api.routes.interactions.lessons import LearnedIn, projects_of, steps_of
@@ -179,7 +188,7 @@ async def get_interaction(
     as_of: Annotated[Moment | None, Query(description="As kamplan knew it then.")] = None,
 ) -> InteractionOut:
     loaded = await _visible(runtime, actor, str(interaction_id), as_of)
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     return interaction_out(loaded.state, Written(version=loaded.version, position=loaded.position or None), as_of)
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
+from service.api.commanding import CommandDep, Written, company_settings, set_etag, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import (
@@ -98,7 +98,7 @@ async def get_opportunity(
 ) -> OpportunityOut:
     loaded = await load_visible(runtime, actor, str(opportunity_id), as_of)
     settings = await company_settings(runtime, as_of)
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     base = Written(version=loaded.version, position=loaded.position or None)
     return opportunity_out(loaded.state, base, settings.stalled_days, as_of)
 

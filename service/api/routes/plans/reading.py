@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, visible_account
+from service.api.commanding import Written, set_etag, visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.routes.plans.resource import AsOf, PlanOut, diff_out, load_visible, plan_out
@@ -60,7 +60,7 @@ async def get_plan(
     plan_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
 ) -> PlanOut:
     loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
-    response.headers["ETag"] = f'"{loaded.version}"'
+    set_etag(response, loaded.version)
     return plan_out(loaded.state, Written(version=loaded.version, position=loaded.position or None), as_of)
 
 
