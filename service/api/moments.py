@@ -11,15 +11,16 @@ the field belongs.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
-from service.domain.errors import parse_day
+from service.domain.errors import FIRST_DAY, LAST_DAY, parse_day
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+# the days a Day may be (domain.errors), as instants: from the first one's start to the last one's end
+EARLIEST = datetime.combine(FIRST_DAY, time(), UTC)
+LATEST = datetime.combine(LAST_DAY + timedelta(days=1), time(), UTC)
 _NUMBER = re.compile(r"\s*[-+]?[0-9.eE+-]+\s*")
 
 
