@@ -60,6 +60,8 @@ def amount(value: Decimal, field: str, *, signed: bool = False) -> Decimal:
     return value
 
 
+CURRENCY = re.compile(r"[A-Z]{3}")  # an ISO 4217 code; use fullmatch (`$` also matches before a final newline)
+
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

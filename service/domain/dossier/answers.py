@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from service.domain.errors import DomainError, NotFound, amount, parse_day
+from service.domain.errors import CURRENCY, DomainError, NotFound, amount, parse_day
 from service.domain.settings.state import AnswerType, Question
-
-CURRENCY = re.compile(r"[A-Z]{3}")  # with fullmatch: `$` also matches before a final newline
 
 
 def _invalid(question: Question, expected: str) -> DomainError:

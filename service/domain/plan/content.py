@@ -15,7 +15,6 @@ from typing import Any
 
 # Used with fullmatch: `$` also matches before a final newline, and `\d` matches any Unicode digit (٢٠٢٧).
 PERIOD = re.compile(r"([0-9]{4})(?:-Q([1-4]))?")
-CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 class GoalKind(enum.StrEnum):

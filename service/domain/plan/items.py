@@ -7,10 +7,9 @@ from functools import partial
 from typing import Any
 
 from service.domain import codec
-from service.domain.errors import NotFound, amount, clean_text, parse_day, require
+from service.domain.errors import CURRENCY, NotFound, amount, clean_text, parse_day, require
 from service.domain.plan.content import (
     CLASS,
-    CURRENCY,
     Action,
     Goal,
     ItemType,
