@@ -112,7 +112,7 @@ def plain_appender(pool: asyncpg.Pool, table: str) -> Appender:
             else:
                 await conn.execute(
                     many, stream, list(range(version + 1, version + count + 1)),
-                    [new_event_id() for _ in range(count)], [jsonb(DATA)] * count, jsonb(METADATA), now,
+                    [new_event_id() for _ in range(count)], [jsonb(DATA) for _ in range(count)], jsonb(METADATA), now,
                     [os.urandom(32) for _ in range(count)],
                 )  # fmt: skip
 
