@@ -8,6 +8,7 @@ DomainError                 422  a rule of the business refuses the command (cod
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from decimal import Decimal
@@ -40,6 +41,26 @@ def require(condition: bool, code: str, message: str, /, **details: Any) -> None
     """Raise DomainError(code) unless `condition` holds: the decide functions' one-line rule."""
     if not condition:
         raise DomainError(code, message, **details)
+
+
+JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")  # RFC 8259, section 6
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    """A number as JSON gives it: an int, a finite float, or a JSON number written as a string to keep every
+    digit (`"-1250.50"`, `"1.2e7"`); None for anything else. `Decimal` alone also reads `"1_000"`, `" 3 "`,
+    Arabic-Indic digits and `"NaN"`, so the number stored was not the text sent. Zero loses its sign."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        number = Decimal(str(value)) if math.isfinite(value) else None
+    elif isinstance(value, str) and JSON_NUMBER.fullmatch(value):
+        number = Decimal(value)
+    else:
+        return None
+    return number.copy_abs() if number == 0 else number
 
 
 MAX_AMOUNT = Decimal(10) ** 15  # money, volumes and shares: far above any plan, far below what breaks arithmetic

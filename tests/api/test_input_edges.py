@@ -132,3 +132,46 @@ async def test_amounts_read_back_as_plain_decimals(client: httpx.AsyncClient, au
     pipeline = (await client.get("/v1/pipeline", params={"min_position": project["position"]}, headers=kam)).json()
     rows = [p for m in pipeline["managers"] for p in m["projects"] if p["opportunity_id"] == project["opportunity_id"]]
     assert [r["value"]["amount"] for r in rows] == ["12000000"]  # was "1.200E+7"
+
+
+MISREAD = ("1_000", " 3", "3\n", "٣", "+5", ".5", "5.", "0x10", "NaN", "")  # Decimal read all but the last three
+
+
+async def test_amounts_are_json_numbers_or_that_text_in_a_string(client: httpx.AsyncClient, auth, store) -> None:
+    """Pydantic's Decimal took "1_000", " 3", "3\\n" and Arabic-Indic digits, and stored a number nobody wrote."""
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    path, manager, _, _ = await project_setup(client, auth)
+    dossier, dossier_kam = await dossier_setup(client, auth)
+    before = await store.head_position()
+    for text in MISREAD:
+        where = [
+            (client.put(f"{plan}/draft/goal/g2", json={**GOAL, "target": text}, headers=kam), "body.target"),
+            (client.put(f"{plan}/draft/action/a1", json={**ACTION, "cost": text}, headers=kam), "body.cost"),
+            (
+                client.put(f"{plan}/goals/g1/actual", json={"value": text, "on": "2026-11-01"}, headers=kam),
+                "body.value",
+            ),
+            (
+                client.post(
+                    f"{path}/opportunities",
+                    json={"product_line": "Filters", "kind": "new_client", "expected_value": {"amount": text}},
+                    headers=manager,
+                ),
+                "body.expected_value.amount",
+            ),
+        ]
+        for call, field in where:
+            refused = await call
+            assert refused.status_code == 422, (text, field, refused.text)
+            assert field in [e["field"] for e in refused.json()["errors"]], (text, field, refused.text)
+        answer = {"question_code": "revenue", "value": {"amount": text, "currency": "RUB"}, "learned_on": "2026-11-01"}
+        refused = await client.post(f"{dossier}/dossier/answers", json=answer, headers=dossier_kam)
+        assert refused.json()["type"] == "/problems/invalid-answer", (text, refused.text)
+    assert await store.head_position() == before
+    for text, stored in (("-0", "0"), ("1.2e3", "1200"), ("0.50", "0.50"), (1250, "1250")):
+        answer = {"question_code": "revenue", "value": {"amount": text, "currency": "RUB"}, "learned_on": "2026-11-01"}
+        written = await ok(await client.post(f"{dossier}/dossier/answers", json=answer, headers=dossier_kam))
+        assert written["answer"]["value"]["amount"] == stored, (text, written)

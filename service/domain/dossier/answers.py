@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from service.domain.errors import CURRENCY, DomainError, NotFound, amount, parse_day
+from service.domain.errors import CURRENCY, DomainError, NotFound, amount, parse_day, parse_decimal
 from service.domain.settings.state import AnswerType, Question
 
 
@@ -27,22 +25,18 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
                 raise _invalid(question, "a non-empty text of at most 5000 characters")
             return value.strip()
         case AnswerType.NUMBER:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _invalid(question, "a number")
-            if isinstance(value, float) and not math.isfinite(value):  # an int may be too large for isfinite
+            if not isinstance(value, int | float) or (number := parse_decimal(value)) is None:
                 raise _invalid(question, "a finite number")
-            amount(Decimal(str(value)), "value", signed=True)
+            amount(number, "value", signed=True)
             return value
         case AnswerType.MONEY:
-            try:
-                money = Decimal(str(value["amount"]))
-                currency = value["currency"]
-            except (TypeError, KeyError, InvalidOperation):
-                raise _invalid(question, '{"amount": "125000.00", "currency": "RUB"}') from None
-            if not money.is_finite() or not isinstance(currency, str) or not CURRENCY.fullmatch(currency):
-                raise _invalid(question, "a finite amount and an ISO 4217 currency code")
+            if not isinstance(value, dict) or (money := parse_decimal(value.get("amount"))) is None:
+                raise _invalid(question, '{"amount": "125000.00", "currency": "RUB"}')
+            currency = value.get("currency")
+            if not isinstance(currency, str) or not CURRENCY.fullmatch(currency):
+                raise _invalid(question, "an amount and an ISO 4217 currency code")
             amount(money, "value.amount")
-            return {"amount": str(money), "currency": currency}
+            return {"amount": format(money, "f"), "currency": currency}  # 1.2e7 reads 12000000
         case AnswerType.DATE:
             if (day := parse_day(value)) is None:
                 raise _invalid(question, "a date (YYYY-MM-DD) from 1900 to 2999")

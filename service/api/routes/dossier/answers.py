@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
+from service.api.numbers import PATTERN as AMOUNT_PATTERN
 from service.api.routes.dossier.reading import AnswerOut, AsOf, answer_out
 from service.commands.aggregates import BUYING_CENTER, DOSSIER, buying_center_stream, dossier_stream
 from service.domain import codec
@@ -38,7 +39,7 @@ AnswerValue = Annotated[
                     "type": "object",
                     "required": ["amount", "currency"],
                     "properties": {
-                        "amount": {"anyOf": [{"type": "string"}, {"type": "number"}]},
+                        "amount": {"anyOf": [{"type": "number"}, {"type": "string", "pattern": AMOUNT_PATTERN}]},
                         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
                     },
                 },

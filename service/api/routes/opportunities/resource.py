@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from service.api.commanding import Command, Written, company_settings, today, visible_account, written
 from service.api.moments import Moment
+from service.api.numbers import Amount
 from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
 from service.commands.handler import Step
 from service.domain import codec
@@ -31,7 +31,7 @@ AsOf = Annotated[Moment | None, Query(description="The project as kamplan knew i
 
 
 class MoneyIn(BaseModel):
-    amount: Decimal = Field(examples=["12500000"])
+    amount: Amount = Field(examples=["12500000"])
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
 
     def domain(self) -> Money:

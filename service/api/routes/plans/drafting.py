@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
+from decimal import Decimal
 from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Response, status
-from pydantic import BaseModel, Field, SkipValidation, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, Field, SkipValidation, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
+from service.api.numbers import Amount
 from service.api.problems import validation_problem
 from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
 from service.commands.aggregates import PLAN, plan_stream
@@ -110,24 +112,43 @@ def _predecessor_content(states: dict[str, Any], supersedes: str | None, account
 ItemTypePath = Annotated[ItemType, Path(description="goal, strategy, action, assumption, risk")]
 ItemIdPath = Annotated[str, Path(**ITEM_ID)]
 
-_DAYS = ("due",)  # kept by the domain as ISO date strings, documented as dates
+_DAYS = ("due",)  # kept by the domain as ISO date strings (checked there), documented as dates
 
 
-def _body_model(item_class: type) -> type[BaseModel]:
-    """The body of an item of this class: its fields but the id, which the path names. Made from the domain's
-    dataclass, so the documented shape cannot drift from the one checked."""
-    hints = get_type_hints(item_class) | {name: Day for name in _DAYS if name in item_class.__dataclass_fields__}
+def _hints(item_class: type) -> dict[str, Any]:
+    """The item's field types, each amount read by the API's one rule for numbers (`Amount`)."""
+    return {name: Amount if hint is Decimal else hint for name, hint in get_type_hints(item_class).items()}
+
+
+def _model(item_class: type, name: str, hints: dict[str, Any], doc: str) -> type[BaseModel]:
+    """A model of the item class's fields that `hints` names, with those types."""
     return create_model(  # type: ignore[call-overload, no-any-return]
-        f"{item_class.__name__}Item",
-        __doc__=f"The fields of a plan {item_class.__name__.lower()} (assumptions and risks are notes).",
+        name,
+        __doc__=doc,
         **{
             f.name: (hints[f.name], ... if f.default is MISSING else f.default)
             for f in fields(item_class)
-            if f.name != "item_id"
+            if f.name in hints
         },
     )
 
 
+def _body_model(item_class: type) -> type[BaseModel]:
+    """The body of an item of this class, as documented: its fields but the id, which the path names. Made from
+    the domain's dataclass, so the documented shape cannot drift from the one checked."""
+    hints = _hints(item_class) | {name: Day for name in _DAYS if name in item_class.__dataclass_fields__}
+    return _model(
+        item_class,
+        f"{item_class.__name__}Item",
+        {name: hint for name, hint in hints.items() if name != "item_id"},
+        f"The fields of a plan {item_class.__name__.lower()} (assumptions and risks are notes).",
+    )
+
+
+_CHECKS = {
+    item_type: _model(item_class, f"{item_class.__name__}Check", _hints(item_class), "An item as checked.")
+    for item_type, item_class in CLASS.items()
+}
 _BODIES = tuple(_body_model(c) for c in dict.fromkeys(CLASS.values()))
 # Documented as any of the item shapes; checked against the one the item type names (item_from_body), since a
 # body fitting another type's shape is still wrong for this one.
@@ -190,9 +211,10 @@ def item_from_body(item_type: ItemType, item_id: str, body: Any, at: tuple[str |
             [{"loc": at, "msg": f"must be an object: the fields of the {item_type} item", "type": "dict_type"}]
         )
     try:
-        return TypeAdapter(CLASS[item_type]).validate_python({**body, "item_id": item_id})
+        checked = _CHECKS[item_type].model_validate({**body, "item_id": item_id})
     except ValidationError as error:
         raise validation_problem([{**e, "loc": (*at, *e["loc"])} for e in error.errors()]) from None
+    return CLASS[item_type](**dict(checked))
 
 
 @router.delete(

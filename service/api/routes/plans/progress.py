@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import CommandDep, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
+from service.api.numbers import Amount
 from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
 from service.domain import codec
 from service.domain.errors import NotFound
@@ -56,7 +56,7 @@ async def set_action_status(
 
 
 class ActualIn(BaseModel):
-    value: Decimal
+    value: Amount
     source: str = Field("", max_length=500, examples=["ERP purchase history"])
     on: Day
 
