@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from service.api.routes import pipeline as pipeline_route
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
 from tests.api.test_buying_center import add
@@ -295,7 +296,7 @@ async def test_timeline_filters_and_pages_per_member(client: httpx.AsyncClient, 
     assert meetings["items"] == []
 
 
-async def test_pipeline_stalled_projects_and_conversion(client: httpx.AsyncClient, auth) -> None:
+async def test_pipeline_stalled_projects_and_conversion(client: httpx.AsyncClient, auth, monkeypatch) -> None:
     path, kam, team, _ = await setup(client, auth)
     started = datetime.now(UTC)
     moving = await open_project(client, path, kam)
@@ -319,12 +320,18 @@ async def test_pipeline_stalled_projects_and_conversion(client: httpx.AsyncClien
     entry = next(s for s in conversion["stages"] if s["stage"] == "entry")
     assert (entry["entered"], entry["advanced"], entry["rate"]) == (2, 1, 0.5)
     admin = auth("root", Role.ADMIN)
-    await client.put(
+    rules = await client.put(
         "/v1/settings/pipeline-rules", json={"stalled_days": 1, "negotiation_window_days": 90}, headers=admin
     )
+    assert rules.status_code == 200, rules.text
     try:
-        later = (await client.get("/v1/pipeline", headers=boss)).json()
-        assert later["managers"][0]["stalled"] == 0  # a day has not passed yet
+        stalled = []
+        for days_on in (0, 1, 2):  # a project stalls once more than stalled_days passed without a move or a contact
+            monkeypatch.setattr(pipeline_route, "today", lambda d=days_on: started.date() + timedelta(days=d))
+            later = (await client.get("/v1/pipeline", headers=boss)).json()
+            assert later["stalled_days"] == 1
+            stalled.append(later["managers"][0]["stalled"])
+        assert stalled == [0, 0, 2]
     finally:
         await client.put(
             "/v1/settings/pipeline-rules", json={"stalled_days": 30, "negotiation_window_days": 90}, headers=admin

@@ -16,6 +16,7 @@ from service.api.freshness import LAGGING, fresh
 from service.api.moments import Moment
 from service.domain.account.access import list_scope
 from service.domain.opportunity.criteria import Stage
+from service.domain.opportunity.view import stalls
 
 router = APIRouter(tags=["sales projects"])
 
@@ -81,7 +82,6 @@ async def get_pipeline(
     by_manager: dict[str, list[ProjectRow]] = defaultdict(list)
     for r in rows:
         entered = r["stage_entered_at"].date() if r["stage_entered_at"] else None
-        latest = max((d for d in (entered, r["last_interaction_on"]) if d is not None), default=None)
         by_manager[r["owner"]].append(
             ProjectRow(
                 opportunity_id=r["opportunity_id"],
@@ -95,8 +95,7 @@ async def get_pipeline(
                 else None,
                 days_in_stage=(day - entered).days if entered else None,
                 last_interaction_on=r["last_interaction_on"].isoformat() if r["last_interaction_on"] else None,
-                stalled=r["stage"] != Stage.SERIAL_SUPPLY.value
-                and (latest is None or (day - latest).days > settings.stalled_days),
+                stalled=stalls(Stage(r["stage"]), entered, r["last_interaction_on"], day, settings.stalled_days),
                 overrides=r["overrides"],
             )
         )

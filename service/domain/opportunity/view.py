@@ -48,9 +48,15 @@ def contact_intensity(o: Opportunity, today: date) -> Intensity:
 
 
 def is_stalled(o: Opportunity, today: date, stalled_days: int) -> bool:
-    """Open, not in serial supply, and neither a stage change nor an interaction for `stalled_days`."""
-    if o.status is not Status.OPEN or o.stage is Stage.SERIAL_SUPPLY:
-        return False
+    """Open, and stalls (below)."""
     moved = o.stage_entered_at.date() if o.stage_entered_at else None
-    latest = max((d for d in (moved, o.last_interaction_on) if d is not None), default=None)
+    return o.status is Status.OPEN and stalls(o.stage, moved, o.last_interaction_on, today, stalled_days)
+
+
+def stalls(stage: Stage, moved: date | None, last_interaction: date | None, today: date, stalled_days: int) -> bool:
+    """Not in serial supply, and neither a stage change nor an interaction for `stalled_days`: one rule for a
+    project's view and for the pipeline, which reads these fields from its projection."""
+    if stage is Stage.SERIAL_SUPPLY:
+        return False
+    latest = max((d for d in (moved, last_interaction) if d is not None), default=None)
     return latest is None or (today - latest).days > stalled_days
