@@ -9,6 +9,9 @@ import httpx
 import jwt
 
 from service.domain.actors import Role
+from tests.api.test_opportunities import open_project
+from tests.api.test_plans import ACTION, ok
+from tests.api.test_plans import setup as plan_setup
 from tests.conftest import TEST_SECRET
 
 
@@ -77,3 +80,33 @@ async def test_forgetting_twice_reports_the_first_time(client: httpx.AsyncClient
     assert again["already_forgotten"] is True
     assert again["forgotten_at"] == first["forgotten_at"]
     assert again["position"] is None
+
+
+async def test_integration_sees_no_account_in_lists_across_accounts(client: httpx.AsyncClient, auth) -> None:
+    """The ERP reads what it is given by id; the lists across accounts, which an admin sees filled, stay empty."""
+    kam, boss, plan, team = await plan_setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/action/a1", json=ACTION, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    agreed = await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    account = agreed["account_id"]
+    project = await open_project(client, f"/v1/accounts/{account}", kam)
+    wait = {"min_position": max(agreed["position"], project["position"])}
+    lists = {
+        "/v1/accounts": lambda body: [a["account_id"] for a in body["items"]],
+        "/v1/portfolio": lambda body: [a["account_id"] for m in body["managers"] for a in m["accounts"]],
+        "/v1/pipeline": lambda body: [p["account_id"] for m in body["managers"] for p in m["projects"]],
+        "/v1/plan-budgets": lambda body: [(row["period"], row["budget"]) for row in body],
+    }
+    admin, erp = auth("root", Role.ADMIN), auth("erp", Role.INTEGRATION)
+    seen = {
+        path: read(await ok(await client.get(path, params={**wait, "team": team}, headers=admin)))
+        for path, read in lists.items()
+    }
+    assert seen == {
+        "/v1/accounts": [account],
+        "/v1/portfolio": [account],
+        "/v1/pipeline": [account],
+        "/v1/plan-budgets": [("2027", "450000")],
+    }
+    for path, read in lists.items():
+        assert read(await ok(await client.get(path, params=wait, headers=erp))) == [], path
