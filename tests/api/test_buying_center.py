@@ -112,14 +112,21 @@ async def test_history_shows_why_a_view_changed_and_as_of_shows_the_map_then(cli
 
 async def test_a_member_who_leaves_stays_on_the_map_inactive(client: httpx.AsyncClient, auth) -> None:
     path, kam = await setup(client, auth)
-    member_id = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
+    required = {"initiator", "user", "procurement", "decision_maker", "ally"}
+    member_id = (await add(client, path, kam, roles=sorted(required)))["member"]["member_id"]
+
+    async def missing() -> set[str]:
+        view = (await client.get(f"{path}/buying-center", headers=kam)).json()
+        return {r["role"] for r in view["risks"] if r["code"] == "role-missing"}
+
+    assert await missing() == set()
     left = await client.post(
         f"{path}/buying-center/members/{member_id}/left", json={"on": "2026-10-01", "reason": "retired"}, headers=kam
     )
     assert left.json()["member"]["active"] is False
     view = (await client.get(f"{path}/buying-center", headers=kam)).json()
     assert [(n["member_id"], n["active"]) for n in view["nodes"]] == [(member_id, False)]
-    assert "role-missing" in {r["code"] for r in view["risks"]}
+    assert await missing() == required  # who left holds no role the map needs
 
 
 async def test_the_picture_is_valid_svg(client: httpx.AsyncClient, auth) -> None:

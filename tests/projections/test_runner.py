@@ -8,6 +8,8 @@ from prometheus_client import REGISTRY
 
 from service.events import ANY, NewEvent
 from service.projections.audit import AuditLog
+from service.projections.runner import ProjectionRunner
+from service.projections.status import projection_status
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.projections import Counter, Tallies
 from tests.support.tally import bumped
@@ -86,3 +88,24 @@ async def test_a_failing_batch_changes_nothing_and_is_retried(isolated: Isolated
         ]
     assert Flaky.failures == 0
     await asyncio.sleep(0)
+
+
+async def test_the_lag_counts_the_events_a_stopped_projection_has_not_applied(isolated: IsolatedDb) -> None:
+    """What /readyz and the lag gauges on /metrics report (service.projections.status)."""
+    runner = ProjectionRunner(isolated.store, [Counter()], poll_seconds=0.05)
+    task = asyncio.create_task(runner.run())
+    await _append(isolated, 1, 3)
+    caught = await caught_up(isolated, ["test_counter"])
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    [live] = [e for e in await projection_status(isolated.pool, caught) if e["name"] == "test_counter"]
+    assert (live["position"], live["events_behind"], live["seconds_behind"]) == (caught, 0, 0.0)
+    await _append(isolated, 2, 7)
+    await asyncio.sleep(0.3)
+    head = await isolated.store.head_position()
+    [behind] = [e for e in await projection_status(isolated.pool, head) if e["name"] == "test_counter"]
+    assert (behind["position"], behind["events_behind"]) == (caught, 14)
+    assert 0.3 <= behind["seconds_behind"] < 30  # the age of the oldest event it has not applied
+    assert REGISTRY.get_sample_value("kamplan_projection_lag_events", {"projection": "test_counter"}) == 14
+    lag = REGISTRY.get_sample_value("kamplan_projection_lag_seconds", {"projection": "test_counter"})
+    assert lag == behind["seconds_behind"]
