@@ -210,7 +210,7 @@ async def test_forgetting_a_person_nobody_recorded_is_a_404_and_writes_nothing(
     assert missing.status_code == 404
     assert missing.json()["type"] == "/problems/person-not-found"
     assert not await store.knows_subject(stranger)
-    assert [e for e in await store.read_all(head, 1000) if e.event_type == "SubjectForgotten"] == []
+    assert await store.head_position() == head
 
 
 def _personal_question() -> str:
