@@ -31,6 +31,19 @@ async def _table(db: IsolatedDb, view: str, order: str) -> list[tuple]:
         return [tuple(r) for r in await conn.fetch(f"SELECT * FROM read.{view} ORDER BY {order}")]
 
 
+async def _inside_a_batch(db: IsolatedDb) -> None:
+    """Wait until a worker has written a batch and not committed it (it sleeps inside the transaction)."""
+    for _ in range(500):
+        async with db.pool.acquire() as conn:
+            if await conn.fetchval(
+                """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                   AND state = 'idle in transaction' AND query LIKE '%test_counter%applied + 1%'"""
+            ):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no worker was seen inside a batch transaction")
+
+
 async def _clean_replay(db: IsolatedDb, projection) -> None:
     """Build the projection again from position zero in a new generation and switch to it."""
     from service.projections import generations as gens
@@ -53,7 +66,7 @@ async def test_a_worker_killed_mid_batch_recovers_to_exactly_a_clean_replay(isol
         while await _checkpoint(isolated, "test_counter") <= before + 200:
             await asyncio.sleep(0.05)
             assert worker.alive(), worker.output()
-        await asyncio.sleep(0.07)  # half-way through the next batch's sleep
+        await _inside_a_batch(isolated)
         worker.kill()
         worker.output()
         position = await _checkpoint(isolated, "test_counter")

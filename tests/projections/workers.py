@@ -31,7 +31,9 @@ class Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL: no cleanup, no goodbye, like a crash."""
+        """SIGKILL: no cleanup, no goodbye, like a crash. A worker that is no longer running fails the test: it
+        would have tested nothing."""
+        assert self.alive(), f"the worker had exited already:\n{Path(self.log.name).read_text()}"
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 

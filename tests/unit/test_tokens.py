@@ -58,7 +58,7 @@ def test_issuer_and_audience_are_enforced_when_configured() -> None:
     with pytest.raises(InvalidToken, match="issuer"):
         right.actor(wrong.mint("a", Role.BI))
     elsewhere = TokenKeys.from_settings(Settings(jwt_secret=secret, jwt_issuer="idp", jwt_audience="elsewhere"))
-    with pytest.raises(InvalidToken, match="(?i)audience"):
+    with pytest.raises(InvalidToken, match=r"(?i)audience"):
         right.actor(elsewhere.mint("a", Role.BI))
     issuer_only = TokenKeys.from_settings(Settings(jwt_secret=secret, jwt_issuer="idp"))  # the same key
     with pytest.raises(InvalidToken, match='"aud"'):
@@ -67,7 +67,7 @@ def test_issuer_and_audience_are_enforced_when_configured() -> None:
     with pytest.raises(InvalidToken, match='"iss"'):
         right.actor(audience_only.mint("a", Role.BI))
     unset = TokenKeys.from_settings(Settings(jwt_secret=secret))
-    with pytest.raises(InvalidToken, match="(?i)audience"):  # an audience nobody configured is refused too
+    with pytest.raises(InvalidToken, match=r"(?i)audience"):  # an audience nobody configured is refused too
         unset.actor(right.mint("a", Role.BI))
 
 
