@@ -9,6 +9,7 @@ import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.support.rebuilds import rebuilt
 
 
 async def add(client: httpx.AsyncClient, path: str, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
@@ -227,8 +228,6 @@ def _personal_question() -> str:
 async def test_rebuilt_domain_projections_equal_the_live_ones(
     client: httpx.AsyncClient, auth, settings, database_url, pool
 ) -> None:
-    from service.operations import rebuild
-
     path, kam = await setup(client, auth)
     a = (await add(client, path, kam, roles=["ally"], attitude=2))["member"]["member_id"]
     b = (await add(client, path, kam, roles=["decision_maker"], influence=5))["member"]["member_id"]
@@ -253,5 +252,5 @@ async def test_rebuilt_domain_projections_equal_the_live_ones(
     live = await contents()
     assert any(r[1] == a and r[14] is False for r in live["buying_center_members"])
     for name in ("accounts", "buying_centers", "dossiers"):
-        assert await rebuild(settings, database_url, name) == 0
+        await rebuilt(settings, database_url, pool, name)
     assert await contents() == live

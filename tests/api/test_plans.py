@@ -10,6 +10,7 @@ import jwt
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.support.rebuilds import rebuilt
 
 GOAL = {"period": "2027", "kind": "volume", "description": "Purchases from us", "target": "30000000", "unit": "RUB"}
 ACTION = {
@@ -41,9 +42,7 @@ async def ok(response: httpx.Response) -> dict[str, Any]:
     return response.json()
 
 
-async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, settings, database_url) -> None:
-    from service.operations import rebuild
-
+async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, settings, database_url, pool) -> None:
     kam, boss, plan, team = await setup(client, auth)
     steps: list[dict[str, Any]] = []  # (view after the step) to check as-of later
     await ok(await client.put(f"{plan}/draft/goal/g-volume-2027", json=GOAL, headers=kam))
@@ -123,7 +122,7 @@ async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, sett
     before = await views()
     assert before["queue"] == []
     assert [(b["period"], b["budget"]) for b in before["budgets"]] == [("2027", "450000")]
-    assert await rebuild(settings, database_url, "plans") == 0
+    await rebuilt(settings, database_url, pool, "plans")
     assert await views() == before
     del team
 
