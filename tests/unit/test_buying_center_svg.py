@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from service.views.buying_center_svg import render
 
 SVG = "{http://www.w3.org/2000/svg}"
+ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("reports_to", "influences", "allied_with", "rival_of")
 ROLES = [
     {"code": "initiator", "label": "Initiator / direct customer", "label_ru": "Инициатор / прямой заказчик"},
@@ -222,7 +227,23 @@ def test_long_names_and_positions_are_truncated() -> None:
 
 
 def test_the_same_view_renders_the_same_bytes() -> None:
-    assert render(view(60)) == render(view(60))
+    """Also in other processes with other string hashes, where a walk over a set or dict of ids would differ."""
+    script = (
+        "import sys; from service.views.buying_center_svg import render; "
+        "from tests.unit.test_buying_center_svg import view; sys.stdout.write(render(view(60)))"
+    )
+    renders = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert renders == {render(view(60))}
     assert render(view(60)) != render(view(59))
 
 
