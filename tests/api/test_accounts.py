@@ -4,6 +4,7 @@ Idempotency-Key; the key-account ceiling warning; as-of."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -239,7 +240,8 @@ async def test_as_of_shows_the_account_as_it_stood(client: httpx.AsyncClient, au
     recorded = {e["stream_version"]: e["recorded_at"] for e in audit.json()["items"]}
     for written, now in snapshots:
         then = await client.get(path, params={"as_of": recorded[written["version"]]}, headers=kam)
-        assert then.json()["as_of"] is not None
+        moment = datetime.fromisoformat(recorded[written["version"]])
+        assert datetime.fromisoformat(then.json()["as_of"]) == moment
         assert {k: v for k, v in then.json().items() if k != "as_of"} == {k: v for k, v in now.items() if k != "as_of"}
 
 

@@ -291,6 +291,8 @@ async def test_timeline_filters_and_pages_per_member(client: httpx.AsyncClient, 
         if not (cursor := page["next_cursor"]):
             break
     assert [e["occurred_on"] for e in seen] == [(TODAY - timedelta(days=i)).isoformat() for i in (0, 2, 4)]
+    calls = (await client.get(f"{path}/timeline", params={"kind": "call"}, headers=kam)).json()
+    assert [e["occurred_on"] for e in calls["items"]] == [(TODAY - timedelta(days=i)).isoformat() for i in range(5)]
     meetings = (await client.get(f"{path}/timeline", params={"kind": "meeting"}, headers=kam)).json()
     assert meetings["items"] == []
 
