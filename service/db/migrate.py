@@ -35,18 +35,19 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection, config: Config) -> None:
+def _upgrade(connection: Connection, config: Config, revision: str) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
-async def migrate(url: str) -> None:
-    """Bring the database at `url` to the newest schema; safe to call from several processes at once."""
+async def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to the newest schema (or to `revision`, for tests of a migration's effect on
+    data that an older schema left); safe to call from several processes at once."""
     engine = create_async_engine(sqlalchemy_url(url), poolclass=None)
     try:
         async with engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            await conn.run_sync(_upgrade, alembic_config())
+            await conn.run_sync(_upgrade, alembic_config(), revision)
     finally:
         await engine.dispose()
-    log.info("database migrated to head")
+    log.info("database migrated to %s", revision)

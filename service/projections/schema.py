@@ -32,6 +32,8 @@ def create_tables(table: Table, generation: int) -> str:
         f"COMMENT ON TABLE {name} IS {literal(f'Generation {generation} of {SCHEMA}.{table.name}: {table.comment}')}",
     ]
     statements += [f"COMMENT ON COLUMN {name}.{ident(c.name)} IS {literal(c.comment)}" for c in table.columns]
+    # BI reads the view (publish), never a generation: whatever default privileges the creating user carries
+    statements.append(f"REVOKE ALL ON {name} FROM {BI_ROLE}")
     return ";\n".join(statements) + ";"
 
 
