@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="kamplan",
         description="Event-sourced account planning for key account managers. Configuration comes from "
         "environment variables (DATABASE_URL, KAMPLAN_*); see the README. Without DATABASE_URL an "
-        "embedded PostgreSQL runs in ./var/pg.",
+        "embedded PostgreSQL runs in $KAMPLAN_PG_DATA (default: pg in $KAMPLAN_DATA_DIR, ./var).",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         "token",
         help="mint a development JWT",
         description=(
-            "Print a bearer token signed with the configured key (KAMPLAN_JWT_SECRET, or the generated "
-            "development secret in the data directory)."
+            "Print a bearer token signed with the configured key: KAMPLAN_JWT_SECRET, or the generated "
+            "development secret in the data directory (HS256); KAMPLAN_JWT_PRIVATE_KEY (RS256)."
         ),
     )
     token.add_argument("--sub", required=True, help="subject: the user's id")

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str | None = Field(default=None, description="HS256 secret; unset: a generated one in data_dir.")
     jwt_public_key: str | None = Field(default=None, description="RS256 public key, PEM text or a file path.")
-    jwt_private_key: str | None = Field(default=None, description="RS256 private key for `kamplan token` only.")
+    jwt_private_key: str | None = Field(default=None, description="RS256 private key: `kamplan token` and `demo` only.")
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
 
