@@ -63,9 +63,15 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def validation_problem(errors: list[dict[str, Any]]) -> Problem:
-    fields = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors]
+    fields = [{"field": _field(e["loc"]), "message": _message(e), "type": e["type"]} for e in errors]
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return Problem(422, "/problems/validation", "Invalid input", detail, errors=fields)
+
+
+def _message(error: dict[str, Any]) -> str:
+    """Pydantic's message; our own validators' without the "Value error, " pydantic puts before them."""
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ") if error["type"] == "value_error" else message
 
 
 _STATUS_TYPES = {
