@@ -10,7 +10,7 @@ import jwt
 
 from service.domain.actors import Role
 from tests.api.test_opportunities import open_project
-from tests.api.test_plans import ACTION, ok
+from tests.api.test_plans import ACTION, in_force, ok
 from tests.api.test_plans import setup as plan_setup
 from tests.conftest import TEST_SECRET
 
@@ -85,9 +85,7 @@ async def test_forgetting_twice_reports_the_first_time(client: httpx.AsyncClient
 async def test_integration_sees_no_account_in_lists_across_accounts(client: httpx.AsyncClient, auth) -> None:
     """The ERP reads what it is given by id; the lists across accounts, which an admin sees filled, stay empty."""
     kam, boss, plan, team = await plan_setup(client, auth)
-    await ok(await client.put(f"{plan}/draft/action/a1", json=ACTION, headers=kam))
-    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
-    agreed = await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    agreed = await in_force(client, plan, kam, boss, {"action/a1": ACTION})
     account = agreed["account_id"]
     project = await open_project(client, f"/v1/accounts/{account}", kam)
     wait = {"min_position": max(agreed["position"], project["position"])}

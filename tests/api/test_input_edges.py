@@ -10,7 +10,7 @@ from tests.api.test_buying_center import add
 from tests.api.test_dossier import setup as dossier_setup
 from tests.api.test_opportunities import open_project
 from tests.api.test_opportunities import setup as project_setup
-from tests.api.test_plans import ACTION, GOAL, ok
+from tests.api.test_plans import ACTION, GOAL, in_force, ok
 from tests.api.test_plans import setup as plan_setup
 
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
@@ -66,11 +66,8 @@ async def test_starting_a_plan_honours_if_match(client: httpx.AsyncClient, auth,
 async def test_a_successor_takes_over_only_what_fits_its_horizon(client: httpx.AsyncClient, auth) -> None:
     """The draft of a 2030–2031 successor held the predecessor's 2027 items, which then went into force."""
     kam, boss, plan, _ = await plan_setup(client, auth)
-    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
-    await ok(await client.put(f"{plan}/draft/goal/g2", json={**GOAL, "period": "2028-Q3"}, headers=kam))
-    await ok(await client.put(f"{plan}/draft/risk/r1", json={"text": "A distributor undercuts"}, headers=kam))
-    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
-    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    items = {"goal/g1": GOAL, "goal/g2": {**GOAL, "period": "2028-Q3"}, "risk/r1": {"text": "A distributor undercuts"}}
+    await in_force(client, plan, kam, boss, items)
     account = (await client.get(plan, headers=kam)).json()["account_id"]
     successor = await ok(
         await client.post(
@@ -140,9 +137,7 @@ MISREAD = ("1_000", " 3", "3\n", "٣", "+5", ".5", "5.", "0x10", "NaN", "")  # D
 async def test_amounts_are_json_numbers_or_that_text_in_a_string(client: httpx.AsyncClient, auth, store) -> None:
     """Pydantic's Decimal took "1_000", " 3", "3\\n" and Arabic-Indic digits, and stored a number nobody wrote."""
     kam, boss, plan, _ = await plan_setup(client, auth)
-    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
-    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
-    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
     path, manager, _, _ = await project_setup(client, auth)
     dossier, dossier_kam = await dossier_setup(client, auth)
     before = await store.head_position()

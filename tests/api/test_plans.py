@@ -42,6 +42,16 @@ async def ok(response: httpx.Response) -> dict[str, Any]:
     return response.json()
 
 
+async def in_force(
+    client: httpx.AsyncClient, plan: str, kam: dict[str, str], boss: dict[str, str], items: dict[str, Any]
+) -> dict[str, Any]:
+    """Draft `items` ({"goal/g1": body}), propose them and have the supervisor agree: revision 1 in force."""
+    for path, body in items.items():
+        await ok(await client.put(f"{plan}/draft/{path}", json=body, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    return await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+
+
 async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, settings, database_url, pool) -> None:
     kam, boss, plan, team = await setup(client, auth)
     steps: list[dict[str, Any]] = []  # (view after the step) to check as-of later
@@ -134,9 +144,7 @@ def boss_sub(headers: dict[str, str], auth) -> str:
 
 async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, auth) -> None:
     kam, boss, plan, _ = await setup(client, auth)
-    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
-    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
-    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
     recorded = await ok(
         await client.post(
             f"{plan}/sessions",
@@ -243,9 +251,7 @@ async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) ->
 
 async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: httpx.AsyncClient, auth) -> None:
     kam, boss, plan, _ = await setup(client, auth)
-    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
-    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
-    agreed = await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
     account_id = agreed["account_id"]
     empty = await client.post(
         f"/v1/accounts/{account_id}/plans",
