@@ -114,3 +114,32 @@ async def test_a_keyed_command_writing_more_events_than_a_lookup_page_is_stored_
     assert again.status_code == 201, again.text
     assert (again.json()["replayed"], again.json()["position"]) == (True, first.json()["position"])
     assert await store.read_stream(stream) == written
+
+
+async def test_a_retry_shows_nothing_to_a_caller_who_may_no_longer_see_the_account(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A keyed retry answered with the account as it is now, also to its former owner after a hand-over."""
+    team = unique("team")
+    first, second = unique("kam"), unique("kam")
+    kam, successor = auth(first, Role.MANAGER, team), auth(second, Role.MANAGER, team)
+    body = {"name": unique("Delta Axle Works"), "industry": "Axles"}
+    opened = await client.post("/v1/accounts", json=body, headers={**kam, "Idempotency-Key": "open"})
+    assert opened.status_code == 201, opened.text
+    path = f"/v1/accounts/{opened.json()['account_id']}"
+    patch = {"region": "Tatarstan"}
+    assert (await client.patch(path, json=patch, headers={**kam, "Idempotency-Key": "patch"})).status_code == 200
+    mine = await client.post("/v1/accounts", json=body, headers={**kam, "Idempotency-Key": "open"})
+    assert (mine.status_code, mine.json()["replayed"], mine.json()["region"]) == (201, True, "Tatarstan")
+    handed = {"to_owner": second, "trigger": "contract_signed", "note": "won"}
+    assert (await client.post(f"{path}/hand-over", json=handed, headers=kam)).status_code == 200
+    renamed = await client.patch(path, json={"name": "Delta (confidential)"}, headers=successor)
+    assert renamed.status_code == 200, renamed.text
+    assert (await client.get(path, headers=kam)).status_code == 404
+    for retry in (
+        lambda: client.post("/v1/accounts", json=body, headers={**kam, "Idempotency-Key": "open"}),
+        lambda: client.patch(path, json=patch, headers={**kam, "Idempotency-Key": "patch"}),
+    ):
+        refused = await retry()
+        assert (refused.status_code, refused.json()["type"]) == (404, "/problems/account-not-found"), refused.text
+        assert "confidential" not in refused.text

@@ -13,6 +13,7 @@ from service.api.commanding import (
     CommandDep,
     Warning_,
     Written,
+    visible_account,
     written,
 )
 from service.api.moments import Moment
@@ -105,10 +106,12 @@ async def key_accounts_of(runtime: Runtime, owner: str) -> int:
 
 
 async def run(command: CommandDep, account_id: str, make: Any) -> Outcome[Account]:
-    """Decide `make(state)` on the account; an Idempotency-Key retry shows the account as it is now."""
+    """Decide `make(state)` on the account. An Idempotency-Key retry is answered before `decide`, which is where
+    visibility is checked, and shows the account as it is now: only to a caller who may still see it (a former
+    owner gets the 404 of any account it may not see)."""
     outcome = await command.run(ACCOUNT, account_stream(account_id), lambda state: decide(state, make(state)))
     if outcome.replayed:
-        loaded = await command.runtime.repository.load(ACCOUNT, account_stream(account_id))
+        loaded = await visible_account(command.runtime, command.actor, account_id)
         outcome = Outcome(outcome.stream_id, outcome.version, outcome.position, outcome.events, True, loaded.state)
     return outcome
 
