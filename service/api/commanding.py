@@ -20,6 +20,7 @@ from service.commands.preconditions import IfMatch
 from service.domain.account.access import ensure_visible
 from service.domain.account.state import Account
 from service.domain.actors import Actor
+from service.domain.errors import NotFound
 from service.domain.settings.state import CompanySettings
 from service.events.aggregate import Loaded
 from service.runtime import Runtime
@@ -153,3 +154,13 @@ async def visible_account(runtime: Runtime, actor: Actor, account_id: str) -> Lo
     loaded = await runtime.repository.load(ACCOUNT, account_stream(account_id))
     ensure_visible(loaded.state, actor)
     return loaded
+
+
+async def account_of(runtime: Runtime, actor: Actor, account_id: str, hidden: NotFound) -> Loaded[Account]:
+    """The account of a resource addressed by its own id (a project, a plan, an interaction), if the actor may
+    see it; otherwise `hidden`, the resource's own 404, the same as for an id that does not exist.
+    `account-not-found` there would tell that the resource exists."""
+    try:
+        return await visible_account(runtime, actor, account_id)
+    except NotFound:
+        raise hidden from None

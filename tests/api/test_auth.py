@@ -9,7 +9,8 @@ import httpx
 import jwt
 
 from service.domain.actors import Role
-from tests.api.test_opportunities import open_project
+from tests.api.test_accounts import unique
+from tests.api.test_opportunities import log, open_project
 from tests.api.test_plans import ACTION, in_force, ok
 from tests.api.test_plans import setup as plan_setup
 from tests.conftest import TEST_SECRET
@@ -112,3 +113,41 @@ async def test_integration_sees_no_account_in_lists_across_accounts(client: http
     }
     for path, read in lists.items():
         assert read(await ok(await client.get(path, params=wait, headers=erp))) == [], path
+
+
+async def test_a_project_plan_or_interaction_another_team_owns_looks_like_one_that_does_not_exist(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """They answered account-not-found where a made-up id answered opportunity-, plan- or interaction-not-found."""
+    kam, _, plan, _ = await plan_setup(client, auth)
+    account = (await ok(await client.get(plan, headers=kam)))["account_id"]
+    project = await open_project(client, f"/v1/accounts/{account}", kam)
+    logged = await log(client, f"/v1/accounts/{account}", kam)
+    assert logged.status_code == 201, logged.text
+    real = {
+        "opportunity": project["opportunity_id"],
+        "plan": plan.rsplit("/", 1)[1],
+        "interaction": logged.json()["interaction_id"],
+    }
+    calls = [
+        ("opportunity", "GET", "/v1/opportunities/{}", None),
+        ("opportunity", "GET", "/v1/opportunities/{}?as_of=2026-01-01T00:00:00Z", None),
+        ("opportunity", "POST", "/v1/opportunities/{}/stage", {}),
+        ("plan", "GET", "/v1/plans/{}", None),
+        ("plan", "GET", "/v1/plans/{}/revisions", None),
+        ("plan", "POST", "/v1/plans/{}/revisions", {}),
+        ("interaction", "GET", "/v1/interactions/{}", None),
+        ("interaction", "POST", "/v1/interactions/{}/retract", {"reason": "wrong account"}),
+    ]
+    outsiders = {
+        "manager of another team": auth(unique("kam"), Role.MANAGER, unique("team")),
+        "supervisor of another team": auth(unique("sup"), Role.SUPERVISOR, unique("team")),
+    }
+    for who, headers in outsiders.items():
+        for kind, method, path, body in calls:
+            answers = [
+                await client.request(method, path.format(id_), json=body, headers=headers)
+                for id_ in (real[kind], str(uuid.uuid4()))
+            ]
+            seen = [(a.status_code, a.json()["type"]) for a in answers]
+            assert seen == [(404, f"/problems/{kind}-not-found")] * 2, (who, method, path, seen)

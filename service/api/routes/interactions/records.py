@@ -14,6 +14,7 @@ from service.api.commanding import (
     Command,
     CommandDep,
     Written,
+    account_of,
     company_settings,
     set_etag,
     today,
@@ -166,9 +167,10 @@ async def _visible(runtime: Runtime, actor: Actor, interaction_id: str, as_of: d
     current = (
         loaded if as_of is None else await runtime.repository.load(INTERACTION, interaction_stream(interaction_id))
     )
+    hidden = NotFound("interaction-not-found", "no such interaction, or not one you may see")
     if not current.state.exists:
-        raise NotFound("interaction-not-found", "no such interaction, or not one you may see")
-    await visible_account(runtime, actor, current.state.account_id)
+        raise hidden
+    await account_of(runtime, actor, current.state.account_id, hidden)
     if not loaded.state.exists:
         raise NotFound("interaction-not-found", "the interaction was not logged yet at that moment")
     return loaded

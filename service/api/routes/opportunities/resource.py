@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, company_settings, today, visible_account, written
+from service.api.commanding import Command, Written, account_of, company_settings, today, written
 from service.api.moments import Moment
 from service.api.numbers import Amount
 from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
@@ -125,15 +125,20 @@ def roles_of(state: BuyingCenter) -> dict[str, frozenset[str]]:
     return {m.member_id: m.roles for m in state.people.values()}
 
 
+def _hidden() -> NotFound:
+    return NotFound("opportunity-not-found", "no such sales project, or not one you may see")
+
+
 async def load_visible(runtime: Runtime, actor: Actor, opportunity_id: str, as_of: datetime | None = None) -> Any:
+    """The project (as of `as_of`), or 404 when it does not exist or the actor may not see its account."""
     loaded = await runtime.repository.load(OPPORTUNITY, opportunity_stream(opportunity_id), as_of=as_of)
     if not loaded.state.exists:
         current = await runtime.repository.load(OPPORTUNITY, opportunity_stream(opportunity_id))
         if not current.state.exists:
-            raise NotFound("opportunity-not-found", "no such sales project, or not one you may see")
-        await visible_account(runtime, actor, current.state.account_id)
+            raise _hidden()
+        await account_of(runtime, actor, current.state.account_id, _hidden())
         raise NotFound("opportunity-not-found", "the project did not exist at that moment")
-    await visible_account(runtime, actor, loaded.state.account_id)
+    await account_of(runtime, actor, loaded.state.account_id, _hidden())
     return loaded
 
 
@@ -145,7 +150,7 @@ async def act(
 ) -> OpportunityOut:
     """Decide on the project with the account's buying center at hand (members and their roles)."""
     current = await load_visible(command.runtime, command.actor, str(opportunity_id))
-    account = await visible_account(command.runtime, command.actor, current.state.account_id)
+    account = await account_of(command.runtime, command.actor, current.state.account_id, _hidden())
     stream, bc = opportunity_stream(str(opportunity_id)), buying_center_stream(current.state.account_id)
     [outcome, _] = await command.handler.execute_many(
         [

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import Field
 
-from service.api.commanding import Command, Written, today, visible_account, written
+from service.api.commanding import Command, Written, account_of, today, written
 from service.api.moments import Moment
 from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
@@ -38,9 +38,10 @@ async def load_visible(
     """The plan (as of `as_of`) and its account, or 404 when the actor may not see the account: whether
     the plan exists is not revealed."""
     current = await runtime.repository.load(PLAN, plan_stream(plan_id))
+    hidden = NotFound("plan-not-found", "no such plan, or not one you may see")
     if not current.state.exists:
-        raise NotFound("plan-not-found", "no such plan, or not one you may see")
-    account = await visible_account(runtime, actor, current.state.account_id)
+        raise hidden
+    account = await account_of(runtime, actor, current.state.account_id, hidden)
     loaded = current if as_of is None else await runtime.repository.load(PLAN, plan_stream(plan_id), as_of=as_of)
     if not loaded.state.exists:
         raise NotFound("plan-not-found", "the plan did not exist at that moment")
