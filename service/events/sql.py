@@ -190,7 +190,7 @@ ON CONFLICT (subject_id) DO NOTHING
 RETURNING forgotten_at
 """
 
-SUBJECT_KNOWN = "SELECT EXISTS (SELECT 1 FROM subject_keys WHERE subject_id = $1)"
+SUBJECT_KNOWN = "SELECT EXISTS (SELECT 1 FROM subject_streams WHERE subject_id = $1)"
 
 LOCK_SUBJECT = "SELECT forgotten_at FROM subject_keys WHERE subject_id = $1 FOR UPDATE"
 

@@ -147,7 +147,8 @@ class EventStore:
         return await verify(self.pool, stream_id, progress)
 
     async def knows_subject(self, subject_id: str) -> bool:
-        """Whether personal data of the subject was ever stored, or the subject was forgotten."""
+        """Whether personal data of the subject was ever stored (forgotten since or not); a subject forgotten in
+        advance, before anything of theirs was written, was not."""
         async with self.pool.acquire() as conn:
             return bool(await conn.fetchval(sql.SUBJECT_KNOWN, subject_id))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -160,29 +161,59 @@ async def test_forgetting_a_person_erases_them_everywhere_but_keeps_the_node(
         influence=5,
     )
     member_id = made["member"]["member_id"]
-    await client.post(f"{path}/buying-center/members/{member_id}/assessment", json={"attitude": 1}, headers=kam)
-    hobby = await client.post(
-        f"{path}/dossier/answers",
-        json={
-            "question_code": _personal_question(),
-            "value": "fishing",
-            "about": member_id,
-            "learned_on": "2026-11-01",
-        },
-        headers=kam,
-    )
-    assert hobby.status_code == 201, hobby.text
+    other = (await add(client, path, kam))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{member_id}"
+    seen = {"kind": "observation", "note": f"{name} said so at dinner"}
+    written_about = [  # what a manager writes about the person, each to be forgotten with them
+        ("POST", f"{member}/assessment", {"attitude": 1, "citation": seen}),
+        ("PUT", f"{member}/criteria", {"stated": ["price-trap"], "observed": ["golf-buddy"], "citation": seen}),
+        ("PUT", f"{member}/problems", {"problems": [{"problem": "gout-pain", "consequence": "grumpy"}]}),
+        ("PUT", f"{member}/contact-owner", {"owner": "kam", "contact_plan": f"call {name} at home"}),
+        ("PUT", f"{member}/next-action", {"what": "send-flowers", "due": "2026-12-01"}),
+        ("POST", f"{path}/buying-center/relationships", {"source": member_id, "target": other, "kind": "influences",
+                                                          "note": "brother-in-law"}),
+        ("POST", f"{path}/dossier/answers", {"question_code": _personal_question(), "value": "fishing",
+                                             "about": member_id, "source": "his-wife", "learned_on": "2026-11-01"}),
+        ("POST", f"{path}/dossier/answers/{_personal_question()}/retract", {"about": member_id, "reason": "wife-lied"}),
+        ("POST", f"{member}/left", {"on": "2026-11-02", "reason": "moved-to-rival"}),
+    ]  # fmt: skip
+    for method, url, body in written_about:
+        response = await client.request(method, url, json=body, headers=kam)
+        assert response.status_code in (200, 201), (url, response.text)
+    secrets = ["dinner", "price-trap", "golf-buddy", "gout-pain", "at home", "send-flowers", "brother-in-law",
+               "fishing", "his-wife", "wife-lied", "moved-to-rival"]  # fmt: skip
+    moment = datetime.now(UTC).isoformat()
+    before = [(await client.get(url, headers=kam)).text for url in (f"{path}/buying-center", member)]
+    assert [s for s in secrets[:-4] if not any(s in text for text in before)] == []  # readable until forgotten
     refused = await client.post(f"/v1/people/{member_id}/forget", headers=kam)
     assert refused.status_code == 403
     forgot = await client.post(f"/v1/people/{member_id}/forget", headers=auth("root", Role.ADMIN))
     assert forgot.status_code == 200
-    member = (await client.get(f"{path}/buying-center/members/{member_id}", headers=kam)).json()
-    assert (member["name"], member["contacts"], member["notes"]) == (None, None, None)
-    assert [h["event"] for h in member["history"]] == ["MemberAdded", "MemberAssessed"]
-    assert (member["influence"], member["attitude"], member["roles"]) == (5, 1, ["informal_heavyweight"])
-    dossier = (await client.get(f"{path}/dossier", headers=kam)).json()
-    answers = [a for g in dossier["groups"] for q in g["questions"] for a in q["answers"] if a["about"] == member_id]
-    assert [a["value"] for a in answers] == [None]
+    forgotten = (await client.get(member, headers=kam)).json()
+    assert (forgotten["name"], forgotten["contacts"], forgotten["notes"]) == (None, None, None)
+    assert [h["event"] for h in forgotten["history"]][:2] == ["MemberAdded", "MemberAssessed"]
+    assert (forgotten["influence"], forgotten["attitude"], forgotten["roles"]) == (5, 1, ["informal_heavyweight"])
+    assert (forgotten["active"], forgotten["left_on"]) == (False, "2026-11-02")  # the node and its facts stay
+    history = await client.get(
+        f"{path}/dossier/answers/{_personal_question()}/history", params={"about": member_id}, headers=kam
+    )
+    reads = [
+        (await client.get(url, params=params, headers=kam)).text
+        for url, params in (
+            (member, {}),
+            (f"{path}/buying-center", {}),
+            (f"{path}/buying-center.svg", {}),
+            (f"{path}/dossier", {}),
+            (member, {"as_of": moment}),
+            (f"{path}/buying-center", {"as_of": moment}),
+        )
+    ] + [history.text]
+    assert history.status_code == 200, history.text
+    assert [secret for secret in secrets if any(secret in text for text in reads)] == []
+    blanked = await client.patch(member, json={"position": ""}, headers=kam)  # what stays can still be cleared
+    assert (blanked.status_code, blanked.json()["member"]["position"]) == (200, ""), blanked.text
+    again = await client.put(f"{member}/criteria", json={"stated": ["new-secret"]}, headers=kam)
+    assert again.json()["type"] == "/problems/subject-forgotten"  # nothing new is written about them
     svg = (await client.get(f"{path}/buying-center.svg", headers=kam)).text
     assert name not in svg
     await client.get("/v1/portfolio", params={"min_position": forgot.json()["position"]}, headers=kam)
@@ -199,7 +230,7 @@ async def test_forgetting_a_person_erases_them_everywhere_but_keeps_the_node(
     assert row["name"] is None
     assert answer is None
     assert name not in dump
-    assert "fishing" not in dump
+    assert [secret for secret in secrets if secret in dump] == []
 
 
 async def test_forgetting_a_person_nobody_recorded_is_a_404_and_writes_nothing(
@@ -212,6 +243,10 @@ async def test_forgetting_a_person_nobody_recorded_is_a_404_and_writes_nothing(
     assert missing.json()["type"] == "/problems/person-not-found"
     assert not await store.knows_subject(stranger)
     assert await store.head_position() == head
+    admin = auth("root", Role.ADMIN)
+    assert (await client.post(f"/v1/subjects/{stranger}/forget", headers=admin)).status_code == 200  # in advance
+    tombstoned = await client.post(f"/v1/people/{stranger}/forget", headers=admin)
+    assert (tombstoned.status_code, tombstoned.json()["type"]) == (404, "/problems/person-not-found")
 
 
 def _personal_question() -> str:

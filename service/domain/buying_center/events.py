@@ -1,4 +1,7 @@
-"""Facts about a buying center. Names, contacts and notes are sealed per person (subject = member id)."""
+"""Facts about a buying center. What we write about a person is sealed with that person (subject = member id):
+name, contacts, notes, criteria, problems, how we contact them, the next action, why they left, the citations
+behind our view of them, and a link's note (with the person it starts from). What stays readable once they are
+forgotten: the node, its position, roles, influence, attitudes, links and when each changed."""
 
 from __future__ import annotations
 
@@ -10,18 +13,19 @@ from service.domain.buying_center.state import Citation, MemberProblem, Relation
 
 
 class _Personal:
-    """Events that carry personal fields name them; the subject is the member they are about."""
+    """Events that carry personal fields name them; the subject is the member they are about. An empty field
+    holds nothing to seal, so blanking one needs no key: a forgotten person's position can still be cleared."""
 
     PERSONAL: ClassVar[tuple[str, ...]] = ()
     member_id: str
 
     def personal(self) -> dict[str, str]:
-        return {f: self.member_id for f in self.PERSONAL}
+        return {f: self.member_id for f in self.PERSONAL if getattr(self, f) not in (None, "", ())}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberAdded(_Personal):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("name", "contacts", "notes")
+    PERSONAL: ClassVar[tuple[str, ...]] = ("name", "contacts", "notes", "citation")
     account_id: str
     member_id: str
     name: str | None
@@ -53,6 +57,7 @@ class MemberDetailsChanged(_Personal):
 class MemberAssessed(_Personal):
     """A new view of the person: roles, influence, attitudes; citing what justified it."""
 
+    PERSONAL: ClassVar[tuple[str, ...]] = ("citation",)
     member_id: str
     roles: frozenset[str]
     influence: int
@@ -63,30 +68,34 @@ class MemberAssessed(_Personal):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberCriteriaRecorded(_Personal):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("stated", "observed", "citation")
     member_id: str
-    stated: tuple[str, ...]
-    observed: tuple[str, ...]
+    stated: tuple[str, ...] | None  # None: forgotten
+    observed: tuple[str, ...] | None
     citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberProblemsRecorded(_Personal):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("problems", "citation")
     member_id: str
-    problems: tuple[MemberProblem, ...]
+    problems: tuple[MemberProblem, ...] | None
     citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContactOwnerAssigned(_Personal):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("contact_plan",)
     member_id: str
-    owner: str | None
-    contact_plan: str
+    owner: str | None  # one of us: not the person's data
+    contact_plan: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NextActionSet(_Personal):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("what",)
     member_id: str
-    what: str  # empty: no next action
+    what: str | None  # empty: no next action
     due: date | None
 
 
@@ -111,9 +120,10 @@ class ContactWithdrawn(_Personal):
 class MemberLeft(_Personal):
     """The person left the client: the node stays, inactive, with its history."""
 
+    PERSONAL: ClassVar[tuple[str, ...]] = ("reason",)
     member_id: str
     on: date
-    reason: str
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,7 +133,10 @@ class MembersLinked(_Personal):
     target: str
     kind: RelationKind
     strength: int
-    note: str
+    note: str | None
+
+    def personal(self) -> dict[str, str]:
+        return {"note": self.source} if self.note else {}  # one key per field: the person the link starts from
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

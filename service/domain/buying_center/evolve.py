@@ -98,14 +98,14 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 event,
                 at,
                 ("stated_criteria", "observed_criteria"),
-                stated_criteria=event.stated,
-                observed_criteria=event.observed,
+                stated_criteria=event.stated or (),  # None: forgotten with the person
+                observed_criteria=event.observed or (),
             )
         case MemberProblemsRecorded():
-            return _update(state, event, at, ("problems",), problems=event.problems)
+            return _update(state, event, at, ("problems",), problems=event.problems or ())
         case ContactOwnerAssigned():
             return _update(
-                state, event, at, ("owner", "contact_plan"), owner=event.owner, contact_plan=event.contact_plan
+                state, event, at, ("owner", "contact_plan"), owner=event.owner, contact_plan=event.contact_plan or ""
             )
         case NextActionSet():
             action = NextAction(what=event.what, due=event.due) if event.what and event.due else None
@@ -129,7 +129,7 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 ("active", "left_on", "left_reason"),
                 active=False,
                 left_on=event.on,
-                left_reason=event.reason,
+                left_reason=event.reason or "",
             )
         case MembersLinked():
             link = Relationship(
@@ -138,7 +138,7 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 target=event.target,
                 kind=event.kind,
                 strength=event.strength,
-                note=event.note,
+                note=event.note or "",  # None: forgotten with the person the link starts from
             )
             return replace(state, relationships={**state.links, link.relationship_id: link})
         case MembersUnlinked():

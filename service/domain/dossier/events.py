@@ -1,4 +1,5 @@
-"""Facts about a dossier. An answer about a person is sealed with that person (subject = member id)."""
+"""Facts about a dossier. An answer about a person is sealed with that person (subject = member id): its value,
+where we learnt it, and why it was retracted."""
 
 from __future__ import annotations
 
@@ -17,23 +18,25 @@ class AnswerRecorded:
     question_code: str
     about: str | None
     value: Any
-    source: str
+    source: str | None  # None: forgotten with the person the answer is about
     learned_on: date
     confidence: Confidence
     template_version: int
 
     def personal(self) -> dict[str, str]:
-        return {"value": self.about} if self.about else {}
+        if not self.about:
+            return {}
+        return {"value": self.about, "source": self.about} if self.source else {"value": self.about}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerRetracted:
     question_code: str
     about: str | None
-    reason: str
+    reason: str | None
 
     def personal(self) -> dict[str, str]:
-        return {}
+        return {"reason": self.about} if self.about and self.reason else {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,7 +22,7 @@ def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> D
             slot = state.answers.get(key) or AnswerSlot(question_code=event.question_code, about=event.about)
             answer = Answer(
                 value=event.value,
-                source=event.source,
+                source=event.source or "",
                 learned_on=event.learned_on,
                 confidence=event.confidence,
                 template_version=event.template_version,
@@ -35,7 +35,7 @@ def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> D
             slot = state.answers.get(key)
             if slot is None or not slot.history:
                 return state
-            retraction = replace(slot.history[-1], retracted=True, reason=event.reason, at=at)
+            retraction = replace(slot.history[-1], retracted=True, reason=event.reason or "", at=at)
             slot = replace(slot, history=(*slot.history, retraction))
             return replace(state, slots={**state.answers, key: slot})
         case DocumentAttached():
