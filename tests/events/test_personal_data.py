@@ -99,3 +99,19 @@ async def test_forgetting_a_subject_never_seen_blocks_its_data_from_then_on(isol
     assert forgotten.position is not None
     with pytest.raises(SubjectForgotten):
         await isolated.store.append("bc-9", "buying_center", ANY, [member("p-never", "X", "Y")])
+
+
+async def test_autovacuum_takes_destroyed_keys_and_purged_snapshots_at_the_first_dead_row(
+    isolated: IsolatedDb,
+) -> None:
+    """The old row version of a destroyed key (and of a purged snapshot) stays in the page until vacuumed; these
+    tables would otherwise wait for 50 dead rows (migration 0004)."""
+    async with isolated.pool.acquire() as conn:
+        options = {
+            r["relname"]: sorted(r["reloptions"] or [])
+            for r in await conn.fetch(
+                "SELECT relname, reloptions FROM pg_class WHERE relname IN ('subject_keys', 'snapshots')"
+            )
+        }
+    at_once = ["autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=0"]
+    assert options == {"subject_keys": at_once, "snapshots": at_once}
