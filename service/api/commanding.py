@@ -102,7 +102,9 @@ async def command_context(
     idempotency = None
     if idempotency_key is not None:
         body = await request.body()
-        idempotency = Idempotency(idempotency_key, request_hash(request.method, request.url.path, body))
+        idempotency = Idempotency(
+            idempotency_key, request_hash(idempotency_key, request.method, request.url.path, body)
+        )
     # several If-Match lines are one list (RFC 9110, 5.3); the parameter above documents the header
     lines = request.headers.getlist("if-match")
     condition = parse_if_match(", ".join(lines)) if if_match is not None else None

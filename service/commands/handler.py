@@ -88,7 +88,7 @@ class CommandHandler:
         """
         meta = dict(metadata)
         if idempotency:
-            meta |= {"idempotency_key": idempotency.key, "request_hash": idempotency.request_hash}
+            meta |= {"request_hash": idempotency.request_hash}  # the key itself is not stored: it keys the hash
         first = steps[0].stream_id
         for attempt in range(ATTEMPTS):
             # before every attempt: after a conflict, the request that beat this one may have had its key

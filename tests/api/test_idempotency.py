@@ -4,6 +4,9 @@ commands that write more events than one lookup page."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import uuid
 from datetime import date
 
 import httpx
@@ -143,3 +146,26 @@ async def test_a_retry_shows_nothing_to_a_caller_who_may_no_longer_see_the_accou
         refused = await retry()
         assert (refused.status_code, refused.json()["type"]) == (404, "/problems/account-not-found"), refused.text
         assert "confidential" not in refused.text
+
+
+async def test_what_a_keyed_request_stores_cannot_confirm_a_guess_of_its_body(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A plain sha256 of the request was stored with its key: whoever read the events could confirm a guessed
+    name, also once the person was forgotten. The hash is keyed with the Idempotency-Key now, which is not stored."""
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}/buying-center/members"
+    sent = json.dumps({"name": "Zebulon Quaxworth", "position": "CFO"}).encode()
+    key = str(uuid.uuid4())
+    headers = {**kam, "Idempotency-Key": key, "Content-Type": "application/json"}
+    first = await client.post(path, content=sent, headers=headers)
+    assert first.status_code == 201, first.text
+    [added] = await store.read_stream(f"buying-center-{account['account_id']}")
+    guess = hashlib.sha256(b"\x1f".join((b"POST", path.encode(), sent))).hexdigest()
+    assert added.metadata["request_hash"] != guess
+    assert key not in json.dumps(added.metadata)
+    retry = await client.post(path, content=sent, headers=headers)
+    assert (retry.status_code, retry.json()["replayed"]) == (201, True)
+    other = await client.post(path, content=sent.replace(b"CFO", b"CEO"), headers=headers)
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
