@@ -110,6 +110,9 @@ class CommandHandler:
                     raise refused from refusal
                 raise
             if refused:
+                # a racing twin with this key may be what moved the version: answer as it was answered
+                if earlier := await self._earlier(steps, actor, idempotency):
+                    return earlier
                 raise refused
             encoded = with_derived_ids(
                 {s.stream_id: [encode(e, now) for e in decided[s.stream_id]] for s in steps}, actor, idempotency
@@ -136,6 +139,8 @@ class CommandHandler:
                 result = await self.store.append_many(appends, meta)
             except WrongExpectedVersion as conflict:
                 if if_match and conflict.stream_id == first and (stale := if_match.refusal(first, conflict.actual)):
+                    if earlier := await self._earlier(steps, actor, idempotency):
+                        return earlier
                     raise stale from conflict
                 if attempt == ATTEMPTS - 1:
                     raise
