@@ -4,6 +4,7 @@ the pipeline, conversion and the negotiation balance."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -368,3 +369,38 @@ async def test_the_portfolio_flags_meetings_that_replaced_negotiations(client: h
     assert account["negotiations_falling"] is True
     assert manager["negotiations_falling"] is True
     assert account["account_id"] in manager["at_risk"]
+
+
+async def test_a_correction_racing_a_retraction_leaves_no_contact_or_project_behind(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Both were planned from the entry as it was: a retraction landing second withdrew only the first
+    participants and unlinked only the first projects, so the correction's ones stayed (and a project's
+    meeting criterion held for a retracted meeting)."""
+    path, kam, _, _ = await setup(client, auth)
+    a = (await add(client, path, kam))["member"]["member_id"]
+    b = (await add(client, path, kam))["member"]["member_id"]
+    first, second = [(await open_project(client, path, kam))["opportunity_id"] for _ in range(2)]
+    for _ in range(15):  # the interleaving is the event loop's: several rounds
+        logged = (await log(client, path, kam, participants=[a], projects=[first])).json()
+        iid = logged["interaction_id"]
+        correction = {
+            "kind": "meeting", "occurred_on": TODAY.isoformat(), "participants": [b], "our_participants": ["kam"],
+            "summary": "Met the other one", "projects": [first, second], "reason": "wrong person",
+        }  # fmt: skip
+        answers = await asyncio.gather(
+            client.post(f"/v1/interactions/{iid}/corrections", json=correction, headers=kam),
+            client.post(f"/v1/interactions/{iid}/retract", json={"reason": "by mistake"}, headers=kam),
+        )
+        assert answers[1].status_code == 200, answers[1].text
+        assert answers[0].status_code in (200, 409), answers[0].text  # 409: the retraction came first
+        bc = await store.read_stream(f"buying-center-{path.rsplit('/', 1)[1]}")
+        last = {e.data["member_id"]: e.event_type for e in bc if e.data.get("interaction_id") == iid}
+        assert set(last.values()) <= {"ContactWithdrawn"}, last  # every contact it recorded is withdrawn
+        for project in (first, second):
+            links = [
+                e.event_type
+                for e in await store.read_stream(f"opportunity-{project}")
+                if e.data.get("interaction_id") == iid
+            ]
+            assert links[-1:] in ([], ["InteractionUnlinked"]), (project, links)

@@ -87,6 +87,11 @@ def projects_of(states: dict[str, Any], account_id: str, ids: Sequence[str]) -> 
     )
 
 
+class Replan(Exception):
+    """The interaction was corrected or retracted since its steps were planned: the streams they touch (its
+    projects) and the contacts they withdraw were read from the entry as it was, so plan them again."""
+
+
 def steps_of(
     actor: Actor,
     interaction_id: str,
@@ -98,7 +103,9 @@ def steps_of(
     day: date,
     settings: Any,
 ) -> list[Step]:
-    """The interaction's own stream, then what it changes: contacts, assessments, projects, dossier answers."""
+    """The interaction's own stream, then what it changes: contacts, assessments, projects, dossier answers.
+    `previous` is the entry these steps change (None for a new one); if it has changed when they are decided,
+    they raise Replan (the projects to touch and the contacts to withdraw follow from it)."""
     stream, bc_stream = interaction_stream(interaction_id), buying_center_stream(account_id)
     projects = sorted(set(details.projects) | set(previous.projects if previous else ()))
     for need in learned.needs:
@@ -163,8 +170,13 @@ def steps_of(
 
         return Step(OPPORTUNITY, p_stream, decide)
 
+    def own(states: dict[str, Any]) -> list[Any]:
+        if previous is not None and states[stream].details != previous:  # a new one: its own rules answer
+            raise Replan(interaction_id)
+        return im.decide(states[stream], make(states))
+
     steps = [
-        Step(INTERACTION, stream, lambda states: im.decide(states[stream], make(states))),
+        Step(INTERACTION, stream, own),
         Step(BUYING_CENTER, bc_stream, contacts),
         *(project(pid) for pid in projects),
     ]

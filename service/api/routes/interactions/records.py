@@ -3,6 +3,7 @@ correct it, retract it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -23,7 +24,7 @@ from service.api.commanding import (
 )
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day, Moment
-from service.api.routes.interactions.lessons import LearnedIn, projects_of, steps_of
+from service.api.routes.interactions.lessons import LearnedIn, Replan, projects_of, steps_of
 from service.commands.aggregates import (
     INTERACTION,
     buying_center_stream,
@@ -32,9 +33,11 @@ from service.commands.aggregates import (
 from service.commands.handler import Outcome, Step
 from service.domain import codec
 from service.domain.actors import Actor
-from service.domain.errors import NotFound
+from service.domain.errors import Conflict, NotFound
 from service.domain.interaction import model as im
 from service.runtime import Runtime
+
+REPLANS = 4
 
 router = APIRouter(tags=["interactions"])
 
@@ -116,6 +119,17 @@ def interaction_out(state: im.Interaction, base: Written, as_of: datetime | None
         corrections=list(state.corrections),
         as_of=as_of,
     )
+
+
+async def _run_planned(command: Command, plan: Callable[[], Awaitable[list[Step]]]) -> Outcome[Any]:
+    """Run the steps `plan` makes from the entry as it is; plan again when a racing correction or retraction
+    changed it first (its projects and contacts would otherwise keep what that one linked)."""
+    for _ in range(REPLANS):
+        try:
+            return await _run(command, await plan())
+        except Replan:
+            continue
+    raise Conflict("concurrency-conflict", "the interaction kept changing while this request was decided; retry")
 
 
 async def _run(command: Command, steps: list[Step]) -> Outcome[Any]:
@@ -203,23 +217,28 @@ async def get_interaction(
 async def correct_interaction(
     interaction_id: UUID, body: CorrectIn, response: Response, command: CommandDep
 ) -> InteractionOut:
-    current = await _visible(command.runtime, command.actor, str(interaction_id))
     settings = await company_settings(command.runtime)
-    state: im.Interaction = current.state
-    details, day, aid = body.domain(), today(), state.account_id
+    details, day = body.domain(), today()
 
-    def make(states: dict[str, Any]) -> im.CorrectInteraction:
-        return im.CorrectInteraction(
-            actor=command.actor,
-            details=details,
-            reason=body.reason,
-            today=day,
-            members=frozenset(states[buying_center_stream(aid)].people),
-            projects=projects_of(states, aid, details.projects),
+    async def plan() -> list[Step]:
+        state: im.Interaction = (await _visible(command.runtime, command.actor, str(interaction_id))).state
+        aid = state.account_id
+
+        def make(states: dict[str, Any]) -> im.CorrectInteraction:
+            return im.CorrectInteraction(
+                actor=command.actor,
+                details=details,
+                reason=body.reason,
+                today=day,
+                members=frozenset(states[buying_center_stream(aid)].people),
+                projects=projects_of(states, aid, details.projects),
+            )
+
+        return steps_of(
+            command.actor, str(interaction_id), aid, details, state.details, make, LearnedIn(), day, settings
         )
 
-    steps = steps_of(command.actor, str(interaction_id), aid, details, state.details, make, LearnedIn(), day, settings)
-    outcome = await _run(command, steps)
+    outcome = await _run_planned(command, plan)
     return interaction_out(outcome.state, written(response, outcome))
 
 
@@ -236,28 +255,30 @@ class InteractionRetractIn(BaseModel):
 async def retract_interaction(
     interaction_id: UUID, body: InteractionRetractIn, response: Response, command: CommandDep
 ) -> InteractionOut:
-    current = await _visible(command.runtime, command.actor, str(interaction_id))
-    state: im.Interaction = current.state
-    if state.details is None:
-        raise NotFound("interaction-not-found", "no such interaction")
-    empty = im.Details(
-        kind=state.details.kind,
-        occurred_on=state.details.occurred_on,
-        participants=(),
-        our_participants=(),
-        summary="-",
-    )
     settings = await company_settings(command.runtime)
-    steps = steps_of(
-        command.actor,
-        str(interaction_id),
-        state.account_id,
-        empty,
-        state.details,
-        lambda states: im.RetractInteraction(actor=command.actor, reason=body.reason),
-        LearnedIn(),
-        today(),
-        settings,
-    )
-    outcome = await _run(command, steps)
+
+    async def plan() -> list[Step]:
+        state: im.Interaction = (await _visible(command.runtime, command.actor, str(interaction_id))).state
+        if state.details is None:
+            raise NotFound("interaction-not-found", "no such interaction")
+        empty = im.Details(
+            kind=state.details.kind,
+            occurred_on=state.details.occurred_on,
+            participants=(),
+            our_participants=(),
+            summary="-",
+        )
+        return steps_of(
+            command.actor,
+            str(interaction_id),
+            state.account_id,
+            empty,
+            state.details,
+            lambda states: im.RetractInteraction(actor=command.actor, reason=body.reason),
+            LearnedIn(),
+            today(),
+            settings,
+        )
+
+    outcome = await _run_planned(command, plan)
     return interaction_out(outcome.state, written(response, outcome))
