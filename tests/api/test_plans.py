@@ -173,12 +173,19 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
         )
     )
     assert recorded["in_force"]["revision"] == 1
+    strategy = {"text": "Be the first source for flanges", "period": None}
+    await ok(await client.put(f"{plan}/draft/strategy/s1", json=strategy, headers=kam))  # drafted meanwhile
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "31000000"}, headers=kam))
     itself = await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss)
     assert itself.status_code == 403
     confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam))
     assert confirmed["in_force"]["revision"] == 2
     assert confirmed["in_force"]["session_id"] == recorded["session_id"]
     assert set(confirmed["in_force"]["content"]["goals"]) == {"g-flanges"}
+    # the draft keeps what was drafted meanwhile, under the session's changes (g1 removed by the session)
+    assert {(i["item_type"], i["item_id"], i["change"]) for i in confirmed["draft_changes"]["items"]} == {
+        ("strategy", "s1", "added")
+    }
     bad = await client.post(
         f"{plan}/sessions",
         json={

@@ -11,15 +11,37 @@ from service.domain import codec
 from service.domain.plan import events as e
 from service.domain.plan.content import (
     CLASS,
+    ItemType,
     PlanContent,
     with_item,
     without_item,
 )
-from service.domain.plan.state import ActionProgress, Actual, Comment, Plan, Revision, RevisionStatus, Session
+from service.domain.plan.state import (
+    ActionProgress,
+    Actual,
+    Comment,
+    ItemChange,
+    Plan,
+    Revision,
+    RevisionStatus,
+    Session,
+)
 
 
 def _set_revision(state: Plan, number: int, **values: Any) -> Plan:
     return replace(state, revisions=tuple(replace(r, **values) if r.number == number else r for r in state.revisions))
+
+
+def _with_session(draft: PlanContent, changes: tuple[ItemChange, ...], agreed: PlanContent) -> PlanContent:
+    """The draft once a session's changes are in force: what the manager drafted since stays, the session's
+    changes are applied on top (its items as agreed). Replacing the draft by the agreed content lost that work."""
+    for change in changes:
+        item_type = ItemType(change.item_type)
+        if change.op == "remove":
+            draft = without_item(draft, item_type, change.item_id)
+        else:
+            draft = with_item(draft, item_type, agreed.items(item_type)[change.item_id])
+    return draft
 
 
 def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
@@ -118,7 +140,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 state,
                 revisions=(*state.revisions, revision),
                 sessions={**state.sessions, session.session_id: confirmed},
-                draft=event.content,
+                draft=_with_session(state.draft, session.changes, event.content),
             )
         case e.ActionStatusSet():
             progress = ActionProgress(status=event.status, note=event.note, on=event.on, by=event.by)
