@@ -215,7 +215,7 @@ SNAPSHOT_LOCK_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('kamplan:snapsh
 
 SAVE_SNAPSHOTS = """
 INSERT INTO snapshots (stream_id, snapshot_type, stream_version, position, recorded_at, state)
-SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::timestamptz[], $6::jsonb[])
+SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::timestamptz[], $6::json[])
 WHERE NOT EXISTS (
     SELECT 1 FROM subject_streams s JOIN subject_keys k USING (subject_id)
     WHERE s.stream_id = $1 AND k.forgotten_at IS NOT NULL)

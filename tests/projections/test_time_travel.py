@@ -93,3 +93,15 @@ async def test_forgetting_a_subject_purges_the_snapshots_holding_its_decrypted_d
     assert reloaded.events_folded == SNAPSHOT_EVERY
     assert (reloaded.state.counts, reloaded.state.last_note) == ({"calls": SNAPSHOT_EVERY}, None)
     assert await snapshots() == 0  # never written again: the stream holds a forgotten subject
+
+
+async def test_a_state_from_a_snapshot_keeps_the_order_of_its_maps(isolated: IsolatedDb) -> None:
+    """Views list a state's maps (members, links, answers) in the order the fold made them; jsonb snapshots
+    stored keys shortest first, so a view changed its order once a snapshot existed."""
+    keys = ["a-long-key-made-first", "mid-key", "k"]
+    await isolated.store.append("ordered", "tally", ANY, [NewEvent(event_type="Bumped", data=bumped(k)) for k in keys])
+    repository = Repository(isolated.store, snapshot_every=3)
+    folded = await repository.load(TALLY, "ordered")  # folds all three events and saves a snapshot at version 3
+    restored = await Repository(isolated.store).load(TALLY, "ordered")
+    assert (folded.events_folded, restored.events_folded) == (3, 0)  # the second load came from the snapshot
+    assert list(folded.state.counts) == list(restored.state.counts) == keys
