@@ -147,6 +147,12 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def day_of(as_of: datetime | None) -> date:
+    """The day date rules (staleness, overdue, stalled) are judged on: today, or the UTC day of `as_of`. The
+    offset a caller writes names the same instant and must not move the day, as `as_of.date()` did."""
+    return as_of.astimezone(UTC).date() if as_of else today()
+
+
 async def company_settings(runtime: Runtime, as_of: datetime | None = None) -> CompanySettings:
     return (await runtime.repository.load(SETTINGS, SETTINGS_STREAM, as_of=as_of)).state
 
@@ -156,6 +162,18 @@ async def visible_account(runtime: Runtime, actor: Actor, account_id: str) -> Lo
     loaded = await runtime.repository.load(ACCOUNT, account_stream(account_id))
     ensure_visible(loaded.state, actor)
     return loaded
+
+
+async def account_then(runtime: Runtime, actor: Actor, account_id: str, as_of: datetime | None) -> Loaded[Account]:
+    """The account as it was at `as_of` (now, without it), if the actor may see it now; a 404 for a moment
+    before it existed, as `GET /accounts/{id}?as_of=` answers, so no view of it is made up for then."""
+    current = await visible_account(runtime, actor, account_id)
+    if as_of is None:
+        return current
+    then = await runtime.repository.load(ACCOUNT, account_stream(account_id), as_of=as_of)
+    if not then.state.exists:
+        raise NotFound("account-not-found", "the account did not exist at that moment")
+    return then
 
 
 async def account_of(runtime: Runtime, actor: Actor, account_id: str, hidden: NotFound) -> Loaded[Account]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 
 from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+from tests.api.test_plans import ACTION, in_force
+from tests.api.test_plans import setup as plan_setup
 
 
 async def _forget(client: httpx.AsyncClient, auth, actor: str = "root") -> tuple[str, int]:
@@ -95,3 +99,41 @@ async def test_readyz_and_metrics_report_each_projections_lag(client: httpx.Asyn
     assert metrics['kamplan_projection_lag_seconds{projection="audit_log"}'] == 0.0
     assert metrics['kamplan_projection_lag_events{projection="audit_log"}'] == 0.0
     assert metrics['kamplan_projection_events_applied_total{projection="audit_log"}'] >= position
+
+
+async def test_one_instant_is_one_day_whatever_offset_names_it(client: httpx.AsyncClient, auth) -> None:
+    """as_of's local date picked the day date rules use: 21:30-05:00 and 02:30Z, one instant, disagreed on
+    what was overdue (and stale, and stalled)."""
+    day = datetime.now(UTC).date()
+    late = datetime.now(UTC).hour >= 12
+    zone = timezone(timedelta(hours=14 if late else -12))  # its local date is not the UTC one at this hour
+    due = day if late else day - timedelta(days=1)
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    action = {**ACTION, "period": str(day.year), "due": due.isoformat()}
+    await in_force(client, plan, kam, boss, {"action/a1": action})
+    moment = datetime.now(UTC)
+    seen = []
+    for written in (moment, moment.astimezone(zone)):
+        view = await client.get(plan, params={"as_of": written.isoformat()}, headers=kam)
+        assert view.status_code == 200, view.text
+        seen.append(view.json()["overdue_actions"])
+    assert seen == [[] if late else ["a1"]] * 2
+
+
+async def test_a_map_or_dossier_as_of_shows_the_account_as_it_was_then(client: httpx.AsyncClient, auth) -> None:
+    """The map named the account by its name today; the map and the dossier of a moment before the account
+    existed were made up (an empty map with its risks, a dossier with all its gaps)."""
+    before = datetime.now(UTC)
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam, name="Kama Tyre Plant")
+    path = f"/v1/accounts/{account['account_id']}"
+    named = datetime.now(UTC)
+    assert (await client.patch(path, json={"name": "Kama Tyre Works"}, headers=kam)).status_code == 200
+    then = await client.get(f"{path}/buying-center", params={"as_of": named.isoformat()}, headers=kam)
+    assert then.json()["account_name"] == "Kama Tyre Plant"
+    svg = await client.get(f"{path}/buying-center.svg", params={"as_of": named.isoformat()}, headers=kam)
+    assert "Kama Tyre Plant" in svg.text
+    assert "Kama Tyre Works" not in svg.text
+    for view in ("", "/buying-center", "/buying-center.svg", "/dossier"):
+        earlier = await client.get(f"{path}{view}", params={"as_of": before.isoformat()}, headers=kam)
+        assert (earlier.status_code, earlier.json()["type"]) == (404, "/problems/account-not-found"), view

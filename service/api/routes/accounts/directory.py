@@ -11,20 +11,18 @@ from pydantic import BaseModel, Field
 from service.api.commanding import (
     CommandDep,
     Written,
+    account_then,
     company_settings,
     set_etag,
-    visible_account,
 )
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.pagination import decode_cursor, encode_cursor, text
 from service.api.routes.accounts.resource import AccountOut, AsOf, account_out, key_accounts_of, respond, run
-from service.commands.aggregates import ACCOUNT, account_stream
 from service.domain.account import commands as cmd
 from service.domain.account.access import list_scope
 from service.domain.account.state import Lifecycle
 from service.domain.actors import Role
-from service.domain.errors import NotFound
 
 router = APIRouter(tags=["accounts"])
 
@@ -90,11 +88,7 @@ async def open_account(body: OpenAccountIn, response: Response, command: Command
 async def get_account(
     account_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
 ) -> AccountOut:
-    loaded = await visible_account(runtime, actor, str(account_id))
-    if as_of is not None:
-        loaded = await runtime.repository.load(ACCOUNT, account_stream(str(account_id)), as_of=as_of)
-        if not loaded.state.exists:
-            raise NotFound("account-not-found", "the account did not exist at that moment")
+    loaded = await account_then(runtime, actor, str(account_id), as_of)
     set_etag(response, loaded.version)
     return account_out(loaded.state, Written(version=loaded.version, position=loaded.position), as_of)
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, company_settings, set_etag, today, visible_account
+from service.api.commanding import Written, account_then, company_settings, day_of, set_etag
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.routes.buying_center.resource import (
     AsOf,
@@ -61,11 +61,11 @@ class MapOut(Written):
 
 
 async def _map(runtime: Runtime, actor: Any, account_id: str, as_of: datetime | None) -> MapOut:
-    account = await visible_account(runtime, actor, account_id)
+    account = await account_then(runtime, actor, account_id, as_of)  # its name then, too
     loaded = await runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id), as_of=as_of)
     settings = await company_settings(runtime, as_of)
     state: BuyingCenter = loaded.state
-    day = as_of.date() if as_of else today()
+    day = day_of(as_of)
     return MapOut(
         version=loaded.version,
         position=loaded.position or None,

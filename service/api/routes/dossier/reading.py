@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, company_settings, set_etag, today, visible_account
+from service.api.commanding import Written, account_then, company_settings, day_of, set_etag
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
 from service.commands.aggregates import DOSSIER, dossier_stream
@@ -104,10 +104,10 @@ def answer_out(slot: AnswerSlot, review_days: int, day: date) -> AnswerOut:
 async def get_dossier(
     account_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
 ) -> DossierOut:
-    await visible_account(runtime, actor, str(account_id))
+    await account_then(runtime, actor, str(account_id), as_of)
     loaded = await runtime.repository.load(DOSSIER, dossier_stream(str(account_id)), as_of=as_of)
     settings = await company_settings(runtime, as_of)
-    day = as_of.date() if as_of else today()
+    day = day_of(as_of)
     view = dossier_view(settings.template, loaded.state, day)
     set_etag(response, loaded.version)
     state: Dossier = loaded.state

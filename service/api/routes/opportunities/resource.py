@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, account_of, company_settings, today, written
+from service.api.commanding import Command, Written, account_of, company_settings, day_of, written
 from service.api.moments import Moment
 from service.api.numbers import Amount
 from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
@@ -88,7 +88,7 @@ FACTS = (
 
 
 def opportunity_out(o: Opportunity, base: Written, stalled_days: int, as_of: datetime | None = None) -> OpportunityOut:
-    day = as_of.date() if as_of else today()
+    day = day_of(as_of)
     data = codec.to_dict(o)
     intensity = contact_intensity(o, day)
     return OpportunityOut(

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, today
+from service.api.commanding import CommandDep, day_of, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.numbers import Amount
@@ -106,7 +106,7 @@ async def get_period(
     if int(period[:4]) not in range(plan.horizon_from, plan.horizon_to + 1):
         raise NotFound("period-outside-horizon", f"{period} is outside {plan.horizon_from}–{plan.horizon_to}")
     content = plan.in_force.content if plan.in_force else PlanContent()
-    derived = period_plan(plan, content, period, as_of.date() if as_of else today())
+    derived = period_plan(plan, content, period, day_of(as_of))
     return PeriodOut(
         period=period,
         goals=[

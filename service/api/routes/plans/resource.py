@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import Field
 
-from service.api.commanding import Command, Written, account_of, today, written
+from service.api.commanding import Command, Written, account_of, day_of, written
 from service.api.moments import Moment
 from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
@@ -86,7 +86,7 @@ class PlanOut(Written):
 
 
 def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOut:
-    day = as_of.date() if as_of else today()
+    day = day_of(as_of)
     in_force, pending = plan.in_force, plan.pending
     base_content = in_force.content if in_force else PlanContent()
     force = None
