@@ -21,7 +21,7 @@ class Answer:
     learned_on: date
     confidence: Confidence
     template_version: int
-    at: datetime | None = None  # when it was recorded
+    at: datetime | None = None  # when its command was decided (the event's occurred_at), just before the log's
     retracted: bool = False
     reason: str = ""
 

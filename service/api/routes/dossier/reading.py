@@ -30,7 +30,10 @@ class AnswerOut(BaseModel):
     learned_on: date
     confidence: Confidence
     template_version: int
-    recorded_at: datetime | None
+    recorded_at: datetime | None = Field(
+        description="When kamplan took the answer: the time its command was decided, a few milliseconds before "
+        "the log's own recorded time (`/audit`), which is what `as_of` compares with."
+    )
     stale: bool
     revisions: int = Field(description="How many answers this one replaced.")
 
