@@ -149,8 +149,9 @@ def today() -> date:
 
 def day_of(as_of: datetime | None) -> date:
     """The day date rules (staleness, overdue, stalled) are judged on: today, or the UTC day of `as_of`. The
-    offset a caller writes names the same instant and must not move the day, as `as_of.date()` did."""
-    return as_of.astimezone(UTC).date() if as_of else today()
+    offset a caller writes names the same instant and must not move the day, as `as_of.date()` did. A moment
+    still to come is judged today: what kamplan knows then is what it knows now."""
+    return min(as_of.astimezone(UTC).date(), today()) if as_of else today()
 
 
 async def company_settings(runtime: Runtime, as_of: datetime | None = None) -> CompanySettings:

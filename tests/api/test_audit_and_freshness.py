@@ -137,3 +137,13 @@ async def test_a_map_or_dossier_as_of_shows_the_account_as_it_was_then(client: h
     for view in ("", "/buying-center", "/buying-center.svg", "/dossier"):
         earlier = await client.get(f"{path}{view}", params={"as_of": before.isoformat()}, headers=kam)
         assert (earlier.status_code, earlier.json()["type"]) == (404, "/problems/account-not-found"), view
+
+
+async def test_a_moment_still_to_come_is_judged_today(client: httpx.AsyncClient, auth) -> None:
+    """A view as_of next year flagged as overdue what is due next month: a future nobody knows yet."""
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    due = datetime.now(UTC).date() + timedelta(days=30)
+    await in_force(client, plan, kam, boss, {"action/a1": {**ACTION, "period": str(due.year), "due": due.isoformat()}})
+    later = (datetime.now(UTC) + timedelta(days=365)).isoformat()
+    now, then = [(await client.get(plan, params=p, headers=kam)).json() for p in ({}, {"as_of": later})]
+    assert now["overdue_actions"] == then["overdue_actions"] == []
