@@ -2,6 +2,8 @@
 
 - U+0000: PostgreSQL cannot store it in text or jsonb, and an id holding it would fail deep inside a query
   as a 500 (without this, the store's own check still refuses it, but as `invalid-input` without the field);
+- the other C0 control characters but tab, line feed and carriage return (ESC, BEL, backspace...): no text
+  of this domain holds them, and they would travel on into terminals, CSV exports and BI tools;
 - a number that is not finite: Python's JSON reader takes NaN, Infinity and 1e400 (as infinity), and an event
   would store them as null, a value nobody sent.
 """
@@ -20,23 +22,33 @@ from fastapi import Request
 from service.api.problems import validation_problem
 
 _NUL = "must not contain the NUL character (U+0000)"
+_CONTROL = "must not contain control characters (U+0001 to U+001F) other than tab, line feed and carriage return"
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
 _NOT_FINITE = "must be a finite number"
 # NaN, Infinity, a large exponent, or 309 digits and more (a float beyond 1.8e308); a false hit, say inside a
 # string, only costs a second parse
+# JSON holds a control character only escaped (a raw one is invalid JSON): \u0000-\u001f, \b or \f
+_ESCAPED_CONTROL = re.compile(rb"\\u00[01]|\\[bf]")
 _RISKY_NUMBER = re.compile(rb"NaN|Infinity|[0-9][eE]\+?[0-9]{3}|[0-9]{309}")
+
+
+def _text(value: str) -> str | None:
+    if "\x00" in value:
+        return _NUL
+    return _CONTROL if _CONTROLS.search(value) else None
 
 
 def _paths(value: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
     if isinstance(value, str):
-        if "\x00" in value:
-            yield at, _NUL
+        if problem := _text(value):
+            yield at, problem
     elif isinstance(value, float):
         if not math.isfinite(value):
             yield at, _NOT_FINITE
     elif isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
-                yield (*at, key), _NUL
+            if problem := _text(key):
+                yield (*at, key), problem
             yield from _paths(item, (*at, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -45,11 +57,11 @@ def _paths(value: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], s
 
 async def refuse_unstorable(request: Request) -> None:
     """A dependency of every /v1 route: a 422 `validation` problem for each path, query or body field holding
-    NUL, and each body number that is not finite."""
-    found = [(("path", name), _NUL) for name, value in request.path_params.items() if "\x00" in str(value)]
-    found += [(("query", name), _NUL) for name, value in request.query_params.multi_items() if "\x00" in value]
+    NUL or another control character, and each body number that is not finite."""
+    found = [(("path", name), p) for name, value in request.path_params.items() if (p := _text(str(value)))]
+    found += [(("query", name), p) for name, value in request.query_params.multi_items() if (p := _text(value))]
     body = await request.body()
-    if b"\\u0000" in body or _RISKY_NUMBER.search(body):  # cheap first: only such a body is parsed again
+    if _ESCAPED_CONTROL.search(body) or _RISKY_NUMBER.search(body):  # cheap first: only such a body is parsed again
         with contextlib.suppress(ValueError):  # not JSON: the body's own validation answers
             found += list(_paths(json.loads(body), ("body",)))
     if found:

@@ -171,3 +171,22 @@ async def test_amounts_are_json_numbers_or_that_text_in_a_string(client: httpx.A
         answer = {"question_code": "revenue", "value": {"amount": text, "currency": "RUB"}, "learned_on": "2026-11-01"}
         written = await ok(await client.post(f"{dossier}/dossier/answers", json=answer, headers=dossier_kam))
         assert written["answer"]["value"]["amount"] == stored, (text, written)
+
+
+async def test_control_characters_are_refused_naming_the_field_but_tabs_and_newlines_are_text(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """ESC, BEL and backspace were stored in names and notes, on their way to terminals, CSV files and BI tools."""
+    path, kam = await dossier_setup(client, auth)
+    before = await store.head_position()
+    for text in ("Ivan\x1b[31m", "bell\x07", "back\x08space", "form\x0cfeed"):
+        member = {"name": text, "notes": "ok"}
+        refused = await client.post(f"{path}/buying-center/members", json=member, headers=kam)
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.name"], (text, refused.text)
+    listed = await client.get("/v1/accounts", params={"owner": "kam\x1b"}, headers=kam)
+    assert [e["field"] for e in listed.json()["errors"]] == ["query.owner"]
+    assert await store.head_position() == before
+    fine = {"name": "Ivan Orlov", "notes": "line one\n\tline two\r\n"}
+    added = await client.post(f"{path}/buying-center/members", json=fine, headers=kam)
+    assert added.status_code == 201, added.text
+    assert added.json()["member"]["notes"] == "line one\n\tline two"  # kept, trailing whitespace trimmed as ever
