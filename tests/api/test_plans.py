@@ -219,6 +219,16 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
     for body in ([GOAL], "a goal", 3):
         listed = await client.put(f"{plan}/draft/goal/g5", json=body, headers=kam)
         assert (listed.status_code, [e["field"] for e in listed.json()["errors"]]) == (422, ["body"]), body
+    second = {  # an item put and then removed in one session: the fold must not look for it
+        "on": "2026-11-21",
+        "participants": ["kam", "boss"],
+        "decisions": ["Flanges after all, then not"],
+        "changes": [{**put, "item_id": "g6", "item": GOAL}, {"op": "remove", "item_type": "goal", "item_id": "g6"}],
+    }
+    undecided = await ok(await client.post(f"{plan}/sessions", json=second, headers=kam))
+    done = await ok(await client.post(f"{plan}/sessions/{undecided['session_id']}/confirm", headers=boss))
+    assert (done["in_force"]["revision"], "g6" in done["in_force"]["content"]["goals"]) == (3, False)
+    assert (await client.get(plan, headers=kam)).status_code == 200  # the plan still folds
 
 
 async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) -> None:

@@ -33,14 +33,12 @@ def _set_revision(state: Plan, number: int, **values: Any) -> Plan:
 
 
 def _with_session(draft: PlanContent, changes: tuple[ItemChange, ...], agreed: PlanContent) -> PlanContent:
-    """The draft once a session's changes are in force: what the manager drafted since stays, the session's
-    changes are applied on top (its items as agreed). Replacing the draft by the agreed content lost that work."""
-    for change in changes:
-        item_type = ItemType(change.item_type)
-        if change.op == "remove":
-            draft = without_item(draft, item_type, change.item_id)
-        else:
-            draft = with_item(draft, item_type, agreed.items(item_type)[change.item_id])
+    """The draft once a session's changes are in force: what the manager drafted meanwhile stays, and each item
+    the session touched is as agreed (there, or gone). Replacing the draft by the agreed content lost that
+    work; replaying the changes one by one would fail on a session that puts an item and then removes it."""
+    for item_type, item_id in dict.fromkeys((ItemType(c.item_type), c.item_id) for c in changes):
+        item = agreed.items(item_type).get(item_id)
+        draft = without_item(draft, item_type, item_id) if item is None else with_item(draft, item_type, item)
     return draft
 
 
