@@ -13,7 +13,6 @@ from service.api.commanding import (
     CommandDep,
     Warning_,
     Written,
-    visible_account,
     written,
 )
 from service.api.moments import Moment
@@ -106,12 +105,13 @@ async def key_accounts_of(runtime: Runtime, owner: str) -> int:
 
 
 async def run(command: CommandDep, account_id: str, make: Any) -> Outcome[Account]:
-    """Decide `make(state)` on the account. An Idempotency-Key retry is answered before `decide`, which is where
-    visibility is checked, and shows the account as it is now: only to a caller who may still see it (a former
-    owner gets the 404 of any account it may not see)."""
+    """Decide `make(state)` on the account. An Idempotency-Key retry shows the account as the first answer
+    did, right after the caller's own command: nothing newer, which the caller may no longer be allowed to
+    see (a retry is answered before `decide`, where visibility is checked; a hand-over's retry by the former
+    owner still gets its answer)."""
     outcome = await command.run(ACCOUNT, account_stream(account_id), lambda state: decide(state, make(state)))
     if outcome.replayed:
-        loaded = await visible_account(command.runtime, command.actor, account_id)
+        loaded = await command.runtime.repository.load(ACCOUNT, account_stream(account_id), position=outcome.position)
         outcome = Outcome(outcome.stream_id, outcome.version, outcome.position, outcome.events, True, loaded.state)
     return outcome
 
