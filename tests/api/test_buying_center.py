@@ -289,3 +289,26 @@ async def test_rebuilt_domain_projections_equal_the_live_ones(
     for name in ("accounts", "buying_centers", "dossiers"):
         await rebuilt(settings, database_url, pool, name)
     assert await contents() == live
+
+
+async def test_what_stays_of_a_forgotten_person_can_still_be_worked_with(client: httpx.AsyncClient, auth) -> None:
+    """An interaction assessing a forgotten person was refused as a whole (its citation was sealed, note or
+    not), and an answer about them, unreadable and impossible to retract, kept the dossier stale for ever."""
+    path, kam = await setup(client, auth)
+    member_id = (await add(client, path, kam))["member"]["member_id"]
+    old = {"question_code": _personal_question(), "value": "chess", "about": member_id, "learned_on": "2020-01-01"}
+    assert (await client.post(f"{path}/dossier/answers", json=old, headers=kam)).status_code == 201
+    assert (await client.get(f"{path}/dossier", headers=kam)).json()["stale"] == 1
+    forgot = await client.post(f"/v1/people/{member_id}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200
+    assert (await client.get(f"{path}/dossier", headers=kam)).json()["stale"] == 0  # nothing left to review
+    meeting = {
+        "kind": "meeting", "occurred_on": "2026-11-02", "our_participants": ["kam"], "summary": "Met",
+        "participants": [member_id], "learned": {"assessments": [{"member_id": member_id, "attitude": 2}]},
+    }  # fmt: skip
+    logged = await client.post(f"{path}/interactions", json=meeting, headers=kam)
+    assert logged.status_code == 201, logged.text
+    assert (await client.get(f"{path}/buying-center/members/{member_id}", headers=kam)).json()["attitude"] == 2
+    noted = {**meeting, "learned": {"assessments": [{"member_id": member_id, "attitude": 1, "note": "he said so"}]}}
+    refused = await client.post(f"{path}/interactions", json=noted, headers=kam)
+    assert refused.json()["type"] == "/problems/subject-forgotten"  # a note about them is new personal data

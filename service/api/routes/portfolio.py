@@ -90,7 +90,7 @@ def member(row: Any) -> Member:
 
 def slot(row: Any) -> AnswerSlot:
     answer = Answer(
-        value=None,
+        value=row["value"],  # null once the person it is about is forgotten: then nothing to review
         source=row["source"],
         learned_on=row["learned_on"],
         confidence=Confidence(row["confidence"]),

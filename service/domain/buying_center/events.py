@@ -12,6 +12,15 @@ from typing import ClassVar
 from service.domain.buying_center.state import Citation, MemberProblem, RelationKind
 
 
+def _holds_something(value: object) -> bool:
+    """Whether a field says anything about the person: a citation only by its note (its kind and the id of
+    the interaction or document it points at are ours), so assessing a forgotten person with an interaction
+    still works, as it does without one."""
+    if isinstance(value, Citation):
+        return bool(value.note)
+    return value not in (None, "", ())
+
+
 class _Personal:
     """Events that carry personal fields name them; the subject is the member they are about. An empty field
     holds nothing to seal, so blanking one needs no key: a forgotten person's position can still be cleared."""
@@ -20,7 +29,7 @@ class _Personal:
     member_id: str
 
     def personal(self) -> dict[str, str]:
-        return {f: self.member_id for f in self.PERSONAL if getattr(self, f) not in (None, "", ())}
+        return {f: self.member_id for f in self.PERSONAL if _holds_something(getattr(self, f))}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

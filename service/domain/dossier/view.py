@@ -81,7 +81,7 @@ def dossier_view(template: DossierTemplate, state: Dossier, today: date) -> Doss
                     stale=any(
                         is_stale(s.current.learned_on, q.review_days, today)
                         for s in by_question.get(q.code, ())
-                        if s.current is not None
+                        if s.current is not None and s.current.value is not None  # None: its person is forgotten
                     ),
                 )
                 for q in g.questions
