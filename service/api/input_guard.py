@@ -2,8 +2,9 @@
 
 - U+0000: PostgreSQL cannot store it in text or jsonb, and an id holding it would fail deep inside a query
   as a 500 (without this, the store's own check still refuses it, but as `invalid-input` without the field);
-- the other C0 control characters but tab, line feed and carriage return (ESC, BEL, backspace...): no text
-  of this domain holds them, and they would travel on into terminals, CSV exports and BI tools;
+- the other control characters but tab, line feed and carriage return (C0 such as ESC, BEL and backspace,
+  DEL, and C1 such as U+009B, a one-character terminal escape): no text of this domain holds them, and they
+  would travel on into terminals, CSV exports and BI tools;
 - a number that is not finite: Python's JSON reader takes NaN, Infinity and 1e400 (as infinity), and an event
   would store them as null, a value nobody sent.
 """
@@ -22,13 +23,13 @@ from fastapi import Request
 from service.api.problems import validation_problem
 
 _NUL = "must not contain the NUL character (U+0000)"
-_CONTROL = "must not contain control characters (U+0001 to U+001F) other than tab, line feed and carriage return"
-_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = "must not contain control characters (U+0001 to U+001F, U+007F to U+009F) but tab, line feed and CR"
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_FINITE = "must be a finite number"
 # NaN, Infinity, a large exponent, or 309 digits and more (a float beyond 1.8e308); a false hit, say inside a
 # string, only costs a second parse
-# JSON holds a control character only escaped (a raw one is invalid JSON): \u0000-\u001f, \b or \f
-_ESCAPED_CONTROL = re.compile(rb"\\u00[01]|\\[bf]")
+# JSON holds a C0 character only escaped (\u0000-\u001f, \b, \f); DEL and C1 also raw (0x7f; 0xc2 0x80-0x9f in UTF-8)
+_ESCAPED_CONTROL = re.compile(rb"\\u00[01]|\\u00[7][fF]|\\u00[89]|\\[bf]|\x7f|\xc2[\x80-\x9f]")
 _RISKY_NUMBER = re.compile(rb"NaN|Infinity|[0-9][eE]\+?[0-9]{3}|[0-9]{309}")
 
 

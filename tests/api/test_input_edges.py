@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -179,10 +180,14 @@ async def test_control_characters_are_refused_naming_the_field_but_tabs_and_newl
     """ESC, BEL and backspace were stored in names and notes, on their way to terminals, CSV files and BI tools."""
     path, kam = await dossier_setup(client, auth)
     before = await store.head_position()
-    for text in ("Ivan\x1b[31m", "bell\x07", "back\x08space", "form\x0cfeed"):
+    for text in ("Ivan\x1b[31m", "bell\x07", "back\x08space", "form\x0cfeed", "del\x7f", "csi\x9b31m"):
         member = {"name": text, "notes": "ok"}
-        refused = await client.post(f"{path}/buying-center/members", json=member, headers=kam)
-        assert [e["field"] for e in refused.json()["errors"]] == ["body.name"], (text, refused.text)
+        for raw in (False, True):  # JSON may carry DEL and C1 unescaped
+            body = json.dumps(member, ensure_ascii=not raw).encode()
+            refused = await client.post(
+                f"{path}/buying-center/members", content=body, headers={**kam, "Content-Type": "application/json"}
+            )
+            assert [e["field"] for e in refused.json()["errors"]] == ["body.name"], (text, raw, refused.text)
     listed = await client.get("/v1/accounts", params={"owner": "kam\x1b"}, headers=kam)
     assert [e["field"] for e in listed.json()["errors"]] == ["query.owner"]
     assert await store.head_position() == before
