@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SECRET_FILE = "jwt-secret"
 MIN_SECRET_BYTES = 32
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # in a name: never meant, and NUL is unstorable
 
 
 class InvalidToken(Exception):
@@ -93,4 +95,6 @@ class TokenKeys:
         team = claims.get("team")
         if not isinstance(claims["sub"], str) or not claims["sub"] or not (team is None or isinstance(team, str)):
             raise InvalidToken("sub must be a non-empty string and team a string")
+        if _CONTROL.search(claims["sub"] + (team or "")):  # NUL failed list queries with a 500; ESC was stored
+            raise InvalidToken("sub and team must not contain control characters")
         return Actor(sub=claims["sub"], role=role, team=team)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -74,3 +76,15 @@ def test_issuer_and_audience_are_enforced_when_configured() -> None:
 def test_a_short_hs256_secret_is_refused_at_start_up() -> None:
     with pytest.raises(ValueError, match="at least 32 bytes"):
         TokenKeys.from_settings(Settings(jwt_secret="short"))
+
+
+@pytest.mark.parametrize("claims", [{"sub": "kam\x00x"}, {"team": "oem\x00north"}, {"sub": "kam\x1b[31m"}])
+def test_a_name_holding_a_control_character_is_an_invalid_token(claims: dict[str, str]) -> None:
+    """A signed token with NUL in `sub` or `team` made every list across accounts a 500; ESC was stored."""
+    keys = TokenKeys.from_settings(Settings(jwt_secret="s" * 40))
+    now = int(time.time())
+    token = jwt.encode(
+        {"sub": "kam", "role": "supervisor", "team": "north", "exp": now + 60, **claims}, "s" * 40, algorithm="HS256"
+    )
+    with pytest.raises(InvalidToken, match="control characters"):
+        keys.actor(token)
