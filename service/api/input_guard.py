@@ -26,10 +26,10 @@ _NUL = "must not contain the NUL character (U+0000)"
 _CONTROL = "must not contain control characters (U+0001 to U+001F, U+007F to U+009F) but tab, line feed and CR"
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_FINITE = "must be a finite number"
-# NaN, Infinity, a large exponent, or 309 digits and more (a float beyond 1.8e308); a false hit, say inside a
-# string, only costs a second parse
 # JSON holds a C0 character only escaped (\u0000-\u001f, \b, \f); DEL and C1 also raw (0x7f; 0xc2 0x80-0x9f in UTF-8)
-_ESCAPED_CONTROL = re.compile(rb"\\u00[01]|\\u00[7][fF]|\\u00[89]|\\[bf]|\x7f|\xc2[\x80-\x9f]")
+_ESCAPED_CONTROL = re.compile(rb"\\u00[01]|\\u007[fF]|\\u00[89]|\\[bf]|\x7f|\xc2[\x80-\x9f]")
+# NaN, Infinity, a large exponent, or 309 digits and more (a float beyond 1.8e308). A false hit of either, say
+# inside a string, only costs a second parse.
 _RISKY_NUMBER = re.compile(rb"NaN|Infinity|[0-9][eE]\+?[0-9]{3}|[0-9]{309}")
 
 
