@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from service.domain.dossier.state import AnswerSlot, Dossier
+from service.domain.dossier.state import Answer, AnswerSlot, Dossier
 from service.domain.settings.state import DossierTemplate, Question
 
 
@@ -59,8 +59,10 @@ def _ratio(done: int, total: int) -> float:
     return round(done / total, 4) if total else 1.0
 
 
-def is_stale(learned_on: date, review_days: int, today: date) -> bool:
-    return learned_on + timedelta(days=review_days) < today
+def is_stale(answer: Answer, review_days: int, today: date) -> bool:
+    """Learnt longer ago than the question's review period. An answer about a forgotten person (its value reads
+    back None) never is: there is nothing left to review, and it cannot be retracted."""
+    return answer.value is not None and answer.learned_on + timedelta(days=review_days) < today
 
 
 def dossier_view(template: DossierTemplate, state: Dossier, today: date) -> DossierView:
@@ -79,9 +81,9 @@ def dossier_view(template: DossierTemplate, state: Dossier, today: date) -> Doss
                     question=q,
                     slots=tuple(by_question.get(q.code, ())),
                     stale=any(
-                        is_stale(s.current.learned_on, q.review_days, today)
+                        is_stale(s.current, q.review_days, today)
                         for s in by_question.get(q.code, ())
-                        if s.current is not None and s.current.value is not None  # None: its person is forgotten
+                        if s.current is not None
                     ),
                 )
                 for q in g.questions

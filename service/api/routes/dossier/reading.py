@@ -93,7 +93,7 @@ def answer_out(slot: AnswerSlot, review_days: int, day: date) -> AnswerOut:
         confidence=current.confidence,
         template_version=current.template_version,
         recorded_at=current.at,
-        stale=current.value is not None and is_stale(current.learned_on, review_days, day),
+        stale=is_stale(current, review_days, day),
         revisions=sum(not a.retracted for a in slot.history) - 1,
     )
 
