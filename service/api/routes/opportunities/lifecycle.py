@@ -96,7 +96,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
 async def get_opportunity(
     opportunity_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
 ) -> OpportunityOut:
-    loaded = await load_visible(runtime, actor, str(opportunity_id), as_of)
+    loaded, _ = await load_visible(runtime, actor, str(opportunity_id), as_of)
     settings = await company_settings(runtime, as_of)
     set_etag(response, loaded.version)
     base = Written(version=loaded.version, position=loaded.position or None)

@@ -129,17 +129,20 @@ def _hidden() -> NotFound:
     return NotFound("opportunity-not-found", "no such sales project, or not one you may see")
 
 
-async def load_visible(runtime: Runtime, actor: Actor, opportunity_id: str, as_of: datetime | None = None) -> Any:
-    """The project (as of `as_of`), or 404 when it does not exist or the actor may not see its account."""
-    loaded = await runtime.repository.load(OPPORTUNITY, opportunity_stream(opportunity_id), as_of=as_of)
+async def load_visible(
+    runtime: Runtime, actor: Actor, opportunity_id: str, as_of: datetime | None = None
+) -> tuple[Any, Account]:
+    """The project (as of `as_of`) and its account, or 404 when it does not exist or the actor may not see its
+    account: whether it exists is not revealed."""
+    stream = opportunity_stream(opportunity_id)
+    loaded = await runtime.repository.load(OPPORTUNITY, stream, as_of=as_of)
+    current = loaded if loaded.state.exists or as_of is None else await runtime.repository.load(OPPORTUNITY, stream)
+    if not current.state.exists:
+        raise _hidden()
+    account = await account_of(runtime, actor, current.state.account_id, _hidden())
     if not loaded.state.exists:
-        current = await runtime.repository.load(OPPORTUNITY, opportunity_stream(opportunity_id))
-        if not current.state.exists:
-            raise _hidden()
-        await account_of(runtime, actor, current.state.account_id, _hidden())
         raise NotFound("opportunity-not-found", "the project did not exist at that moment")
-    await account_of(runtime, actor, loaded.state.account_id, _hidden())
-    return loaded
+    return loaded, account.state
 
 
 async def act(
@@ -149,12 +152,11 @@ async def act(
     make: Callable[[Opportunity, dict[str, frozenset[str]], Account], Any],
 ) -> OpportunityOut:
     """Decide on the project with the account's buying center at hand (members and their roles)."""
-    current = await load_visible(command.runtime, command.actor, str(opportunity_id))
-    account = await account_of(command.runtime, command.actor, current.state.account_id, _hidden())
+    current, account = await load_visible(command.runtime, command.actor, str(opportunity_id))
     stream, bc = opportunity_stream(str(opportunity_id)), buying_center_stream(current.state.account_id)
     [outcome, _] = await command.handler.execute_many(
         [
-            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roles_of(s[bc]), account.state))),
+            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roles_of(s[bc]), account))),
             Step(BUYING_CENTER, bc, lambda s: []),
         ],
         actor=command.actor.sub,
