@@ -85,10 +85,11 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="apply projections (no HTTP)",
-        description="Apply the projections from the event log until interrupted. Run several for availability: "
-        "each projection is applied by one process at a time, and another takes over when it dies. Set "
-        "KAMPLAN_PROJECTIONS=off on `serve` when workers do this.",
+        help="apply projections and deliver webhooks (no HTTP)",
+        description="Apply the projections from the event log and deliver webhooks until interrupted. Run several "
+        "for availability: each projection and each webhook subscription is served by one process at a time, and "
+        "another takes over when it dies. Set KAMPLAN_PROJECTIONS=off and KAMPLAN_WEBHOOKS=off on `serve` when "
+        "workers do this.",
     )
     worker.set_defaults(run=_worker)
 

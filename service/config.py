@@ -41,6 +41,18 @@ class Settings(BaseSettings):
         default=5.0, ge=0, description="How long a read given min_position waits for projections before 503."
     )
 
+    webhooks: Literal["inprocess", "off"] = Field(
+        default="inprocess", description="Deliver webhooks inside `serve`; 'off' when `kamplan worker`s do it."
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="How long one delivery attempt may take.")
+    webhook_retry_base_seconds: float = Field(
+        default=2.0, gt=0, description="Wait before the first retry of a failed delivery; each next one doubles."
+    )
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0, description="The longest wait between retries.")
+    webhook_disable_after: int = Field(
+        default=30, ge=1, description="Failed attempts in a row after which a subscription is disabled."
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"

@@ -24,6 +24,7 @@ from service.api.routes import (
     portfolio,
     privacy,
     streams,
+    webhooks,
 )
 from service.api.routes import (
     settings as settings_routes,
@@ -56,6 +57,8 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         await runtime.ensure_read_tables()
         if settings.projections == "inprocess":
             runtime.start_projections()
+        if settings.webhooks == "inprocess":
+            runtime.start_webhooks()
         app.state.runtime = runtime
         try:
             yield
@@ -81,6 +84,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         privacy.router,
         streams.router,
         audit.router,
+        webhooks.router,
     ):
         app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unstorable)])
     return app

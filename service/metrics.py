@@ -46,3 +46,6 @@ PROJECTION_LAG_SECONDS = Gauge(
     "Age of the oldest event a live projection has not applied yet (0 when caught up).",
     ["projection"],
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "kamplan_webhook_attempts_total", "Webhook delivery attempts by this process, by outcome.", ["outcome"]
+)

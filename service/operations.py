@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 async def work(settings: Settings, database_url: str) -> None:
-    """`kamplan worker`: apply projections until the process is stopped."""
+    """`kamplan worker`: apply projections and deliver webhooks until the process is stopped."""
     runtime = await Runtime.open(settings, database_url)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -28,6 +28,7 @@ async def work(settings: Settings, database_url: str) -> None:
         loop.add_signal_handler(signum, stopping.set)
     try:
         runtime.start_projections()
+        runtime.start_webhooks()
         await stopping.wait()
         log.info("stopping: projections finish their batch transaction or roll it back")
     finally:

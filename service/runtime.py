@@ -17,6 +17,7 @@ from service.projections import generations, registry
 from service.projections.model import Projection
 from service.projections.runner import ProjectionRunner
 from service.tokens import TokenKeys
+from service.webhooks.dispatcher import Policy, WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Runtime:
     tokens: TokenKeys
     projections: list[Projection]
     _runner: asyncio.Task[None] | None = field(default=None, repr=False)
+    _dispatcher: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings, database_url: str) -> Runtime:
@@ -59,6 +61,16 @@ class Runtime:
         runner = ProjectionRunner(self.store, self.projections, **self.runner_options())
         self._runner = asyncio.create_task(runner.run(), name="projections")
 
+    def start_webhooks(self) -> None:
+        """Deliver webhooks in this process (serve's default; `kamplan worker` does it too)."""
+        policy = Policy(
+            timeout_seconds=self.settings.webhook_timeout_seconds,
+            retry_base_seconds=self.settings.webhook_retry_base_seconds,
+            retry_max_seconds=self.settings.webhook_retry_max_seconds,
+            disable_after=self.settings.webhook_disable_after,
+        )
+        self._dispatcher = asyncio.create_task(WebhookDispatcher(self.store, policy).run(), name="webhooks")
+
     def runner_options(self) -> dict[str, int]:
         return {
             "batch_size": self.settings.projection_batch_size,
@@ -66,10 +78,11 @@ class Runtime:
         }
 
     async def close(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+        for task in (self._runner, self._dispatcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.store.close()
         try:
             async with asyncio.timeout(CLOSE_SECONDS):

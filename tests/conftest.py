@@ -141,6 +141,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         log_format="text",
         read_wait_seconds=1.0,
         projection_modules=TEST_PROJECTIONS,
+        webhooks="off",  # tests/api/test_webhooks.py delivers in apps of its own
     )
 
 

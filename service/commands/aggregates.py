@@ -33,12 +33,17 @@ from service.domain.settings import decide as settings
 from service.domain.settings import events as settings_events
 from service.domain.settings import evolve as settings_fold
 from service.domain.settings.state import CompanySettings
+from service.domain.webhooks import decide as webhooks
+from service.domain.webhooks import events as webhook_events
+from service.domain.webhooks import evolve as webhooks_fold
+from service.domain.webhooks.state import Webhooks
 from service.events import NewEvent, RecordedEvent
 from service.events.aggregate import AggregateType
 
 S = TypeVar("S")
 
 SETTINGS_STREAM = "settings-company"
+WEBHOOKS_STREAM = "webhooks-company"  # every subscription in one stream: they are few, and listed together
 
 
 def account_stream(account_id: str) -> str:
@@ -92,6 +97,7 @@ BUYING_CENTER_EVENTS = EventTypes(buying_center_events.EVENTS)
 OPPORTUNITY_EVENTS = EventTypes(opportunity_events.EVENTS)
 INTERACTION_EVENTS = EventTypes(interaction.EVENTS)
 PLAN_EVENTS = EventTypes(plan_events.EVENTS)
+WEBHOOK_EVENTS = EventTypes(webhook_events.EVENTS)
 
 
 def _kind(
@@ -152,4 +158,11 @@ INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
 )
 PLAN: AggregateType[Plan, Any] = _kind(
     "plan", Decider(plan_fold.initial_state, plan.decide, plan_fold.evolve), PLAN_EVENTS, Plan, timed=True
+)
+WEBHOOKS: AggregateType[Webhooks, Any] = _kind(
+    "webhooks",
+    Decider(webhooks_fold.initial_state, webhooks.decide, webhooks_fold.evolve),
+    WEBHOOK_EVENTS,
+    Webhooks,
+    timed=False,
 )

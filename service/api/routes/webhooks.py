@@ -1,0 +1,317 @@
+"""Webhook subscriptions (admin): which URLs hear which events of the log, their delivery state and log.
+
+Subscriptions are events of one stream (`webhooks-company`), so they have an audit trail, `If-Match` and
+`Idempotency-Key` like every resource; its version is the ETag of each of them. Delivery itself runs in
+the background (service/webhooks/dispatcher.py); the signing secret is shown once, when created.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel, Field, HttpUrl, field_validator
+
+from service.api.commanding import CommandDep, Written, set_etag, written
+from service.api.deps import AdminDep, RuntimeDep
+from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
+from service.domain.errors import NotFound
+from service.domain.webhooks import commands as cmd
+from service.domain.webhooks.decide import decide
+from service.domain.webhooks.events import SubscriptionCreated, secret_subject
+from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
+from service.runtime import Runtime
+from service.webhooks import sql
+from service.webhooks.catalogue import DELIVERABLE
+from service.webhooks.signing import new_secret, secret_bytes
+
+router = APIRouter(tags=["webhooks"])
+
+SubscriptionId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+EventTypes = list[str] | None
+_TYPES = "Event types to deliver (GET /v1/webhooks/event-types lists them); null or left out: every event."
+
+
+def _known(types: list[str] | None) -> list[str] | None:
+    if types is not None and (unknown := sorted(set(types) - DELIVERABLE)):
+        raise ValueError(f"unknown event types: {', '.join(unknown)}; GET /v1/webhooks/event-types lists them")
+    return types
+
+
+class WebhookIn(BaseModel):
+    url: HttpUrl = Field(
+        description="Where the events are POSTed (http or https).", examples=["https://erp.example/hooks"]
+    )
+    event_types: EventTypes = Field(None, max_length=200, description=_TYPES)
+    description: str = Field("", max_length=500)
+    secret: str | None = Field(
+        None, description="Your own signing secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
+    )
+    start_after: int | None = Field(
+        None, ge=0, description="Deliver events after this global position; 0 for the whole log; default: now."
+    )
+
+    _check_types = field_validator("event_types")(_known)
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None:
+            secret_bytes(value)
+        return value
+
+
+class WebhookChangeIn(BaseModel):
+    url: HttpUrl | None = None
+    event_types: EventTypes = Field(None, max_length=200, description=_TYPES + " Set null to deliver every event.")
+    description: str | None = Field(None, max_length=500)
+    status: Literal["active", "paused"] | None = Field(
+        None, description="paused stops delivery; active resumes it where it stopped (also once disabled)."
+    )
+
+    _check_types = field_validator("event_types")(_known)
+
+
+class ReplayIn(BaseModel):
+    after_position: int = Field(ge=0, description="Deliver again every event after this global position.")
+
+
+class WebhookOut(BaseModel):
+    subscription_id: str
+    url: str
+    event_types: list[str] | None
+    description: str
+    status: SubscriptionStatus
+    disabled_reason: str = Field(description="Why the dispatcher disabled it (failed attempts, the last error).")
+    delivered_through: int = Field(description="Every event of its types up to this global position was delivered.")
+    failures_in_a_row: int = Field(description="Failed attempts at the next event since its last success.")
+    created_by: str
+
+
+class CreatedWebhook(WebhookOut):
+    secret: str = Field(description="The signing secret (Standard Webhooks). Keep it: it is not shown again.")
+    written: Written
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookOut]
+    next_cursor: str | None
+    version: int = Field(description="Version of the subscriptions (the ETag of each).")
+
+
+class Attempt(BaseModel):
+    attempt_id: int
+    event_id: str
+    position: int
+    event_type: str
+    attempt: int = Field(description="1 for the first try at this event, 2 for its first retry, …")
+    attempted_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    delivered: bool
+
+
+class AttemptPage(BaseModel):
+    items: list[Attempt]
+    next_cursor: str | None
+
+
+async def _cursors(runtime: Runtime, ids: list[str]) -> dict[str, Any]:
+    async with runtime.pool.acquire() as conn:
+        return {r["subscription_id"]: r for r in await conn.fetch(sql.CURSORS, ids)}
+
+
+def _out(subscription: Subscription, cursor: Any) -> dict[str, Any]:
+    return {
+        "subscription_id": subscription.subscription_id,
+        "url": subscription.url,
+        "event_types": list(subscription.event_types) if subscription.event_types is not None else None,
+        "description": subscription.description,
+        "status": subscription.status,
+        "disabled_reason": subscription.disabled_reason,
+        "delivered_through": cursor["position"] if cursor else subscription.start_after,
+        "failures_in_a_row": cursor["failures"] if cursor else 0,
+        "created_by": subscription.created_by,
+    }
+
+
+async def _subscriptions(runtime: Runtime) -> tuple[Webhooks, int]:
+    loaded = await runtime.repository.load(WEBHOOKS, WEBHOOKS_STREAM)
+    return loaded.state, loaded.version
+
+
+def _existing(state: Webhooks, subscription_id: str) -> Subscription:
+    if (found := state.subscriptions.get(subscription_id)) is None:
+        raise NotFound("webhook-not-found", "no webhook subscription with this id", subscription_id=subscription_id)
+    return found
+
+
+@router.get(
+    "/webhooks/event-types",
+    operation_id="listWebhookEventTypes",
+    summary="The event types a subscription can ask for (admin)",
+    response_model=list[str],
+)
+async def event_types(_: AdminDep) -> list[str]:
+    return sorted(DELIVERABLE)
+
+
+@router.post(
+    "/webhooks",
+    operation_id="createWebhook",
+    summary="Subscribe a URL to events of the log (admin); the answer holds the signing secret, once",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedWebhook,
+)
+async def create_webhook(body: WebhookIn, response: Response, command: CommandDep, _: AdminDep) -> CreatedWebhook:
+    subscription_id = command.new_id("webhook")
+    start_after = body.start_after if body.start_after is not None else await command.runtime.store.head_position()
+    create = cmd.CreateSubscription(
+        actor=command.actor,
+        subscription_id=subscription_id,
+        url=str(body.url),
+        event_types=tuple(body.event_types) if body.event_types is not None else None,
+        description=body.description,
+        secret=body.secret or new_secret(),
+        start_after=start_after,
+    )
+    outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, create))
+    created = next(e for e in outcome.events if isinstance(e, SubscriptionCreated))  # as first stored, on a retry
+    response.headers["Location"] = f"/v1/webhooks/{created.subscription_id}"
+    base = written(response, outcome)
+    state = Subscription(
+        subscription_id=created.subscription_id, url=created.url, event_types=created.event_types,
+        description=created.description, secret=created.secret, start_after=created.start_after,
+        created_by=created.created_by,
+    )  # fmt: skip
+    return CreatedWebhook(**_out(state, None), secret=created.secret or "", written=base)
+
+
+@router.get(
+    "/webhooks", operation_id="listWebhooks", summary="Webhook subscriptions (admin)", response_model=WebhookPage
+)
+async def list_webhooks(
+    runtime: RuntimeDep,
+    _: AdminDep,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> WebhookPage:
+    after = decode_cursor(cursor, index=counter)
+    state, version = await _subscriptions(runtime)
+    start = after["index"] if after else 0
+    chosen = list(state.subscriptions.values())[start : start + limit]  # in the order they were created
+    cursors = await _cursors(runtime, [s.subscription_id for s in chosen])
+    more = start + limit < len(state.subscriptions)
+    set_etag(response, version)
+    return WebhookPage(
+        items=[WebhookOut(**_out(s, cursors.get(s.subscription_id))) for s in chosen],
+        next_cursor=encode_cursor({"index": start + limit}) if more else None,
+        version=version,
+    )
+
+
+@router.get(
+    "/webhooks/{subscription_id}", operation_id="getWebhook", summary="One subscription and where its delivery stands",
+    response_model=WebhookOut,
+)  # fmt: skip
+async def get_webhook(
+    subscription_id: SubscriptionId, runtime: RuntimeDep, _: AdminDep, response: Response
+) -> WebhookOut:
+    state, version = await _subscriptions(runtime)
+    subscription = _existing(state, subscription_id)
+    cursors = await _cursors(runtime, [subscription_id])
+    set_etag(response, version)
+    return WebhookOut(**_out(subscription, cursors.get(subscription_id)))
+
+
+@router.patch(
+    "/webhooks/{subscription_id}",
+    operation_id="changeWebhook",
+    summary="Change a subscription's URL, event types or description, pause or resume it (admin)",
+    response_model=Written,
+)
+async def change_webhook(
+    subscription_id: SubscriptionId, body: WebhookChangeIn, response: Response, command: CommandDep, _: AdminDep
+) -> Written:
+    given = body.model_fields_set
+    change = cmd.ChangeSubscription(
+        actor=command.actor,
+        subscription_id=subscription_id,
+        url=str(body.url) if body.url is not None else None,
+        event_types=tuple(body.event_types) if body.event_types is not None else None,
+        all_events="event_types" in given and body.event_types is None,
+        description=body.description,
+    )
+    wanted = SubscriptionStatus(body.status) if body.status is not None else None
+
+    def decide_all(state: Webhooks) -> list[Any]:
+        events = decide(state, change)
+        if wanted is not None:
+            set_status = cmd.SetStatus(actor=command.actor, subscription_id=subscription_id, status=wanted)
+            events += decide(state, set_status)
+        return events
+
+    return written(response, await command.run(WEBHOOKS, WEBHOOKS_STREAM, decide_all))
+
+
+@router.post(
+    "/webhooks/{subscription_id}/replay",
+    operation_id="replayWebhook",
+    summary="Deliver again every event of its types after a position (admin)",
+    response_model=Written,
+)
+async def replay_webhook(
+    subscription_id: SubscriptionId, body: ReplayIn, response: Response, command: CommandDep, _: AdminDep
+) -> Written:
+    replay = cmd.RequestReplay(actor=command.actor, subscription_id=subscription_id, after_position=body.after_position)
+    return written(response, await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, replay)))
+
+
+@router.delete(
+    "/webhooks/{subscription_id}",
+    operation_id="deleteWebhook",
+    summary="Delete a subscription (admin): delivery stops and its secret is destroyed",
+    response_model=Written,
+)
+async def delete_webhook(
+    subscription_id: SubscriptionId, response: Response, command: CommandDep, _: AdminDep
+) -> Written:
+    delete = cmd.DeleteSubscription(actor=command.actor, subscription_id=subscription_id)
+    store = command.runtime.store
+    try:
+        outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, delete))
+    except NotFound:  # deleted before: make sure its secret went with it, should that step have failed then
+        if await store.knows_subject(secret_subject(subscription_id)):
+            await store.forget_subject(secret_subject(subscription_id), command.metadata)
+        raise
+    await store.forget_subject(secret_subject(subscription_id), command.metadata)
+    return written(response, outcome)
+
+
+@router.get(
+    "/webhooks/{subscription_id}/attempts",
+    operation_id="listWebhookAttempts",
+    summary="Delivery attempts of a subscription, newest first (admin)",
+    response_model=AttemptPage,
+)
+async def list_attempts(
+    subscription_id: SubscriptionId,
+    runtime: RuntimeDep,
+    _: AdminDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> AttemptPage:
+    after = decode_cursor(cursor, before=counter)
+    state, _version = await _subscriptions(runtime)
+    _existing(state, subscription_id)
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(sql.ATTEMPTS, subscription_id, after["before"] if after else None, limit + 1)
+    page, more = rows[:limit], len(rows) > limit
+    return AttemptPage(
+        items=[Attempt(**{**dict(r), "event_id": str(r["event_id"])}) for r in page],
+        next_cursor=encode_cursor({"before": page[-1]["attempt_id"]}) if more else None,
+    )

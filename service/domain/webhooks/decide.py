@@ -1,0 +1,104 @@
+"""The rules for webhook subscriptions: admins manage them; a change that changes nothing writes nothing."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from service.domain.actors import Actor, Role
+from service.domain.errors import Conflict, NotAllowed, NotFound, require
+from service.domain.webhooks.commands import (
+    ChangeSubscription,
+    CreateSubscription,
+    DeleteSubscription,
+    RequestReplay,
+    SetStatus,
+    WebhookCommand,
+)
+from service.domain.webhooks.events import (
+    ReplayRequested,
+    SubscriptionChanged,
+    SubscriptionCreated,
+    SubscriptionDeleted,
+    SubscriptionStatusSet,
+    WebhookEvent,
+)
+from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
+
+
+def _admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise NotAllowed("admin-only", "only an admin manages webhook subscriptions")
+
+
+def _existing(state: Webhooks, subscription_id: str) -> Subscription:
+    if (found := state.subscriptions.get(subscription_id)) is None:
+        raise NotFound("webhook-not-found", "no webhook subscription with this id", subscription_id=subscription_id)
+    return found
+
+
+def _types(event_types: tuple[str, ...] | None) -> None:
+    if event_types is not None:
+        require(bool(event_types), "empty-event-types", "name at least one event type, or leave the filter out")
+        require(len(set(event_types)) == len(event_types), "duplicate-event-type", "an event type appears twice")
+
+
+def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
+    match command:
+        case CreateSubscription():
+            _admin(command.actor)
+            if command.subscription_id in state.subscriptions:
+                raise Conflict("webhook-exists", "a webhook subscription with this id exists")
+            _types(command.event_types)
+            require(command.start_after >= 0, "out-of-range", "start_after is a position: 0 or more")
+            return [
+                SubscriptionCreated(
+                    subscription_id=command.subscription_id,
+                    url=command.url,
+                    event_types=command.event_types,
+                    description=command.description,
+                    secret=command.secret,
+                    start_after=command.start_after,
+                    created_by=command.actor.sub,
+                )
+            ]
+        case ChangeSubscription():
+            _admin(command.actor)
+            current = _existing(state, command.subscription_id)
+            _types(command.event_types)
+            types = None if command.all_events else command.event_types or current.event_types
+            changed = SubscriptionChanged(
+                subscription_id=current.subscription_id,
+                url=command.url if command.url is not None else current.url,
+                event_types=types,
+                description=command.description if command.description is not None else current.description,
+            )
+            same = (changed.url, changed.event_types, changed.description) == (
+                current.url,
+                current.event_types,
+                current.description,
+            )
+            return [] if same else [changed]
+        case SetStatus(status=status):
+            current = _existing(state, command.subscription_id)
+            if status is SubscriptionStatus.DISABLED:  # the dispatcher's own decision, recorded with its reason
+                require(bool(command.reason), "reason-required", "a disabled subscription says why")
+            else:
+                _admin(command.actor)
+            if current.status is status or (
+                status is SubscriptionStatus.DISABLED and current.status is not SubscriptionStatus.ACTIVE
+            ):
+                return []  # already so, or paused meanwhile: nothing left to disable
+            return [
+                SubscriptionStatusSet(subscription_id=command.subscription_id, status=status, reason=command.reason)
+            ]
+        case RequestReplay(after_position=after):
+            _admin(command.actor)
+            current = _existing(state, command.subscription_id)
+            require(after >= 0, "out-of-range", "after_position is a position: 0 or more")
+            return [ReplayRequested(subscription_id=current.subscription_id, after_position=after)]
+        case DeleteSubscription():
+            _admin(command.actor)
+            current = _existing(state, command.subscription_id)
+            return [SubscriptionDeleted(subscription_id=current.subscription_id)]
+        case _:
+            assert_never(command)

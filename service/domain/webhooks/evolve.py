@@ -1,0 +1,55 @@
+"""How the subscriptions follow from their events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from service.domain.webhooks.events import (
+    ReplayRequested,
+    SubscriptionChanged,
+    SubscriptionCreated,
+    SubscriptionDeleted,
+    SubscriptionStatusSet,
+    WebhookEvent,
+)
+from service.domain.webhooks.state import Subscription, Webhooks
+
+
+def _with(state: Webhooks, subscription: Subscription) -> Webhooks:
+    return Webhooks({**state.subscriptions, subscription.subscription_id: subscription})
+
+
+def evolve(state: Webhooks, event: WebhookEvent) -> Webhooks:
+    current = state.subscriptions.get(event.subscription_id)
+    match event:
+        case SubscriptionCreated():
+            return _with(
+                state,
+                Subscription(
+                    subscription_id=event.subscription_id,
+                    url=event.url,
+                    event_types=event.event_types,
+                    description=event.description,
+                    secret=event.secret,
+                    start_after=event.start_after,
+                    created_by=event.created_by,
+                ),
+            )
+        case SubscriptionDeleted():
+            return Webhooks({k: v for k, v in state.subscriptions.items() if k != event.subscription_id})
+    if current is None:
+        return state
+    match event:
+        case SubscriptionChanged():
+            return _with(
+                state, replace(current, url=event.url, event_types=event.event_types, description=event.description)
+            )
+        case SubscriptionStatusSet():
+            return _with(state, replace(current, status=event.status, disabled_reason=event.reason))
+        case ReplayRequested():
+            return _with(state, replace(current, replays=current.replays + 1, replay_after=event.after_position))
+    return state
+
+
+def initial_state() -> Webhooks:
+    return Webhooks()

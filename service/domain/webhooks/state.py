@@ -1,0 +1,32 @@
+"""The company's webhook subscriptions, as their events leave them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class SubscriptionStatus(enum.StrEnum):
+    ACTIVE = "active"  # delivering
+    PAUSED = "paused"  # stopped by an admin; resumes where it stopped
+    DISABLED = "disabled"  # stopped by the dispatcher after a long failure streak; resumes where it stopped
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscription:
+    subscription_id: str
+    url: str
+    event_types: tuple[str, ...] | None  # None: every event of the domain
+    description: str
+    secret: str | None  # `whsec_…`; None once deleted (its key is destroyed, so it reads back redacted)
+    status: SubscriptionStatus = SubscriptionStatus.ACTIVE
+    disabled_reason: str = ""
+    start_after: int  # events after this global position are delivered
+    replays: int = 0  # replays asked for so far: the dispatcher applies each once
+    replay_after: int = 0  # where the last replay starts again (after this position)
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Webhooks:
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)  # deleted ones are gone

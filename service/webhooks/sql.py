@@ -1,0 +1,34 @@
+"""SQL of the webhook dispatcher: leases, cursors and the attempt log (migration 0006)."""
+
+# Session-level, held while this process delivers the subscription; released when its connection ends.
+TRY_LEASE = "SELECT pg_try_advisory_lock(hashtext('kamplan:webhook'), hashtext($1))"
+RELEASE_LEASE = "SELECT pg_advisory_unlock(hashtext('kamplan:webhook'), hashtext($1))"
+
+ENSURE_CURSOR = """
+INSERT INTO webhook_cursors (subscription_id, position) VALUES ($1, $2)
+ON CONFLICT (subscription_id) DO NOTHING
+"""
+CURSOR = "SELECT position, replays_applied, failures FROM webhook_cursors WHERE subscription_id = $1"
+CURSORS = "SELECT subscription_id, position, failures FROM webhook_cursors WHERE subscription_id = ANY($1::text[])"
+APPLY_REPLAY = """
+UPDATE webhook_cursors SET position = $2, replays_applied = $3, failures = 0, updated_at = now()
+WHERE subscription_id = $1
+"""
+ADVANCE = "UPDATE webhook_cursors SET position = $2, failures = 0, updated_at = now() WHERE subscription_id = $1"
+FAILED = "UPDATE webhook_cursors SET failures = $2, updated_at = now() WHERE subscription_id = $1"
+
+RECORD_ATTEMPT = """
+INSERT INTO webhook_attempts (subscription_id, event_id, position, event_type, attempt, attempted_at,
+                              duration_ms, status_code, error, delivered)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+"""
+# Newest first; $2 = the last attempt_id of the previous page (NULL for the first page).
+ATTEMPTS = """
+SELECT attempt_id, event_id, position, event_type, attempt, attempted_at, duration_ms, status_code, error, delivered
+FROM webhook_attempts
+WHERE subscription_id = $1 AND ($2::bigint IS NULL OR attempt_id < $2)
+ORDER BY attempt_id DESC
+LIMIT $3
+"""
+
+STREAM_VERSION = "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1"

@@ -1,0 +1,381 @@
+"""Webhooks out: subscriptions over the API, delivered by the app's own dispatcher to a real HTTP receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from service.config import Settings
+from service.domain.actors import Role
+from service.events import EventStore
+from service.main import create_app
+from tests.support.receiver import Received, receiver
+
+ADMIN = {"sub": "root", "role": Role.ADMIN}
+
+
+def verifies(secret: str, request: Received) -> bool:
+    """The check a receiver makes, written from the Standard Webhooks spec, not with the service's code."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}.".encode() + request.body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(s == f"v1,{expected}" for s in request.headers["webhook-signature"].split())
+
+
+@asynccontextmanager
+async def app_on(settings: Settings, url: str, **changes: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An app of its own, delivering webhooks in process, with retries fast enough for a test."""
+    options = {
+        "webhooks": "inprocess",
+        "webhook_retry_base_seconds": 0.05,
+        "webhook_retry_max_seconds": 0.2,
+        "webhook_disable_after": 4,
+        "webhook_timeout_seconds": 2.0,
+        **changes,
+    }
+    app = create_app(settings.model_copy(update=options), url)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://kamplan.test") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def hooked(settings: Settings, isolated: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_on(settings, isolated.url) as client:
+        yield client
+
+
+async def subscribe(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], url: str, **body: Any) -> dict:
+    response = await client.post("/v1/webhooks", json={"url": url, **body}, headers=auth(**ADMIN))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def open_accounts(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], count: int) -> list[str]:
+    ids = []
+    for n in range(count):
+        response = await client.post("/v1/accounts", json={"name": f"Client {n}"}, headers=auth("kam", Role.MANAGER))
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["account_id"])
+    return ids
+
+
+def events_of(requests: list[Received]) -> list[dict]:
+    return [orjson.loads(r.body) for r in requests]
+
+
+async def test_events_of_its_types_reach_a_subscriber_signed_and_in_log_order(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]], isolated: Any
+) -> None:
+    with receiver() as hook:
+        created = await subscribe(hooked, auth, hook.url, event_types=["AccountOpened"], description="ERP")
+        accounts = await open_accounts(hooked, auth, 5)
+        await hooked.patch(f"/v1/accounts/{accounts[0]}", json={"name": "Renamed"}, headers=auth("kam", Role.MANAGER))
+        requests = await hook.wait_for(5)
+        await asyncio.sleep(0.3)  # a sixth request, of a type not asked for, would have come by now
+        assert len(hook.received) == 5
+
+    bodies = events_of(requests)
+    assert [b["type"] for b in bodies] == ["AccountOpened"] * 5
+    assert [b["data"]["stream_id"] for b in bodies] == [f"account-{a}" for a in accounts]
+    positions = [b["data"]["position"] for b in bodies]
+    assert positions == sorted(positions)
+    assert bodies[0]["data"]["payload"]["name"] == "Client 0"
+    assert bodies[0]["data"]["actor"] == "kam"
+    assert all(verifies(created["secret"], r) for r in requests)
+    assert [r.headers["webhook-id"] for r in requests] == [b["data"]["event_id"] for b in bodies]
+    assert all(r.headers["content-type"] == "application/json" for r in requests)
+    assert not verifies("whsec_" + base64.b64encode(b"x" * 32).decode(), requests[0])
+
+    status = (await hooked.get(f"/v1/webhooks/{created['subscription_id']}", headers=auth(**ADMIN))).json()
+    assert status["delivered_through"] >= positions[-1]
+    assert status["failures_in_a_row"] == 0
+    assert status["status"] == "active"
+    attempts = (await hooked.get(f"/v1/webhooks/{created['subscription_id']}/attempts", headers=auth(**ADMIN))).json()
+    assert [a["position"] for a in attempts["items"]] == positions[::-1]
+    assert all(a["delivered"] and a["status_code"] == 204 and a["attempt"] == 1 for a in attempts["items"])
+
+
+async def test_a_failed_event_is_retried_and_nothing_after_it_is_sent_meanwhile(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        hook.answer = lambda n: 500 if n < 2 else 200  # the first event fails twice
+        created = await subscribe(hooked, auth, hook.url, event_types=["AccountOpened"])
+        await open_accounts(hooked, auth, 2)
+        await hook.wait_for(2)
+        received = list(hook.received)
+
+    assert [r.status for r in received] == [500, 500, 200, 200]
+    ids = [r.headers["webhook-id"] for r in received]
+    assert ids[0] == ids[1] == ids[2] != ids[3]  # the same message again, and the next one only after it
+    assert all(verifies(created["secret"], r) for r in received)
+    attempts = (await hooked.get(f"/v1/webhooks/{created['subscription_id']}/attempts", headers=auth(**ADMIN))).json()
+    first = [a for a in reversed(attempts["items"]) if a["event_id"] == ids[0]]
+    assert [(a["attempt"], a["status_code"], a["error"], a["delivered"]) for a in first] == [
+        (1, 500, "HTTP 500", False),
+        (2, 500, "HTTP 500", False),
+        (3, 200, None, True),
+    ]
+
+
+async def test_a_subscriber_too_slow_to_answer_is_a_failed_attempt(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        hook.delay_seconds = 1.0
+        async with app_on(settings, isolated.url, webhook_timeout_seconds=0.3) as client:
+            created = await subscribe(client, auth, hook.url, event_types=["AccountOpened"])
+            await open_accounts(client, auth, 1)
+            await hook.wait_for(1, delivered=False)
+            hook.delay_seconds = 0.0
+            await hook.wait_for(2, delivered=False)
+            await asyncio.sleep(0.2)
+            path = f"/v1/webhooks/{created['subscription_id']}/attempts"
+            attempts = (await client.get(path, headers=auth(**ADMIN))).json()["items"][::-1]
+    assert attempts[0]["error"] == "ReadTimeout"
+    assert attempts[0]["status_code"] is None
+    assert attempts[0]["duration_ms"] >= 300
+    assert attempts[-1]["delivered"]
+    assert attempts[-1]["attempt"] == len(attempts)
+
+
+async def test_a_long_failure_streak_disables_the_subscription_and_resuming_delivers_what_waited(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]], isolated: Any
+) -> None:
+    with receiver() as hook:
+        hook.answer = lambda n: 503
+        created = await subscribe(hooked, auth, hook.url, event_types=["AccountOpened"])
+        sid = created["subscription_id"]
+        [account] = await open_accounts(hooked, auth, 1)
+        for _ in range(200):
+            status = (await hooked.get(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))).json()
+            if status["status"] == "disabled":
+                break
+            await asyncio.sleep(0.05)
+        assert status["status"] == "disabled"
+        assert status["disabled_reason"] == "4 failed attempts in a row; the last: HTTP 503"
+        assert len(hook.received) == 4
+        await asyncio.sleep(0.3)
+        assert len(hook.received) == 4  # a disabled subscription is not tried any more
+
+        hook.answer = lambda n: 200
+        resumed = await hooked.patch(f"/v1/webhooks/{sid}", json={"status": "active"}, headers=auth(**ADMIN))
+        assert resumed.status_code == 200, resumed.text
+        [delivered] = await hook.wait_for(1)
+    assert orjson.loads(delivered.body)["data"]["stream_id"] == f"account-{account}"
+    status = (await hooked.get(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))).json()
+    assert status["status"] == "active"
+    assert status["disabled_reason"] == ""
+    assert status["failures_in_a_row"] == 0
+
+    disabled = [
+        e for e in await isolated.store.read_stream("webhooks-company") if e.event_type == "SubscriptionStatusSet"
+    ]
+    assert [(e.data["status"], e.metadata["actor"]) for e in disabled] == [
+        ("disabled", "kamplan:webhooks"),
+        ("active", "root"),
+    ]
+
+
+async def test_a_replay_delivers_again_the_events_after_a_position(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        created = await subscribe(hooked, auth, hook.url, event_types=["AccountOpened"])
+        await open_accounts(hooked, auth, 3)
+        first = events_of(await hook.wait_for(3))
+        after = first[1]["data"]["position"] - 1
+        replay = await hooked.post(
+            f"/v1/webhooks/{created['subscription_id']}/replay", json={"after_position": after}, headers=auth(**ADMIN)
+        )
+        assert replay.status_code == 200, replay.text
+        again = events_of(await hook.wait_for(5))[3:]
+    assert [e["data"]["event_id"] for e in again] == [e["data"]["event_id"] for e in first[1:]]
+
+
+async def test_a_paused_subscription_waits_and_takes_up_where_it_stopped(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        created = await subscribe(hooked, auth, hook.url)
+        sid = created["subscription_id"]
+        paused = await hooked.patch(f"/v1/webhooks/{sid}", json={"status": "paused"}, headers=auth(**ADMIN))
+        assert paused.status_code == 200
+        await asyncio.sleep(0.3)  # the dispatcher has seen the pause
+        [account] = await open_accounts(hooked, auth, 1)
+        await asyncio.sleep(1.0)
+        assert hook.received == []
+        await hooked.patch(f"/v1/webhooks/{sid}", json={"status": "active"}, headers=auth(**ADMIN))
+        [delivered] = await hook.wait_for(1)
+    assert orjson.loads(delivered.body)["data"]["stream_id"] == f"account-{account}"
+
+
+async def test_two_processes_deliver_each_event_once_and_a_restart_loses_nothing(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        async with app_on(settings, isolated.url) as first, app_on(settings, isolated.url) as second:
+            await subscribe(first, auth, hook.url, event_types=["AccountOpened"])
+            await open_accounts(first, auth, 10)
+            await open_accounts(second, auth, 10)
+            await hook.wait_for(20)
+            await asyncio.sleep(0.5)
+            assert len(hook.received) == 20  # each once: one process holds the subscription's lease
+        async with app_on(settings, isolated.url, webhooks="off") as stopped:  # written while nobody delivers
+            await open_accounts(stopped, auth, 3)
+        async with app_on(settings, isolated.url):
+            await hook.wait_for(23)
+        bodies = events_of(hook.delivered())
+    positions = [b["data"]["position"] for b in bodies]
+    assert positions == sorted(positions)
+    assert len(set(positions)) == 23
+
+
+async def test_a_deleted_subscription_stops_and_its_secret_is_gone_from_the_log(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]], isolated: Any
+) -> None:
+    with receiver() as hook:
+        created = await subscribe(hooked, auth, hook.url, event_types=["AccountOpened"])
+        sid = created["subscription_id"]
+        deleted = await hooked.delete(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))
+        assert deleted.status_code == 200, deleted.text
+        await asyncio.sleep(0.3)
+        await open_accounts(hooked, auth, 1)
+        await asyncio.sleep(1.0)
+        assert hook.received == []
+    assert (await hooked.get(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))).status_code == 404
+    assert (await hooked.delete(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))).status_code == 404
+    [stored] = [
+        e for e in await isolated.store.read_stream("webhooks-company") if e.event_type == "SubscriptionCreated"
+    ]
+    assert stored.data["secret"] is None
+    assert stored.redacted == ("secret",)
+    async with isolated.pool.acquire() as conn:
+        raw = await conn.fetchval("SELECT data::text FROM events WHERE stream_id = 'webhooks-company' LIMIT 1")
+    assert created["secret"] not in raw
+
+
+# The API alone, on the session's app (which delivers nothing: see conftest).
+
+
+async def test_the_secret_is_shown_once_and_a_keyed_retry_answers_the_same(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"url": "https://erp.example/hooks", "event_types": ["AccountOpened", "InteractionLogged"]}
+    first = await client.post("/v1/webhooks", json=body, headers=auth(**ADMIN) | key)
+    again = await client.post("/v1/webhooks", json=body, headers=auth(**ADMIN) | key)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["secret"] == again.json()["secret"]
+    assert first.json()["secret"].startswith("whsec_")
+    assert again.json()["written"]["replayed"] is True
+    sid = first.json()["subscription_id"]
+    assert first.headers["location"] == f"/v1/webhooks/{sid}"
+    shown = await client.get(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))
+    assert "secret" not in shown.json()
+    assert shown.json()["event_types"] == ["AccountOpened", "InteractionLogged"]
+    listed = await client.get("/v1/webhooks", headers=auth(**ADMIN))
+    assert sid in [s["subscription_id"] for s in listed.json()["items"]]
+    assert "secret" not in listed.text
+    own = await client.post("/v1/webhooks", json={**body, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+                            headers=auth(**ADMIN))  # fmt: skip
+    assert own.json()["secret"] == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://erp.example/hooks"}, "url"),
+        ({"url": "not a url"}, "url"),
+        ({"url": "https://erp.example/", "event_types": ["AccountOpened", "NoSuchEvent"]}, "event_types"),
+        ({"url": "https://erp.example/", "event_types": ["SubscriptionCreated"]}, "event_types"),
+        ({"url": "https://erp.example/", "secret": "hunter2"}, "secret"),
+        ({"url": "https://erp.example/", "start_after": -1}, "start_after"),
+    ],
+)
+async def test_a_bad_subscription_is_refused_naming_the_field_and_writes_nothing(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], store: EventStore, body: dict, field: str
+) -> None:
+    before = await store.head_position()
+    response = await client.post("/v1/webhooks", json=body, headers=auth(**ADMIN))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert any(e["field"].endswith(field) for e in response.json()["errors"]), response.json()
+    assert await store.head_position() == before
+
+
+async def test_only_an_admin_manages_webhooks(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
+    for role in (Role.MANAGER, Role.SUPERVISOR, Role.INTEGRATION, Role.BI):
+        assert (await client.get("/v1/webhooks", headers=auth("x", role))).status_code == 403
+        created = await client.post("/v1/webhooks", json={"url": "https://erp.example/"}, headers=auth("x", role))
+        assert created.status_code == 403
+    assert (await client.get("/v1/webhooks")).status_code == 401
+
+
+async def test_changes_check_the_version_and_unknown_ids_are_404(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    created = (await client.post("/v1/webhooks", json={"url": "https://erp.example/a"}, headers=auth(**ADMIN))).json()
+    sid, version = created["subscription_id"], created["written"]["version"]
+    stale = await client.patch(f"/v1/webhooks/{sid}", json={"description": "x"},
+                               headers=auth(**ADMIN) | {"If-Match": f'"{version - 1}"'})  # fmt: skip
+    assert stale.status_code == 412
+    fresh = await client.patch(f"/v1/webhooks/{sid}", json={"event_types": ["AccountOpened"], "description": "ERP"},
+                               headers=auth(**ADMIN) | {"If-Match": f'"{version}"'})  # fmt: skip
+    assert fresh.status_code == 200, fresh.text
+    shown = (await client.get(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))).json()
+    assert (shown["event_types"], shown["description"]) == (["AccountOpened"], "ERP")
+    every = await client.patch(f"/v1/webhooks/{sid}", json={"event_types": None}, headers=auth(**ADMIN))
+    assert every.status_code == 200
+    assert (await client.get(f"/v1/webhooks/{sid}", headers=auth(**ADMIN))).json()["event_types"] is None
+    same = await client.patch(f"/v1/webhooks/{sid}", json={"event_types": None}, headers=auth(**ADMIN))
+    assert same.json()["position"] is None  # nothing changed, nothing written
+    for method, path, body in (
+        ("GET", "/v1/webhooks/nope", None),
+        ("PATCH", "/v1/webhooks/nope", {"description": "x"}),
+        ("POST", "/v1/webhooks/nope/replay", {"after_position": 0}),
+        ("DELETE", "/v1/webhooks/nope", None),
+        ("GET", "/v1/webhooks/nope/attempts", None),
+    ):
+        missing = await client.request(method, path, json=body, headers=auth(**ADMIN))
+        assert missing.status_code == 404, (method, path, missing.text)
+        assert missing.json()["type"].endswith("/webhook-not-found")
+
+
+async def test_the_event_types_a_subscription_can_ask_for_are_listed(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    types = (await client.get("/v1/webhooks/event-types", headers=auth(**ADMIN))).json()
+    assert {"AccountOpened", "InteractionLogged", "RevisionAgreed", "SubjectForgotten"} <= set(types)
+    assert not {"SubscriptionCreated", "SubscriptionDeleted"} & set(types)
+
+
+async def test_subscriptions_are_listed_page_by_page(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    for n in range(3):
+        await client.post("/v1/webhooks", json={"url": f"https://erp.example/{n}"}, headers=auth(**ADMIN))
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/v1/webhooks", params=params, headers=auth(**ADMIN))).json()
+        seen += [s["subscription_id"] for s in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    everything = (await client.get("/v1/webhooks", params={"limit": 200}, headers=auth(**ADMIN))).json()
+    assert seen == [s["subscription_id"] for s in everything["items"]]
+    assert len(seen) >= 3
