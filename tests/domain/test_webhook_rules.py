@@ -1,0 +1,86 @@
+"""The rules of webhook subscriptions, on the pure decider."""
+
+import pytest
+
+from service.domain.actors import Actor, Role
+from service.domain.decider import fold
+from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound
+from service.domain.webhooks import commands as cmd
+from service.domain.webhooks.decide import decide
+from service.domain.webhooks.evolve import evolve, initial_state
+from service.domain.webhooks.state import SubscriptionStatus, Webhooks
+
+ADMIN = Actor("root", Role.ADMIN)
+DISPATCHER = Actor("kamplan:webhooks", Role.INTEGRATION)
+
+
+def run(state: Webhooks, *commands: object) -> Webhooks:
+    for command in commands:
+        state = fold(evolve, decide(state, command), state)  # type: ignore[arg-type]
+    return state
+
+
+def created(types: tuple[str, ...] | None = ("AccountOpened",)) -> Webhooks:
+    create = cmd.CreateSubscription(actor=ADMIN, subscription_id="s1", url="https://erp.example/", event_types=types,
+                                    description="", secret="whsec_x", start_after=7)  # fmt: skip
+    return run(initial_state(), create)
+
+
+def test_only_an_admin_manages_subscriptions_but_the_dispatcher_may_disable_one() -> None:
+    manager = Actor("kam", Role.MANAGER)
+    with pytest.raises(NotAllowed):
+        decide(created(), cmd.SetStatus(actor=manager, subscription_id="s1", status=SubscriptionStatus.PAUSED))
+    with pytest.raises(NotAllowed):
+        decide(created(), cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.ACTIVE))
+    state = run(created(), cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.DISABLED,
+                                         reason="30 failed attempts"))  # fmt: skip
+    assert state.subscriptions["s1"].status is SubscriptionStatus.DISABLED
+    assert state.subscriptions["s1"].disabled_reason == "30 failed attempts"
+
+
+def test_a_subscription_paused_meanwhile_is_not_disabled_and_a_resume_clears_the_reason() -> None:
+    paused = run(created(), cmd.SetStatus(actor=ADMIN, subscription_id="s1", status=SubscriptionStatus.PAUSED))
+    disable = cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.DISABLED, reason="x")
+    assert decide(paused, disable) == []
+    with pytest.raises(DomainError, match="says why"):
+        decide(created(), cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.DISABLED))
+    resumed = run(
+        created(), disable, cmd.SetStatus(actor=ADMIN, subscription_id="s1", status=SubscriptionStatus.ACTIVE)
+    )
+    assert resumed.subscriptions["s1"].status is SubscriptionStatus.ACTIVE
+    assert resumed.subscriptions["s1"].disabled_reason == ""
+
+
+def test_a_change_keeps_what_it_does_not_name_and_a_change_to_nothing_new_writes_nothing() -> None:
+    state = run(created(), cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", description="ERP"))
+    subscription = state.subscriptions["s1"]
+    assert (subscription.url, subscription.event_types, subscription.description) == (
+        "https://erp.example/", ("AccountOpened",), "ERP")  # fmt: skip
+    assert decide(state, cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", description="ERP")) == []
+    every = run(state, cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", all_events=True))
+    assert every.subscriptions["s1"].event_types is None
+    with pytest.raises(DomainError, match="at least one"):
+        decide(state, cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", event_types=()))
+    with pytest.raises(DomainError, match="twice"):
+        decide(state, cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", event_types=("A", "A")))
+
+
+def test_replays_are_counted_so_that_each_is_applied_once() -> None:
+    state = run(created(), *(cmd.RequestReplay(actor=ADMIN, subscription_id="s1", after_position=p) for p in (3, 0)))
+    assert (state.subscriptions["s1"].replays, state.subscriptions["s1"].replay_after) == (2, 0)
+    assert state.subscriptions["s1"].start_after == 7
+
+
+def test_a_deleted_subscription_is_gone_and_its_id_is_not_taken_twice() -> None:
+    with pytest.raises(Conflict):
+        decide(created(), cmd.CreateSubscription(actor=ADMIN, subscription_id="s1", url="https://x/", event_types=None,
+                                                 description="", secret="whsec_x", start_after=0))  # fmt: skip
+    gone = run(created(), cmd.DeleteSubscription(actor=ADMIN, subscription_id="s1"))
+    assert gone.subscriptions == {}
+    for command in (
+        cmd.DeleteSubscription(actor=ADMIN, subscription_id="s1"),
+        cmd.RequestReplay(actor=ADMIN, subscription_id="s1", after_position=0),
+        cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", description="x"),
+    ):
+        with pytest.raises(NotFound):
+            decide(gone, command)
