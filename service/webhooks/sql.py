@@ -11,7 +11,7 @@ ON CONFLICT (subscription_id) DO NOTHING
 CURSOR = "SELECT position, replays_applied, failures FROM webhook_cursors WHERE subscription_id = $1"
 CURSORS = "SELECT subscription_id, position, failures FROM webhook_cursors WHERE subscription_id = ANY($1::text[])"
 APPLY_REPLAY = """
-UPDATE webhook_cursors SET position = $2, replays_applied = $3, failures = 0, updated_at = now()
+UPDATE webhook_cursors SET position = least(position, $2), replays_applied = $3, failures = 0, updated_at = now()
 WHERE subscription_id = $1
 """
 ADVANCE = "UPDATE webhook_cursors SET position = $2, failures = 0, updated_at = now() WHERE subscription_id = $1"

@@ -378,4 +378,141 @@ async def test_subscriptions_are_listed_page_by_page(
             break
     everything = (await client.get("/v1/webhooks", params={"limit": 200}, headers=auth(**ADMIN))).json()
     assert seen == [s["subscription_id"] for s in everything["items"]]
+    first = (await client.get("/v1/webhooks", params={"limit": 2}, headers=auth(**ADMIN))).json()
+    await client.delete(f"/v1/webhooks/{first['items'][1]['subscription_id']}", headers=auth(**ADMIN))
+    rest = await client.get(
+        "/v1/webhooks", params={"limit": 200, "cursor": first["next_cursor"]}, headers=auth(**ADMIN)
+    )
+    assert [s["subscription_id"] for s in rest.json()["items"]] == seen[2:]  # nothing skipped for the deletion
+    seen.remove(first["items"][1]["subscription_id"])
+    everything = (await client.get("/v1/webhooks", params={"limit": 200}, headers=auth(**ADMIN))).json()
+    assert seen == [s["subscription_id"] for s in everything["items"]]
     assert len(seen) >= 3
+
+
+# What a review of the first version found, each a test that failed on it.
+
+
+async def test_many_subscriptions_do_not_hold_the_pool_and_all_are_delivered(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        async with app_on(settings, isolated.url, pool_max=12) as client:
+            for _ in range(20):  # more subscriptions than connections: leases share one
+                await subscribe(client, auth, hook.url, event_types=["AccountOpened"])
+            await asyncio.sleep(1.5)  # every subscription leased and idle
+            async with asyncio.timeout(10):
+                await open_accounts(client, auth, 1)
+                assert (await client.get("/v1/webhooks", headers=auth(**ADMIN))).status_code == 200
+            await hook.wait_for(20)
+
+
+async def test_a_url_the_http_client_cannot_even_send_to_counts_as_failed_attempts(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    async with app_on(settings, isolated.url, webhook_disable_after=2) as client:
+        created = await subscribe(client, auth, "http://💩.la/hook", event_types=["AccountOpened"])
+        await open_accounts(client, auth, 1)
+        path = f"/v1/webhooks/{created['subscription_id']}"
+        for _ in range(100):
+            status = (await client.get(path, headers=auth(**ADMIN))).json()
+            if status["status"] == "disabled":
+                break
+            await asyncio.sleep(0.05)
+        attempts = (await client.get(f"{path}/attempts", headers=auth(**ADMIN))).json()["items"]
+    assert status["status"] == "disabled"
+    assert status["disabled_reason"].startswith("2 failed attempts in a row; the last: ")
+    assert [a["attempt"] for a in attempts] == [2, 1]
+    assert all(a["error"] and a["status_code"] is None for a in attempts)
+
+
+async def test_positions_past_the_head_are_refused_and_replays_never_skip_what_waits(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]], isolated: Any
+) -> None:
+    head = await isolated.store.head_position()
+    beyond = await hooked.post("/v1/webhooks", json={"url": "https://erp.example/", "start_after": head + 10},
+                               headers=auth(**ADMIN))  # fmt: skip
+    assert beyond.status_code == 422
+    assert beyond.json()["type"].endswith("/out-of-range")
+    with receiver() as hook:
+        created = await subscribe(hooked, auth, hook.url, event_types=["AccountOpened"])
+        sid = created["subscription_id"]
+        await open_accounts(hooked, auth, 2)
+        first = events_of(await hook.wait_for(2))
+        await hooked.patch(f"/v1/webhooks/{sid}", json={"status": "paused"}, headers=auth(**ADMIN))
+        await asyncio.sleep(0.3)
+        [waiting] = await open_accounts(hooked, auth, 1)  # not delivered while paused
+        head = await isolated.store.head_position()
+        far = await hooked.post(f"/v1/webhooks/{sid}/replay", json={"after_position": head + 1}, headers=auth(**ADMIN))
+        assert far.status_code == 422
+        for after in (first[0]["data"]["position"], head):  # two replays while paused: the earlier one counts
+            replay = await hooked.post(f"/v1/webhooks/{sid}/replay", json={"after_position": after},
+                                       headers=auth(**ADMIN))  # fmt: skip
+            assert replay.status_code == 200
+        await hooked.patch(f"/v1/webhooks/{sid}", json={"status": "active"}, headers=auth(**ADMIN))
+        again = events_of(await hook.wait_for(4))[2:]
+    assert again[0]["data"]["event_id"] == first[1]["data"]["event_id"]
+    assert again[1]["data"]["stream_id"] == f"account-{waiting}"
+
+
+async def test_a_pause_stops_delivery_within_a_poll_even_in_a_backlog(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        async with app_on(settings, isolated.url, webhooks="off") as writer:
+            await open_accounts(writer, auth, 30)
+        hook.delay_seconds = 0.1
+        async with app_on(settings, isolated.url) as client:
+            created = await subscribe(client, auth, hook.url, event_types=["AccountOpened"], start_after=0)
+            await hook.wait_for(1)
+            paused = await client.patch(f"/v1/webhooks/{created['subscription_id']}", json={"status": "paused"},
+                                        headers=auth(**ADMIN))  # fmt: skip
+            assert paused.status_code == 200
+            await asyncio.sleep(1.5)  # a poll, and the request in flight
+            after_pause = len(hook.received)
+            await asyncio.sleep(1.0)
+            assert len(hook.received) == after_pause < 30
+
+
+async def test_another_subscriptions_change_does_not_cut_a_backoff_short(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    with receiver() as hook:
+        hook.answer = lambda n: 500
+        async with app_on(
+            settings, isolated.url, webhook_retry_base_seconds=30, webhook_retry_max_seconds=30
+        ) as client:
+            created = await subscribe(client, auth, hook.url, event_types=["AccountOpened"])
+            await open_accounts(client, auth, 1)
+            await hook.wait_for(1, delivered=False)
+            for n in range(3):
+                await subscribe(client, auth, f"https://erp.example/{n}", event_types=["PlanStarted"])
+                await asyncio.sleep(0.6)
+            attempts = (await client.get(f"/v1/webhooks/{created['subscription_id']}/attempts",
+                                         headers=auth(**ADMIN))).json()["items"]  # fmt: skip
+    assert len(attempts) == 1
+
+
+async def test_a_webhooks_secret_is_not_shown_again_nor_forgotten_apart_from_it(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    created = (await client.post("/v1/webhooks", json={"url": "https://erp.example/s"}, headers=auth(**ADMIN))).json()
+    stream = await client.get("/v1/streams/webhooks-company", params={"limit": 1000}, headers=auth(**ADMIN))
+    assert stream.status_code == 200
+    assert created["secret"] not in stream.text
+    subject = f"webhook-secret-{created['subscription_id']}"
+    for path in (f"/v1/subjects/{subject}/forget", f"/v1/people/{subject}/forget"):
+        refused = await client.post(path, headers=auth(**ADMIN))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"].endswith("/webhook-secret")
+
+
+async def test_a_keyed_retry_of_a_create_deleted_since_is_a_404(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    created = await client.post("/v1/webhooks", json={"url": "https://erp.example/k"}, headers=auth(**ADMIN) | key)
+    await client.delete(f"/v1/webhooks/{created.json()['subscription_id']}", headers=auth(**ADMIN))
+    again = await client.post("/v1/webhooks", json={"url": "https://erp.example/k"}, headers=auth(**ADMIN) | key)
+    assert again.status_code == 404
+    assert again.json()["type"].endswith("/webhook-not-found")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from service.webhooks.dispatcher import Policy
 from service.webhooks.signing import new_secret, secret_bytes, sign
 
 
@@ -31,3 +32,10 @@ def test_a_new_secret_is_32_random_bytes_in_the_spec_format() -> None:
 def test_a_secret_not_in_the_spec_format_is_refused(secret: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         secret_bytes(secret)
+
+
+def test_the_backoff_doubles_up_to_its_ceiling_however_long_the_streak() -> None:
+    policy = Policy(retry_base_seconds=2, retry_max_seconds=3600)
+    assert 1.5 <= policy.backoff(1) <= 2.5
+    assert 6 <= policy.backoff(3) <= 10
+    assert 2700 <= policy.backoff(5000) <= 4500

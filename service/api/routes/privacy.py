@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from service import events
 from service.api.deps import AdminDep, StoreDep, event_metadata
 from service.domain.actors import Actor
-from service.domain.errors import NotFound
+from service.domain.errors import DomainError, NotFound
+from service.domain.webhooks.events import secret_subject
 
 router = APIRouter(tags=["privacy"])
 
@@ -45,6 +46,8 @@ class ForgetResult(BaseModel):
 async def _forget(
     subject: str, request: Request, response: Response, actor: Actor, store: events.EventStore
 ) -> events.Forgotten:
+    if subject.startswith(secret_subject("")):  # the dispatcher would keep a subscription it cannot sign for
+        raise DomainError("webhook-secret", "a webhook's secret goes with its subscription: DELETE /v1/webhooks/{id}")
     done = await store.forget_subject(subject, event_metadata(request, actor))
     if done.position is not None:
         response.headers["X-Position"] = str(done.position)

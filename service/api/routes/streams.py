@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from service.api.deps import AdminDep, StoreDep
 from service.api.moments import Moment
 from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.commands.aggregates import WEBHOOKS_STREAM
+from service.events import RecordedEvent
 
 router = APIRouter(tags=["audit"])
 
@@ -52,9 +54,13 @@ async def read_stream(
     page, more = events[:limit], len(events) > limit
     return StreamPage(
         stream_id=stream_id,
-        events=[
-            EventOut(**{k: getattr(e, k) for k in EventOut.model_fields if k != "redacted"}, redacted=list(e.redacted))
-            for e in page
-        ],
+        events=[_out(e) for e in page],
         next_cursor=encode_cursor({"after_version": page[-1].stream_version}) if more else None,
     )
+
+
+def _out(event: RecordedEvent) -> EventOut:
+    fields = {k: getattr(event, k) for k in EventOut.model_fields if k != "redacted"}
+    if event.stream_id == WEBHOOKS_STREAM and "secret" in event.data:  # shown once, to its creator, and never again
+        fields["data"] = {**event.data, "secret": None}
+    return EventOut(**fields, redacted=list(event.redacted))

@@ -17,7 +17,7 @@ from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
 from service.api.pagination import counter, decode_cursor, encode_cursor
 from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
-from service.domain.errors import NotFound
+from service.domain.errors import DomainError, NotFound
 from service.domain.webhooks import commands as cmd
 from service.domain.webhooks.decide import decide
 from service.domain.webhooks.events import SubscriptionCreated, secret_subject
@@ -28,6 +28,8 @@ from service.webhooks.catalogue import DELIVERABLE
 from service.webhooks.signing import new_secret, secret_bytes
 
 router = APIRouter(tags=["webhooks"])
+
+MAX_POSITION = 2**62
 
 SubscriptionId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 EventTypes = list[str] | None
@@ -50,8 +52,10 @@ class WebhookIn(BaseModel):
         None, description="Your own signing secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
     )
     start_after: int | None = Field(
-        None, ge=0, description="Deliver events after this global position; 0 for the whole log; default: now."
-    )
+        None, ge=0, le=MAX_POSITION,
+        description="Deliver events after this global position (at most the log's head); 0 for the whole log; "
+        "default: the head.",
+    )  # fmt: skip
 
     _check_types = field_validator("event_types")(_known)
 
@@ -75,7 +79,9 @@ class WebhookChangeIn(BaseModel):
 
 
 class ReplayIn(BaseModel):
-    after_position: int = Field(ge=0, description="Deliver again every event after this global position.")
+    after_position: int = Field(
+        ge=0, le=MAX_POSITION, description="Deliver again every event after this global position (at most the head)."
+    )
 
 
 class WebhookOut(BaseModel):
@@ -143,6 +149,13 @@ async def _subscriptions(runtime: Runtime) -> tuple[Webhooks, int]:
     return loaded.state, loaded.version
 
 
+async def _within_log(runtime: Runtime, position: int, field: str) -> None:
+    """A position past the head would skip every event until the log gets there."""
+    head = await runtime.store.head_position()
+    if position > head:
+        raise DomainError("out-of-range", f"{field} is past the log's head ({head})", field=field, head=head)
+
+
 def _existing(state: Webhooks, subscription_id: str) -> Subscription:
     if (found := state.subscriptions.get(subscription_id)) is None:
         raise NotFound("webhook-not-found", "no webhook subscription with this id", subscription_id=subscription_id)
@@ -168,6 +181,8 @@ async def event_types(_: AdminDep) -> list[str]:
 )
 async def create_webhook(body: WebhookIn, response: Response, command: CommandDep, _: AdminDep) -> CreatedWebhook:
     subscription_id = command.new_id("webhook")
+    if body.start_after is not None:
+        await _within_log(command.runtime, body.start_after, "start_after")
     start_after = body.start_after if body.start_after is not None else await command.runtime.store.head_position()
     create = cmd.CreateSubscription(
         actor=command.actor,
@@ -180,6 +195,9 @@ async def create_webhook(body: WebhookIn, response: Response, command: CommandDe
     )
     outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, create))
     created = next(e for e in outcome.events if isinstance(e, SubscriptionCreated))  # as first stored, on a retry
+    if created.secret is None:  # a retry of a create whose subscription was deleted since
+        raise NotFound("webhook-not-found", "the subscription this request created was deleted since",
+                       subscription_id=created.subscription_id)  # fmt: skip
     response.headers["Location"] = f"/v1/webhooks/{created.subscription_id}"
     base = written(response, outcome)
     state = Subscription(
@@ -200,16 +218,15 @@ async def list_webhooks(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> WebhookPage:
-    after = decode_cursor(cursor, index=counter)
+    after = decode_cursor(cursor, number=counter)
     state, version = await _subscriptions(runtime)
-    start = after["index"] if after else 0
-    chosen = list(state.subscriptions.values())[start : start + limit]  # in the order they were created
+    rest = [s for s in state.subscriptions.values() if s.number > (after["number"] if after else 0)]
+    chosen, more = rest[:limit], len(rest) > limit  # in the order they were created, deleted ones gone
     cursors = await _cursors(runtime, [s.subscription_id for s in chosen])
-    more = start + limit < len(state.subscriptions)
     set_etag(response, version)
     return WebhookPage(
         items=[WebhookOut(**_out(s, cursors.get(s.subscription_id))) for s in chosen],
-        next_cursor=encode_cursor({"index": start + limit}) if more else None,
+        next_cursor=encode_cursor({"number": chosen[-1].number}) if more else None,
         version=version,
     )
 
@@ -267,6 +284,7 @@ async def change_webhook(
 async def replay_webhook(
     subscription_id: SubscriptionId, body: ReplayIn, response: Response, command: CommandDep, _: AdminDep
 ) -> Written:
+    await _within_log(command.runtime, body.after_position, "after_position")
     replay = cmd.RequestReplay(actor=command.actor, subscription_id=subscription_id, after_position=body.after_position)
     return written(response, await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, replay)))
 

@@ -15,8 +15,9 @@ from service.domain.webhooks.events import (
 from service.domain.webhooks.state import Subscription, Webhooks
 
 
-def _with(state: Webhooks, subscription: Subscription) -> Webhooks:
-    return Webhooks({**state.subscriptions, subscription.subscription_id: subscription})
+def _with(state: Webhooks, subscription: Subscription, created: int | None = None) -> Webhooks:
+    subscriptions = {**state.subscriptions, subscription.subscription_id: subscription}
+    return Webhooks(subscriptions, state.created if created is None else created)
 
 
 def evolve(state: Webhooks, event: WebhookEvent) -> Webhooks:
@@ -33,10 +34,13 @@ def evolve(state: Webhooks, event: WebhookEvent) -> Webhooks:
                     secret=event.secret,
                     start_after=event.start_after,
                     created_by=event.created_by,
+                    number=state.created + 1,
                 ),
+                created=state.created + 1,
             )
         case SubscriptionDeleted():
-            return Webhooks({k: v for k, v in state.subscriptions.items() if k != event.subscription_id})
+            kept = {k: v for k, v in state.subscriptions.items() if k != event.subscription_id}
+            return Webhooks(kept, state.created)
     if current is None:
         return state
     match event:
@@ -47,7 +51,7 @@ def evolve(state: Webhooks, event: WebhookEvent) -> Webhooks:
         case SubscriptionStatusSet():
             return _with(state, replace(current, status=event.status, disabled_reason=event.reason))
         case ReplayRequested():
-            return _with(state, replace(current, replays=current.replays + 1, replay_after=event.after_position))
+            return _with(state, replace(current, replays=(*current.replays, event.after_position)))
     return state
 
 

@@ -22,11 +22,12 @@ class Subscription:
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     disabled_reason: str = ""
     start_after: int  # events after this global position are delivered
-    replays: int = 0  # replays asked for so far: the dispatcher applies each once
-    replay_after: int = 0  # where the last replay starts again (after this position)
+    replays: tuple[int, ...] = ()  # each replay's position, in the order asked: the dispatcher applies each once
     created_by: str
+    number: int = 0  # the how-manieth subscription created: the order of the list, and its page cursor
 
 
 @dataclass(frozen=True, slots=True)
 class Webhooks:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)  # deleted ones are gone
+    created: int = 0  # subscriptions ever created, deleted ones included
