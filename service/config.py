@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.webhooks.signing import secret_bytes
 
 
 class Settings(BaseSettings):
@@ -52,6 +54,23 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(
         default=30, ge=1, description="Failed attempts in a row after which a subscription is disabled."
     )
+
+    erp_webhook_secret: str | None = Field(
+        default=None,
+        description="whsec_ secret the ERP signs its webhooks with (Standard Webhooks); unset: they are refused (503).",
+    )
+    erp_webhook_tolerance_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How far a webhook's timestamp may be from now (replayed deliveries are refused).",
+    )
+
+    @field_validator("erp_webhook_secret")
+    @classmethod
+    def _erp_secret(cls, value: str | None) -> str | None:
+        if value:
+            secret_bytes(value)  # a clear error at start-up, not a 401 for every delivery
+        return value or None
 
     host: str = "127.0.0.1"
     port: int = 8000

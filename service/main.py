@@ -15,6 +15,7 @@ from service.api.routes import (
     audit,
     buying_center,
     dossier,
+    erp,
     health,
     interactions,
     me,
@@ -85,6 +86,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         streams.router,
         audit.router,
         webhooks.router,
+        erp.router,
     ):
         app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unstorable)])
     return app

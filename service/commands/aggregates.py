@@ -29,6 +29,10 @@ from service.domain.plan import decide as plan
 from service.domain.plan import events as plan_events
 from service.domain.plan import evolve as plan_fold
 from service.domain.plan.state import Plan
+from service.domain.purchases import decide as purchases
+from service.domain.purchases import events as purchase_events
+from service.domain.purchases import evolve as purchases_fold
+from service.domain.purchases.state import PurchaseHistory
 from service.domain.settings import decide as settings
 from service.domain.settings import events as settings_events
 from service.domain.settings import evolve as settings_fold
@@ -70,6 +74,10 @@ def plan_stream(plan_id: str) -> str:
     return f"plan-{plan_id}"
 
 
+def purchases_stream(account_id: str) -> str:
+    return f"purchases-{account_id}"
+
+
 class EventTypes:
     """Domain event classes by their type name: `event_type` in the log is the class name."""
 
@@ -98,6 +106,7 @@ OPPORTUNITY_EVENTS = EventTypes(opportunity_events.EVENTS)
 INTERACTION_EVENTS = EventTypes(interaction.EVENTS)
 PLAN_EVENTS = EventTypes(plan_events.EVENTS)
 WEBHOOK_EVENTS = EventTypes(webhook_events.EVENTS)
+PURCHASE_EVENTS = EventTypes(purchase_events.EVENTS)
 
 
 def _kind(
@@ -164,5 +173,12 @@ WEBHOOKS: AggregateType[Webhooks, Any] = _kind(
     Decider(webhooks_fold.initial_state, webhooks.decide, webhooks_fold.evolve),
     WEBHOOK_EVENTS,
     Webhooks,
+    timed=False,
+)
+PURCHASES: AggregateType[PurchaseHistory, Any] = _kind(
+    "purchases",
+    Decider(purchases_fold.initial_state, purchases.decide, purchases_fold.evolve),
+    PURCHASE_EVENTS,
+    PurchaseHistory,
     timed=False,
 )

@@ -12,6 +12,7 @@ from service.commands.aggregates import (
     INTERACTION_EVENTS,
     OPPORTUNITY_EVENTS,
     PLAN_EVENTS,
+    PURCHASE_EVENTS,
     SETTINGS_EVENTS,
 )
 from service.projections.folding import SUBJECT_FORGOTTEN
@@ -28,6 +29,7 @@ DELIVERABLE: frozenset[str] = frozenset(
                 OPPORTUNITY_EVENTS,
                 INTERACTION_EVENTS,
                 PLAN_EVENTS,
+                PURCHASE_EVENTS,
             )
         )
     )

@@ -1,0 +1,44 @@
+"""What the ERP told us the client bought from us, document by document."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class PurchaseKind(enum.StrEnum):
+    ORDER = "order"
+    SHIPMENT = "shipment"
+    INVOICE = "invoice"
+    RETURN = "return"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
+    sku: str
+    name: str = ""
+    quantity: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    kind: PurchaseKind
+    number: str  # the ERP's own number: one document per kind and number, revised when sent again changed
+    on: date
+    amount: Decimal  # the document's total, in `currency`
+    currency: str
+    reference: str = ""  # another document it follows from (a shipment's order, an invoice's order)
+    lines: tuple[Line, ...] = ()
+    revision: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseHistory:
+    documents: dict[str, Document] = field(default_factory=dict)  # by "kind:number"
+
+
+def key(kind: PurchaseKind, number: str) -> str:
+    return f"{kind.value}:{number}"

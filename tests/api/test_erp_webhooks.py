@@ -1,0 +1,188 @@
+"""Webhooks in: the ERP's documents, signed per Standard Webhooks, become the account's purchase history."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from service.config import Settings
+from service.domain.actors import Role
+from service.events import EventStore
+from service.main import create_app
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+KAM = {"sub": "erp-kam", "role": Role.MANAGER, "team": "erp-team"}
+
+
+def signed(body: bytes, delivery: str | None = None, *, secret: str = SECRET, at: int | None = None) -> dict[str, str]:
+    """The headers an ERP sends, computed as the spec says, not with the service's code."""
+    delivery = delivery or f"msg_{uuid.uuid4().hex}"
+    stamp = str(at if at is not None else int(time.time()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = base64.b64encode(hmac.new(key, f"{delivery}.{stamp}.".encode() + body, hashlib.sha256).digest()).decode()
+    return {"webhook-id": delivery, "webhook-timestamp": stamp, "webhook-signature": f"v1,{mac}",
+            "content-type": "application/json"}  # fmt: skip
+
+
+def order(account_id: str, number: str = "SO-1001", amount: str = "1250000.00", **changes: Any) -> bytes:
+    kind = changes.pop("type", "order")
+    line = {"sku": "FF-200", "name": "Fuel filter", "quantity": 500, "amount": amount}
+    data = {"account_id": account_id, "number": number, "on": "2026-11-20", "amount": amount, "currency": "RUB",
+            "lines": [line], **changes}  # fmt: skip
+    return orjson.dumps({"type": kind, "timestamp": "2026-11-20T10:00:00Z", "data": data})
+
+
+@pytest.fixture(scope="module")
+async def erp(settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings.model_copy(update={"erp_webhook_secret": SECRET}), database_url)
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://k.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def account(erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> str:
+    opened = await erp.post("/v1/accounts", json={"name": "Truck maker"}, headers=auth(**KAM))
+    return opened.json()["account_id"]
+
+
+async def post(erp: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return await erp.post("/v1/erp/webhooks", content=body, headers=headers)
+
+
+async def test_a_signed_document_lands_in_the_purchase_history_once_however_often_delivered(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str, store: EventStore
+) -> None:
+    body = order(account)
+    headers = signed(body)
+    first = await post(erp, body, headers)
+    again = await post(erp, body, signed(body, headers["webhook-id"]))  # the ERP's retry: same id, new signature
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.json()["replayed"] is True
+    assert again.json()["position"] == first.json()["position"]
+    events = await store.read_stream(f"purchases-{account}")
+    assert [(e.event_type, e.metadata["actor"], e.metadata["source"]) for e in events] == [
+        ("PurchaseDocumentRecorded", "erp", "erp-webhook")
+    ]
+    assert events[0].data["delivery_id"] == headers["webhook-id"]
+
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    [document] = history["documents"]
+    assert (document["kind"], document["number"], document["amount"], document["revision"]) == (
+        "order", "SO-1001", "1250000.00", 1)  # fmt: skip
+    assert document["lines"] == [{"sku": "FF-200", "name": "Fuel filter", "quantity": "500", "amount": "1250000.00"}]
+    assert history["totals"] == [
+        {"year": 2026, "kind": "order", "currency": "RUB", "amount": "1250000.00", "documents": 1}
+    ]
+
+
+async def test_a_document_sent_again_changed_is_a_revision_and_unchanged_writes_nothing(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str
+) -> None:
+    await post(erp, order(account), signed(order(account)))
+    same = await post(erp, order(account), signed(order(account)))  # another delivery of the same document
+    assert same.status_code == 200
+    assert same.json()["position"] is None
+    changed = order(account, amount="1300000.00")
+    assert (await post(erp, changed, signed(changed))).json()["position"] is not None
+    invoice = order(account, number="INV-7", amount="1300000.00", reference="SO-1001", type="invoice")
+    assert (await post(erp, invoice, signed(invoice))).status_code == 200
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    assert [(d["kind"], d["number"], d["amount"], d["revision"]) for d in history["documents"]] == [
+        ("order", "SO-1001", "1300000.00", 2), ("invoice", "INV-7", "1300000.00", 1)]  # fmt: skip
+    only = await erp.get(f"/v1/accounts/{account}/purchases", params={"kind": "invoice", "limit": 1},
+                         headers=auth(**KAM))  # fmt: skip
+    assert [d["number"] for d in only.json()["documents"]] == ["INV-7"]
+    assert only.json()["next_cursor"] is None
+
+
+async def test_an_unsigned_or_badly_signed_delivery_is_refused_and_writes_nothing(
+    erp: httpx.AsyncClient, account: str, store: EventStore
+) -> None:
+    before = await store.head_position()
+    body = order(account)
+    good = signed(body)
+    cases = {
+        "no headers": {"content-type": "application/json"},
+        "another secret": signed(body, secret="whsec_" + base64.b64encode(b"k" * 32).decode()),
+        "another body": signed(order(account, amount="1.00")),
+        "an hour old": signed(body, at=int(time.time()) - 3600),
+        "not a number": {**good, "webhook-timestamp": "soon"},
+        "a bad id": {**good, "webhook-id": "id with spaces"},
+    }
+    for case, headers in cases.items():
+        response = await post(erp, body, headers)
+        assert response.status_code == 401, case
+        assert response.json()["type"] == "/problems/invalid-signature", case
+    assert await store.head_position() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"type": "quote"}, "body.type"),
+        ({"amount": "1_000"}, "body.data.amount"),
+        ({"currency": "rub"}, "body.data.currency"),
+        ({"on": "20.11.2026"}, "body.data.on"),
+        ({"number": ""}, "body.data.number"),
+    ],
+)
+async def test_a_signed_but_bad_document_is_refused_naming_the_field(
+    erp: httpx.AsyncClient, account: str, store: EventStore, change: dict, field: str
+) -> None:
+    before = await store.head_position()
+    body = order(account, **change)
+    response = await post(erp, body, signed(body))
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert await store.head_position() == before
+
+
+async def test_a_reused_delivery_id_with_another_body_or_an_unknown_account_is_refused(
+    erp: httpx.AsyncClient, account: str, store: EventStore
+) -> None:
+    body = order(account, number="SO-2")
+    headers = signed(body)
+    assert (await post(erp, body, headers)).status_code == 200
+    other = order(account, number="SO-3")
+    reused = await post(erp, other, signed(other, headers["webhook-id"]))
+    assert reused.status_code == 422
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    stranger = order(str(uuid.uuid4()))
+    missing = await post(erp, stranger, signed(stranger))
+    assert missing.status_code == 404
+    assert missing.json()["type"] == "/problems/account-not-found"
+
+
+async def test_the_history_is_the_accounts_to_see_and_has_a_past(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str
+) -> None:
+    first = order(account, number="SO-9")
+    await post(erp, first, signed(first))
+    then = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    moment = (await erp.get(f"/v1/streams/purchases-{account}", headers=auth("root", Role.ADMIN))).json()
+    at = moment["events"][-1]["recorded_at"]
+    second = order(account, number="SO-10")
+    await post(erp, second, signed(second))
+    past = await erp.get(f"/v1/accounts/{account}/purchases", params={"as_of": at}, headers=auth(**KAM))
+    assert past.json()["documents"] == then["documents"]
+    for stranger in (auth("other-kam", Role.MANAGER, team="erp-team"), auth("erp", Role.INTEGRATION)):
+        assert (await erp.get(f"/v1/accounts/{account}/purchases", headers=stranger)).status_code == 404
+
+
+async def test_without_a_secret_configured_erp_webhooks_are_refused_as_unavailable(
+    client: httpx.AsyncClient, store: EventStore
+) -> None:
+    body = order(str(uuid.uuid4()))
+    response = await client.post("/v1/erp/webhooks", content=body, headers=signed(body))
+    assert response.status_code == 503
+    assert response.json()["type"] == "/problems/erp-webhooks-off"
