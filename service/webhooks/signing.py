@@ -33,8 +33,9 @@ def secret_bytes(secret: str) -> bytes:
     return key
 
 
-def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` header's value for one delivery attempt."""
+def sign(secret: str, message_id: str, timestamp: int | str, body: bytes) -> str:
+    """The `webhook-signature` header's value for one delivery attempt; a received `timestamp` is signed as the
+    header's text, as the sender signed it."""
     signed = f"{message_id}.{timestamp}.".encode() + body
     digest = hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()

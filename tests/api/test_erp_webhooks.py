@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -35,10 +36,11 @@ def signed(body: bytes, delivery: str | None = None, *, secret: str = SECRET, at
 
 def order(account_id: str, number: str = "SO-1001", amount: str = "1250000.00", **changes: Any) -> bytes:
     kind = changes.pop("type", "order")
+    stamp = changes.pop("timestamp", "2026-11-20T10:00:00Z")
     line = {"sku": "FF-200", "name": "Fuel filter", "quantity": 500, "amount": amount}
     data = {"account_id": account_id, "number": number, "on": "2026-11-20", "amount": amount, "currency": "RUB",
             "lines": [line], **changes}  # fmt: skip
-    return orjson.dumps({"type": kind, "timestamp": "2026-11-20T10:00:00Z", "data": data})
+    return orjson.dumps({"type": kind, "timestamp": stamp, "data": data})
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +188,81 @@ async def test_without_a_secret_configured_erp_webhooks_are_refused_as_unavailab
     response = await client.post("/v1/erp/webhooks", content=body, headers=signed(body))
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/erp-webhooks-off"
+
+
+# What a review of the first version found, each a test that failed on it.
+
+
+async def test_a_signature_header_holding_other_than_ascii_is_refused_not_a_500(
+    erp: httpx.AsyncClient, account: str
+) -> None:
+    body = order(account, number="SO-ASCII")
+    good = signed(body)
+    for value in ("v1,\xe9", f"v1,\xe9 {good['webhook-signature']}"):
+        response = await erp.post("/v1/erp/webhooks", content=body,
+                                  headers={**good, "webhook-signature": value.encode("latin-1")})  # fmt: skip
+        assert response.status_code == (401 if value == "v1,\xe9" else 200), response.text
+
+
+async def test_an_id_whose_delivery_changed_nothing_cannot_carry_another_body_later(
+    erp: httpx.AsyncClient, account: str, store: EventStore
+) -> None:
+    body = order(account, number="SO-NOOP")
+    assert (await post(erp, body, signed(body))).status_code == 200
+    quiet = signed(body)  # the same document again under a new id: nothing to write
+    assert (await post(erp, body, quiet)).json()["position"] is None
+    again = await post(erp, body, signed(body, quiet["webhook-id"]))
+    assert again.status_code == 200
+    assert again.json()["replayed"] is True
+    before = await store.head_position()
+    other = order(account, number="SO-OTHER")
+    reused = await post(erp, other, signed(other, quiet["webhook-id"]))
+    assert reused.status_code == 422
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    assert await store.head_position() == before
+
+
+async def test_a_bearer_callers_idempotency_key_cannot_take_a_delivery_id(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str
+) -> None:
+    delivery = f"msg_{uuid.uuid4().hex}"
+    opened = await erp.post("/v1/accounts", json={"name": "Squatter"},
+                            headers=auth("erp", Role.ADMIN) | {"Idempotency-Key": delivery})  # fmt: skip
+    assert opened.status_code == 201
+    body = order(account, number="SO-KEY")
+    assert (await post(erp, body, signed(body, delivery))).status_code == 200
+
+
+async def test_a_delivery_overtaken_by_a_newer_version_is_ignored(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str
+) -> None:
+    newer = order(account, number="SO-LATE", amount="200.00", timestamp="2026-11-20T12:00:00Z")
+    older = order(account, number="SO-LATE", amount="100.00", timestamp="2026-11-20T11:00:00Z")
+    assert (await post(erp, newer, signed(newer))).status_code == 200
+    late = await post(erp, older, signed(older))
+    assert late.status_code == 200
+    assert late.json()["position"] is None
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    assert [(d["number"], d["amount"], d["revision"]) for d in history["documents"]] == [("SO-LATE", "200.00", 1)]
+
+
+async def test_a_burst_of_documents_to_one_account_all_land(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str
+) -> None:
+    bodies = [order(account, number=f"SO-B{n}") for n in range(15)]
+    answers = await asyncio.gather(*(post(erp, b, signed(b)) for b in bodies))
+    assert [a.status_code for a in answers] == [200] * 15
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    assert len(history["documents"]) == 15
+
+
+async def test_the_signature_covers_the_timestamp_header_as_sent(erp: httpx.AsyncClient, account: str) -> None:
+    body = order(account, number="SO-ZERO")
+    now = str(int(time.time()))
+    padded = signed(body, at=int(now))
+    padded["webhook-timestamp"] = "0" + now  # signed over the text without the zero: not what was sent
+    assert (await post(erp, body, padded)).status_code == 401
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    literal = f"{padded['webhook-id']}.0{now}.".encode() + body
+    mac = base64.b64encode(hmac.new(key, literal, hashlib.sha256).digest()).decode()
+    assert (await post(erp, body, {**padded, "webhook-signature": f"v1,{mac}"})).status_code == 200

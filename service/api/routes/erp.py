@@ -9,12 +9,15 @@ changes the account's ETag under a manager's edit.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import re
 import time
-from datetime import datetime
+import weakref
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -27,19 +30,22 @@ from service.api.numbers import Amount
 from service.api.pagination import decode_cursor, encode_cursor, text
 from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, PURCHASES, account_stream, purchases_stream
-from service.commands.idempotency import Idempotency, request_hash
+from service.commands.handler import Outcome
+from service.commands.idempotency import Idempotency, IdempotencyKeyReused, request_hash
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import decide
 from service.domain.purchases.state import Document, Line, PurchaseKind
 from service.logs import request_id_var
+from service.runtime import Runtime
 from service.webhooks.signing import sign
 
 router = APIRouter(tags=["erp"])
 
 ERP = Actor("erp", Role.INTEGRATION)
 DELIVERY_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+DELIVERY_KEY = "erp-delivery\x1f"  # the idempotency key of a delivery: its id, in a namespace of its own
 
 
 class PurchaseLineIn(BaseModel):
@@ -63,7 +69,9 @@ class ErpMessage(BaseModel):
     """A Standard Webhooks payload: `type` is the kind of document, `data` the document."""
 
     type: Literal["order", "shipment", "invoice", "return"]
-    timestamp: datetime | None = None
+    timestamp: Moment | None = Field(
+        None, description="When the ERP changed the document: a delivery older than the version kept is ignored."
+    )
     data: PurchaseDocumentIn
 
 
@@ -79,7 +87,8 @@ async def verified_delivery(
         str | None, Header(description="`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, several separated by spaces.")
     ] = None,
 ) -> str:
-    """The delivery id, once the signature is good; a 401 before the body is even read as JSON otherwise."""
+    """The delivery id, once the signature is good; otherwise a 401 before the body's schema is checked (a body
+    that is not JSON at all, or holds a control character, is refused first, as on every route)."""
     settings = request.app.state.runtime.settings
     if settings.erp_webhook_secret is None:
         raise Problem(503, "/problems/erp-webhooks-off", "ERP webhooks are not configured",
@@ -92,8 +101,9 @@ async def verified_delivery(
         raise _unsigned("webhook-timestamp is Unix seconds")
     if abs(time.time() - int(webhook_timestamp)) > settings.erp_webhook_tolerance_seconds:
         raise _unsigned("webhook-timestamp is too far from now: a replayed or delayed delivery")
-    expected = sign(settings.erp_webhook_secret, webhook_id, int(webhook_timestamp), await request.body())
-    if not any(hmac.compare_digest(expected, given) for given in webhook_signature.split()):
+    expected = sign(settings.erp_webhook_secret, webhook_id, webhook_timestamp, await request.body()).encode()
+    candidates = [given.encode() for given in webhook_signature.split() if given.isascii()]
+    if not any(hmac.compare_digest(expected, given) for given in candidates):
         raise _unsigned("no signature matches the body under the configured secret")
     return webhook_id
 
@@ -119,26 +129,76 @@ async def receive(
         kind=PurchaseKind(message.type), number=data.number, on=data.on, amount=data.amount, currency=data.currency,
         reference=data.reference,
         lines=tuple(Line(sku=x.sku, name=x.name, quantity=x.quantity, amount=x.amount) for x in data.lines),
+        changed_at=message.timestamp,
     )  # fmt: skip
     body = await request.body()
-    request_id = request_id_var.get()
-    command = Command(
-        runtime,
-        ERP,
-        {
-            "actor": ERP.sub,
-            "actor_role": ERP.role.value,
-            "actor_team": None,
-            "request_id": request_id,
-            "correlation_id": delivery_id,
-            "source": "erp-webhook",
-        },
-        None,
-        Idempotency(delivery_id, request_hash(delivery_id, request.method, request.url.path, body)),
-    )
-    record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
-    outcome = await command.run(PURCHASES, purchases_stream(account_id), lambda state: decide(state, record))
+    key = DELIVERY_KEY + delivery_id  # no bearer caller's Idempotency-Key can hold the separator
+    hashed = request_hash(key, request.method, request.url.path, body)
+    stream = purchases_stream(account_id)
+    async with _serialised(stream):
+        if (answered := await _delivered_before(runtime, delivery_id, hashed, stream)) is not None:
+            return written(response, answered)
+        request_id = request_id_var.get()
+        command = Command(
+            runtime,
+            ERP,
+            {
+                "actor": ERP.sub,
+                "actor_role": ERP.role.value,
+                "actor_team": None,
+                "request_id": request_id,
+                "correlation_id": delivery_id,
+                "source": "erp-webhook",
+            },
+            None,
+            Idempotency(key, hashed),
+        )
+        record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
+        outcome = await command.run(PURCHASES, stream, lambda state: decide(state, record))
+        if outcome.position is None and not outcome.replayed:  # no event remembers this delivery: the table does
+            await _remember(runtime, delivery_id, hashed)
     return written(response, outcome)
+
+
+_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@contextlib.asynccontextmanager
+async def _serialised(stream: str) -> AsyncIterator[None]:
+    """Deliveries to one account, one at a time in this process: a burst of the ERP's documents would otherwise
+    race each other to the stream and lose as 409s (processes apart still retry on a conflict)."""
+    lock = _LOCKS.get(stream)
+    if lock is None:
+        lock = _LOCKS[stream] = asyncio.Lock()
+    async with lock:
+        yield
+
+
+async def _delivered_before(runtime: Runtime, delivery_id: str, hashed: str, stream: str) -> Outcome[Any] | None:
+    """The answer to a delivery that changed nothing the first time, or None if it is new (or wrote events,
+    which the command's own idempotency finds)."""
+    async with runtime.pool.acquire() as conn:
+        stored = await conn.fetchval(REMEMBERED, delivery_id)
+    if stored is None:
+        return None
+    if stored != hashed:
+        raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
+    loaded = await runtime.repository.load(PURCHASES, stream)
+    return Outcome(stream, loaded.version, None, replayed=True)
+
+
+async def _remember(runtime: Runtime, delivery_id: str, hashed: str) -> None:
+    async with runtime.pool.acquire() as conn:
+        twin_first = await conn.fetchval(REMEMBER, delivery_id, hashed) is None
+        if twin_first and await conn.fetchval(REMEMBERED, delivery_id) != hashed:
+            raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
+
+
+REMEMBERED = "SELECT request_hash FROM erp_deliveries WHERE delivery_id = $1"
+REMEMBER = """
+INSERT INTO erp_deliveries (delivery_id, request_hash) VALUES ($1, $2)
+ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+"""
 
 
 class PurchaseLineOut(BaseModel):
@@ -199,13 +259,15 @@ async def purchases(
 ) -> PurchasesOut:
     await account_then(runtime, actor, str(account_id), as_of)
     loaded = await runtime.repository.load(PURCHASES, purchases_stream(str(account_id)), as_of=as_of)
-    documents = sorted(loaded.state.documents.values(), key=_sort_key, reverse=True)
+    documents = [
+        d for d in sorted(loaded.state.documents.values(), key=_sort_key, reverse=True) if kind in (None, d.kind)
+    ]
     totals: dict[tuple[int, PurchaseKind, str], tuple[Decimal, int]] = {}
     for d in documents:
         amount, count = totals.get((d.on.year, d.kind, d.currency), (Decimal(0), 0))
         totals[(d.on.year, d.kind, d.currency)] = (amount + d.amount, count + 1)
     after = decode_cursor(cursor, on=text, kind=text, number=text)
-    listed = [d for d in documents if kind is None or d.kind is kind]
+    listed = documents
     if after:
         listed = [d for d in listed if _sort_key(d) < (after["on"], after["kind"], after["number"])]
     page, more = listed[:limit], len(listed) > limit

@@ -10,7 +10,7 @@ from service.domain.actors import Role
 from service.domain.errors import NotAllowed, amount, require
 from service.domain.purchases.commands import PurchaseCommand
 from service.domain.purchases.events import PurchaseDocumentRecorded, PurchaseEvent
-from service.domain.purchases.state import PurchaseHistory, key
+from service.domain.purchases.state import Document, PurchaseHistory, key
 
 CURRENCY = re.compile(r"[A-Z]{3}")  # ISO 4217
 
@@ -28,7 +28,13 @@ def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEve
         amount(line.quantity, "lines.quantity")
         amount(line.amount, "lines.amount")
     earlier = state.documents.get(key(document.kind, document.number))
-    if earlier is not None and replace(earlier, revision=1) == replace(document, revision=1):
+    if earlier is not None and _content(earlier) == _content(document):
         return []  # the same document again: nothing new
+    if earlier is not None and earlier.changed_at and document.changed_at and document.changed_at < earlier.changed_at:
+        return []  # a delivery overtaken by a newer version of the document (retries reorder them)
     revised = replace(document, revision=earlier.revision + 1 if earlier else 1)
     return [PurchaseDocumentRecorded(account_id=command.account_id, document=revised, delivery_id=command.delivery_id)]
+
+
+def _content(document: Document) -> Document:
+    return replace(document, revision=1, changed_at=None)

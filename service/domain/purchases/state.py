@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -32,6 +32,7 @@ class Document:
     currency: str
     reference: str = ""  # another document it follows from (a shipment's order, an invoice's order)
     lines: tuple[Line, ...] = ()
+    changed_at: datetime | None = None  # when the ERP changed it (its message's timestamp): older news is ignored
     revision: int = 1
 
 

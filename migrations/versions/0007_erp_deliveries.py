@@ -1,0 +1,36 @@
+"""ERP deliveries that changed nothing: their id and request hash, so the id cannot carry another body later.
+
+A delivery that writes events is remembered by them (their ids derive from its `webhook-id`); one that
+changes nothing (a document sent again unchanged) writes no event, so it is remembered here.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-24
+"""
+
+from service.db.migrate import run_script
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+DELIVERIES = """
+CREATE TABLE erp_deliveries (
+    delivery_id  text        PRIMARY KEY,
+    request_hash text        NOT NULL,
+    received_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE erp_deliveries IS
+  'ERP webhook deliveries that changed nothing: the webhook-id and an HMAC of the request keyed with it.';
+REVOKE ALL ON erp_deliveries FROM PUBLIC;
+GRANT SELECT, INSERT ON erp_deliveries TO kamplan_app;
+"""
+
+
+def upgrade() -> None:
+    run_script(DELIVERIES)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("kamplan migrations only go forward")
