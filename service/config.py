@@ -52,7 +52,10 @@ class Settings(BaseSettings):
     )
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0, description="The longest wait between retries.")
     webhook_disable_after: int = Field(
-        default=30, ge=1, description="Failed attempts in a row after which a subscription is disabled."
+        default=30, ge=1, le=10_000, description="Failed attempts in a row after which a subscription is disabled."
+    )
+    webhook_attempts_keep_days: int = Field(
+        default=30, ge=1, description="How long the log of delivery attempts keeps a row."
     )
 
     erp_webhook_secret: str | None = Field(
@@ -71,6 +74,10 @@ class Settings(BaseSettings):
         if value:
             secret_bytes(value)  # a clear error at start-up, not a 401 for every delivery
         return value or None
+
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="The largest request body taken; a larger one is a 413."
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000

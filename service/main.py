@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 
 from service.api import problem_docs, problems
 from service.api.input_guard import refuse_unstorable
-from service.api.middleware import RequestContext
+from service.api.middleware import BodyLimit, RequestContext
 from service.api.routes import (
     accounts,
     audit,
@@ -69,6 +69,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="kamplan", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
     problem_docs.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     app.include_router(health.router)
     for router in (

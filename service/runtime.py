@@ -68,6 +68,7 @@ class Runtime:
             retry_base_seconds=self.settings.webhook_retry_base_seconds,
             retry_max_seconds=self.settings.webhook_retry_max_seconds,
             disable_after=self.settings.webhook_disable_after,
+            keep_attempts_days=self.settings.webhook_attempts_keep_days,
         )
         self._dispatcher = asyncio.create_task(WebhookDispatcher(self.store, policy).run(), name="webhooks")
 

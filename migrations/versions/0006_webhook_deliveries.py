@@ -46,7 +46,7 @@ CREATE INDEX webhook_attempts_by_subscription ON webhook_attempts (subscription_
 COMMENT ON TABLE webhook_attempts IS
   'One row per delivery attempt: the event, the answer (status_code) or the error, and how long it took.';
 REVOKE ALL ON webhook_attempts FROM PUBLIC;
-GRANT SELECT, INSERT ON webhook_attempts TO kamplan_app;
+GRANT SELECT, INSERT, DELETE ON webhook_attempts TO kamplan_app;  -- DELETE: the dispatcher prunes old attempts
 """
 
 

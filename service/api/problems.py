@@ -78,6 +78,7 @@ _STATUS_TYPES = {
     400: ("/problems/bad-request", "Bad request"),
     404: ("/problems/not-found", "Not found"),
     405: ("/problems/method-not-allowed", "Method not allowed"),
+    413: ("/problems/body-too-large", "Request body too large"),
 }
 
 

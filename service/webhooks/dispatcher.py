@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 DISPATCHER = Actor("kamplan:webhooks", Role.INTEGRATION)
 USER_AGENT = "kamplan-webhooks/1"
 ERROR_CHARS = 500
+PRUNE_EVERY = 3600.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class Policy:
     disable_after: int = 30  # failed attempts in a row
     poll_seconds: float = 1.0  # how often new subscriptions, and changes to the one being delivered, are looked for
     batch_size: int = 100
+    keep_attempts_days: int = 30  # the attempt log's rows older than this are deleted, once an hour
 
     def backoff(self, failures: int) -> float:
         """Exponential, capped, with ±25% jitter so that retries of many subscriptions do not align."""
@@ -110,6 +112,7 @@ class WebhookDispatcher:
         self.policy = policy or Policy()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._leases = _Leases(store.pool)
+        self._pruned = -PRUNE_EVERY  # monotonic time of the last pruning: the first look prunes
 
     async def run(self) -> None:
         timeout = httpx.Timeout(self.policy.timeout_seconds)
@@ -131,7 +134,17 @@ class WebhookDispatcher:
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self._tasks.clear()
 
+    async def _prune(self) -> None:
+        """Keep the attempt log to `keep_attempts_days` (every process does it; deleting twice is harmless)."""
+        if time.monotonic() - self._pruned < PRUNE_EVERY:
+            return
+        async with self.store.pool.acquire() as conn:
+            deleted = await conn.execute(sql.PRUNE_ATTEMPTS, self.policy.keep_attempts_days)
+        self._pruned = time.monotonic()
+        log.info("webhooks: attempt log pruned (%s)", deleted)
+
     async def _claim(self, http: httpx.AsyncClient) -> None:
+        await self._prune()
         if self._leases.lost:  # another process may be delivering them by now
             log.warning("webhooks: the lease connection was lost; taking the leases again")
             await self._stop_all()

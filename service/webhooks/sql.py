@@ -31,4 +31,13 @@ ORDER BY attempt_id DESC
 LIMIT $3
 """
 
+PRUNE_ATTEMPTS = "DELETE FROM webhook_attempts WHERE attempted_at < now() - make_interval(days => $1)"
+
 STREAM_VERSION = "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1"
+
+# ERP deliveries that wrote no event (migration 0007): a delivery that wrote events is remembered by them.
+ERP_DELIVERY = "SELECT request_hash FROM erp_deliveries WHERE delivery_id = $1"
+REMEMBER_ERP_DELIVERY = """
+INSERT INTO erp_deliveries (delivery_id, request_hash) VALUES ($1, $2)
+ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+"""

@@ -195,3 +195,26 @@ async def test_control_characters_are_refused_naming_the_field_but_tabs_and_newl
     added = await client.post(f"{path}/buying-center/members", json=fine, headers=kam)
     assert added.status_code == 201, added.text
     assert added.json()["member"]["notes"] == "line one\n\tline two"  # kept, trailing whitespace trimmed as ever
+
+
+async def test_a_body_past_the_limit_is_a_413_whether_declared_or_streamed(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A body of any size was read whole into memory first, also an unsigned one for the ERP's endpoint."""
+    before = await store.head_position()
+    name = "x" * (1_048_576 + 10)
+    big = json.dumps({"name": name}).encode()
+
+    async def streamed():  # no Content-Length: counted as it arrives
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    for path, headers in (("/v1/accounts", auth()), ("/v1/erp/webhooks", {})):
+        for content in (big, streamed()):
+            response = await client.post(path, content=content, headers={**headers, "Content-Type": "application/json"})
+            assert response.status_code == 413, (path, response.text[:200])
+            assert response.json()["type"] == "/problems/body-too-large"
+            assert response.headers["x-request-id"]
+    assert await store.head_position() == before
+    fits = await client.post("/v1/accounts", json={"name": "y" * 200}, headers=auth())
+    assert fits.status_code == 201

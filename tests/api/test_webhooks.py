@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 import pytest
 
 from service.config import Settings
+from service.db.urls import asyncpg_dsn
 from service.domain.actors import Role
 from service.events import EventStore
 from service.main import create_app
@@ -516,3 +518,21 @@ async def test_a_keyed_retry_of_a_create_deleted_since_is_a_404(
     again = await client.post("/v1/webhooks", json={"url": "https://erp.example/k"}, headers=auth(**ADMIN) | key)
     assert again.status_code == 404
     assert again.json()["type"].endswith("/webhook-not-found")
+
+
+async def test_the_attempt_log_keeps_its_rows_for_the_days_configured(settings: Settings, isolated: Any) -> None:
+    old, fresh = uuid.uuid4(), uuid.uuid4()
+    conn = await asyncpg.connect(asyncpg_dsn(isolated.url))
+    try:
+        await conn.executemany(
+            "INSERT INTO webhook_attempts (subscription_id, event_id, position, event_type, attempt, attempted_at,"
+            " duration_ms, delivered)"
+            " VALUES ('s', $1, 1, 'AccountOpened', 1, now() - make_interval(days => $2), 5, true)",
+            [(old, 11), (fresh, 9)],
+        )
+        async with app_on(settings, isolated.url, webhook_attempts_keep_days=10):
+            await asyncio.sleep(1.5)  # the dispatcher's first look prunes
+        kept = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM webhook_attempts")}
+    finally:
+        await conn.close()
+    assert kept == {fresh}

@@ -39,6 +39,7 @@ from service.domain.purchases.decide import decide
 from service.domain.purchases.state import Document, Line, PurchaseKind
 from service.logs import request_id_var
 from service.runtime import Runtime
+from service.webhooks import records
 from service.webhooks.signing import sign
 
 router = APIRouter(tags=["erp"])
@@ -155,8 +156,9 @@ async def receive(
         )
         record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
         outcome = await command.run(PURCHASES, stream, lambda state: decide(state, record))
-        if outcome.position is None and not outcome.replayed:  # no event remembers this delivery: the table does
-            await _remember(runtime, delivery_id, hashed)
+        no_trace = outcome.position is None and not outcome.replayed  # no event remembers it: the table does
+        if no_trace and await records.remember_erp_delivery(runtime.pool, delivery_id, hashed) != hashed:
+            raise _reused()  # a twin with another body got here first
     return written(response, outcome)
 
 
@@ -177,28 +179,17 @@ async def _serialised(stream: str) -> AsyncIterator[None]:
 async def _delivered_before(runtime: Runtime, delivery_id: str, hashed: str, stream: str) -> Outcome[Any] | None:
     """The answer to a delivery that changed nothing the first time, or None if it is new (or wrote events,
     which the command's own idempotency finds)."""
-    async with runtime.pool.acquire() as conn:
-        stored = await conn.fetchval(REMEMBERED, delivery_id)
+    stored = await records.erp_delivery(runtime.pool, delivery_id)
     if stored is None:
         return None
     if stored != hashed:
-        raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
+        raise _reused()
     loaded = await runtime.repository.load(PURCHASES, stream)
     return Outcome(stream, loaded.version, None, replayed=True)
 
 
-async def _remember(runtime: Runtime, delivery_id: str, hashed: str) -> None:
-    async with runtime.pool.acquire() as conn:
-        twin_first = await conn.fetchval(REMEMBER, delivery_id, hashed) is None
-        if twin_first and await conn.fetchval(REMEMBERED, delivery_id) != hashed:
-            raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
-
-
-REMEMBERED = "SELECT request_hash FROM erp_deliveries WHERE delivery_id = $1"
-REMEMBER = """
-INSERT INTO erp_deliveries (delivery_id, request_hash) VALUES ($1, $2)
-ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
-"""
+def _reused() -> IdempotencyKeyReused:
+    return IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
 
 
 class PurchaseLineOut(BaseModel):
@@ -232,7 +223,7 @@ class PurchasesOut(BaseModel):
     version: int
     documents: list[PurchaseDocumentOut] = Field(description="Newest first (by date, then kind and number).")
     totals: list[PurchaseTotal] = Field(
-        description="Per year, kind and currency, over every document (not only this page)."
+        description="Per year, kind and currency, over every document of the kind asked (not only this page)."
     )
     next_cursor: str | None
 

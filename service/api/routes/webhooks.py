@@ -23,7 +23,7 @@ from service.domain.webhooks.decide import decide
 from service.domain.webhooks.events import SubscriptionCreated, secret_subject
 from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
 from service.runtime import Runtime
-from service.webhooks import sql
+from service.webhooks import records
 from service.webhooks.catalogue import DELIVERABLE
 from service.webhooks.signing import new_secret, secret_bytes
 
@@ -125,11 +125,6 @@ class AttemptPage(BaseModel):
     next_cursor: str | None
 
 
-async def _cursors(runtime: Runtime, ids: list[str]) -> dict[str, Any]:
-    async with runtime.pool.acquire() as conn:
-        return {r["subscription_id"]: r for r in await conn.fetch(sql.CURSORS, ids)}
-
-
 def _out(subscription: Subscription, cursor: Any) -> dict[str, Any]:
     return {
         "subscription_id": subscription.subscription_id,
@@ -222,7 +217,7 @@ async def list_webhooks(
     state, version = await _subscriptions(runtime)
     rest = [s for s in state.subscriptions.values() if s.number > (after["number"] if after else 0)]
     chosen, more = rest[:limit], len(rest) > limit  # in the order they were created, deleted ones gone
-    cursors = await _cursors(runtime, [s.subscription_id for s in chosen])
+    cursors = await records.cursors(runtime.pool, [s.subscription_id for s in chosen])
     set_etag(response, version)
     return WebhookPage(
         items=[WebhookOut(**_out(s, cursors.get(s.subscription_id))) for s in chosen],
@@ -240,7 +235,7 @@ async def get_webhook(
 ) -> WebhookOut:
     state, version = await _subscriptions(runtime)
     subscription = _existing(state, subscription_id)
-    cursors = await _cursors(runtime, [subscription_id])
+    cursors = await records.cursors(runtime.pool, [subscription_id])
     set_etag(response, version)
     return WebhookOut(**_out(subscription, cursors.get(subscription_id)))
 
@@ -326,8 +321,7 @@ async def list_attempts(
     after = decode_cursor(cursor, before=counter)
     state, _version = await _subscriptions(runtime)
     _existing(state, subscription_id)
-    async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(sql.ATTEMPTS, subscription_id, after["before"] if after else None, limit + 1)
+    rows = await records.attempts(runtime.pool, subscription_id, after["before"] if after else None, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     return AttemptPage(
         items=[Attempt(**{**dict(r), "event_id": str(r["event_id"])}) for r in page],

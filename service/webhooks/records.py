@@ -1,0 +1,36 @@
+"""What the webhook tables hold, as the API reads and writes it: delivery state, the attempt log, and the
+ERP deliveries that changed nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from service.webhooks import sql
+
+
+async def cursors(pool: asyncpg.Pool, subscription_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
+    """Where each subscription's delivery stands (`position`, `failures`); none for one never leased yet."""
+    async with pool.acquire() as conn:
+        return {r["subscription_id"]: r for r in await conn.fetch(sql.CURSORS, list(subscription_ids))}
+
+
+async def attempts(pool: asyncpg.Pool, subscription_id: str, before: int | None, limit: int) -> list[asyncpg.Record]:
+    """Attempts newest first, those with an id below `before` (all, when None)."""
+    async with pool.acquire() as conn:
+        return await conn.fetch(sql.ATTEMPTS, subscription_id, before, limit)
+
+
+async def erp_delivery(pool: asyncpg.Pool, delivery_id: str) -> str | None:
+    """The request hash of an ERP delivery that changed nothing, if one came with this id."""
+    async with pool.acquire() as conn:
+        return await conn.fetchval(sql.ERP_DELIVERY, delivery_id)
+
+
+async def remember_erp_delivery(pool: asyncpg.Pool, delivery_id: str, request_hash: str) -> str:
+    """Remember a delivery that changed nothing; the hash now stored for its id (a twin's, if it came first)."""
+    async with pool.acquire() as conn:
+        if await conn.fetchval(sql.REMEMBER_ERP_DELIVERY, delivery_id, request_hash) is not None:
+            return request_hash
+        return await conn.fetchval(sql.ERP_DELIVERY, delivery_id)
