@@ -24,6 +24,7 @@ from service.api.routes import (
     plans,
     portfolio,
     privacy,
+    purchases,
     streams,
     webhooks,
 )
@@ -88,6 +89,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         audit.router,
         webhooks.router,
         erp.router,
+        purchases.router,
     ):
         app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unstorable)])
     return app

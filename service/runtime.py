@@ -17,7 +17,8 @@ from service.projections import generations, registry
 from service.projections.model import Projection
 from service.projections.runner import ProjectionRunner
 from service.tokens import TokenKeys
-from service.webhooks.dispatcher import Policy, WebhookDispatcher
+from service.webhooks.dispatcher import WebhookDispatcher
+from service.webhooks.policy import Policy
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
-"""ERP deliveries that changed nothing: their id and request hash, so the id cannot carry another body later.
+"""ERP delivery ids with a hash of their request, so that one id never carries two bodies.
 
-A delivery that writes events is remembered by them (their ids derive from its `webhook-id`); one that
-changes nothing (a document sent again unchanged) writes no event, so it is remembered here.
+The events a delivery writes are found by their ids, derived from its `webhook-id`; but a delivery that
+changes nothing (a document sent again unchanged) writes no event, and two racing deliveries to two accounts
+would each find none: every delivery's id is kept here first.
 
 Revision ID: 0007
 Revises: 0006
@@ -22,7 +23,7 @@ CREATE TABLE erp_deliveries (
     received_at  timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE erp_deliveries IS
-  'ERP webhook deliveries that changed nothing: the webhook-id and an HMAC of the request keyed with it.';
+  'ERP webhook deliveries: the webhook-id and an HMAC of the request keyed with it (one id, one body).';
 REVOKE ALL ON erp_deliveries FROM PUBLIC;
 GRANT SELECT, INSERT ON erp_deliveries TO kamplan_app;
 """

@@ -1,5 +1,5 @@
 """What the webhook tables hold, as the API reads and writes it: delivery state, the attempt log, and the
-ERP deliveries that changed nothing."""
+ERP's delivery ids."""
 
 from __future__ import annotations
 
@@ -22,14 +22,8 @@ async def attempts(pool: asyncpg.Pool, subscription_id: str, before: int | None,
         return await conn.fetch(sql.ATTEMPTS, subscription_id, before, limit)
 
 
-async def erp_delivery(pool: asyncpg.Pool, delivery_id: str) -> str | None:
-    """The request hash of an ERP delivery that changed nothing, if one came with this id."""
-    async with pool.acquire() as conn:
-        return await conn.fetchval(sql.ERP_DELIVERY, delivery_id)
-
-
 async def remember_erp_delivery(pool: asyncpg.Pool, delivery_id: str, request_hash: str) -> str:
-    """Remember a delivery that changed nothing; the hash now stored for its id (a twin's, if it came first)."""
+    """Remember an ERP delivery; the hash stored for its id: its own, or that of the first with this id."""
     async with pool.acquire() as conn:
         if await conn.fetchval(sql.REMEMBER_ERP_DELIVERY, delivery_id, request_hash) is not None:
             return request_hash

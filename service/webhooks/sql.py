@@ -35,7 +35,7 @@ PRUNE_ATTEMPTS = "DELETE FROM webhook_attempts WHERE attempted_at < now() - make
 
 STREAM_VERSION = "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1"
 
-# ERP deliveries that wrote no event (migration 0007): a delivery that wrote events is remembered by them.
+# ERP delivery ids with a hash of their request (migration 0007): one id, one body.
 ERP_DELIVERY = "SELECT request_hash FROM erp_deliveries WHERE delivery_id = $1"
 REMEMBER_ERP_DELIVERY = """
 INSERT INTO erp_deliveries (delivery_id, request_hash) VALUES ($1, $2)

@@ -211,9 +211,9 @@ async def test_an_id_whose_delivery_changed_nothing_cannot_carry_another_body_la
     assert (await post(erp, body, signed(body))).status_code == 200
     quiet = signed(body)  # the same document again under a new id: nothing to write
     assert (await post(erp, body, quiet)).json()["position"] is None
-    again = await post(erp, body, signed(body, quiet["webhook-id"]))
+    again = await post(erp, body, signed(body, quiet["webhook-id"]))  # its redelivery: changes nothing either
     assert again.status_code == 200
-    assert again.json()["replayed"] is True
+    assert again.json()["position"] is None
     before = await store.head_position()
     other = order(account, number="SO-OTHER")
     reused = await post(erp, other, signed(other, quiet["webhook-id"]))
@@ -266,3 +266,19 @@ async def test_the_signature_covers_the_timestamp_header_as_sent(erp: httpx.Asyn
     literal = f"{padded['webhook-id']}.0{now}.".encode() + body
     mac = base64.b64encode(hmac.new(key, literal, hashlib.sha256).digest()).decode()
     assert (await post(erp, body, {**padded, "webhook-signature": f"v1,{mac}"})).status_code == 200
+
+
+async def test_one_delivery_id_racing_with_two_bodies_to_two_accounts_is_taken_once(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str, store: EventStore
+) -> None:
+    """Per-account serialising did not cover one id sent to two accounts: both answered 200 in 19 of 20 runs."""
+    other = (await erp.post("/v1/accounts", json={"name": "Chassis plant"}, headers=auth(**KAM))).json()["account_id"]
+    unchanged = order(account, number="SO-RACE")
+    await post(erp, unchanged, signed(unchanged))
+    for _ in range(5):
+        delivery = f"msg_{uuid.uuid4().hex}"
+        new = order(other, number=f"SO-{delivery}")
+        answers = await asyncio.gather(
+            post(erp, unchanged, signed(unchanged, delivery)), post(erp, new, signed(new, delivery))
+        )
+        assert sorted(a.status_code for a in answers) == [200, 422]

@@ -32,6 +32,9 @@ def test_only_an_admin_manages_subscriptions_but_the_dispatcher_may_disable_one(
         decide(created(), cmd.SetStatus(actor=manager, subscription_id="s1", status=SubscriptionStatus.PAUSED))
     with pytest.raises(NotAllowed):
         decide(created(), cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.ACTIVE))
+    with pytest.raises(NotAllowed):
+        decide(created(), cmd.SetStatus(actor=manager, subscription_id="s1", status=SubscriptionStatus.DISABLED,
+                                        reason="x"))  # fmt: skip
     state = run(created(), cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.DISABLED,
                                          reason="30 failed attempts"))  # fmt: skip
     assert state.subscriptions["s1"].status is SubscriptionStatus.DISABLED
@@ -71,7 +74,7 @@ def test_replays_are_counted_so_that_each_is_applied_once() -> None:
     assert state.subscriptions["s1"].start_after == 7
 
 
-def test_a_deleted_subscription_is_gone_and_its_id_is_not_taken_twice() -> None:
+def test_a_deleted_subscription_is_gone_and_a_living_ones_id_is_not_taken_twice() -> None:
     with pytest.raises(Conflict):
         decide(created(), cmd.CreateSubscription(actor=ADMIN, subscription_id="s1", url="https://x/", event_types=None,
                                                  description="", secret="whsec_x", start_after=0))  # fmt: skip

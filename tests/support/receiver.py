@@ -26,6 +26,7 @@ class Receiver:
         self.received: list[Received] = []
         self.answer: Callable[[int], int] = lambda n: 204  # n: how many requests came before this one
         self.delay_seconds = 0.0
+        self.trickle_seconds = 0.0  # > 0: the answer's bytes go out one at a time, this far apart
 
     @property
     def url(self) -> str:
@@ -65,6 +66,16 @@ def receiver() -> Iterator[Receiver]:
             if this.delay_seconds:
                 time.sleep(this.delay_seconds)
             status = this.record(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            if this.trickle_seconds:
+                self.close_connection = True
+                for byte in f"HTTP/1.1 {status} OK\r\ncontent-length: 0\r\n\r\n".encode():
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+                    time.sleep(this.trickle_seconds)
+                return
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()

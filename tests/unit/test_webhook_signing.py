@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.webhooks.dispatcher import Policy
+from service.webhooks.policy import Policy
 from service.webhooks.signing import new_secret, secret_bytes, sign
 
 

@@ -16,21 +16,18 @@ import re
 import time
 import weakref
 from collections.abc import AsyncIterator
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, account_then, set_etag, written
-from service.api.deps import ActorDep, RuntimeDep
+from service.api.commanding import Command, Written, written
+from service.api.deps import RuntimeDep
 from service.api.moments import Day, Moment
 from service.api.numbers import Amount
-from service.api.pagination import decode_cursor, encode_cursor, text
 from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, PURCHASES, account_stream, purchases_stream
-from service.commands.handler import Outcome
 from service.commands.idempotency import Idempotency, IdempotencyKeyReused, request_hash
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
@@ -38,7 +35,6 @@ from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import decide
 from service.domain.purchases.state import Document, Line, PurchaseKind
 from service.logs import request_id_var
-from service.runtime import Runtime
 from service.webhooks import records
 from service.webhooks.signing import sign
 
@@ -133,12 +129,15 @@ async def receive(
         changed_at=message.timestamp,
     )  # fmt: skip
     body = await request.body()
+    # Every delivery's id is kept with a hash of its request before anything is decided, so that one id never
+    # carries two bodies, also when they race (to two accounts) or the first changed nothing. The events a
+    # delivery writes derive their ids from it too, so a redelivery finds them and answers as the first time.
     key = DELIVERY_KEY + delivery_id  # no bearer caller's Idempotency-Key can hold the separator
     hashed = request_hash(key, request.method, request.url.path, body)
     stream = purchases_stream(account_id)
+    if await records.remember_erp_delivery(runtime.pool, delivery_id, hashed) != hashed:
+        raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
     async with _serialised(stream):
-        if (answered := await _delivered_before(runtime, delivery_id, hashed, stream)) is not None:
-            return written(response, answered)
         request_id = request_id_var.get()
         command = Command(
             runtime,
@@ -156,9 +155,6 @@ async def receive(
         )
         record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
         outcome = await command.run(PURCHASES, stream, lambda state: decide(state, record))
-        no_trace = outcome.position is None and not outcome.replayed  # no event remembers it: the table does
-        if no_trace and await records.remember_erp_delivery(runtime.pool, delivery_id, hashed) != hashed:
-            raise _reused()  # a twin with another body got here first
     return written(response, outcome)
 
 
@@ -174,120 +170,3 @@ async def _serialised(stream: str) -> AsyncIterator[None]:
         lock = _LOCKS[stream] = asyncio.Lock()
     async with lock:
         yield
-
-
-async def _delivered_before(runtime: Runtime, delivery_id: str, hashed: str, stream: str) -> Outcome[Any] | None:
-    """The answer to a delivery that changed nothing the first time, or None if it is new (or wrote events,
-    which the command's own idempotency finds)."""
-    stored = await records.erp_delivery(runtime.pool, delivery_id)
-    if stored is None:
-        return None
-    if stored != hashed:
-        raise _reused()
-    loaded = await runtime.repository.load(PURCHASES, stream)
-    return Outcome(stream, loaded.version, None, replayed=True)
-
-
-def _reused() -> IdempotencyKeyReused:
-    return IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
-
-
-class PurchaseLineOut(BaseModel):
-    sku: str
-    name: str
-    quantity: str
-    amount: str
-
-
-class PurchaseDocumentOut(BaseModel):
-    kind: PurchaseKind
-    number: str
-    on: str
-    amount: str
-    currency: str
-    reference: str
-    lines: list[PurchaseLineOut]
-    revision: int = Field(description="1 as first sent; each change the ERP sent since adds one.")
-
-
-class PurchaseTotal(BaseModel):
-    year: int
-    kind: PurchaseKind
-    currency: str
-    amount: str
-    documents: int
-
-
-class PurchasesOut(BaseModel):
-    account_id: str
-    version: int
-    documents: list[PurchaseDocumentOut] = Field(description="Newest first (by date, then kind and number).")
-    totals: list[PurchaseTotal] = Field(
-        description="Per year, kind and currency, over every document of the kind asked (not only this page)."
-    )
-    next_cursor: str | None
-
-
-def _sort_key(document: Document) -> tuple[str, str, str]:
-    return (document.on.isoformat(), document.kind.value, document.number)
-
-
-@router.get(
-    "/accounts/{account_id}/purchases",
-    operation_id="getPurchases",
-    summary="The account's purchase history from the ERP, with yearly totals",
-    response_model=PurchasesOut,
-)
-async def purchases(
-    account_id: UUID,
-    runtime: RuntimeDep,
-    actor: ActorDep,
-    response: Response,
-    as_of: Annotated[Moment | None, Query(description="The history as kamplan knew it at this moment.")] = None,
-    kind: PurchaseKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-) -> PurchasesOut:
-    await account_then(runtime, actor, str(account_id), as_of)
-    loaded = await runtime.repository.load(PURCHASES, purchases_stream(str(account_id)), as_of=as_of)
-    documents = [
-        d for d in sorted(loaded.state.documents.values(), key=_sort_key, reverse=True) if kind in (None, d.kind)
-    ]
-    totals: dict[tuple[int, PurchaseKind, str], tuple[Decimal, int]] = {}
-    for d in documents:
-        amount, count = totals.get((d.on.year, d.kind, d.currency), (Decimal(0), 0))
-        totals[(d.on.year, d.kind, d.currency)] = (amount + d.amount, count + 1)
-    after = decode_cursor(cursor, on=text, kind=text, number=text)
-    listed = documents
-    if after:
-        listed = [d for d in listed if _sort_key(d) < (after["on"], after["kind"], after["number"])]
-    page, more = listed[:limit], len(listed) > limit
-    set_etag(response, loaded.version)
-    return PurchasesOut(
-        account_id=str(account_id),
-        version=loaded.version,
-        documents=[_document_out(d) for d in page],
-        totals=[
-            PurchaseTotal(year=y, kind=k, currency=c, amount=_money(a), documents=n)
-            for (y, k, c), (a, n) in sorted(totals.items(), key=lambda t: (-t[0][0], t[0][1].value, t[0][2]))
-        ],
-        next_cursor=encode_cursor(dict(zip(("on", "kind", "number"), _sort_key(page[-1]), strict=True)))
-        if more
-        else None,
-    )
-
-
-def _money(value: Decimal) -> str:
-    return format(value, "f")
-
-
-def _document_out(d: Document) -> PurchaseDocumentOut:
-    return PurchaseDocumentOut(
-        kind=d.kind, number=d.number, on=d.on.isoformat(), amount=_money(d.amount), currency=d.currency,
-        reference=d.reference, revision=d.revision,
-        lines=[_line_out(x) for x in d.lines],
-    )  # fmt: skip
-
-
-def _line_out(line: Line) -> PurchaseLineOut:
-    return PurchaseLineOut(sku=line.sku, name=line.name, quantity=_money(line.quantity), amount=_money(line.amount))

@@ -7,125 +7,40 @@ the background (service/webhooks/dispatcher.py); the signing secret is shown onc
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+import asyncpg
+from fastapi import APIRouter, Query, Response, status
 
 from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
 from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.api.routes.webhook_schemas import (
+    Attempt,
+    AttemptPage,
+    CreatedWebhook,
+    ReplayIn,
+    SubscriptionId,
+    WebhookChangeIn,
+    WebhookIn,
+    WebhookOut,
+    WebhookPage,
+)
 from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
 from service.domain.errors import DomainError, NotFound
 from service.domain.webhooks import commands as cmd
 from service.domain.webhooks.decide import decide
-from service.domain.webhooks.events import SubscriptionCreated, secret_subject
+from service.domain.webhooks.events import SubscriptionCreated, WebhookEvent, secret_subject
 from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
 from service.runtime import Runtime
 from service.webhooks import records
 from service.webhooks.catalogue import DELIVERABLE
-from service.webhooks.signing import new_secret, secret_bytes
+from service.webhooks.signing import new_secret
 
 router = APIRouter(tags=["webhooks"])
 
-MAX_POSITION = 2**62
 
-SubscriptionId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
-EventTypes = list[str] | None
-_TYPES = "Event types to deliver (GET /v1/webhooks/event-types lists them); null or left out: every event."
-
-
-def _known(types: list[str] | None) -> list[str] | None:
-    if types is not None and (unknown := sorted(set(types) - DELIVERABLE)):
-        raise ValueError(f"unknown event types: {', '.join(unknown)}; GET /v1/webhooks/event-types lists them")
-    return types
-
-
-class WebhookIn(BaseModel):
-    url: HttpUrl = Field(
-        description="Where the events are POSTed (http or https).", examples=["https://erp.example/hooks"]
-    )
-    event_types: EventTypes = Field(None, max_length=200, description=_TYPES)
-    description: str = Field("", max_length=500)
-    secret: str | None = Field(
-        None, description="Your own signing secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
-    )
-    start_after: int | None = Field(
-        None, ge=0, le=MAX_POSITION,
-        description="Deliver events after this global position (at most the log's head); 0 for the whole log; "
-        "default: the head.",
-    )  # fmt: skip
-
-    _check_types = field_validator("event_types")(_known)
-
-    @field_validator("secret")
-    @classmethod
-    def _secret(cls, value: str | None) -> str | None:
-        if value is not None:
-            secret_bytes(value)
-        return value
-
-
-class WebhookChangeIn(BaseModel):
-    url: HttpUrl | None = None
-    event_types: EventTypes = Field(None, max_length=200, description=_TYPES + " Set null to deliver every event.")
-    description: str | None = Field(None, max_length=500)
-    status: Literal["active", "paused"] | None = Field(
-        None, description="paused stops delivery; active resumes it where it stopped (also once disabled)."
-    )
-
-    _check_types = field_validator("event_types")(_known)
-
-
-class ReplayIn(BaseModel):
-    after_position: int = Field(
-        ge=0, le=MAX_POSITION, description="Deliver again every event after this global position (at most the head)."
-    )
-
-
-class WebhookOut(BaseModel):
-    subscription_id: str
-    url: str
-    event_types: list[str] | None
-    description: str
-    status: SubscriptionStatus
-    disabled_reason: str = Field(description="Why the dispatcher disabled it (failed attempts, the last error).")
-    delivered_through: int = Field(description="Every event of its types up to this global position was delivered.")
-    failures_in_a_row: int = Field(description="Failed attempts at the next event since its last success.")
-    created_by: str
-
-
-class CreatedWebhook(WebhookOut):
-    secret: str = Field(description="The signing secret (Standard Webhooks). Keep it: it is not shown again.")
-    written: Written
-
-
-class WebhookPage(BaseModel):
-    items: list[WebhookOut]
-    next_cursor: str | None
-    version: int = Field(description="Version of the subscriptions (the ETag of each).")
-
-
-class Attempt(BaseModel):
-    attempt_id: int
-    event_id: str
-    position: int
-    event_type: str
-    attempt: int = Field(description="1 for the first try at this event, 2 for its first retry, …")
-    attempted_at: datetime
-    duration_ms: int
-    status_code: int | None
-    error: str | None
-    delivered: bool
-
-
-class AttemptPage(BaseModel):
-    items: list[Attempt]
-    next_cursor: str | None
-
-
-def _out(subscription: Subscription, cursor: Any) -> dict[str, Any]:
+def _out(subscription: Subscription, cursor: asyncpg.Record | None) -> dict[str, Any]:
     return {
         "subscription_id": subscription.subscription_id,
         "url": subscription.url,
@@ -200,7 +115,7 @@ async def create_webhook(body: WebhookIn, response: Response, command: CommandDe
         description=created.description, secret=created.secret, start_after=created.start_after,
         created_by=created.created_by,
     )  # fmt: skip
-    return CreatedWebhook(**_out(state, None), secret=created.secret or "", written=base)
+    return CreatedWebhook(**_out(state, None), secret=created.secret, written=base)
 
 
 @router.get(
@@ -260,7 +175,7 @@ async def change_webhook(
     )
     wanted = SubscriptionStatus(body.status) if body.status is not None else None
 
-    def decide_all(state: Webhooks) -> list[Any]:
+    def decide_all(state: Webhooks) -> list[WebhookEvent]:
         events = decide(state, change)
         if wanted is not None:
             set_status = cmd.SetStatus(actor=command.actor, subscription_id=subscription_id, status=wanted)

@@ -81,6 +81,8 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
         case SetStatus(status=status):
             current = _existing(state, command.subscription_id)
             if status is SubscriptionStatus.DISABLED:  # the dispatcher's own decision, recorded with its reason
+                if command.actor.role not in (Role.INTEGRATION, Role.ADMIN):
+                    raise NotAllowed("dispatcher-only", "the dispatcher disables a failing subscription")
                 require(bool(command.reason), "reason-required", "a disabled subscription says why")
             else:
                 _admin(command.actor)

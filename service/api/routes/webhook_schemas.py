@@ -1,0 +1,109 @@
+"""What the webhook subscription routes take and answer (webhooks.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, Field, HttpUrl, field_validator
+
+from service.api.commanding import Written
+from service.domain.webhooks.state import SubscriptionStatus
+from service.webhooks.catalogue import DELIVERABLE
+from service.webhooks.signing import secret_bytes
+
+MAX_POSITION = 2**62
+
+SubscriptionId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+EventTypes = list[str] | None
+_TYPES = "Event types to deliver (GET /v1/webhooks/event-types lists them); null or left out: every event."
+
+
+def _known(types: list[str] | None) -> list[str] | None:
+    if types is not None and (unknown := sorted(set(types) - DELIVERABLE)):
+        raise ValueError(f"unknown event types: {', '.join(unknown)}; GET /v1/webhooks/event-types lists them")
+    return types
+
+
+class WebhookIn(BaseModel):
+    url: HttpUrl = Field(
+        description="Where the events are POSTed (http or https).", examples=["https://erp.example/hooks"]
+    )
+    event_types: EventTypes = Field(None, max_length=200, description=_TYPES)
+    description: str = Field("", max_length=500)
+    secret: str | None = Field(
+        None, description="Your own signing secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
+    )
+    start_after: int | None = Field(
+        None, ge=0, le=MAX_POSITION,
+        description="Deliver events after this global position (at most the log's head); 0 for the whole log; "
+        "default: the head.",
+    )  # fmt: skip
+
+    _check_types = field_validator("event_types")(_known)
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None:
+            secret_bytes(value)
+        return value
+
+
+class WebhookChangeIn(BaseModel):
+    url: HttpUrl | None = None
+    event_types: EventTypes = Field(None, max_length=200, description=_TYPES + " Set null to deliver every event.")
+    description: str | None = Field(None, max_length=500)
+    status: Literal["active", "paused"] | None = Field(
+        None, description="paused stops delivery; active resumes it where it stopped (also once disabled)."
+    )
+
+    _check_types = field_validator("event_types")(_known)
+
+
+class ReplayIn(BaseModel):
+    after_position: int = Field(
+        ge=0, le=MAX_POSITION, description="Deliver again every event after this global position (at most the head)."
+    )
+
+
+class WebhookOut(BaseModel):
+    subscription_id: str
+    url: str
+    event_types: list[str] | None
+    description: str
+    status: SubscriptionStatus
+    disabled_reason: str = Field(description="Why the dispatcher disabled it (failed attempts, the last error).")
+    delivered_through: int = Field(description="Every event of its types up to this global position was delivered.")
+    failures_in_a_row: int = Field(description="Failed attempts at the next event since its last success.")
+    created_by: str
+
+
+class CreatedWebhook(WebhookOut):
+    secret: str = Field(description="The signing secret (Standard Webhooks). Keep it: it is not shown again.")
+    written: Written
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookOut]
+    next_cursor: str | None
+    version: int = Field(description="Version of the subscriptions (the ETag of each).")
+
+
+class Attempt(BaseModel):
+    attempt_id: int
+    event_id: str
+    position: int
+    event_type: str
+    attempt: int = Field(description="1 for the first try at this event, 2 for its first retry, …")
+    attempted_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    delivered: bool
+
+
+class AttemptPage(BaseModel):
+    items: list[Attempt]
+    next_cursor: str | None
