@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import Command, Written, written
-from service.api.deps import RuntimeDep
+from service.api.deps import RuntimeDep, event_metadata
 from service.api.moments import Day, Moment
 from service.api.numbers import Amount
 from service.api.problems import Problem
@@ -34,7 +34,6 @@ from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import decide
 from service.domain.purchases.state import Document, Line, PurchaseKind
-from service.logs import request_id_var
 from service.webhooks import records
 from service.webhooks.signing import sign
 
@@ -138,18 +137,11 @@ async def receive(
     if await records.remember_erp_delivery(runtime.pool, delivery_id, hashed) != hashed:
         raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
     async with _serialised(stream):
-        request_id = request_id_var.get()
+        metadata = {**event_metadata(request, ERP), "correlation_id": delivery_id, "source": "erp-webhook"}
         command = Command(
             runtime,
             ERP,
-            {
-                "actor": ERP.sub,
-                "actor_role": ERP.role.value,
-                "actor_team": None,
-                "request_id": request_id,
-                "correlation_id": delivery_id,
-                "source": "erp-webhook",
-            },
+            metadata,
             None,
             Idempotency(key, hashed),
         )

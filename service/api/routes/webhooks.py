@@ -29,8 +29,9 @@ from service.api.routes.webhook_schemas import (
 from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
 from service.domain.errors import DomainError, NotFound
 from service.domain.webhooks import commands as cmd
-from service.domain.webhooks.decide import decide
+from service.domain.webhooks.decide import decide, existing
 from service.domain.webhooks.events import SubscriptionCreated, WebhookEvent, secret_subject
+from service.domain.webhooks.evolve import evolve
 from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
 from service.runtime import Runtime
 from service.webhooks import records
@@ -64,12 +65,6 @@ async def _within_log(runtime: Runtime, position: int, field: str) -> None:
     head = await runtime.store.head_position()
     if position > head:
         raise DomainError("out-of-range", f"{field} is past the log's head ({head})", field=field, head=head)
-
-
-def _existing(state: Webhooks, subscription_id: str) -> Subscription:
-    if (found := state.subscriptions.get(subscription_id)) is None:
-        raise NotFound("webhook-not-found", "no webhook subscription with this id", subscription_id=subscription_id)
-    return found
 
 
 @router.get(
@@ -110,12 +105,8 @@ async def create_webhook(body: WebhookIn, response: Response, command: CommandDe
                        subscription_id=created.subscription_id)  # fmt: skip
     response.headers["Location"] = f"/v1/webhooks/{created.subscription_id}"
     base = written(response, outcome)
-    state = Subscription(
-        subscription_id=created.subscription_id, url=created.url, event_types=created.event_types,
-        description=created.description, secret=created.secret, start_after=created.start_after,
-        created_by=created.created_by,
-    )  # fmt: skip
-    return CreatedWebhook(**_out(state, None), secret=created.secret, written=base)
+    subscription = evolve(Webhooks(), created).subscriptions[created.subscription_id]  # the fold, as first stored
+    return CreatedWebhook(**_out(subscription, None), secret=created.secret, written=base)
 
 
 @router.get(
@@ -149,7 +140,7 @@ async def get_webhook(
     subscription_id: SubscriptionId, runtime: RuntimeDep, _: AdminDep, response: Response
 ) -> WebhookOut:
     state, version = await _subscriptions(runtime)
-    subscription = _existing(state, subscription_id)
+    subscription = existing(state, subscription_id)
     cursors = await records.cursors(runtime.pool, [subscription_id])
     set_etag(response, version)
     return WebhookOut(**_out(subscription, cursors.get(subscription_id)))
@@ -235,7 +226,7 @@ async def list_attempts(
 ) -> AttemptPage:
     after = decode_cursor(cursor, before=counter)
     state, _version = await _subscriptions(runtime)
-    _existing(state, subscription_id)
+    existing(state, subscription_id)
     rows = await records.attempts(runtime.pool, subscription_id, after["before"] if after else None, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     return AttemptPage(

@@ -3,16 +3,13 @@ writes nothing, and one sent changed is its next revision."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from service.domain.actors import Role
-from service.domain.errors import NotAllowed, amount, require
+from service.domain.errors import CURRENCY, NotAllowed, amount, require
 from service.domain.purchases.commands import PurchaseCommand
 from service.domain.purchases.events import PurchaseDocumentRecorded, PurchaseEvent
 from service.domain.purchases.state import Document, PurchaseHistory, key
-
-CURRENCY = re.compile(r"[A-Z]{3}")  # ISO 4217
 
 
 def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEvent]:

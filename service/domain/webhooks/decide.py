@@ -30,7 +30,7 @@ def _admin(actor: Actor) -> None:
         raise NotAllowed("admin-only", "only an admin manages webhook subscriptions")
 
 
-def _existing(state: Webhooks, subscription_id: str) -> Subscription:
+def existing(state: Webhooks, subscription_id: str) -> Subscription:
     if (found := state.subscriptions.get(subscription_id)) is None:
         raise NotFound("webhook-not-found", "no webhook subscription with this id", subscription_id=subscription_id)
     return found
@@ -63,7 +63,7 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
             ]
         case ChangeSubscription():
             _admin(command.actor)
-            current = _existing(state, command.subscription_id)
+            current = existing(state, command.subscription_id)
             _types(command.event_types)
             types = None if command.all_events else command.event_types or current.event_types
             changed = SubscriptionChanged(
@@ -79,7 +79,7 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
             )
             return [] if same else [changed]
         case SetStatus(status=status):
-            current = _existing(state, command.subscription_id)
+            current = existing(state, command.subscription_id)
             if status is SubscriptionStatus.DISABLED:  # the dispatcher's own decision, recorded with its reason
                 if command.actor.role not in (Role.INTEGRATION, Role.ADMIN):
                     raise NotAllowed("dispatcher-only", "the dispatcher disables a failing subscription")
@@ -95,12 +95,12 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
             ]
         case RequestReplay(after_position=after):
             _admin(command.actor)
-            current = _existing(state, command.subscription_id)
+            current = existing(state, command.subscription_id)
             require(after >= 0, "out-of-range", "after_position is a position: 0 or more")
             return [ReplayRequested(subscription_id=current.subscription_id, after_position=after)]
         case DeleteSubscription():
             _admin(command.actor)
-            current = _existing(state, command.subscription_id)
+            current = existing(state, command.subscription_id)
             return [SubscriptionDeleted(subscription_id=current.subscription_id)]
         case _:
             assert_never(command)
