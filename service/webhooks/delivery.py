@@ -17,7 +17,6 @@ import enum
 import logging
 import random
 import time
-from datetime import UTC, datetime
 
 import httpx
 
@@ -37,13 +36,11 @@ from service.metrics import WEBHOOK_ATTEMPTS
 from service.projections.folding import SUBJECT_FORGOTTEN
 from service.webhooks import message, sql
 from service.webhooks.policy import Policy
-from service.webhooks.signing import sign
+from service.webhooks.sending import send
 
 log = logging.getLogger(__name__)
 
 DISPATCHER = Actor("kamplan:webhooks", Role.INTEGRATION)
-USER_AGENT = "kamplan-webhooks/1"
-ERROR_CHARS = 500
 DISABLE_ATTEMPTS = 20
 
 
@@ -159,37 +156,20 @@ class Delivery:
     async def _attempt(self, subscription: Subscription, event: RecordedEvent, body: bytes, attempt: int) -> str | None:
         """One POST; the error it met, or None when the subscriber answered 2xx. Every attempt is logged."""
         assert subscription.secret is not None
-        message_id, timestamp = str(event.event_id), int(time.time())
-        headers = {
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            "webhook-id": message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(subscription.secret, message_id, timestamp, body),
-        }
-        started_at, started = datetime.now(UTC), time.monotonic()
-        status: int | None = None
-        try:  # httpx's timeout bounds each read; a receiver trickling bytes must not hold an attempt longer
-            async with (
-                asyncio.timeout(self.policy.timeout_seconds),
-                self.http.stream("POST", subscription.url, content=body, headers=headers) as response,
-            ):
-                status = response.status_code  # the body is not read: nothing of it is kept
-            error = None if 200 <= status < 300 else f"HTTP {status}"
-        except TimeoutError:
-            status, error = None, f"no answer within {self.policy.timeout_seconds:g} s"
-        except Exception as failure:  # not only httpx's: a URL's host that IDNA refuses raises UnicodeError
-            error = f"{type(failure).__name__}: {failure}"[:ERROR_CHARS] if str(failure) else type(failure).__name__
-        elapsed = round((time.monotonic() - started) * 1000)
+        sent = await send(
+            self.http, subscription.url, subscription.secret, str(event.event_id), body, self.policy.timeout_seconds
+        )
         async with self.pool.acquire() as conn:
             await conn.execute(
-                sql.RECORD_ATTEMPT, self.id, event.event_id, event.position, event.event_type, attempt, started_at,
-                elapsed, status, error, error is None,
+                sql.RECORD_ATTEMPT, self.id, event.event_id, event.position, event.event_type, attempt,
+                sent.started_at, sent.duration_ms, sent.status, sent.error, sent.error is None,
             )  # fmt: skip
-        WEBHOOK_ATTEMPTS.labels("delivered" if error is None else "failed").inc()
-        if error is not None:
-            log.warning("webhook %s: attempt %d at position %d failed: %s", self.id, attempt, event.position, error)
-        return error
+        WEBHOOK_ATTEMPTS.labels("delivered" if sent.error is None else "failed").inc()
+        if sent.error is not None:
+            log.warning(
+                "webhook %s: attempt %d at position %d failed: %s", self.id, attempt, event.position, sent.error
+            )
+        return sent.error
 
     async def _changed_within(self, seconds: float) -> bool:
         """Wait `seconds`, looking every poll whether this subscription changed meanwhile."""
