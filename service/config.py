@@ -60,7 +60,8 @@ class Settings(BaseSettings):
 
     erp_webhook_secret: str | None = Field(
         default=None,
-        description="whsec_ secret the ERP signs its webhooks with (Standard Webhooks); unset: they are refused (503).",
+        description="whsec_ secret the ERP signs its webhooks with (Standard Webhooks); unset: they are refused (503). "
+        "Several, separated by spaces, while the ERP's secret is rotated: a delivery signed with any is taken.",
     )
     erp_webhook_tolerance_seconds: int = Field(
         default=300,
@@ -71,9 +72,15 @@ class Settings(BaseSettings):
     @field_validator("erp_webhook_secret")
     @classmethod
     def _erp_secret(cls, value: str | None) -> str | None:
-        if value:
-            secret_bytes(value)  # a clear error at start-up, not a 401 for every delivery
-        return value or None
+        if value is None:
+            return None
+        for secret in value.split():
+            secret_bytes(secret)  # a clear error at start-up, not a 401 for every delivery
+        return value.strip() or None
+
+    @property
+    def erp_webhook_secrets(self) -> list[str]:
+        return (self.erp_webhook_secret or "").split()
 
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="The largest request body taken; a larger one is a 413."

@@ -17,6 +17,7 @@ import enum
 import logging
 import random
 import time
+from datetime import UTC, datetime
 
 import httpx
 
@@ -155,10 +156,10 @@ class Delivery:
 
     async def _attempt(self, subscription: Subscription, event: RecordedEvent, body: bytes, attempt: int) -> str | None:
         """One POST; the error it met, or None when the subscriber answered 2xx. Every attempt is logged."""
-        assert subscription.secret is not None
         sent = await send(
-            self.http, subscription.url, subscription.secret, str(event.event_id), body, self.policy.timeout_seconds
-        )
+            self.http, subscription.url, signing_secrets(subscription), str(event.event_id), body,
+            self.policy.timeout_seconds,
+        )  # fmt: skip
         async with self.pool.acquire() as conn:
             await conn.execute(
                 sql.RECORD_ATTEMPT, self.id, event.event_id, event.position, event.event_type, attempt,
@@ -203,6 +204,15 @@ class Delivery:
             await conn.execute(sql.FAILED, self.id, 0)  # a subscription resumed later starts a fresh streak
         if outcome.position is not None:  # not paused meanwhile
             log.warning("webhook %s: disabled: %s", self.id, reason)
+
+
+def signing_secrets(subscription: Subscription) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the one it replaced until its deadline."""
+    assert subscription.secret is not None  # run() lets no subscription without one deliver
+    previous, until = subscription.previous_secret, subscription.previous_valid_until
+    if previous is not None and until is not None and datetime.now(UTC) < until:
+        return [subscription.secret, previous]
+    return [subscription.secret]
 
 
 def _wanted(subscription: Subscription, event: RecordedEvent) -> bool:

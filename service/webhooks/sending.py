@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,15 +28,17 @@ class Sent:
 
 
 async def send(
-    http: httpx.AsyncClient, url: str, secret: str, message_id: str, body: bytes, timeout_seconds: float
+    http: httpx.AsyncClient, url: str, secrets: Sequence[str], message_id: str, body: bytes, timeout_seconds: float
 ) -> Sent:
+    """POST `body` signed with each of `secrets` (the spec's space-separated list: a receiver accepts any one, so
+    a rotated secret and the one it replaces both verify)."""
     timestamp = int(time.time())
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(sign(secret, message_id, timestamp, body) for secret in secrets),
     }
     started_at, started = datetime.now(UTC), time.monotonic()
     status: int | None = None

@@ -282,3 +282,29 @@ async def test_one_delivery_id_racing_with_two_bodies_to_two_accounts_is_taken_o
             post(erp, unchanged, signed(unchanged, delivery)), post(erp, new, signed(new, delivery))
         )
         assert sorted(a.status_code for a in answers) == [200, 422]
+
+
+async def test_while_the_erp_rotates_its_secret_a_delivery_signed_with_either_configured_one_is_taken(
+    settings: Settings, database_url: str, auth: Callable[..., dict[str, str]]
+) -> None:
+    new = "whsec_" + base64.b64encode(b"n" * 32).decode()
+    other = "whsec_" + base64.b64encode(b"o" * 32).decode()
+    rotating = Settings.model_validate({**settings.model_dump(), "erp_webhook_secret": f" {new}  {SECRET} "})
+    assert rotating.erp_webhook_secrets == [new, SECRET]
+    with pytest.raises(ValueError, match="whsec_"):
+        Settings.model_validate({**settings.model_dump(), "erp_webhook_secret": f"{new} hunter2"})
+    app = create_app(rotating, database_url)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k.test") as erp,
+    ):
+        opened = await erp.post("/v1/accounts", json={"name": "Rotating"}, headers=auth(**KAM))
+        account = opened.json()["account_id"]
+        for number, secret in (("SO-OLD", SECRET), ("SO-NEW", new)):
+            body = order(account, number)
+            assert (await post(erp, body, signed(body, secret=secret))).status_code == 200
+        body = order(account, "SO-OTHER")
+        refused = await post(erp, body, signed(body, secret=other))
+        assert refused.status_code == 401
+        history = await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))
+    assert sorted(d["number"] for d in history.json()["documents"]) == ["SO-NEW", "SO-OLD"]

@@ -1,5 +1,7 @@
 """The rules of webhook subscriptions, on the pure decider."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from service.domain.actors import Actor, Role
@@ -87,3 +89,31 @@ def test_a_deleted_subscription_is_gone_and_a_living_ones_id_is_not_taken_twice(
     ):
         with pytest.raises(NotFound):
             decide(gone, command)
+
+
+def test_a_rotation_keeps_the_replaced_secret_beside_the_new_one_until_its_deadline() -> None:
+    until = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    rotate = cmd.RotateSecret(actor=ADMIN, subscription_id="s1", secret="whsec_y", previous_valid_until=until)
+    state = run(created(), rotate)
+    subscription = state.subscriptions["s1"]
+    assert (subscription.secret, subscription.previous_secret, subscription.previous_valid_until) == (
+        "whsec_y",
+        "whsec_x",
+        until,
+    )
+    again = cmd.RotateSecret(actor=ADMIN, subscription_id="s1", secret="whsec_z", previous_valid_until=until)
+    assert run(state, again).subscriptions["s1"].previous_secret == "whsec_y"  # only the last one replaced
+
+
+def test_a_rotation_needs_an_admin_an_existing_subscription_and_a_secret_not_signing_already() -> None:
+    until = datetime(2026, 11, 25, tzinfo=UTC)
+    with pytest.raises(NotAllowed):
+        decide(created(), cmd.RotateSecret(actor=DISPATCHER, subscription_id="s1", secret="whsec_y",
+                                           previous_valid_until=until))  # fmt: skip
+    with pytest.raises(NotFound):
+        decide(created(), cmd.RotateSecret(actor=ADMIN, subscription_id="s2", secret="whsec_y",
+                                           previous_valid_until=until))  # fmt: skip
+    with pytest.raises(DomainError, match="signing now") as refused:
+        decide(created(), cmd.RotateSecret(actor=ADMIN, subscription_id="s1", secret="whsec_x",
+                                           previous_valid_until=until))  # fmt: skip
+    assert refused.value.code == "same-secret"

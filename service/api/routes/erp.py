@@ -97,9 +97,10 @@ async def verified_delivery(
         raise _unsigned("webhook-timestamp is Unix seconds")
     if abs(time.time() - int(webhook_timestamp)) > settings.erp_webhook_tolerance_seconds:
         raise _unsigned("webhook-timestamp is too far from now: a replayed or delayed delivery")
-    expected = sign(settings.erp_webhook_secret, webhook_id, webhook_timestamp, await request.body()).encode()
+    body = await request.body()
+    expected = [sign(secret, webhook_id, webhook_timestamp, body).encode() for secret in settings.erp_webhook_secrets]
     candidates = [given.encode() for given in webhook_signature.split() if given.isascii()]
-    if not any(hmac.compare_digest(expected, given) for given in candidates):
+    if not any(hmac.compare_digest(mine, given) for mine in expected for given in candidates):
         raise _unsigned("no signature matches the body under the configured secret")
     return webhook_id
 

@@ -26,6 +26,12 @@ def _known(types: list[str] | None) -> list[str] | None:
     return types
 
 
+def _valid_secret(value: str | None) -> str | None:
+    if value is not None:
+        secret_bytes(value)
+    return value
+
+
 class WebhookIn(BaseModel):
     url: HttpUrl = Field(
         description="Where the events are POSTed (http or https).", examples=["https://erp.example/hooks"]
@@ -42,13 +48,7 @@ class WebhookIn(BaseModel):
     )  # fmt: skip
 
     _check_types = field_validator("event_types")(_known)
-
-    @field_validator("secret")
-    @classmethod
-    def _secret(cls, value: str | None) -> str | None:
-        if value is not None:
-            secret_bytes(value)
-        return value
+    _check_secret = field_validator("secret")(_valid_secret)
 
 
 class WebhookChangeIn(BaseModel):
@@ -68,6 +68,29 @@ class ReplayIn(BaseModel):
     )
 
 
+DAY, MAX_GRACE_DAYS = 86_400, 7
+
+
+class SecretRotationIn(BaseModel):
+    secret: str | None = Field(
+        None, description="Your own new secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
+    )
+    grace_seconds: int = Field(
+        DAY, ge=0, le=MAX_GRACE_DAYS * DAY,
+        description="How long the replaced secret keeps signing beside the new one, so that receivers switch over "
+        "without refusing a delivery; 0 drops it at once.",
+    )  # fmt: skip
+
+    _check_secret = field_validator("secret")(_valid_secret)
+
+
+class RotatedSecret(BaseModel):
+    secret: str = Field(description="The new signing secret. Keep it: it is not shown again.")
+    previous_secret_valid_until: datetime = Field(description="Until when deliveries carry the old secret's "
+                                                  "signature too (webhook-signature lists both).")  # fmt: skip
+    written: Written
+
+
 class WebhookOut(BaseModel):
     subscription_id: str
     url: str
@@ -78,6 +101,9 @@ class WebhookOut(BaseModel):
     delivered_through: int = Field(description="Every event of its types up to this global position was delivered.")
     failures_in_a_row: int = Field(description="Failed attempts at the next event since its last success.")
     created_by: str
+    previous_secret_valid_until: datetime | None = Field(
+        description="While a rotated-out secret still signs beside the current one: until when; else null."
+    )
 
 
 class CreatedWebhook(WebhookOut):

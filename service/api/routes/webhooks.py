@@ -7,6 +7,7 @@ the background (service/webhooks/dispatcher.py); the signing secret is shown onc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
@@ -20,6 +21,8 @@ from service.api.routes.webhook_schemas import (
     AttemptPage,
     CreatedWebhook,
     ReplayIn,
+    RotatedSecret,
+    SecretRotationIn,
     SubscriptionId,
     WebhookChangeIn,
     WebhookIn,
@@ -30,7 +33,7 @@ from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
 from service.domain.errors import DomainError, NotFound
 from service.domain.webhooks import commands as cmd
 from service.domain.webhooks.decide import decide, existing
-from service.domain.webhooks.events import SubscriptionCreated, WebhookEvent, secret_subject
+from service.domain.webhooks.events import SecretRotated, SubscriptionCreated, WebhookEvent, secret_subject
 from service.domain.webhooks.evolve import evolve
 from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
 from service.runtime import Runtime
@@ -52,7 +55,17 @@ def _out(subscription: Subscription, cursor: asyncpg.Record | None) -> dict[str,
         "delivered_through": cursor["position"] if cursor else subscription.start_after,
         "failures_in_a_row": cursor["failures"] if cursor else 0,
         "created_by": subscription.created_by,
+        "previous_secret_valid_until": _still_signing(subscription),
     }
+
+
+def _still_signing(subscription: Subscription) -> datetime | None:
+    until = subscription.previous_valid_until
+    return until if until is not None and until > _now() else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _subscriptions(runtime: Runtime) -> tuple[Webhooks, int]:
@@ -188,6 +201,30 @@ async def replay_webhook(
     await _within_log(command.runtime, body.after_position, "after_position")
     replay = cmd.RequestReplay(actor=command.actor, subscription_id=subscription_id, after_position=body.after_position)
     return written(response, await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, replay)))
+
+
+@router.post(
+    "/webhooks/{subscription_id}/rotate-secret",
+    operation_id="rotateWebhookSecret",
+    summary="Give a subscription a new signing secret; the old one signs beside it for a grace period (admin)",
+    response_model=RotatedSecret,
+)
+async def rotate_secret(
+    subscription_id: SubscriptionId, body: SecretRotationIn, response: Response, command: CommandDep, _: AdminDep
+) -> RotatedSecret:
+    rotate = cmd.RotateSecret(
+        actor=command.actor,
+        subscription_id=subscription_id,
+        secret=body.secret or new_secret(),
+        previous_valid_until=_now() + timedelta(seconds=body.grace_seconds),
+    )
+    outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, rotate))
+    rotated = next(e for e in outcome.events if isinstance(e, SecretRotated))  # as first stored, on a retry
+    if rotated.secret is None:  # a retry of a rotation whose subscription was deleted since
+        raise NotFound("webhook-not-found", "the subscription this request rotated was deleted since",
+                       subscription_id=subscription_id)  # fmt: skip
+    until, base = rotated.previous_valid_until, written(response, outcome)
+    return RotatedSecret(secret=rotated.secret, previous_secret_valid_until=until, written=base)
 
 
 @router.delete(

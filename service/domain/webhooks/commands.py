@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from service.domain.actors import Actor
 from service.domain.webhooks.state import SubscriptionStatus
@@ -49,9 +50,20 @@ class RequestReplay:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RotateSecret:
+    """A new signing secret; the current one keeps signing beside it until `previous_valid_until` (the caller's
+    clock: the domain has none), so that receivers can switch over without missing a delivery."""
+
+    actor: Actor
+    subscription_id: str
+    secret: str
+    previous_valid_until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeleteSubscription:
     actor: Actor
     subscription_id: str
 
 
-WebhookCommand = CreateSubscription | ChangeSubscription | SetStatus | RequestReplay | DeleteSubscription
+WebhookCommand = CreateSubscription | ChangeSubscription | SetStatus | RequestReplay | RotateSecret | DeleteSubscription

@@ -11,11 +11,13 @@ from service.domain.webhooks.commands import (
     CreateSubscription,
     DeleteSubscription,
     RequestReplay,
+    RotateSecret,
     SetStatus,
     WebhookCommand,
 )
 from service.domain.webhooks.events import (
     ReplayRequested,
+    SecretRotated,
     SubscriptionChanged,
     SubscriptionCreated,
     SubscriptionDeleted,
@@ -98,6 +100,17 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
             current = existing(state, command.subscription_id)
             require(after >= 0, "out-of-range", "after_position is a position: 0 or more")
             return [ReplayRequested(subscription_id=current.subscription_id, after_position=after)]
+        case RotateSecret():
+            _admin(command.actor)
+            current = existing(state, command.subscription_id)
+            require(command.secret != current.secret, "same-secret", "the new secret is the one signing now")
+            return [
+                SecretRotated(
+                    subscription_id=current.subscription_id,
+                    secret=command.secret,
+                    previous_valid_until=command.previous_valid_until,
+                )
+            ]
         case DeleteSubscription():
             _admin(command.actor)
             current = existing(state, command.subscription_id)

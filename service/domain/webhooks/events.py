@@ -4,6 +4,7 @@ subscription destroys it for good while the log stays as it was."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from service.domain.webhooks.state import SubscriptionStatus
 
@@ -49,9 +50,35 @@ class ReplayRequested:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SecretRotated:
+    """The new secret signs from now on; the one it replaces signs beside it until `previous_valid_until`."""
+
+    subscription_id: str
+    secret: str | None  # None only when read back after deletion
+    previous_valid_until: datetime
+
+    def personal(self) -> dict[str, str]:
+        return {"secret": secret_subject(self.subscription_id)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubscriptionDeleted:
     subscription_id: str
 
 
-WebhookEvent = SubscriptionCreated | SubscriptionChanged | SubscriptionStatusSet | ReplayRequested | SubscriptionDeleted
-EVENTS = (SubscriptionCreated, SubscriptionChanged, SubscriptionStatusSet, ReplayRequested, SubscriptionDeleted)
+WebhookEvent = (
+    SubscriptionCreated
+    | SubscriptionChanged
+    | SubscriptionStatusSet
+    | ReplayRequested
+    | SecretRotated
+    | SubscriptionDeleted
+)
+EVENTS = (
+    SubscriptionCreated,
+    SubscriptionChanged,
+    SubscriptionStatusSet,
+    ReplayRequested,
+    SecretRotated,
+    SubscriptionDeleted,
+)

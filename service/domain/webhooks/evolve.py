@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from service.domain.webhooks.events import (
     ReplayRequested,
+    SecretRotated,
     SubscriptionChanged,
     SubscriptionCreated,
     SubscriptionDeleted,
@@ -52,6 +53,14 @@ def evolve(state: Webhooks, event: WebhookEvent) -> Webhooks:
             return _with(state, replace(current, status=event.status, disabled_reason=event.reason))
         case ReplayRequested():
             return _with(state, replace(current, replays=(*current.replays, event.after_position)))
+        case SecretRotated():
+            rotated = replace(
+                current,
+                secret=event.secret,
+                previous_secret=current.secret,
+                previous_valid_until=event.previous_valid_until,
+            )
+            return _with(state, rotated)
     return state
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class SubscriptionStatus(enum.StrEnum):
@@ -19,6 +20,8 @@ class Subscription:
     event_types: tuple[str, ...] | None  # None: every event of the domain
     description: str
     secret: str | None  # `whsec_…`; None once deleted (its key is destroyed, so it reads back redacted)
+    previous_secret: str | None = None  # the secret a rotation replaced: it signs too until `previous_valid_until`
+    previous_valid_until: datetime | None = None
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     disabled_reason: str = ""
     start_after: int  # events after this global position are delivered
