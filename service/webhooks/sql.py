@@ -32,6 +32,8 @@ LIMIT $3
 """
 
 PRUNE_ATTEMPTS = "DELETE FROM webhook_attempts WHERE attempted_at < now() - make_interval(days => $1)"
+CURSOR_IDS = "SELECT subscription_id FROM webhook_cursors"
+DROP_CURSORS = "DELETE FROM webhook_cursors WHERE subscription_id = ANY($1::text[])"
 
 STREAM_VERSION = "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1"
 

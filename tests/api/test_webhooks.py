@@ -503,3 +503,20 @@ async def test_the_attempt_log_keeps_its_rows_for_the_days_configured(settings: 
     finally:
         await conn.close()
     assert kept == {fresh}
+
+
+async def test_the_cursor_of_a_deleted_subscription_is_dropped_and_a_live_ones_kept(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    async def cursors() -> set[str]:
+        async with isolated.pool.acquire() as conn:
+            return {r["subscription_id"] for r in await conn.fetch("SELECT subscription_id FROM webhook_cursors")}
+
+    with receiver() as hook:
+        async with app_on(settings, isolated.url) as hooked:
+            kept, dropped = [(await subscribe(hooked, auth, hook.url))["subscription_id"] for _ in range(2)]
+            await eventually(cursors, lambda ids: ids == {kept, dropped})  # each delivery keeps a cursor
+            assert (await hooked.delete(f"/v1/webhooks/{dropped}", headers=auth(**ADMIN))).status_code == 200
+        assert await cursors() == {kept, dropped}
+        async with app_on(settings, isolated.url):  # a dispatcher's first look prunes
+            await eventually(cursors, lambda ids: ids == {kept})
