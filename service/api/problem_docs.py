@@ -33,14 +33,19 @@ _SCHEMA: dict[str, Any] = {
         },
     },
 }
-_ALWAYS = {
+_BEARER = {
     "401": "No bearer token, or an invalid one",
     "403": "The caller's role may not do this",
+}
+_ALWAYS = {
     "404": "No such resource, or one the caller may not see",
     "422": "Invalid input (each field named in `errors`), or a rule of the domain",
 }
 _COMMANDS = {"409": "The command contradicts the current state, or lost repeated races"}
-_BODY = {"400": "The body is not text in UTF-8"}
+_BODY = {
+    "400": "The body is not text in UTF-8",
+    "413": "The body is larger than KAMPLAN_MAX_BODY_BYTES; nothing read further, nothing written",
+}
 _IF_MATCH = {
     "412": "If-Match names no version the resource is at, or is * and the resource does not exist; nothing written"
 }
@@ -57,6 +62,8 @@ def _document(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
             codes = dict(_ALWAYS)
+            if "security" in operation:  # signed instead (the ERP's webhooks): the route lists its own 401
+                codes |= _BEARER
             if method != "get":
                 codes |= _COMMANDS
             if "if-match" in headers:
@@ -66,8 +73,9 @@ def _document(schema: dict[str, Any]) -> None:
             responses = operation.setdefault("responses", {})
             for code, description in codes.items():
                 responses[code] = _problem(description)
-            if "503" in responses:
-                responses["503"] = _problem(responses["503"]["description"])
+            for code in ("401", "503"):  # a route's own, documented in its decorator
+                if code in responses:
+                    responses[code] = _problem(responses[code]["description"])
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)

@@ -47,10 +47,21 @@ def test_every_v1_operation_documents_its_errors_as_problems() -> None:
             responses = operation["responses"]
             if not path.startswith("/v1/"):
                 continue
-            expected = {"401", "403", "404", "422"} | ({"409"} if method != "get" else set())
+            expected = {"401", "404", "422"} | ({"409"} if method != "get" else set())
+            expected |= {"400", "413"} if "requestBody" in operation else set()
+            if "security" in operation:  # a bearer token: its role may be wrong
+                expected.add("403")
             assert expected <= set(responses), (method, path)
             assert all(responses[code]["content"] == problem for code in expected), (method, path)
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_the_erp_webhook_documents_its_signature_not_a_bearer_token() -> None:
+    operation = json.loads(render())["paths"]["/v1/erp/webhooks"]["post"]
+    assert "security" not in operation
+    assert "403" not in operation["responses"]
+    assert "invalid-signature" in operation["responses"]["401"]["description"]
+    assert "erp-webhooks-off" in operation["responses"]["503"]["description"]
 
 
 def _untyped(schema: dict[str, Any], where: str, schemas: dict[str, Any], seen: set[str]) -> list[str]:

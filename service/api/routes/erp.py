@@ -110,6 +110,10 @@ async def verified_delivery(
     operation_id="receiveErpWebhook",
     summary="A document from the ERP (signed per Standard Webhooks, no bearer token): the account's purchase history",
     response_model=Written,
+    responses={
+        401: {"description": "No good Standard Webhooks signature under the configured secret (invalid-signature)"},
+        503: {"description": "No KAMPLAN_ERP_WEBHOOK_SECRET configured (erp-webhooks-off)"},
+    },
 )
 async def receive(
     message: ErpMessage,
