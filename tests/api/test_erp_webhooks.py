@@ -308,3 +308,24 @@ async def test_while_the_erp_rotates_its_secret_a_delivery_signed_with_either_co
         assert refused.status_code == 401
         history = await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))
     assert sorted(d["number"] for d in history.json()["documents"]) == ["SO-NEW", "SO-OLD"]
+
+
+async def test_a_burst_to_one_account_through_two_processes_all_lands(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Two apps on one database, as two processes would be: neither's lock holds the other back."""
+    configured = settings.model_copy(update={"erp_webhook_secret": SECRET})
+    first, second = create_app(configured, isolated.url), create_app(configured, isolated.url)
+    async with (
+        first.router.lifespan_context(first),
+        second.router.lifespan_context(second),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://k.test") as one,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://k.test") as two,
+    ):
+        account = (await one.post("/v1/accounts", json={"name": "Busy"}, headers=auth(**KAM))).json()["account_id"]
+        bodies = [order(account, number=f"SO-P{n}") for n in range(30)]
+        answers = await asyncio.gather(*(post((one, two)[n % 2], b, signed(b)) for n, b in enumerate(bodies)))
+        assert [a.status_code for a in answers] == [200] * 30, [a.text for a in answers if a.status_code != 200][:1]
+        history = (await two.get(f"/v1/accounts/{account}/purchases", params={"limit": 100},
+                                 headers=auth(**KAM))).json()  # fmt: skip
+    assert len(history["documents"]) == 30

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import random
 import re
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -28,12 +29,14 @@ from service.api.moments import Day, Moment
 from service.api.numbers import Amount
 from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, PURCHASES, account_stream, purchases_stream
+from service.commands.handler import Outcome
 from service.commands.idempotency import Idempotency, IdempotencyKeyReused, request_hash
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import decide
-from service.domain.purchases.state import Document, Line, PurchaseKind
+from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind
+from service.events.errors import ConcurrencyError, WrongExpectedVersion
 from service.webhooks import records
 from service.webhooks.signing import sign
 
@@ -141,7 +144,7 @@ async def receive(
     stream = purchases_stream(account_id)
     if await records.remember_erp_delivery(runtime.pool, delivery_id, hashed) != hashed:
         raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
-    async with _serialised(stream):
+    async with _serialised(request, stream):
         metadata = {**event_metadata(request, ERP), "correlation_id": delivery_id, "source": "erp-webhook"}
         command = Command(
             runtime,
@@ -151,19 +154,38 @@ async def receive(
             Idempotency(key, hashed),
         )
         record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
-        outcome = await command.run(PURCHASES, stream, lambda state: decide(state, record))
+        outcome = await _run(command, stream, record)
     return written(response, outcome)
 
 
-_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+ROUNDS = 20  # the command handler's own attempts each, with a growing jittered pause between rounds
+
+
+async def _run(command: Command, stream: str, record: RecordPurchaseDocument) -> Outcome[PurchaseHistory]:
+    """The command, tried again while it loses races to deliveries to the same account in other processes: the
+    ERP's bursts are routine, and a conflict would only make it deliver again later. A retry is safe: the
+    delivery id keys it, so a round that did land answers as itself."""
+
+    def decided(state: PurchaseHistory) -> list[Any]:
+        return decide(state, record)
+
+    for round_ in range(1, ROUNDS):
+        try:
+            return await command.run(PURCHASES, stream, decided)
+        except (WrongExpectedVersion, ConcurrencyError):
+            await asyncio.sleep(random.uniform(0.005, 0.05) * round_)
+    return await command.run(PURCHASES, stream, decided)
 
 
 @contextlib.asynccontextmanager
-async def _serialised(stream: str) -> AsyncIterator[None]:
-    """Deliveries to one account, one at a time in this process: a burst of the ERP's documents would otherwise
-    race each other to the stream and lose as 409s (processes apart still retry on a conflict)."""
-    lock = _LOCKS.get(stream)
+async def _serialised(request: Request, stream: str) -> AsyncIterator[None]:
+    """Deliveries to one account, one at a time in this app: a burst of the ERP's documents would otherwise
+    race each other to the stream and lose as conflicts (apps in other processes are met by `_run`'s retries)."""
+    locks: weakref.WeakValueDictionary[str, asyncio.Lock] | None = getattr(request.app.state, "erp_locks", None)
+    if locks is None:
+        locks = request.app.state.erp_locks = weakref.WeakValueDictionary()
+    lock = locks.get(stream)
     if lock is None:
-        lock = _LOCKS[stream] = asyncio.Lock()
+        lock = locks[stream] = asyncio.Lock()
     async with lock:
         yield
