@@ -14,7 +14,8 @@ from service.webhooks.signing import secret_bytes
 class Settings(BaseSettings):
     """Every knob of the service; the README's configuration table mirrors this class."""
 
-    model_config = SettingsConfigDict(env_prefix="KAMPLAN_", extra="ignore")
+    # a refused value is not echoed: a typo in one of several ERP secrets would print the others at start-up
+    model_config = SettingsConfigDict(env_prefix="KAMPLAN_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str | None = Field(
         default=None,

@@ -129,8 +129,7 @@ class Delivery:
                         return _Stop.CHANGED
                     if (stop := await self._deliver(subscription, event, failures)) is not None:
                         return stop
-                    failures = 0
-                    await self._advance(event.position)
+                    failures = 0  # and the cursor moved past the event with its attempt (_attempt)
                 await self._advance(batch.through)
         return _Stop.CHANGED  # the subscription to the log ended (a shutdown): look again
 
@@ -155,15 +154,17 @@ class Delivery:
                 return _Stop.CHANGED
 
     async def _attempt(self, subscription: Subscription, event: RecordedEvent, body: bytes, attempt: int) -> str | None:
-        """One POST; the error it met, or None when the subscriber answered 2xx. Every attempt is logged."""
+        """One POST; the error it met, or None when the subscriber answered 2xx (and the cursor moved past the
+        event). Every attempt is logged."""
         sent = await send(
             self.http, subscription.url, signing_secrets(subscription), str(event.event_id), body,
             self.policy.timeout_seconds,
         )  # fmt: skip
         async with self.pool.acquire() as conn:
             await conn.execute(
-                sql.RECORD_ATTEMPT, self.id, event.event_id, event.position, event.event_type, attempt,
-                sent.started_at, sent.duration_ms, sent.status, sent.error, sent.error is None,
+                sql.RECORD_ATTEMPT if sent.error else sql.RECORD_DELIVERED, self.id, event.event_id, event.position,
+                event.event_type, attempt, sent.started_at, sent.duration_ms, sent.status, sent.error,
+                sent.error is None,
             )  # fmt: skip
         WEBHOOK_ATTEMPTS.labels("delivered" if sent.error is None else "failed").inc()
         if sent.error is not None:

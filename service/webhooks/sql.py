@@ -22,6 +22,11 @@ INSERT INTO webhook_attempts (subscription_id, event_id, position, event_type, a
                               duration_ms, status_code, error, delivered)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
+# A delivered event: its attempt logged and the cursor moved past it, in one statement (one commit, not two).
+RECORD_DELIVERED = f"""
+WITH attempt AS ({RECORD_ATTEMPT})
+UPDATE webhook_cursors SET position = $3, failures = 0, updated_at = now() WHERE subscription_id = $1
+"""
 # Newest first; $2 = the last attempt_id of the previous page (NULL for the first page).
 ATTEMPTS = """
 SELECT attempt_id, event_id, position, event_type, attempt, attempted_at, duration_ms, status_code, error, delivered

@@ -13,6 +13,7 @@ import pytest
 from service.config import Settings
 from service.domain.actors import Role
 from service.events import EventStore
+from service.main import create_app
 from tests.support.receiver import receiver
 from tests.support.webhooks import ADMIN, app_on, get_json, open_accounts, subscribe, verifies
 
@@ -121,3 +122,40 @@ async def test_only_an_admin_rotates_and_only_an_existing_subscription(
     assert missing.status_code == 404
     stale = await client.post(path, json={}, headers=auth(**ADMIN) | {"If-Match": '"1"'})
     assert stale.status_code == 412
+
+
+async def test_a_rotation_needs_no_body_and_then_keeps_the_old_secret_a_day(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    created = await subscribe(client, auth, "https://erp.example/n")
+    response = await client.post(f"/v1/webhooks/{created['subscription_id']}/rotate-secret", headers=auth(**ADMIN))
+    assert response.status_code == 200, response.text
+    until = datetime.fromisoformat(response.json()["previous_secret_valid_until"])
+    assert timedelta(hours=23) < until - datetime.now(UTC) <= timedelta(hours=24)
+
+
+async def test_a_rotation_overtaken_by_a_delete_is_a_404_not_the_secrets_subject(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    """The delete lands between the rotation's decision and its write (injected at the store's append), when the
+    new secret is sealed under a key already destroyed."""
+    app = create_app(settings, isolated.url)  # the session's settings: no delivery
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k.test") as client,
+    ):
+        sid = (await subscribe(client, auth, "https://erp.example/race"))["subscription_id"]
+        store = app.state.runtime.store
+        append_many, deleted = store.append_many, []
+
+        async def racing(appends: Any, metadata: Any = None) -> Any:
+            if not deleted and any(e.event_type == "SecretRotated" for a in appends for e in a.events):
+                deleted.append(await client.delete(f"/v1/webhooks/{sid}", headers=auth(**ADMIN)))
+            return await append_many(appends, metadata)
+
+        store.append_many = racing
+        response = await client.post(f"/v1/webhooks/{sid}/rotate-secret", headers=auth(**ADMIN))
+    assert deleted[0].status_code == 200
+    assert response.status_code == 404, response.text
+    assert response.json()["type"].endswith("/webhook-not-found")
+    assert "webhook-secret-" not in response.text

@@ -56,10 +56,14 @@ class Receiver:
 
 
 @contextmanager
-def receiver() -> Iterator[Receiver]:
+def receiver(*, keep_alive: bool = False) -> Iterator[Receiver]:
+    """`keep_alive`: HTTP/1.1 with persistent connections, as production receivers answer (bench/webhooks.py);
+    by default each request has a connection of its own."""
     holder: list[Receiver] = []
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             this = holder[0]

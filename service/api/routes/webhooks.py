@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
@@ -36,6 +36,7 @@ from service.domain.webhooks.decide import decide, existing
 from service.domain.webhooks.events import SecretRotated, SubscriptionCreated, WebhookEvent, secret_subject
 from service.domain.webhooks.evolve import evolve
 from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
+from service.events.errors import SubjectForgotten
 from service.runtime import Runtime
 from service.webhooks import records
 from service.webhooks.catalogue import DELIVERABLE
@@ -210,15 +211,24 @@ async def replay_webhook(
     response_model=RotatedSecret,
 )
 async def rotate_secret(
-    subscription_id: SubscriptionId, body: SecretRotationIn, response: Response, command: CommandDep, _: AdminDep
+    subscription_id: SubscriptionId,
+    response: Response,
+    command: CommandDep,
+    _: AdminDep,
+    body: Annotated[SecretRotationIn | None, Body()] = None,
 ) -> RotatedSecret:
+    body = body or SecretRotationIn()
     rotate = cmd.RotateSecret(
         actor=command.actor,
         subscription_id=subscription_id,
         secret=body.secret or new_secret(),
         previous_valid_until=_now() + timedelta(seconds=body.grace_seconds),
     )
-    outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, rotate))
+    try:
+        outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, rotate))
+    except SubjectForgotten as deleted:  # deleted between deciding and sealing the new secret
+        raise NotFound("webhook-not-found", "no webhook subscription with this id",
+                       subscription_id=subscription_id) from deleted  # fmt: skip
     rotated = next(e for e in outcome.events if isinstance(e, SecretRotated))  # as first stored, on a retry
     if rotated.secret is None:  # a retry of a rotation whose subscription was deleted since
         raise NotFound("webhook-not-found", "the subscription this request rotated was deleted since",
