@@ -23,6 +23,7 @@ import httpx
 
 from service.commands.aggregates import WEBHOOK_EVENTS, WEBHOOKS, WEBHOOKS_STREAM
 from service.commands.handler import CommandHandler
+from service.commands.retrying import until_it_lands
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.webhooks.commands import SetStatus
@@ -31,7 +32,6 @@ from service.domain.webhooks.events import secret_subject
 from service.domain.webhooks.state import Subscription, SubscriptionStatus
 from service.events import EventStore, RecordedEvent
 from service.events.aggregate import Repository
-from service.events.errors import ConcurrencyError, WrongExpectedVersion
 from service.events.reading import events_of
 from service.metrics import WEBHOOK_ATTEMPTS
 from service.projections.folding import SUBJECT_FORGOTTEN
@@ -190,17 +190,15 @@ class Delivery:
             actor=DISPATCHER, subscription_id=self.id, status=SubscriptionStatus.DISABLED, reason=reason
         )
         metadata = {"actor": DISPATCHER.sub, "actor_role": DISPATCHER.role.value, "source": "dispatcher"}
-        for attempt in range(DISABLE_ATTEMPTS):
-            try:
-                outcome = await handler.execute(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, command),
-                                                actor=DISPATCHER.sub, metadata=metadata)  # fmt: skip
-                break
-            except NotFound:
-                return  # deleted meanwhile
-            except (WrongExpectedVersion, ConcurrencyError):
-                if attempt == DISABLE_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(random.uniform(0.05, 0.5))
+        try:
+            outcome = await until_it_lands(
+                lambda: handler.execute(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, command),
+                                        actor=DISPATCHER.sub, metadata=metadata),
+                rounds=DISABLE_ATTEMPTS,
+                pause=lambda _round: random.uniform(0.05, 0.5),
+            )  # fmt: skip
+        except NotFound:
+            return  # deleted meanwhile
         async with self.pool.acquire() as conn:
             await conn.execute(sql.FAILED, self.id, 0)  # a subscription resumed later starts a fresh streak
         if outcome.position is not None:  # not paused meanwhile

@@ -17,7 +17,7 @@ import re
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -31,12 +31,12 @@ from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, PURCHASES, account_stream, purchases_stream
 from service.commands.handler import Outcome
 from service.commands.idempotency import Idempotency, IdempotencyKeyReused, request_hash
+from service.commands.retrying import until_it_lands
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import decide
 from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind
-from service.events.errors import ConcurrencyError, WrongExpectedVersion
 from service.webhooks import records
 from service.webhooks.signing import sign
 
@@ -166,15 +166,11 @@ async def _run(command: Command, stream: str, record: RecordPurchaseDocument) ->
     ERP's bursts are routine, and a conflict would only make it deliver again later. A retry is safe: the
     delivery id keys it, so a round that did land answers as itself."""
 
-    def decided(state: PurchaseHistory) -> list[Any]:
-        return decide(state, record)
-
-    for round_ in range(1, ROUNDS):
-        try:
-            return await command.run(PURCHASES, stream, decided)
-        except (WrongExpectedVersion, ConcurrencyError):
-            await asyncio.sleep(random.uniform(0.005, 0.05) * round_)
-    return await command.run(PURCHASES, stream, decided)
+    return await until_it_lands(
+        lambda: command.run(PURCHASES, stream, lambda state: decide(state, record)),
+        rounds=ROUNDS,
+        pause=lambda round_: random.uniform(0.005, 0.05) * round_,
+    )
 
 
 @contextlib.asynccontextmanager
