@@ -26,6 +26,7 @@ from service.api.routes import (
     privacy,
     purchases,
     streams,
+    webhook_secrets,
     webhooks,
 )
 from service.api.routes import (
@@ -88,6 +89,7 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         streams.router,
         audit.router,
         webhooks.router,
+        webhook_secrets.router,
         erp.router,
         purchases.router,
     ):

@@ -2,16 +2,17 @@
 
 Subscriptions are events of one stream (`webhooks-company`), so they have an audit trail, `If-Match` and
 `Idempotency-Key` like every resource; its version is the ETag of each of them. Delivery itself runs in
-the background (service/webhooks/dispatcher.py); the signing secret is shown once, when created.
+the background (service/webhooks/dispatcher.py); the signing secret is shown once, when created, and a
+new one when rotated (webhook_secrets.py).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
@@ -21,22 +22,20 @@ from service.api.routes.webhook_schemas import (
     AttemptPage,
     CreatedWebhook,
     ReplayIn,
-    RotatedSecret,
-    SecretRotationIn,
     SubscriptionId,
     WebhookChangeIn,
     WebhookIn,
     WebhookOut,
     WebhookPage,
 )
+from service.api.routes.webhook_secrets import as_stored
 from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
 from service.domain.errors import DomainError, NotFound
 from service.domain.webhooks import commands as cmd
 from service.domain.webhooks.decide import decide, existing
-from service.domain.webhooks.events import SecretRotated, SubscriptionCreated, WebhookEvent, secret_subject
+from service.domain.webhooks.events import SubscriptionCreated, WebhookEvent, secret_subject
 from service.domain.webhooks.evolve import evolve
 from service.domain.webhooks.state import Subscription, SubscriptionStatus, Webhooks
-from service.events.errors import SubjectForgotten
 from service.runtime import Runtime
 from service.webhooks import records
 from service.webhooks.catalogue import DELIVERABLE
@@ -62,11 +61,7 @@ def _out(subscription: Subscription, cursor: asyncpg.Record | None) -> dict[str,
 
 def _still_signing(subscription: Subscription) -> datetime | None:
     until = subscription.previous_valid_until
-    return until if until is not None and until > _now() else None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+    return until if until is not None and until > datetime.now(UTC) else None
 
 
 async def _subscriptions(runtime: Runtime) -> tuple[Webhooks, int]:
@@ -113,10 +108,8 @@ async def create_webhook(body: WebhookIn, response: Response, command: CommandDe
         start_after=start_after,
     )
     outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, create))
-    created = next(e for e in outcome.events if isinstance(e, SubscriptionCreated))  # as first stored, on a retry
-    if created.secret is None:  # a retry of a create whose subscription was deleted since
-        raise NotFound("webhook-not-found", "the subscription this request created was deleted since",
-                       subscription_id=created.subscription_id)  # fmt: skip
+    created = as_stored(outcome, SubscriptionCreated, "created")
+    assert created.secret is not None  # as_stored answered 404 otherwise
     response.headers["Location"] = f"/v1/webhooks/{created.subscription_id}"
     base = written(response, outcome)
     subscription = evolve(Webhooks(), created).subscriptions[created.subscription_id]  # the fold, as first stored
@@ -202,39 +195,6 @@ async def replay_webhook(
     await _within_log(command.runtime, body.after_position, "after_position")
     replay = cmd.RequestReplay(actor=command.actor, subscription_id=subscription_id, after_position=body.after_position)
     return written(response, await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, replay)))
-
-
-@router.post(
-    "/webhooks/{subscription_id}/rotate-secret",
-    operation_id="rotateWebhookSecret",
-    summary="Give a subscription a new signing secret; the old one signs beside it for a grace period (admin)",
-    response_model=RotatedSecret,
-)
-async def rotate_secret(
-    subscription_id: SubscriptionId,
-    response: Response,
-    command: CommandDep,
-    _: AdminDep,
-    body: Annotated[SecretRotationIn | None, Body()] = None,
-) -> RotatedSecret:
-    body = body or SecretRotationIn()
-    rotate = cmd.RotateSecret(
-        actor=command.actor,
-        subscription_id=subscription_id,
-        secret=body.secret or new_secret(),
-        previous_valid_until=_now() + timedelta(seconds=body.grace_seconds),
-    )
-    try:
-        outcome = await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, rotate))
-    except SubjectForgotten as deleted:  # deleted between deciding and sealing the new secret
-        raise NotFound("webhook-not-found", "no webhook subscription with this id",
-                       subscription_id=subscription_id) from deleted  # fmt: skip
-    rotated = next(e for e in outcome.events if isinstance(e, SecretRotated))  # as first stored, on a retry
-    if rotated.secret is None:  # a retry of a rotation whose subscription was deleted since
-        raise NotFound("webhook-not-found", "the subscription this request rotated was deleted since",
-                       subscription_id=subscription_id)  # fmt: skip
-    until, base = rotated.previous_valid_until, written(response, outcome)
-    return RotatedSecret(secret=rotated.secret, previous_secret_valid_until=until, written=base)
 
 
 @router.delete(
