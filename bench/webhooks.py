@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 
 from bench import throwaway
-from bench.append import DATA, METADATA, _server_cpu
+from bench.append import DATA, METADATA, _cpu_medians, _median_ratio, _server_cpu
 from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
 from service.commands.handler import CommandHandler
 from service.db.migrate import migrate
@@ -133,13 +133,8 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "dispatcher_vs_baseline_per_round": [
             round(d / b, 2) for d, b in zip(rates["dispatcher"], rates["baseline"], strict=True)
         ],
-        "dispatcher_vs_baseline_median": round(
-            statistics.median(d / b for d, b in zip(rates["dispatcher"], rates["baseline"], strict=True)), 2
-        ),
-        "median_cpu_us_per_event": {
-            name: {side: round(statistics.median(r[side] for r in rounds), 1) for side in rounds[0]}
-            for name, rounds in cpu.items()
-        },
+        "dispatcher_vs_baseline_median": _median_ratio(rates["dispatcher"], rates["baseline"]),
+        "median_cpu_us_per_event": {name: _cpu_medians(rounds) for name, rounds in cpu.items()},
     }
 
 
