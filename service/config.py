@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.webhooks.destinations import DEFAULT_BLOCKED, Destinations, networks
 from service.webhooks.signing import secret_bytes
 
 
@@ -58,6 +59,24 @@ class Settings(BaseSettings):
     webhook_attempts_keep_days: int = Field(
         default=30, ge=1, description="How long the log of delivery attempts keeps a row."
     )
+    webhook_blocked_networks: str = Field(
+        default=DEFAULT_BLOCKED,
+        description="Networks webhooks are never delivered to, separated by spaces (server-side request forgery); "
+        "the default: this host, link-local (cloud metadata), multicast, reserved. Empty: none.",
+    )
+    webhook_allowed_networks: str = Field(
+        default="", description="Exceptions within the blocked networks, separated by spaces (e.g. 127.0.0.1/32)."
+    )
+
+    @field_validator("webhook_blocked_networks", "webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        networks(value)  # a clear error at start-up, not a refused delivery
+        return value
+
+    @property
+    def webhook_destinations(self) -> Destinations:
+        return Destinations.parse(self.webhook_blocked_networks, self.webhook_allowed_networks)
 
     erp_webhook_secret: str | None = Field(
         default=None,

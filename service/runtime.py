@@ -71,7 +71,8 @@ class Runtime:
             disable_after=self.settings.webhook_disable_after,
             keep_attempts_days=self.settings.webhook_attempts_keep_days,
         )
-        self._dispatcher = asyncio.create_task(WebhookDispatcher(self.store, policy).run(), name="webhooks")
+        dispatcher = WebhookDispatcher(self.store, policy, self.settings.webhook_destinations)
+        self._dispatcher = asyncio.create_task(dispatcher.run(), name="webhooks")
 
     def runner_options(self) -> dict[str, int]:
         return {

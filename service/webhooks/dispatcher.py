@@ -20,6 +20,7 @@ from service.events import EventStore
 from service.events.aggregate import Repository
 from service.webhooks import sql
 from service.webhooks.delivery import Delivery
+from service.webhooks.destinations import NOTHING_BLOCKED, Destinations, delivery_client
 from service.webhooks.leases import Leases
 from service.webhooks.policy import Policy
 
@@ -31,8 +32,11 @@ PRUNE_EVERY = 3600.0  # seconds
 class WebhookDispatcher:
     """Supervises every subscription: leases the active ones and delivers each in its own task."""
 
-    def __init__(self, store: EventStore, policy: Policy | None = None) -> None:
+    def __init__(
+        self, store: EventStore, policy: Policy | None = None, destinations: Destinations = NOTHING_BLOCKED
+    ) -> None:
         self.store = store
+        self.destinations = destinations
         self.repository = Repository(store)
         self.policy = policy or Policy()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -41,7 +45,7 @@ class WebhookDispatcher:
 
     async def run(self) -> None:
         timeout = httpx.Timeout(self.policy.timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+        async with delivery_client(self.destinations, timeout) as http:
             try:
                 while True:
                     try:

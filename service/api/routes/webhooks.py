@@ -76,6 +76,12 @@ async def _within_log(runtime: Runtime, position: int, field: str) -> None:
         raise DomainError("out-of-range", f"{field} is past the log's head ({head})", field=field, head=head)
 
 
+async def _deliverable(runtime: Runtime, url: str) -> None:
+    """A URL in a blocked network (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS) would only ever fail: refused now."""
+    if (reason := await runtime.settings.webhook_destinations.url_refusal(url)) is not None:
+        raise DomainError("url-not-allowed", f"webhooks are not delivered there: {reason}", field="url")
+
+
 @router.get(
     "/webhooks/event-types",
     operation_id="listWebhookEventTypes",
@@ -95,6 +101,7 @@ async def event_types(_: AdminDep) -> list[str]:
 )
 async def create_webhook(body: WebhookIn, response: Response, command: CommandDep, _: AdminDep) -> CreatedWebhook:
     subscription_id = command.new_id("webhook")
+    await _deliverable(command.runtime, str(body.url))
     if body.start_after is not None:
         await _within_log(command.runtime, body.start_after, "start_after")
     start_after = body.start_after if body.start_after is not None else await command.runtime.store.head_position()
@@ -163,6 +170,8 @@ async def change_webhook(
     subscription_id: SubscriptionId, body: WebhookChangeIn, response: Response, command: CommandDep, _: AdminDep
 ) -> Written:
     given = body.model_fields_set
+    if body.url is not None:
+        await _deliverable(command.runtime, str(body.url))
     change = cmd.ChangeSubscription(
         actor=command.actor,
         subscription_id=subscription_id,

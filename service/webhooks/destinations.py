@@ -1,0 +1,176 @@
+"""Where webhooks may not go (server-side request forgery): this host, its link-local neighbours (a cloud's
+metadata service lives there), multicast and reserved ranges, and whatever `KAMPLAN_WEBHOOK_BLOCKED_NETWORKS`
+lists instead. The company's private networks are open by default: the ERP, the first subscriber, lives there.
+
+The check that counts is made where the connection is made: the dispatcher's client resolves a host name
+itself, refuses it when any of its addresses is blocked, and connects to an address it checked, so a name
+that resolves elsewhere a moment later (DNS rebinding) gets nowhere. The API checks a URL when it is given,
+for an early 422; a name that does not resolve then is taken, since it may resolve by the time of delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore
+import httpx
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_BLOCKED = (
+    "0.0.0.0/8 127.0.0.0/8 169.254.0.0/16 224.0.0.0/4 240.0.0.0/4 ::/128 ::1/128 fe80::/10 ff00::/8 fd00:ec2::254/128"
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # an IPv4 address in IPv6 clothes, as IPv4-mapped ones are
+RESOLVE_SECONDS = 2.0  # how long the API waits for a name to resolve before taking it unchecked
+
+
+def networks(text: str) -> tuple[Network, ...]:
+    """Networks (CIDR, or a bare address) separated by spaces or commas; ValueError names one that is not."""
+    found = []
+    for item in text.replace(",", " ").split():
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise ValueError(f"{item!r} is not a network: {error}") from None
+    return tuple(found)
+
+
+class BlockedDestination(httpcore.ConnectError):
+    """A connection refused before it was made; httpx reports it as a ConnectError with this message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Destinations:
+    """The blocked networks, and the exceptions within them (`allowed` wins)."""
+
+    blocked: tuple[Network, ...]
+    allowed: tuple[Network, ...] = ()
+
+    @classmethod
+    def parse(cls, blocked: str, allowed: str = "") -> Destinations:
+        return cls(networks(blocked), networks(allowed))
+
+    def refusal(self, address: Address) -> str | None:
+        """Why a connection to `address` is refused, or None when it may be made."""
+        for meaning in _meanings(address):
+            network = next((n for n in self.blocked if meaning in n), None)
+            if network is not None and not any(meaning in n for n in self.allowed):
+                return f"{address} is in the blocked network {network} (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
+        return None
+
+    async def vetted(self, host: str, port: int) -> list[Address]:
+        """The addresses of `host`, once none of them is blocked (BlockedDestination otherwise)."""
+        addresses = await _resolve(host, port)
+        for address in addresses:
+            if (reason := self.refusal(address)) is not None:
+                raise BlockedDestination(reason if address == _literal(host) else f"{host}: {reason}")
+        return addresses
+
+    async def url_refusal(self, url: str) -> str | None:
+        """Why a subscription to `url` would never be delivered, as far as can be told now; None when it may be."""
+        parsed = httpx.URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(RESOLVE_SECONDS):
+                await self.vetted(parsed.raw_host.decode("ascii"), port)
+        except BlockedDestination as refused:
+            return str(refused)
+        except (OSError, httpcore.ConnectError, TimeoutError, UnicodeError):
+            return None  # not resolvable now; delivery checks again
+        return None
+
+
+NOTHING_BLOCKED = Destinations(())
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _meanings(address: Address) -> Iterable[Address]:
+    """The address, and the IPv4 address it carries when it is IPv4-mapped or NAT64 (::ffff:127.0.0.1 is 127.0.0.1)."""
+    yield address
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            yield address.ipv4_mapped
+        elif address in _NAT64:
+            yield ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+
+
+async def _resolve(host: str, port: int) -> list[Address]:
+    if (literal := _literal(host)) is not None:
+        return [literal]
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise httpcore.ConnectError(f"{host}: {error}") from error
+    found: list[Address] = []
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(str(sockaddr[0]))
+        if address not in found:
+            found.append(address)
+    return found
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's own backend, connecting only to addresses the destinations allow."""
+
+    def __init__(self, destinations: Destinations) -> None:
+        self._destinations = destinations
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        failure: httpcore.ConnectError | None = None
+        for address in await self._destinations.vetted(host, port):
+            try:
+                return await self._backend.connect_tcp(
+                    str(address), port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except httpcore.ConnectError as error:  # the next address, as a resolving connect would
+                failure = error
+        raise failure or httpcore.ConnectError(f"{host}: no address")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("webhooks are not delivered over Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def delivery_client(destinations: Destinations, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The dispatcher's HTTP client: redirects not followed (a 3xx is a failed attempt, never a detour), and,
+    when anything is blocked, every connection made through the guard."""
+    if not destinations.blocked:  # nothing to guard: the usual client, environment proxies included
+        return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+    transport = httpx.AsyncHTTPTransport()
+    # httpx 0.28 takes no network backend of its own (encode/httpx#3180), so its pool is replaced by one that
+    # has ours, with httpx's defaults; tests/api/test_webhook_destinations.py fails should this stop working
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=5.0,
+        network_backend=_GuardedBackend(destinations),
+    )
+    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)

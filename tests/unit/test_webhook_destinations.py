@@ -1,0 +1,75 @@
+"""Which addresses webhooks may not reach (server-side request forgery), decided without the network."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from pydantic import ValidationError
+
+from service.config import Settings
+from service.webhooks.destinations import DEFAULT_BLOCKED, BlockedDestination, Destinations
+
+DEFAULT = Destinations.parse(DEFAULT_BLOCKED)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.8.9.10",
+        "169.254.169.254",  # a cloud's metadata service
+        "0.0.0.0",
+        "224.0.0.251",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fe80::1",
+        "fd00:ec2::254",  # AWS's metadata service over IPv6
+        "::ffff:127.0.0.1",  # IPv4-mapped: the same loopback
+        "::ffff:169.254.169.254",
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    ],
+)
+def test_this_host_and_its_link_local_neighbours_are_refused_by_default(address: str) -> None:
+    assert DEFAULT.refusal(ipaddress.ip_address(address)) is not None
+
+
+@pytest.mark.parametrize("address", ["10.1.2.3", "172.16.0.9", "192.168.1.20", "fd12::1", "93.184.215.14", "2606::1"])
+def test_private_networks_and_the_internet_are_open_by_default(address: str) -> None:
+    assert DEFAULT.refusal(ipaddress.ip_address(address)) is None
+
+
+def test_an_allowed_network_is_an_exception_within_the_blocked_ones() -> None:
+    company = Destinations.parse(DEFAULT_BLOCKED + " 10.0.0.0/8", allowed="10.20.0.5 127.0.0.1/32")
+    assert company.refusal(ipaddress.ip_address("10.9.9.9")) == (
+        "10.9.9.9 is in the blocked network 10.0.0.0/8 (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
+    )
+    assert company.refusal(ipaddress.ip_address("10.20.0.5")) is None
+    assert company.refusal(ipaddress.ip_address("127.0.0.1")) is None
+    assert company.refusal(ipaddress.ip_address("127.0.0.2")) is not None
+    assert company.refusal(ipaddress.ip_address("::ffff:127.0.0.1")) is None  # the allowance holds for its IPv6 form
+
+
+def test_nothing_is_refused_when_nothing_is_blocked() -> None:
+    assert Destinations.parse("").refusal(ipaddress.ip_address("127.0.0.1")) is None
+
+
+async def test_a_name_is_refused_for_what_it_resolves_to() -> None:
+    with pytest.raises(BlockedDestination, match=r"^localhost: 127\.0\.0\.1 is in the blocked network 127\.0\.0\.0/8"):
+        await DEFAULT.vetted("localhost", 80)
+    assert await DEFAULT.url_refusal("http://localhost:8080/hook") is not None
+    assert await DEFAULT.url_refusal("http://[::ffff:7f00:1]/hook") is not None
+    assert await DEFAULT.url_refusal("https://10.1.2.3/hook") is None
+    # a name that does not resolve now is taken: delivery checks it again when it connects
+    assert await DEFAULT.url_refusal("https://erp.invalid/hook") is None
+
+
+def test_a_setting_that_is_not_a_network_stops_the_start_naming_it() -> None:
+    with pytest.raises(ValidationError, match="webhook_blocked_networks") as refused:
+        Settings(webhook_blocked_networks="127.0.0.0/8 10.0.0.0/33")
+    assert "'10.0.0.0/33' is not a network" in str(refused.value)
+    assert Settings(webhook_allowed_networks="10.0.0.1, 10.0.0.2").webhook_destinations.allowed == (
+        ipaddress.ip_network("10.0.0.1/32"),
+        ipaddress.ip_network("10.0.0.2/32"),
+    )
