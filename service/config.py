@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     webhook_blocked_networks: str = Field(
         default=DEFAULT_BLOCKED,
         description="Networks webhooks are never delivered to, separated by spaces (server-side request forgery); "
-        "the default: this host, link-local (cloud metadata), multicast, reserved. Empty: none.",
+        "the default: loopback, link-local (cloud metadata), multicast, reserved. Empty: none.",
     )
     webhook_allowed_networks: str = Field(
         default="", description="Exceptions within the blocked networks, separated by spaces (e.g. 127.0.0.1/32)."

@@ -1,6 +1,7 @@
-"""Where webhooks may not go (server-side request forgery): this host, its link-local neighbours (a cloud's
-metadata service lives there), multicast and reserved ranges, and whatever `KAMPLAN_WEBHOOK_BLOCKED_NETWORKS`
-lists instead. The company's private networks are open by default: the ERP, the first subscriber, lives there.
+"""Where webhooks may not go (server-side request forgery): loopback, the link-local neighbours (a cloud's
+metadata service lives there), multicast and reserved ranges, or whatever `KAMPLAN_WEBHOOK_BLOCKED_NETWORKS`
+lists instead. The company's private networks are open by default: the ERP, the first subscriber, lives there;
+so are this host's own interface addresses, which an operator who wants them closed adds to the list.
 
 The check that counts is made where the connection is made: the dispatcher's client resolves a host name
 itself, refuses it when any of its addresses is blocked, and connects to an address it checked, so a name
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_BLOCKED = (
     "0.0.0.0/8 127.0.0.0/8 169.254.0.0/16 224.0.0.0/4 240.0.0.0/4 ::/128 ::1/128 fe80::/10 ff00::/8 fd00:ec2::254/128"
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # an IPv4 address in IPv6 clothes, as IPv4-mapped ones are
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known NAT64 prefix: an IPv4 address in IPv6 clothes
 RESOLVE_SECONDS = 2.0  # how long the API waits for a name to resolve before taking it unchecked
 
 
@@ -61,7 +63,8 @@ class Destinations:
         for meaning in _meanings(address):
             network = next((n for n in self.blocked if meaning in n), None)
             if network is not None and not any(meaning in n for n in self.allowed):
-                return f"{address} is in the blocked network {network} (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
+                named = str(address) if meaning == address else f"{address} ({meaning})"
+                return f"{named} is in the blocked network {network} (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
         return None
 
     async def vetted(self, host: str, port: int) -> list[Address]:
@@ -97,11 +100,14 @@ def _literal(host: str) -> Address | None:
 
 
 def _meanings(address: Address) -> Iterable[Address]:
-    """The address, and the IPv4 address it carries when it is IPv4-mapped or NAT64 (::ffff:127.0.0.1 is 127.0.0.1)."""
+    """The address, and the IPv4 address it carries when it is IPv4-mapped, 6to4 or well-known NAT64
+    (::ffff:127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 are all 127.0.0.1)."""
     yield address
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             yield address.ipv4_mapped
+        elif address.sixtofour is not None:
+            yield address.sixtofour
         elif address in _NAT64:
             yield ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
 
@@ -121,6 +127,29 @@ async def _resolve(host: str, port: int) -> list[Address]:
     return found
 
 
+async def connect_first(
+    backend: httpcore.AsyncNetworkBackend,
+    addresses: list[Address],
+    port: int,
+    timeout: float | None,  # noqa: ASYNC109 (httpcore's own)
+    local_address: str | None = None,
+    socket_options: Iterable[Any] | None = None,
+) -> httpcore.AsyncNetworkStream:
+    """A connection to the first of `addresses` that answers, tried one after another, each with its share of the
+    time left: one that does not answer (a dead IPv6 record, typically) leaves time for the next."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+    for index, address in enumerate(addresses):
+        share = None if deadline is None else max(deadline - time.monotonic(), 0.0) / (len(addresses) - index)
+        try:
+            return await backend.connect_tcp(
+                str(address), port, timeout=share, local_address=local_address, socket_options=socket_options
+            )
+        except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+            failure = error
+    raise failure or httpcore.ConnectError("no address to connect to")
+
+
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's own backend, connecting only to addresses the destinations allow."""
 
@@ -136,15 +165,8 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        failure: httpcore.ConnectError | None = None
-        for address in await self._destinations.vetted(host, port):
-            try:
-                return await self._backend.connect_tcp(
-                    str(address), port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-            except httpcore.ConnectError as error:  # the next address, as a resolving connect would
-                failure = error
-        raise failure or httpcore.ConnectError(f"{host}: no address")
+        addresses = await self._destinations.vetted(host, port)
+        return await connect_first(self._backend, addresses, port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
         self,

@@ -1,4 +1,4 @@
-"""Webhooks are not delivered into this host or its link-local neighbours (server-side request forgery): a URL
+"""Webhooks are not delivered to loopback or to the link-local neighbours (server-side request forgery): a URL
 there is refused when given, and the dispatcher refuses to connect there, whatever a name resolved to before."""
 
 from __future__ import annotations

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
+import httpcore
 import pytest
 from pydantic import ValidationError
 
 from service.config import Settings
-from service.webhooks.destinations import DEFAULT_BLOCKED, BlockedDestination, Destinations
+from service.webhooks.destinations import DEFAULT_BLOCKED, BlockedDestination, Destinations, connect_first
 
 DEFAULT = Destinations.parse(DEFAULT_BLOCKED)
 
@@ -29,6 +31,7 @@ DEFAULT = Destinations.parse(DEFAULT_BLOCKED)
         "::ffff:127.0.0.1",  # IPv4-mapped: the same loopback
         "::ffff:169.254.169.254",
         "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
     ],
 )
 def test_this_host_and_its_link_local_neighbours_are_refused_by_default(address: str) -> None:
@@ -49,6 +52,9 @@ def test_an_allowed_network_is_an_exception_within_the_blocked_ones() -> None:
     assert company.refusal(ipaddress.ip_address("127.0.0.1")) is None
     assert company.refusal(ipaddress.ip_address("127.0.0.2")) is not None
     assert company.refusal(ipaddress.ip_address("::ffff:127.0.0.1")) is None  # the allowance holds for its IPv6 form
+    assert company.refusal(ipaddress.ip_address("::ffff:10.9.9.9")) == (
+        "::ffff:a09:909 (10.9.9.9) is in the blocked network 10.0.0.0/8 (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
+    )
 
 
 def test_nothing_is_refused_when_nothing_is_blocked() -> None:
@@ -73,3 +79,26 @@ def test_a_setting_that_is_not_a_network_stops_the_start_naming_it() -> None:
         ipaddress.ip_network("10.0.0.1/32"),
         ipaddress.ip_network("10.0.0.2/32"),
     )
+
+
+async def test_an_address_that_does_not_answer_leaves_time_for_the_next() -> None:
+    with socket.socket() as live, socket.socket() as silent:
+        live.bind(("127.0.0.1", 0))
+        live.listen(8)
+        port = live.getsockname()[1]
+        silent.bind(("127.0.0.2", port))  # the same port on another loopback address, its queue kept full:
+        silent.listen(0)  # the kernel drops further handshakes, as a dead address would
+        fillers = [socket.socket() for _ in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.2", port))
+        try:
+            first_silent = [ipaddress.ip_address("127.0.0.2"), ipaddress.ip_address("127.0.0.1")]
+            stream = await connect_first(httpcore.AnyIOBackend(), first_silent, port, timeout=2.0)
+            assert stream.get_extra_info("server_addr")[0] == "127.0.0.1"
+            await stream.aclose()
+            with pytest.raises(httpcore.ConnectTimeout):
+                await connect_first(httpcore.AnyIOBackend(), first_silent[:1], port, timeout=0.5)
+        finally:
+            for filler in fillers:
+                filler.close()
