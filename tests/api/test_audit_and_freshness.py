@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 
+from service.config import Settings
 from service.domain.actors import Role
+from service.main import create_app
 from tests.api.test_accounts import open_account, unique
 from tests.api.test_plans import ACTION, in_force
 from tests.api.test_plans import setup as plan_setup
@@ -39,17 +42,39 @@ async def test_a_read_given_the_commands_position_sees_its_effect(client: httpx.
         assert [e["event_type"] for e in by_header.json()["items"]] == ["SubjectForgotten"]
 
 
-async def test_a_position_that_never_comes_times_out_as_a_503_problem(client: httpx.AsyncClient, auth, store) -> None:
+async def test_a_position_past_the_head_is_refused_at_once(client: httpx.AsyncClient, auth, store) -> None:
     far = await store.head_position() + 1_000_000
     started = time.monotonic()
     response = await client.get("/v1/audit", params={"min_position": far}, headers=auth("root", Role.ADMIN))
-    assert 0.9 <= time.monotonic() - started < 5
+    assert time.monotonic() - started < 0.9  # no wait: read_wait_seconds is 1.0 in the tests
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "/problems/out-of-range"
+    assert problem["field"] == "min_position"
+    assert problem["head"] >= far - 1_000_000
+    by_header = await client.get("/v1/audit", headers={**auth("root", Role.ADMIN), "X-Min-Position": str(far)})
+    assert by_header.status_code == 422
+    assert by_header.json()["field"] == "x-min-position"
+
+
+async def test_a_position_the_projections_have_not_reached_times_out_as_a_503_problem(
+    settings: Settings, isolated: Any, auth
+) -> None:
+    app = create_app(settings.model_copy(update={"projections": "off"}), isolated.url)  # nobody applies the log
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kamplan.test") as stalled,
+    ):
+        _, position = await _forget(stalled, auth)
+        started = time.monotonic()
+        response = await stalled.get("/v1/audit", params={"min_position": position}, headers=auth("root", Role.ADMIN))
+        assert 0.9 <= time.monotonic() - started < 5
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["type"] == "/problems/projection-lagging"
-    assert problem["min_position"] == far
+    assert problem["min_position"] == position
     assert "audit_log" in problem["behind"]
 
 
