@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Response, status
 from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
 from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.api.problems import Problem
 from service.api.routes.webhook_schemas import (
     Attempt,
     AttemptPage,
@@ -76,6 +77,19 @@ async def _within_log(runtime: Runtime, position: int, field: str) -> None:
         raise DomainError("out-of-range", f"{field} is past the log's head ({head})", field=field, head=head)
 
 
+async def _settled_head(runtime: Runtime) -> int:
+    """Where a new subscription starts unless told: the head, once nothing can still commit below it. The plain
+    head would lose an event that drew a lower position and commits after the answer."""
+    try:
+        return await runtime.store.settled_head(runtime.settings.read_wait_seconds)
+    except TimeoutError:
+        raise Problem(
+            503, "/problems/log-unsettled", "The log's head is not settled yet",
+            f"a transaction that may still commit below the head stayed open {runtime.settings.read_wait_seconds:g} s;"
+            " nothing was written: retry shortly, or give start_after", headers={"Retry-After": "1"},
+        ) from None  # fmt: skip
+
+
 async def _deliverable(runtime: Runtime, url: str) -> None:
     """A URL in a blocked network (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS) would only ever fail: refused now."""
     if (reason := await runtime.settings.webhook_destinations.url_refusal(url)) is not None:
@@ -98,13 +112,14 @@ async def event_types(_: AdminDep) -> list[str]:
     summary="Subscribe a URL to events of the log (admin); the answer holds the signing secret, once",
     status_code=status.HTTP_201_CREATED,
     response_model=CreatedWebhook,
+    responses={503: {"description": "a transaction stayed open below the log's head (problem log-unsettled)"}},
 )
 async def create_webhook(body: WebhookIn, response: Response, command: CommandDep, _: AdminDep) -> CreatedWebhook:
     subscription_id = command.new_id("webhook")
     await _deliverable(command.runtime, str(body.url))
     if body.start_after is not None:
         await _within_log(command.runtime, body.start_after, "start_after")
-    start_after = body.start_after if body.start_after is not None else await command.runtime.store.head_position()
+    start_after = body.start_after if body.start_after is not None else await _settled_head(command.runtime)
     create = cmd.CreateSubscription(
         actor=command.actor,
         subscription_id=subscription_id,
