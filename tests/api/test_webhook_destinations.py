@@ -22,7 +22,8 @@ async def test_a_url_in_a_blocked_network_is_refused_and_nothing_is_written(
             refused = await client.post("/v1/webhooks", json={"url": url}, headers=auth(**ADMIN))
             assert refused.status_code == 422, refused.text
             problem = refused.json()
-            assert problem["type"].endswith("/problems/url-not-allowed")
+            assert problem["type"] == "/problems/destination-blocked"
+            assert problem["title"] == "Destination blocked"
             assert problem["field"] == "url"
             assert "KAMPLAN_WEBHOOK_BLOCKED_NETWORKS" in problem["detail"]
         assert (await get_json(client, "/v1/webhooks", auth))["items"] == []
@@ -31,7 +32,7 @@ async def test_a_url_in_a_blocked_network_is_refused_and_nothing_is_written(
         path = f"/v1/webhooks/{created['subscription_id']}"
         moved = await client.patch(path, json={"url": "http://[::1]:9/hook"}, headers=auth(**ADMIN))
         assert moved.status_code == 422, moved.text
-        assert moved.json()["type"].endswith("/problems/url-not-allowed")
+        assert moved.json()["type"] == "/problems/destination-blocked"
         assert (await get_json(client, path, auth))["url"] == "https://erp.invalid/hook"
 
 

@@ -93,7 +93,7 @@ async def _settled_head(runtime: Runtime) -> int:
 async def _deliverable(runtime: Runtime, url: str) -> None:
     """A URL in a blocked network (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS) would only ever fail: refused now."""
     if (reason := await runtime.settings.webhook_destinations.url_refusal(url)) is not None:
-        raise DomainError("url-not-allowed", f"webhooks are not delivered there: {reason}", field="url")
+        raise DomainError("destination-blocked", f"webhooks are not delivered there: {reason}", field="url")
 
 
 @router.get(
