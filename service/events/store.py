@@ -145,14 +145,19 @@ class EventStore:
     async def settled_head(self, seconds: float) -> int:
         """The log's head, once every position at or below it is final (subscription.py's proof): whatever commits
         after this returns has a higher position, so a reader starting here misses nothing that commits later.
-        TimeoutError when a transaction that may still commit below it stays open for `seconds`."""
+        TimeoutError when, `seconds` on, a transaction that held an xid then (in any database of the server: the
+        proof cannot tell) is still open. Polls at least once, and holds no connection between polls."""
+        deadline = time.monotonic() + seconds
         async with self.pool.acquire() as conn:
             first = await conn.fetchrow(sql.FENCE)
-            async with asyncio.timeout(seconds):
-                while True:  # a poll, not an event: only the server knows when the transactions end
-                    if (await conn.fetchrow(sql.FENCE))["xmin"] >= first["next_xid"]:
-                        return int(first["head"])
-                    await asyncio.sleep(0.01)
+        while True:
+            async with self.pool.acquire() as conn:
+                xmin = (await conn.fetchrow(sql.FENCE))["xmin"]
+            if xmin >= first["next_xid"]:
+                return int(first["head"])
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the log's head {first['head']} did not settle within {seconds:g} s")
+            await asyncio.sleep(0.01)
 
     async def verify(self, stream_id: str | None = None, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Recompute every stream's hash chain; report the first broken event of each stream."""

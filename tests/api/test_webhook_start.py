@@ -75,3 +75,27 @@ async def test_a_transaction_held_open_too_long_is_a_503_and_nothing_is_written(
         created = await client.post("/v1/webhooks", json=given, headers=auth(**ADMIN))
         assert created.status_code == 201, created.text
         assert created.json()["delivered_through"] == held - 1
+
+
+async def test_a_keyed_retry_of_a_landed_create_answers_as_the_first_time_without_waiting(
+    settings: Settings, isolated: IsolatedDb, auth: Callable[..., dict[str, str]]
+) -> None:
+    headers = {**auth(**ADMIN), "Idempotency-Key": "create-hook-1"}
+    body = {"url": "https://erp.invalid/hook"}
+    async with app_on(settings, isolated.url, webhooks="off") as client:
+        first = await client.post("/v1/webhooks", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        async with held_below_the_head(isolated):
+            again = await client.post("/v1/webhooks", json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json()["written"]["replayed"] is True
+    assert {**again.json(), "written": None} == {**first.json(), "written": None}
+
+
+async def test_with_no_wait_allowed_a_settled_log_still_gives_a_start(
+    settings: Settings, isolated: IsolatedDb, auth: Callable[..., dict[str, str]]
+) -> None:
+    quiet = {"webhooks": "off", "projections": "off", "read_wait_seconds": 0.0}  # nothing of its own writing
+    async with app_on(settings, isolated.url, **quiet) as client:
+        created = await client.post("/v1/webhooks", json={"url": "https://erp.invalid/hook"}, headers=auth(**ADMIN))
+    assert created.status_code == 201, created.text

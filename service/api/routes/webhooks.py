@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Query, Response, status
 
-from service.api.commanding import CommandDep, Written, set_etag, written
+from service.api.commanding import Command, CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
 from service.api.pagination import counter, decode_cursor, encode_cursor
 from service.api.problems import Problem
@@ -77,16 +77,21 @@ async def _within_log(runtime: Runtime, position: int, field: str) -> None:
         raise DomainError("out-of-range", f"{field} is past the log's head ({head})", field=field, head=head)
 
 
-async def _settled_head(runtime: Runtime) -> int:
+async def _default_start(command: Command) -> int:
     """Where a new subscription starts unless told: the head, once nothing can still commit below it. The plain
-    head would lose an event that drew a lower position and commits after the answer."""
+    head would lose an event that drew a lower position and commits after the answer. A keyed retry of a create
+    that landed does not wait: the command answers what the first attempt stored, whatever is decided now."""
+    runtime = command.runtime
+    if command.idempotency and await runtime.store.read_events([command.idempotency.event_id(command.actor.sub, 0)]):
+        return await runtime.store.head_position()
     try:
         return await runtime.store.settled_head(runtime.settings.read_wait_seconds)
     except TimeoutError:
         raise Problem(
             503, "/problems/log-unsettled", "The log's head is not settled yet",
-            f"a transaction that may still commit below the head stayed open {runtime.settings.read_wait_seconds:g} s;"
-            " nothing was written: retry shortly, or give start_after", headers={"Retry-After": "1"},
+            f"a transaction on the database server stayed open {runtime.settings.read_wait_seconds:g} s, and an event"
+            " it holds could still commit below the head; nothing was written: retry shortly, or give start_after",
+            headers={"Retry-After": "1"},
         ) from None  # fmt: skip
 
 
@@ -119,7 +124,7 @@ async def create_webhook(body: WebhookIn, response: Response, command: CommandDe
     await _deliverable(command.runtime, str(body.url))
     if body.start_after is not None:
         await _within_log(command.runtime, body.start_after, "start_after")
-    start_after = body.start_after if body.start_after is not None else await _settled_head(command.runtime)
+    start_after = body.start_after if body.start_after is not None else await _default_start(command)
     create = cmd.CreateSubscription(
         actor=command.actor,
         subscription_id=subscription_id,
