@@ -10,6 +10,7 @@ from fastapi import Header, Query
 from service.api.deps import RuntimeDep
 from service.api.problems import Problem
 from service.domain.errors import DomainError
+from service.events import EventStore
 from service.projections.waiting import Lagging, wait_for_position
 
 _LAST_POSITION = 2**63 - 1  # a bigint: a position beyond it never comes, so asking for one is a 422, not a wait
@@ -30,6 +31,14 @@ LAGGING: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def within_log(store: EventStore, position: int, field: str) -> None:
+    """422 `out-of-range` for a position past the log's head: no event has it yet (a read's `min_position`, where a
+    webhook starts or replays from)."""
+    head = await store.head_position()
+    if position > head:
+        raise DomainError("out-of-range", f"{field} {position} is past the log's head ({head})", field=field, head=head)
+
+
 def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:
     """A dependency for reads of `projections`; 503 `projection-lagging` with Retry-After when time runs out, and
     422 `out-of-range` at once for a position past the log's head, which no wait would reach."""
@@ -41,13 +50,8 @@ def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:
         if not wanted:
             return None
         target = max(wanted)
-        head = await runtime.store.head_position()
-        if target > head:  # every write answers a committed position: no wait would ever see this one
-            field = "min_position" if target == min_position else "x-min-position"
-            raise DomainError(
-                "out-of-range", f"{field} {target} is past the log's head ({head}): no write has it", field=field,
-                head=head,
-            )  # fmt: skip
+        # every write answers a committed position: no wait would ever see one past the head
+        await within_log(runtime.store, target, "min_position" if target == min_position else "x-min-position")
         try:
             await wait_for_position(runtime.pool, projections, target, runtime.settings.read_wait_seconds)
         except Lagging as lag:

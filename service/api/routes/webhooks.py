@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from service.api.commanding import Command, CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
+from service.api.freshness import within_log
 from service.api.pagination import counter, decode_cursor, encode_cursor
 from service.api.problems import Problem
 from service.api.routes.webhook_schemas import (
@@ -70,13 +71,6 @@ async def _subscriptions(runtime: Runtime) -> tuple[Webhooks, int]:
     return loaded.state, loaded.version
 
 
-async def _within_log(runtime: Runtime, position: int, field: str) -> None:
-    """A position past the head would skip every event until the log gets there."""
-    head = await runtime.store.head_position()
-    if position > head:
-        raise DomainError("out-of-range", f"{field} is past the log's head ({head})", field=field, head=head)
-
-
 async def _default_start(command: Command) -> int:
     """Where a new subscription starts unless told: the head, once nothing can still commit below it. The plain
     head would lose an event that drew a lower position and commits after the answer. A keyed retry of a create
@@ -123,7 +117,7 @@ async def create_webhook(body: WebhookIn, response: Response, command: CommandDe
     subscription_id = command.new_id("webhook")
     await _deliverable(command.runtime, str(body.url))
     if body.start_after is not None:
-        await _within_log(command.runtime, body.start_after, "start_after")
+        await within_log(command.runtime.store, body.start_after, "start_after")
     start_after = body.start_after if body.start_after is not None else await _default_start(command)
     create = cmd.CreateSubscription(
         actor=command.actor,
@@ -221,7 +215,7 @@ async def change_webhook(
 async def replay_webhook(
     subscription_id: SubscriptionId, body: ReplayIn, response: Response, command: CommandDep, _: AdminDep
 ) -> Written:
-    await _within_log(command.runtime, body.after_position, "after_position")
+    await within_log(command.runtime.store, body.after_position, "after_position")
     replay = cmd.RequestReplay(actor=command.actor, subscription_id=subscription_id, after_position=body.after_position)
     return written(response, await command.run(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, replay)))
 
