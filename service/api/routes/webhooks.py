@@ -111,7 +111,7 @@ async def event_types(_: AdminDep) -> list[str]:
     summary="Subscribe a URL to events of the log (admin); the answer holds the signing secret, once",
     status_code=status.HTTP_201_CREATED,
     response_model=CreatedWebhook,
-    responses={503: {"description": "a transaction stayed open below the log's head (problem log-unsettled)"}},
+    responses={503: {"description": "a writing transaction stayed open on the server (problem log-unsettled)"}},
 )
 async def create_webhook(body: WebhookIn, response: Response, command: CommandDep, _: AdminDep) -> CreatedWebhook:
     subscription_id = command.new_id("webhook")
