@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.webhooks.destinations import DEFAULT_BLOCKED, Destinations, networks
+from service.webhooks.destinations import DEFAULT_BLOCKED, DEFAULT_NAT64, Destinations, nat64_prefixes, networks
 from service.webhooks.signing import secret_bytes
 
 
@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = Field(
         default="", description="Exceptions within the blocked networks, separated by spaces (e.g. 127.0.0.1/32)."
     )
+    webhook_nat64_prefixes: str = Field(
+        default=DEFAULT_NAT64,
+        description="NAT64 prefixes (RFC 6052: /32 to /96) whose addresses carry an IPv4 address, which is checked "
+        "against the blocked networks too; add your translator's own prefix.",
+    )
 
     @field_validator("webhook_blocked_networks", "webhook_allowed_networks")
     @classmethod
@@ -74,9 +79,18 @@ class Settings(BaseSettings):
         networks(value)  # a clear error at start-up, not a refused delivery
         return value
 
+    @field_validator("webhook_nat64_prefixes")
+    @classmethod
+    def _nat64(cls, value: str) -> str:
+        nat64_prefixes(value)
+        return value
+
     @property
     def webhook_destinations(self) -> Destinations:
-        return Destinations.parse(self.webhook_blocked_networks, self.webhook_allowed_networks)
+        # parsed per call, not cached: model_copy(update=...) would carry a cached value over to the copy
+        return Destinations.parse(
+            self.webhook_blocked_networks, self.webhook_allowed_networks, self.webhook_nat64_prefixes
+        )
 
     erp_webhook_secret: str | None = Field(
         default=None,

@@ -28,7 +28,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_BLOCKED = (
     "0.0.0.0/8 127.0.0.0/8 169.254.0.0/16 224.0.0.0/4 240.0.0.0/4 ::/128 ::1/128 fe80::/10 ff00::/8 fd00:ec2::254/128"
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known NAT64 prefix: an IPv4 address in IPv6 clothes
+# NAT64 puts an IPv4 address in IPv6 clothes under a prefix: the well-known one, or a translator's own (RFC 6052)
+DEFAULT_NAT64 = "64:ff9b::/96"
+_NAT64_LENGTHS = (32, 40, 48, 56, 64, 96)
 RESOLVE_SECONDS = 2.0  # how long the API waits for a name to resolve before taking it unchecked
 
 
@@ -43,6 +45,16 @@ def networks(text: str) -> tuple[Network, ...]:
     return tuple(found)
 
 
+def nat64_prefixes(text: str) -> tuple[ipaddress.IPv6Network, ...]:
+    """NAT64 prefixes, as `networks`; ValueError names one that RFC 6052 does not allow."""
+    found = []
+    for prefix in networks(text):
+        if not isinstance(prefix, ipaddress.IPv6Network) or prefix.prefixlen not in _NAT64_LENGTHS:
+            raise ValueError(f"{str(prefix)!r} is not a NAT64 prefix: an IPv6 /32, /40, /48, /56, /64 or /96")
+        found.append(prefix)
+    return tuple(found)
+
+
 class BlockedDestination(httpcore.ConnectError):
     """A connection refused before it was made; httpx reports it as a ConnectError with this message."""
 
@@ -53,14 +65,15 @@ class Destinations:
 
     blocked: tuple[Network, ...]
     allowed: tuple[Network, ...] = ()
+    nat64: tuple[ipaddress.IPv6Network, ...] = nat64_prefixes(DEFAULT_NAT64)
 
     @classmethod
-    def parse(cls, blocked: str, allowed: str = "") -> Destinations:
-        return cls(networks(blocked), networks(allowed))
+    def parse(cls, blocked: str, allowed: str = "", nat64: str = DEFAULT_NAT64) -> Destinations:
+        return cls(networks(blocked), networks(allowed), nat64_prefixes(nat64))
 
     def refusal(self, address: Address) -> str | None:
         """Why a connection to `address` is refused, or None when it may be made."""
-        for meaning in _meanings(address):
+        for meaning in self._meanings(address):
             network = next((n for n in self.blocked if meaning in n), None)
             if network is not None and not any(meaning in n for n in self.allowed):
                 named = str(address) if meaning == address else f"{address} ({meaning})"
@@ -88,6 +101,19 @@ class Destinations:
             return None  # not resolvable now; delivery checks again
         return None
 
+    def _meanings(self, address: Address) -> Iterable[Address]:
+        """The address, and the IPv4 address it carries when it is IPv4-mapped, 6to4 or under a NAT64 prefix
+        (::ffff:127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 are all 127.0.0.1)."""
+        yield address
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.ipv4_mapped is not None:
+                yield address.ipv4_mapped
+            elif address.sixtofour is not None:
+                yield address.sixtofour
+            for prefix in self.nat64:
+                if address in prefix:
+                    yield _embedded_ipv4(address, prefix.prefixlen)
+
 
 NOTHING_BLOCKED = Destinations(())
 
@@ -99,17 +125,10 @@ def _literal(host: str) -> Address | None:
         return None
 
 
-def _meanings(address: Address) -> Iterable[Address]:
-    """The address, and the IPv4 address it carries when it is IPv4-mapped, 6to4 or well-known NAT64
-    (::ffff:127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 are all 127.0.0.1)."""
-    yield address
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            yield address.ipv4_mapped
-        elif address.sixtofour is not None:
-            yield address.sixtofour
-        elif address in _NAT64:
-            yield ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+def _embedded_ipv4(address: ipaddress.IPv6Address, prefix_length: int) -> ipaddress.IPv4Address:
+    """The IPv4 address right after an RFC 6052 prefix; octet 8 (bits 64 to 71, "u") never carries any of it."""
+    octets = address.packed
+    return ipaddress.IPv4Address(bytes([octets[i] for i in range(prefix_length // 8, 16) if i != 8][:4]))
 
 
 async def _resolve(host: str, port: int) -> list[Address]:

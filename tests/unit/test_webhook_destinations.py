@@ -57,6 +57,35 @@ def test_an_allowed_network_is_an_exception_within_the_blocked_ones() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("prefix", "address"),  # RFC 6052's own examples of 192.0.2.33 under each prefix length, and loopback
+    [
+        ("2001:db8::/32", "2001:db8:c000:221::"),
+        ("2001:db8:100::/40", "2001:db8:1c0:2:21::"),
+        ("2001:db8:122::/48", "2001:db8:122:c000:2:2100::"),
+        ("2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::"),
+        ("2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0"),
+        ("2001:db8:122:344::/96", "2001:db8:122:344::192.0.2.33"),
+    ],
+)
+def test_a_translators_own_nat64_prefix_is_read_as_rfc_6052_places_the_ipv4_address(prefix: str, address: str) -> None:
+    translated = Destinations.parse(DEFAULT_BLOCKED + " 192.0.2.0/24", nat64=prefix)
+    reason = translated.refusal(ipaddress.ip_address(address))
+    assert reason == f"{ipaddress.ip_address(address)} (192.0.2.33) is in the blocked network 192.0.2.0/24 " + (
+        "(KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
+    )
+    assert DEFAULT.refusal(ipaddress.ip_address(address)) is None  # unknown prefix: an IPv6 address like any
+
+
+def test_a_setting_that_is_not_a_nat64_prefix_stops_the_start_naming_it() -> None:
+    for wrong in ("64:ff9b::/80", "10.0.0.0/8"):
+        with pytest.raises(ValidationError, match="webhook_nat64_prefixes") as refused:
+            Settings(webhook_nat64_prefixes=wrong)
+        assert "is not a NAT64 prefix" in str(refused.value)
+    local = Settings(webhook_nat64_prefixes="64:ff9b::/96 64:ff9b:1:abcd::/64").webhook_destinations
+    assert local.refusal(ipaddress.ip_address("64:ff9b:1:abcd:a9:fea9:fe00:0")) is not None  # 169.254.169.254
+
+
 def test_nothing_is_refused_when_nothing_is_blocked() -> None:
     assert Destinations.parse("").refusal(ipaddress.ip_address("127.0.0.1")) is None
 
