@@ -270,6 +270,8 @@ async def test_the_secret_is_shown_once_and_a_keyed_retry_answers_the_same(
     [
         ({"url": "ftp://erp.example/hooks"}, "url"),
         ({"url": "not a url"}, "url"),
+        ({"url": f"https://{'a' * 64}.example/hooks"}, "url"),  # a DNS label has at most 63 characters
+        ({"url": "https://erp..example/hooks"}, "url"),
         ({"url": "https://erp.example/", "event_types": ["AccountOpened", "NoSuchEvent"]}, "event_types"),
         ({"url": "https://erp.example/", "event_types": ["SubscriptionCreated"]}, "event_types"),
         ({"url": "https://erp.example/", "secret": "hunter2"}, "secret"),
@@ -303,6 +305,11 @@ async def test_changes_check_the_version_and_unknown_ids_are_404(
     stale = await client.patch(f"/v1/webhooks/{sid}", json={"description": "x"},
                                headers=auth(**ADMIN) | {"If-Match": f'"{version - 1}"'})  # fmt: skip
     assert stale.status_code == 412
+    unresolvable = await client.patch(
+        f"/v1/webhooks/{sid}", json={"url": "https://erp..example/"}, headers=auth(**ADMIN)
+    )
+    assert unresolvable.status_code == 422, unresolvable.text
+    assert [e["field"] for e in unresolvable.json()["errors"]] == ["body.url"]
     fresh = await client.patch(f"/v1/webhooks/{sid}", json={"event_types": ["AccountOpened"], "description": "ERP"},
                                headers=auth(**ADMIN) | {"If-Match": f'"{version}"'})  # fmt: skip
     assert fresh.status_code == 200, fresh.text

@@ -26,6 +26,17 @@ def _known(types: list[str] | None) -> list[str] | None:
     return types
 
 
+def _resolvable(url: HttpUrl | None) -> HttpUrl | None:
+    """A host name DNS can never resolve (an empty label, one over 63 characters) would fail every delivery."""
+    host = url.host if url is not None else None
+    if host and not host.startswith("["):
+        try:
+            host.rstrip(".").encode("idna")
+        except UnicodeError as error:
+            raise ValueError(f"the host {host!r} is not a DNS name: {error.__cause__ or error}") from None
+    return url
+
+
 def _valid_secret(value: str | None) -> str | None:
     if value is not None:
         secret_bytes(value)
@@ -48,6 +59,7 @@ class WebhookIn(BaseModel):
     )  # fmt: skip
 
     _check_types = field_validator("event_types")(_known)
+    _check_url = field_validator("url")(_resolvable)
     _check_secret = field_validator("secret")(_valid_secret)
 
 
@@ -60,6 +72,7 @@ class WebhookChangeIn(BaseModel):
     )
 
     _check_types = field_validator("event_types")(_known)
+    _check_url = field_validator("url")(_resolvable)
 
 
 class ReplayIn(BaseModel):
