@@ -4,40 +4,14 @@ event committed after the answer is lost to it (positions are drawn before commi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
-import asyncpg
-
 from service.config import Settings
-from service.db.pool import init_connection
-from service.events import ANY, NewEvent, StreamAppend
-from service.events.encoding import encode_unit
-from service.events.writer import append_on
 from tests.conftest import IsolatedDb
+from tests.support.held import held_below_the_head
 from tests.support.receiver import receiver
 from tests.support.webhooks import ADMIN, app_on, events_of, get_json, open_accounts, subscribe
-
-
-@asynccontextmanager
-async def held_below_the_head(db: IsolatedDb) -> AsyncIterator[tuple[asyncpg.transaction.Transaction, int]]:
-    """An append that drew a position and has not committed, with three committed appends above it: the open
-    transaction and the position it holds. It is rolled back on the way out unless committed."""
-    blocker = await asyncpg.connect(db.url)
-    try:  # the open transaction must not outlive the test: it would hold back every reader
-        await init_connection(blocker)
-        tx = blocker.transaction()
-        await tx.start()
-        held_event = NewEvent(event_type="E", data={})
-        appends = [StreamAppend(stream_id="held", stream_type="t", expected_version=ANY, events=[held_event])]
-        unit = encode_unit(appends, {}, db.store.upcasters)
-        held = await append_on(blocker, unit)
-        for n in range(3):
-            await db.store.append("after", "t", ANY, [NewEvent(event_type="E", data={"n": n})])
-        yield tx, held.position
-    finally:
-        await blocker.close()
 
 
 async def test_a_new_subscription_waits_for_a_transaction_open_below_the_head(
@@ -45,14 +19,14 @@ async def test_a_new_subscription_waits_for_a_transaction_open_below_the_head(
 ) -> None:
     with receiver() as hook:
         async with app_on(settings, isolated.url, read_wait_seconds=10.0) as client:
-            async with held_below_the_head(isolated) as (tx, held):
+            async with held_below_the_head(isolated) as held:
                 creating = asyncio.create_task(subscribe(client, auth, hook.url, event_types=["AccountOpened"]))
                 await asyncio.sleep(0.5)
                 assert not creating.done()  # the held event could still commit below the head: no start yet
-                await tx.commit()
+                await held.transaction.commit()
                 created = await asyncio.wait_for(creating, 10)
             start = created["delivered_through"]
-            assert start > held  # the held event committed before the answer: it is behind the start, rightly
+            assert start > held.position  # the held event committed before the answer: it is behind the start, rightly
 
             [account] = await open_accounts(client, auth, 1)
             [request] = events_of(await hook.wait_for(1))
@@ -64,17 +38,17 @@ async def test_a_transaction_held_open_too_long_is_a_503_and_nothing_is_written(
     settings: Settings, isolated: IsolatedDb, auth: Callable[..., dict[str, str]]
 ) -> None:
     # read_wait_seconds is 1.0 in the tests
-    async with app_on(settings, isolated.url, webhooks="off") as client, held_below_the_head(isolated) as (_, held):
+    async with app_on(settings, isolated.url, webhooks="off") as client, held_below_the_head(isolated) as held:
         refused = await client.post("/v1/webhooks", json={"url": "https://erp.invalid/hook"}, headers=auth(**ADMIN))
         assert refused.status_code == 503, refused.text
         assert refused.headers["retry-after"] == "1"
         assert refused.json()["type"] == "/problems/log-unsettled"
         assert (await get_json(client, "/v1/webhooks", auth))["items"] == []
 
-        given: dict[str, Any] = {"url": "https://erp.invalid/hook", "start_after": held - 1}  # chosen: no wait
+        given: dict[str, Any] = {"url": "https://erp.invalid/hook", "start_after": held.position - 1}  # chosen: no wait
         created = await client.post("/v1/webhooks", json=given, headers=auth(**ADMIN))
         assert created.status_code == 201, created.text
-        assert created.json()["delivered_through"] == held - 1
+        assert created.json()["delivered_through"] == held.position - 1
 
 
 async def test_a_keyed_retry_of_a_landed_create_answers_as_the_first_time_without_waiting(

@@ -9,7 +9,6 @@ import random
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
@@ -18,6 +17,7 @@ from service.events.encoding import encode_unit
 from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 from service.events.writer import append_on
 from tests.conftest import IsolatedDb
+from tests.support.held import held_below_the_head
 
 WRITERS = 8
 EVENTS_PER_WRITER = 500
@@ -88,33 +88,22 @@ async def test_an_open_transaction_stalls_the_reader_visibly_and_it_skips_nothin
     received: list[RecordedEvent] = []
     reader = asyncio.create_task(_collect(store, start, 21, "stall-test", received))
 
-    blocker = await asyncpg.connect(isolated.url)
-    try:  # however this test ends, the open transaction must not outlive it: it would stall every reader
-        from service.db.pool import init_connection
+    try:  # however this test ends, the reader must not outlive it
+        async with held_below_the_head(isolated, committed_after=20) as held:
+            with caplog.at_level(logging.WARNING, logger="service.events.subscription"):
+                await asyncio.sleep(1.6)
+                assert received == []  # waiting, not skipping ahead of the open transaction
+                stalled = REGISTRY.get_sample_value("kamplan_subscription_stall_seconds", {"subscriber": "stall-test"})
+                assert stalled is not None
+                assert stalled > 1.0
+            [line] = [r for r in caplog.records if "held back" in r.getMessage()]
+            assert line.blocker["age_seconds"] >= 1.0
+            assert line.blocker["pid"] == held.pid
 
-        await init_connection(blocker)
-        tx = blocker.transaction()
-        await tx.start()
-        held = await append_on(blocker, _unit(store, "held", 0))  # draws the lowest position, does not commit
-        for n in range(20):
-            await store.append("after", "t", ANY, [NewEvent(event_type="E", data={"n": n})])
-
-        with caplog.at_level(logging.WARNING, logger="service.events.subscription"):
-            await asyncio.sleep(1.6)
-            assert received == []  # waiting, not skipping ahead of the open transaction
-            stalled = REGISTRY.get_sample_value("kamplan_subscription_stall_seconds", {"subscriber": "stall-test"})
-            assert stalled is not None
-            assert stalled > 1.0
-        [line] = [r for r in caplog.records if "held back" in r.getMessage()]
-        assert line.blocker["age_seconds"] >= 1.0
-        assert line.blocker["pid"] == blocker.get_server_pid()
-
-        await tx.commit()
+            await held.transaction.commit()
     except BaseException:
         reader.cancel()
         raise
-    finally:
-        await blocker.close()
     await asyncio.wait_for(reader, timeout=10)
     assert received[0].position == held.position
     assert [e.position for e in received] == sorted(e.position for e in received)
