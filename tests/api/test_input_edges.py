@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from service.domain.actors import Role
 from tests.api.test_buying_center import add
 from tests.api.test_dossier import setup as dossier_setup
 from tests.api.test_opportunities import open_project
@@ -218,3 +219,26 @@ async def test_a_body_past_the_limit_is_a_413_whether_declared_or_streamed(
     assert await store.head_position() == before
     fits = await client.post("/v1/accounts", json={"name": "y" * 200}, headers=auth())
     assert fits.status_code == 201
+
+
+async def test_integers_and_booleans_are_json_s_own_not_lookalikes(client: httpx.AsyncClient, auth, store) -> None:
+    """pydantic's lax mode read `true` as the integer 1 (a ceiling of one key account), "15" as 15, and "yes" or
+    "off" as booleans."""
+    path, kam = await dossier_setup(client, auth)
+    admin = auth("root", Role.ADMIN)
+    before = await store.head_position()
+    for ceiling in (True, "15", 15.0):
+        refused = await client.put("/v1/settings/key-account-ceiling", json={"ceiling": ceiling}, headers=admin)
+        assert refused.status_code == 422, (ceiling, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.ceiling"], ceiling
+    for fields in ({"influence": "5"}, {"attitude": True}, {"is_key": "yes"}):
+        if "is_key" in fields:
+            refused = await client.post("/v1/accounts", json={"name": "X", "industry": "Y", **fields}, headers=kam)
+        else:
+            body = {"name": "N", "position": "P", "organisation": "O", **fields}
+            refused = await client.post(f"{path}/buying-center/members", json=body, headers=kam)
+        assert refused.status_code == 422, (fields, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == [f"body.{next(iter(fields))}"], fields
+    assert await store.head_position() == before
+    member = await add(client, path, kam, influence=5, attitude=-2)
+    assert (member["member"]["influence"], member["member"]["attitude"]) == (5, -2)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import ActorDep, RuntimeDep
@@ -82,7 +82,7 @@ async def _change(command: CommandDep, response: Response, make: Any) -> Written
 
 
 class CeilingIn(BaseModel):
-    ceiling: int = Field(ge=1, le=500, examples=[15])
+    ceiling: StrictInt = Field(ge=1, le=500, examples=[15])
 
 
 @router.put(
@@ -121,7 +121,7 @@ class RoleIn(BaseModel):
     label: str = Field(min_length=1, max_length=200)
     label_ru: str = Field("", max_length=200)
     description: str = Field("", max_length=1000)
-    required: bool = Field(False, description="A map with nobody in this role shows a coverage risk.")
+    required: StrictBool = Field(False, description="A map with nobody in this role shows a coverage risk.")
 
 
 class RolesIn(BaseModel):
@@ -145,8 +145,8 @@ class QuestionIn(BaseModel):
     label_ru: str = Field("", max_length=500)
     answer_type: AnswerType
     choices: list[str] = Field(default_factory=list, max_length=100)
-    review_days: int = Field(180, ge=1, le=3650)
-    personal: bool = Field(False, description="About a person: answers name the member and are forgettable.")
+    review_days: StrictInt = Field(180, ge=1, le=3650)
+    personal: StrictBool = Field(False, description="About a person: answers name the member and are forgettable.")
 
 
 class GroupIn(BaseModel):
@@ -180,8 +180,8 @@ async def publish_template(body: TemplateIn, response: Response, command: Comman
 
 
 class CoverageIn(BaseModel):
-    stale_contact_days: int = Field(90, ge=1, le=3650)
-    high_influence: int = Field(4, ge=1, le=5)
+    stale_contact_days: StrictInt = Field(90, ge=1, le=3650)
+    high_influence: StrictInt = Field(4, ge=1, le=5)
 
 
 @router.put(
@@ -217,8 +217,8 @@ async def set_exit_criteria(body: ExitCriteriaIn, response: Response, command: C
 
 
 class PipelineRulesIn(BaseModel):
-    stalled_days: int = Field(30, ge=1, le=3650)
-    negotiation_window_days: int = Field(90, ge=7, le=730)
+    stalled_days: StrictInt = Field(30, ge=1, le=3650)
+    negotiation_window_days: StrictInt = Field(90, ge=7, le=730)
 
 
 @router.put(

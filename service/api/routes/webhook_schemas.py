@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+from pydantic import BaseModel, Field, HttpUrl, StrictInt, field_validator
 
 from service.api.commanding import Written
 from service.domain.webhooks.state import SubscriptionStatus
@@ -52,7 +52,7 @@ class WebhookIn(BaseModel):
     secret: str | None = Field(
         None, description="Your own signing secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
     )
-    start_after: int | None = Field(
+    start_after: StrictInt | None = Field(
         None, ge=0, le=MAX_POSITION,
         description="Deliver events after this global position (at most the log's head); 0 for the whole log; "
         "default: the head.",
@@ -76,7 +76,7 @@ class WebhookChangeIn(BaseModel):
 
 
 class ReplayIn(BaseModel):
-    after_position: int = Field(
+    after_position: StrictInt = Field(
         ge=0, le=MAX_POSITION, description="Deliver again every event after this global position (at most the head)."
     )
 
@@ -88,7 +88,7 @@ class SecretRotationIn(BaseModel):
     secret: str | None = Field(
         None, description="Your own new secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
     )
-    grace_seconds: int = Field(
+    grace_seconds: StrictInt = Field(
         DAY, ge=0, le=MAX_GRACE_DAYS * DAY,
         description="How long the replaced secret keeps signing beside the new one, so that receivers switch over "
         "without refusing a delivery; 0 drops it at once.",

@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from service.api.commanding import (
     CommandDep,
@@ -46,7 +46,7 @@ class OpenAccountIn(BaseModel):
     segment: str = Field("", max_length=200, description="Our company's segment the client belongs to.")
     owner: str | None = Field(None, description="Owner manager; default: you.")
     team: str | None = Field(None, description="Supervisor's team; default: your team.")
-    is_key: bool = False
+    is_key: StrictBool = False
     key_reason: str = ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from service.api.commanding import (
     CommandDep,
@@ -33,7 +33,7 @@ class ClassifyIn(BaseModel):
     }
 
     criteria: set[KeyCriterion]
-    can_influence: bool = Field(description="Can the manager influence what this client buys?")
+    can_influence: StrictBool = Field(description="Can the manager influence what this client buys?")
     influence_reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -60,7 +60,7 @@ async def classify(account_id: UUID, body: ClassifyIn, response: Response, comma
 class KeyIn(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"is_key": True, "reason": "Volume doubled in 2026"}]}}
 
-    is_key: bool
+    is_key: StrictBool
     reason: str = Field(min_length=1, max_length=1000)
 
 

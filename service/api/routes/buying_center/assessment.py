@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from service.api.commanding import CommandDep, company_settings
 from service.api.routes.buying_center.resource import (
@@ -34,9 +34,9 @@ class MemberAssessmentIn(BaseModel):
     }
 
     roles: set[str] | None = None
-    influence: int | None = Field(None, ge=1, le=5)
-    attitude: int | None = Field(None, ge=-2, le=2)
-    attitude_to_competitor: int | None = Field(None, ge=-2, le=2)
+    influence: StrictInt | None = Field(None, ge=1, le=5)
+    attitude: StrictInt | None = Field(None, ge=-2, le=2)
+    attitude_to_competitor: StrictInt | None = Field(None, ge=-2, le=2)
     citation: CitationIn | None = Field(None, description="The interaction or document that justified the change.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from service.api.commanding import CommandDep, company_settings, set_etag, today, visible_account
 from service.api.deps import ActorDep, RuntimeDep
@@ -64,9 +64,9 @@ class MemberIn(BaseModel):
     contacts: str = Field("", max_length=1000, description="Personal data.")
     notes: str = Field("", max_length=5000, description="Personal data.")
     roles: set[str] = Field(default_factory=set, description="Codes from the company's role set (GET /v1/settings).")
-    influence: int = Field(3, ge=1, le=5)
-    attitude: int = Field(0, ge=-2, le=2, description="To us: -2 opponent … +2 ally.")
-    attitude_to_competitor: int = Field(0, ge=-2, le=2)
+    influence: StrictInt = Field(3, ge=1, le=5)
+    attitude: StrictInt = Field(0, ge=-2, le=2, description="To us: -2 opponent … +2 ally.")
+    attitude_to_competitor: StrictInt = Field(0, ge=-2, le=2)
     citation: CitationIn | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from service.api.commanding import CommandDep, Written, visible_account, written
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
@@ -26,7 +26,7 @@ class LinkIn(BaseModel):
     source: str
     target: str
     kind: RelationKind
-    strength: int = Field(2, ge=1, le=3)
+    strength: StrictInt = Field(2, ge=1, le=3)
     note: str = Field("", max_length=1000)
 
 

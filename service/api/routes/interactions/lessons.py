@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from service.api.routes.dossier.answers import AnswerValue
 from service.commands.aggregates import (
@@ -52,9 +52,9 @@ def decide_all(
 class LearnedAssessmentIn(BaseModel):
     member_id: str
     roles: set[str] | None = None
-    influence: int | None = Field(None, ge=1, le=5)
-    attitude: int | None = Field(None, ge=-2, le=2)
-    attitude_to_competitor: int | None = Field(None, ge=-2, le=2)
+    influence: StrictInt | None = Field(None, ge=1, le=5)
+    attitude: StrictInt | None = Field(None, ge=-2, le=2)
+    attitude_to_competitor: StrictInt | None = Field(None, ge=-2, le=2)
     note: str = Field("", max_length=1000)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from service.api.commanding import CommandDep, today
 from service.api.moments import Day
@@ -62,7 +62,7 @@ async def confirm_volume(
 
 
 class PriceRoundIn(BaseModel):
-    round: int = Field(ge=1, le=3)
+    round: StrictInt = Field(ge=1, le=3)
     level: str = Field(min_length=1, max_length=200, examples=["procurement director"])
     on: Day
     offer: MoneyIn | None = None

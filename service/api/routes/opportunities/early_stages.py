@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from service.api.commanding import CommandDep, today
 from service.api.ids import ITEM_ID
@@ -110,7 +110,7 @@ class ProjectProblemIn(BaseModel):
     problem: str = Field(min_length=1, max_length=1000)
     consequence: str = Field("", max_length=1000)
     affected_member: str | None = None
-    explicit: bool = False
+    explicit: StrictBool = False
     criteria: list[str] = Field(default_factory=list, max_length=20)
     need_confirmed_by: str | None = None
     confirmed_on: Day | None = None

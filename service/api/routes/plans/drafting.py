@@ -8,7 +8,7 @@ from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Response, status
-from pydantic import BaseModel, Field, SkipValidation, ValidationError, create_model
+from pydantic import BaseModel, Field, SkipValidation, StrictInt, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
 from service.api.ids import ITEM_ID
@@ -35,8 +35,8 @@ class StartIn(BaseModel):
     }
 
     title: str = Field(min_length=1, max_length=200)
-    horizon_from: int = Field(ge=2000, le=2100)
-    horizon_to: int = Field(ge=2000, le=2100)
+    horizon_from: StrictInt = Field(ge=2000, le=2100)
+    horizon_to: StrictInt = Field(ge=2000, le=2100)
     supersedes: UUID | None = Field(
         None, description="The account's current plan this one replaces; its plan in force becomes the new draft."
     )
