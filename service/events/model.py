@@ -55,7 +55,8 @@ class StreamAppend:
 
 @dataclass(slots=True)
 class RecordedEvent:
-    """An event as stored, upcast to its newest shape; `redacted` names personal fields now forgotten.
+    """An event as stored, upcast to its newest shape; `redacted` names personal fields now forgotten, and
+    `personal` says whether it carries any personal field at all (opened or redacted as of this read).
 
     Read-only by convention, not `frozen`: a frozen dataclass costs four times as much to build, and a
     rebuild builds millions of these (bench/rebuild.py).
@@ -73,6 +74,7 @@ class RecordedEvent:
     occurred_at: datetime
     recorded_at: datetime
     redacted: tuple[str, ...] = ()
+    personal: bool = False
 
 
 class AppendedEvent(NamedTuple):

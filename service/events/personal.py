@@ -96,11 +96,13 @@ def _is_sealed(data: dict[str, Any]) -> bool:
     return False
 
 
-async def unseal(
-    conn: asyncpg.Connection, payloads: Sequence[dict[str, Any]]
-) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
-    """Decrypt sealed fields; a forgotten subject's fields come back as None and are named."""
-    out: list[tuple[dict[str, Any], tuple[str, ...]]] = [(data, ()) for data in payloads]
+Unsealed = tuple[dict[str, Any], tuple[str, ...], bool]
+
+
+async def unseal(conn: asyncpg.Connection, payloads: Sequence[dict[str, Any]]) -> list[Unsealed]:
+    """Decrypt sealed fields; a forgotten subject's fields come back as None and are named. Each payload comes
+    back with the fields redacted and whether it had any personal field."""
+    out: list[Unsealed] = [(data, (), False) for data in payloads]
     sealed = [i for i, data in enumerate(payloads) if _is_sealed(data)]
     if not sealed:
         return out
@@ -118,5 +120,5 @@ async def unseal(
                     redacted.append(field)
                 else:
                     opened[field] = open_value(key, field, value[SEALED])
-        out[i] = (opened, tuple(redacted))
+        out[i] = (opened, tuple(redacted), True)
     return out

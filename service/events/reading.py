@@ -24,7 +24,7 @@ async def to_events(
     append = events.append
     # Rows carry sql._COLUMNS in order; unpacking and positional arguments keep this loop cheap, as it
     # runs for every event of a rebuild.
-    for row, (data, redacted) in zip(rows, opened, strict=True):
+    for row, (data, redacted, personal) in zip(rows, opened, strict=True):
         position, stream_id, stream_type, stream_version, event_id, event_type, version, _, metadata, occurred, at = row
         if latest and version < latest.get(event_type, 1):
             version, data = upcasters.upcast(event_type, version, data)
@@ -42,6 +42,7 @@ async def to_events(
                 occurred,
                 at,
                 redacted,
+                personal,
             )
         )
     return events

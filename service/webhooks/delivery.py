@@ -138,9 +138,14 @@ class Delivery:
             await conn.execute(sql.ADVANCE, self.id, position)
 
     async def _deliver(self, subscription: Subscription, event: RecordedEvent, failures: int) -> _Stop | None:
-        """Send the event until the subscriber takes it (None), or until the subscription stops or changes."""
+        """Send the event until the subscriber takes it (None), or until the subscription stops or changes. An
+        event with personal fields is read again before each attempt: its person may have been forgotten since
+        the batch was read or since the last attempt, and the body must then carry the fields redacted."""
         body = message.body(event)
         while True:
+            if event.personal:
+                [event] = await self.store.read_events([event.event_id])
+                body = message.body(event)
             error = await self._attempt(subscription, event, body, failures + 1)
             if error is None:
                 return None

@@ -1,4 +1,5 @@
-"""The body of one webhook: an event of the log as JSON, the same bytes for every attempt at it."""
+"""The body of one webhook: an event of the log as JSON, the same bytes for every attempt at it, unless a person
+it names is forgotten in between (the dispatcher reads such an event again before each attempt)."""
 
 from __future__ import annotations
 

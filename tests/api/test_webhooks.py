@@ -527,3 +527,51 @@ async def test_the_cursor_of_a_deleted_subscription_is_dropped_and_a_live_ones_k
         assert await cursors() == {kept, dropped}
         async with app_on(settings, isolated.url):  # a dispatcher's first look prunes
             await eventually(cursors, lambda ids: ids == {kept})
+
+
+async def _member(client: httpx.AsyncClient, path: str, kam: dict[str, str], name: str) -> dict[str, Any]:
+    added = await client.post(f"{path}/buying-center/members", json={"name": name, "notes": "back pain"}, headers=kam)
+    assert added.status_code == 201, added.text
+    return added.json()
+
+
+async def test_an_attempt_after_a_person_is_forgotten_carries_their_fields_redacted(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Both when the event failed before the forget and is retried, and when it was read in a batch before the
+    forget and is sent after it: the body is not the one built first."""
+    kam, admin = auth("kam", Role.MANAGER, "north"), auth(**ADMIN)
+    fast_retries = {"webhook_retry_base_seconds": 0.2, "webhook_retry_max_seconds": 0.2}
+    with receiver() as hook:
+        forgotten = asyncio.Event()
+        hook.answer = lambda n: 204 if forgotten.is_set() else 500
+        async with app_on(settings, isolated.url, **fast_retries) as client:
+            retried = await subscribe(client, auth, hook.url, event_types=["MemberAdded"])
+            account = (await client.post("/v1/accounts", json={"name": "A", "industry": "B"}, headers=kam)).json()
+            path = f"/v1/accounts/{account['account_id']}"
+            member = (await _member(client, path, kam, "Retried Person"))["member"]["member_id"]
+            [failed] = await hook.wait_for(1, delivered=False)
+            assert b"Retried Person" in failed.body  # before the forget, the person is there
+            assert (await client.post(f"/v1/people/{member}/forget", headers=admin)).status_code == 200
+            forgotten.set()
+            [delivered] = await hook.wait_for(1)
+            await client.delete(f"/v1/webhooks/{retried['subscription_id']}", headers=admin)
+        data = orjson.loads(delivered.body)["data"]
+        assert (data["payload"]["name"], data["payload"]["notes"]) == (None, None)
+        assert sorted(data["redacted"]) == ["name", "notes"]
+        assert b"Retried Person" not in delivered.body
+        assert b"back pain" not in delivered.body
+
+    with receiver() as hook:
+        hook.delay_seconds = 0.4  # the three events are read in one batch, then sent one after another
+        async with app_on(settings, isolated.url) as client:
+            added = [await _member(client, path, kam, f"Batched Person {n}") for n in range(3)]
+            start = added[0]["position"] - 1
+            await subscribe(client, auth, hook.url, event_types=["MemberAdded"], start_after=start)
+            await hook.wait_for(1, delivered=False)
+            forget = await client.post(f"/v1/people/{added[2]['member']['member_id']}/forget", headers=admin)
+            assert forget.status_code == 200
+            sent = await hook.wait_for(3)
+        assert orjson.loads(sent[0].body)["data"]["payload"]["name"] == "Batched Person 0"
+        assert orjson.loads(sent[2].body)["data"]["payload"]["name"] is None
+        assert b"Batched Person 2" not in sent[2].body
