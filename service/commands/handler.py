@@ -83,8 +83,9 @@ class CommandHandler:
     ) -> list[Outcome[Any]]:
         """Decide on several streams and append all their events in one transaction, all or nothing.
 
-        `if_match` applies to the first step's stream (the resource the request names). A stream whose
-        step decides nothing is only read: its version is not checked at append time.
+        `if_match` applies to the first step's stream (the resource the request names). A stream whose step
+        decides nothing was only read, but the decision may rest on it (a project's ally must hold that role in
+        the buying center): the append checks its version too, and a change meanwhile means deciding again.
         """
         meta = dict(metadata)
         if idempotency:
@@ -125,9 +126,8 @@ class CommandHandler:
                     events=encoded[s.stream_id],
                 )
                 for s in steps
-                if decided[s.stream_id]
             ]
-            if not appends:
+            if not any(decided.values()):
                 # with a key, "nothing to do" may be because a racing twin did it: answer as it was answered
                 if earlier := await self._earlier(steps, actor, idempotency):
                     return earlier

@@ -71,8 +71,8 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
             raise InvalidAppend("stream id and stream type must not be empty")
         if "\x00" in a.stream_id or "\x00" in a.stream_type:
             raise InvalidAppend(f"stream id or type {NUL_REFUSED}")
-        if not a.events:
-            raise InvalidAppend(f"no events for stream {a.stream_id!r}")
+        if not a.events and a.expected_version is ANY:  # no events: a check of the stream's version, no more
+            raise InvalidAppend(f"no events for stream {a.stream_id!r}, and no version to check")
         unit.streams.append(a.stream_id)
         unit.stream_types.append(a.stream_type)
         unit.expected.append(_expected(a.expected_version))
@@ -103,6 +103,8 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
             unit.ev_digest.append(
                 event_digest(a.stream_id, a.stream_type, e.event_id, e.event_type, version, occurred, meta_digest, data)
             )
+    if not unit.ev_id:
+        raise InvalidAppend("an append needs at least one event")
     return unit
 
 
@@ -174,7 +176,8 @@ def _result(unit: Unit, heads: Sequence[int], positions: Sequence[int], recorded
     landed: list[Landed] = []
     first = 0
     for stream_id, head, size in zip(unit.streams, heads, unit.sizes, strict=True):
-        landed.append(Landed(stream_id, range(head + 1, head + 1 + size), tuple(positions[first : first + size])))
+        if size:  # a stream only checked landed nothing
+            landed.append(Landed(stream_id, range(head + 1, head + 1 + size), tuple(positions[first : first + size])))
         first += size
     return AppendResult(tuple(unit.ev_id), tuple(landed), recorded_at)
 
@@ -184,7 +187,9 @@ def replayed_result(unit: Unit, stored: Sequence[asyncpg.Record]) -> AppendResul
     events that different appends stored, so their versions need not be consecutive)."""
     ids: list[UUID] = []
     landed: list[Landed] = []
-    for stream_id in unit.streams:
+    for stream_id, size in zip(unit.streams, unit.sizes, strict=True):
+        if not size:  # only checked
+            continue
         rows = sorted((r for r in stored if r["stream_id"] == stream_id), key=lambda r: r["stream_version"])
         ids += (r["event_id"] for r in rows)
         landed.append(Landed(stream_id, tuple(r["stream_version"] for r in rows), tuple(r["position"] for r in rows)))

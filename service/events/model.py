@@ -45,7 +45,8 @@ class NewEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StreamAppend:
-    """Events for one stream, checked against one expected version."""
+    """Events for one stream, checked against one expected version. With no events it is the check alone: the
+    append lands only while the stream is at that version (a decision made on a stream it reads, not writes)."""
 
     stream_id: str
     stream_type: str

@@ -12,6 +12,7 @@ import httpx
 
 from service.api.routes import pipeline as pipeline_route
 from service.domain.actors import Role
+from service.events.aggregate import Repository
 from tests.api.test_accounts import open_account, unique
 from tests.api.test_buying_center import add
 
@@ -404,3 +405,31 @@ async def test_a_correction_racing_a_retraction_leaves_no_contact_or_project_beh
                 if e.data.get("interaction_id") == iid
             ]
             assert links[-1:] in ([], ["InteractionUnlinked"]), (project, links)
+
+
+async def test_a_decision_resting_on_the_buying_center_is_taken_again_when_it_changes_meanwhile(
+    client: httpx.AsyncClient, auth, monkeypatch
+) -> None:
+    """Linking an ally reads the map without writing it: a role change committed between that read and the
+    append used to go unnoticed, and a person no longer an ally became the project's ally."""
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally", "user"]))["member"]["member_id"]
+    project = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    original, armed = Repository.load, [True]
+
+    async def load_then_race(self: Repository, kind: Any, stream_id: str, **options: Any) -> Any:
+        loaded = await original(self, kind, stream_id, **options)
+        if armed and stream_id.startswith("buying-center-"):
+            armed.clear()  # another request commits between this read and the append
+            demoted = await client.post(
+                f"{path}/buying-center/members/{ally}/assessment", json={"roles": ["user"]}, headers=kam
+            )
+            assert demoted.status_code == 200, demoted.text
+        return loaded
+
+    monkeypatch.setattr(Repository, "load", load_then_race)
+    linked = await client.post(f"{project}/allies", json={"member_id": ally}, headers=kam)
+    assert not armed  # the race happened
+    assert linked.status_code == 422, linked.text
+    assert linked.json()["type"] == "/problems/member-not-ally"
+    assert (await client.get(project, headers=kam)).json()["facts"]["allies"] == []

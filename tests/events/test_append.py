@@ -389,3 +389,49 @@ async def test_a_unit_the_server_refuses_fails_alone_and_its_batch_mates_are_wri
     assert all(isinstance(r, AppendResult) for r in written), written
     for unit in units[:10] + units[11:]:
         assert [e.stream_version for e in await store.read_stream(unit.streams[0])] == [1]
+
+
+async def test_a_stream_appended_without_events_is_a_check_of_its_version(store: EventStore) -> None:
+    """A decision made on a stream read but not written lands only while that stream is where it was read."""
+    read, written = sid("read"), sid("written")
+    await store.append(read, "t", NO_STREAM, [ev()])
+    check = StreamAppend(stream_id=read, stream_type="t", expected_version=1, events=[])
+    landed = await store.append_many(
+        [check, StreamAppend(stream_id=written, stream_type="t", expected_version=NO_STREAM, events=[ev("Decided")])]
+    )
+    assert [(e.stream_id, e.stream_version) for e in landed.events] == [(written, 1)]
+    assert landed.version(written) == 1
+    assert len(await store.read_stream(read)) == 1  # the checked stream got nothing
+
+    await store.append(read, "t", 1, [ev("Moved")])
+    with pytest.raises(WrongExpectedVersion) as conflict:
+        await store.append_many(
+            [check, StreamAppend(stream_id=written, stream_type="t", expected_version=1, events=[ev("Decided")])]
+        )
+    assert (conflict.value.stream_id, conflict.value.actual) == (read, 2)
+    assert len(await store.read_stream(written)) == 1  # nothing written
+
+    first = ev("Once")
+    retried = [
+        StreamAppend(stream_id=read, stream_type="t", expected_version=2, events=[]),
+        StreamAppend(stream_id=written, stream_type="t", expected_version=1, events=[first]),
+    ]
+    assert (await store.append_many(retried)).replayed is False
+    replay = await store.append_many(retried)
+    assert replay.replayed is True
+    assert [(e.stream_id, e.stream_version) for e in replay.events] == [(written, 2)]
+
+
+async def test_a_check_needs_a_version_and_an_append_needs_an_event(store: EventStore) -> None:
+    stream = sid()
+    with pytest.raises(InvalidAppend, match="no version to check"):
+        await store.append_many(
+            [
+                StreamAppend(stream_id=stream, stream_type="t", expected_version=ANY, events=[]),
+                StreamAppend(stream_id=sid(), stream_type="t", expected_version=ANY, events=[ev()]),
+            ]
+        )
+    with pytest.raises(InvalidAppend, match="at least one event"):
+        await store.append_many(
+            [StreamAppend(stream_id=stream, stream_type="t", expected_version=NO_STREAM, events=[])]
+        )
