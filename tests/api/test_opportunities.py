@@ -433,3 +433,37 @@ async def test_a_decision_resting_on_the_buying_center_is_taken_again_when_it_ch
     assert linked.status_code == 422, linked.text
     assert linked.json()["type"] == "/problems/member-not-ally"
     assert (await client.get(project, headers=kam)).json()["facts"]["allies"] == []
+
+
+async def test_what_a_person_confirmed_for_a_project_is_forgotten_with_them(
+    client: httpx.AsyncClient, auth, pool
+) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    person = (await add(client, path, kam, roles=["ally", "decision_maker", "user"]))["member"]["member_id"]
+    opportunity_id = (await open_project(client, path, kam))["opportunity_id"]
+    project = f"/v1/opportunities/{opportunity_id}"
+    said = {"need": "relief-for-his-back", "leader": "golfs-with-the-owner", "use": "loves-the-new-filters"}
+    for url, body in (
+        (f"{project}/allies", {"member_id": person}),
+        (f"{project}/needs", {"member_id": person, "need": said["need"], "on": TODAY.isoformat()}),
+        (f"{project}/leader-confirmation", {"member_id": person, "note": said["leader"], "on": TODAY.isoformat()}),
+        (f"{project}/confident-use", {"member_id": person, "note": said["use"], "on": TODAY.isoformat()}),
+    ):
+        response = await client.post(url, json=body, headers=kam)
+        assert response.status_code == 200, (url, response.text)
+    before = datetime.now(UTC).isoformat()
+    shown = (await client.get(project, headers=kam)).text
+    assert [text for text in said.values() if text not in shown] == []
+
+    forgot = await client.post(f"/v1/people/{person}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200, forgot.text
+    now, then = [(await client.get(project, params=p, headers=kam)).json() for p in ({}, {"as_of": before})]
+    for view in (now, then):
+        facts = view["facts"]
+        assert [(n["member_id"], n["need"]) for n in facts["needs"]] == [(person, None)]
+        assert (facts["leader_confirmation"]["member_id"], facts["leader_confirmation"]["note"]) == (person, None)
+        assert facts["confident_use"]["note"] is None
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT string_agg(data::text, ' ') FROM events WHERE stream_id LIKE $1",
+                                     f"%{opportunity_id}")  # fmt: skip
+    assert [text for text in said.values() if text in stored] == []

@@ -1,4 +1,6 @@
-"""Facts about a sales project."""
+"""Facts about a sales project. What a person told or confirmed is sealed with that person (subject = member id),
+as in the buying center: the need they confirmed and the notes of the leader's confirmation and of confident use.
+That they confirmed it, and when, stays readable once they are forgotten, so exit criteria still hold."""
 
 from __future__ import annotations
 
@@ -51,9 +53,12 @@ class AllyLinked:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NeedConfirmed:
     member_id: str
-    need: str
+    need: str | None  # None once the person is forgotten
     on: date
     interaction_id: str = ""
+
+    def personal(self) -> dict[str, str]:
+        return {"need": self.member_id} if self.need else {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,8 +92,11 @@ class PriceRoundRecorded:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LeaderConfirmationRecorded:
     member_id: str
-    note: str
+    note: str | None  # None once the person is forgotten
     on: date
+
+    def personal(self) -> dict[str, str]:
+        return {"note": self.member_id} if self.note else {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,8 +107,11 @@ class LaunchPlanSet:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConfidentUseConfirmed:
     member_id: str
-    note: str
+    note: str | None  # None once the person is forgotten
     on: date
+
+    def personal(self) -> dict[str, str]:
+        return {"note": self.member_id} if self.note else {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

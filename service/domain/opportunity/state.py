@@ -44,7 +44,7 @@ class Money:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Need:
     member_id: str
-    need: str
+    need: str | None  # None once the person is forgotten
     on: date
 
 
@@ -90,7 +90,7 @@ class LaunchAction:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Confirmation:
     member_id: str
-    note: str
+    note: str | None  # None once the person is forgotten
     on: date
 
 
