@@ -247,6 +247,26 @@ def test_progress_targets_actuals_overdue_and_period_plans() -> None:
     assert year.budget == {"RUB": Decimal("600000")}
 
 
+def test_the_current_actual_is_the_one_of_the_latest_day_whatever_the_order_it_was_recorded_in() -> None:
+    plan = run(
+        started(),
+        put(ItemType.GOAL, goal()),
+        c.ProposeRevision(actor=KAM, parties=PARTIES),
+        c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1),
+    )
+
+    def actual(value: str, on: date) -> c.RecordGoalActual:
+        return c.RecordGoalActual(
+            actor=KAM, parties=PARTIES, goal_id="g1", value=Decimal(value), source="", on=on, today=TODAY
+        )
+
+    plan = run(plan, actual("100", TODAY))
+    backdated = run(plan, actual("5", date(2026, 5, 7)))
+    assert (backdated.actuals["g1"].value, backdated.actuals["g1"].on) == (Decimal("100"), TODAY)
+    same_day = run(backdated, actual("120", TODAY))
+    assert same_day.actuals["g1"].value == Decimal("120")  # a tie: the later recorded is the correction
+
+
 def test_the_state_survives_its_json_form() -> None:
     plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
     assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
