@@ -242,3 +242,32 @@ async def test_integers_and_booleans_are_json_s_own_not_lookalikes(client: httpx
     assert await store.head_position() == before
     member = await add(client, path, kam, influence=5, attitude=-2)
     assert (member["member"]["influence"], member["member"]["attitude"]) == (5, -2)
+
+
+async def test_a_lone_surrogate_is_refused_naming_the_field_and_a_pair_is_text(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A plan item's text holding "\\ud800" was a 422 `invalid-input` whose detail named an event type
+    ("DraftItemPut: data is not JSON…"), not the field: the store found it only when encoding the event."""
+    kam, _, plan, _ = await plan_setup(client, auth)
+    as_json = {**kam, "Content-Type": "application/json"}
+    goal = '{"period": "2027", "kind": "volume", "description": "bad \\ud800", "target": "1", "unit": "RUB"}'
+    change = f'{{"op": "put", "item_type": "goal", "item_id": "g2", "item": {goal}}}'
+    session = f'{{"on": "2026-11-20", "participants": ["k"], "decisions": ["x"], "changes": [{change}]}}'
+    before = await store.head_position()
+    for method, path, body, field in [
+        ("PUT", f"{plan}/draft/goal/g1", goal, "body.description"),
+        ("PUT", f"{plan}/draft/goal/g1", goal.replace("\\ud800", "\\udc00 \\ud83d"), "body.description"),
+        ("POST", f"{plan}/sessions", session, "body.changes.0.item.description"),
+        ("POST", "/v1/accounts", '{"name": "Kama \\udfff"}', "body.name"),
+    ]:
+        refused = await client.request(method, path, content=body, headers=as_json)
+        assert (refused.status_code, refused.json()["type"]) == (422, "/problems/validation"), refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field], refused.text
+        assert "surrogate" in refused.json()["errors"][0]["message"]
+    assert await store.head_position() == before
+    paired = await client.put(
+        f"{plan}/draft/goal/g1", content=goal.replace("\\ud800", "\\ud83d\\ude00"), headers=as_json
+    )
+    assert paired.status_code == 200, paired.text
+    assert paired.json()["draft_changes"]["items"][0]["fields"]["description"][1] == "bad 😀"

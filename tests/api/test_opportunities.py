@@ -150,6 +150,78 @@ async def test_a_supervisor_overrides_with_a_reason_and_the_audit_log_shows_it(c
     assert audit.json()["items"][0]["actor_role"] == "supervisor"
 
 
+async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_opens_a_gate(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally", "user"]))["member"]["member_id"]
+    boss = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
+    project = await open_project(client, path, kam, kind="cross_sell")
+    op, day = f"/v1/opportunities/{project['opportunity_id']}", TODAY.isoformat()
+    for fact, body in [
+        ("allies", {"member_id": ally}),
+        ("needs", {"member_id": ally, "need": "No clogging", "on": day}),
+        ("problems", {"problem": "Clogging", "affected_member": ally, "criteria": ["cost per truck"]}),
+    ]:
+        assert (await client.post(f"{op}/{fact}", json=body, headers=kam)).status_code == 200, fact
+    while_there = datetime.now(UTC).isoformat()
+    for member in (ally, boss):
+        gone = await client.post(f"{path}/buying-center/members/{member}/left", json={"on": day}, headers=kam)
+        assert gone.status_code == 200, gone.text
+    view = (await client.get(op, headers=kam)).json()
+    assert view["facts"]["allies"] == [ally]  # what was recorded before they left stays, as history
+    assert [c["holds"] for c in view["exit_criteria"]] == [False, False, False]
+    then = (await client.get(op, params={"as_of": while_there}, headers=kam)).json()
+    assert [c["holds"] for c in then["exit_criteria"]] == [True, True, True]  # the past, as it was
+    before = await store.head_position()
+    refused = await client.post(f"{op}/stage", json={}, headers=kam)
+    assert refused.json()["type"] == "/problems/exit-criteria-not-met"
+    assert [u["code"] for u in refused.json()["unmet"]] == [
+        "ally_linked",
+        "need_confirmed_by_ally",
+        "problem_with_member_and_criteria",
+    ]
+    for fact, body in [
+        ("allies", {"member_id": ally}),
+        ("needs", {"member_id": ally, "need": "No clogging", "on": day}),
+        ("problems", {"problem": "Price", "affected_member": ally, "criteria": ["price"]}),
+        ("problems", {"problem": "Price", "need_confirmed_by": ally, "confirmed_on": day}),
+        ("volume", {"volume": "40,000 a year", "member_id": boss}),
+        ("leader-confirmation", {"member_id": boss, "note": "Go", "on": day}),
+        ("confident-use", {"member_id": ally, "note": "Runs fine", "on": day}),
+    ]:
+        answer = await client.post(f"{op}/{fact}", json=body, headers=kam)
+        assert (answer.status_code, answer.json()["type"]) == (409, "/problems/member-has-left"), (fact, answer.text)
+        assert answer.json()["member"] in (ally, boss)
+    learned = {"needs": [{"opportunity_id": project["opportunity_id"], "member_id": ally, "need": "x"}]}
+    taught = await log(client, path, kam, projects=[project["opportunity_id"]], learned=learned)
+    assert (taught.status_code, taught.json()["type"]) == (409, "/problems/member-has-left")
+    assert await store.head_position() == before
+
+
+async def test_the_leaders_confirmation_and_confident_use_are_past_facts_and_the_leader_decides_or_signs(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    user = (await add(client, path, kam, roles=["user"]))["member"]["member_id"]
+    signer = (await add(client, path, kam, roles=["signer"]))["member"]["member_id"]
+    op = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    later = (TODAY + timedelta(days=1)).isoformat()
+    before = await store.head_position()
+    for fact, member, on, problem in [
+        ("leader-confirmation", signer, later, "date-in-future"),
+        ("leader-confirmation", signer, "2999-12-31", "date-in-future"),
+        ("leader-confirmation", user, TODAY.isoformat(), "member-not-leader"),
+        ("confident-use", user, later, "date-in-future"),
+    ]:
+        answer = await client.post(f"{op}/{fact}", json={"member_id": member, "note": "Go", "on": on}, headers=kam)
+        assert (answer.status_code, answer.json()["type"]) == (422, f"/problems/{problem}"), (fact, answer.text)
+    assert await store.head_position() == before
+    body = {"member_id": signer, "note": "Signed off need and volume", "on": TODAY.isoformat()}
+    confirmed = await client.post(f"{op}/leader-confirmation", json=body, headers=kam)
+    assert confirmed.json()["facts"]["leader_confirmation"]["member_id"] == signer
+
+
 async def test_open_projects_keep_their_criteria_until_an_audited_migration(client: httpx.AsyncClient, auth) -> None:
     admin = auth("root", Role.ADMIN)
     path, kam, team, _ = await setup(client, auth)

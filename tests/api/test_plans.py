@@ -3,6 +3,7 @@ sessions, progress, successors, the review queue and budgets, and identical view
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -264,6 +265,54 @@ async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) ->
     diff = await ok(await client.get(f"{plan}/diff", params={"from": 0, "to": 1}, headers=kam))
     assert {(i["item_id"], i["change"]) for i in diff["items"]} == {("a1", "added"), ("a2", "added"), ("g1", "added")}
     assert diff["budget"] == {"2026": {"RUB": ["0", "450000"]}, "2027": {"RUB": ["0", "450000"]}}
+
+
+async def test_an_action_is_due_within_its_period_so_the_quarters_add_up_to_the_year(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    before = await store.head_position()
+    for period, due in [("2027", "2028-02-01"), ("2027-Q1", "2035-12-31"), ("2027-Q2", "2027-03-31")]:
+        refused = await client.put(
+            f"{plan}/draft/action/a1", json={**ACTION, "period": period, "due": due}, headers=kam
+        )
+        assert (refused.status_code, refused.json()["type"]) == (422, "/problems/due-outside-period"), refused.text
+        assert (refused.json()["field"], refused.json()["period"]) == ("due", period)
+    change = {"op": "put", "item_type": "action", "item_id": "a9", "item": {**ACTION, "due": "2028-01-15"}}
+    session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"], "changes": [change]}
+    refused = await client.post(f"{plan}/sessions", json=session, headers=kam)
+    assert refused.json()["type"] == "/problems/due-outside-period"
+    assert await store.head_position() == before
+    await in_force(
+        client,
+        plan,
+        kam,
+        boss,
+        {
+            "action/a1": {**ACTION, "due": "2027-11-30"},
+            "action/a2": {**ACTION, "period": "2027-Q1", "due": "2027-02-01"},
+        },
+    )
+    year = (await ok(await client.get(f"{plan}/periods/2027", headers=kam)))["budget"]
+    quarters = [(await ok(await client.get(f"{plan}/periods/2027-Q{q}", headers=kam)))["budget"] for q in (1, 2, 3, 4)]
+    assert (year, quarters) == ({"RUB": "900000"}, [{"RUB": "450000"}, {}, {}, {"RUB": "450000"}])
+
+
+async def test_a_back_dated_actual_does_not_replace_a_newer_one_now_or_as_of(client: httpx.AsyncClient, auth) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    today = datetime.now(UTC).date()
+    newer = await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "100", "on": str(today)}, headers=kam))
+    assert newer["in_force"]["content"]["goals"]["g1"]["actual"] == "100"
+    moment = datetime.now(UTC).isoformat()
+    old = {"value": "5", "on": str(today - timedelta(days=200))}
+    backdated = await ok(await client.put(f"{plan}/goals/g1/actual", json=old, headers=kam))
+    assert backdated["in_force"]["content"]["goals"]["g1"]["actual"] == "100"
+    later = await ok(await client.get(plan, params={"as_of": datetime.now(UTC).isoformat()}, headers=kam))
+    then = await ok(await client.get(plan, params={"as_of": moment}, headers=kam))
+    assert later["in_force"]["content"]["goals"]["g1"]["actual"] == then["in_force"]["content"]["goals"]["g1"]["actual"]
+    fixed = await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "90", "on": str(today)}, headers=kam))
+    assert fixed["in_force"]["content"]["goals"]["g1"]["actual"] == "90"  # the same day: the later recorded
 
 
 async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: httpx.AsyncClient, auth) -> None:

@@ -131,7 +131,10 @@ def test_confirmation_needs_evidence_and_a_confirmed_volume() -> None:
 def test_approval_needs_the_leader_and_a_launch_plan_for_both_sides() -> None:
     state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.APPROVAL, criteria=V1)
     assert unmet_codes(state) == ["leader_confirmation", "launch_plan_both_sides"]
-    state = run(state, c.RecordLeaderConfirmation(actor=KAM, member_id="boss", note="yes", on=TODAY, members=MEMBERS))
+    state = run(
+        state,
+        c.RecordLeaderConfirmation(actor=KAM, member_id="boss", note="yes", on=TODAY, today=TODAY, members=MEMBERS),
+    )
     ours = LaunchAction(side=Side.SUPPLIER, what="engineer on site", owner="eng", due=date(2027, 1, 10))
     state = run(state, c.SetLaunchPlan(actor=KAM, actions=(ours,)))
     assert unmet_codes(state) == ["launch_plan_both_sides"]
@@ -144,12 +147,99 @@ def test_implementation_needs_confident_use_then_serial_supply_is_final() -> Non
     state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.IMPLEMENTATION, criteria=V1)
     assert unmet_codes(state) == ["confident_use_confirmed"]
     state = advance(
-        run(state, c.ConfirmConfidentUse(actor=KAM, member_id="ally", note="ok", on=TODAY, members=MEMBERS))
+        run(
+            state, c.ConfirmConfidentUse(actor=KAM, member_id="ally", note="ok", on=TODAY, today=TODAY, members=MEMBERS)
+        )
     )
     assert state.stage is Stage.SERIAL_SUPPLY
     with pytest.raises(DomainError) as final:
         decide(state, c.AdvanceStage(actor=KAM))
     assert final.value.code == "final-stage"
+
+
+def code_of(state: Opportunity, command: object) -> str:
+    with pytest.raises(DomainError) as refused:
+        decide(state, command)  # type: ignore[arg-type]
+    return refused.value.code
+
+
+def test_a_member_who_has_left_can_be_named_in_no_new_fact() -> None:
+    gone = frozenset({"ally", "boss"})
+    state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.FINDING_ALLY, criteria=V1)
+    problem = Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=("failure-free",))
+    for command in (
+        c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS, left=gone),
+        c.ConfirmNeed(actor=KAM, member_id="ally", need="x", on=TODAY, today=TODAY, members=MEMBERS, left=gone),
+        c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS, left=gone),
+        c.ConfirmVolume(actor=KAM, volume="40k", member_id="boss", members=MEMBERS, left=gone),
+        c.RecordLeaderConfirmation(
+            actor=KAM, member_id="boss", note="yes", on=TODAY, today=TODAY, members=MEMBERS, left=gone
+        ),
+        c.ConfirmConfidentUse(
+            actor=KAM, member_id="ally", note="ok", on=TODAY, today=TODAY, members=MEMBERS, left=gone
+        ),
+    ):
+        assert code_of(state, command) == "member-has-left", command
+    with pytest.raises(NotFound):  # a stranger is still a 404, not a 409
+        decide(state, c.LinkAlly(actor=KAM, member_id="ghost", members=MEMBERS, left=gone))
+
+
+def test_refining_a_problem_keeps_the_member_it_named_before_they_left() -> None:
+    problem = Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=("failure-free",))
+    state = run(opened(Kind.CROSS_SELL), c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS))
+    gone = frozenset({"ally"})
+    refined = Problem(problem_id="p1", problem="Clogging in winter", affected_member="ally", criteria=("cost",))
+    state = run(state, c.RecordProblem(actor=KAM, problem=refined, refine=True, members=MEMBERS, left=gone))
+    assert state.problems["p1"].problem == "Clogging in winter"
+    other = Problem(problem_id="p2", problem="Price", affected_member="ally")
+    assert code_of(state, c.RecordProblem(actor=KAM, problem=other, members=MEMBERS, left=gone)) == "member-has-left"
+
+
+def test_exit_criteria_do_not_count_the_word_of_a_member_who_has_left() -> None:
+    state = run(
+        opened(Kind.CROSS_SELL),
+        c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS),
+        c.ConfirmNeed(actor=KAM, member_id="ally", need="no clogging", on=TODAY, today=TODAY, members=MEMBERS),
+        c.RecordProblem(
+            actor=KAM,
+            problem=Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=("failure-free",)),
+            members=MEMBERS,
+        ),
+    )
+    gone = frozenset({"ally"})
+    with pytest.raises(DomainError) as refused:
+        decide(state, c.AdvanceStage(actor=KAM, left=gone))
+    assert [u["code"] for u in refused.value.details["unmet"]] == [
+        "ally_linked",
+        "need_confirmed_by_ally",
+        "problem_with_member_and_criteria",
+    ]
+    assert state.allies == ("ally",)  # the facts stay, as history
+    approval = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.APPROVAL, criteria=V1)
+    approval = run(
+        approval,
+        c.RecordLeaderConfirmation(actor=KAM, member_id="boss", note="yes", on=TODAY, today=TODAY, members=MEMBERS),
+    )
+    assert unmet_codes(approval) == ["launch_plan_both_sides"]
+    with pytest.raises(DomainError) as leader_gone:
+        decide(approval, c.AdvanceStage(actor=KAM, left=frozenset({"boss"})))
+    assert [u["code"] for u in leader_gone.value.details["unmet"]] == ["leader_confirmation", "launch_plan_both_sides"]
+
+
+def test_only_a_decision_maker_or_signer_confirms_as_the_leader_and_not_in_the_future() -> None:
+    state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.APPROVAL, criteria=V1)
+    members = {**MEMBERS, "signer": frozenset({"signer", "contracts"})}
+
+    def leader(member: str, on: date = TODAY) -> c.RecordLeaderConfirmation:
+        return c.RecordLeaderConfirmation(actor=KAM, member_id=member, note="go", on=on, today=TODAY, members=members)
+
+    assert code_of(state, leader("ally")) == "member-not-leader"
+    assert code_of(state, leader("boss", date(2999, 12, 31))) == "date-in-future"
+    assert run(state, leader("signer")).leader_confirmation is not None
+    assert run(state, leader("boss")).leader_confirmation is not None
+    later = date(2026, 11, 24)
+    use = c.ConfirmConfidentUse(actor=KAM, member_id="ally", note="ok", on=later, today=TODAY, members=members)
+    assert code_of(state, use) == "date-in-future"
 
 
 def test_an_override_needs_a_supervisor_and_is_recorded_with_the_unmet_criteria() -> None:

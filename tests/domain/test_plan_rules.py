@@ -62,6 +62,32 @@ def put(item_type: ItemType, item: object, actor: Actor = KAM) -> c.PutItem:
     return c.PutItem(actor=actor, parties=PARTIES, item_type=item_type, item=item)  # type: ignore[arg-type]
 
 
+def test_an_actions_due_date_falls_in_its_period_so_quarters_add_up_to_the_year() -> None:
+    plan = started()
+    for item in (
+        action(period="2027", due="2028-02-01"),
+        action(period="2027", due="2026-12-31"),
+        action(period="2027-Q1", due="2027-04-01"),
+        action(period="2027-Q4", due="2035-12-31"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            decide(plan, put(ItemType.ACTION, item))
+        assert (refused.value.code, refused.value.details) == (
+            "due-outside-period",
+            {"field": "due", "period": item.period},
+        )
+    plan = run(
+        plan,
+        put(ItemType.ACTION, action("a1", period="2027", due="2027-12-31")),
+        put(ItemType.ACTION, action("a2", period="2027-Q1", due="2027-01-01")),
+        put(ItemType.ACTION, action("a3", period="2027-Q4", due="2027-10-01")),
+    )
+    content = plan.draft
+    year = period_plan(plan, content, "2027", TODAY).budget
+    quarters = [period_plan(plan, content, f"2027-Q{q}", TODAY).budget.get("RUB", Decimal(0)) for q in range(1, 5)]
+    assert year == {"RUB": sum(quarters)} == {"RUB": Decimal("900000")}
+
+
 def test_the_full_review_cycle() -> None:
     plan = run(started(), put(ItemType.GOAL, goal()), put(ItemType.ACTION, action()))
     plan = run(plan, c.ProposeRevision(actor=KAM, parties=PARTIES, note="first draft"))
@@ -245,6 +271,26 @@ def test_progress_targets_actuals_overdue_and_period_plans() -> None:
     assert [a.action.item_id for a in q2.actions] == ["a1"]
     year = period_plan(plan, content, "2026", TODAY)
     assert year.budget == {"RUB": Decimal("600000")}
+
+
+def test_the_current_actual_is_the_one_of_the_latest_day_whatever_the_order_it_was_recorded_in() -> None:
+    plan = run(
+        started(),
+        put(ItemType.GOAL, goal()),
+        c.ProposeRevision(actor=KAM, parties=PARTIES),
+        c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1),
+    )
+
+    def actual(value: str, on: date) -> c.RecordGoalActual:
+        return c.RecordGoalActual(
+            actor=KAM, parties=PARTIES, goal_id="g1", value=Decimal(value), source="", on=on, today=TODAY
+        )
+
+    plan = run(plan, actual("100", TODAY))
+    backdated = run(plan, actual("5", date(2026, 5, 7)))
+    assert (backdated.actuals["g1"].value, backdated.actuals["g1"].on) == (Decimal("100"), TODAY)
+    same_day = run(backdated, actual("120", TODAY))
+    assert same_day.actuals["g1"].value == Decimal("120")  # a tie: the later recorded is the correction
 
 
 def test_the_state_survives_its_json_form() -> None:

@@ -1,5 +1,6 @@
 """What managers and supervisors ask of a sales project. Facts from other aggregates come with the command:
-`members` is the account's buying center (member id → role codes), `criteria` the company's exit criteria."""
+`members` is the account's buying center (member id → role codes), `left` the ids of its members who have left
+the client, `criteria` the company's exit criteria."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class LinkAlly:
     actor: Actor
     member_id: str
     members: dict[str, frozenset[str]] = field(default_factory=dict)
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +64,7 @@ class ConfirmNeed:
     today: date
     interaction_id: str = ""
     members: dict[str, frozenset[str]] = field(default_factory=dict)
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +74,7 @@ class RecordProblem:
     refine: bool = False  # the problem exists already: its id must be one of the project's
     today: date | None = None  # when given, the need's confirmation date may not be later
     members: dict[str, frozenset[str]] = field(default_factory=dict)
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +95,7 @@ class ConfirmVolume:
     volume: str
     member_id: str | None = None
     members: dict[str, frozenset[str]] = field(default_factory=dict)
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,7 +111,9 @@ class RecordLeaderConfirmation:
     member_id: str
     note: str
     on: date
+    today: date
     members: dict[str, frozenset[str]] = field(default_factory=dict)
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,7 +128,9 @@ class ConfirmConfidentUse:
     member_id: str
     note: str
     on: date
+    today: date
     members: dict[str, frozenset[str]] = field(default_factory=dict)
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +140,7 @@ class AdvanceStage:
     may_override: bool = False  # the actor supervises the account's team, or is an admin
     on: date | None = None  # when it happened, if recorded after the fact
     today: date | None = None
+    left: frozenset[str] = frozenset()  # members who have left the client: facts resting on their word do not count
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

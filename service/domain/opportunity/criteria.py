@@ -1,7 +1,10 @@
 """Exit criteria: a catalogue of checks on recorded facts, and which of them each stage requires.
 
 The company chooses, per stage, criteria from this catalogue (a versioned setting); a project keeps
-the version in force when it was opened. Each check reads the project's facts, never a checkbox.
+the version in force when it was opened. Each check reads the project's facts, never a checkbox, and a fact
+that rests on a person's word (an ally, their need, the affected member of a problem, the leader's confirmation,
+confident use) counts only while that person is still at the client: `left` names the members who have left.
+The facts themselves stay, as history.
 """
 
 from __future__ import annotations
@@ -36,44 +39,44 @@ class Stage(enum.StrEnum):
 class Criterion:
     code: str
     description: str
-    holds: Callable[[Opportunity], bool]
+    holds: Callable[[Opportunity, frozenset[str]], bool]
 
 
-def _meeting(o: Opportunity) -> bool:
+def _meeting(o: Opportunity, left: frozenset[str]) -> bool:
     return bool(o.meetings) or o.invitation is not None
 
 
-def _ally(o: Opportunity) -> bool:
-    return bool(o.allies)
+def _ally(o: Opportunity, left: frozenset[str]) -> bool:
+    return any(a not in left for a in o.allies)
 
 
-def _need(o: Opportunity) -> bool:
-    return any(n.member_id in o.allies for n in o.needs)
+def _need(o: Opportunity, left: frozenset[str]) -> bool:
+    return any(n.member_id in o.allies and n.member_id not in left for n in o.needs)
 
 
-def _problem(o: Opportunity) -> bool:
-    return any(p.affected_member and p.criteria for p in o.problems.values())
+def _problem(o: Opportunity, left: frozenset[str]) -> bool:
+    return any(p.affected_member and p.affected_member not in left and p.criteria for p in o.problems.values())
 
 
-def _evidence(o: Opportunity) -> bool:
+def _evidence(o: Opportunity, left: frozenset[str]) -> bool:
     return bool(o.evidence)
 
 
-def _volume(o: Opportunity) -> bool:
-    return o.confirmed_volume is not None
+def _volume(o: Opportunity, left: frozenset[str]) -> bool:
+    return o.confirmed_volume is not None  # a quantity, not a person's word: who confirmed it is optional
 
 
-def _leader(o: Opportunity) -> bool:
-    return o.leader_confirmation is not None
+def _leader(o: Opportunity, left: frozenset[str]) -> bool:
+    return o.leader_confirmation is not None and o.leader_confirmation.member_id not in left
 
 
-def _launch(o: Opportunity) -> bool:
+def _launch(o: Opportunity, left: frozenset[str]) -> bool:
     sides = {a.side for a in o.launch_plan}
     return {"supplier", "client"} <= sides
 
 
-def _use(o: Opportunity) -> bool:
-    return o.confident_use is not None
+def _use(o: Opportunity, left: frozenset[str]) -> bool:
+    return o.confident_use is not None and o.confident_use.member_id not in left
 
 
 CATALOGUE: dict[str, Criterion] = {
@@ -126,6 +129,7 @@ def check_known(exits: dict[Stage, tuple[str, ...]]) -> None:
     require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
 
 
-def unmet(o: Opportunity) -> list[Criterion]:
-    """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet."""
-    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not CATALOGUE[code].holds(o)]
+def unmet(o: Opportunity, left: frozenset[str] = frozenset()) -> list[Criterion]:
+    """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet, the
+    members in `left` having left the client."""
+    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not CATALOGUE[code].holds(o, left)]

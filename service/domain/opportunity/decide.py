@@ -14,15 +14,22 @@ from service.domain.opportunity.criteria import Stage, check_known, unmet
 from service.domain.opportunity.state import Kind, Opportunity, Status
 
 ALLY = "ally"
+LEADER_ROLES = frozenset({"decision_maker", "signer"})  # the buyer's authorised leader: who decides, or signs
 
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=True, limit=1000)
 
 
-def _member(members: dict[str, frozenset[str]], member_id: str | None) -> None:
-    if member_id is not None and member_id not in members:
+def _member(members: dict[str, frozenset[str]], left: frozenset[str], member_id: str | None) -> None:
+    """A new fact may name only a member of the buying center who is still at the client (facts recorded before
+    they left stay, as history)."""
+    if member_id is None:
+        return
+    if member_id not in members:
         raise NotFound("member-not-in-buying-center", f"no member {member_id} in this buying center", member=member_id)
+    if member_id in left:
+        raise Conflict("member-has-left", f"member {member_id} has left the client", member=member_id)
 
 
 def _open(state: Opportunity) -> None:
@@ -79,7 +86,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         case c.RecordInvitation():
             return [e.InvitationRecorded(note=_text(command.note, "note"))]
         case c.LinkAlly():
-            _member(command.members, command.member_id)
+            _member(command.members, command.left, command.member_id)
             require(
                 ALLY in command.members[command.member_id],
                 "member-not-ally",
@@ -88,7 +95,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             )
             return [] if command.member_id in state.allies else [e.AllyLinked(member_id=command.member_id)]
         case c.ConfirmNeed():
-            _member(command.members, command.member_id)
+            _member(command.members, command.left, command.member_id)
             _not_future(command.on, command.today)
             return [
                 e.NeedConfirmed(
@@ -101,8 +108,12 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         case c.RecordProblem(problem=problem):
             if command.refine and problem.problem_id not in state.problems:
                 raise NotFound("problem-not-found", f"no problem {problem.problem_id} in this project")
-            _member(command.members, problem.affected_member)
-            _member(command.members, problem.need_confirmed_by)
+            # refining keeps the people the problem named already, even one who has left since: that is history
+            before = state.problems.get(problem.problem_id) if command.refine else None
+            named = (before.affected_member, before.need_confirmed_by) if before else ()
+            left = frozenset(m for m in command.left if m not in named)
+            _member(command.members, left, problem.affected_member)
+            _member(command.members, left, problem.need_confirmed_by)
             require(
                 problem.need_confirmed_by is None or problem.confirmed_on is not None,
                 "confirmation-date-required",
@@ -126,7 +137,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 raise Conflict("evidence-exists", "evidence with this id was added already")
             return [e.EvidenceAdded(evidence=replace(evidence, title=_text(evidence.title, "title", limit=500)))]
         case c.ConfirmVolume():
-            _member(command.members, command.member_id)
+            _member(command.members, command.left, command.member_id)
             return [e.VolumeConfirmed(volume=_text(command.volume, "volume", limit=200), member_id=command.member_id)]
         case c.RecordPriceRound(price_round=price_round):
             require(1 <= price_round.round <= 3, "out-of-range", "price rounds are 1st, 2nd or 3rd", field="round")
@@ -136,7 +147,14 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 amount(price_round.offer.amount, "offer.amount")
             return [e.PriceRoundRecorded(price_round=replace(price_round, level=_text(price_round.level, "level")))]
         case c.RecordLeaderConfirmation():
-            _member(command.members, command.member_id)
+            _member(command.members, command.left, command.member_id)
+            require(
+                bool(LEADER_ROLES & command.members[command.member_id]),
+                "member-not-leader",
+                "only a buying-center member with the decision_maker or signer role can confirm as the buyer's leader",
+                member=command.member_id,
+            )
+            _not_future(command.on, command.today)
             return [
                 e.LeaderConfirmationRecorded(
                     member_id=command.member_id, note=_text(command.note, "note"), on=command.on
@@ -149,7 +167,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 _text(action.owner, "owner", limit=200)
             return [e.LaunchPlanSet(actions=actions)]
         case c.ConfirmConfidentUse():
-            _member(command.members, command.member_id)
+            _member(command.members, command.left, command.member_id)
+            _not_future(command.on, command.today)
             return [
                 e.ConfidentUseConfirmed(member_id=command.member_id, note=_text(command.note, "note"), on=command.on)
             ]
@@ -166,7 +185,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     "a stage cannot be left before it was entered",
                     entered=entered.isoformat() if entered else None,
                 )
-            missing = unmet(state)
+            missing = unmet(state, command.left)
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
             if not missing:

@@ -16,10 +16,11 @@ class CriterionStatus:
     holds: bool
 
 
-def exit_status(o: Opportunity) -> list[CriterionStatus]:
-    """The current stage's exit criteria (in the project's pinned version), each held or not."""
+def exit_status(o: Opportunity, left: frozenset[str] = frozenset()) -> list[CriterionStatus]:
+    """The current stage's exit criteria (in the project's pinned version), each held or not, the members in
+    `left` having left the client."""
     return [
-        CriterionStatus(code, CATALOGUE[code].description, CATALOGUE[code].holds(o))
+        CriterionStatus(code, CATALOGUE[code].description, CATALOGUE[code].holds(o, left))
         for code in o.criteria.exits.get(o.stage, ())
     ]
 

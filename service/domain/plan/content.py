@@ -10,6 +10,7 @@ import enum
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -128,6 +129,15 @@ def period_year(period: str) -> int | None:
     """The year of "2027" or "2027-Q2"; None for anything else."""
     match = PERIOD.fullmatch(period)
     return int(match.group(1)) if match else None
+
+
+def period_holds(period: str, day: date) -> bool:
+    """Does the year ("2027") or quarter ("2027-Q2") hold `day`?"""
+    match = PERIOD.fullmatch(period)
+    if match is None:
+        return False
+    year, quarter = match.group(1), match.group(2)
+    return day.year == int(year) and (quarter is None or (day.month - 1) // 3 + 1 == int(quarter))
 
 
 def within_horizon(content: PlanContent, first_year: int, last_year: int) -> PlanContent:

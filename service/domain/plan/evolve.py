@@ -144,8 +144,11 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             progress = ActionProgress(status=event.status, note=event.note, on=event.on, by=event.by)
             return replace(state, progress={**state.progress, event.action_id: progress})
         case e.GoalActualRecorded():
+            current = state.actuals.get(event.goal_id)
+            if current is not None and event.on < current.on:
+                return state  # a back-dated actual is history (the event keeps it): the latest day's value is current
             actual = Actual(value=Decimal(event.value), source=event.source, on=event.on, by=event.by)
-            return replace(state, actuals={**state.actuals, event.goal_id: actual})
+            return replace(state, actuals={**state.actuals, event.goal_id: actual})  # same day: the later recorded
         case e.PlanSuperseded():
             return replace(state, superseded_by=event.by_plan)
     return state

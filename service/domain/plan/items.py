@@ -17,6 +17,7 @@ from service.domain.plan.content import (
     PlanContent,
     PlanItem,
     Strategy,
+    period_holds,
     period_year,
     with_item,
     without_item,
@@ -60,11 +61,16 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
             _period(state, item.period)
             amount(item.cost, "cost")
             require(bool(CURRENCY.fullmatch(item.currency)), "invalid-currency", "currency is an ISO 4217 code")
+            due = parse_day(item.due)
+            require(due is not None, "invalid-date", "due is a date (YYYY-MM-DD) from 1900 to 2999", field="due")
+            # an action counts in its period's budget and in the quarter its due date falls in: outside its
+            # period it would be in the year's budget and in none of its quarters
             require(
-                parse_day(item.due) is not None,
-                "invalid-date",
-                "due is a date (YYYY-MM-DD) from 1900 to 2999",
+                due is not None and period_holds(item.period, due),
+                "due-outside-period",
+                f"due {item.due} is not in the action's period {item.period}",
                 field="due",
+                period=item.period,
             )
             return replace(item, what=plan_text(item.what, "what"), owner=plan_text(item.owner, "owner", limit=200))
         case Note():

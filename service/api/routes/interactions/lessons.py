@@ -143,7 +143,9 @@ def steps_of(
         def decide(states: dict[str, Any]) -> list[Any]:
             if not states[p_stream].exists or states[p_stream].account_id != account_id:
                 return []  # refused by the interaction's own rules
-            members = {m.member_id: m.roles for m in states[bc_stream].people.values()}
+            people = states[bc_stream].people.values()
+            members = {m.member_id: m.roles for m in people}
+            left = frozenset(m.member_id for m in people if not m.active)
             commands: list[Any] = []
             if pid in details.projects:
                 commands.append(
@@ -162,6 +164,7 @@ def steps_of(
                     today=day,
                     interaction_id=interaction_id,
                     members=members,
+                    left=left,
                 )
                 for n in learned.needs
                 if n.opportunity_id == pid

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep
+from service.api.commanding import CommandDep, today
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
@@ -17,9 +17,12 @@ router = APIRouter(tags=["sales projects"])
 
 
 class ConfirmationIn(BaseModel):
-    member_id: str
+    member_id: str = Field(
+        description="A buying-center member still at the client; for the leader's confirmation, one with the "
+        "decision_maker or signer role."
+    )
     note: str = Field(min_length=1, max_length=2000)
-    on: Day
+    on: Day = Field(description="When it was confirmed (not in the future).")
 
 
 @router.post(
@@ -31,12 +34,19 @@ class ConfirmationIn(BaseModel):
 async def leader_confirmation(
     opportunity_id: UUID, body: ConfirmationIn, response: Response, command: CommandDep
 ) -> OpportunityOut:
+    day = today()
     return await act(
         command,
         opportunity_id,
         response,
         lambda o, m, a: cmd.RecordLeaderConfirmation(
-            actor=command.actor, member_id=body.member_id, note=body.note, on=body.on, members=m
+            actor=command.actor,
+            member_id=body.member_id,
+            note=body.note,
+            on=body.on,
+            today=day,
+            members=m.roles,
+            left=m.left,
         ),
     )
 
@@ -76,11 +86,18 @@ async def launch_plan(
 async def confident_use(
     opportunity_id: UUID, body: ConfirmationIn, response: Response, command: CommandDep
 ) -> OpportunityOut:
+    day = today()
     return await act(
         command,
         opportunity_id,
         response,
         lambda o, m, a: cmd.ConfirmConfidentUse(
-            actor=command.actor, member_id=body.member_id, note=body.note, on=body.on, members=m
+            actor=command.actor,
+            member_id=body.member_id,
+            note=body.note,
+            on=body.on,
+            today=day,
+            members=m.roles,
+            left=m.left,
         ),
     )

@@ -57,7 +57,9 @@ async def confirm_volume(
         command,
         opportunity_id,
         response,
-        lambda o, m, a: cmd.ConfirmVolume(actor=command.actor, volume=body.volume, member_id=body.member_id, members=m),
+        lambda o, m, a: cmd.ConfirmVolume(
+            actor=command.actor, volume=body.volume, member_id=body.member_id, members=m.roles, left=m.left
+        ),
     )
 
 

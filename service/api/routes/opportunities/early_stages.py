@@ -36,7 +36,7 @@ async def invitation(
 
 
 class AllyIn(BaseModel):
-    member_id: str = Field(description="A buying-center member with the ally role.")
+    member_id: str = Field(description="A buying-center member with the ally role, still at the client.")
 
 
 @router.post(
@@ -50,7 +50,7 @@ async def link_ally(opportunity_id: UUID, body: AllyIn, response: Response, comm
         command,
         opportunity_id,
         response,
-        lambda o, m, a: cmd.LinkAlly(actor=command.actor, member_id=body.member_id, members=m),
+        lambda o, m, a: cmd.LinkAlly(actor=command.actor, member_id=body.member_id, members=m.roles, left=m.left),
     )
 
 
@@ -82,7 +82,8 @@ async def confirm_need(
             on=body.on,
             today=day,
             interaction_id=body.interaction_id,
-            members=m,
+            members=m.roles,
+            left=m.left,
         ),
     )
 
@@ -140,7 +141,12 @@ async def record_problem(
         opportunity_id,
         response,
         lambda o, m, a: cmd.RecordProblem(
-            actor=command.actor, problem=problem, members=m, refine=body.problem_id is not None, today=today()
+            actor=command.actor,
+            problem=problem,
+            members=m.roles,
+            left=m.left,
+            refine=body.problem_id is not None,
+            today=today(),
         ),
     )
 

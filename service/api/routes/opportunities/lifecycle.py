@@ -19,8 +19,9 @@ from service.api.routes.opportunities.resource import (
     load_visible,
     may_override,
     opportunity_out,
+    roster_of,
 )
-from service.commands.aggregates import OPPORTUNITY, opportunity_stream
+from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.state import Kind
@@ -98,9 +99,10 @@ async def get_opportunity(
 ) -> OpportunityOut:
     loaded, _ = await load_visible(runtime, actor, str(opportunity_id), as_of)
     settings = await company_settings(runtime, as_of)
+    center = await runtime.repository.load(BUYING_CENTER, buying_center_stream(loaded.state.account_id), as_of=as_of)
     set_etag(response, loaded.version)
     base = Written(version=loaded.version, position=loaded.position or None)
-    return opportunity_out(loaded.state, base, settings.stalled_days, as_of)
+    return opportunity_out(loaded.state, base, settings.stalled_days, as_of, roster_of(center.state).left)
 
 
 class AdvanceIn(BaseModel):
@@ -131,6 +133,7 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
             may_override=may_override(command.actor, a),
             on=body.on,
             today=today(),
+            left=m.left,
         ),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from uuid import UUID
 
 from fastapi import Query, Response
@@ -87,7 +87,14 @@ FACTS = (
 )
 
 
-def opportunity_out(o: Opportunity, base: Written, stalled_days: int, as_of: datetime | None = None) -> OpportunityOut:
+def opportunity_out(
+    o: Opportunity,
+    base: Written,
+    stalled_days: int,
+    as_of: datetime | None = None,
+    left: frozenset[str] = frozenset(),
+) -> OpportunityOut:
+    """The project's view; `left` names the buying-center members who have left, whose word no criterion counts."""
     day = day_of(as_of)
     data = codec.to_dict(o)
     intensity = contact_intensity(o, day)
@@ -104,7 +111,9 @@ def opportunity_out(o: Opportunity, base: Written, stalled_days: int, as_of: dat
         expected_value=data["expected_value"],
         main_competitor=o.main_competitor,
         criteria_version=o.criteria.version,
-        exit_criteria=[CriterionOut(code=c.code, description=c.description, holds=c.holds) for c in exit_status(o)],
+        exit_criteria=[
+            CriterionOut(code=c.code, description=c.description, holds=c.holds) for c in exit_status(o, left)
+        ],
         stalled=is_stalled(o, day, stalled_days),
         opened_at=o.opened_at,
         stage_entered_at=o.stage_entered_at,
@@ -121,8 +130,18 @@ def may_override(actor: Actor, account: Account) -> bool:
     )
 
 
-def roles_of(state: BuyingCenter) -> dict[str, frozenset[str]]:
-    return {m.member_id: m.roles for m in state.people.values()}
+class Roster(NamedTuple):
+    """The account's buying center as a project's rules read it: every member's roles, and who has left."""
+
+    roles: dict[str, frozenset[str]]
+    left: frozenset[str]
+
+
+def roster_of(state: BuyingCenter) -> Roster:
+    return Roster(
+        roles={m.member_id: m.roles for m in state.people.values()},
+        left=frozenset(m.member_id for m in state.people.values() if not m.active),
+    )
 
 
 def _hidden() -> NotFound:
@@ -149,14 +168,14 @@ async def act(
     command: Command,
     opportunity_id: UUID,
     response: Response,
-    make: Callable[[Opportunity, dict[str, frozenset[str]], Account], Any],
+    make: Callable[[Opportunity, Roster, Account], Any],
 ) -> OpportunityOut:
-    """Decide on the project with the account's buying center at hand (members and their roles)."""
+    """Decide on the project with the account's buying center at hand (members, their roles, who has left)."""
     current, account = await load_visible(command.runtime, command.actor, str(opportunity_id))
     stream, bc = opportunity_stream(str(opportunity_id)), buying_center_stream(current.state.account_id)
-    [outcome, _] = await command.handler.execute_many(
+    [outcome, center] = await command.handler.execute_many(
         [
-            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roles_of(s[bc]), account))),
+            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roster_of(s[bc]), account))),
             Step(BUYING_CENTER, bc, lambda s: []),
         ],
         actor=command.actor.sub,
@@ -167,5 +186,8 @@ async def act(
     state = outcome.state
     if state is None:
         state = (await command.runtime.repository.load(OPPORTUNITY, stream)).state
+    people = center.state
+    if people is None:
+        people = (await command.runtime.repository.load(BUYING_CENTER, bc)).state
     settings = await company_settings(command.runtime)
-    return opportunity_out(state, written(response, outcome), settings.stalled_days)
+    return opportunity_out(state, written(response, outcome), settings.stalled_days, left=roster_of(people).left)

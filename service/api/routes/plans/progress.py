@@ -58,7 +58,10 @@ async def set_action_status(
 class ActualIn(BaseModel):
     value: Amount
     source: str = Field("", max_length=500, examples=["ERP purchase history"])
-    on: Day
+    on: Day = Field(
+        description="The day the value was true (not in the future). The goal's actual is the one of the latest day; "
+        "a back-dated value is kept in the log but replaces no newer one."
+    )
 
 
 @router.put(
