@@ -164,6 +164,7 @@ OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     OPPORTUNITY_EVENTS,
     Opportunity,
     timed=True,
+    snapshot_version=2,  # 2: lost_at (snapshots of 1 lack it)
 )
 INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
     "interaction",

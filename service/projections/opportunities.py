@@ -25,6 +25,7 @@ OPPORTUNITIES = Table(
         Column("stage", "text NOT NULL", "entry, finding_ally, confirmation, approval, implementation, serial_supply."),
         Column("status", "text NOT NULL", "open or lost."),
         Column("lost_reason", "text NOT NULL", "Why it was lost."),
+        Column("lost_at", "timestamptz", "When it was lost (null while open)."),
         Column("value_amount", "numeric", "Expected value."),
         Column("value_currency", "text", "Its currency."),
         Column("main_competitor", "text NOT NULL", "The main competitor."),
@@ -64,6 +65,7 @@ def row(o: Opportunity) -> tuple[object, ...]:
         o.stage.value,
         o.status.value,
         o.lost_reason,
+        o.lost_at,
         value.amount if value else None,
         value.currency if value else None,
         o.main_competitor,
@@ -77,7 +79,7 @@ def row(o: Opportunity) -> tuple[object, ...]:
 
 class Opportunities(FoldingProjection):
     name = "opportunities"
-    version = 1
+    version = 2  # 2: lost_at
     tables = (OPPORTUNITIES, STAGE_CHANGES)
     event_types = OPPORTUNITY_EVENTS.names()
 

@@ -411,6 +411,14 @@ async def test_pipeline_stalled_projects_and_conversion(client: httpx.AsyncClien
         await client.put(
             "/v1/settings/pipeline-rules", json={"stalled_days": 30, "negotiation_window_days": 90}, headers=admin
         )
+    period_end = datetime.now(UTC)
+    lost = await client.post(f"/v1/opportunities/{idle['opportunity_id']}/lost", json={"reason": "no budget"},
+                             headers=kam)  # fmt: skip
+    assert lost.status_code == 200, lost.text
+    for until, count in ((period_end, 0), (datetime.now(UTC), 1)):  # lost after a period is open in its report
+        params = {"since": started.isoformat(), "until": until.isoformat(), "min_position": lost.json()["position"]}
+        report = (await client.get("/v1/pipeline/conversion", params=params, headers=boss)).json()
+        assert next(s for s in report["stages"] if s["stage"] == "entry")["lost"] == count, until
 
 
 async def test_the_portfolio_flags_meetings_that_replaced_negotiations(client: httpx.AsyncClient, auth) -> None:

@@ -121,7 +121,7 @@ class Conversion(BaseModel):
     stage: str
     entered: int = Field(description="Projects that entered the stage in the period.")
     advanced: int = Field(description="Of those, how many went on to the next stage (by the end of the period).")
-    lost: int = Field(description="Of those, how many are lost in that stage.")
+    lost: int = Field(description="Of those, how many were lost in that stage by the end of the period.")
     rate: float | None = Field(description="advanced / entered.")
 
 
@@ -132,7 +132,7 @@ class ConversionReport(BaseModel):
 
 
 CHANGES = """
-SELECT c.opportunity_id, c.seq, c.from_stage, c.to_stage, c.at, o.status, o.stage AS current_stage
+SELECT c.opportunity_id, c.seq, c.from_stage, c.to_stage, c.at, o.lost_at, o.stage AS current_stage
 FROM read.stage_changes c JOIN read.opportunities o USING (opportunity_id)
 JOIN read.accounts a ON a.account_id = o.account_id
 WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2) AND c.at < $3
@@ -167,7 +167,8 @@ async def get_conversion(
             entered[r["to_stage"]].add(r["opportunity_id"])
         if r["from_stage"] is not None:
             advanced[r["from_stage"]].add(r["opportunity_id"])
-    lost = {(r["opportunity_id"], r["current_stage"]) for r in rows if r["status"] == "lost"}
+    # lost by the end of the period: one lost later counts as still open then (as of now: reopened is open)
+    lost = {(r["opportunity_id"], r["current_stage"]) for r in rows if r["lost_at"] is not None and r["lost_at"] < end}
     stages = []
     for stage in list(Stage)[:-1]:
         came = entered[stage.value]

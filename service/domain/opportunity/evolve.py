@@ -73,9 +73,9 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             )
             return replace(state, stage=event.to_stage, stage_entered_at=at, history=(*state.history, change))
         case e.OpportunityLost():
-            return replace(state, status=Status.LOST, lost_reason=event.reason)
+            return replace(state, status=Status.LOST, lost_reason=event.reason, lost_at=at)
         case e.OpportunityReopened():
-            return replace(state, status=Status.OPEN, lost_reason="")
+            return replace(state, status=Status.OPEN, lost_reason="", lost_at=None)
         case e.CriteriaMigrated():
             return replace(state, criteria=event.criteria)
     return state

@@ -125,6 +125,7 @@ class Opportunity:
     stage: Stage = Stage.ENTRY
     status: Status = Status.OPEN
     lost_reason: str = ""
+    lost_at: datetime | None = None
     criteria: StageCriteria = field(default_factory=lambda: StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA))
     opened_at: datetime | None = None
     stage_entered_at: datetime | None = None
