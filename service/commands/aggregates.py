@@ -110,7 +110,13 @@ PURCHASE_EVENTS = EventTypes(purchase_events.EVENTS)
 
 
 def _kind(
-    stream_type: str, decider: Decider[Any, Any, S], events: EventTypes, state: type[S], *, timed: bool
+    stream_type: str,
+    decider: Decider[Any, Any, S],
+    events: EventTypes,
+    state: type[S],
+    *,
+    timed: bool,
+    snapshot_version: int = 1,
 ) -> AggregateType[S, Any]:
     loads: Callable[[dict[str, Any]], S] = lambda data: codec.from_dict(state, data)  # noqa: E731
     return AggregateType(
@@ -120,6 +126,7 @@ def _kind(
         state_to_json=codec.to_dict,
         state_from_json=loads,
         timed=timed,
+        snapshot_version=snapshot_version,
     )
 
 
@@ -166,7 +173,12 @@ INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
     timed=True,
 )
 PLAN: AggregateType[Plan, Any] = _kind(
-    "plan", Decider(plan_fold.initial_state, plan.decide, plan_fold.evolve), PLAN_EVENTS, Plan, timed=True
+    "plan",
+    Decider(plan_fold.initial_state, plan.decide, plan_fold.evolve),
+    PLAN_EVENTS,
+    Plan,
+    timed=True,
+    snapshot_version=2,  # 2: a session keeps the revision it was based on
 )
 WEBHOOKS: AggregateType[Webhooks, Any] = _kind(
     "webhooks",

@@ -295,3 +295,31 @@ async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: ht
         )
     )
     assert [p["plan_id"] for p in listed] == [successor["plan_id"], agreed["plan_id"]]
+
+
+async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, auth
+) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "10"}}
+    session = await ok(
+        await client.post(
+            f"{plan}/sessions",
+            json={"on": "2026-11-20", "participants": ["kam", "boss"], "decisions": ["Lower"], "changes": [change]},
+            headers=kam,
+        )
+    )
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "20"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    agreed = await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    stale = await client.post(f"{plan}/sessions/{session['session_id']}/confirm", headers=boss)
+    assert stale.status_code == 409, stale.text
+    assert (stale.json()["type"], stale.json()["based_on"], stale.json()["in_force"]) == (
+        "/problems/session-outdated",
+        1,
+        2,
+    )
+    now = await ok(await client.get(plan, headers=kam))
+    assert now["version"] == agreed["version"]  # nothing written
+    assert (now["in_force"]["revision"], now["in_force"]["content"]["goals"]["g1"]["target"]) == (2, "20")

@@ -165,6 +165,32 @@ def test_a_session_needs_the_other_party_and_becomes_the_plan_in_force() -> None
     assert plan.draft == plan.in_force.content
 
 
+def test_a_session_recorded_before_a_newer_agreement_cannot_be_confirmed() -> None:
+    # given a session recorded on revision 1, and revision 2 agreed after it
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    change = ItemChange(op="put", item_type="goal", item_id="g1", item=codec.to_dict(goal(target="10")))
+    session = c.RecordSession(
+        actor=KAM,
+        parties=PARTIES,
+        session_id="s",
+        on=date(2026, 11, 20),
+        today=TODAY,
+        participants=("kam", "boss"),
+        decisions=("Lower the volume",),
+        changes=(change,),
+    )
+    plan = run(plan, session, put(ItemType.GOAL, goal(target="20")), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=2))
+    assert plan.sessions["s"].based_on == 1
+    # when the supervisor confirms it, then it is refused: its changes were decided against revision 1
+    with pytest.raises(Conflict) as outdated:
+        decide(plan, c.ConfirmSession(actor=BOSS, parties=PARTIES, session_id="s"))
+    assert (outdated.value.code, outdated.value.details) == ("session-outdated", {"based_on": 1, "in_force": 2})
+    assert plan.in_force is not None
+    assert plan.in_force.content.goals["g1"].target == Decimal("20")
+
+
 def test_the_diff_shows_every_kind_of_change_and_the_budget() -> None:
     old = PlanContent(
         goals={"g1": goal(), "g2": goal("g2", "10", "2027")},

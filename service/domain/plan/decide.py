@@ -159,6 +159,15 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             other = _supervisor if session.recorded_role == "manager" else _manager
             other(command)
             _none_pending(state)
+            in_force = state.in_force.number if state.in_force else 0
+            if session.based_on != in_force:
+                raise Conflict(
+                    "session-outdated",
+                    f"the session was recorded on revision {session.based_on}, and revision {in_force} was agreed "
+                    "since: its changes were decided against a plan no longer in force; record the session again",
+                    based_on=session.based_on,
+                    in_force=in_force,
+                )
             content = _in_force_content(state)
             for change in session.changes:
                 content = apply_change(content, state, change)

@@ -118,6 +118,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 changes=event.changes,
                 recorded_by=event.by,
                 recorded_role=event.role,
+                based_on=state.in_force.number if state.in_force else 0,  # the fold knows it, old events too
             )
             return replace(state, sessions={**state.sessions, session.session_id: session})
         case e.PlanningSessionConfirmed():
