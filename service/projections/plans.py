@@ -158,6 +158,16 @@ def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
     }
 
 
+CURRENT_OF_ACCOUNT = """
+SELECT plan_id FROM read.plans WHERE account_id = $1 AND superseded_by IS NULL ORDER BY started_at, plan_id
+"""
+
+
+async def current_plans(conn: asyncpg.Connection, account_id: str) -> tuple[str, ...]:
+    """The account's plans that no successor replaced, as far as the projection has applied the log."""
+    return tuple(r["plan_id"] for r in await conn.fetch(CURRENT_OF_ACCOUNT, account_id))
+
+
 def _day(value: str) -> date:
     return date.fromisoformat(value)
 

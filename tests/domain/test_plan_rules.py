@@ -11,6 +11,7 @@ from service.domain import codec
 from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, DomainError, NotAllowed
 from service.domain.plan import commands as c
+from service.domain.plan import register as r
 from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
 from service.domain.plan.decide import decide
 from service.domain.plan.evolve import evolve, initial_state
@@ -276,3 +277,32 @@ def test_progress_targets_actuals_overdue_and_period_plans() -> None:
 def test_the_state_survives_its_json_form() -> None:
     plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
     assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
+
+
+def test_the_register_keeps_one_current_plan_per_account() -> None:
+    def run_register(state: r.PlanRegister, *commands: r.RegisterCommand) -> r.PlanRegister:
+        for command in commands:
+            for event in r.decide(state, command):
+                state = r.evolve(state, event)
+        return state
+
+    # given an account whose first plan is registered
+    first = run_register(r.initial_state(), r.RegisterPlan(by="kam", account_id="a", plan_id="p1", supersedes=None))
+    assert first.current == ("p1",)
+    # when a second plan supersedes none, then it is refused, naming the current one
+    with pytest.raises(Conflict) as second:
+        r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes=None))
+    assert (second.value.code, second.value.details) == ("current-plan-exists", {"plan_id": "p1"})
+    # a successor must supersede the current plan, and replaces it when its succession completes
+    with pytest.raises(Conflict) as elsewhere:
+        r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p9"))
+    assert elsewhere.value.code == "not-the-current-plan"
+    assert r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p1")) == []
+    done = run_register(first, r.CompleteSuccession(by="boss", account_id="a", plan_id="p2", superseded="p1"))
+    assert done.current == ("p2",)
+    # plans started before the register are found when it opens
+    legacy = run_register(
+        r.initial_state(),
+        r.RegisterPlan(by="kam", account_id="a", plan_id="p3", supersedes="p2", found=("p1", "p2")),
+    )
+    assert (legacy.exists, legacy.current) == (True, ("p1", "p2"))

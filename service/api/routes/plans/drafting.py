@@ -11,18 +11,23 @@ from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import BaseModel, Field, SkipValidation, StrictInt, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
+from service.api.freshness import caught_up
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.numbers import Amount
 from service.api.problems import validation_problem
 from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
-from service.commands.aggregates import PLAN, plan_stream
+from service.commands.aggregates import PLAN, PLAN_REGISTER, plan_register_stream, plan_stream
 from service.commands.handler import Step
 from service.domain.errors import Conflict, NotFound
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import CLASS, ItemType, PlanContent
 from service.domain.plan.decide import decide
+from service.domain.plan.register import CompleteSuccession, RegisterPlan
+from service.domain.plan.register import decide as register_decide
 from service.domain.plan.state import Plan
+from service.projections.plans import current_plans
+from service.runtime import Runtime
 
 router = APIRouter(tags=["plans"])
 
@@ -55,6 +60,8 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     stream = plan_stream(plan_id)
     who = parties(account)
     supersedes = str(body.supersedes) if body.supersedes else None
+    register = plan_register_stream(account.account_id)
+    found = await _found(command.runtime, account.account_id)
     steps = [
         Step(
             PLAN,
@@ -73,7 +80,25 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                     starting_content=_predecessor_content(states, supersedes, account.account_id),
                 ),
             ),
-        )
+        ),
+        Step(  # one current plan per account: decided against the register's version, so racing starts conflict
+            PLAN_REGISTER,
+            register,
+            lambda states: register_decide(
+                states[register],
+                CompleteSuccession(
+                    by=command.actor.sub,
+                    account_id=account.account_id,
+                    plan_id=plan_id,
+                    superseded=supersedes,
+                    found=found,
+                )
+                if supersedes
+                else RegisterPlan(
+                    by=command.actor.sub, account_id=account.account_id, plan_id=plan_id, supersedes=None, found=found
+                ),
+            ),
+        ),
     ]
     if supersedes:
         old = plan_stream(supersedes)
@@ -96,6 +121,16 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
     response.headers["Location"] = f"/v1/plans/{plan_id}"
     return plan_out(state, written(response, outcome))
+
+
+async def _found(runtime: Runtime, account_id: str) -> tuple[str, ...]:
+    """The account's current plans started before its register existed, read (from the `plans` projection, once it
+    has applied the whole log) only while the register does not exist: its first event records them."""
+    if (await runtime.repository.load(PLAN_REGISTER, plan_register_stream(account_id))).version:
+        return ()
+    await caught_up(runtime, ["plans"], await runtime.store.head_position())
+    async with runtime.pool.acquire() as conn:
+        return await current_plans(conn, account_id)
 
 
 def _predecessor_content(states: dict[str, Any], supersedes: str | None, account_id: str) -> PlanContent | None:
