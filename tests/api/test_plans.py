@@ -271,7 +271,11 @@ async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) ->
     assert diff["budget"] == {"2026": {"RUB": ["0", "450000"]}, "2027": {"RUB": ["0", "450000"]}}
 
 
-async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: httpx.AsyncClient, auth) -> None:
+async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readable(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The manager alone used to supersede the agreed plan by starting a successor; now the old plan stays in force
+    until the supervisor agrees the successor's first revision."""
     kam, boss, plan, _ = await setup(client, auth)
     agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
     account_id = agreed["account_id"]
@@ -290,16 +294,67 @@ async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: ht
     )
     assert successor["draft_changes"]["items"][0]["item_id"] == "g1"  # starts from the plan in force
     old = await ok(await client.get(plan, headers=kam))
-    assert old["superseded_by"] == successor["plan_id"]
-    assert old["in_force"]["revision"] == 1
+    assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (None, successor["plan_id"], 1)
+    frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
+    assert (frozen.status_code, frozen.json()["type"]) == (409, "/problems/successor-pending")
+    assert frozen.json()["plan_id"] == successor["plan_id"]
+    twice = await client.post(
+        f"/v1/accounts/{account_id}/plans",
+        json={"title": "again", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]},
+        headers=kam,
+    )
+    assert (twice.status_code, twice.json()["type"]) == (409, "/problems/successor-pending")
+    next_plan = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.post(f"{next_plan}/revisions", json={}, headers=kam))
+    done = await ok(await client.post(f"{next_plan}/revisions/1/agree", json={}, headers=boss))
+    old = await ok(await client.get(plan, headers=kam))
+    assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (successor["plan_id"], None, 1)
     frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
     assert frozen.json()["type"] == "/problems/plan-superseded"
     listed = await ok(
-        await client.get(
-            f"/v1/accounts/{account_id}/plans", params={"min_position": successor["position"]}, headers=kam
-        )
+        await client.get(f"/v1/accounts/{account_id}/plans", params={"min_position": done["position"]}, headers=kam)
     )
     assert [p["plan_id"] for p in listed] == [successor["plan_id"], agreed["plan_id"]]
+
+
+async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_its_progress_carries_over(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam, boss, plan, team = await setup(client, auth)
+    account = (await client.get(plan, headers=kam)).json()["account_id"]
+    action, goal = {**ACTION, "period": "2026", "due": "2026-06-30"}, {**GOAL, "period": "2026"}
+    await in_force(client, plan, kam, boss, {"action/a1": action, "goal/g1": goal})
+    await ok(await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-07-01"}, headers=kam))
+    succ = await ok(
+        await client.post(
+            f"/v1/accounts/{account}/plans",
+            json={"title": "Next", "horizon_from": 2026, "horizon_to": 2029, "supersedes": plan.rsplit("/", 1)[1]},
+            headers=kam,
+        )
+    )
+    assert succ["in_force"] is None
+    budgets = {"team": team, "min_position": succ["position"]}
+    after = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
+    assert [(r["budget"], r["done"]) for r in after] == [("450000", "450000")]  # still in force
+    # progress goes on on the plan in force while the successor is drafted and reviewed
+    await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "100", "on": "2026-07-02"}, headers=kam))
+    p2 = f"/v1/plans/{succ['plan_id']}"
+    await ok(await client.put(f"{p2}/draft/risk/r1", json={"text": "new"}, headers=kam))
+    await ok(await client.post(f"{p2}/revisions", json={}, headers=kam))
+    before = await store.head_position()
+    alone = await client.post(f"{p2}/revisions/1/agree", json={}, headers=kam)  # the manager cannot do it alone
+    assert (alone.status_code, alone.json()["type"]) == (403, "/problems/supervisor-only")
+    assert await store.head_position() == before
+    still = await ok(await client.get(plan, headers=kam))
+    assert (still["superseded_by"], still["in_force"]["revision"]) == (None, 1)
+    agreed = await ok(await client.post(f"{p2}/revisions/1/agree", json={}, headers=boss))
+    a1, g1 = agreed["in_force"]["content"]["actions"]["a1"], agreed["in_force"]["content"]["goals"]["g1"]
+    assert (a1["status"], a1["overdue"], g1["actual"]) == ("done", False, "100")
+    old = await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-07-01"}, headers=kam)
+    assert (old.status_code, old.json()["type"]) == (409, "/problems/plan-superseded")
+    budgets = {"team": team, "min_position": agreed["position"]}
+    rows = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
+    assert [(r["budget"], r["done"], r["actions"]) for r in rows] == [("450000", "450000", 1)]  # the successor's
 
 
 async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes_nothing(

@@ -13,7 +13,7 @@ from service.domain.errors import Conflict, DomainError, NotAllowed
 from service.domain.plan import commands as c
 from service.domain.plan import register as r
 from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
-from service.domain.plan.decide import decide
+from service.domain.plan.decide import decide, take_over
 from service.domain.plan.evolve import evolve, initial_state
 from service.domain.plan.state import ActionStatus, ItemChange, Plan, RevisionStatus
 from service.domain.plan.view import action_state, goal_status, period_plan
@@ -306,3 +306,47 @@ def test_the_register_keeps_one_current_plan_per_account() -> None:
         r.RegisterPlan(by="kam", account_id="a", plan_id="p3", supersedes="p2", found=("p1", "p2")),
     )
     assert (legacy.exists, legacy.current) == (True, ("p1", "p2"))
+
+
+def test_a_predecessor_leaves_force_only_with_its_successors_agreement_and_hands_over_its_progress() -> None:
+    # given an agreed plan with progress, and a successor started from it
+    old = run(started(), put(ItemType.ACTION, action()), put(ItemType.GOAL, goal()))
+    old = run(
+        old, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
+    )
+    old = run(old, c.StartSuccessor(actor=KAM, parties=PARTIES, plan_id="p2"))
+    done = c.SetActionStatus(
+        actor=KAM, parties=PARTIES, action_id="a1", status=ActionStatus.DONE, note="", on=TODAY, today=TODAY
+    )
+    old = run(old, done)  # still in force: progress is taken
+    with pytest.raises(Conflict) as frozen:
+        decide(old, put(ItemType.GOAL, goal(target="1")))
+    assert frozen.value.code == "successor-pending"
+    # when the successor is not agreed, the predecessor is not superseded
+    with pytest.raises(Conflict) as early:
+        decide(old, c.SupersedePlan(actor=KAM, parties=PARTIES, by_plan="p2", successor_agreed=None))
+    assert early.value.code == "successor-not-agreed"
+    # when its first revision is agreed, it takes over the progress of the items it keeps
+    new = run(
+        initial_state(),
+        c.StartPlan(
+            actor=KAM,
+            parties=PARTIES,
+            plan_id="p2",
+            account_id="a1",
+            title="Next",
+            horizon_from=2026,
+            horizon_to=2029,
+            supersedes="p1",
+            starting_content=old.in_force.content,  # type: ignore[union-attr]
+        ),
+    )
+    new = run(new, put(ItemType.ACTION, action(due="2026-07-31")))  # rescheduled: still the same action
+    new = run(
+        new, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
+    )
+    for event in take_over(new, old, "boss"):
+        new = evolve(new, event)
+    assert action_state(new, new.in_force.content.actions["a1"], TODAY).status is ActionStatus.DONE  # type: ignore[union-attr]
+    old = run(old, c.SupersedePlan(actor=BOSS, parties=PARTIES, by_plan="p2", successor_agreed=1))
+    assert (old.superseded_by, old.successor) == ("p2", None)

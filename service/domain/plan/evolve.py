@@ -148,7 +148,13 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             actual = Actual(value=Decimal(event.value), source=event.source, on=event.on, by=event.by)
             return replace(state, actuals={**state.actuals, event.goal_id: actual})
         case e.PlanSuperseded():
-            return replace(state, superseded_by=event.by_plan)
+            return replace(state, superseded_by=event.by_plan, successor=None)
+        case e.SuccessorStarted():
+            return replace(state, successor=event.plan_id)
+        case e.PredecessorProgressCarried():  # what the successor recorded itself stays the later word
+            return replace(
+                state, progress={**event.progress, **state.progress}, actuals={**event.actuals, **state.actuals}
+            )
     return state
 
 

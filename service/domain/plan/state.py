@@ -100,6 +100,7 @@ class Plan:
     started_at: datetime | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
+    successor: str | None = None  # being drafted; this plan stays in force until the successor's first agreement
     draft: PlanContent = field(default_factory=PlanContent)
     revisions: tuple[Revision, ...] = ()
     comments: tuple[Comment, ...] = ()

@@ -11,23 +11,21 @@ from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import BaseModel, Field, SkipValidation, StrictInt, ValidationError, create_model
 
 from service.api.commanding import CommandDep, visible_account, written
-from service.api.freshness import caught_up
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.numbers import Amount
 from service.api.problems import validation_problem
 from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
+from service.api.routes.plans.succession import found_plans
 from service.commands.aggregates import PLAN, PLAN_REGISTER, plan_register_stream, plan_stream
 from service.commands.handler import Step
 from service.domain.errors import Conflict, NotFound
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import CLASS, ItemType, PlanContent
 from service.domain.plan.decide import decide
-from service.domain.plan.register import CompleteSuccession, RegisterPlan
+from service.domain.plan.register import RegisterPlan
 from service.domain.plan.register import decide as register_decide
 from service.domain.plan.state import Plan
-from service.projections.plans import current_plans
-from service.runtime import Runtime
 
 router = APIRouter(tags=["plans"])
 
@@ -43,7 +41,9 @@ class StartIn(BaseModel):
     horizon_from: StrictInt = Field(ge=2000, le=2100)
     horizon_to: StrictInt = Field(ge=2000, le=2100)
     supersedes: UUID | None = Field(
-        None, description="The account's current plan this one replaces; its plan in force becomes the new draft."
+        None,
+        description="The account's current plan this one replaces; its plan in force becomes the new draft. It stays "
+        "in force until the supervisor agrees this plan's first revision, which then takes over its progress.",
     )
 
 
@@ -61,7 +61,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     who = parties(account)
     supersedes = str(body.supersedes) if body.supersedes else None
     register = plan_register_stream(account.account_id)
-    found = await _found(command.runtime, account.account_id)
+    found = await found_plans(command.runtime, account.account_id)
     steps = [
         Step(
             PLAN,
@@ -86,28 +86,24 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
             register,
             lambda states: register_decide(
                 states[register],
-                CompleteSuccession(
+                RegisterPlan(
                     by=command.actor.sub,
                     account_id=account.account_id,
                     plan_id=plan_id,
-                    superseded=supersedes,
+                    supersedes=supersedes,
                     found=found,
-                )
-                if supersedes
-                else RegisterPlan(
-                    by=command.actor.sub, account_id=account.account_id, plan_id=plan_id, supersedes=None, found=found
                 ),
             ),
         ),
     ]
-    if supersedes:
+    if supersedes:  # the predecessor stays in force until the successor's first agreement (succession.py)
         old = plan_stream(supersedes)
         steps.append(
             Step(
                 PLAN,
                 old,
                 lambda states: decide(
-                    states[old], cmd.SupersedePlan(actor=command.actor, parties=who, by_plan=plan_id)
+                    states[old], cmd.StartSuccessor(actor=command.actor, parties=who, plan_id=plan_id)
                 ),
             )
         )
@@ -121,16 +117,6 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
     response.headers["Location"] = f"/v1/plans/{plan_id}"
     return plan_out(state, written(response, outcome))
-
-
-async def _found(runtime: Runtime, account_id: str) -> tuple[str, ...]:
-    """The account's current plans started before its register existed, read (from the `plans` projection, once it
-    has applied the whole log) only while the register does not exist: its first event records them."""
-    if (await runtime.repository.load(PLAN_REGISTER, plan_register_stream(account_id))).version:
-        return ()
-    await caught_up(runtime, ["plans"], await runtime.store.head_position())
-    async with runtime.pool.acquire() as conn:
-        return await current_plans(conn, account_id)
 
 
 def _predecessor_content(states: dict[str, Any], supersedes: str | None, account_id: str) -> PlanContent | None:
