@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Header, Query
@@ -12,6 +12,7 @@ from service.api.problems import Problem
 from service.domain.errors import DomainError
 from service.events import EventStore
 from service.projections.waiting import Lagging, wait_for_position
+from service.runtime import Runtime
 
 _LAST_POSITION = 2**63 - 1  # a bigint: a position beyond it never comes, so asking for one is a 422, not a wait
 MinPosition = Annotated[
@@ -52,18 +53,23 @@ def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:
         target = max(wanted)
         # every write answers a committed position: no wait would ever see one past the head
         await within_log(runtime.store, target, "min_position" if target == min_position else "x-min-position")
-        try:
-            await wait_for_position(runtime.pool, projections, target, runtime.settings.read_wait_seconds)
-        except Lagging as lag:
-            raise Problem(
-                503,
-                "/problems/projection-lagging",
-                "Not caught up yet",
-                f"{lag}; retry shortly",
-                headers={"Retry-After": "1"},
-                min_position=target,
-                behind=lag.behind,
-            ) from lag
+        await caught_up(runtime, projections, target)
         return target
 
     return wait
+
+
+async def caught_up(runtime: Runtime, projections: Sequence[str], target: int) -> None:
+    """Wait, bounded, until `projections` have applied `target`; 503 `projection-lagging` when time runs out."""
+    try:
+        await wait_for_position(runtime.pool, projections, target, runtime.settings.read_wait_seconds)
+    except Lagging as lag:
+        raise Problem(
+            503,
+            "/problems/projection-lagging",
+            "Not caught up yet",
+            f"{lag}; retry shortly",
+            headers={"Retry-After": "1"},
+            min_position=target,
+            behind=lag.behind,
+        ) from lag

@@ -28,6 +28,7 @@ from service.domain.opportunity.state import Opportunity
 from service.domain.plan import decide as plan
 from service.domain.plan import events as plan_events
 from service.domain.plan import evolve as plan_fold
+from service.domain.plan import register as plan_register
 from service.domain.plan.state import Plan
 from service.domain.purchases import decide as purchases
 from service.domain.purchases import events as purchase_events
@@ -74,6 +75,11 @@ def plan_stream(plan_id: str) -> str:
     return f"plan-{plan_id}"
 
 
+def plan_register_stream(account_id: str) -> str:
+    """The account's register of plans: which one is current."""
+    return f"plans-{account_id}"
+
+
 def purchases_stream(account_id: str) -> str:
     return f"purchases-{account_id}"
 
@@ -105,6 +111,7 @@ BUYING_CENTER_EVENTS = EventTypes(buying_center_events.EVENTS)
 OPPORTUNITY_EVENTS = EventTypes(opportunity_events.EVENTS)
 INTERACTION_EVENTS = EventTypes(interaction.EVENTS)
 PLAN_EVENTS = EventTypes(plan_events.EVENTS)
+PLAN_REGISTER_EVENTS = EventTypes(plan_register.EVENTS)
 WEBHOOK_EVENTS = EventTypes(webhook_events.EVENTS)
 PURCHASE_EVENTS = EventTypes(purchase_events.EVENTS)
 
@@ -179,7 +186,14 @@ PLAN: AggregateType[Plan, Any] = _kind(
     PLAN_EVENTS,
     Plan,
     timed=True,
-    snapshot_version=2,  # 2: a back-dated actual no longer replaces a newer one (snapshots of 1 folded it so)
+    snapshot_version=3,  # 2: a back-dated actual replaces no newer one; 3: a session keeps its base revision
+)
+PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
+    "plan_register",
+    Decider(plan_register.initial_state, plan_register.decide, plan_register.evolve),
+    PLAN_REGISTER_EVENTS,
+    plan_register.PlanRegister,
+    timed=False,
 )
 WEBHOOKS: AggregateType[Webhooks, Any] = _kind(
     "webhooks",

@@ -158,6 +158,16 @@ def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
     }
 
 
+CURRENT_OF_ACCOUNT = """
+SELECT plan_id FROM read.plans WHERE account_id = $1 AND superseded_by IS NULL ORDER BY started_at, plan_id
+"""
+
+
+async def current_plans(conn: asyncpg.Connection, account_id: str) -> tuple[str, ...]:
+    """The account's plans that no successor replaced, as far as the projection has applied the log."""
+    return tuple(r["plan_id"] for r in await conn.fetch(CURRENT_OF_ACCOUNT, account_id))
+
+
 def _day(value: str) -> date:
     return date.fromisoformat(value)
 
@@ -167,7 +177,7 @@ TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
 
 class Plans(FoldingProjection):
     name = "plans"
-    version = 1
+    version = 2  # 2: a goal's actual is the one of the latest day (a back-dated one replaced it before)
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 

@@ -12,6 +12,7 @@ from service.commands.aggregates import (
     INTERACTION_EVENTS,
     OPPORTUNITY_EVENTS,
     PLAN_EVENTS,
+    PLAN_REGISTER_EVENTS,
     PURCHASE_EVENTS,
     SETTINGS_EVENTS,
 )
@@ -29,6 +30,7 @@ DELIVERABLE: frozenset[str] = frozenset(
                 OPPORTUNITY_EVENTS,
                 INTERACTION_EVENTS,
                 PLAN_EVENTS,
+                PLAN_REGISTER_EVENTS,
                 PURCHASE_EVENTS,
             )
         )

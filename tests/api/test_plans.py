@@ -3,13 +3,18 @@ sessions, progress, successors, the review queue and budgets, and identical view
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import jwt
 
+from service.commands.aggregates import encode, plan_stream
 from service.domain.actors import Role
+from service.domain.plan.events import PlanStarted
+from service.events import NO_STREAM, EventStore
 from tests.api.test_accounts import open_account, unique
 from tests.support.rebuilds import rebuilt
 
@@ -315,7 +320,11 @@ async def test_a_back_dated_actual_does_not_replace_a_newer_one_now_or_as_of(cli
     assert fixed["in_force"]["content"]["goals"]["g1"]["actual"] == "90"  # the same day: the later recorded
 
 
-async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: httpx.AsyncClient, auth) -> None:
+async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readable(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The manager alone used to supersede the agreed plan by starting a successor; now the old plan stays in force
+    until the supervisor agrees the successor's first revision."""
     kam, boss, plan, _ = await setup(client, auth)
     agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
     account_id = agreed["account_id"]
@@ -334,13 +343,171 @@ async def test_a_successor_supersedes_and_the_old_plan_stays_readable(client: ht
     )
     assert successor["draft_changes"]["items"][0]["item_id"] == "g1"  # starts from the plan in force
     old = await ok(await client.get(plan, headers=kam))
-    assert old["superseded_by"] == successor["plan_id"]
-    assert old["in_force"]["revision"] == 1
+    assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (None, successor["plan_id"], 1)
+    frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
+    assert (frozen.status_code, frozen.json()["type"]) == (409, "/problems/successor-pending")
+    assert frozen.json()["plan_id"] == successor["plan_id"]
+    twice = await client.post(
+        f"/v1/accounts/{account_id}/plans",
+        json={"title": "again", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]},
+        headers=kam,
+    )
+    assert (twice.status_code, twice.json()["type"]) == (409, "/problems/successor-pending")
+    next_plan = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.post(f"{next_plan}/revisions", json={}, headers=kam))
+    done = await ok(await client.post(f"{next_plan}/revisions/1/agree", json={}, headers=boss))
+    old = await ok(await client.get(plan, headers=kam))
+    assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (successor["plan_id"], None, 1)
     frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
     assert frozen.json()["type"] == "/problems/plan-superseded"
     listed = await ok(
-        await client.get(
-            f"/v1/accounts/{account_id}/plans", params={"min_position": successor["position"]}, headers=kam
-        )
+        await client.get(f"/v1/accounts/{account_id}/plans", params={"min_position": done["position"]}, headers=kam)
     )
     assert [p["plan_id"] for p in listed] == [successor["plan_id"], agreed["plan_id"]]
+
+
+async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_its_progress_carries_over(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    kam, boss, plan, team = await setup(client, auth)
+    account = (await client.get(plan, headers=kam)).json()["account_id"]
+    action, goal = {**ACTION, "period": "2026", "due": "2026-06-30"}, {**GOAL, "period": "2026"}
+    await in_force(client, plan, kam, boss, {"action/a1": action, "goal/g1": goal})
+    await ok(await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-07-01"}, headers=kam))
+    succ = await ok(
+        await client.post(
+            f"/v1/accounts/{account}/plans",
+            json={"title": "Next", "horizon_from": 2026, "horizon_to": 2029, "supersedes": plan.rsplit("/", 1)[1]},
+            headers=kam,
+        )
+    )
+    assert succ["in_force"] is None
+    budgets = {"team": team, "min_position": succ["position"]}
+    after = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
+    assert [(r["budget"], r["done"]) for r in after] == [("450000", "450000")]  # still in force
+    # progress goes on on the plan in force while the successor is drafted and reviewed
+    await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "100", "on": "2026-07-02"}, headers=kam))
+    p2 = f"/v1/plans/{succ['plan_id']}"
+    await ok(await client.put(f"{p2}/draft/risk/r1", json={"text": "new"}, headers=kam))
+    await ok(await client.post(f"{p2}/revisions", json={}, headers=kam))
+    before = await store.head_position()
+    alone = await client.post(f"{p2}/revisions/1/agree", json={}, headers=kam)  # the manager cannot do it alone
+    assert (alone.status_code, alone.json()["type"]) == (403, "/problems/supervisor-only")
+    assert await store.head_position() == before
+    still = await ok(await client.get(plan, headers=kam))
+    assert (still["superseded_by"], still["in_force"]["revision"]) == (None, 1)
+    agreed = await ok(await client.post(f"{p2}/revisions/1/agree", json={}, headers=boss))
+    a1, g1 = agreed["in_force"]["content"]["actions"]["a1"], agreed["in_force"]["content"]["goals"]["g1"]
+    assert (a1["status"], a1["overdue"], g1["actual"]) == ("done", False, "100")
+    old = await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-07-01"}, headers=kam)
+    assert (old.status_code, old.json()["type"]) == (409, "/problems/plan-superseded")
+    budgets = {"team": team, "min_position": agreed["position"]}
+    rows = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
+    assert [(r["budget"], r["done"], r["actions"]) for r in rows] == [("450000", "450000", 1)]  # the successor's
+
+
+async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, auth
+) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "10"}}
+    session = await ok(
+        await client.post(
+            f"{plan}/sessions",
+            json={"on": "2026-11-20", "participants": ["kam", "boss"], "decisions": ["Lower"], "changes": [change]},
+            headers=kam,
+        )
+    )
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "20"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    agreed = await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    stale = await client.post(f"{plan}/sessions/{session['session_id']}/confirm", headers=boss)
+    assert stale.status_code == 409, stale.text
+    assert (stale.json()["type"], stale.json()["based_on"], stale.json()["in_force"]) == (
+        "/problems/session-outdated",
+        1,
+        2,
+    )
+    now = await ok(await client.get(plan, headers=kam))
+    assert now["version"] == agreed["version"]  # nothing written
+    assert (now["in_force"]["revision"], now["in_force"]["content"]["goals"]["g1"]["target"]) == (2, "20")
+
+
+async def test_an_account_has_one_current_plan(client: httpx.AsyncClient, auth, store) -> None:
+    kam, boss, plan, team = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"action/a1": ACTION})
+    before = await store.head_position()
+    second = await client.post(
+        f"/v1/accounts/{agreed['account_id']}/plans",
+        json={"title": "Another", "horizon_from": 2026, "horizon_to": 2028},
+        headers=kam,
+    )
+    assert second.status_code == 409, second.text
+    assert (second.json()["type"], second.json()["plan_id"]) == ("/problems/current-plan-exists", agreed["plan_id"])
+    assert await store.head_position() == before  # nothing written
+    budgets = {"team": team, "min_position": agreed["position"]}
+    rows = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
+    assert [(r["budget"], r["actions"]) for r in rows] == [("450000", 1)]
+
+
+async def test_of_two_concurrent_starts_on_one_account_exactly_one_lands(
+    client: httpx.AsyncClient, auth, monkeypatch
+) -> None:
+    kam = auth(unique("kam"), Role.MANAGER, unique("team"))
+    account = await open_account(client, kam, is_key=True, key_reason="wholesale buyer")
+    append_many, arrived, both = EventStore.append_many, [], asyncio.Event()
+
+    async def together(self: EventStore, appends: Any, metadata: Any = None) -> Any:
+        if any(a.stream_id.startswith("plans-") for a in appends):
+            arrived.append(1)  # each decided on a register without the other's plan: both append, one wins
+            if len(arrived) == 2:
+                both.set()
+            await asyncio.wait_for(both.wait(), 10)
+        return await append_many(self, appends, metadata)
+
+    monkeypatch.setattr(EventStore, "append_many", together)
+    body = {"title": "Valves", "horizon_from": 2026, "horizon_to": 2028}
+    answers = await asyncio.gather(
+        *(client.post(f"/v1/accounts/{account['account_id']}/plans", json=body, headers=kam) for _ in range(2))
+    )
+    monkeypatch.setattr(EventStore, "append_many", append_many)
+    assert len(arrived) == 2
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    [won] = [a.json() for a in answers if a.status_code == 201]
+    [lost] = [a.json() for a in answers if a.status_code == 409]
+    assert (lost["type"], lost["plan_id"]) == ("/problems/current-plan-exists", won["plan_id"])
+    listed = await ok(
+        await client.get(
+            f"/v1/accounts/{account['account_id']}/plans", params={"min_position": won["position"]}, headers=kam
+        )
+    )
+    assert [p["plan_id"] for p in listed] == [won["plan_id"]]
+
+
+async def test_plans_started_before_the_register_count_as_current(client: httpx.AsyncClient, auth, store) -> None:
+    """An account whose two plans were started by a version without the register (the review's double budget):
+    the register opens with both as current; a new plan must supersede one of them."""
+    kam = auth(unique("kam"), Role.MANAGER, unique("team"))
+    account = (await open_account(client, kam, is_key=True, key_reason="wholesale buyer"))["account_id"]
+    old = [str(uuid.uuid4()), str(uuid.uuid4())]
+    for plan_id in old:
+        started = PlanStarted(
+            plan_id=plan_id, account_id=account, title="Old", horizon_from=2026, horizon_to=2028, by="kam"
+        )
+        await store.append(plan_stream(plan_id), "plan", NO_STREAM, [encode(started)])
+    refused = await client.post(
+        f"/v1/accounts/{account}/plans", json={"title": "New", "horizon_from": 2026, "horizon_to": 2028}, headers=kam
+    )
+    assert (refused.status_code, refused.json()["type"], refused.json()["plan_id"]) == (
+        409,
+        "/problems/current-plan-exists",
+        old[0],
+    )
+    await ok(
+        await client.post(
+            f"/v1/accounts/{account}/plans",
+            json={"title": "New", "horizon_from": 2026, "horizon_to": 2028, "supersedes": old[1]},
+            headers=kam,
+        )
+    )

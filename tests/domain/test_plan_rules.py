@@ -11,8 +11,9 @@ from service.domain import codec
 from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, DomainError, NotAllowed
 from service.domain.plan import commands as c
+from service.domain.plan import register as r
 from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
-from service.domain.plan.decide import decide
+from service.domain.plan.decide import decide, take_over
 from service.domain.plan.evolve import evolve, initial_state
 from service.domain.plan.state import ActionStatus, ItemChange, Plan, RevisionStatus
 from service.domain.plan.view import action_state, goal_status, period_plan
@@ -191,6 +192,32 @@ def test_a_session_needs_the_other_party_and_becomes_the_plan_in_force() -> None
     assert plan.draft == plan.in_force.content
 
 
+def test_a_session_recorded_before_a_newer_agreement_cannot_be_confirmed() -> None:
+    # given a session recorded on revision 1, and revision 2 agreed after it
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    change = ItemChange(op="put", item_type="goal", item_id="g1", item=codec.to_dict(goal(target="10")))
+    session = c.RecordSession(
+        actor=KAM,
+        parties=PARTIES,
+        session_id="s",
+        on=date(2026, 11, 20),
+        today=TODAY,
+        participants=("kam", "boss"),
+        decisions=("Lower the volume",),
+        changes=(change,),
+    )
+    plan = run(plan, session, put(ItemType.GOAL, goal(target="20")), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=2))
+    assert plan.sessions["s"].based_on == 1
+    # when the supervisor confirms it, then it is refused: its changes were decided against revision 1
+    with pytest.raises(Conflict) as outdated:
+        decide(plan, c.ConfirmSession(actor=BOSS, parties=PARTIES, session_id="s"))
+    assert (outdated.value.code, outdated.value.details) == ("session-outdated", {"based_on": 1, "in_force": 2})
+    assert plan.in_force is not None
+    assert plan.in_force.content.goals["g1"].target == Decimal("20")
+
+
 def test_the_diff_shows_every_kind_of_change_and_the_budget() -> None:
     old = PlanContent(
         goals={"g1": goal(), "g2": goal("g2", "10", "2027")},
@@ -296,3 +323,76 @@ def test_the_current_actual_is_the_one_of_the_latest_day_whatever_the_order_it_w
 def test_the_state_survives_its_json_form() -> None:
     plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
     assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
+
+
+def test_the_register_keeps_one_current_plan_per_account() -> None:
+    def run_register(state: r.PlanRegister, *commands: r.RegisterCommand) -> r.PlanRegister:
+        for command in commands:
+            for event in r.decide(state, command):
+                state = r.evolve(state, event)
+        return state
+
+    # given an account whose first plan is registered
+    first = run_register(r.initial_state(), r.RegisterPlan(by="kam", account_id="a", plan_id="p1", supersedes=None))
+    assert first.current == ("p1",)
+    # when a second plan supersedes none, then it is refused, naming the current one
+    with pytest.raises(Conflict) as second:
+        r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes=None))
+    assert (second.value.code, second.value.details) == ("current-plan-exists", {"plan_id": "p1"})
+    # a successor must supersede the current plan, and replaces it when its succession completes
+    with pytest.raises(Conflict) as elsewhere:
+        r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p9"))
+    assert elsewhere.value.code == "not-the-current-plan"
+    assert r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p1")) == []
+    done = run_register(first, r.CompleteSuccession(by="boss", account_id="a", plan_id="p2", superseded="p1"))
+    assert done.current == ("p2",)
+    # plans started before the register are found when it opens
+    legacy = run_register(
+        r.initial_state(),
+        r.RegisterPlan(by="kam", account_id="a", plan_id="p3", supersedes="p2", found=("p1", "p2")),
+    )
+    assert (legacy.exists, legacy.current) == (True, ("p1", "p2"))
+
+
+def test_a_predecessor_leaves_force_only_with_its_successors_agreement_and_hands_over_its_progress() -> None:
+    # given an agreed plan with progress, and a successor started from it
+    old = run(started(), put(ItemType.ACTION, action()), put(ItemType.GOAL, goal()))
+    old = run(
+        old, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
+    )
+    old = run(old, c.StartSuccessor(actor=KAM, parties=PARTIES, plan_id="p2"))
+    done = c.SetActionStatus(
+        actor=KAM, parties=PARTIES, action_id="a1", status=ActionStatus.DONE, note="", on=TODAY, today=TODAY
+    )
+    old = run(old, done)  # still in force: progress is taken
+    with pytest.raises(Conflict) as frozen:
+        decide(old, put(ItemType.GOAL, goal(target="1")))
+    assert frozen.value.code == "successor-pending"
+    # when the successor is not agreed, the predecessor is not superseded
+    with pytest.raises(Conflict) as early:
+        decide(old, c.SupersedePlan(actor=KAM, parties=PARTIES, by_plan="p2", successor_agreed=None))
+    assert early.value.code == "successor-not-agreed"
+    # when its first revision is agreed, it takes over the progress of the items it keeps
+    new = run(
+        initial_state(),
+        c.StartPlan(
+            actor=KAM,
+            parties=PARTIES,
+            plan_id="p2",
+            account_id="a1",
+            title="Next",
+            horizon_from=2026,
+            horizon_to=2029,
+            supersedes="p1",
+            starting_content=old.in_force.content,  # type: ignore[union-attr]
+        ),
+    )
+    new = run(new, put(ItemType.ACTION, action(due="2026-07-31")))  # rescheduled: still the same action
+    new = run(
+        new, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
+    )
+    for event in take_over(new, old, "boss"):
+        new = evolve(new, event)
+    assert action_state(new, new.in_force.content.actions["a1"], TODAY).status is ActionStatus.DONE  # type: ignore[union-attr]
+    old = run(old, c.SupersedePlan(actor=BOSS, parties=PARTIES, by_plan="p2", successor_agreed=1))
+    assert (old.superseded_by, old.successor) == ("p2", None)

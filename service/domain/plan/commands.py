@@ -131,10 +131,23 @@ class RecordGoalActual:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StartSuccessor:
+    """On the plan in force: `plan_id` starts as its successor."""
+
+    actor: Actor
+    parties: Parties
+    plan_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SupersedePlan:
+    """On the predecessor, with its successor's first agreement: `successor_agreed` is the successor's revision in
+    force after the command that agrees it (None: not agreed, and the predecessor stays in force)."""
+
     actor: Actor
     parties: Parties
     by_plan: str
+    successor_agreed: int | None
 
 
 PlanCommand = (
@@ -150,5 +163,6 @@ PlanCommand = (
     | ConfirmSession
     | SetActionStatus
     | RecordGoalActual
+    | StartSuccessor
     | SupersedePlan
 )

@@ -71,6 +71,13 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
         raise NotFound("plan-not-found", "no such plan")
     if state.superseded_by is not None and not isinstance(command, c.SupersedePlan):
         raise Conflict("plan-superseded", f"this plan was superseded by {state.superseded_by}; it stays readable")
+    if state.successor is not None and isinstance(command, FROZEN_WHILE_SUCCEEDED):
+        raise Conflict(
+            "successor-pending",
+            f"plan {state.successor} is being drafted to supersede this one: change that plan; this one stays in "
+            "force, taking progress, until the supervisor agrees its successor",
+            plan_id=state.successor,
+        )
     by = command.actor.sub
     match command:
         case c.PutItem():
@@ -159,6 +166,15 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             other = _supervisor if session.recorded_role == "manager" else _manager
             other(command)
             _none_pending(state)
+            in_force = state.in_force.number if state.in_force else 0
+            if session.based_on != in_force:
+                raise Conflict(
+                    "session-outdated",
+                    f"the session was recorded on revision {session.based_on}, and revision {in_force} was agreed "
+                    "since: its changes were decided against a plan no longer in force; record the session again",
+                    based_on=session.based_on,
+                    in_force=in_force,
+                )
             content = _in_force_content(state)
             for change in session.changes:
                 content = apply_change(content, state, change)
@@ -198,14 +214,49 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                     by=by,
                 )
             ]
+        case c.StartSuccessor():
+            _party(command, "a successor is started")
+            if state.successor is not None:
+                raise Conflict(
+                    "successor-pending",
+                    f"plan {state.successor} is being drafted to supersede this one already",
+                    plan_id=state.successor,
+                )
+            _none_pending(state)  # its agreement would change a plan the successor's draft no longer follows
+            return [e.SuccessorStarted(plan_id=command.plan_id, by=by)]
         case c.SupersedePlan():
+            if state.superseded_by == command.by_plan:
+                return []  # a successor started before the register of plans superseded at once
             if state.superseded_by is not None:
                 raise Conflict("plan-superseded", f"superseded by {state.superseded_by} already")
+            if state.successor != command.by_plan:
+                raise Conflict("not-the-successor", f"plan {command.by_plan} was not started as this plan's successor")
+            if command.successor_agreed is None:
+                raise Conflict("successor-not-agreed", "a plan leaves force only once its successor is agreed")
+            _party(command, "a plan is superseded")
             return [e.PlanSuperseded(by_plan=command.by_plan, by=by)]
         case c.StartPlan():
             raise AssertionError("handled above")
         case _:
             assert_never(command)
+
+
+FROZEN_WHILE_SUCCEEDED = (c.PutItem, c.RemoveItem, c.ProposeRevision, c.RecordSession, c.ConfirmSession)
+
+
+def take_over(successor: Plan, predecessor: Plan, by: str) -> list[e.PlanEvent]:
+    """The successor's first agreement (`successor` already holds it): the predecessor's progress and actuals on the
+    items the successor keeps come along, so marking an action done or a goal's actual is never lost with the plan
+    it was recorded on. Items are matched by id, as the successor's draft started from the predecessor's."""
+    content = _in_force_content(successor)
+    return [
+        e.PredecessorProgressCarried(
+            from_plan=predecessor.plan_id,
+            progress={k: v for k, v in predecessor.progress.items() if k in content.actions},
+            actuals={k: v for k, v in predecessor.actuals.items() if k in content.goals},
+            by=by,
+        )
+    ]
 
 
 def revision_author(state: Plan, number: int) -> str | None:

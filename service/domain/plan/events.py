@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from service.domain.plan.content import ItemType, PlanContent
-from service.domain.plan.state import ActionStatus, ItemChange
+from service.domain.plan.state import ActionProgress, ActionStatus, Actual, ItemChange
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,7 +116,28 @@ class GoalActualRecorded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanSuperseded:
+    """The successor's first revision was agreed: this plan leaves force. (Before the register of plans, a successor's
+    start superseded at once; those events fold the same way.)"""
+
     by_plan: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuccessorStarted:
+    """A successor is being drafted: this plan stays in force, taking progress, and takes no new revision."""
+
+    plan_id: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredecessorProgressCarried:
+    """With the successor's first agreement, the predecessor's progress on the items the successor keeps."""
+
+    from_plan: str
+    progress: dict[str, ActionProgress]
+    actuals: dict[str, Actual]
     by: str
 
 
@@ -134,6 +155,8 @@ PlanEvent = (
     | ActionStatusSet
     | GoalActualRecorded
     | PlanSuperseded
+    | SuccessorStarted
+    | PredecessorProgressCarried
 )
 EVENTS = (
     PlanStarted,
@@ -149,4 +172,6 @@ EVENTS = (
     ActionStatusSet,
     GoalActualRecorded,
     PlanSuperseded,
+    SuccessorStarted,
+    PredecessorProgressCarried,
 )

@@ -118,6 +118,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 changes=event.changes,
                 recorded_by=event.by,
                 recorded_role=event.role,
+                based_on=state.in_force.number if state.in_force else 0,  # the fold knows it, old events too
             )
             return replace(state, sessions={**state.sessions, session.session_id: session})
         case e.PlanningSessionConfirmed():
@@ -150,7 +151,13 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             actual = Actual(value=Decimal(event.value), source=event.source, on=event.on, by=event.by)
             return replace(state, actuals={**state.actuals, event.goal_id: actual})  # same day: the later recorded
         case e.PlanSuperseded():
-            return replace(state, superseded_by=event.by_plan)
+            return replace(state, superseded_by=event.by_plan, successor=None)
+        case e.SuccessorStarted():
+            return replace(state, successor=event.plan_id)
+        case e.PredecessorProgressCarried():  # what the successor recorded itself stays the later word
+            return replace(
+                state, progress={**event.progress, **state.progress}, actuals={**event.actuals, **state.actuals}
+            )
     return state
 
 

@@ -67,6 +67,7 @@ class Session:
     changes: tuple[ItemChange, ...]
     recorded_by: str
     recorded_role: str  # manager or supervisor: the other party confirms
+    based_on: int = 0  # the revision in force when it was recorded (0: none); its changes were decided against it
     confirmed_by: str | None = None
     revision: int | None = None
 
@@ -99,6 +100,7 @@ class Plan:
     started_at: datetime | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
+    successor: str | None = None  # being drafted; this plan stays in force until the successor's first agreement
     draft: PlanContent = field(default_factory=PlanContent)
     revisions: tuple[Revision, ...] = ()
     comments: tuple[Comment, ...] = ()

@@ -16,12 +16,15 @@ from service.api.moments import Day
 from service.api.numbers import Amount
 from service.api.problems import validation_problem
 from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
-from service.commands.aggregates import PLAN, plan_stream
+from service.api.routes.plans.succession import found_plans
+from service.commands.aggregates import PLAN, PLAN_REGISTER, plan_register_stream, plan_stream
 from service.commands.handler import Step
 from service.domain.errors import Conflict, NotFound
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import CLASS, ItemType, PlanContent
 from service.domain.plan.decide import decide
+from service.domain.plan.register import RegisterPlan
+from service.domain.plan.register import decide as register_decide
 from service.domain.plan.state import Plan
 
 router = APIRouter(tags=["plans"])
@@ -38,7 +41,9 @@ class StartIn(BaseModel):
     horizon_from: StrictInt = Field(ge=2000, le=2100)
     horizon_to: StrictInt = Field(ge=2000, le=2100)
     supersedes: UUID | None = Field(
-        None, description="The account's current plan this one replaces; its plan in force becomes the new draft."
+        None,
+        description="The account's current plan this one replaces; its plan in force becomes the new draft. It stays "
+        "in force until the supervisor agrees this plan's first revision, which then takes over its progress.",
     )
 
 
@@ -55,6 +60,8 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     stream = plan_stream(plan_id)
     who = parties(account)
     supersedes = str(body.supersedes) if body.supersedes else None
+    register = plan_register_stream(account.account_id)
+    found = await found_plans(command.runtime, account.account_id)
     steps = [
         Step(
             PLAN,
@@ -73,16 +80,30 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                     starting_content=_predecessor_content(states, supersedes, account.account_id),
                 ),
             ),
-        )
+        ),
+        Step(  # one current plan per account: decided against the register's version, so racing starts conflict
+            PLAN_REGISTER,
+            register,
+            lambda states: register_decide(
+                states[register],
+                RegisterPlan(
+                    by=command.actor.sub,
+                    account_id=account.account_id,
+                    plan_id=plan_id,
+                    supersedes=supersedes,
+                    found=found,
+                ),
+            ),
+        ),
     ]
-    if supersedes:
+    if supersedes:  # the predecessor stays in force until the successor's first agreement (succession.py)
         old = plan_stream(supersedes)
         steps.append(
             Step(
                 PLAN,
                 old,
                 lambda states: decide(
-                    states[old], cmd.SupersedePlan(actor=command.actor, parties=who, by_plan=plan_id)
+                    states[old], cmd.StartSuccessor(actor=command.actor, parties=who, plan_id=plan_id)
                 ),
             )
         )

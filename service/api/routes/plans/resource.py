@@ -13,6 +13,7 @@ from pydantic import Field
 
 from service.api.commanding import Command, Written, account_of, day_of, written
 from service.api.moments import Moment
+from service.api.routes.plans.succession import act_on_successor
 from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
 from service.domain.account.state import Account
@@ -72,6 +73,11 @@ class PlanOut(Written):
     horizon: list[int]
     superseded_by: str | None
     supersedes: str | None
+    successor: str | None = Field(
+        None,
+        description="The plan being drafted to supersede this one, which stays in force (taking progress, not new "
+        "revisions) until the supervisor agrees the successor's first revision.",
+    )
     in_force: dict[str, Any] | None = Field(
         description="The agreed revision in force: number, who agreed when, content with targets against "
         "actuals, actions with status and overdue flag, budget per period."
@@ -106,6 +112,7 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
         horizon=[plan.horizon_from, plan.horizon_to],
         superseded_by=plan.superseded_by,
         supersedes=plan.supersedes,
+        successor=plan.successor,
         in_force=force,
         under_discussion={
             "revision": pending.number,
@@ -125,8 +132,12 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
 
 async def act(command: Command, plan_id: UUID, response: Response, make: Callable[[Plan, cmd.Parties], Any]) -> PlanOut:
     """Decide a plan command on the visible plan, append it, and answer with the plan as it now stands."""
-    _, account = await load_visible(command.runtime, command.actor, str(plan_id))
+    loaded, account = await load_visible(command.runtime, command.actor, str(plan_id))
     who = parties(account)
-    outcome = await command.run(PLAN, plan_stream(str(plan_id)), lambda s: decide(s, make(s, who)))
+    plan: Plan = loaded.state
+    if plan.supersedes is not None and plan.in_force is None:  # a successor: its first agreement supersedes
+        outcome = await act_on_successor(command, plan, who, make)
+    else:
+        outcome = await command.run(PLAN, plan_stream(str(plan_id)), lambda s: decide(s, make(s, who)))
     state = outcome.state or (await command.runtime.repository.load(PLAN, plan_stream(str(plan_id)))).state
     return plan_out(state, written(response, outcome))
