@@ -38,6 +38,12 @@ async def open_project(
     return response.json()
 
 
+async def a_client(client: httpx.AsyncClient, path: str, kam: dict[str, str]) -> None:
+    """Move a prospect on to a sales project, so that it is no longer a prospect: cross-selling needs a client."""
+    moved = await client.post(f"{path}/lifecycle", json={"to_stage": "project", "reason": "first order"}, headers=kam)
+    assert moved.status_code == 200, moved.text
+
+
 async def log(client: httpx.AsyncClient, path: str, kam: dict[str, str], **fields: Any) -> httpx.Response:
     body = {
         "kind": "meeting",
@@ -156,6 +162,7 @@ async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_
     path, kam, _, _ = await setup(client, auth)
     ally = (await add(client, path, kam, roles=["ally", "user"]))["member"]["member_id"]
     boss = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
+    await a_client(client, path, kam)
     project = await open_project(client, path, kam, kind="cross_sell")
     op, day = f"/v1/opportunities/{project['opportunity_id']}", TODAY.isoformat()
     for fact, body in [
@@ -256,6 +263,7 @@ async def test_an_interaction_teaches_the_map_the_project_and_the_dossier_in_one
 ) -> None:
     path, kam, _, account = await setup(client, auth)
     ally = (await add(client, path, kam, roles=["ally"], attitude=1))["member"]["member_id"]
+    await a_client(client, path, kam)
     project = await open_project(client, path, kam, kind="cross_sell")
     logged = await log(
         client,
@@ -547,3 +555,16 @@ async def test_what_a_person_confirmed_for_a_project_is_forgotten_with_them(
         stored = await conn.fetchval("SELECT string_agg(data::text, ' ') FROM events WHERE stream_id LIKE $1",
                                      f"%{opportunity_id}")  # fmt: skip
     assert [text for text in said.values() if text in stored] == []
+
+
+async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncClient, auth, store) -> None:
+    """Cross-selling skips Entry because the client buys from us already (DOMAIN §4); a prospect starts at Entry."""
+    path, kam, _, _ = await setup(client, auth)
+    before = await store.head_position()
+    body = {"product_line": "Fuel lines", "kind": "cross_sell"}
+    refused = await client.post(f"{path}/opportunities", json=body, headers=kam)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["type"], refused.json()["field"]) == ("/problems/not-a-client", "kind")
+    assert await store.head_position() == before
+    await a_client(client, path, kam)
+    assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"

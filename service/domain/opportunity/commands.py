@@ -25,6 +25,7 @@ class OpenOpportunity:
     criteria: StageCriteria
     opened_on: date | None = None
     today: date | None = None
+    buys_from_us: bool = True  # the account is a client already (not a prospect, not lost): cross-selling needs one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -48,6 +48,13 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         if state.exists:
             raise Conflict("opportunity-exists", "a project with this id exists already")
         check_known(command.criteria.exits)
+        if command.kind is Kind.CROSS_SELL and not command.buys_from_us:
+            raise DomainError(
+                "not-a-client",
+                "cross-selling is to an existing client, and this account is a prospect or lost: "
+                "open a new_client project, which starts at Entry",
+                field="kind",
+            )
         if command.opened_on is not None:
             _not_future(command.opened_on, command.today or command.opened_on)
         if command.expected_value is not None:

@@ -22,6 +22,7 @@ from service.api.routes.opportunities.resource import (
     roster_of,
 )
 from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
+from service.domain.account.state import Lifecycle
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.state import Kind
@@ -45,7 +46,10 @@ class OpenIn(BaseModel):
     }
 
     product_line: str = Field(min_length=1, max_length=200)
-    kind: Kind = Field(description="new_client starts at Entry; cross_sell starts at Finding an ally.")
+    kind: Kind = Field(
+        description="new_client starts at Entry; cross_sell (to a client: not a prospect or lost account) starts at "
+        "Finding an ally."
+    )
     expected_volume: str = Field("", max_length=200)
     expected_value: MoneyIn | None = None
     main_competitor: str = Field("", max_length=200)
@@ -80,6 +84,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 criteria=settings.exit_criteria,
                 opened_on=body.opened_on,
                 today=today(),
+                buys_from_us=account.state.lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
             ),
         ),
     )
