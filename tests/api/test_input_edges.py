@@ -271,3 +271,19 @@ async def test_a_lone_surrogate_is_refused_naming_the_field_and_a_pair_is_text(
     )
     assert paired.status_code == 200, paired.text
     assert paired.json()["draft_changes"]["items"][0]["fields"]["description"][1] == "bad 😀"
+
+
+async def test_a_need_cites_an_interaction_by_its_id_or_not_at_all(client: httpx.AsyncClient, auth, store) -> None:
+    """Any text of any length was stored as the interaction a need was stated in."""
+    path, kam, _, _ = await project_setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"]))["member"]["member_id"]
+    project = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    await client.post(f"{project}/allies", json={"member_id": ally}, headers=kam)
+    before = await store.head_position()
+    need = {"member_id": ally, "need": "Warm starts", "on": "2026-11-01"}
+    for cited in ("x" * 5000, "not-an-id"):
+        refused = await client.post(f"{project}/needs", json={**need, "interaction_id": cited}, headers=kam)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.interaction_id"]
+    assert await store.head_position() == before
+    assert (await client.post(f"{project}/needs", json=need, headers=kam)).status_code == 200

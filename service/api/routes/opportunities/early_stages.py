@@ -58,7 +58,7 @@ class ProjectNeedIn(BaseModel):
     member_id: str
     need: str = Field(min_length=1, max_length=1000, examples=["Filters that survive −40 °C without heating"])
     on: Day
-    interaction_id: str = ""
+    interaction_id: UUID | None = Field(None, description="The interaction where the need was stated, if any.")
 
 
 @router.post(
@@ -81,7 +81,7 @@ async def confirm_need(
             need=body.need,
             on=body.on,
             today=day,
-            interaction_id=body.interaction_id,
+            interaction_id=str(body.interaction_id or ""),
             members=m.roles,
             left=m.left,
         ),
