@@ -186,7 +186,8 @@ PLAN: AggregateType[Plan, Any] = _kind(
     PLAN_EVENTS,
     Plan,
     timed=True,
-    snapshot_version=3,  # 2: a back-dated actual replaces no newer one; 3: a session keeps its base revision
+    # 2: a back-dated actual replaces no newer one; 3: a session keeps its base revision; 4: every answer to a comment
+    snapshot_version=4,
 )
 PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
     "plan_register",

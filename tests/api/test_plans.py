@@ -143,6 +143,40 @@ async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, sett
     del team
 
 
+async def test_every_answer_to_a_comment_stays_in_the_review_trail(client: httpx.AsyncClient, auth) -> None:
+    """A second answer used to replace the first in the trail, although the log kept both: a change of mind is
+    history too."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    commented = await ok(
+        await client.post(f"{plan}/revisions/1/comments", json={"item_id": "g1", "text": "Too timid"}, headers=boss)
+    )
+    comment_id = commented["open_comments"][0]["comment_id"]
+    answer = f"{plan}/comments/{comment_id}/answer"
+    first = await ok(await client.post(answer, json={"text": "The market is flat"}, headers=kam))
+    last = await ok(await client.post(answer, json={"text": "On reflection: 34M is within reach"}, headers=kam))
+    [revision] = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    [trail] = revision["comments"]
+    manager = boss_sub(kam, auth)
+    assert (trail["answer"], trail["answered_by"]) == ("On reflection: 34M is within reach", manager)  # the latest
+    assert [(a["text"], a["by"]) for a in trail["answers"]] == [
+        ("The market is flat", manager),
+        ("On reflection: 34M is within reach", manager),
+    ]
+    assert trail["answers"][0]["at"] < trail["answers"][1]["at"] == trail["answered_at"]
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": last["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    recorded = {e["stream_version"]: e["recorded_at"] for e in audit["items"]}
+    [then] = await ok(await client.get(f"{plan}/revisions", params={"as_of": recorded[first["version"]]}, headers=kam))
+    assert [a["text"] for a in then["comments"][0]["answers"]] == ["The market is flat"]
+
+
 def boss_sub(headers: dict[str, str], auth) -> str:
     """The subject of a bearer token: what the events record as `by`."""
     return jwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})["sub"]

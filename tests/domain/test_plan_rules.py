@@ -320,6 +320,25 @@ def test_the_current_actual_is_the_one_of_the_latest_day_whatever_the_order_it_w
     assert same_day.actuals["g1"].value == Decimal("120")  # a tie: the later recorded is the correction
 
 
+def test_a_second_answer_to_a_comment_keeps_the_first_in_the_trail() -> None:
+    # given a proposed revision with a comment
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(
+        plan, c.CommentOnRevision(actor=BOSS, parties=PARTIES, comment_id="c1", revision=1, item_id=None, text="Why?")
+    )
+    # when the manager answers twice
+    plan = run(
+        plan,
+        c.AnswerComment(actor=KAM, parties=PARTIES, comment_id="c1", text="Flat market"),
+        c.AnswerComment(actor=KAM, parties=PARTIES, comment_id="c1", text="Changed my mind"),
+    )
+    # then the latest answer is current and both stay, in order
+    [comment] = plan.comments
+    assert comment.answer == "Changed my mind"
+    assert [(a.text, a.by) for a in comment.answers] == [("Flat market", "kam"), ("Changed my mind", "kam")]
+    assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
+
+
 def test_the_state_survives_its_json_form() -> None:
     plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
     assert codec.from_dict(Plan, codec.to_dict(plan)) == plan

@@ -19,6 +19,7 @@ from service.domain.plan.content import (
 from service.domain.plan.state import (
     ActionProgress,
     Actual,
+    Answer,
     Comment,
     ItemChange,
     Plan,
@@ -83,9 +84,15 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 at=at,
             )
             return replace(state, comments=(*state.comments, comment))
-        case e.CommentAnswered():
+        case e.CommentAnswered():  # a later answer is the current one; the earlier ones stay in the trail
             comments = tuple(
-                replace(x, answer=event.text, answered_by=event.by, answered_at=at)
+                replace(
+                    x,
+                    answer=event.text,
+                    answered_by=event.by,
+                    answered_at=at,
+                    answers=(*x.answers, Answer(text=event.text, by=event.by, at=at)),
+                )
                 if x.comment_id == event.comment_id
                 else x
                 for x in state.comments

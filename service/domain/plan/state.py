@@ -24,6 +24,13 @@ class ActionStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    text: str
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Comment:
     comment_id: str
     revision: int
@@ -31,9 +38,10 @@ class Comment:
     text: str
     by: str
     at: datetime | None
-    answer: str | None = None
+    answer: str | None = None  # the latest answer, as before answers were kept
     answered_by: str | None = None
     answered_at: datetime | None = None
+    answers: tuple[Answer, ...] = ()  # every answer, in order: a second one is a change of mind, not a correction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -74,7 +74,10 @@ class RevisionOut(BaseModel):
     decided_at: datetime | None
     decision_note: str
     session_id: str | None
-    comments: list[dict[str, Any]] = Field(description="Who asked what about which item, and who answered what.")
+    comments: list[dict[str, Any]] = Field(
+        description="Who asked what about which item, and who answered what: `answer` (with `answered_by`, "
+        "`answered_at`) is the latest answer, `answers` every answer in order, each with `text`, `by` and `at`."
+    )
     changes: dict[str, Any] = Field(description="Diff against the previous revision.")
 
 
