@@ -440,6 +440,96 @@ async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_
     assert [(r["budget"], r["done"], r["actions"]) for r in rows] == [("450000", "450000", 1)]  # the successor's
 
 
+async def recorded_at(client: httpx.AsyncClient, auth, plan: str, view: dict[str, Any]) -> str:
+    """When the event that brought the plan to `view`'s version was recorded: an `as_of` that shows that view."""
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": view["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    return str({e["stream_version"]: e["recorded_at"] for e in audit["items"]}[view["version"]])
+
+
+async def test_an_abandoned_successor_frees_its_predecessor_and_stays_readable(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Once a successor was started, its predecessor refused new revisions until the successor was agreed, and
+    nothing could give the successor up: the account was stuck when the parties changed their minds."""
+    kam, boss, plan, team = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    account = agreed["account_id"]
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    first = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
+    succ = f"/v1/plans/{first['plan_id']}"
+    await ok(await client.put(f"{succ}/draft/goal/g2", json=GOAL, headers=kam))
+    proposed = await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))  # in the supervisor's queue
+    pending = await ok(await client.get(plan, headers=kam))
+    # refusals write nothing
+    before = await store.head_position()
+    nothing = await client.post(f"{plan}/abandon", json={"reason": "no"}, headers=kam)
+    assert (nothing.status_code, nothing.json()["type"]) == (409, "/problems/not-a-successor")
+    stranger = await client.post(
+        f"{succ}/abandon", json={"reason": "no"}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
+    )
+    assert stranger.status_code == 404
+    colleague = await client.post(
+        f"{succ}/abandon", json={"reason": "no"}, headers=auth(unique("kam"), Role.MANAGER, team)
+    )
+    assert colleague.status_code == 404, colleague.text  # another manager of the team does not see the account
+    blank = await client.post(f"{succ}/abandon", json={"reason": ""}, headers=kam)
+    assert (blank.status_code, blank.json()["errors"][0]["field"]) == (422, "body.reason")
+    assert await store.head_position() == before
+    # when the supervisor abandons the successor
+    gone = await ok(await client.post(f"{succ}/abandon", json={"reason": "The buyer merges"}, headers=boss))
+    assert (gone["abandoned"]["reason"], gone["abandoned"]["by"]) == ("The buyer merges", boss_sub(boss, auth))
+    assert (gone["supersedes"], gone["under_discussion"], gone["in_force"]) == (agreed["plan_id"], None, None)
+    queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": gone["position"]}, headers=boss))
+    assert first["plan_id"] not in [q["plan_id"] for q in queue]
+    # then it stays readable and takes nothing more
+    before = await store.head_position()
+    for refused in (
+        await client.put(f"{succ}/draft/goal/g3", json=GOAL, headers=kam),
+        await client.post(f"{succ}/revisions/1/agree", json={}, headers=boss),
+        await client.post(f"{succ}/abandon", json={"reason": "again"}, headers=kam),
+    ):
+        assert (refused.status_code, refused.json()["type"]) == (409, "/problems/plan-abandoned"), refused.text
+    assert await store.head_position() == before
+    history = await ok(await client.get(f"{succ}/revisions", headers=kam))
+    assert [(r["revision"], r["status"]) for r in history] == [(1, "proposed")]
+    # the predecessor takes new revisions again, and a new successor can be started
+    old = await ok(await client.get(plan, headers=kam))
+    assert (old["successor"], old["superseded_by"], old["in_force"]["revision"]) == (None, None, 1)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "31000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    second = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
+    assert [i["item_id"] for i in second["draft_changes"]["items"]] == ["g1"]  # from revision 2; g2 went with S1
+    nxt = f"/v1/plans/{second['plan_id']}"
+    await ok(await client.post(f"{nxt}/revisions", json={}, headers=kam))
+    took_over = await ok(await client.post(f"{nxt}/revisions/1/agree", json={}, headers=boss))
+    assert took_over["in_force"]["content"]["goals"]["g1"]["target"] == "31000000"
+    assert (await ok(await client.get(plan, headers=kam)))["superseded_by"] == second["plan_id"]
+    before = await store.head_position()
+    late = await client.post(f"{nxt}/abandon", json={"reason": "too late"}, headers=boss)
+    assert (late.status_code, late.json()["type"], late.json()["plan_id"]) == (
+        409,
+        "/problems/successor-agreed",
+        agreed["plan_id"],
+    )
+    assert await store.head_position() == before
+    # as of before the abandonment, the successor was pending and under discussion
+    then = await ok(
+        await client.get(plan, params={"as_of": await recorded_at(client, auth, plan, pending)}, headers=kam)
+    )
+    assert (then["successor"], then["in_force"]["revision"]) == (first["plan_id"], 1)
+    was = await ok(
+        await client.get(succ, params={"as_of": await recorded_at(client, auth, succ, proposed)}, headers=kam)
+    )
+    assert (was["abandoned"], was["under_discussion"]["revision"]) == (None, 1)
+
+
 async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes_nothing(
     client: httpx.AsyncClient, auth
 ) -> None:

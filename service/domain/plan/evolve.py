@@ -17,6 +17,7 @@ from service.domain.plan.content import (
     without_item,
 )
 from service.domain.plan.state import (
+    Abandonment,
     ActionProgress,
     Actual,
     Answer,
@@ -161,6 +162,10 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             return replace(state, superseded_by=event.by_plan, successor=None)
         case e.SuccessorStarted():
             return replace(state, successor=event.plan_id)
+        case e.PlanAbandoned():
+            return replace(state, abandoned=Abandonment(reason=event.reason, by=event.by, at=at))
+        case e.SuccessorAbandoned():
+            return replace(state, successor=None) if state.successor == event.plan_id else state
         case e.PredecessorProgressCarried():  # what the successor recorded itself stays the later word
             return replace(
                 state, progress={**event.progress, **state.progress}, actuals={**event.actuals, **state.actuals}
