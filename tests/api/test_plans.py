@@ -376,6 +376,15 @@ async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readabl
         )
     )
     assert successor["draft_changes"]["items"][0]["item_id"] == "g1"  # starts from the plan in force
+    drafting = await ok(
+        await client.get(
+            f"/v1/accounts/{account_id}/plans", params={"min_position": successor["position"]}, headers=kam
+        )
+    )  # the plan in force first, though the successor is newer
+    assert [(p["plan_id"], p["status"], p["successor"], p["supersedes"]) for p in drafting] == [
+        (agreed["plan_id"], "current", successor["plan_id"], None),
+        (successor["plan_id"], "successor_pending", None, agreed["plan_id"]),
+    ]
     old = await ok(await client.get(plan, headers=kam))
     assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (None, successor["plan_id"], 1)
     frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
@@ -397,7 +406,10 @@ async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readabl
     listed = await ok(
         await client.get(f"/v1/accounts/{account_id}/plans", params={"min_position": done["position"]}, headers=kam)
     )
-    assert [p["plan_id"] for p in listed] == [successor["plan_id"], agreed["plan_id"]]
+    assert [(p["plan_id"], p["status"]) for p in listed] == [
+        (successor["plan_id"], "current"),
+        (agreed["plan_id"], "superseded"),
+    ]
 
 
 async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_its_progress_carries_over(
@@ -487,6 +499,13 @@ async def test_an_abandoned_successor_frees_its_predecessor_and_stays_readable(
     assert (gone["supersedes"], gone["under_discussion"], gone["in_force"]) == (agreed["plan_id"], None, None)
     queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": gone["position"]}, headers=boss))
     assert first["plan_id"] not in [q["plan_id"] for q in queue]
+    listed = await ok(
+        await client.get(f"/v1/accounts/{account}/plans", params={"min_position": gone["position"]}, headers=kam)
+    )
+    assert [(p["plan_id"], p["status"], p["successor"], p["abandon_reason"]) for p in listed] == [
+        (agreed["plan_id"], "current", None, None),
+        (first["plan_id"], "abandoned", None, "The buyer merges"),
+    ]
     # then it stays readable and takes nothing more
     before = await store.head_position()
     for refused in (
@@ -511,6 +530,14 @@ async def test_an_abandoned_successor_frees_its_predecessor_and_stays_readable(
     took_over = await ok(await client.post(f"{nxt}/revisions/1/agree", json={}, headers=boss))
     assert took_over["in_force"]["content"]["goals"]["g1"]["target"] == "31000000"
     assert (await ok(await client.get(plan, headers=kam)))["superseded_by"] == second["plan_id"]
+    listed = await ok(
+        await client.get(f"/v1/accounts/{account}/plans", params={"min_position": took_over["position"]}, headers=kam)
+    )
+    assert [(p["plan_id"], p["status"]) for p in listed] == [
+        (second["plan_id"], "current"),
+        (agreed["plan_id"], "superseded"),
+        (first["plan_id"], "abandoned"),
+    ]
     before = await store.head_position()
     late = await client.post(f"{nxt}/abandon", json={"reason": "too late"}, headers=boss)
     assert (late.status_code, late.json()["type"], late.json()["plan_id"]) == (
