@@ -186,7 +186,9 @@ PLAN: AggregateType[Plan, Any] = _kind(
     PLAN_EVENTS,
     Plan,
     timed=True,
-    snapshot_version=3,  # 2: a back-dated actual replaces no newer one; 3: a session keeps its base revision
+    # 2: a back-dated actual replaces no newer one; 3: a session keeps its base revision; 4: every answer to a comment;
+    # 5: an abandoned successor
+    snapshot_version=5,
 )
 PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
     "plan_register",
@@ -194,6 +196,7 @@ PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
     PLAN_REGISTER_EVENTS,
     plan_register.PlanRegister,
     timed=False,
+    snapshot_version=2,  # 2: the successors being drafted
 )
 WEBHOOKS: AggregateType[Webhooks, Any] = _kind(
     "webhooks",

@@ -18,7 +18,8 @@ PREFIX = "plan-"
 
 PLANS = Table(
     name="plans",
-    comment="One row per long-range account plan; a superseded plan stays, with superseded_by set.",
+    comment="One row per long-range account plan; a superseded plan stays, with superseded_by set, and an abandoned "
+    "successor with abandoned_at.",
     columns=(
         Column("plan_id", "text NOT NULL", "Id of the plan."),
         Column("account_id", "text NOT NULL", "The account (join read.accounts for owner and team)."),
@@ -26,6 +27,15 @@ PLANS = Table(
         Column("horizon_from", "integer NOT NULL", "First year of the horizon."),
         Column("horizon_to", "integer NOT NULL", "Last year of the horizon."),
         Column("superseded_by", "text", "The plan that replaced this one."),
+        Column("supersedes", "text", "The plan this one was started to supersede, if any."),
+        Column(
+            "successor", "text", "A successor being drafted to supersede this plan, which stays in force meanwhile."
+        ),
+        Column(
+            "abandoned_at", "timestamptz", "When this successor was abandoned before it was ever agreed; null if not."
+        ),
+        Column("abandoned_by", "text", "Who abandoned it."),
+        Column("abandon_reason", "text", "Why it was abandoned."),
         Column("in_force_revision", "integer", "The agreed revision in force; null until one is agreed."),
         Column("pending_revision", "integer", "The revision waiting for the supervisor's review, if any."),
         Column("pending_since", "timestamptz", "When it was proposed."),
@@ -102,6 +112,11 @@ def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
                 p.horizon_from,
                 p.horizon_to,
                 p.superseded_by,
+                p.supersedes,
+                p.successor,
+                p.abandoned.at if p.abandoned else None,
+                p.abandoned.by if p.abandoned else None,
+                p.abandoned.reason if p.abandoned else None,
                 in_force.number if in_force else None,
                 pending.number if pending else None,
                 pending.proposed_at if pending else None,
@@ -159,8 +174,30 @@ def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
 
 
 CURRENT_OF_ACCOUNT = """
-SELECT plan_id FROM read.plans WHERE account_id = $1 AND superseded_by IS NULL ORDER BY started_at, plan_id
+SELECT plan_id FROM read.plans WHERE account_id = $1 AND superseded_by IS NULL AND abandoned_at IS NULL
+ORDER BY started_at, plan_id
 """
+# A plan's standing: a successor is pending while its predecessor names it (a successor started by the earlier rule
+# superseded its predecessor at once, and is current); ordered current, pending successor, then history, newest first.
+OF_ACCOUNT = """
+SELECT * FROM (
+    SELECT p.*, CASE
+        WHEN p.abandoned_at IS NOT NULL THEN 'abandoned'
+        WHEN p.superseded_by IS NOT NULL THEN 'superseded'
+        WHEN EXISTS (SELECT 1 FROM read.plans o WHERE o.account_id = p.account_id AND o.successor = p.plan_id)
+            THEN 'successor_pending'
+        ELSE 'current'
+    END AS status
+    FROM read.plans p WHERE p.account_id = $1
+) x
+ORDER BY array_position(ARRAY['current', 'successor_pending', 'superseded', 'abandoned'], status), started_at DESC,
+    plan_id
+"""
+
+
+async def account_plans(conn: asyncpg.Connection, account_id: str) -> list[asyncpg.Record]:
+    """The account's plans with their standing (`status`), the current one first."""
+    return list(await conn.fetch(OF_ACCOUNT, account_id))
 
 
 async def current_plans(conn: asyncpg.Connection, account_id: str) -> tuple[str, ...]:
@@ -177,7 +214,9 @@ TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
 
 class Plans(FoldingProjection):
     name = "plans"
-    version = 2  # 2: a goal's actual is the one of the latest day (a back-dated one replaced it before)
+    # 2: a goal's actual is the one of the latest day (a back-dated one replaced it before); 3: successors and
+    # abandoned plans (supersedes, successor, abandoned_*)
+    version = 3
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 

@@ -143,6 +143,40 @@ async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, sett
     del team
 
 
+async def test_every_answer_to_a_comment_stays_in_the_review_trail(client: httpx.AsyncClient, auth) -> None:
+    """A second answer used to replace the first in the trail, although the log kept both: a change of mind is
+    history too."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    commented = await ok(
+        await client.post(f"{plan}/revisions/1/comments", json={"item_id": "g1", "text": "Too timid"}, headers=boss)
+    )
+    comment_id = commented["open_comments"][0]["comment_id"]
+    answer = f"{plan}/comments/{comment_id}/answer"
+    first = await ok(await client.post(answer, json={"text": "The market is flat"}, headers=kam))
+    last = await ok(await client.post(answer, json={"text": "On reflection: 34M is within reach"}, headers=kam))
+    [revision] = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    [trail] = revision["comments"]
+    manager = boss_sub(kam, auth)
+    assert (trail["answer"], trail["answered_by"]) == ("On reflection: 34M is within reach", manager)  # the latest
+    assert [(a["text"], a["by"]) for a in trail["answers"]] == [
+        ("The market is flat", manager),
+        ("On reflection: 34M is within reach", manager),
+    ]
+    assert trail["answers"][0]["at"] < trail["answers"][1]["at"] == trail["answered_at"]
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": last["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    recorded = {e["stream_version"]: e["recorded_at"] for e in audit["items"]}
+    [then] = await ok(await client.get(f"{plan}/revisions", params={"as_of": recorded[first["version"]]}, headers=kam))
+    assert [a["text"] for a in then["comments"][0]["answers"]] == ["The market is flat"]
+
+
 def boss_sub(headers: dict[str, str], auth) -> str:
     """The subject of a bearer token: what the events record as `by`."""
     return jwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})["sub"]
@@ -342,6 +376,15 @@ async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readabl
         )
     )
     assert successor["draft_changes"]["items"][0]["item_id"] == "g1"  # starts from the plan in force
+    drafting = await ok(
+        await client.get(
+            f"/v1/accounts/{account_id}/plans", params={"min_position": successor["position"]}, headers=kam
+        )
+    )  # the plan in force first, though the successor is newer
+    assert [(p["plan_id"], p["status"], p["successor"], p["supersedes"]) for p in drafting] == [
+        (agreed["plan_id"], "current", successor["plan_id"], None),
+        (successor["plan_id"], "successor_pending", None, agreed["plan_id"]),
+    ]
     old = await ok(await client.get(plan, headers=kam))
     assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (None, successor["plan_id"], 1)
     frozen = await client.put(f"{plan}/draft/goal/g2", json=GOAL, headers=kam)
@@ -363,7 +406,10 @@ async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readabl
     listed = await ok(
         await client.get(f"/v1/accounts/{account_id}/plans", params={"min_position": done["position"]}, headers=kam)
     )
-    assert [p["plan_id"] for p in listed] == [successor["plan_id"], agreed["plan_id"]]
+    assert [(p["plan_id"], p["status"]) for p in listed] == [
+        (successor["plan_id"], "current"),
+        (agreed["plan_id"], "superseded"),
+    ]
 
 
 async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_its_progress_carries_over(
@@ -404,6 +450,111 @@ async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_
     budgets = {"team": team, "min_position": agreed["position"]}
     rows = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
     assert [(r["budget"], r["done"], r["actions"]) for r in rows] == [("450000", "450000", 1)]  # the successor's
+
+
+async def recorded_at(client: httpx.AsyncClient, auth, plan: str, view: dict[str, Any]) -> str:
+    """When the event that brought the plan to `view`'s version was recorded: an `as_of` that shows that view."""
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": view["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    return str({e["stream_version"]: e["recorded_at"] for e in audit["items"]}[view["version"]])
+
+
+async def test_an_abandoned_successor_frees_its_predecessor_and_stays_readable(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Once a successor was started, its predecessor refused new revisions until the successor was agreed, and
+    nothing could give the successor up: the account was stuck when the parties changed their minds."""
+    kam, boss, plan, team = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    account = agreed["account_id"]
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    first = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
+    succ = f"/v1/plans/{first['plan_id']}"
+    await ok(await client.put(f"{succ}/draft/goal/g2", json=GOAL, headers=kam))
+    proposed = await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))  # in the supervisor's queue
+    pending = await ok(await client.get(plan, headers=kam))
+    # refusals write nothing
+    before = await store.head_position()
+    nothing = await client.post(f"{plan}/abandon", json={"reason": "no"}, headers=kam)
+    assert (nothing.status_code, nothing.json()["type"]) == (409, "/problems/not-a-successor")
+    stranger = await client.post(
+        f"{succ}/abandon", json={"reason": "no"}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
+    )
+    assert stranger.status_code == 404
+    colleague = await client.post(
+        f"{succ}/abandon", json={"reason": "no"}, headers=auth(unique("kam"), Role.MANAGER, team)
+    )
+    assert colleague.status_code == 404, colleague.text  # another manager of the team does not see the account
+    blank = await client.post(f"{succ}/abandon", json={"reason": ""}, headers=kam)
+    assert (blank.status_code, blank.json()["errors"][0]["field"]) == (422, "body.reason")
+    assert await store.head_position() == before
+    # when the supervisor abandons the successor
+    gone = await ok(await client.post(f"{succ}/abandon", json={"reason": "The buyer merges"}, headers=boss))
+    assert (gone["abandoned"]["reason"], gone["abandoned"]["by"]) == ("The buyer merges", boss_sub(boss, auth))
+    assert (gone["supersedes"], gone["under_discussion"], gone["in_force"]) == (agreed["plan_id"], None, None)
+    queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": gone["position"]}, headers=boss))
+    assert first["plan_id"] not in [q["plan_id"] for q in queue]
+    listed = await ok(
+        await client.get(f"/v1/accounts/{account}/plans", params={"min_position": gone["position"]}, headers=kam)
+    )
+    assert [(p["plan_id"], p["status"], p["successor"], p["abandon_reason"]) for p in listed] == [
+        (agreed["plan_id"], "current", None, None),
+        (first["plan_id"], "abandoned", None, "The buyer merges"),
+    ]
+    # then it stays readable and takes nothing more
+    before = await store.head_position()
+    for refused in (
+        await client.put(f"{succ}/draft/goal/g3", json=GOAL, headers=kam),
+        await client.post(f"{succ}/revisions/1/agree", json={}, headers=boss),
+        await client.post(f"{succ}/abandon", json={"reason": "again"}, headers=kam),
+    ):
+        assert (refused.status_code, refused.json()["type"]) == (409, "/problems/plan-abandoned"), refused.text
+    assert await store.head_position() == before
+    history = await ok(await client.get(f"{succ}/revisions", headers=kam))
+    assert [(r["revision"], r["status"]) for r in history] == [(1, "proposed")]
+    # the predecessor takes new revisions again, and a new successor can be started
+    old = await ok(await client.get(plan, headers=kam))
+    assert (old["successor"], old["superseded_by"], old["in_force"]["revision"]) == (None, None, 1)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "31000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    second = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
+    assert [i["item_id"] for i in second["draft_changes"]["items"]] == ["g1"]  # from revision 2; g2 went with S1
+    nxt = f"/v1/plans/{second['plan_id']}"
+    await ok(await client.post(f"{nxt}/revisions", json={}, headers=kam))
+    took_over = await ok(await client.post(f"{nxt}/revisions/1/agree", json={}, headers=boss))
+    assert took_over["in_force"]["content"]["goals"]["g1"]["target"] == "31000000"
+    assert (await ok(await client.get(plan, headers=kam)))["superseded_by"] == second["plan_id"]
+    listed = await ok(
+        await client.get(f"/v1/accounts/{account}/plans", params={"min_position": took_over["position"]}, headers=kam)
+    )
+    assert [(p["plan_id"], p["status"]) for p in listed] == [
+        (second["plan_id"], "current"),
+        (agreed["plan_id"], "superseded"),
+        (first["plan_id"], "abandoned"),
+    ]
+    before = await store.head_position()
+    late = await client.post(f"{nxt}/abandon", json={"reason": "too late"}, headers=boss)
+    assert (late.status_code, late.json()["type"], late.json()["plan_id"]) == (
+        409,
+        "/problems/successor-agreed",
+        agreed["plan_id"],
+    )
+    assert await store.head_position() == before
+    # as of before the abandonment, the successor was pending and under discussion
+    then = await ok(
+        await client.get(plan, params={"as_of": await recorded_at(client, auth, plan, pending)}, headers=kam)
+    )
+    assert (then["successor"], then["in_force"]["revision"]) == (first["plan_id"], 1)
+    was = await ok(
+        await client.get(succ, params={"as_of": await recorded_at(client, auth, succ, proposed)}, headers=kam)
+    )
+    assert (was["abandoned"], was["under_discussion"]["revision"]) == (None, 1)
 
 
 async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes_nothing(

@@ -320,6 +320,25 @@ def test_the_current_actual_is_the_one_of_the_latest_day_whatever_the_order_it_w
     assert same_day.actuals["g1"].value == Decimal("120")  # a tie: the later recorded is the correction
 
 
+def test_a_second_answer_to_a_comment_keeps_the_first_in_the_trail() -> None:
+    # given a proposed revision with a comment
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(
+        plan, c.CommentOnRevision(actor=BOSS, parties=PARTIES, comment_id="c1", revision=1, item_id=None, text="Why?")
+    )
+    # when the manager answers twice
+    plan = run(
+        plan,
+        c.AnswerComment(actor=KAM, parties=PARTIES, comment_id="c1", text="Flat market"),
+        c.AnswerComment(actor=KAM, parties=PARTIES, comment_id="c1", text="Changed my mind"),
+    )
+    # then the latest answer is current and both stay, in order
+    [comment] = plan.comments
+    assert comment.answer == "Changed my mind"
+    assert [(a.text, a.by) for a in comment.answers] == [("Flat market", "kam"), ("Changed my mind", "kam")]
+    assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
+
+
 def test_the_state_survives_its_json_form() -> None:
     plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
     assert codec.from_dict(Plan, codec.to_dict(plan)) == plan
@@ -343,9 +362,18 @@ def test_the_register_keeps_one_current_plan_per_account() -> None:
     with pytest.raises(Conflict) as elsewhere:
         r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p9"))
     assert elsewhere.value.code == "not-the-current-plan"
-    assert r.decide(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p1")) == []
-    done = run_register(first, r.CompleteSuccession(by="boss", account_id="a", plan_id="p2", superseded="p1"))
-    assert done.current == ("p2",)
+    drafting = run_register(first, r.RegisterPlan(by="kam", account_id="a", plan_id="p2", supersedes="p1"))
+    assert (drafting.current, drafting.successors) == (("p1",), {"p2": "p1"})
+    with pytest.raises(Conflict) as twice:
+        r.decide(drafting, r.RegisterPlan(by="kam", account_id="a", plan_id="p3", supersedes="p1"))
+    assert (twice.value.code, twice.value.details) == ("successor-pending", {"plan_id": "p2"})
+    done = run_register(drafting, r.CompleteSuccession(by="boss", account_id="a", plan_id="p2", superseded="p1"))
+    assert (done.current, done.successors) == (("p2",), {})
+    # an abandoned successor is no longer counted: the current plan may take another
+    given_up = run_register(drafting, r.AbandonSuccession(by="boss", account_id="a", plan_id="p2", superseded="p1"))
+    assert (given_up.current, given_up.successors) == (("p1",), {})
+    again = run_register(given_up, r.RegisterPlan(by="kam", account_id="a", plan_id="p3", supersedes="p1"))
+    assert again.successors == {"p3": "p1"}
     # plans started before the register are found when it opens
     legacy = run_register(
         r.initial_state(),
@@ -396,3 +424,67 @@ def test_a_predecessor_leaves_force_only_with_its_successors_agreement_and_hands
     assert action_state(new, new.in_force.content.actions["a1"], TODAY).status is ActionStatus.DONE  # type: ignore[union-attr]
     old = run(old, c.SupersedePlan(actor=BOSS, parties=PARTIES, by_plan="p2", successor_agreed=1))
     assert (old.superseded_by, old.successor) == ("p2", None)
+
+
+def successor_of(old: Plan, plan_id: str = "p2") -> Plan:
+    return run(
+        initial_state(),
+        c.StartPlan(
+            actor=KAM,
+            parties=PARTIES,
+            plan_id=plan_id,
+            account_id="a1",
+            title="Next",
+            horizon_from=2026,
+            horizon_to=2029,
+            supersedes=old.plan_id,
+            starting_content=old.in_force.content if old.in_force else old.draft,
+        ),
+    )
+
+
+def test_a_successor_never_agreed_can_be_abandoned_and_its_predecessor_takes_revisions_again() -> None:
+    # given an agreed plan whose successor is being drafted and proposed
+    old = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    old = run(old, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    old = run(old, c.StartSuccessor(actor=KAM, parties=PARTIES, plan_id="p2"))
+    new = run(successor_of(old), put(ItemType.GOAL, goal(target="1")), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    # when someone who is no party tries, then it is refused
+    with pytest.raises(NotAllowed):
+        decide(new, c.AbandonSuccessor(actor=OTHER_BOSS, parties=PARTIES, reason="mine"))
+    with pytest.raises(DomainError) as blank:
+        decide(new, c.AbandonSuccessor(actor=BOSS, parties=PARTIES, reason=" "))
+    assert blank.value.code == "missing-value"
+    # when the supervisor abandons it, with the reason
+    new = run(new, c.AbandonSuccessor(actor=BOSS, parties=PARTIES, reason="The buyer merges"))
+    old = run(old, c.ForgoSuccessor(actor=BOSS, parties=PARTIES, by_plan="p2"))
+    # then it takes nothing more, waits for no review, and its predecessor takes revisions and a successor again
+    assert (new.abandoned.reason, new.abandoned.by, new.pending) == ("The buyer merges", "boss", None)  # type: ignore[union-attr]
+    with pytest.raises(Conflict) as dead:
+        decide(new, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    assert dead.value.code == "plan-abandoned"
+    assert old.successor is None
+    old = run(old, put(ItemType.GOAL, goal(target="2")), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    old = run(old, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=2))
+    assert run(old, c.StartSuccessor(actor=KAM, parties=PARTIES, plan_id="p3")).successor == "p3"
+    assert codec.from_dict(Plan, codec.to_dict(new)) == new
+
+
+def test_only_a_successor_never_agreed_is_abandoned() -> None:
+    # given a plan that supersedes nothing, then there is nothing to abandon
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    with pytest.raises(Conflict) as alone:
+        decide(plan, c.AbandonSuccessor(actor=KAM, parties=PARTIES, reason="why"))
+    assert alone.value.code == "not-a-successor"
+    # given a successor whose first revision was agreed, then it is refused: it superseded its predecessor
+    old = run(plan, c.StartSuccessor(actor=KAM, parties=PARTIES, plan_id="p2"))
+    new = run(successor_of(old), put(ItemType.GOAL, goal(target="1")), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    new = run(new, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    with pytest.raises(Conflict) as agreed:
+        decide(new, c.AbandonSuccessor(actor=BOSS, parties=PARTIES, reason="late"))
+    assert (agreed.value.code, agreed.value.details) == ("successor-agreed", {"plan_id": "p1"})
+    # and a predecessor forgoes only its own successor
+    with pytest.raises(Conflict) as other:
+        decide(old, c.ForgoSuccessor(actor=BOSS, parties=PARTIES, by_plan="p9"))
+    assert other.value.code == "not-the-successor"

@@ -150,6 +150,24 @@ class SupersedePlan:
     successor_agreed: int | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbandonSuccessor:
+    """On a successor never agreed: give it up, with the reason."""
+
+    actor: Actor
+    parties: Parties
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForgoSuccessor:
+    """On the predecessor, with its successor's abandonment: it takes new revisions again."""
+
+    actor: Actor
+    parties: Parties
+    by_plan: str
+
+
 PlanCommand = (
     StartPlan
     | PutItem
@@ -165,4 +183,6 @@ PlanCommand = (
     | RecordGoalActual
     | StartSuccessor
     | SupersedePlan
+    | AbandonSuccessor
+    | ForgoSuccessor
 )

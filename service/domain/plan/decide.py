@@ -69,6 +69,11 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
         ]
     if not state.exists:
         raise NotFound("plan-not-found", "no such plan")
+    if state.abandoned is not None:
+        raise Conflict(
+            "plan-abandoned",
+            f"this successor was abandoned by {state.abandoned.by} ({state.abandoned.reason}); it stays readable",
+        )
     if state.superseded_by is not None and not isinstance(command, c.SupersedePlan):
         raise Conflict("plan-superseded", f"this plan was superseded by {state.superseded_by}; it stays readable")
     if state.successor is not None and isinstance(command, FROZEN_WHILE_SUCCEEDED):
@@ -235,6 +240,23 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise Conflict("successor-not-agreed", "a plan leaves force only once its successor is agreed")
             _party(command, "a plan is superseded")
             return [e.PlanSuperseded(by_plan=command.by_plan, by=by)]
+        case c.AbandonSuccessor():
+            _party(command, "a successor is abandoned")
+            if state.supersedes is None:
+                raise Conflict("not-a-successor", "this plan supersedes no plan: there is no succession to abandon")
+            if state.in_force is not None:
+                raise Conflict(
+                    "successor-agreed",
+                    f"revision {state.in_force.number} of this plan was agreed, so it superseded {state.supersedes}: "
+                    "an agreed plan is not abandoned, it is superseded by a successor of its own",
+                    plan_id=state.supersedes,
+                )
+            return [e.PlanAbandoned(reason=_text(command.reason, "reason"), by=by)]
+        case c.ForgoSuccessor():
+            if state.successor != command.by_plan:
+                raise Conflict("not-the-successor", f"plan {command.by_plan} is not this plan's pending successor")
+            _party(command, "a successor is abandoned")
+            return [e.SuccessorAbandoned(plan_id=command.by_plan, by=by)]
         case c.StartPlan():
             raise AssertionError("handled above")
         case _:

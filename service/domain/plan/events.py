@@ -141,6 +141,22 @@ class PredecessorProgressCarried:
     by: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanAbandoned:
+    """On a successor never agreed: it is given up, and stays readable as history."""
+
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuccessorAbandoned:
+    """On the predecessor: its successor `plan_id` was abandoned; this plan takes new revisions again."""
+
+    plan_id: str
+    by: str
+
+
 PlanEvent = (
     PlanStarted
     | DraftItemPut
@@ -157,6 +173,8 @@ PlanEvent = (
     | PlanSuperseded
     | SuccessorStarted
     | PredecessorProgressCarried
+    | PlanAbandoned
+    | SuccessorAbandoned
 )
 EVENTS = (
     PlanStarted,
@@ -174,4 +192,6 @@ EVENTS = (
     PlanSuperseded,
     SuccessorStarted,
     PredecessorProgressCarried,
+    PlanAbandoned,
+    SuccessorAbandoned,
 )

@@ -17,8 +17,10 @@ from service.domain.plan.content import (
     without_item,
 )
 from service.domain.plan.state import (
+    Abandonment,
     ActionProgress,
     Actual,
+    Answer,
     Comment,
     ItemChange,
     Plan,
@@ -83,9 +85,15 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 at=at,
             )
             return replace(state, comments=(*state.comments, comment))
-        case e.CommentAnswered():
+        case e.CommentAnswered():  # a later answer is the current one; the earlier ones stay in the trail
             comments = tuple(
-                replace(x, answer=event.text, answered_by=event.by, answered_at=at)
+                replace(
+                    x,
+                    answer=event.text,
+                    answered_by=event.by,
+                    answered_at=at,
+                    answers=(*x.answers, Answer(text=event.text, by=event.by, at=at)),
+                )
                 if x.comment_id == event.comment_id
                 else x
                 for x in state.comments
@@ -154,6 +162,10 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             return replace(state, superseded_by=event.by_plan, successor=None)
         case e.SuccessorStarted():
             return replace(state, successor=event.plan_id)
+        case e.PlanAbandoned():
+            return replace(state, abandoned=Abandonment(reason=event.reason, by=event.by, at=at))
+        case e.SuccessorAbandoned():
+            return replace(state, successor=None) if state.successor == event.plan_id else state
         case e.PredecessorProgressCarried():  # what the successor recorded itself stays the later word
             return replace(
                 state, progress={**event.progress, **state.progress}, actuals={**event.actuals, **state.actuals}

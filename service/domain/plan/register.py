@@ -6,7 +6,7 @@ racing to start a plan for one account cannot both succeed: the loser reloads an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 
 from service.domain.errors import Conflict
@@ -19,6 +19,10 @@ class PlanRegister:
     # The current plan: in force or being drafted, and replaced by no successor. One; an account whose plans were
     # started before the register existed may have had several, and each is replaced only by its successor.
     current: tuple[str, ...] = ()
+    # Successors being drafted, each with the current plan it is to supersede; a successor leaves this list when its
+    # first agreement makes it current or when it is abandoned. (Successors started before this list existed are
+    # not in it; their predecessor's `successor` still guards them.)
+    successors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,8 +51,27 @@ class SuccessionCompleted:
     by: str
 
 
-RegisterEvent = CurrentPlansFound | PlanRegistered | SuccessionCompleted
-EVENTS = (CurrentPlansFound, PlanRegistered, SuccessionCompleted)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuccessionStarted:
+    """`plan_id` is being drafted to supersede the current plan `supersedes`, which stays current meanwhile."""
+
+    plan_id: str
+    supersedes: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuccessionAbandoned:
+    """The successor `plan_id` was given up before its first agreement: `superseded` stays current, and may take
+    another successor."""
+
+    plan_id: str
+    superseded: str
+    by: str
+
+
+RegisterEvent = CurrentPlansFound | PlanRegistered | SuccessionCompleted | SuccessionStarted | SuccessionAbandoned
+EVENTS = (CurrentPlansFound, PlanRegistered, SuccessionCompleted, SuccessionStarted, SuccessionAbandoned)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,7 +95,16 @@ class CompleteSuccession:
     found: tuple[str, ...] = ()
 
 
-RegisterCommand = RegisterPlan | CompleteSuccession
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbandonSuccession:
+    by: str
+    account_id: str
+    plan_id: str
+    superseded: str
+    found: tuple[str, ...] = ()
+
+
+RegisterCommand = RegisterPlan | CompleteSuccession | AbandonSuccession
 
 
 def decide(state: PlanRegister, command: RegisterCommand) -> list[RegisterEvent]:
@@ -91,12 +123,19 @@ def decide(state: PlanRegister, command: RegisterCommand) -> list[RegisterEvent]
             return [*opened, PlanRegistered(account_id=command.account_id, plan_id=command.plan_id, by=command.by)]
         case RegisterPlan(supersedes=str(old)):
             _current(state, old)
-            return opened
+            if pending := next((p for p, of in state.successors.items() if of == old), None):
+                raise Conflict(
+                    "successor-pending", f"plan {pending} is being drafted to supersede {old} already", plan_id=pending
+                )
+            return [*opened, SuccessionStarted(plan_id=command.plan_id, supersedes=old, by=command.by)]
         case CompleteSuccession():
             if command.plan_id in state.current and command.superseded not in state.current:
                 return opened  # done already: a successor started before the register, which superseded at once
             _current(state, command.superseded)
             return [*opened, SuccessionCompleted(plan_id=command.plan_id, superseded=command.superseded, by=command.by)]
+        case AbandonSuccession():
+            _current(state, command.superseded)
+            return [*opened, SuccessionAbandoned(plan_id=command.plan_id, superseded=command.superseded, by=command.by)]
         case _:
             assert_never(command)
 
@@ -119,8 +158,16 @@ def evolve(state: PlanRegister, event: RegisterEvent) -> PlanRegister:
             return replace(state, exists=True, account_id=event.account_id, current=(*state.current, event.plan_id))
         case SuccessionCompleted():
             current = tuple(p for p in state.current if p != event.superseded)
-            return replace(state, current=(*current, event.plan_id))
+            return replace(state, current=(*current, event.plan_id), successors=_without(state, event.plan_id))
+        case SuccessionStarted():
+            return replace(state, successors={**state.successors, event.plan_id: event.supersedes})
+        case SuccessionAbandoned():
+            return replace(state, successors=_without(state, event.plan_id))
     return state
+
+
+def _without(state: PlanRegister, plan_id: str) -> dict[str, str]:
+    return {p: of for p, of in state.successors.items() if p != plan_id}
 
 
 def initial_state() -> PlanRegister:

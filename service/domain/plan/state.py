@@ -24,6 +24,13 @@ class ActionStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    text: str
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Comment:
     comment_id: str
     revision: int
@@ -31,9 +38,10 @@ class Comment:
     text: str
     by: str
     at: datetime | None
-    answer: str | None = None
+    answer: str | None = None  # the latest answer, as before answers were kept
     answered_by: str | None = None
     answered_at: datetime | None = None
+    answers: tuple[Answer, ...] = ()  # every answer, in order: a second one is a change of mind, not a correction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +97,15 @@ class Actual:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Abandonment:
+    """A successor given up before its first agreement: its predecessor stays in force and takes revisions again."""
+
+    reason: str
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     exists: bool = False
     plan_id: str = ""
@@ -101,6 +118,7 @@ class Plan:
     supersedes: str | None = None
     superseded_by: str | None = None
     successor: str | None = None  # being drafted; this plan stays in force until the successor's first agreement
+    abandoned: Abandonment | None = None  # a successor given up before it was agreed; readable as history
     draft: PlanContent = field(default_factory=PlanContent)
     revisions: tuple[Revision, ...] = ()
     comments: tuple[Comment, ...] = ()
@@ -115,7 +133,9 @@ class Plan:
 
     @property
     def pending(self) -> Revision | None:
-        """The revision under discussion: proposed and waiting for the supervisor."""
+        """The revision under discussion: proposed and waiting for the supervisor (none on an abandoned plan)."""
+        if self.abandoned is not None:
+            return None
         last = self.revisions[-1] if self.revisions else None
         return last if last is not None and last.status is RevisionStatus.PROPOSED else None
 

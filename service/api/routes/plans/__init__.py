@@ -3,8 +3,8 @@ progress; the plan in force, as of any moment, with the review trail and the dif
 
 from fastapi import APIRouter
 
-from service.api.routes.plans import drafting, progress, queues, reading, review, sessions
+from service.api.routes.plans import abandoning, drafting, progress, queues, reading, review, sessions
 
 router = APIRouter()
-for part in (drafting, reading, review, sessions, progress, queues):
+for part in (drafting, abandoning, reading, review, sessions, progress, queues):
     router.include_router(part.router)

@@ -31,7 +31,7 @@ QUEUE = """
 SELECT p.plan_id, p.account_id, a.name AS account_name, a.owner AS manager, p.title,
        p.pending_revision AS revision, p.pending_by AS proposed_by, p.pending_since AS proposed_at
 FROM read.plans p JOIN read.accounts a USING (account_id)
-WHERE p.pending_revision IS NOT NULL AND p.superseded_by IS NULL
+WHERE p.pending_revision IS NOT NULL AND p.superseded_by IS NULL AND p.abandoned_at IS NULL
   AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
 ORDER BY p.pending_since, p.plan_id
 """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -17,6 +17,7 @@ from service.domain import codec
 from service.domain.errors import NotFound
 from service.domain.plan.content import PlanContent
 from service.domain.plan.state import Plan
+from service.projections.plans import account_plans
 
 router = APIRouter(tags=["plans"])
 
@@ -26,15 +27,26 @@ class PlanRow(BaseModel):
     title: str
     horizon_from: int
     horizon_to: int
+    status: Literal["current", "successor_pending", "superseded", "abandoned"] = Field(
+        description="current: the account's plan (in force, or drafted as its first); successor_pending: drafted to "
+        "supersede the current plan, which stays in force until this one's first agreement; superseded: replaced by "
+        "`superseded_by`; abandoned: a successor given up before it was agreed."
+    )
     superseded_by: str | None
+    supersedes: str | None
+    successor: str | None = Field(description="The successor being drafted to supersede this plan, if any.")
     in_force_revision: int | None
     pending_revision: int | None
+    abandoned_at: datetime | None
+    abandoned_by: str | None
+    abandon_reason: str | None
 
 
 @router.get(
     "/accounts/{account_id}/plans",
     operation_id="listPlans",
-    summary="The account's plans, the current one first; superseded ones stay readable",
+    summary="The account's plans: the current one first, then a successor being drafted, then superseded and "
+    "abandoned ones (each newest first), which stay readable",
     response_model=list[PlanRow],
     responses=LAGGING,
 )
@@ -43,10 +55,7 @@ async def list_plans(
 ) -> list[PlanRow]:
     await visible_account(runtime, actor, str(account_id))
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM read.plans WHERE account_id = $1 ORDER BY superseded_by IS NOT NULL, started_at DESC",
-            str(account_id),
-        )
+        rows = await account_plans(conn, str(account_id))
     return [PlanRow(**{k: r[k] for k in PlanRow.model_fields}) for r in rows]
 
 
@@ -74,7 +83,10 @@ class RevisionOut(BaseModel):
     decided_at: datetime | None
     decision_note: str
     session_id: str | None
-    comments: list[dict[str, Any]] = Field(description="Who asked what about which item, and who answered what.")
+    comments: list[dict[str, Any]] = Field(
+        description="Who asked what about which item, and who answered what: `answer` (with `answered_by`, "
+        "`answered_at`) is the latest answer, `answers` every answer in order, each with `text`, `by` and `at`."
+    )
     changes: dict[str, Any] = Field(description="Diff against the previous revision.")
 
 

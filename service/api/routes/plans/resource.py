@@ -78,6 +78,11 @@ class PlanOut(Written):
         description="The plan being drafted to supersede this one, which stays in force (taking progress, not new "
         "revisions) until the supervisor agrees the successor's first revision.",
     )
+    abandoned: dict[str, Any] | None = Field(
+        None,
+        description="A successor given up before its first agreement: `reason`, `by`, `at`. It takes no command; "
+        "its predecessor stayed in force.",
+    )
     in_force: dict[str, Any] | None = Field(
         description="The agreed revision in force: number, who agreed when, content with targets against "
         "actuals, actions with status and overdue flag, budget per period."
@@ -113,6 +118,7 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
         superseded_by=plan.superseded_by,
         supersedes=plan.supersedes,
         successor=plan.successor,
+        abandoned=codec.to_dict(plan.abandoned) if plan.abandoned else None,
         in_force=force,
         under_discussion={
             "revision": pending.number,
