@@ -218,6 +218,27 @@ async def test_the_ceiling_warns_and_shows_in_the_portfolio(client: httpx.AsyncC
         [mine] = portfolio.json()["managers"]
         assert (mine["manager"], mine["key_accounts"], mine["ceiling"], mine["over_ceiling"]) == (name, 3, 2, True)
         assert mine["accounts_by_lifecycle"] == {"prospect": 3}
+
+        # a key account handed over from another team keeps its team, but it counts against the manager's ceiling
+        elsewhere = unique("team")
+        hunter = auth(unique("hunter"), Role.MANAGER, elsewhere)
+        won = await open_account(client, hunter, is_key=True, key_reason="won")
+        await client.get("/v1/accounts", params={"min_position": won["position"]}, headers=hunter)
+        handed = await client.post(
+            f"/v1/accounts/{won['account_id']}/hand-over",
+            json={"to_owner": name, "trigger": "contract_signed"},
+            headers=hunter,
+        )
+        assert handed.status_code == 200, handed.text
+        for supervisor_of in (team, elsewhere):
+            seen = await client.get(
+                "/v1/portfolio",
+                params={"min_position": handed.json()["position"]},
+                headers=auth(unique("sup"), Role.SUPERVISOR, supervisor_of),
+            )
+            [theirs] = seen.json()["managers"]
+            assert (theirs["manager"], theirs["key_accounts"], theirs["over_ceiling"]) == (name, 4, True), supervisor_of
+        assert len(theirs["accounts"]) == 1  # the other team's supervisor sees only the account in their team
     finally:
         await client.put(
             "/v1/settings/key-account-ceiling", json={"ceiling": settings["key_account_ceiling"]}, headers=admin

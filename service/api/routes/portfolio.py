@@ -43,7 +43,10 @@ class AccountSignal(BaseModel):
 
 class ManagerPortfolio(BaseModel):
     manager: str
-    key_accounts: int
+    key_accounts: int = Field(
+        description="All the manager's key accounts, in every team (the ceiling is the manager's), not only those "
+        "listed here."
+    )
     ceiling: int
     over_ceiling: bool = Field(description="More key accounts than the company ceiling: a portfolio risk.")
     accounts_by_lifecycle: dict[str, int]
@@ -65,6 +68,10 @@ ACCOUNTS = """
 SELECT account_id, name, owner, is_key, lifecycle FROM read.accounts
 WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2)
 ORDER BY owner, name, account_id
+"""
+# A manager may own key accounts in several teams (a hand-over keeps the account's team): the ceiling counts them all
+KEY_ACCOUNTS = """
+SELECT owner, count(*)::int AS keys FROM read.accounts WHERE is_key AND owner = ANY($1::text[]) GROUP BY owner
 """
 MEMBERS = "SELECT * FROM read.buying_center_members WHERE account_id = ANY($1::text[])"
 ANSWERS = "SELECT * FROM read.dossier_answers WHERE account_id = ANY($1::text[])"
@@ -128,6 +135,8 @@ async def get_portfolio(
         contacts: dict[str, list[tuple[str, date]]] = defaultdict(list)
         for row in await conn.fetch(CONTACTS, ids, day - timedelta(days=2 * window)):
             contacts[row["account_id"]].append((row["kind"], row["occurred_on"]))
+        owners = sorted({a["owner"] for a in accounts})
+        key_accounts = {row["owner"]: row["keys"] for row in await conn.fetch(KEY_ACCOUNTS, owners)}
     by_manager: dict[str, list[AccountSignal]] = defaultdict(list)
     for a in accounts:
         risks = coverage_risks(
@@ -155,7 +164,7 @@ async def get_portfolio(
     ceiling = settings.key_account_ceiling
     managers = []
     for name, signals in sorted(by_manager.items()):
-        keys = sum(s.is_key for s in signals)
+        keys = key_accounts.get(name, 0)
         overall = negotiation_balance([c for s in signals for c in contacts[s.account_id]], day, window)
         managers.append(
             ManagerPortfolio(
