@@ -21,6 +21,14 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 # time comes as microseconds since the epoch (asyncpg encodes a datetime element four times slower than
 # an integer), converted exactly.
 #
+# Checks (a slot with no events: a stream the caller read and decided on, but does not write) must see every write to
+# their stream that could precede them in the log. Each append holds a shared advisory lock on every stream it writes
+# (`locked`, taken before any position is drawn, in key order); a batch with checks first takes LOCK_FOR_CHECKS in its
+# own statement: exclusive on the checked streams, shared on the written ones, in the same key order. So a check
+# waits for an append in flight to its stream and then reads it (the APPEND statement's snapshot is taken after the
+# wait), and an append starting during a check draws its positions after the check's commit. Writers never wait
+# for one another (shared locks); ordered acquisition rules out deadlocks.
+#
 # The hash: sha256(link || position || version || recorded_at µs || digest), digest from the writer
 # (see hashing.py). Returns one row: the accepted slots with their head versions before the append, and
 # the positions drawn, in the order of the accepted events.
@@ -29,15 +37,21 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 #         $5 metadata jsonb[], $6 number of the slot's first event int[] (ascending), $7 event count int[]
 # Events: $8 event_id uuid[], $9 event_type text[], $10 schema_version int[], $11 data jsonb[],
 #         $12 occurred_at µs bigint[], $13 digest bytea[]
-APPEND = r"""
+STREAM_LOCKS = 7201  # advisory lock class of the streams: (STREAM_LOCKS, hashtext(stream_id))
+
+APPEND = rf"""
 WITH tx AS MATERIALIZED (
     SELECT xid, at AS recorded_at, int8send((extract(epoch FROM at) * 1000000)::bigint) AS recorded_bytes
     FROM (SELECT pg_current_xact_id() AS xid, clock_timestamp() AS at) AS now
+), locked AS MATERIALIZED (
+    SELECT count(pg_advisory_xact_lock_shared({STREAM_LOCKS}, key)) AS streams
+    FROM (SELECT DISTINCT hashtext(stream_id) AS key FROM unnest($2::text[], $7::int[]) AS w(stream_id, size)
+          WHERE size > 0 ORDER BY key) AS written
 ), slots AS MATERIALIZED (
     SELECT s.slot::int AS slot, s.unit, s.stream_id, s.stream_type, s.expected, s.metadata, s.first, s.size,
            coalesce(h.stream_version, 0) AS head_version,
            coalesce(h.hash, '\x'::bytea) AS link
-    FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[], $6::int[], $7::int[])
+    FROM locked, unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[], $6::int[], $7::int[])
          WITH ORDINALITY AS s(unit, stream_id, stream_type, expected, metadata, first, size, slot)
     LEFT JOIN LATERAL (
         SELECT e.stream_version, e.hash FROM events e
@@ -50,7 +64,7 @@ WITH tx AS MATERIALIZED (
         SELECT unit FROM slots GROUP BY unit
         HAVING bool_and(expected IS NULL OR expected = head_version))
 ), drawn AS MATERIALIZED (
-    SELECT coalesce(array_agg(position ORDER BY position), '{}') AS positions
+    SELECT coalesce(array_agg(position ORDER BY position), '{{}}') AS positions
     FROM (SELECT nextval('events_position_seq') AS position
           FROM tx, generate_series(1, (SELECT coalesce(sum(size), 0) FROM accepted)::int)) AS n
 ), inserted AS (
@@ -74,6 +88,14 @@ SELECT (SELECT array_agg(slot ORDER BY slot) FROM accepted) AS slots,
        (SELECT array_agg(head_version ORDER BY slot) FROM accepted) AS heads,
        (SELECT positions FROM drawn) AS positions,
        (SELECT recorded_at FROM tx) AS recorded_at
+"""
+
+# Before the APPEND of a batch with checks, in its transaction: $1 the slots' streams, $2 their event counts.
+LOCK_FOR_CHECKS = f"""
+SELECT count(CASE WHEN checked THEN pg_advisory_xact_lock({STREAM_LOCKS}, key)
+                  ELSE pg_advisory_xact_lock_shared({STREAM_LOCKS}, key) END)
+FROM (SELECT hashtext(stream_id) AS key, bool_or(size = 0) AS checked
+      FROM unnest($1::text[], $2::int[]) AS s(stream_id, size) GROUP BY 1 ORDER BY 1) AS streams
 """
 
 STREAM_HEADS = """

@@ -26,8 +26,9 @@ MAX_ATTEMPTS = 8
 
 
 async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
-    """Append one unit on the caller's connection (inside the caller's transaction, if any)."""
-    results = written_results([unit], await conn.fetchrow(sql.APPEND, *batch_parameters([unit])))
+    """Append one unit on the caller's connection (inside the caller's transaction, if any: a unit with checks
+    needs one, so that its locks last until the commit)."""
+    results = written_results([unit], await _append(conn, [unit]))
     if unit in results:
         return results[unit]
     raise await _classify(conn, unit) or ConcurrencyError("append lost a race; retry it")
@@ -109,7 +110,11 @@ class GroupCommitWriter:
         try:
             async with self._pool.acquire() as conn:
                 try:
-                    written = await conn.fetchrow(sql.APPEND, *batch_parameters(batch))
+                    if any(0 in unit.sizes for unit in batch):
+                        async with conn.transaction():  # the checks' locks last until the commit
+                            written = await _append(conn, batch)
+                    else:
+                        written = await _append(conn, batch)
                 except asyncpg.PostgresError as error:  # the statement failed and wrote nothing
                     if len(batch) == 1 and not isinstance(error, asyncpg.UniqueViolationError):
                         raise
@@ -144,6 +149,14 @@ class GroupCommitWriter:
             _resolve(unit, ConcurrencyError(f"append lost {MAX_ATTEMPTS} races in a row"))
             return
         self._pending.appendleft(unit)  # the stream moved under an ANY append: simply go again
+
+
+async def _append(conn: asyncpg.Connection, batch: list[Unit]) -> asyncpg.Record:
+    """sql.APPEND for the batch; one with checks first locks its streams (sql.py says why)."""
+    parameters = batch_parameters(batch)
+    if 0 in parameters[6]:  # a slot with no events: a check
+        await conn.execute(sql.LOCK_FOR_CHECKS, parameters[1], parameters[6])
+    return await conn.fetchrow(sql.APPEND, *parameters)
 
 
 def _resolve(unit: Unit, outcome: AppendResult | Exception) -> None:

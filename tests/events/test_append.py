@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import asyncpg
 import pytest
 
+from service.db.pool import init_connection
 from service.events import (
     ANY,
     NO_STREAM,
@@ -22,7 +23,8 @@ from service.events import (
 from service.events.encoding import encode_unit
 from service.events.model import AppendResult
 from service.events.upcasting import Upcasters
-from service.events.writer import GroupCommitWriter
+from service.events.writer import GroupCommitWriter, append_on
+from tests.conftest import IsolatedDb
 
 
 def sid(prefix: str = "test") -> str:
@@ -435,3 +437,57 @@ async def test_a_check_needs_a_version_and_an_append_needs_an_event(store: Event
         await store.append_many(
             [StreamAppend(stream_id=stream, stream_type="t", expected_version=NO_STREAM, events=[])]
         )
+
+
+async def test_a_check_waits_for_an_append_in_flight_to_its_stream_in_another_process(isolated: IsolatedDb) -> None:
+    """Another process's append to the checked stream, positions drawn and not yet committed, would precede the
+    checking append in the log: the check waits for it and then meets it as a conflict."""
+    store, read, written = isolated.store, sid("read"), sid("written")
+    await store.append(read, "t", NO_STREAM, [ev()])
+    other = await asyncpg.connect(isolated.url)  # another process's connection
+    try:
+        await init_connection(other)
+        in_flight = other.transaction()
+        await in_flight.start()
+        moved = StreamAppend(stream_id=read, stream_type="t", expected_version=1, events=[ev("Moved")])
+        await append_on(other, encode_unit([moved], {}, store.upcasters))
+        checking = asyncio.create_task(
+            store.append_many(
+                [
+                    StreamAppend(stream_id=read, stream_type="t", expected_version=1, events=[]),
+                    StreamAppend(stream_id=written, stream_type="t", expected_version=NO_STREAM, events=[ev()]),
+                ]
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not checking.done()  # waiting for the append in flight, not deciding past it
+        await in_flight.commit()
+    finally:
+        await other.close()
+    with pytest.raises(WrongExpectedVersion) as conflict:
+        await asyncio.wait_for(checking, 10)
+    assert (conflict.value.stream_id, conflict.value.actual) == (read, 2)
+    assert await store.read_stream(written) == []
+
+
+async def test_an_append_during_a_check_lands_after_it_in_the_log(isolated: IsolatedDb) -> None:
+    """The other way round: a check holding its stream makes an append to that stream draw its positions after the
+    check's commit, so the decision made on the stream's earlier state comes first in the log."""
+    store, read, written = isolated.store, sid("read"), sid("written")
+    await store.append(read, "t", NO_STREAM, [ev()])
+    checker = await asyncpg.connect(isolated.url)
+    try:
+        await init_connection(checker)
+        holding = checker.transaction()
+        await holding.start()
+        check = StreamAppend(stream_id=read, stream_type="t", expected_version=1, events=[])
+        decided = StreamAppend(stream_id=written, stream_type="t", expected_version=NO_STREAM, events=[ev()])
+        checked = await append_on(checker, encode_unit([check, decided], {}, store.upcasters))
+        moving = asyncio.create_task(store.append(read, "t", 1, [ev("Moved")]))
+        await asyncio.sleep(0.3)
+        assert not moving.done()
+        await holding.commit()
+    finally:
+        await checker.close()
+    moved = await asyncio.wait_for(moving, 10)
+    assert moved.position > checked.position
