@@ -568,3 +568,30 @@ async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncCl
     assert await store.head_position() == before
     await a_client(client, path, kam)
     assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"
+
+
+def correction(**fields: Any) -> dict[str, Any]:
+    """A correction's body: the entry as `log` writes it, with `fields` changed."""
+    body = {"kind": "meeting", "occurred_on": TODAY.isoformat(), "our_participants": ["kam"], "summary": "Talked"}
+    return {**body, "reason": "a mistake", **fields}
+
+
+async def test_correcting_the_summary_of_an_interaction_of_a_lost_project_succeeds(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """The correction sent the lost project its link again, and the project refused it: 409 opportunity-lost."""
+    path, kam, _, _ = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    iid = (await log(client, path, kam, participants=[m], projects=[pid])).json()["interaction_id"]
+    lost = await client.post(f"/v1/opportunities/{pid}/lost", json={"reason": "price"}, headers=kam)
+    assert lost.status_code == 200, lost.text
+    corrected = await client.post(
+        f"/v1/interactions/{iid}/corrections",
+        json=correction(participants=[m], projects=[pid], summary="Talked (typo fixed)"),
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["details"]["summary"] == "Talked (typo fixed)"
+    events = [e.event_type for e in await store.read_stream(f"opportunity-{pid}")]
+    assert events == ["OpportunityOpened", "InteractionLinked", "OpportunityLost"]

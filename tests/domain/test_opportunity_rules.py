@@ -312,3 +312,14 @@ def test_an_expected_value_must_be_a_sane_amount() -> None:
     with pytest.raises(DomainError) as huge:
         opened(value="1e400")
     assert (huge.value.code, huge.value.details) == ("out-of-range", {"field": "expected_value.amount"})
+
+
+def test_an_interaction_linked_before_the_project_was_lost_may_be_sent_again_unchanged() -> None:
+    """Correcting an interaction's summary sends its projects the same link again: a lost project used to refuse
+    it (409 opportunity-lost), so the correction failed as a whole."""
+    met = c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=TODAY)
+    state = run(opened(), met, c.MarkLost(actor=KAM, reason="price"))
+    assert decide(state, met) == []
+    with pytest.raises(Conflict) as new_link:
+        decide(state, c.LinkInteraction(actor=KAM, interaction_id="i2", kind="meeting", on=TODAY))
+    assert new_link.value.code == "opportunity-lost"

@@ -84,11 +84,11 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         if not state.linked(command.interaction_id):
             return []
         return [e.InteractionUnlinked(interaction_id=command.interaction_id)]
+    if isinstance(command, c.LinkInteraction) and state.linked(command.interaction_id):
+        return []  # linked already: correcting an interaction of a lost project is no new fact about the project
     _open(state)
     match command:
         case c.LinkInteraction():
-            if state.linked(command.interaction_id):
-                return []
             return [e.InteractionLinked(interaction_id=command.interaction_id, kind=command.kind, on=command.on)]
         case c.RecordInvitation():
             return [e.InvitationRecorded(note=_text(command.note, "note"))]
