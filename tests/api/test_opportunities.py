@@ -595,3 +595,33 @@ async def test_correcting_the_summary_of_an_interaction_of_a_lost_project_succee
     assert corrected.json()["details"]["summary"] == "Talked (typo fixed)"
     events = [e.event_type for e in await store.read_stream(f"opportunity-{pid}")]
     assert events == ["OpportunityOpened", "InteractionLinked", "OpportunityLost"]
+
+
+async def test_a_meeting_corrected_to_an_old_email_no_longer_opens_the_projects_gate(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """The correction sent the link again and the project, linked already, kept the meeting of today: Entry's
+    gate opened on a meeting that never happened. A lost project linked to it follows the correction too."""
+    path, kam, _, _ = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    pid, gone = [(await open_project(client, path, kam))["opportunity_id"] for _ in range(2)]
+    iid = (await log(client, path, kam, participants=[m], projects=[pid, gone])).json()["interaction_id"]
+    assert (await client.post(f"/v1/opportunities/{gone}/lost", json={"reason": "x"}, headers=kam)).status_code == 200
+    before = datetime.now(UTC).isoformat()
+    old = (TODAY - timedelta(days=60)).isoformat()
+    corrected = await client.post(
+        f"/v1/interactions/{iid}/corrections",
+        json=correction(kind="email", occurred_on=old, participants=[m], projects=[pid, gone]),
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    project = f"/v1/opportunities/{pid}"
+    now, then = [(await client.get(project, params=p, headers=kam)).json() for p in ({}, {"as_of": before})]
+    assert [(i["kind"], i["on"]) for i in now["facts"]["interactions"]] == [("email", old)]
+    assert [(c["code"], c["holds"]) for c in now["exit_criteria"]] == [("meeting_or_invitation", False)]
+    assert [(i["kind"], i["on"]) for i in then["facts"]["interactions"]] == [("meeting", TODAY.isoformat())]
+    assert [(c["code"], c["holds"]) for c in then["exit_criteria"]] == [("meeting_or_invitation", True)]
+    refused = await client.post(f"{project}/stage", json={}, headers=kam)
+    assert refused.json()["type"] == "/problems/exit-criteria-not-met", refused.text
+    relinked = [e.data for e in await store.read_stream(f"opportunity-{gone}") if e.event_type == "InteractionRelinked"]
+    assert relinked == [{"interaction_id": iid, "kind": "email", "on": old}]

@@ -323,3 +323,21 @@ def test_an_interaction_linked_before_the_project_was_lost_may_be_sent_again_unc
     with pytest.raises(Conflict) as new_link:
         decide(state, c.LinkInteraction(actor=KAM, interaction_id="i2", kind="meeting", on=TODAY))
     assert new_link.value.code == "opportunity-lost"
+
+
+def test_a_corrected_interaction_reaches_its_project_with_its_new_kind_and_day() -> None:
+    """A correction sends the link again; the project kept the first kind and day, so a meeting corrected to an
+    e-mail still opened Entry's gate, and the project's last interaction kept the wrong day."""
+    earlier = date(2026, 9, 1)
+    met = run(opened(), c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=TODAY))
+    assert not is_stalled(met, TODAY, 30)
+    events = decide(met, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
+    assert [type(event).__name__ for event in events] == ["InteractionRelinked"]
+    emailed = run(met, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
+    assert [(m.kind, m.on) for m in emailed.interactions] == [("email", earlier)]
+    assert emailed.last_interaction_on == earlier
+    assert is_stalled(emailed, TODAY, 30)
+    assert unmet_codes(emailed) == ["meeting_or_invitation"]
+    lost = run(met, c.MarkLost(actor=KAM, reason="price"))
+    corrected = run(lost, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
+    assert [(m.kind, m.on) for m in corrected.interactions] == [("email", earlier)]  # what happened, even when lost

@@ -33,6 +33,10 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             linked = Meeting(interaction_id=event.interaction_id, kind=event.kind, on=event.on)
             last = max(state.last_interaction_on, event.on) if state.last_interaction_on else event.on
             return replace(state, interactions=(*state.interactions, linked), last_interaction_on=last)
+        case e.InteractionRelinked():
+            corrected = Meeting(interaction_id=event.interaction_id, kind=event.kind, on=event.on)
+            entries = tuple(corrected if m.interaction_id == event.interaction_id else m for m in state.interactions)
+            return replace(state, interactions=entries, last_interaction_on=max((m.on for m in entries), default=None))
         case e.InteractionUnlinked():
             kept = tuple(m for m in state.interactions if m.interaction_id != event.interaction_id)
             return replace(state, interactions=kept, last_interaction_on=max((m.on for m in kept), default=None))

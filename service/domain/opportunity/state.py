@@ -150,4 +150,7 @@ class Opportunity:
         return tuple(m for m in self.interactions if m.kind in MEETING_KINDS)
 
     def linked(self, interaction_id: str) -> bool:
-        return any(m.interaction_id == interaction_id for m in self.interactions)
+        return self.interaction(interaction_id) is not None
+
+    def interaction(self, interaction_id: str) -> Meeting | None:
+        return next((m for m in self.interactions if m.interaction_id == interaction_id), None)
