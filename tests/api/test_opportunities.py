@@ -625,3 +625,47 @@ async def test_a_meeting_corrected_to_an_old_email_no_longer_opens_the_projects_
     assert refused.json()["type"] == "/problems/exit-criteria-not-met", refused.text
     relinked = [e.data for e in await store.read_stream(f"opportunity-{gone}") if e.event_type == "InteractionRelinked"]
     assert relinked == [{"interaction_id": iid, "kind": "email", "on": old}]
+
+
+async def test_a_need_learnt_in_a_retracted_interaction_no_longer_meets_the_gate(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The project kept the need after the interaction that taught it was retracted, or corrected away from the
+    project: need_confirmed_by_ally held on a meeting that never happened. What the interaction taught the map
+    and the dossier stays until corrected by hand (README)."""
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"], attitude=0))["member"]["member_id"]
+    await a_client(client, path, kam)
+    pid = (await open_project(client, path, kam, kind="cross_sell"))["opportunity_id"]
+    project = f"/v1/opportunities/{pid}"
+    assert (await client.post(f"{project}/allies", json={"member_id": ally}, headers=kam)).status_code == 200
+    learned = {
+        "assessments": [{"member_id": ally, "attitude": 2, "note": "defended us"}],
+        "needs": [{"opportunity_id": pid, "member_id": ally, "need": "One supplier"}],
+        "answers": [{"question_code": "headcount", "value": 5000}],
+    }
+    iids = [
+        (await log(client, path, kam, participants=[ally], projects=[pid], learned=learned)).json()["interaction_id"]
+        for _ in range(2)
+    ]
+
+    def need_held(view: dict[str, Any]) -> bool:
+        return next(c["holds"] for c in view["exit_criteria"] if c["code"] == "need_confirmed_by_ally")
+
+    retracted = await client.post(f"/v1/interactions/{iids[0]}/retract", json={"reason": "never happened"}, headers=kam)
+    assert retracted.status_code == 200, retracted.text
+    view = (await client.get(project, headers=kam)).json()
+    assert [n["interaction_id"] for n in view["facts"]["needs"]] == [iids[1]]
+    before = datetime.now(UTC).isoformat()
+    corrected = await client.post(
+        f"/v1/interactions/{iids[1]}/corrections", json=correction(participants=[ally], projects=[]), headers=kam
+    )
+    assert corrected.status_code == 200, corrected.text
+    now, then = [(await client.get(project, params=p, headers=kam)).json() for p in ({}, {"as_of": before})]
+    assert (now["facts"]["needs"], need_held(now)) == ([], False)
+    assert ([n["need"] for n in then["facts"]["needs"]], need_held(then)) == (["One supplier"], True)
+    member = (await client.get(f"{path}/buying-center/members/{ally}", headers=kam)).json()
+    assert member["attitude"] == 2  # an assessment it taught stays
+    dossier = (await client.get(f"{path}/dossier", headers=kam)).json()
+    headcount = next(q for g in dossier["groups"] for q in g["questions"] if q["code"] == "headcount")
+    assert headcount["answered"]  # and so does an answer

@@ -341,3 +341,27 @@ def test_a_corrected_interaction_reaches_its_project_with_its_new_kind_and_day()
     lost = run(met, c.MarkLost(actor=KAM, reason="price"))
     corrected = run(lost, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
     assert [(m.kind, m.on) for m in corrected.interactions] == [("email", earlier)]  # what happened, even when lost
+
+
+def test_a_need_learnt_in_an_interaction_goes_when_the_interaction_is_unlinked_or_retracted() -> None:
+    """The project kept the need after its interaction was retracted (or corrected away from the project), so an
+    ally's need confirmed in a meeting that never happened still met Finding an ally's criterion."""
+    state = run(
+        opened(Kind.CROSS_SELL),
+        c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS),
+        c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=TODAY),
+        c.ConfirmNeed(actor=KAM, member_id="buyer", need="cheaper", on=TODAY, today=TODAY, members=MEMBERS),
+    )
+    learnt = c.ConfirmNeed(
+        actor=KAM, member_id="ally", need="one supplier", on=TODAY, today=TODAY, interaction_id="i1", members=MEMBERS
+    )
+    taught = run(state, learnt)
+    assert "need_confirmed_by_ally" not in unmet_codes(taught)
+    earlier = date(2026, 11, 2)
+    moved = run(taught, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=earlier))
+    assert [(n.member_id, n.on) for n in moved.needs] == [("buyer", TODAY), ("ally", earlier)]  # it follows the day
+    retracted = run(taught, c.UnlinkInteraction(actor=KAM, interaction_id="i1"))
+    assert [(n.member_id, n.interaction_id) for n in retracted.needs] == [("buyer", "")]  # told us directly: stays
+    assert "need_confirmed_by_ally" in unmet_codes(retracted)
+    lost = run(taught, c.MarkLost(actor=KAM, reason="price"), c.UnlinkInteraction(actor=KAM, interaction_id="i1"))
+    assert [n.member_id for n in lost.needs] == ["buyer"]
