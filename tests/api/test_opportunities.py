@@ -568,3 +568,104 @@ async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncCl
     assert await store.head_position() == before
     await a_client(client, path, kam)
     assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"
+
+
+def correction(**fields: Any) -> dict[str, Any]:
+    """A correction's body: the entry as `log` writes it, with `fields` changed."""
+    body = {"kind": "meeting", "occurred_on": TODAY.isoformat(), "our_participants": ["kam"], "summary": "Talked"}
+    return {**body, "reason": "a mistake", **fields}
+
+
+async def test_correcting_the_summary_of_an_interaction_of_a_lost_project_succeeds(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """The correction sent the lost project its link again, and the project refused it: 409 opportunity-lost."""
+    path, kam, _, _ = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    iid = (await log(client, path, kam, participants=[m], projects=[pid])).json()["interaction_id"]
+    lost = await client.post(f"/v1/opportunities/{pid}/lost", json={"reason": "price"}, headers=kam)
+    assert lost.status_code == 200, lost.text
+    corrected = await client.post(
+        f"/v1/interactions/{iid}/corrections",
+        json=correction(participants=[m], projects=[pid], summary="Talked (typo fixed)"),
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["details"]["summary"] == "Talked (typo fixed)"
+    events = [e.event_type for e in await store.read_stream(f"opportunity-{pid}")]
+    assert events == ["OpportunityOpened", "InteractionLinked", "OpportunityLost"]
+
+
+async def test_a_meeting_corrected_to_an_old_email_no_longer_opens_the_projects_gate(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """The correction sent the link again and the project, linked already, kept the meeting of today: Entry's
+    gate opened on a meeting that never happened. A lost project linked to it follows the correction too."""
+    path, kam, _, _ = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    pid, gone = [(await open_project(client, path, kam))["opportunity_id"] for _ in range(2)]
+    iid = (await log(client, path, kam, participants=[m], projects=[pid, gone])).json()["interaction_id"]
+    assert (await client.post(f"/v1/opportunities/{gone}/lost", json={"reason": "x"}, headers=kam)).status_code == 200
+    before = datetime.now(UTC).isoformat()
+    old = (TODAY - timedelta(days=60)).isoformat()
+    corrected = await client.post(
+        f"/v1/interactions/{iid}/corrections",
+        json=correction(kind="email", occurred_on=old, participants=[m], projects=[pid, gone]),
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    project = f"/v1/opportunities/{pid}"
+    now, then = [(await client.get(project, params=p, headers=kam)).json() for p in ({}, {"as_of": before})]
+    assert [(i["kind"], i["on"]) for i in now["facts"]["interactions"]] == [("email", old)]
+    assert [(c["code"], c["holds"]) for c in now["exit_criteria"]] == [("meeting_or_invitation", False)]
+    assert [(i["kind"], i["on"]) for i in then["facts"]["interactions"]] == [("meeting", TODAY.isoformat())]
+    assert [(c["code"], c["holds"]) for c in then["exit_criteria"]] == [("meeting_or_invitation", True)]
+    refused = await client.post(f"{project}/stage", json={}, headers=kam)
+    assert refused.json()["type"] == "/problems/exit-criteria-not-met", refused.text
+    relinked = [e.data for e in await store.read_stream(f"opportunity-{gone}") if e.event_type == "InteractionRelinked"]
+    assert relinked == [{"interaction_id": iid, "kind": "email", "on": old}]
+
+
+async def test_a_need_learnt_in_a_retracted_interaction_no_longer_meets_the_gate(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The project kept the need after the interaction that taught it was retracted, or corrected away from the
+    project: need_confirmed_by_ally held on a meeting that never happened. What the interaction taught the map
+    and the dossier stays until corrected by hand (README)."""
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"], attitude=0))["member"]["member_id"]
+    await a_client(client, path, kam)
+    pid = (await open_project(client, path, kam, kind="cross_sell"))["opportunity_id"]
+    project = f"/v1/opportunities/{pid}"
+    assert (await client.post(f"{project}/allies", json={"member_id": ally}, headers=kam)).status_code == 200
+    learned = {
+        "assessments": [{"member_id": ally, "attitude": 2, "note": "defended us"}],
+        "needs": [{"opportunity_id": pid, "member_id": ally, "need": "One supplier"}],
+        "answers": [{"question_code": "headcount", "value": 5000}],
+    }
+    iids = [
+        (await log(client, path, kam, participants=[ally], projects=[pid], learned=learned)).json()["interaction_id"]
+        for _ in range(2)
+    ]
+
+    def need_held(view: dict[str, Any]) -> bool:
+        return next(c["holds"] for c in view["exit_criteria"] if c["code"] == "need_confirmed_by_ally")
+
+    retracted = await client.post(f"/v1/interactions/{iids[0]}/retract", json={"reason": "never happened"}, headers=kam)
+    assert retracted.status_code == 200, retracted.text
+    view = (await client.get(project, headers=kam)).json()
+    assert [n["interaction_id"] for n in view["facts"]["needs"]] == [iids[1]]
+    before = datetime.now(UTC).isoformat()
+    corrected = await client.post(
+        f"/v1/interactions/{iids[1]}/corrections", json=correction(participants=[ally], projects=[]), headers=kam
+    )
+    assert corrected.status_code == 200, corrected.text
+    now, then = [(await client.get(project, params=p, headers=kam)).json() for p in ({}, {"as_of": before})]
+    assert (now["facts"]["needs"], need_held(now)) == ([], False)
+    assert ([n["need"] for n in then["facts"]["needs"]], need_held(then)) == (["One supplier"], True)
+    member = (await client.get(f"{path}/buying-center/members/{ally}", headers=kam)).json()
+    assert member["attitude"] == 2  # an assessment it taught stays
+    dossier = (await client.get(f"{path}/dossier", headers=kam)).json()
+    headcount = next(q for g in dossier["groups"] for q in g["questions"] if q["code"] == "headcount")
+    assert headcount["answered"]  # and so does an answer

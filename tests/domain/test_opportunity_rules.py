@@ -312,3 +312,56 @@ def test_an_expected_value_must_be_a_sane_amount() -> None:
     with pytest.raises(DomainError) as huge:
         opened(value="1e400")
     assert (huge.value.code, huge.value.details) == ("out-of-range", {"field": "expected_value.amount"})
+
+
+def test_an_interaction_linked_before_the_project_was_lost_may_be_sent_again_unchanged() -> None:
+    """Correcting an interaction's summary sends its projects the same link again: a lost project used to refuse
+    it (409 opportunity-lost), so the correction failed as a whole."""
+    met = c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=TODAY)
+    state = run(opened(), met, c.MarkLost(actor=KAM, reason="price"))
+    assert decide(state, met) == []
+    with pytest.raises(Conflict) as new_link:
+        decide(state, c.LinkInteraction(actor=KAM, interaction_id="i2", kind="meeting", on=TODAY))
+    assert new_link.value.code == "opportunity-lost"
+
+
+def test_a_corrected_interaction_reaches_its_project_with_its_new_kind_and_day() -> None:
+    """A correction sends the link again; the project kept the first kind and day, so a meeting corrected to an
+    e-mail still opened Entry's gate, and the project's last interaction kept the wrong day."""
+    earlier = date(2026, 9, 1)
+    met = run(opened(), c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=TODAY))
+    assert not is_stalled(met, TODAY, 30)
+    events = decide(met, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
+    assert [type(event).__name__ for event in events] == ["InteractionRelinked"]
+    emailed = run(met, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
+    assert [(m.kind, m.on) for m in emailed.interactions] == [("email", earlier)]
+    assert emailed.last_interaction_on == earlier
+    assert is_stalled(emailed, TODAY, 30)
+    assert unmet_codes(emailed) == ["meeting_or_invitation"]
+    lost = run(met, c.MarkLost(actor=KAM, reason="price"))
+    corrected = run(lost, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="email", on=earlier))
+    assert [(m.kind, m.on) for m in corrected.interactions] == [("email", earlier)]  # what happened, even when lost
+
+
+def test_a_need_learnt_in_an_interaction_goes_when_the_interaction_is_unlinked_or_retracted() -> None:
+    """The project kept the need after its interaction was retracted (or corrected away from the project), so an
+    ally's need confirmed in a meeting that never happened still met Finding an ally's criterion."""
+    state = run(
+        opened(Kind.CROSS_SELL),
+        c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS),
+        c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=TODAY),
+        c.ConfirmNeed(actor=KAM, member_id="buyer", need="cheaper", on=TODAY, today=TODAY, members=MEMBERS),
+    )
+    learnt = c.ConfirmNeed(
+        actor=KAM, member_id="ally", need="one supplier", on=TODAY, today=TODAY, interaction_id="i1", members=MEMBERS
+    )
+    taught = run(state, learnt)
+    assert "need_confirmed_by_ally" not in unmet_codes(taught)
+    earlier = date(2026, 11, 2)
+    moved = run(taught, c.LinkInteraction(actor=KAM, interaction_id="i1", kind="meeting", on=earlier))
+    assert [(n.member_id, n.on) for n in moved.needs] == [("buyer", TODAY), ("ally", earlier)]  # it follows the day
+    retracted = run(taught, c.UnlinkInteraction(actor=KAM, interaction_id="i1"))
+    assert [(n.member_id, n.interaction_id) for n in retracted.needs] == [("buyer", "")]  # told us directly: stays
+    assert "need_confirmed_by_ally" in unmet_codes(retracted)
+    lost = run(taught, c.MarkLost(actor=KAM, reason="price"), c.UnlinkInteraction(actor=KAM, interaction_id="i1"))
+    assert [n.member_id for n in lost.needs] == ["buyer"]

@@ -84,11 +84,15 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         if not state.linked(command.interaction_id):
             return []
         return [e.InteractionUnlinked(interaction_id=command.interaction_id)]
+    if isinstance(command, c.LinkInteraction) and (linked := state.interaction(command.interaction_id)):
+        # linked already: a correction sends the link again. Its kind and day are what happened, recorded even for
+        # a lost project (as an unlink is); an unchanged one is no fact at all, so a lost project does not refuse it
+        if (linked.kind, linked.on) == (command.kind, command.on):
+            return []
+        return [e.InteractionRelinked(interaction_id=command.interaction_id, kind=command.kind, on=command.on)]
     _open(state)
     match command:
         case c.LinkInteraction():
-            if state.linked(command.interaction_id):
-                return []
             return [e.InteractionLinked(interaction_id=command.interaction_id, kind=command.kind, on=command.on)]
         case c.RecordInvitation():
             return [e.InvitationRecorded(note=_text(command.note, "note"))]

@@ -36,6 +36,16 @@ class InteractionLinked:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionRelinked:
+    """A linked interaction was corrected: it was of another kind, or on another day (its entry replaces the
+    earlier one: a meeting corrected to an e-mail no longer meets Entry's exit criterion)."""
+
+    interaction_id: str
+    kind: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InteractionUnlinked:
     interaction_id: str
 
@@ -149,6 +159,7 @@ class CriteriaMigrated:
 OpportunityEvent = (
     OpportunityOpened
     | InteractionLinked
+    | InteractionRelinked
     | InteractionUnlinked
     | InvitationRecorded
     | AllyLinked
@@ -169,6 +180,7 @@ OpportunityEvent = (
 EVENTS = (
     OpportunityOpened,
     InteractionLinked,
+    InteractionRelinked,
     InteractionUnlinked,
     InvitationRecorded,
     AllyLinked,

@@ -33,15 +33,25 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             linked = Meeting(interaction_id=event.interaction_id, kind=event.kind, on=event.on)
             last = max(state.last_interaction_on, event.on) if state.last_interaction_on else event.on
             return replace(state, interactions=(*state.interactions, linked), last_interaction_on=last)
+        case e.InteractionRelinked():
+            iid = event.interaction_id
+            corrected = Meeting(interaction_id=iid, kind=event.kind, on=event.on)
+            entries = tuple(corrected if m.interaction_id == iid else m for m in state.interactions)
+            needs = tuple(replace(n, on=event.on) if n.interaction_id == iid else n for n in state.needs)
+            last = max((m.on for m in entries), default=None)
+            return replace(state, interactions=entries, last_interaction_on=last, needs=needs)
         case e.InteractionUnlinked():
+            # the needs learnt in it go with it: it was not about this project, or never happened
             kept = tuple(m for m in state.interactions if m.interaction_id != event.interaction_id)
-            return replace(state, interactions=kept, last_interaction_on=max((m.on for m in kept), default=None))
+            needs = tuple(n for n in state.needs if n.interaction_id != event.interaction_id)
+            last = max((m.on for m in kept), default=None)
+            return replace(state, interactions=kept, last_interaction_on=last, needs=needs)
         case e.InvitationRecorded():
             return replace(state, invitation=event.note)
         case e.AllyLinked():
             return replace(state, allies=(*state.allies, event.member_id))
         case e.NeedConfirmed():
-            need = Need(member_id=event.member_id, need=event.need, on=event.on)
+            need = Need(member_id=event.member_id, need=event.need, on=event.on, interaction_id=event.interaction_id)
             return replace(state, needs=(*state.needs, need))
         case e.ProblemRecorded(problem=problem):
             return replace(state, problems={**state.problems, problem.problem_id: problem})

@@ -46,6 +46,7 @@ class Need:
     member_id: str
     need: str | None  # None once the person is forgotten
     on: date
+    interaction_id: str = ""  # learnt in this interaction: unlinking or retracting it withdraws the need
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,7 +134,7 @@ class Opportunity:
     last_interaction_on: date | None = None
     invitation: str | None = None
     allies: tuple[str, ...] = ()
-    needs: tuple[Need, ...] = ()
+    needs: tuple[Need, ...] = ()  # in force: not those learnt in an interaction since unlinked or retracted
     problems: dict[str, Problem] = field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
     confirmed_volume: str | None = None
@@ -150,4 +151,7 @@ class Opportunity:
         return tuple(m for m in self.interactions if m.kind in MEETING_KINDS)
 
     def linked(self, interaction_id: str) -> bool:
-        return any(m.interaction_id == interaction_id for m in self.interactions)
+        return self.interaction(interaction_id) is not None
+
+    def interaction(self, interaction_id: str) -> Meeting | None:
+        return next((m for m in self.interactions if m.interaction_id == interaction_id), None)

@@ -250,6 +250,9 @@ class InteractionRetractIn(BaseModel):
     "/interactions/{interaction_id}/retract",
     operation_id="retractInteraction",
     summary="Retract an entry logged by mistake: it leaves the timeline, its projects and last contacts",
+    description="Withdrawn with it: each participant's contact from it, its links to projects and the needs it "
+    "taught them. Not withdrawn: the assessments it taught the buying center and the dossier answers learnt from it, "
+    "which stay, citing it, until revised or retracted by hand.",
     response_model=InteractionOut,
 )
 async def retract_interaction(
