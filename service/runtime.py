@@ -34,6 +34,8 @@ class Runtime:
     repository: Repository
     tokens: TokenKeys
     projections: list[Projection]
+    # projections whose live tables were seen built by this code's version (once so, they stay so)
+    built: set[str] = field(default_factory=set, repr=False)
     _runner: asyncio.Task[None] | None = field(default=None, repr=False)
     _dispatcher: asyncio.Task[None] | None = field(default=None, repr=False)
 

@@ -11,6 +11,7 @@ from service.api.deps import RuntimeDep
 from service.api.problems import Problem
 from service.domain.errors import DomainError
 from service.events import EventStore
+from service.projections import sql as projection_sql
 from service.projections.waiting import Lagging, wait_for_position
 from service.runtime import Runtime
 
@@ -28,7 +29,10 @@ MinPositionHeader = Annotated[
 ]
 # The route decorator's `responses` for every read that depends on `fresh`.
 LAGGING: dict[int | str, dict[str, Any]] = {
-    503: {"description": "min_position not reached in time (problem projection-lagging)"}
+    503: {
+        "description": "min_position not reached in time (problem projection-lagging), or the read tables are being "
+        "rebuilt for this version of kamplan (problem projection-rebuilding)"
+    }
 }
 
 
@@ -47,6 +51,7 @@ def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:
     async def wait(
         runtime: RuntimeDep, min_position: MinPosition = None, x_min_position: MinPositionHeader = None
     ) -> int | None:
+        await built(runtime, projections)
         wanted = [p for p in (min_position, x_min_position) if p is not None]
         if not wanted:
             return None
@@ -59,8 +64,31 @@ def fresh(*projections: str) -> Callable[..., Awaitable[int | None]]:
     return wait
 
 
+async def built(runtime: Runtime, projections: Sequence[str]) -> None:
+    """503 `projection-rebuilding` while a projection's live tables are of an older version than this code's: after an
+    upgrade that changed them, the new version is built beside the old one and switched in when it has caught up, and
+    until then this code's queries would not find its columns."""
+    if runtime.built.issuperset(projections):
+        return
+    ours = {p.name: p.version for p in runtime.projections}
+    async with runtime.pool.acquire() as conn:
+        live = {r["name"]: r["version"] for r in await conn.fetch(projection_sql.LIVE_VERSIONS, list(projections))}
+    older = sorted(name for name in projections if live.get(name, 0) < ours[name])
+    if older:
+        raise Problem(
+            503,
+            "/problems/projection-rebuilding",
+            "Being rebuilt",
+            f"the read tables of {', '.join(older)} are being rebuilt for this version of kamplan; retry shortly",
+            headers={"Retry-After": "5"},
+            projections=older,
+        )
+    runtime.built.update(projections)
+
+
 async def caught_up(runtime: Runtime, projections: Sequence[str], target: int) -> None:
     """Wait, bounded, until `projections` have applied `target`; 503 `projection-lagging` when time runs out."""
+    await built(runtime, projections)
     try:
         await wait_for_position(runtime.pool, projections, target, runtime.settings.read_wait_seconds)
     except Lagging as lag:

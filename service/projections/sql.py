@@ -48,6 +48,10 @@ UPDATE projection_generations SET status = 'live', live_since = now(), updated_a
 WHERE name = $1 AND generation = $2
 """
 
+LIVE_VERSIONS = """
+SELECT name, version FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
+"""
+
 LIVE_POSITIONS = """
 SELECT name, position FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
 """

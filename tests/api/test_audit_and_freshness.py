@@ -172,3 +172,32 @@ async def test_a_moment_still_to_come_is_judged_today(client: httpx.AsyncClient,
     later = (datetime.now(UTC) + timedelta(days=365)).isoformat()
     now, then = [(await client.get(plan, params=p, headers=kam)).json() for p in ({}, {"as_of": later})]
     assert now["overdue_actions"] == then["overdue_actions"] == []
+
+
+async def test_reads_of_tables_an_upgrade_is_rebuilding_are_a_503_until_the_new_version_is_live(
+    settings: Settings, isolated: Any, auth
+) -> None:
+    """After an upgrade that changed a projection's tables, the old version stays live until the new one has caught
+    up; this code's queries would not find their columns in it (they answered 500)."""
+    admin = auth("root", Role.ADMIN)
+    app = create_app(settings.model_copy(update={"projections": "off"}), isolated.url)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kamplan.test") as client,
+    ):
+        async with isolated.pool.acquire() as conn:  # as if the live plans tables were built by the previous version
+            await conn.execute(
+                "UPDATE projection_generations SET version = version - 1 WHERE name = 'plans' AND status = 'live'"
+            )
+        for path in ("/v1/plan-reviews", "/v1/plan-budgets"):
+            refused = await client.get(path, headers=admin)
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["retry-after"] == "5"
+            problem = refused.json()
+            assert (problem["type"], problem["projections"]) == ("/problems/projection-rebuilding", ["plans"])
+        assert (await client.get("/v1/pipeline", headers=admin)).status_code == 200  # other tables are current
+        async with isolated.pool.acquire() as conn:  # the new version is switched in
+            await conn.execute(
+                "UPDATE projection_generations SET version = version + 1 WHERE name = 'plans' AND status = 'live'"
+            )
+        assert (await client.get("/v1/plan-reviews", headers=admin)).status_code == 200
