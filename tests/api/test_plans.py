@@ -662,3 +662,29 @@ async def test_plans_started_before_the_register_count_as_current(client: httpx.
             headers=kam,
         )
     )
+
+
+async def test_a_session_confirmed_on_a_successor_builds_on_what_it_started_from(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A successor has nothing in force before its first agreement: its first session put in force only the
+    session's own changes, dropping the predecessor's items and their progress as it took over."""
+    kam, boss, plan, _ = await setup(client, auth)
+    action = {**ACTION, "period": "2026", "due": "2026-06-30"}
+    agreed = await in_force(client, plan, kam, boss, {"action/a1": action, "goal/g1": {**GOAL, "period": "2026"}})
+    await ok(await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-01-05"}, headers=kam))
+    successor = await ok(
+        await client.post(
+            f"/v1/accounts/{agreed['account_id']}/plans",
+            json={"title": "Next", "horizon_from": 2026, "horizon_to": 2028, "supersedes": agreed["plan_id"]},
+            headers=kam,
+        )
+    )
+    following = f"/v1/plans/{successor['plan_id']}"
+    change = {"op": "put", "item_type": "risk", "item_id": "r1", "item": {"text": "a new competitor"}}
+    session = {"on": "2026-01-10", "participants": ["kam", "boss"], "decisions": ["add a risk"], "changes": [change]}
+    recorded = await ok(await client.post(f"{following}/sessions", json=session, headers=kam))
+    confirmed = await ok(await client.post(f"{following}/sessions/{recorded['session_id']}/confirm", headers=boss))
+    content = confirmed["in_force"]["content"]
+    assert (sorted(content["actions"]), sorted(content["goals"]), sorted(content["risks"])) == (["a1"], ["g1"], ["r1"])
+    assert content["actions"]["a1"]["status"] == "done"  # the predecessor's progress came along

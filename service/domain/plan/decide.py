@@ -148,7 +148,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
             _none_pending(state)
             require(command.on <= command.today, "date-in-future", "the session has not happened yet")
-            base = _in_force_content(state)
+            base = _session_base(state)
             for change in command.changes:
                 base = apply_change(base, state, change)
             return [
@@ -180,7 +180,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                     based_on=session.based_on,
                     in_force=in_force,
                 )
-            content = _in_force_content(state)
+            content = _session_base(state)
             for change in session.changes:
                 content = apply_change(content, state, change)
             return [
@@ -293,6 +293,13 @@ def _none_pending(state: Plan) -> None:
 
 def _in_force_content(state: Plan) -> PlanContent:
     return state.in_force.content if state.in_force else PlanContent()
+
+
+def _session_base(state: Plan) -> PlanContent:
+    """What a session's changes apply to: the plan in force, or, for a successor before its first agreement, what it
+    started from (its predecessor's plan in force), which is what the parties sit down with; never the draft, which
+    no one agreed."""
+    return state.in_force.content if state.in_force else state.starting
 
 
 def _revision(state: Plan, number: int) -> Revision:

@@ -59,6 +59,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 started_at=at,
                 supersedes=event.supersedes,
                 draft=event.starting_content or PlanContent(),
+                starting=event.starting_content or PlanContent(),
             )
         case e.DraftItemPut():
             item = codec.from_dict(CLASS[event.item_type], event.item)

@@ -120,6 +120,7 @@ class Plan:
     successor: str | None = None  # being drafted; this plan stays in force until the successor's first agreement
     abandoned: Abandonment | None = None  # a successor given up before it was agreed; readable as history
     draft: PlanContent = field(default_factory=PlanContent)
+    starting: PlanContent = field(default_factory=PlanContent)  # a successor's: its predecessor's plan in force
     revisions: tuple[Revision, ...] = ()
     comments: tuple[Comment, ...] = ()
     sessions: dict[str, Session] = field(default_factory=dict)
