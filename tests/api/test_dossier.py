@@ -3,12 +3,16 @@ template versions that never lose old answers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.api.test_buying_center import add
+
+TODAY = datetime.now(UTC).date()
 
 
 async def setup(client: httpx.AsyncClient, auth) -> tuple[str, dict[str, str]]:
@@ -140,3 +144,41 @@ async def test_a_new_template_never_loses_old_answers(client: httpx.AsyncClient,
     finally:
         restored = await client.post("/v1/settings/dossier-templates", json={"groups": old["groups"]}, headers=admin)
         assert restored.status_code == 200
+
+
+async def test_a_back_dated_answer_is_history_and_replaces_no_newer_one(client: httpx.AsyncClient, auth) -> None:
+    """An interaction logged late taught an answer learnt 120 days ago; it replaced the one learnt today."""
+    path, kam = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    today = {"question_code": "our_share", "value": 40, "learned_on": TODAY.isoformat(), "confidence": "high"}
+    first = await client.post(f"{path}/dossier/answers", json=today, headers=kam)
+    assert first.status_code == 201, first.text
+    logged = await client.post(
+        f"{path}/interactions",
+        json={
+            "kind": "call",
+            "occurred_on": (TODAY - timedelta(days=120)).isoformat(),
+            "participants": [member],
+            "summary": "Late entry of an old call",
+            "learned": {"answers": [{"question_code": "our_share", "value": 10}]},
+        },
+        headers=kam,
+    )
+    assert logged.status_code == 201, logged.text
+    older = {"question_code": "our_share", "value": 20, "learned_on": (TODAY - timedelta(days=30)).isoformat()}
+    direct = await client.post(f"{path}/dossier/answers", json=older, headers=kam)
+    assert direct.status_code == 201, direct.text
+    assert (direct.json()["answer"]["value"], direct.json()["answer"]["revisions"]) == (40, 2)
+    view = (await client.get(f"{path}/dossier", headers=kam)).json()
+    share = question(view, "our_share")
+    assert [(a["value"], a["learned_on"], a["stale"]) for a in share["answers"]] == [(40, TODAY.isoformat(), False)]
+    assert view["stale"] == 0
+    history = (await client.get(f"{path}/dossier/answers/our_share/history", headers=kam)).json()
+    assert ([h["value"] for h in history["history"]], history["in_force"]) == ([40, 10, 20], 0)
+    as_of = await client.get(f"{path}/dossier", params={"as_of": history["history"][1]["at"]}, headers=kam)
+    assert [a["value"] for a in question(as_of.json(), "our_share")["answers"]] == [40]
+    retracted = await client.post(f"{path}/dossier/answers/our_share/retract", json={"reason": "misread"}, headers=kam)
+    assert retracted.status_code == 200, retracted.text
+    assert question((await client.get(f"{path}/dossier", headers=kam)).json(), "our_share")["answered"] is False
+    history = (await client.get(f"{path}/dossier/answers/our_share/history", headers=kam)).json()
+    assert ([(h["value"], h["retracted"]) for h in history["history"]][-1], history["in_force"]) == ((40, True), None)
