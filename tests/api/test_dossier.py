@@ -182,3 +182,18 @@ async def test_a_back_dated_answer_is_history_and_replaces_no_newer_one(client: 
     assert question((await client.get(f"{path}/dossier", headers=kam)).json(), "our_share")["answered"] is False
     history = (await client.get(f"{path}/dossier/answers/our_share/history", headers=kam)).json()
     assert ([(h["value"], h["retracted"]) for h in history["history"]][-1], history["in_force"]) == ((40, True), None)
+
+
+async def test_a_malformed_document_url_is_a_problem_naming_it_that_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """urlparse raised on "http://[::1" (an unclosed IPv6 bracket): the attachment answered 500."""
+    path, kam = await setup(client, auth)
+    before = await store.head_position()
+    for url in ("http://[::1", "https://[fe80::1/x", "http://example.com\uff03@evil", "http://h:x", "mailto:k@x.ru"):
+        refused = await client.post(
+            f"{path}/dossier/documents", json={"title": "t", "url": url, "kind": "report"}, headers=kam
+        )
+        assert refused.status_code == 422, (url, refused.text)
+        assert (refused.json()["type"], refused.json()["field"]) == ("/problems/invalid-url", "url"), url
+    assert await store.head_position() == before

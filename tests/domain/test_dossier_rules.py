@@ -161,9 +161,12 @@ def test_documents_need_a_reference() -> None:
     with pytest.raises(DomainError) as none:
         decide(initial_state(), cmd.AttachDocument(**base))
     assert none.value.code == "document-reference-required"
-    with pytest.raises(DomainError) as bad:
-        decide(initial_state(), cmd.AttachDocument(**base, url="ftp://x"))
-    assert bad.value.code == "invalid-url"
+    for url in ("ftp://x", "https://", "http://:80", "http://[::1", "http://[x]/", "http://h:abc", "http://h:70000"):
+        with pytest.raises(DomainError) as bad:
+            decide(initial_state(), cmd.AttachDocument(**base, url=url))
+        assert (bad.value.code, bad.value.details) == ("invalid-url", {"field": "url"}), url
+    state = apply(initial_state(), cmd.AttachDocument(**base, url="https://[::1]:8443/r.pdf"))
+    assert state.docs["d1"].url == "https://[::1]:8443/r.pdf"
     state = apply(initial_state(), cmd.AttachDocument(**base, url="https://example.com/r.pdf"))
     assert state.docs["d1"].title == "Annual report"
 
