@@ -197,3 +197,39 @@ async def test_a_malformed_document_url_is_a_problem_naming_it_that_writes_nothi
         assert refused.status_code == 422, (url, refused.text)
         assert (refused.json()["type"], refused.json()["field"]) == ("/problems/invalid-url", "url"), url
     assert await store.head_position() == before
+
+
+async def test_a_new_template_cannot_change_what_a_question_takes(client: httpx.AsyncClient, auth, store) -> None:
+    """abc_class went from a choice to a number and its answer "A" stayed answered, a number that is a letter."""
+    admin = auth("root", Role.ADMIN)
+    path, kam = await setup(client, auth)
+    answer = {"question_code": "abc_class", "value": "A", "learned_on": TODAY.isoformat()}
+    assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201
+    groups = (await client.get("/v1/settings", headers=admin)).json()["template"]["groups"]
+
+    def changed(**fields: Any) -> dict[str, Any]:
+        return {
+            "groups": [
+                {**g, "questions": [{**q, **fields} if q["code"] == "abc_class" else q for q in g["questions"]]}
+                for g in groups
+            ]
+        }
+
+    before = await store.head_position()
+    for fields, field in (
+        ({"answer_type": "number", "choices": []}, "answer_type"),
+        ({"answer_type": "list"}, "answer_type"),
+        ({"choices": ["B", "C"]}, "choices"),
+        ({"personal": True}, "personal"),
+    ):
+        refused = await client.post("/v1/settings/dossier-templates", json=changed(**fields), headers=admin)
+        assert refused.status_code == 422, (fields, refused.text)
+        problem = refused.json()
+        assert (problem["type"], problem["question"], problem["field"]) == (
+            "/problems/question-redefined",
+            "abc_class",
+            field,
+        )
+    assert await store.head_position() == before
+    abc = question((await client.get(f"{path}/dossier", headers=kam)).json(), "abc_class")
+    assert (abc["answer_type"], [a["value"] for a in abc["answers"]]) == ("choice", ["A"])
