@@ -49,6 +49,38 @@ def test_visibility_per_role() -> None:
     assert hidden.value.code == "account-not-found"
 
 
+def test_an_owner_and_a_team_are_trimmed_and_never_blank() -> None:
+    """A supervisor opened an account for "bob " (whom bob, signed in as "bob", never saw) or for "  "."""
+
+    def open_as(actor: Actor, **fields: object) -> Account:
+        state = initial_state()
+        command = cmd.OpenAccount(actor=actor, account_id="a1", name="X", industry="", region="", segment="", **fields)
+        for event in decide(state, command):
+            state = evolve(state, event, datetime(2026, 1, 1))
+        return state
+
+    account = open_as(BOSS, owner=" bob ", team=" north ")
+    assert (account.owner, account.team) == ("bob", "north")
+    assert can_see(account, Actor("bob", Role.MANAGER, "north"))
+    assert open_as(KAM, owner=" kam").owner == "kam"
+    for actor, fields, code, field in (
+        (BOSS, {"owner": "  "}, "missing-value", "owner"),
+        (BOSS, {"owner": ""}, "missing-value", "owner"),
+        (BOSS, {"owner": "x" * 201}, "value-too-long", "owner"),
+        (ADMIN, {"owner": "carl", "team": ""}, "missing-value", "team"),
+        (ADMIN, {"owner": "carl", "team": "t" * 201}, "value-too-long", "team"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            open_as(actor, **fields)
+        assert (refused.value.code, refused.value.details) == (code, {"field": field}), fields
+    with pytest.raises(DomainError) as blank:
+        decide(account, cmd.AssignTeam(actor=ADMIN, team=" "))
+    assert (blank.value.code, blank.value.details) == ("missing-value", {"field": "team"})
+    assert decide(account, cmd.AssignTeam(actor=ADMIN, team=" north ")) == []
+    [moved] = decide(account, cmd.AssignTeam(actor=ADMIN, team=None))
+    assert moved.team is None  # type: ignore[union-attr]
+
+
 def test_a_manager_opens_only_for_themselves() -> None:
     with pytest.raises(NotAllowed) as refused:
         decide(
