@@ -312,3 +312,20 @@ async def test_an_interaction_needs_someone_who_took_part_after_blanks_are_dropp
     assert logged.status_code == 201, logged.text
     entry = (await client.get(f"/v1/interactions/{logged.json()['interaction_id']}", headers=kam)).json()
     assert (entry["details"]["our_participants"], entry["details"]["documents"]) == (["kam"], ["r-1"])
+
+
+async def test_a_number_whose_exponent_decimal_cannot_hold_is_refused_naming_the_field(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """`Decimal("1e99999999999999999999")` raises InvalidOperation, not ValueError: the request answered 500."""
+    path, kam = await dossier_setup(client, auth)
+    plan_kam, _, plan, _ = await plan_setup(client, auth)
+    before = await store.head_position()
+    for number in ("1e99999999999999999999", "1e-99999999999999999999", "-0e99999999999999999999"):
+        body = {"question_code": "revenue", "value": {"amount": number, "currency": "RUB"}, "learned_on": "2026-11-01"}
+        answer = await client.post(f"{path}/dossier/answers", json=body, headers=kam)
+        assert (answer.status_code, answer.json()["type"]) == (422, "/problems/invalid-answer"), answer.text
+        goal = await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": number}, headers=plan_kam)
+        assert goal.status_code == 422, goal.text
+        assert [e["field"] for e in goal.json()["errors"]] == ["body.target"]
+    assert await store.head_position() == before
