@@ -157,6 +157,7 @@ DOSSIER: AggregateType[Dossier, Any] = _kind(
     DOSSIER_EVENTS,
     Dossier,
     timed=True,
+    snapshot_version=2,  # 2: the answer in force is the one learnt last; a retraction copies it, not the last recorded
 )
 BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     "buying_center",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -48,8 +48,9 @@ JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")  # R
 
 def parse_decimal(value: Any) -> Decimal | None:
     """A number as JSON gives it: an int, a finite float, or a JSON number written as a string to keep every
-    digit (`"-1250.50"`, `"1.2e7"`); None for anything else. `Decimal` alone also reads `"1_000"`, `" 3 "`,
-    Arabic-Indic digits and `"NaN"`, so the number stored was not the text sent. Zero loses its sign."""
+    digit (`"-1250.50"`, `"1.2e7"`); None for anything else, and for an exponent no Decimal holds
+    (`"1e-99999999999999999999"`). `Decimal` alone also reads `"1_000"`, `" 3 "`, Arabic-Indic digits and
+    `"NaN"`, so the number stored was not the text sent. Zero loses its sign."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -57,7 +58,10 @@ def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, float):
         number = Decimal(str(value)) if math.isfinite(value) else None
     elif isinstance(value, str) and JSON_NUMBER.fullmatch(value):
-        number = Decimal(value)
+        try:
+            number = Decimal(value)
+        except InvalidOperation:  # an exponent past what Decimal holds ("1e99999999999999999999"), not a ValueError
+            return None
     else:
         return None
     return number.copy_abs() if number == 0 else number

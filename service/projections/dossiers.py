@@ -29,7 +29,11 @@ ANSWERS = Table(
         Column("learned_on", "date NOT NULL", "When we learnt it: staleness counts from here."),
         Column("confidence", "text NOT NULL", "low, medium, high."),
         Column("template_version", "integer NOT NULL", "Template version the answer was given under."),
-        Column("revisions", "integer NOT NULL", "How many answers were given before this one."),
+        Column(
+            "revisions",
+            "integer NOT NULL",
+            "How many other answers the history holds: replaced by this one, or learnt before it and recorded after.",
+        ),
     ),
     primary_key=("account_id", "answer_key"),
     indexes=(("about_member_id",),),
@@ -61,7 +65,7 @@ def answer_rows(account_id: str, state: Dossier) -> list[tuple[object, ...]]:
 
 class Dossiers(FoldingProjection):
     name = "dossiers"
-    version = 1
+    version = 2  # 2: the answer in force is the one learnt last, not the last recorded
     tables = (ANSWERS,)
     event_types = DOSSIER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 

@@ -286,3 +286,41 @@ async def test_the_portfolio_shows_each_role_only_what_it_may_see(client: httpx.
     [signal] = risky["managers"][0]["accounts"]
     assert signal["risks"] == ["role-missing"]  # an empty map: only required roles are missing
     assert signal["dossier_completeness"] == 0.0
+
+
+async def test_an_owner_and_a_team_are_trimmed_and_a_blank_or_huge_one_is_refused(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A supervisor opened accounts for "  ", for "bob " (bob never saw it) and for 100,000 characters; an admin for
+    team "" and " t "."""
+    team = unique("team")
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    admin = auth("root", Role.ADMIN)
+    before = await store.head_position()
+    for headers, fields, field in (
+        (boss, {"owner": "  "}, "owner"),
+        (boss, {"owner": ""}, "owner"),
+        (admin, {"owner": "carl", "team": ""}, "team"),
+        (admin, {"owner": "carl", "team": " \t"}, "team"),
+    ):
+        refused = await client.post("/v1/accounts", json={"name": "X", **fields}, headers=headers)
+        assert refused.status_code == 422, (fields, refused.text)
+        assert (refused.json()["type"], refused.json()["field"]) == ("/problems/missing-value", field), fields
+    for fields, field in (
+        ({"owner": "x" * 100_000}, "body.owner"),
+        ({"owner": "carl", "team": "t" * 201}, "body.team"),
+    ):
+        huge = await client.post("/v1/accounts", json={"name": "X", **fields}, headers=admin)
+        assert huge.status_code == 422, field
+        assert [e["field"] for e in huge.json()["errors"]] == [field]
+    assert await store.head_position() == before
+    bob = unique("bob")
+    account = await open_account(client, boss, owner=f" {bob} ")
+    assert account["owner"] == bob
+    assert (await client.get(f"/v1/accounts/{account['account_id']}", headers=auth(bob, Role.MANAGER, team))).is_success
+    spaced = await open_account(client, admin, owner="carl", team=f" {team} ")
+    assert spaced["team"] == team
+    path = f"/v1/accounts/{spaced['account_id']}/team"
+    blank = await client.put(path, json={"team": "  "}, headers=admin)
+    assert (blank.status_code, blank.json()["field"]) == (422, "team")
+    assert (await client.put(path, json={"team": f" {team} "}, headers=admin)).json()["version"] == spaced["version"]

@@ -3,12 +3,16 @@ template versions that never lose old answers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.api.test_buying_center import add
+
+TODAY = datetime.now(UTC).date()
 
 
 async def setup(client: httpx.AsyncClient, auth) -> tuple[str, dict[str, str]]:
@@ -140,3 +144,92 @@ async def test_a_new_template_never_loses_old_answers(client: httpx.AsyncClient,
     finally:
         restored = await client.post("/v1/settings/dossier-templates", json={"groups": old["groups"]}, headers=admin)
         assert restored.status_code == 200
+
+
+async def test_a_back_dated_answer_is_history_and_replaces_no_newer_one(client: httpx.AsyncClient, auth) -> None:
+    """An interaction logged late taught an answer learnt 120 days ago; it replaced the one learnt today."""
+    path, kam = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    today = {"question_code": "our_share", "value": 40, "learned_on": TODAY.isoformat(), "confidence": "high"}
+    first = await client.post(f"{path}/dossier/answers", json=today, headers=kam)
+    assert first.status_code == 201, first.text
+    logged = await client.post(
+        f"{path}/interactions",
+        json={
+            "kind": "call",
+            "occurred_on": (TODAY - timedelta(days=120)).isoformat(),
+            "participants": [member],
+            "summary": "Late entry of an old call",
+            "learned": {"answers": [{"question_code": "our_share", "value": 10}]},
+        },
+        headers=kam,
+    )
+    assert logged.status_code == 201, logged.text
+    older = {"question_code": "our_share", "value": 20, "learned_on": (TODAY - timedelta(days=30)).isoformat()}
+    direct = await client.post(f"{path}/dossier/answers", json=older, headers=kam)
+    assert direct.status_code == 201, direct.text
+    assert (direct.json()["answer"]["value"], direct.json()["answer"]["revisions"]) == (40, 2)
+    view = (await client.get(f"{path}/dossier", headers=kam)).json()
+    share = question(view, "our_share")
+    assert [(a["value"], a["learned_on"], a["stale"]) for a in share["answers"]] == [(40, TODAY.isoformat(), False)]
+    assert view["stale"] == 0
+    history = (await client.get(f"{path}/dossier/answers/our_share/history", headers=kam)).json()
+    assert ([h["value"] for h in history["history"]], history["in_force"]) == ([40, 10, 20], 0)
+    as_of = await client.get(f"{path}/dossier", params={"as_of": history["history"][1]["at"]}, headers=kam)
+    assert [a["value"] for a in question(as_of.json(), "our_share")["answers"]] == [40]
+    retracted = await client.post(f"{path}/dossier/answers/our_share/retract", json={"reason": "misread"}, headers=kam)
+    assert retracted.status_code == 200, retracted.text
+    assert question((await client.get(f"{path}/dossier", headers=kam)).json(), "our_share")["answered"] is False
+    history = (await client.get(f"{path}/dossier/answers/our_share/history", headers=kam)).json()
+    assert ([(h["value"], h["retracted"]) for h in history["history"]][-1], history["in_force"]) == ((40, True), None)
+
+
+async def test_a_malformed_document_url_is_a_problem_naming_it_that_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """urlparse raised on "http://[::1" (an unclosed IPv6 bracket): the attachment answered 500."""
+    path, kam = await setup(client, auth)
+    before = await store.head_position()
+    for url in ("http://[::1", "https://[fe80::1/x", "http://example.com\uff03@evil", "http://h:x", "mailto:k@x.ru"):
+        refused = await client.post(
+            f"{path}/dossier/documents", json={"title": "t", "url": url, "kind": "report"}, headers=kam
+        )
+        assert refused.status_code == 422, (url, refused.text)
+        assert (refused.json()["type"], refused.json()["field"]) == ("/problems/invalid-url", "url"), url
+    assert await store.head_position() == before
+
+
+async def test_a_new_template_cannot_change_what_a_question_takes(client: httpx.AsyncClient, auth, store) -> None:
+    """abc_class went from a choice to a number and its answer "A" stayed answered, a number that is a letter."""
+    admin = auth("root", Role.ADMIN)
+    path, kam = await setup(client, auth)
+    answer = {"question_code": "abc_class", "value": "A", "learned_on": TODAY.isoformat()}
+    assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201
+    groups = (await client.get("/v1/settings", headers=admin)).json()["template"]["groups"]
+
+    def changed(**fields: Any) -> dict[str, Any]:
+        return {
+            "groups": [
+                {**g, "questions": [{**q, **fields} if q["code"] == "abc_class" else q for q in g["questions"]]}
+                for g in groups
+            ]
+        }
+
+    before = await store.head_position()
+    for fields, field in (
+        ({"answer_type": "number", "choices": []}, "answer_type"),
+        ({"answer_type": "list"}, "answer_type"),
+        ({"choices": ["B", "C"]}, "choices"),
+        ({"personal": True}, "personal"),
+    ):
+        refused = await client.post("/v1/settings/dossier-templates", json=changed(**fields), headers=admin)
+        assert refused.status_code == 422, (fields, refused.text)
+        problem = refused.json()
+        assert (problem["type"], problem["question"], problem["field"]) == (
+            "/problems/question-redefined",
+            "abc_class",
+            field,
+        )
+    assert await store.head_position() == before
+    abc = question((await client.get(f"{path}/dossier", headers=kam)).json(), "abc_class")
+    assert (abc["answer_type"], [a["value"] for a in abc["answers"]]) == ("choice", ["A"])

@@ -10,7 +10,7 @@ import httpx
 from service.domain.actors import Role
 from tests.api.test_buying_center import add
 from tests.api.test_dossier import setup as dossier_setup
-from tests.api.test_opportunities import open_project
+from tests.api.test_opportunities import log, open_project
 from tests.api.test_opportunities import setup as project_setup
 from tests.api.test_plans import ACTION, GOAL, in_force, ok
 from tests.api.test_plans import setup as plan_setup
@@ -287,3 +287,45 @@ async def test_a_need_cites_an_interaction_by_its_id_or_not_at_all(client: httpx
         assert [e["field"] for e in refused.json()["errors"]] == ["body.interaction_id"]
     assert await store.head_position() == before
     assert (await client.post(f"{project}/needs", json=need, headers=kam)).status_code == 200
+
+
+async def test_an_interaction_needs_someone_who_took_part_after_blanks_are_dropped(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """The "who took part?" check ran before blanks were stripped: `our_participants: ["  "]` alone was logged, with
+    nobody; and a reference on our side or a document of 300 KB was taken."""
+    path, kam, _, _ = await project_setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    before = await store.head_position()
+    for ours in (["  "], ["", "\t"], []):
+        nobody = await log(client, path, kam, participants=[], our_participants=ours)
+        assert nobody.status_code == 422, (ours, nobody.text)
+        assert (nobody.json()["type"], nobody.json()["field"]) == ("/problems/missing-value", "participants")
+    for field, items in (("our_participants", ["x" * 201]), ("documents", ["d" * 2001]), ("participants", ["m" * 201])):
+        huge = await log(client, path, kam, **{"participants": [member], field: items})
+        assert huge.status_code == 422, (field, huge.text[:200])
+        assert [e["field"] for e in huge.json()["errors"]] == [f"body.{field}.0"]
+    assert await store.head_position() == before
+    logged = await log(
+        client, path, kam, participants=[member], our_participants=[" kam ", "kam", "  "], documents=[" r-1 ", ""]
+    )
+    assert logged.status_code == 201, logged.text
+    entry = (await client.get(f"/v1/interactions/{logged.json()['interaction_id']}", headers=kam)).json()
+    assert (entry["details"]["our_participants"], entry["details"]["documents"]) == (["kam"], ["r-1"])
+
+
+async def test_a_number_whose_exponent_decimal_cannot_hold_is_refused_naming_the_field(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """`Decimal("1e99999999999999999999")` raises InvalidOperation, not ValueError: the request answered 500."""
+    path, kam = await dossier_setup(client, auth)
+    plan_kam, _, plan, _ = await plan_setup(client, auth)
+    before = await store.head_position()
+    for number in ("1e99999999999999999999", "1e-99999999999999999999", "-0e99999999999999999999"):
+        body = {"question_code": "revenue", "value": {"amount": number, "currency": "RUB"}, "learned_on": "2026-11-01"}
+        answer = await client.post(f"{path}/dossier/answers", json=body, headers=kam)
+        assert (answer.status_code, answer.json()["type"]) == (422, "/problems/invalid-answer"), answer.text
+        goal = await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": number}, headers=plan_kam)
+        assert goal.status_code == 422, goal.text
+        assert [e["field"] for e in goal.json()["errors"]] == ["body.target"]
+    assert await store.head_position() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -17,6 +18,8 @@ from service.domain.errors import DomainError, NotAllowed, NotFound
 from service.domain.settings import commands as settings_cmd
 from service.domain.settings.decide import decide as settings_decide
 from service.domain.settings.defaults import default_settings
+from service.domain.settings.evolve import evolve as settings_evolve
+from service.domain.settings.state import AnswerType, CompanySettings, Question
 
 KAM = Actor("kam", Role.MANAGER, "north")
 OTHER_KAM = Actor("other", Role.MANAGER, "north")
@@ -44,6 +47,38 @@ def test_visibility_per_role() -> None:
     with pytest.raises(NotFound) as hidden:
         decide(account, cmd.ChangeLifecycle(actor=OTHER_KAM, to_stage=Lifecycle.PROJECT, reason="x"))
     assert hidden.value.code == "account-not-found"
+
+
+def test_an_owner_and_a_team_are_trimmed_and_never_blank() -> None:
+    """A supervisor opened an account for "bob " (whom bob, signed in as "bob", never saw) or for "  "."""
+
+    def open_as(actor: Actor, **fields: object) -> Account:
+        state = initial_state()
+        command = cmd.OpenAccount(actor=actor, account_id="a1", name="X", industry="", region="", segment="", **fields)
+        for event in decide(state, command):
+            state = evolve(state, event, datetime(2026, 1, 1))
+        return state
+
+    account = open_as(BOSS, owner=" bob ", team=" north ")
+    assert (account.owner, account.team) == ("bob", "north")
+    assert can_see(account, Actor("bob", Role.MANAGER, "north"))
+    assert open_as(KAM, owner=" kam").owner == "kam"
+    for actor, fields, code, field in (
+        (BOSS, {"owner": "  "}, "missing-value", "owner"),
+        (BOSS, {"owner": ""}, "missing-value", "owner"),
+        (BOSS, {"owner": "x" * 201}, "value-too-long", "owner"),
+        (ADMIN, {"owner": "carl", "team": ""}, "missing-value", "team"),
+        (ADMIN, {"owner": "carl", "team": "t" * 201}, "value-too-long", "team"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            open_as(actor, **fields)
+        assert (refused.value.code, refused.value.details) == (code, {"field": field}), fields
+    with pytest.raises(DomainError) as blank:
+        decide(account, cmd.AssignTeam(actor=ADMIN, team=" "))
+    assert (blank.value.code, blank.value.details) == ("missing-value", {"field": "team"})
+    assert decide(account, cmd.AssignTeam(actor=ADMIN, team=" north ")) == []
+    [moved] = decide(account, cmd.AssignTeam(actor=ADMIN, team=None))
+    assert moved.team is None  # type: ignore[union-attr]
 
 
 def test_a_manager_opens_only_for_themselves() -> None:
@@ -115,3 +150,48 @@ def test_only_admins_change_settings_and_templates_are_checked() -> None:
         settings, settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=settings.template.groups[:2])
     )
     assert published.template.version == settings.template.version + 1
+
+
+def _publish(settings: CompanySettings, code: str, **changes: object) -> list[object]:
+    groups = tuple(
+        replace(g, questions=tuple(replace(q, **changes) if q.code == code else q for q in g.questions))  # type: ignore[arg-type]
+        for g in settings.template.groups
+    )
+    return settings_decide(settings, settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=groups))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("code", "changes", "field"),
+    [
+        ("abc_class", {"answer_type": AnswerType.NUMBER, "choices": ()}, "answer_type"),
+        ("headcount", {"answer_type": AnswerType.TEXT}, "answer_type"),
+        ("leaders_interests", {"personal": False}, "personal"),
+        ("abc_class", {"choices": ("A", "B")}, "choices"),
+        ("sites", {"choices": ("Kazan", "Perm")}, "choices"),  # free texts given already
+    ],
+)
+def test_a_new_template_keeps_what_answers_to_a_question_were_given_as(
+    code: str, changes: dict[str, object], field: str
+) -> None:
+    """Answers of the old type stayed answered under a question that now took another (choice "A" as a number)."""
+    with pytest.raises(DomainError) as refused:
+        _publish(default_settings(), code, **changes)
+    assert refused.value.code == "question-redefined"
+    assert (refused.value.details["question"], refused.value.details["field"]) == (code, field)
+
+
+def test_a_new_template_may_relabel_add_choices_and_bring_back_a_dropped_question_as_it_was() -> None:
+    settings = default_settings()
+    [published] = _publish(settings, "abc_class", label="ABC", review_days=30, choices=("A", "B", "C", "D"))
+    assert published.template.question("abc_class").choices == ("A", "B", "C", "D")  # type: ignore[attr-defined,union-attr]
+    [published] = _publish(settings, "sites", answer_type=AnswerType.LIST)  # unchanged
+    groups = tuple(
+        replace(g, questions=tuple(q for q in g.questions if q.code != "our_share")) for g in settings.template.groups
+    )
+    [dropped] = settings_decide(settings, settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=groups))
+    settings = settings_evolve(settings, dropped)
+    back = Question(code="our_share", label="Share", label_ru="Доля", answer_type=AnswerType.TEXT)
+    again = (*groups[:-1], replace(groups[-1], questions=(*groups[-1].questions, back)))
+    with pytest.raises(DomainError) as refused:
+        settings_decide(settings, settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=again))
+    assert refused.value.details == {"question": "our_share", "field": "answer_type", "was": "number", "now": "text"}

@@ -120,6 +120,36 @@ def test_revisions_and_retractions_keep_the_history() -> None:
     assert nothing.value.code == "answer-not-found"
 
 
+def test_a_back_dated_answer_goes_into_the_history_and_leaves_the_later_learnt_one_in_force() -> None:
+    number = q(AnswerType.NUMBER)
+    state = apply(initial_state(), answer(number, 40, learned_on=date(2026, 11, 20)))
+    state = apply(state, answer(number, 10, learned_on=date(2026, 7, 1)))  # an old call, logged late
+    slot = state.answers[number.code]
+    assert [a.value for a in slot.history] == [40, 10]
+    assert slot.in_force == 0
+    assert slot.current is not None
+    assert slot.current.value == 40
+    state = apply(state, answer(number, 45, learned_on=date(2026, 11, 20)))  # the same day: the later recorded
+    slot = state.answers[number.code]
+    assert slot.current is not None
+    assert slot.current.value == 45
+
+
+def test_a_retraction_retracts_the_answer_in_force_and_brings_no_earlier_one_back() -> None:
+    number = q(AnswerType.NUMBER)
+    state = apply(initial_state(), answer(number, 40, learned_on=date(2026, 11, 20)))
+    state = apply(state, answer(number, 10, learned_on=date(2026, 7, 1)))
+    state = apply(state, cmd.RetractAnswer(actor=KAM, question_code=number.code, reason="misheard"))
+    slot = state.answers[number.code]
+    assert slot.current is None
+    assert [(a.value, a.retracted) for a in slot.history] == [(40, False), (10, False), (40, True)]
+    state = apply(state, answer(number, 12, learned_on=date(2026, 6, 1)))  # after a retraction, any date fills it
+    slot = state.answers[number.code]
+    assert slot.in_force == 3
+    assert slot.current is not None
+    assert slot.current.value == 12
+
+
 def test_documents_need_a_reference() -> None:
     base = {
         "actor": KAM,
@@ -131,9 +161,12 @@ def test_documents_need_a_reference() -> None:
     with pytest.raises(DomainError) as none:
         decide(initial_state(), cmd.AttachDocument(**base))
     assert none.value.code == "document-reference-required"
-    with pytest.raises(DomainError) as bad:
-        decide(initial_state(), cmd.AttachDocument(**base, url="ftp://x"))
-    assert bad.value.code == "invalid-url"
+    for url in ("ftp://x", "https://", "http://:80", "http://[::1", "http://[x]/", "http://h:abc", "http://h:70000"):
+        with pytest.raises(DomainError) as bad:
+            decide(initial_state(), cmd.AttachDocument(**base, url=url))
+        assert (bad.value.code, bad.value.details) == ("invalid-url", {"field": "url"}), url
+    state = apply(initial_state(), cmd.AttachDocument(**base, url="https://[::1]:8443/r.pdf"))
+    assert state.docs["d1"].url == "https://[::1]:8443/r.pdf"
     state = apply(initial_state(), cmd.AttachDocument(**base, url="https://example.com/r.pdf"))
     assert state.docs["d1"].title == "Annual report"
 

@@ -30,11 +30,27 @@ from service.domain.account.events import (
     LifecycleChanged,
 )
 from service.domain.account.state import TRANSITIONS, Account
-from service.domain.actors import Role
+from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, NotAllowed, clean_text, require
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=True, limit=200)
+
+
+def named_owner(name: str, field: str) -> str:
+    """A manager named as an account's owner: trimmed, not blank, at most 200 characters (the token's `sub` it
+    must equal to see the account has no spaces around it)."""
+    return _text(name, field)
+
+
+def owner_of(owner: str | None, actor: Actor) -> str:
+    """Whom an account is opened for: the manager named, or, when none is, the actor."""
+    return actor.sub if owner is None else named_owner(owner, "owner")
+
+
+def _team(team: str | None, default: str | None) -> str | None:
+    """A team named: trimmed, not blank, at most 200 characters; None takes the default."""
+    return default if team is None else _text(team, "team")
 
 
 def _ceiling(owner: str, already: int, ceiling: int) -> list[AccountEvent]:
@@ -50,8 +66,8 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
         case OpenAccount():
             if state.exists:
                 raise Conflict("account-exists", "an account with this id exists already")
-            owner = command.owner or command.actor.sub
-            team = command.team if command.team is not None else command.actor.team
+            owner = owner_of(command.owner, command.actor)
+            team = _team(command.team, command.actor.team)
             ensure_may_open(command.actor, owner, team)
             opened: list[AccountEvent] = [
                 AccountOpened(
@@ -88,12 +104,13 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                 state.segment,
             )
             return [] if same else [details]
-        case AssignTeam(team=team):
+        case AssignTeam():
             if command.actor.role is not Role.ADMIN:
                 raise NotAllowed("admin-only", "only an admin moves an account to another team")
+            team = _team(command.team, None)  # None: the account leaves every team
             return [] if team == state.team else [AccountTeamAssigned(team=team)]
         case HandOverAccount():
-            to_owner = _text(command.to_owner, "to_owner")
+            to_owner = named_owner(command.to_owner, "to_owner")
             require(
                 command.trigger in command.triggers,
                 "unknown-hand-over-trigger",

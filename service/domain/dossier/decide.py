@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import assert_never
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from service.domain.dossier.answers import normalise
 from service.domain.dossier.commands import AttachDocument, DetachDocument, DossierCommand, RecordAnswer, RetractAnswer
@@ -20,6 +20,18 @@ from service.domain.errors import Conflict, NotFound, clean_text, require
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=False, limit=500)
+
+
+def _is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and, if any, a port of 0 to 65535. urlsplit raises ValueError on some URLs
+    ("http://[::1": an unclosed IPv6 bracket; "http://[x]": not an address; a host that NFKC turns into "/"
+    or "@"), and so does reading a port that is not one ("http://h:abc")."""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(host)
 
 
 def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
@@ -64,8 +76,7 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
             ref = _text(command.document_ref, "document_ref")
             require(bool(url or ref), "document-reference-required", "give the document's url or its document id")
             if url:
-                parts = urlparse(url)
-                require(parts.scheme in ("http", "https") and bool(parts.netloc), "invalid-url", "url is not http(s)")
+                require(_is_http_url(url), "invalid-url", "url is not an http(s) URL with a host", field="url")
             if command.question_code is not None:
                 require(command.question_exists, "unknown-question", f"no question {command.question_code}")
             return [

@@ -12,7 +12,8 @@ from service.domain.dossier.state import Confidence, DocumentKind
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerRecorded:
-    """A first answer, or a revision of the one in force (the history keeps both)."""
+    """A first answer, or a revision of the one in force (the history keeps both). One learnt before the answer in
+    force (a back-dated answer, such as a lesson of an old interaction logged late) goes into the history only."""
 
     account_id: str
     question_code: str

@@ -33,9 +33,9 @@ def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> D
         case AnswerRetracted():
             key = slot_key(event.question_code, event.about)
             slot = state.answers.get(key)
-            if slot is None or not slot.history:
-                return state
-            retraction = replace(slot.history[-1], retracted=True, reason=event.reason or "", at=at)
+            if slot is None or (current := slot.current) is None:
+                return state  # decide retracts only an answer in force
+            retraction = replace(current, retracted=True, reason=event.reason or "", at=at)
             slot = replace(slot, history=(*slot.history, retraction))
             return replace(state, slots={**state.answers, key: slot})
         case DocumentAttached():

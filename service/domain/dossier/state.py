@@ -28,16 +28,30 @@ class Answer:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerSlot:
-    """One question (about one person, for personal questions): the answer in force and every earlier one."""
+    """One question (about one person, for personal questions): every answer given to it, in the order recorded,
+    and which of them is in force."""
 
     question_code: str
     about: str | None
-    history: tuple[Answer, ...] = ()
+    history: tuple[Answer, ...] = ()  # answers and retractions, oldest recorded first
+
+    @property
+    def in_force(self) -> int | None:
+        """The index in `history` of the answer in force: the one learnt last (of the latest `learned_on`, the
+        later recorded on the same day), so a back-dated answer recorded after it is history only. A retraction
+        leaves none in force, and no earlier answer comes back: the next answer recorded, of any date, is."""
+        found: int | None = None
+        for index, answer in enumerate(self.history):
+            if answer.retracted:
+                found = None
+            elif found is None or answer.learned_on >= self.history[found].learned_on:
+                found = index
+        return found
 
     @property
     def current(self) -> Answer | None:
-        last = self.history[-1] if self.history else None
-        return None if last is None or last.retracted else last
+        index = self.in_force
+        return None if index is None else self.history[index]
 
 
 class DocumentKind(enum.StrEnum):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import assert_never
 
 from service.domain.actors import Actor, Role
-from service.domain.errors import NotAllowed, require
+from service.domain.errors import DomainError, NotAllowed, require
 from service.domain.opportunity.criteria import Stage, StageCriteria, check_known
 from service.domain.settings.commands import (
     DefineBuyingCenterRoles,
@@ -28,7 +28,7 @@ from service.domain.settings.events import (
     SettingsEvent,
     StageCriteriaDefined,
 )
-from service.domain.settings.state import AnswerType, CompanySettings, DossierTemplate, QuestionGroup
+from service.domain.settings.state import AnswerType, CompanySettings, DossierTemplate, Question, QuestionGroup
 
 
 def _admin(actor: Actor) -> None:
@@ -56,6 +56,41 @@ def _check_template(groups: tuple[QuestionGroup, ...]) -> None:
                 require(len(q.choices) >= 2, "choices-required", f"{q.code}: a choice question needs 2+ choices")
 
 
+def _redefined(question: Question, field: str, was: object, now: object, why: str) -> DomainError:
+    return DomainError(
+        "question-redefined",
+        f"question {question.code} cannot change its {field}: {why}; publish the new meaning under a new code (the "
+        "answers to a dropped question are kept)",
+        question=question.code,
+        field=field,
+        was=was,
+        now=now,
+    )
+
+
+def _check_kept_meaning(state: CompanySettings, groups: tuple[QuestionGroup, ...]) -> None:
+    """A question code keeps what its answers were given as, in every template since (also one that dropped it and
+    one that brings it back): its answer type, whether it is about a person (its answers are kept per person and
+    forgotten with them), and every choice an answer may hold. Labels, review periods and new choices may change."""
+    for new in (q for g in groups for q in g.questions):
+        old = state.question(new.code)  # its newest definition, even in a template that dropped it since
+        if old is None:
+            continue
+        if new.answer_type is not old.answer_type:
+            why = f"its answers were given as {old.answer_type.value}"
+            raise _redefined(new, "answer_type", old.answer_type.value, new.answer_type.value, why)
+        if new.personal != old.personal:
+            why = "its answers are kept per person" if old.personal else "its answers are about no one"
+            raise _redefined(new, "personal", old.personal, new.personal, why)
+        free_list = new.answer_type is AnswerType.LIST and not new.choices  # takes any text: no answer is orphaned
+        if new.answer_type in (AnswerType.CHOICE, AnswerType.LIST) and not free_list:
+            if not old.choices:
+                raise _redefined(new, "choices", [], list(new.choices), "its answers are free texts")
+            if dropped := [c for c in old.choices if c not in new.choices]:
+                why = f"answers may hold {', '.join(dropped)}"
+                raise _redefined(new, "choices", list(old.choices), list(new.choices), why)
+
+
 def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEvent]:
     _admin(command.actor)
     match command:
@@ -72,6 +107,7 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
             return [BuyingCenterRolesDefined(roles=roles)]
         case PublishDossierTemplate(groups=groups):
             _check_template(groups)
+            _check_kept_meaning(state, groups)
             return [
                 DossierTemplatePublished(template=DossierTemplate(version=state.template.version + 1, groups=groups))
             ]

@@ -21,6 +21,7 @@ from service.api.pagination import decode_cursor, encode_cursor, text
 from service.api.routes.accounts.resource import AccountOut, AsOf, account_out, key_accounts_of, respond, run
 from service.domain.account import commands as cmd
 from service.domain.account.access import list_scope
+from service.domain.account.decide import owner_of
 from service.domain.account.state import Lifecycle
 from service.domain.actors import Role
 
@@ -44,8 +45,8 @@ class OpenAccountIn(BaseModel):
     industry: str = Field("", max_length=200)
     region: str = Field("", max_length=200)
     segment: str = Field("", max_length=200, description="Our company's segment the client belongs to.")
-    owner: str | None = Field(None, description="Owner manager; default: you.")
-    team: str | None = Field(None, description="Supervisor's team; default: your team.")
+    owner: str | None = Field(None, max_length=200, description="Owner manager (trimmed, not blank); null: you.")
+    team: str | None = Field(None, max_length=200, description="Supervisor's team (trimmed, not blank); null: yours.")
     is_key: StrictBool = False
     key_reason: str = ""
 
@@ -60,7 +61,7 @@ class OpenAccountIn(BaseModel):
 async def open_account(body: OpenAccountIn, response: Response, command: CommandDep) -> AccountOut:
     account_id = command.new_id("account")
     settings = await company_settings(command.runtime)
-    owner = body.owner or command.actor.sub
+    owner = owner_of(body.owner, command.actor)
     already = await key_accounts_of(command.runtime, owner) if body.is_key else 0
     outcome = await run(
         command,

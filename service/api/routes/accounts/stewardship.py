@@ -13,6 +13,7 @@ from service.api.commanding import (
 )
 from service.api.routes.accounts.resource import AccountOut, key_accounts_of, respond, run
 from service.domain.account import commands as cmd
+from service.domain.account.decide import named_owner
 
 router = APIRouter(tags=["accounts"])
 
@@ -58,7 +59,7 @@ class HandOverIn(BaseModel):
 )
 async def hand_over(account_id: UUID, body: HandOverIn, response: Response, command: CommandDep) -> AccountOut:
     settings = await company_settings(command.runtime)
-    already = await key_accounts_of(command.runtime, body.to_owner)
+    already = await key_accounts_of(command.runtime, named_owner(body.to_owner, "to_owner"))
     outcome = await run(
         command,
         str(account_id),
@@ -76,7 +77,7 @@ async def hand_over(account_id: UUID, body: HandOverIn, response: Response, comm
 
 
 class TeamIn(BaseModel):
-    team: str | None = Field(max_length=200)
+    team: str | None = Field(max_length=200, description="The team (trimmed, not blank); null: none.")
 
 
 @router.put(

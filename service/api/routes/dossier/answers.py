@@ -74,7 +74,10 @@ class DossierAnswerIn(BaseModel):
 
 
 class AnswerWritten(Written):
-    answer: AnswerOut | None
+    answer: AnswerOut | None = Field(
+        description="The answer in force after the command: the one learnt last, so not the one just recorded when "
+        "that was learnt before it (a back-dated answer goes into the history only)."
+    )
 
 
 async def _members(command: Any, account_id: str) -> frozenset[str]:
@@ -85,7 +88,7 @@ async def _members(command: Any, account_id: str) -> frozenset[str]:
 @router.post(
     "/accounts/{account_id}/dossier/answers",
     operation_id="recordAnswer",
-    summary="Record an answer, or revise the one in force (the history keeps both)",
+    summary="Record an answer, or revise the one in force (the history keeps both; a back-dated one is history)",
     response_model=AnswerWritten,
     status_code=status.HTTP_201_CREATED,
 )
@@ -157,7 +160,11 @@ async def retract_answer(
 class HistoryOut(BaseModel):
     question_code: str
     about: str | None
-    history: list[dict[str, Any]] = Field(description="Every answer and retraction, oldest first.")
+    history: list[dict[str, Any]] = Field(description="Every answer and retraction, oldest recorded first.")
+    in_force: int | None = Field(
+        description="The index in `history` of the answer in force (the one learnt last; of the same day, the later "
+        "recorded), null when there is none (retracted)."
+    )
 
 
 @router.get(
@@ -179,4 +186,5 @@ async def answer_history(
     slot = loaded.state.answers.get(slot_key(question_code, about))
     if slot is None:
         raise NotFound("answer-not-found", f"question {question_code} has never been answered")
-    return HistoryOut(question_code=question_code, about=about, history=codec.to_dict(slot)["history"])
+    history = codec.to_dict(slot)["history"]
+    return HistoryOut(question_code=question_code, about=about, history=history, in_force=slot.in_force)

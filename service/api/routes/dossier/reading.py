@@ -35,7 +35,10 @@ class AnswerOut(BaseModel):
         "the log's own recorded time (`/audit`), which is what `as_of` compares with."
     )
     stale: bool
-    revisions: int = Field(description="How many answers this one replaced.")
+    revisions: int = Field(
+        description="How many other answers the question's history holds: those this one replaced, and those "
+        "learnt before it but recorded after (back-dated)."
+    )
 
 
 class QuestionOut(BaseModel):

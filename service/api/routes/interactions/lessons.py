@@ -50,7 +50,7 @@ def decide_all(
 
 
 class LearnedAssessmentIn(BaseModel):
-    member_id: str
+    member_id: str = Field(max_length=200)
     roles: set[str] | None = None
     influence: StrictInt | None = Field(None, ge=1, le=5)
     attitude: StrictInt | None = Field(None, ge=-2, le=2)
@@ -59,15 +59,15 @@ class LearnedAssessmentIn(BaseModel):
 
 
 class LearnedNeedIn(BaseModel):
-    opportunity_id: str = Field(description="One of the interaction's projects.")
-    member_id: str
+    opportunity_id: str = Field(max_length=200, description="One of the interaction's projects.")
+    member_id: str = Field(max_length=200)
     need: str = Field(min_length=1, max_length=1000)
 
 
 class LearnedAnswerIn(BaseModel):
-    question_code: str
+    question_code: str = Field(min_length=1, max_length=100)
     value: AnswerValue
-    about: str | None = None
+    about: str | None = Field(None, max_length=200)
     confidence: Confidence = Confidence.MEDIUM
 
 

@@ -42,17 +42,29 @@ REPLANS = 4
 router = APIRouter(tags=["interactions"])
 
 
+Id = Annotated[str, Field(max_length=200)]
+OurParticipant = Annotated[str, Field(max_length=im.OUR_PARTICIPANT_LIMIT)]
+DocumentReference = Annotated[str, Field(max_length=im.DOCUMENT_LIMIT)]
+
+
 class DetailsIn(BaseModel):
     kind: im.InteractionKind
     occurred_on: Day = Field(description="When it happened (business time; may be in the past).")
-    participants: list[str] = Field(default_factory=list, max_length=100, description="Buying-center member ids.")
-    our_participants: list[str] = Field(default_factory=list, max_length=50, description="People on our side.")
+    participants: list[Id] = Field(default_factory=list, max_length=100, description="Buying-center member ids.")
+    our_participants: list[OurParticipant] = Field(
+        default_factory=list,
+        max_length=50,
+        description="People on our side (trimmed; blank ones are dropped). Someone must have taken part: a member "
+        "in `participants` or one of us here.",
+    )
     summary: str = Field(min_length=1, max_length=10_000)
     outcome: str = Field("", max_length=5000)
     next_step: str = Field("", max_length=1000)
     next_step_due: Day | None = None
-    projects: list[str] = Field(default_factory=list, max_length=20, description="Linked sales project ids.")
-    documents: list[str] = Field(default_factory=list, max_length=50, description="Document references.")
+    projects: list[Id] = Field(default_factory=list, max_length=20, description="Linked sales project ids.")
+    documents: list[DocumentReference] = Field(
+        default_factory=list, max_length=50, description="Document references (ids or URLs; trimmed, blank dropped)."
+    )
 
     def domain(self) -> im.Details:
         return im.Details(
