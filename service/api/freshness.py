@@ -79,7 +79,8 @@ async def built(runtime: Runtime, projections: Sequence[str]) -> None:
             503,
             "/problems/projection-rebuilding",
             "Being rebuilt",
-            f"the read tables of {', '.join(older)} are being rebuilt for this version of kamplan; retry shortly",
+            f"the read tables of {', '.join(older)} are being rebuilt for this version of kamplan by its projection "
+            "runner (kamplan serve, or kamplan worker with KAMPLAN_PROJECTIONS=off); retry shortly",
             headers={"Retry-After": "5"},
             projections=older,
         )

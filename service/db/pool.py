@@ -39,6 +39,9 @@ async def create_pool(
     settings = {
         "application_name": "kamplan",
         "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
+        # the event store's checks read a fresh snapshot after waiting for their locks (events/sql.py): a server,
+        # database or role default of repeatable read would hand them the snapshot taken before the wait
+        "default_transaction_isolation": "read committed",
     }
     if role:
         settings["role"] = role

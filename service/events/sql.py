@@ -26,8 +26,9 @@ from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
 # (`locked`, taken before any position is drawn, in key order); a batch with checks first takes LOCK_FOR_CHECKS in its
 # own statement: exclusive on the checked streams, shared on the written ones, in the same key order. So a check
 # waits for an append in flight to its stream and then reads it (the APPEND statement's snapshot is taken after the
-# wait), and an append starting during a check draws its positions after the check's commit. Writers never wait
-# for one another (shared locks); ordered acquisition rules out deadlocks.
+# wait, at read committed), and an append starting during a check draws its positions after the check's commit.
+# Writers do not block one another (shared locks), though one may queue behind a check waiting for another;
+# ordered acquisition rules out deadlocks.
 #
 # The hash: sha256(link || position || version || recorded_at µs || digest), digest from the writer
 # (see hashing.py). Returns one row: the accepted slots with their head versions before the append, and

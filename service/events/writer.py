@@ -27,7 +27,7 @@ MAX_ATTEMPTS = 8
 
 async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
     """Append one unit on the caller's connection (inside the caller's transaction, if any: a unit with checks
-    needs one, so that its locks last until the commit)."""
+    needs one, at read committed, so that its locks last until the commit and its APPEND sees what they waited for)."""
     results = written_results([unit], await _append(conn, [unit]))
     if unit in results:
         return results[unit]
@@ -111,7 +111,8 @@ class GroupCommitWriter:
             async with self._pool.acquire() as conn:
                 try:
                     if any(0 in unit.sizes for unit in batch):
-                        async with conn.transaction():  # the checks' locks last until the commit
+                        # the checks' locks last until the commit; their APPEND reads a snapshot taken after the wait
+                        async with conn.transaction(isolation="read_committed"):
                             written = await _append(conn, batch)
                     else:
                         written = await _append(conn, batch)

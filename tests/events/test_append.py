@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import asyncpg
 import pytest
 
-from service.db.pool import init_connection
+from service.db.pool import create_pool, init_connection
 from service.events import (
     ANY,
     NO_STREAM,
@@ -439,10 +439,21 @@ async def test_a_check_needs_a_version_and_an_append_needs_an_event(store: Event
         )
 
 
-async def test_a_check_waits_for_an_append_in_flight_to_its_stream_in_another_process(isolated: IsolatedDb) -> None:
+@pytest.mark.parametrize("server_default", ["read committed", "repeatable read"])
+async def test_a_check_waits_for_an_append_in_flight_to_its_stream_in_another_process(
+    isolated: IsolatedDb, server_default: str
+) -> None:
     """Another process's append to the checked stream, positions drawn and not yet committed, would precede the
-    checking append in the log: the check waits for it and then meets it as a conflict."""
-    store, read, written = isolated.store, sid("read"), sid("written")
+    checking append in the log: the check waits for it and then meets it as a conflict. Also where the database's
+    default isolation is repeatable read, whose snapshot would be taken before the wait."""
+    superuser = await asyncpg.connect(isolated.url)
+    try:
+        await superuser.execute(f"ALTER DATABASE {superuser._params.database} SET default_transaction_isolation = "
+                                f"'{server_default}'")  # fmt: skip
+    finally:
+        await superuser.close()
+    pool = await create_pool(isolated.url, role="kamplan_app", min_size=1, max_size=4)  # sessions after the change
+    store, read, written = EventStore(pool), sid("read"), sid("written")
     await store.append(read, "t", NO_STREAM, [ev()])
     other = await asyncpg.connect(isolated.url)  # another process's connection
     try:
@@ -468,6 +479,8 @@ async def test_a_check_waits_for_an_append_in_flight_to_its_stream_in_another_pr
         await asyncio.wait_for(checking, 10)
     assert (conflict.value.stream_id, conflict.value.actual) == (read, 2)
     assert await store.read_stream(written) == []
+    await store.close()
+    await pool.close()
 
 
 async def test_an_append_during_a_check_lands_after_it_in_the_log(isolated: IsolatedDb) -> None:
