@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from service.api.deps import ActorDep, RuntimeDep, event_metadata
 from service.api.problems import Problem
 from service.commands.aggregates import ACCOUNT, SETTINGS, SETTINGS_STREAM, account_stream
-from service.commands.handler import CommandHandler, Outcome
+from service.commands.handler import CommandHandler, Outcome, Step
 from service.commands.idempotency import Idempotency, request_hash
 from service.commands.preconditions import IfMatch
 from service.domain.account.access import ensure_visible
@@ -66,16 +66,34 @@ class Command:
         """A fresh id for what the command creates; derived from the Idempotency-Key when there is one."""
         return self.idempotency.derive(self.actor.sub, what) if self.idempotency else str(uuid4())
 
-    async def run(self, kind: Any, stream_id: str, decide: Any) -> Outcome[Any]:
-        return await self.handler.execute(
-            kind,
-            stream_id,
-            decide,
+    async def run(self, kind: Any, stream_id: str, decide: Any, *, account_id: str | None = None) -> Outcome[Any]:
+        """`decide(state)` on the stream; with `account_id`, only while the actor may see that account, judged on
+        the account as the handler loads it and checked at the append (a hand-over racing the request is a
+        conflict, decided again), not only on the caller's earlier look."""
+        if account_id is None:
+            return await self.handler.execute(
+                kind,
+                stream_id,
+                decide,
+                actor=self.actor.sub,
+                metadata=self.metadata,
+                if_match=self.if_match,
+                idempotency=self.idempotency,
+            )
+        account = account_stream(account_id)
+
+        def decided(states: dict[str, Any]) -> Any:
+            ensure_visible(states[account], self.actor)  # first, so that nothing else is told about a hidden account
+            return decide(states[stream_id])
+
+        [outcome, _] = await self.handler.execute_many(
+            [Step(kind, stream_id, decided), Step(ACCOUNT, account, lambda states: [])],
             actor=self.actor.sub,
             metadata=self.metadata,
             if_match=self.if_match,
             idempotency=self.idempotency,
         )
+        return outcome
 
 
 async def command_context(

@@ -59,6 +59,7 @@ async def link(account_id: UUID, body: LinkIn, response: Response, command: Comm
                 note=body.note,
             ),
         ),
+        account_id=str(account_id),
     )
     return LinkWritten(**written(response, outcome).model_dump(), relationship_id=relationship_id)
 
@@ -75,5 +76,6 @@ async def unlink(account_id: UUID, relationship_id: str, response: Response, com
         BUYING_CENTER,
         buying_center_stream(str(account_id)),
         lambda s: decide(s, cmd.UnlinkMembers(actor=command.actor, relationship_id=relationship_id)),
+        account_id=str(account_id),
     )
     return written(response, outcome)

@@ -114,7 +114,9 @@ async def act_on_member(
     """Run a command on the visible account's buying center and answer with the member it concerns."""
     await visible_account(command.runtime, command.actor, str(account_id))
     stream = buying_center_stream(str(account_id))
-    outcome: Outcome[BuyingCenter] = await command.run(BUYING_CENTER, stream, lambda s: decide(s, make(s)))
+    outcome: Outcome[BuyingCenter] = await command.run(
+        BUYING_CENTER, stream, lambda s: decide(s, make(s)), account_id=str(account_id)
+    )
     state = outcome.state
     if outcome.replayed:
         state = (await command.runtime.repository.load(BUYING_CENTER, stream)).state

@@ -124,6 +124,7 @@ async def record_answer(
                 members=members,
             ),
         ),
+        account_id=str(account_id),
     )
     state = outcome.state or (await command.runtime.repository.load(DOSSIER, dossier_stream(str(account_id)))).state
     slot = state.answers.get(slot_key(body.question_code, body.about))
@@ -153,6 +154,7 @@ async def retract_answer(
         lambda s: decide(
             s, cmd.RetractAnswer(actor=command.actor, question_code=question_code, about=body.about, reason=body.reason)
         ),
+        account_id=str(account_id),
     )
     return written(response, outcome)
 

@@ -66,6 +66,7 @@ async def attach_document(
                 question_exists=body.question_code is None or settings.question(body.question_code) is not None,
             ),
         ),
+        account_id=str(account_id),
     )
     return DocumentWritten(**written(response, outcome).model_dump(), document_id=document_id)
 
@@ -82,5 +83,6 @@ async def detach_document(account_id: UUID, document_id: str, response: Response
         DOSSIER,
         dossier_stream(str(account_id)),
         lambda s: decide(s, cmd.DetachDocument(actor=command.actor, document_id=document_id)),
+        account_id=str(account_id),
     )
     return written(response, outcome)

@@ -26,12 +26,15 @@ from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day, Moment
 from service.api.routes.interactions.lessons import LearnedIn, Replan, projects_of, steps_of
 from service.commands.aggregates import (
+    ACCOUNT,
     INTERACTION,
+    account_stream,
     buying_center_stream,
     interaction_stream,
 )
 from service.commands.handler import Outcome, Step
 from service.domain import codec
+from service.domain.account.access import ensure_visible
 from service.domain.actors import Actor
 from service.domain.errors import Conflict, NotFound
 from service.domain.interaction import model as im
@@ -183,7 +186,12 @@ async def log_interaction(account_id: UUID, body: LogIn, response: Response, com
         )
 
     steps = steps_of(command.actor, interaction_id, aid, details, None, make, body.learned, day, settings)
-    outcome = await _run(command, steps)
+
+    def still_visible(states: dict[str, Any]) -> list[Any]:  # on the account as loaded, checked at the append
+        ensure_visible(states[account_stream(aid)], command.actor)
+        return []
+
+    outcome = await _run(command, [*steps, Step(ACCOUNT, account_stream(aid), still_visible)])
     response.headers["Location"] = f"/v1/interactions/{interaction_id}"
     return interaction_out(outcome.state, written(response, outcome))
 

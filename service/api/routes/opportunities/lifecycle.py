@@ -87,6 +87,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 buys_from_us=account.state.lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
             ),
         ),
+        account_id=str(account_id),
     )
     state = outcome.state or (await command.runtime.repository.load(OPPORTUNITY, outcome.stream_id)).state
     response.headers["Location"] = f"/v1/opportunities/{opportunity_id}"
