@@ -12,6 +12,7 @@ transaction, which is what delimits an append in the hash chain.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 
 import asyncpg
@@ -26,8 +27,7 @@ MAX_ATTEMPTS = 8
 
 
 async def append_on(conn: asyncpg.Connection, unit: Unit) -> AppendResult:
-    """Append one unit on the caller's connection (inside the caller's transaction, if any: a unit with checks
-    needs one, at read committed, so that its locks last until the commit and its APPEND sees what they waited for)."""
+    """Append one unit on the caller's connection (inside the caller's transaction, if any)."""
     results = written_results([unit], await _append(conn, [unit]))
     if unit in results:
         return results[unit]
@@ -110,12 +110,7 @@ class GroupCommitWriter:
         try:
             async with self._pool.acquire() as conn:
                 try:
-                    if any(0 in unit.sizes for unit in batch):
-                        # the checks' locks last until the commit; their APPEND reads a snapshot taken after the wait
-                        async with conn.transaction(isolation="read_committed"):
-                            written = await _append(conn, batch)
-                    else:
-                        written = await _append(conn, batch)
+                    written = await _append(conn, batch)
                 except asyncpg.PostgresError as error:  # the statement failed and wrote nothing
                     if len(batch) == 1 and not isinstance(error, asyncpg.UniqueViolationError):
                         raise
@@ -153,11 +148,16 @@ class GroupCommitWriter:
 
 
 async def _append(conn: asyncpg.Connection, batch: list[Unit]) -> asyncpg.Record:
-    """sql.APPEND for the batch; one with checks first locks its streams (sql.py says why)."""
+    """sql.APPEND for the batch; one with checks first locks its streams (sql.py says why), in the caller's
+    transaction or in one of its own, so that the locks last until the commit and APPEND's snapshot, read
+    committed, is taken after the wait."""
     parameters = batch_parameters(batch)
-    if 0 in parameters[6]:  # a slot with no events: a check
+    if 0 not in parameters[6]:  # no slot without events: no check
+        return await conn.fetchrow(sql.APPEND, *parameters)
+    own = contextlib.nullcontext() if conn.is_in_transaction() else conn.transaction(isolation="read_committed")
+    async with own:
         await conn.execute(sql.LOCK_FOR_CHECKS, parameters[1], parameters[6])
-    return await conn.fetchrow(sql.APPEND, *parameters)
+        return await conn.fetchrow(sql.APPEND, *parameters)
 
 
 def _resolve(unit: Unit, outcome: AppendResult | Exception) -> None:
