@@ -401,21 +401,7 @@ def test_a_predecessor_leaves_force_only_with_its_successors_agreement_and_hands
         decide(old, c.SupersedePlan(actor=KAM, parties=PARTIES, by_plan="p2", successor_agreed=None))
     assert early.value.code == "successor-not-agreed"
     # when its first revision is agreed, it takes over the progress of the items it keeps
-    new = run(
-        initial_state(),
-        c.StartPlan(
-            actor=KAM,
-            parties=PARTIES,
-            plan_id="p2",
-            account_id="a1",
-            title="Next",
-            horizon_from=2026,
-            horizon_to=2029,
-            supersedes="p1",
-            starting_content=old.in_force.content,  # type: ignore[union-attr]
-        ),
-    )
-    new = run(new, put(ItemType.ACTION, action(due="2026-07-31")))  # rescheduled: still the same action
+    new = run(successor_of(old), put(ItemType.ACTION, action(due="2026-07-31")))  # rescheduled: still the same action
     new = run(
         new, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
     )
