@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -66,34 +67,49 @@ class Command:
         """A fresh id for what the command creates; derived from the Idempotency-Key when there is one."""
         return self.idempotency.derive(self.actor.sub, what) if self.idempotency else str(uuid4())
 
-    async def run(self, kind: Any, stream_id: str, decide: Any, *, account_id: str | None = None) -> Outcome[Any]:
-        """`decide(state)` on the stream; with `account_id`, only while the actor may see that account, judged on
-        the account as the handler loads it and checked at the append (a hand-over racing the request is a
-        conflict, decided again), not only on the caller's earlier look."""
-        if account_id is None:
-            return await self.handler.execute(
-                kind,
-                stream_id,
-                decide,
-                actor=self.actor.sub,
-                metadata=self.metadata,
-                if_match=self.if_match,
-                idempotency=self.idempotency,
-            )
-        account = account_stream(account_id)
+    async def run(
+        self, kind: Any, stream_id: str, decide: Any, *, account_id: str | None = None, hidden: NotFound | None = None
+    ) -> Outcome[Any]:
+        """`decide(state)` on the stream; with `account_id`, only while the actor may see that account (`run_many`)."""
+        [outcome, *_] = await self.run_many(
+            [Step(kind, stream_id, lambda states: decide(states[stream_id]))], account_id=account_id, hidden=hidden
+        )
+        return outcome
 
-        def decided(states: dict[str, Any]) -> Any:
-            ensure_visible(states[account], self.actor)  # first, so that nothing else is told about a hidden account
-            return decide(states[stream_id])
-
-        [outcome, _] = await self.handler.execute_many(
-            [Step(kind, stream_id, decided), Step(ACCOUNT, account, lambda states: [])],
+    async def run_many(
+        self, steps: Sequence[Step], *, account_id: str | None = None, hidden: NotFound | None = None
+    ) -> list[Outcome[Any]]:
+        """The steps in one append (`CommandHandler.execute_many`). With `account_id`, only while the actor may see
+        that account, judged on the account as the handler loads it (steps may read it from the states) and checked
+        at the append: a hand-over racing the request is a conflict, decided again, not a write by the old owner.
+        A hidden account answers `hidden` (the own 404 of a resource addressed by its id) or `account-not-found`."""
+        if account_id is not None:
+            steps = guarded(steps, account_stream(account_id), self.actor, hidden)
+        return await self.handler.execute_many(
+            steps,
             actor=self.actor.sub,
             metadata=self.metadata,
             if_match=self.if_match,
             idempotency=self.idempotency,
         )
-        return outcome
+
+
+def guarded(steps: Sequence[Step], account: str, actor: Actor, hidden: NotFound | None) -> list[Step]:
+    """`steps` with the actor's right on the account judged before the first decides (so that nothing else is told
+    about a hidden account), and the account's stream loaded and version-checked with them."""
+    first, *rest = steps
+
+    def decide_first(states: dict[str, Any]) -> Sequence[Any]:
+        try:
+            ensure_visible(states[account], actor)
+        except NotFound:
+            if hidden is None:
+                raise
+            raise hidden from None
+        return first.decide(states)
+
+    check = [] if any(s.stream_id == account for s in steps) else [Step(ACCOUNT, account, lambda states: [])]
+    return [Step(first.kind, first.stream_id, decide_first), *rest, *check]
 
 
 async def command_context(

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from service.domain.actors import Role
-from service.events.aggregate import Repository
 from tests.api.test_accounts import open_account, unique
 from tests.api.test_buying_center import add
+from tests.support.races import hand_over_after_second_load
 
 TODAY = datetime.now(UTC).date()
 
@@ -242,25 +242,12 @@ async def test_a_hand_over_committed_while_an_answer_is_decided_makes_it_a_404_f
     """Visibility was judged on a look at the account before the command ran; a hand-over committed between the
     command's load and its append let the old owner write into an account no longer theirs."""
     path, kam = await setup(client, auth)
-    account_stream = f"account-{path.rsplit('/', 1)[1]}"
-    original, loads = Repository.load, []
-
-    async def load_then_hand_over(self: Repository, kind: Any, stream_id: str, **options: Any) -> Any:
-        loaded = await original(self, kind, stream_id, **options)
-        if stream_id == account_stream:
-            loads.append(stream_id)
-            if len(loads) == 2:  # the handler's own load, after the route's look
-                handed = await client.post(
-                    f"{path}/hand-over", json={"to_owner": unique("kam"), "trigger": "contract_signed"}, headers=kam
-                )
-                assert handed.status_code == 200, handed.text
-        return loaded
-
-    monkeypatch.setattr(Repository, "load", load_then_hand_over)
+    account_id = path.rsplit("/", 1)[1]
+    loads = hand_over_after_second_load(monkeypatch, client, account_id, kam)
     before = await store.read_stream(f"dossier-{path.rsplit('/', 1)[1]}")
     answer = {"question_code": "headcount", "value": 5000, "learned_on": "2026-11-01"}
     refused = await client.post(f"{path}/dossier/answers", json=answer, headers=kam)
-    assert len(loads) >= 3  # the race happened, and the command decided again on the account handed over
+    assert loads == [f"account-{account_id}"] * 3  # the race happened, and the command decided again
     assert refused.status_code == 404, refused.text
     assert refused.json()["type"] == "/problems/account-not-found"
     assert await store.read_stream(f"dossier-{path.rsplit('/', 1)[1]}") == before

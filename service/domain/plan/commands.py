@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from service.domain.account.state import Account
 from service.domain.actors import Actor
 from service.domain.plan.content import ItemType, PlanContent, PlanItem
 from service.domain.plan.state import ActionStatus, ItemChange
@@ -17,6 +18,10 @@ class Parties:
 
     owner: str
     team: str | None
+
+    @classmethod
+    def of(cls, account: Account) -> Parties:
+        return cls(owner=account.owner, team=account.team)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

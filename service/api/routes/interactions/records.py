@@ -26,15 +26,12 @@ from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day, Moment
 from service.api.routes.interactions.lessons import LearnedIn, Replan, projects_of, steps_of
 from service.commands.aggregates import (
-    ACCOUNT,
     INTERACTION,
-    account_stream,
     buying_center_stream,
     interaction_stream,
 )
 from service.commands.handler import Outcome, Step
 from service.domain import codec
-from service.domain.account.access import ensure_visible
 from service.domain.actors import Actor
 from service.domain.errors import Conflict, NotFound
 from service.domain.interaction import model as im
@@ -136,25 +133,25 @@ def interaction_out(state: im.Interaction, base: Written, as_of: datetime | None
     )
 
 
-async def _run_planned(command: Command, plan: Callable[[], Awaitable[list[Step]]]) -> Outcome[Any]:
-    """Run the steps `plan` makes from the entry as it is; plan again when a racing correction or retraction
-    changed it first (its projects and contacts would otherwise keep what that one linked)."""
+def _hidden() -> NotFound:
+    return NotFound("interaction-not-found", "no such interaction, or not one you may see")
+
+
+async def _run_planned(command: Command, plan: Callable[[], Awaitable[tuple[list[Step], str]]]) -> Outcome[Any]:
+    """Run the steps `plan` makes from the entry as it is (with its account's id); plan again when a racing correction
+    or retraction changed it first (its projects and contacts would otherwise keep what that one linked)."""
     for _ in range(REPLANS):
         try:
-            return await _run(command, await plan())
+            steps, account_id = await plan()
+            return await _run(command, steps, account_id, _hidden())
         except Replan:
             continue
     raise Conflict("concurrency-conflict", "the interaction kept changing while this request was decided; retry")
 
 
-async def _run(command: Command, steps: list[Step]) -> Outcome[Any]:
-    outcomes = await command.handler.execute_many(
-        steps,
-        actor=command.actor.sub,
-        metadata=command.metadata,
-        if_match=command.if_match,
-        idempotency=command.idempotency,
-    )
+async def _run(command: Command, steps: list[Step], account_id: str, hidden: NotFound | None = None) -> Outcome[Any]:
+    """The steps in one append, while the actor may see the account (judged on it as loaded, checked at the append)."""
+    outcomes = await command.run_many(steps, account_id=account_id, hidden=hidden)
     first = outcomes[0]
     position = max((o.position for o in outcomes if o.position is not None), default=None)
     state = first.state or (await command.runtime.repository.load(INTERACTION, first.stream_id)).state
@@ -186,12 +183,7 @@ async def log_interaction(account_id: UUID, body: LogIn, response: Response, com
         )
 
     steps = steps_of(command.actor, interaction_id, aid, details, None, make, body.learned, day, settings)
-
-    def still_visible(states: dict[str, Any]) -> list[Any]:  # on the account as loaded, checked at the append
-        ensure_visible(states[account_stream(aid)], command.actor)
-        return []
-
-    outcome = await _run(command, [*steps, Step(ACCOUNT, account_stream(aid), still_visible)])
+    outcome = await _run(command, steps, aid)
     response.headers["Location"] = f"/v1/interactions/{interaction_id}"
     return interaction_out(outcome.state, written(response, outcome))
 
@@ -201,10 +193,9 @@ async def _visible(runtime: Runtime, actor: Actor, interaction_id: str, as_of: d
     current = (
         loaded if as_of is None else await runtime.repository.load(INTERACTION, interaction_stream(interaction_id))
     )
-    hidden = NotFound("interaction-not-found", "no such interaction, or not one you may see")
     if not current.state.exists:
-        raise hidden
-    await account_of(runtime, actor, current.state.account_id, hidden)
+        raise _hidden()
+    await account_of(runtime, actor, current.state.account_id, _hidden())
     if not loaded.state.exists:
         raise NotFound("interaction-not-found", "the interaction was not logged yet at that moment")
     return loaded
@@ -240,7 +231,7 @@ async def correct_interaction(
     settings = await company_settings(command.runtime)
     details, day = body.domain(), today()
 
-    async def plan() -> list[Step]:
+    async def plan() -> tuple[list[Step], str]:
         state: im.Interaction = (await _visible(command.runtime, command.actor, str(interaction_id))).state
         aid = state.account_id
 
@@ -254,9 +245,10 @@ async def correct_interaction(
                 projects=projects_of(states, aid, details.projects),
             )
 
-        return steps_of(
+        steps = steps_of(
             command.actor, str(interaction_id), aid, details, state.details, make, LearnedIn(), day, settings
         )
+        return steps, aid
 
     outcome = await _run_planned(command, plan)
     return interaction_out(outcome.state, written(response, outcome))
@@ -280,7 +272,7 @@ async def retract_interaction(
 ) -> InteractionOut:
     settings = await company_settings(command.runtime)
 
-    async def plan() -> list[Step]:
+    async def plan() -> tuple[list[Step], str]:
         state: im.Interaction = (await _visible(command.runtime, command.actor, str(interaction_id))).state
         if state.details is None:
             raise NotFound("interaction-not-found", "no such interaction")
@@ -291,7 +283,7 @@ async def retract_interaction(
             our_participants=(),
             summary="-",
         )
-        return steps_of(
+        steps = steps_of(
             command.actor,
             str(interaction_id),
             state.account_id,
@@ -302,6 +294,7 @@ async def retract_interaction(
             today(),
             settings,
         )
+        return steps, state.account_id
 
     outcome = await _run_planned(command, plan)
     return interaction_out(outcome.state, written(response, outcome))

@@ -3,6 +3,7 @@ criteria in force."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -21,7 +22,14 @@ from service.api.routes.opportunities.resource import (
     opportunity_out,
     roster_of,
 )
-from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
+from service.commands.aggregates import (
+    BUYING_CENTER,
+    OPPORTUNITY,
+    account_stream,
+    buying_center_stream,
+    opportunity_stream,
+)
+from service.commands.handler import Step
 from service.domain.account.state import Lifecycle
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.decide import decide
@@ -64,18 +72,19 @@ class OpenIn(BaseModel):
     response_model=OpportunityOut,
 )
 async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, command: CommandDep) -> OpportunityOut:
-    account = await visible_account(command.runtime, command.actor, str(account_id))
+    await visible_account(command.runtime, command.actor, str(account_id))
     settings = await company_settings(command.runtime)
     opportunity_id = command.new_id("opportunity")
-    outcome = await command.run(
-        OPPORTUNITY,
-        opportunity_stream(opportunity_id),
-        lambda s: decide(
-            s,
+    stream, account = opportunity_stream(opportunity_id), account_stream(str(account_id))
+
+    def opening(states: dict[str, Any]) -> list[Any]:
+        lifecycle = states[account].lifecycle  # as the handler loads it, like the actor's right to it
+        return decide(
+            states[stream],
             cmd.OpenOpportunity(
                 actor=command.actor,
                 opportunity_id=opportunity_id,
-                account_id=account.state.account_id,
+                account_id=str(account_id),
                 product_line=body.product_line,
                 kind=body.kind,
                 expected_volume=body.expected_volume,
@@ -84,11 +93,11 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 criteria=settings.exit_criteria,
                 opened_on=body.opened_on,
                 today=today(),
-                buys_from_us=account.state.lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
+                buys_from_us=lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
             ),
-        ),
-        account_id=str(account_id),
-    )
+        )
+
+    [outcome, *_] = await command.run_many([Step(OPPORTUNITY, stream, opening)], account_id=str(account_id))
     state = outcome.state or (await command.runtime.repository.load(OPPORTUNITY, outcome.stream_id)).state
     response.headers["Location"] = f"/v1/opportunities/{opportunity_id}"
     return opportunity_out(state, written(response, outcome), settings.stalled_days)

@@ -14,7 +14,13 @@ from pydantic import BaseModel, Field
 from service.api.commanding import Command, Written, account_of, company_settings, day_of, written
 from service.api.moments import Moment
 from service.api.numbers import Amount
-from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, buying_center_stream, opportunity_stream
+from service.commands.aggregates import (
+    BUYING_CENTER,
+    OPPORTUNITY,
+    account_stream,
+    buying_center_stream,
+    opportunity_stream,
+)
 from service.commands.handler import Step
 from service.domain import codec
 from service.domain.account.state import Account
@@ -171,17 +177,16 @@ async def act(
     make: Callable[[Opportunity, Roster, Account], Any],
 ) -> OpportunityOut:
     """Decide on the project with the account's buying center at hand (members, their roles, who has left)."""
-    current, account = await load_visible(command.runtime, command.actor, str(opportunity_id))
-    stream, bc = opportunity_stream(str(opportunity_id)), buying_center_stream(current.state.account_id)
-    [outcome, center] = await command.handler.execute_many(
+    current, _ = await load_visible(command.runtime, command.actor, str(opportunity_id))
+    aid = current.state.account_id
+    stream, bc, account = opportunity_stream(str(opportunity_id)), buying_center_stream(aid), account_stream(aid)
+    [outcome, center, *_] = await command.run_many(
         [
-            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roster_of(s[bc]), account))),
+            Step(OPPORTUNITY, stream, lambda s: decide(s[stream], make(s[stream], roster_of(s[bc]), s[account]))),
             Step(BUYING_CENTER, bc, lambda s: []),
         ],
-        actor=command.actor.sub,
-        metadata=command.metadata,
-        if_match=command.if_match,
-        idempotency=command.idempotency,
+        account_id=aid,
+        hidden=_hidden(),
     )
     state = outcome.state
     if state is None:

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, written
-from service.api.routes.plans.resource import PlanOut, load_visible, parties, plan_out
+from service.api.routes.plans.resource import PlanOut, hidden, load_visible, plan_out
 from service.api.routes.plans.succession import found_plans
-from service.commands.aggregates import PLAN, PLAN_REGISTER, plan_register_stream, plan_stream
+from service.commands.aggregates import PLAN, PLAN_REGISTER, account_stream, plan_register_stream, plan_stream
 from service.commands.handler import Step
 from service.domain.plan import commands as cmd
 from service.domain.plan.decide import decide
@@ -37,18 +37,17 @@ class AbandonIn(BaseModel):
     response_model=PlanOut,
 )
 async def abandon(plan_id: UUID, body: AbandonIn, response: Response, command: CommandDep) -> PlanOut:
-    loaded, account = await load_visible(command.runtime, command.actor, str(plan_id))
+    loaded, _ = await load_visible(command.runtime, command.actor, str(plan_id))
     plan: Plan = loaded.state
-    who, stream = parties(account), plan_stream(plan.plan_id)
+    stream, account = plan_stream(plan.plan_id), account_stream(plan.account_id)
 
     def abandoning(states: dict[str, Any]) -> list[Any]:
+        who = cmd.Parties.of(states[account])
         return decide(states[stream], cmd.AbandonSuccessor(actor=command.actor, parties=who, reason=body.reason))
 
-    if plan.supersedes is None:  # a plan that supersedes nothing: the decision refuses it, saying why
-        outcome = await command.run(PLAN, stream, lambda state: abandoning({stream: state}))
-    else:
+    steps = [Step(PLAN, stream, abandoning)]  # first: a successor already agreed is refused as such
+    if plan.supersedes is not None:  # else the decision refuses it, saying why
         old, register = plan_stream(plan.supersedes), plan_register_stream(plan.account_id)
-        forgoing = cmd.ForgoSuccessor(actor=command.actor, parties=who, by_plan=plan.plan_id)
         unregistering = AbandonSuccession(
             by=command.actor.sub,
             account_id=plan.account_id,
@@ -56,16 +55,15 @@ async def abandon(plan_id: UUID, body: AbandonIn, response: Response, command: C
             superseded=plan.supersedes,
             found=await found_plans(command.runtime, plan.account_id),
         )
-        [outcome, *_] = await command.handler.execute_many(
-            [
-                Step(PLAN, stream, abandoning),  # first: a successor already agreed is refused as such
-                Step(PLAN, old, lambda states: decide(states[old], forgoing)),
-                Step(PLAN_REGISTER, register, lambda states: register_decide(states[register], unregistering)),
-            ],
-            actor=command.actor.sub,
-            metadata=command.metadata,
-            if_match=command.if_match,
-            idempotency=command.idempotency,
-        )
+
+        def forgoing(states: dict[str, Any]) -> list[Any]:
+            who = cmd.Parties.of(states[account])
+            return decide(states[old], cmd.ForgoSuccessor(actor=command.actor, parties=who, by_plan=plan.plan_id))
+
+        steps += [
+            Step(PLAN, old, forgoing),
+            Step(PLAN_REGISTER, register, lambda states: register_decide(states[register], unregistering)),
+        ]
+    [outcome, *_] = await command.run_many(steps, account_id=plan.account_id, hidden=hidden())
     state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
     return plan_out(state, written(response, outcome))

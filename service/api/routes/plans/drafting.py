@@ -15,9 +15,9 @@ from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.numbers import Amount
 from service.api.problems import validation_problem
-from service.api.routes.plans.resource import PlanOut, act, parties, plan_out
+from service.api.routes.plans.resource import PlanOut, act, plan_out
 from service.api.routes.plans.succession import found_plans
-from service.commands.aggregates import PLAN, PLAN_REGISTER, plan_register_stream, plan_stream
+from service.commands.aggregates import PLAN, PLAN_REGISTER, account_stream, plan_register_stream, plan_stream
 from service.commands.handler import Step
 from service.domain.errors import Conflict, NotFound
 from service.domain.plan import commands as cmd
@@ -57,8 +57,7 @@ class StartIn(BaseModel):
 async def start_plan(account_id: UUID, body: StartIn, response: Response, command: CommandDep) -> PlanOut:
     account = (await visible_account(command.runtime, command.actor, str(account_id))).state
     plan_id = command.new_id("plan")
-    stream = plan_stream(plan_id)
-    who = parties(account)
+    stream, named = plan_stream(plan_id), account_stream(account.account_id)
     supersedes = str(body.supersedes) if body.supersedes else None
     register = plan_register_stream(account.account_id)
     found = await found_plans(command.runtime, account.account_id)
@@ -70,7 +69,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                 states[stream],
                 cmd.StartPlan(
                     actor=command.actor,
-                    parties=who,
+                    parties=cmd.Parties.of(states[named]),
                     plan_id=plan_id,
                     account_id=account.account_id,
                     title=body.title,
@@ -103,17 +102,12 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                 PLAN,
                 old,
                 lambda states: decide(
-                    states[old], cmd.StartSuccessor(actor=command.actor, parties=who, plan_id=plan_id)
+                    states[old],
+                    cmd.StartSuccessor(actor=command.actor, parties=cmd.Parties.of(states[named]), plan_id=plan_id),
                 ),
             )
         )
-    [outcome, *_] = await command.handler.execute_many(
-        steps,
-        actor=command.actor.sub,
-        metadata=command.metadata,
-        if_match=command.if_match,
-        idempotency=command.idempotency,
-    )
+    [outcome, *_] = await command.run_many(steps, account_id=account.account_id)
     state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
     response.headers["Location"] = f"/v1/plans/{plan_id}"
     return plan_out(state, written(response, outcome))

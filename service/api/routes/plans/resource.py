@@ -14,7 +14,8 @@ from pydantic import Field
 from service.api.commanding import Command, Written, account_of, day_of, written
 from service.api.moments import Moment
 from service.api.routes.plans.succession import act_on_successor
-from service.commands.aggregates import PLAN, plan_stream
+from service.commands.aggregates import PLAN, account_stream, plan_stream
+from service.commands.handler import Step
 from service.domain import codec
 from service.domain.account.state import Account
 from service.domain.actors import Actor
@@ -29,8 +30,9 @@ from service.runtime import Runtime
 AsOf = Annotated[Moment | None, Query(description="The plan as kamplan knew it at this moment.")]
 
 
-def parties(account: Account) -> cmd.Parties:
-    return cmd.Parties(owner=account.owner, team=account.team)
+def hidden() -> NotFound:
+    """A plan's 404, the same whether it does not exist or its account is not one the actor may see."""
+    return NotFound("plan-not-found", "no such plan, or not one you may see")
 
 
 async def load_visible(
@@ -39,10 +41,9 @@ async def load_visible(
     """The plan (as of `as_of`) and its account, or 404 when the actor may not see the account: whether
     the plan exists is not revealed."""
     current = await runtime.repository.load(PLAN, plan_stream(plan_id))
-    hidden = NotFound("plan-not-found", "no such plan, or not one you may see")
     if not current.state.exists:
-        raise hidden
-    account = await account_of(runtime, actor, current.state.account_id, hidden)
+        raise hidden()
+    account = await account_of(runtime, actor, current.state.account_id, hidden())
     loaded = current if as_of is None else await runtime.repository.load(PLAN, plan_stream(plan_id), as_of=as_of)
     if not loaded.state.exists:
         raise NotFound("plan-not-found", "the plan did not exist at that moment")
@@ -137,13 +138,18 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
 
 
 async def act(command: Command, plan_id: UUID, response: Response, make: Callable[[Plan, cmd.Parties], Any]) -> PlanOut:
-    """Decide a plan command on the visible plan, append it, and answer with the plan as it now stands."""
-    loaded, account = await load_visible(command.runtime, command.actor, str(plan_id))
-    who = parties(account)
+    """Decide a plan command on the visible plan, with its parties as the account names them at the append (a
+    hand-over racing it is decided again), append it, and answer with the plan as it now stands."""
+    loaded, _ = await load_visible(command.runtime, command.actor, str(plan_id))
     plan: Plan = loaded.state
     if plan.supersedes is not None and plan.in_force is None:  # a successor: its first agreement supersedes
-        outcome = await act_on_successor(command, plan, who, make)
+        outcome = await act_on_successor(command, plan, make, hidden())
     else:
-        outcome = await command.run(PLAN, plan_stream(str(plan_id)), lambda s: decide(s, make(s, who)))
+        stream, account = plan_stream(plan.plan_id), account_stream(plan.account_id)
+        [outcome, *_] = await command.run_many(
+            [Step(PLAN, stream, lambda s: decide(s[stream], make(s[stream], cmd.Parties.of(s[account]))))],
+            account_id=plan.account_id,
+            hidden=hidden(),
+        )
     state = outcome.state or (await command.runtime.repository.load(PLAN, plan_stream(str(plan_id)))).state
     return plan_out(state, written(response, outcome))

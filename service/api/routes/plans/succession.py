@@ -9,8 +9,9 @@ from typing import Any
 
 from service.api.commanding import Command
 from service.api.freshness import caught_up
-from service.commands.aggregates import PLAN, PLAN_REGISTER, plan_register_stream, plan_stream
+from service.commands.aggregates import PLAN, PLAN_REGISTER, account_stream, plan_register_stream, plan_stream
 from service.commands.handler import Outcome, Step
+from service.domain.errors import NotFound
 from service.domain.plan import commands as cmd
 from service.domain.plan.decide import decide, take_over
 from service.domain.plan.evolve import evolve
@@ -32,11 +33,12 @@ async def found_plans(runtime: Runtime, account_id: str) -> tuple[str, ...]:
 
 
 async def act_on_successor(
-    command: Command, plan: Plan, who: cmd.Parties, make: Callable[[Plan, cmd.Parties], Any]
+    command: Command, plan: Plan, make: Callable[[Plan, cmd.Parties], Any], hidden: NotFound
 ) -> Outcome[Any]:
-    """Decide `make` on a successor not yet in force; when that agrees it, supersede its predecessor too."""
+    """Decide `make` on a successor not yet in force; when that agrees it, supersede its predecessor too. The parties
+    are the account's as the handler loads it, and the actor must still see it (else `hidden`)."""
     assert plan.supersedes is not None
-    stream, old = plan_stream(plan.plan_id), plan_stream(plan.supersedes)
+    stream, old, account = plan_stream(plan.plan_id), plan_stream(plan.supersedes), account_stream(plan.account_id)
     register = plan_register_stream(plan.account_id)
     found = await found_plans(command.runtime, plan.account_id)
     decided: dict[str, Any] = {}
@@ -45,7 +47,7 @@ async def act_on_successor(
         """This attempt's events on the successor, and its revision in force when they agree it (else None)."""
         if decided.get("states") is not states:  # once per attempt: the handler reloads the states for each
             state: Plan = states[stream]
-            events = decide(state, make(state, who))
+            events = decide(state, make(state, cmd.Parties.of(states[account])))
             after = reduce(lambda s, event: evolve(s, event), events, state)
             agreed = after.in_force.number if state.in_force is None and after.in_force is not None else None
             if agreed is not None:
@@ -58,7 +60,9 @@ async def act_on_successor(
         agreed = successor(states)[1]
         if agreed is None:
             return []
-        superseding = cmd.SupersedePlan(actor=command.actor, parties=who, by_plan=plan.plan_id, successor_agreed=agreed)
+        superseding = cmd.SupersedePlan(
+            actor=command.actor, parties=cmd.Parties.of(states[account]), by_plan=plan.plan_id, successor_agreed=agreed
+        )
         return decide(states[old], superseding)
 
     def registered(states: dict[str, Any]) -> Sequence[Any]:
@@ -73,15 +77,13 @@ async def act_on_successor(
         )
         return register_decide(states[register], completing)
 
-    [outcome, *_] = await command.handler.execute_many(
+    [outcome, *_] = await command.run_many(
         [
             Step(PLAN, stream, lambda states: successor(states)[0]),
             Step(PLAN, old, predecessor),
             Step(PLAN_REGISTER, register, registered),
         ],
-        actor=command.actor.sub,
-        metadata=command.metadata,
-        if_match=command.if_match,
-        idempotency=command.idempotency,
+        account_id=plan.account_id,
+        hidden=hidden,
     )
     return outcome
