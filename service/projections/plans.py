@@ -177,27 +177,12 @@ CURRENT_OF_ACCOUNT = """
 SELECT plan_id FROM read.plans WHERE account_id = $1 AND superseded_by IS NULL AND abandoned_at IS NULL
 ORDER BY started_at, plan_id
 """
-# A plan's standing: a successor is pending while its predecessor names it (a successor started by the earlier rule
-# superseded its predecessor at once, and is current); ordered current, pending successor, then history, newest first.
-OF_ACCOUNT = """
-SELECT * FROM (
-    SELECT p.*, CASE
-        WHEN p.abandoned_at IS NOT NULL THEN 'abandoned'
-        WHEN p.superseded_by IS NOT NULL THEN 'superseded'
-        WHEN EXISTS (SELECT 1 FROM read.plans o WHERE o.account_id = p.account_id AND o.successor = p.plan_id)
-            THEN 'successor_pending'
-        ELSE 'current'
-    END AS status
-    FROM read.plans p WHERE p.account_id = $1
-) x
-ORDER BY array_position(ARRAY['current', 'successor_pending', 'superseded', 'abandoned'], status), started_at DESC,
-    plan_id
-"""
+OF_ACCOUNT = "SELECT plan_id FROM read.plans WHERE account_id = $1"
 
 
-async def account_plans(conn: asyncpg.Connection, account_id: str) -> list[asyncpg.Record]:
-    """The account's plans with their standing (`status`), the current one first."""
-    return list(await conn.fetch(OF_ACCOUNT, account_id))
+async def account_plans(conn: asyncpg.Connection, account_id: str) -> list[str]:
+    """The ids of every plan the account ever had (superseded and abandoned ones stay)."""
+    return [r["plan_id"] for r in await conn.fetch(OF_ACCOUNT, account_id)]
 
 
 async def current_plans(conn: asyncpg.Connection, account_id: str) -> tuple[str, ...]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from service.domain.plan.content import PERIOD, Action, Goal, PlanContent
 from service.domain.plan.state import ActionStatus, Plan
@@ -70,3 +72,32 @@ def period_plan(plan: Plan, content: PlanContent, period: str, today: date) -> P
     for a in actions:
         budget[a.action.currency] += a.action.cost
     return PeriodPlan(period, goals, actions, dict(budget))
+
+
+class Standing(StrEnum):
+    """A plan's place among its account's plans."""
+
+    CURRENT = "current"  # the account's plan: in force, or drafted as its first
+    SUCCESSOR_PENDING = "successor_pending"  # drafted to supersede the current plan, which stays in force meanwhile
+    SUPERSEDED = "superseded"
+    ABANDONED = "abandoned"  # a successor given up before it was agreed
+
+
+def standings(plans: Iterable[Plan]) -> list[tuple[Plan, Standing]]:
+    """An account's plans with their standing: the current one first, then a successor being drafted, then superseded
+    and abandoned ones, each newest first. A successor is pending while its predecessor names it (one started by the
+    earlier rule superseded its predecessor at once, and is current)."""
+    plans = list(plans)
+    named = {p.successor for p in plans if p.successor is not None}
+
+    def standing(plan: Plan) -> Standing:
+        if plan.abandoned is not None:
+            return Standing.ABANDONED
+        if plan.superseded_by is not None:
+            return Standing.SUPERSEDED
+        return Standing.SUCCESSOR_PENDING if plan.plan_id in named else Standing.CURRENT
+
+    ranked = [(plan, standing(plan)) for plan in sorted(plans, key=lambda p: p.plan_id)]
+    ranked.sort(key=lambda ps: ps[0].started_at.timestamp() if ps[0].started_at else 0.0, reverse=True)
+    ranked.sort(key=lambda ps: list(Standing).index(ps[1]))
+    return ranked

@@ -9,14 +9,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, set_etag, visible_account
+from service.api.commanding import Written, account_then, set_etag
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.routes.plans.resource import AsOf, PlanOut, diff_out, load_visible, plan_out
+from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
 from service.domain.errors import NotFound
 from service.domain.plan.content import PlanContent
 from service.domain.plan.state import Plan
+from service.domain.plan.view import Standing, standings
 from service.projections.plans import account_plans
 
 router = APIRouter(tags=["plans"])
@@ -45,18 +47,42 @@ class PlanRow(BaseModel):
 @router.get(
     "/accounts/{account_id}/plans",
     operation_id="listPlans",
-    summary="The account's plans: the current one first, then a successor being drafted, then superseded and "
-    "abandoned ones (each newest first), which stay readable",
+    summary="The account's plans (as of any moment): the current one first, then a successor being drafted, then "
+    "superseded and abandoned ones (each newest first), which stay readable",
     response_model=list[PlanRow],
     responses=LAGGING,
 )
 async def list_plans(
-    account_id: UUID, runtime: RuntimeDep, actor: ActorDep, _: Annotated[int | None, Depends(fresh("plans"))]
+    account_id: UUID,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: Annotated[int | None, Depends(fresh("plans"))],
+    as_of: AsOf = None,
 ) -> list[PlanRow]:
-    await visible_account(runtime, actor, str(account_id))
+    await account_then(runtime, actor, str(account_id), as_of)
     async with runtime.pool.acquire() as conn:
-        rows = await account_plans(conn, str(account_id))
-    return [PlanRow(**{k: r[k] for k in PlanRow.model_fields}) for r in rows]
+        ids = await account_plans(conn, str(account_id))
+    folded = [(await runtime.repository.load(PLAN, plan_stream(pid), as_of=as_of)).state for pid in ids]
+    return [plan_row(plan, standing) for plan, standing in standings(p for p in folded if p.exists)]
+
+
+def plan_row(plan: Plan, standing: Standing) -> PlanRow:
+    in_force, pending, abandoned = plan.in_force, plan.pending, plan.abandoned
+    return PlanRow(
+        plan_id=plan.plan_id,
+        title=plan.title,
+        horizon_from=plan.horizon_from,
+        horizon_to=plan.horizon_to,
+        status=standing.value,
+        superseded_by=plan.superseded_by,
+        supersedes=plan.supersedes,
+        successor=plan.successor,
+        in_force_revision=in_force.number if in_force else None,
+        pending_revision=pending.number if pending else None,
+        abandoned_at=abandoned.at if abandoned else None,
+        abandoned_by=abandoned.by if abandoned else None,
+        abandon_reason=abandoned.reason if abandoned else None,
+    )
 
 
 @router.get(
