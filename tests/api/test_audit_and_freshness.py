@@ -13,8 +13,8 @@ from service.config import Settings
 from service.domain.actors import Role
 from service.main import create_app
 from tests.api.test_accounts import open_account, unique
-from tests.api.test_plans import ACTION, in_force
-from tests.api.test_plans import setup as plan_setup
+from tests.support.plans import ACTION, in_force
+from tests.support.plans import setup as plan_setup
 
 
 async def _forget(client: httpx.AsyncClient, auth, actor: str = "root") -> tuple[str, int]:

@@ -10,10 +10,10 @@ import jwt
 
 from service.domain.actors import Role
 from tests.api.test_accounts import unique
-from tests.api.test_opportunities import log, open_project
-from tests.api.test_plans import ACTION, in_force, ok
-from tests.api.test_plans import setup as plan_setup
 from tests.conftest import TEST_SECRET
+from tests.support.opportunities import log, open_project
+from tests.support.plans import ACTION, in_force, ok
+from tests.support.plans import setup as plan_setup
 
 
 async def test_a_request_without_a_token_gets_401_with_a_bearer_challenge(client: httpx.AsyncClient) -> None:

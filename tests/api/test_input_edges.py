@@ -10,10 +10,10 @@ import httpx
 from service.domain.actors import Role
 from tests.api.test_buying_center import add
 from tests.api.test_dossier import setup as dossier_setup
-from tests.api.test_opportunities import log, open_project
-from tests.api.test_opportunities import setup as project_setup
-from tests.api.test_plans import ACTION, GOAL, in_force, ok
-from tests.api.test_plans import setup as plan_setup
+from tests.support.opportunities import log, open_project
+from tests.support.opportunities import setup as project_setup
+from tests.support.plans import ACTION, GOAL, in_force, ok
+from tests.support.plans import setup as plan_setup
 
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 

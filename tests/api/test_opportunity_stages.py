@@ -1,0 +1,156 @@
+"""Sales projects through their stages over HTTP: opening, the gates with every unmet criterion, the supervisor's
+override in the audit log, criteria pinned until an audited migration, cross-selling only to a client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import unique
+from tests.api.test_buying_center import add
+from tests.support.opportunities import TODAY, a_client, log, open_project, setup
+
+
+async def test_a_project_goes_through_every_gate_to_serial_supply(client: httpx.AsyncClient, auth) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally", "user"], attitude=2))["member"]["member_id"]
+    boss = (await add(client, path, kam, roles=["decision_maker"], influence=5))["member"]["member_id"]
+    project = await open_project(client, path, kam)
+    op = f"/v1/opportunities/{project['opportunity_id']}"
+    assert project["stage"] == "entry"
+
+    async def advance() -> httpx.Response:
+        return await client.post(f"{op}/stage", json={}, headers=kam)
+
+    refused = await advance()
+    assert refused.status_code == 422
+    assert refused.json()["type"] == "/problems/exit-criteria-not-met"
+    assert [u["code"] for u in refused.json()["unmet"]] == ["meeting_or_invitation"]
+    met = await log(client, path, kam, participants=[ally], projects=[project["opportunity_id"]])
+    assert met.status_code == 201, met.text
+    assert (await advance()).json()["stage"] == "finding_ally"
+    unmet = (await advance()).json()["unmet"]
+    assert [u["code"] for u in unmet] == ["ally_linked", "need_confirmed_by_ally", "problem_with_member_and_criteria"]
+    await client.post(f"{op}/allies", json={"member_id": ally}, headers=kam)
+    await client.post(
+        f"{op}/needs", json={"member_id": ally, "need": "No clogging at −40 °C", "on": TODAY.isoformat()}, headers=kam
+    )
+    await client.post(
+        f"{op}/problems",
+        json={
+            "problem": "Clogging",
+            "consequence": "Idle trucks",
+            "affected_member": ally,
+            "explicit": True,
+            "criteria": ["cost per truck"],
+        },
+        headers=kam,
+    )
+    assert (await advance()).json()["stage"] == "confirmation"
+    await client.post(f"{op}/evidence", json={"kind": "test_report", "title": "Winter trial"}, headers=kam)
+    await client.post(f"{op}/volume", json={"volume": "40,000 a year", "member_id": boss}, headers=kam)
+    await client.post(
+        f"{op}/price-rounds", json={"round": 1, "level": "engineers", "on": TODAY.isoformat()}, headers=kam
+    )
+    assert (await advance()).json()["stage"] == "approval"
+    await client.post(
+        f"{op}/leader-confirmation", json={"member_id": boss, "note": "Go", "on": TODAY.isoformat()}, headers=kam
+    )
+    due = (TODAY + timedelta(days=30)).isoformat()
+    plan = await client.put(
+        f"{op}/launch-plan",
+        json={
+            "actions": [
+                {"side": "supplier", "what": "Engineer on site", "owner": "eng", "due": due},
+                {"side": "client", "what": "Change drawing", "owner": "design", "due": due},
+            ]
+        },
+        headers=kam,
+    )
+    assert plan.status_code == 200, plan.text
+    assert (await advance()).json()["stage"] == "implementation"
+    await client.post(
+        f"{op}/confident-use", json={"member_id": ally, "note": "Runs fine", "on": TODAY.isoformat()}, headers=kam
+    )
+    done = (await advance()).json()
+    assert done["stage"] == "serial_supply"
+    assert [h["to_stage"] for h in done["stage_history"]] == [
+        "entry",
+        "finding_ally",
+        "confirmation",
+        "approval",
+        "implementation",
+        "serial_supply",
+    ]
+    assert all(h["override_reason"] is None for h in done["stage_history"])
+    assert done["stage_history"][1]["held"] == ["meeting_or_invitation"]
+
+
+async def test_a_supervisor_overrides_with_a_reason_and_the_audit_log_shows_it(client: httpx.AsyncClient, auth) -> None:
+    path, kam, team, _ = await setup(client, auth)
+    project = await open_project(client, path, kam)
+    op = f"/v1/opportunities/{project['opportunity_id']}"
+    by_manager = await client.post(f"{op}/stage", json={"override_reason": "trust me"}, headers=kam)
+    assert (by_manager.status_code, by_manager.json()["type"]) == (403, "/problems/override-not-allowed")
+    other_boss = await client.post(
+        f"{op}/stage", json={"override_reason": "x"}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
+    )
+    assert other_boss.status_code == 404
+    boss_name = unique("sup")
+    boss = auth(boss_name, Role.SUPERVISOR, team)
+    forced = await client.post(f"{op}/stage", json={"override_reason": "Met their board at the fair"}, headers=boss)
+    assert forced.status_code == 200, forced.text
+    change = forced.json()["stage_history"][-1]
+    assert (change["override_reason"], change["unmet"]) == ("Met their board at the fair", ["meeting_or_invitation"])
+    assert change["by"] == boss_name
+    audit = await client.get(
+        "/v1/audit",
+        params={"stream_id": f"opportunity-{project['opportunity_id']}", "min_position": forced.json()["position"]},
+        headers=auth("root", Role.ADMIN),
+    )
+    assert audit.json()["items"][0]["event_type"] == "StageAdvanced"
+    assert audit.json()["items"][0]["actor_role"] == "supervisor"
+
+
+async def test_open_projects_keep_their_criteria_until_an_audited_migration(client: httpx.AsyncClient, auth) -> None:
+    admin = auth("root", Role.ADMIN)
+    path, kam, team, _ = await setup(client, auth)
+    before = await open_project(client, path, kam)
+    defined = await client.put("/v1/settings/exit-criteria", json={"exits": {"entry": []}}, headers=admin)
+    assert defined.status_code == 200, defined.text
+    try:
+        after = await open_project(client, path, kam)
+        assert after["criteria_version"] == before["criteria_version"] + 1
+        assert (
+            await client.post(f"/v1/opportunities/{after['opportunity_id']}/stage", json={}, headers=kam)
+        ).status_code == 200
+        old = f"/v1/opportunities/{before['opportunity_id']}"
+        assert (await client.post(f"{old}/stage", json={}, headers=kam)).status_code == 422
+        refused = await client.post(f"{old}/criteria-migration", json={"reason": "new rules"}, headers=kam)
+        assert refused.status_code == 403
+        migrated = await client.post(
+            f"{old}/criteria-migration",
+            json={"reason": "new rules"},
+            headers=auth(unique("sup"), Role.SUPERVISOR, team),
+        )
+        assert migrated.json()["criteria_version"] == after["criteria_version"]
+        assert (await client.post(f"{old}/stage", json={}, headers=kam)).status_code == 200
+    finally:
+        settings = (await client.get("/v1/settings", headers=admin)).json()
+        restore = {stage: codes for stage, codes in settings["stage_criteria"][0]["exits"].items()}
+        await client.put("/v1/settings/exit-criteria", json={"exits": restore}, headers=admin)
+
+
+async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncClient, auth, store) -> None:
+    """Cross-selling skips Entry because the client buys from us already (DOMAIN §4); a prospect starts at Entry."""
+    path, kam, _, _ = await setup(client, auth)
+    before = await store.head_position()
+    body = {"product_line": "Fuel lines", "kind": "cross_sell"}
+    refused = await client.post(f"{path}/opportunities", json=body, headers=kam)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["type"], refused.json()["field"]) == ("/problems/not-a-client", "kind")
+    assert await store.head_position() == before
+    await a_client(client, path, kam)
+    assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"

@@ -1,0 +1,95 @@
+"""The supervisor's reports over HTTP: the pipeline with stalled projects, conversion per stage, and the portfolio
+flagging meetings that replaced negotiations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from service.api.routes import pipeline as pipeline_route
+from service.domain.actors import Role
+from tests.api.test_accounts import unique
+from tests.api.test_buying_center import add
+from tests.support.opportunities import TODAY, log, open_project, setup
+
+
+async def test_pipeline_stalled_projects_and_conversion(client: httpx.AsyncClient, auth, monkeypatch) -> None:
+    path, kam, team, _ = await setup(client, auth)
+    started = datetime.now(UTC)
+    moving = await open_project(client, path, kam)
+    await client.post(f"/v1/opportunities/{moving['opportunity_id']}/invitation", json={"note": "tender"}, headers=kam)
+    moved = (await client.post(f"/v1/opportunities/{moving['opportunity_id']}/stage", json={}, headers=kam)).json()
+    idle = await open_project(client, path, kam)
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    pipeline = (
+        await client.get(
+            "/v1/pipeline", params={"min_position": max(moved["position"], idle["position"])}, headers=boss
+        )
+    ).json()
+    [manager] = pipeline["managers"]
+    stages = {s["stage"]: s for s in manager["stages"]}
+    assert (stages["entry"]["projects"], stages["finding_ally"]["projects"]) == (1, 1)
+    assert stages["entry"]["value"] == {"RUB": "1000000"}
+    assert manager["stalled"] == 0
+    conversion = (
+        await client.get("/v1/pipeline/conversion", params={"since": started.isoformat()}, headers=boss)
+    ).json()
+    entry = next(s for s in conversion["stages"] if s["stage"] == "entry")
+    assert (entry["entered"], entry["advanced"], entry["rate"]) == (2, 1, 0.5)
+    admin = auth("root", Role.ADMIN)
+    rules = await client.put(
+        "/v1/settings/pipeline-rules", json={"stalled_days": 1, "negotiation_window_days": 90}, headers=admin
+    )
+    assert rules.status_code == 200, rules.text
+    try:
+        stalled = []
+        for days_on in (0, 1, 2):  # a project stalls once more than stalled_days passed without a move or a contact
+            monkeypatch.setattr(pipeline_route, "today", lambda d=days_on: started.date() + timedelta(days=d))
+            later = (await client.get("/v1/pipeline", headers=boss)).json()
+            assert later["stalled_days"] == 1
+            stalled.append(later["managers"][0]["stalled"])
+        assert stalled == [0, 0, 2]
+    finally:
+        await client.put(
+            "/v1/settings/pipeline-rules", json={"stalled_days": 30, "negotiation_window_days": 90}, headers=admin
+        )
+    period_end = datetime.now(UTC)
+    lost = await client.post(f"/v1/opportunities/{idle['opportunity_id']}/lost", json={"reason": "no budget"},
+                             headers=kam)  # fmt: skip
+    assert lost.status_code == 200, lost.text
+    for until, count in ((period_end, 0), (datetime.now(UTC), 1)):  # lost after a period is open in its report
+        params = {"since": started.isoformat(), "until": until.isoformat(), "min_position": lost.json()["position"]}
+        report = (await client.get("/v1/pipeline/conversion", params=params, headers=boss)).json()
+        assert next(s for s in report["stages"] if s["stage"] == "entry")["lost"] == count, until
+
+
+async def test_the_portfolio_flags_meetings_that_replaced_negotiations(client: httpx.AsyncClient, auth) -> None:
+    path, kam, team, _ = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    last = None
+    for days_ago, kind in [
+        (150, "negotiation"),
+        (140, "negotiation"),
+        (120, "meeting"),
+        (100, "negotiation"),
+        (60, "meeting"),
+        (40, "meeting"),
+        (20, "call"),
+        (5, "meeting"),
+    ]:
+        day = (TODAY - timedelta(days=days_ago)).isoformat()
+        last = (await log(client, path, kam, participants=[member], occurred_on=day, kind=kind)).json()
+    portfolio = (
+        await client.get(
+            "/v1/portfolio",
+            params={"min_position": last["position"]},
+            headers=auth(unique("sup"), Role.SUPERVISOR, team),
+        )
+    ).json()
+    [manager] = portfolio["managers"]
+    [account] = manager["accounts"]
+    assert (account["negotiation_share"], account["negotiation_share_before"]) == (0.0, 0.75)
+    assert account["negotiations_falling"] is True
+    assert manager["negotiations_falling"] is True
+    assert account["account_id"] in manager["at_risk"]

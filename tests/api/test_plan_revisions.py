@@ -1,0 +1,132 @@
+"""Drafting and reviewing the long-range plan over HTTP: a full joint-planning story, its views as of every step,
+the diff, role rules, the review queue and trail, and identical views after a projection rebuild."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import unique
+from tests.support.plans import ACTION, GOAL, boss_sub, ok, setup
+from tests.support.rebuilds import rebuilt
+
+
+async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, settings, database_url, pool) -> None:
+    kam, boss, plan, team = await setup(client, auth)
+    steps: list[dict[str, Any]] = []  # (view after the step) to check as-of later
+    await ok(await client.put(f"{plan}/draft/goal/g-volume-2027", json=GOAL, headers=kam))
+    await ok(await client.put(f"{plan}/draft/action/a-stock", json=ACTION, headers=kam))
+    steps.append(await ok(await client.post(f"{plan}/revisions", json={"note": "first draft"}, headers=kam)))
+    assert steps[-1]["under_discussion"]["revision"] == 1
+    assert steps[-1]["in_force"] is None
+    queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": steps[-1]["position"]}, headers=boss))
+    assert [(q["plan_id"], q["revision"]) for q in queue] == [(plan.rsplit("/", 1)[1], 1)]
+    steps.append(
+        await ok(
+            await client.post(
+                f"{plan}/revisions/1/comments", json={"item_id": "g-volume-2027", "text": "Too timid"}, headers=boss
+            )
+        )
+    )
+    comment_id = steps[-1]["open_comments"][0]["comment_id"]
+    steps.append(
+        await ok(await client.post(f"{plan}/revisions/1/request-changes", json={"note": "Aim higher"}, headers=boss))
+    )
+    steps.append(
+        await ok(await client.post(f"{plan}/comments/{comment_id}/answer", json={"text": "Raised to 34M"}, headers=kam))
+    )
+    await ok(await client.put(f"{plan}/draft/goal/g-volume-2027", json={**GOAL, "target": "34000000"}, headers=kam))
+    steps.append(await ok(await client.post(f"{plan}/revisions", json={"note": "raised"}, headers=kam)))
+    own = await client.post(f"{plan}/revisions/2/agree", json={}, headers=kam)
+    assert (own.status_code, own.json()["type"]) == (403, "/problems/supervisor-only")
+    stranger = await client.post(
+        f"{plan}/revisions/2/agree", json={}, headers=auth(unique("sup"), Role.SUPERVISOR, "other")
+    )
+    assert stranger.status_code == 404
+    assert (await client.get(plan, headers=auth(unique("sup"), Role.SUPERVISOR, "other"))).status_code == 404
+    steps.append(await ok(await client.post(f"{plan}/revisions/2/agree", json={"note": "Go"}, headers=boss)))
+    final = steps[-1]
+    assert final["in_force"]["revision"] == 2
+    assert final["in_force"]["agreed_by"] == boss_sub(boss, auth)
+    assert final["in_force"]["content"]["goals"]["g-volume-2027"]["target"] == "34000000"
+    assert final["under_discussion"] is None
+
+    history = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    assert [(r["revision"], r["status"]) for r in history] == [(1, "changes_requested"), (2, "agreed")]
+    assert history[0]["comments"][0]["text"] == "Too timid"
+    assert history[0]["comments"][0]["answer"] == "Raised to 34M"
+    assert history[1]["changes"]["items"] == [
+        {
+            "item_type": "goal",
+            "item_id": "g-volume-2027",
+            "change": "changed",
+            "fields": {"target": ["30000000", "34000000"]},
+        }
+    ]
+
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": final["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    recorded = {e["stream_version"]: e["recorded_at"] for e in audit["items"]}
+    for step in steps:
+        then = await ok(await client.get(plan, params={"as_of": recorded[step["version"]]}, headers=kam))
+        assert {k: v for k, v in then.items() if k not in ("as_of", "position")} == {
+            k: v for k, v in step.items() if k not in ("as_of", "position", "warnings", "replayed")
+        } | {"warnings": [], "replayed": False}
+
+    async def views() -> dict[str, Any]:
+        return {
+            "queue": await ok(
+                await client.get("/v1/plan-reviews", params={"min_position": final["position"]}, headers=boss)
+            ),
+            "budgets": await ok(await client.get("/v1/plan-budgets", headers=boss)),
+            "plan": await ok(await client.get(plan, headers=boss)),
+            "revisions": await ok(await client.get(f"{plan}/revisions", headers=boss)),
+        }
+
+    before = await views()
+    assert before["queue"] == []
+    assert [(b["period"], b["budget"]) for b in before["budgets"]] == [("2027", "450000")]
+    await rebuilt(settings, database_url, pool, "plans")
+    assert await views() == before
+    del team
+
+
+async def test_every_answer_to_a_comment_stays_in_the_review_trail(client: httpx.AsyncClient, auth) -> None:
+    """A second answer used to replace the first in the trail, although the log kept both: a change of mind is
+    history too."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    commented = await ok(
+        await client.post(f"{plan}/revisions/1/comments", json={"item_id": "g1", "text": "Too timid"}, headers=boss)
+    )
+    comment_id = commented["open_comments"][0]["comment_id"]
+    answer = f"{plan}/comments/{comment_id}/answer"
+    first = await ok(await client.post(answer, json={"text": "The market is flat"}, headers=kam))
+    last = await ok(await client.post(answer, json={"text": "On reflection: 34M is within reach"}, headers=kam))
+    [revision] = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    [trail] = revision["comments"]
+    manager = boss_sub(kam, auth)
+    assert (trail["answer"], trail["answered_by"]) == ("On reflection: 34M is within reach", manager)  # the latest
+    assert [(a["text"], a["by"]) for a in trail["answers"]] == [
+        ("The market is flat", manager),
+        ("On reflection: 34M is within reach", manager),
+    ]
+    assert trail["answers"][0]["at"] < trail["answers"][1]["at"] == trail["answered_at"]
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": last["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    recorded = {e["stream_version"]: e["recorded_at"] for e in audit["items"]}
+    [then] = await ok(await client.get(f"{plan}/revisions", params={"as_of": recorded[first["version"]]}, headers=kam))
+    assert [a["text"] for a in then["comments"][0]["answers"]] == ["The market is flat"]

@@ -1,0 +1,125 @@
+"""Joint sessions on the long-range plan over HTTP: recorded by one party and confirmed by the other, their
+changes checked, and a session outdated by a newer agreement refused."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.plans import GOAL, in_force, ok, setup
+
+
+async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, auth) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    recorded = await ok(
+        await client.post(
+            f"{plan}/sessions",
+            json={
+                "on": "2026-11-20",
+                "participants": ["kam", "boss"],
+                "decisions": ["Add flanges in 2028"],
+                "changes": [
+                    {
+                        "op": "put",
+                        "item_type": "goal",
+                        "item_id": "g-flanges",
+                        "item": {
+                            **GOAL,
+                            "period": "2028",
+                            "kind": "product_line",
+                            "description": "Flanges bought",
+                            "target": "1",
+                            "unit": "line",
+                        },
+                    },
+                    {"op": "remove", "item_type": "goal", "item_id": "g1"},
+                ],
+            },
+            headers=boss,
+        )
+    )
+    assert recorded["in_force"]["revision"] == 1
+    strategy = {"text": "Be the first source for flanges", "period": None}
+    await ok(await client.put(f"{plan}/draft/strategy/s1", json=strategy, headers=kam))  # drafted meanwhile
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "31000000"}, headers=kam))
+    itself = await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss)
+    assert itself.status_code == 403
+    confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam))
+    assert confirmed["in_force"]["revision"] == 2
+    assert confirmed["in_force"]["session_id"] == recorded["session_id"]
+    assert set(confirmed["in_force"]["content"]["goals"]) == {"g-flanges"}
+    # the draft keeps what was drafted meanwhile, under the session's changes (g1 removed by the session)
+    assert {(i["item_type"], i["item_id"], i["change"]) for i in confirmed["draft_changes"]["items"]} == {
+        ("strategy", "s1", "added")
+    }
+    bad = await client.post(
+        f"{plan}/sessions",
+        json={
+            "on": "2026-11-20",
+            "participants": ["kam"],
+            "decisions": ["x"],
+            "changes": [{"op": "put", "item_type": "goal", "item_id": "g2", "item": {**GOAL, "period": "2031"}}],
+        },
+        headers=kam,
+    )
+    assert bad.json()["type"] == "/problems/period-outside-horizon"
+    remove, put = {"op": "remove", "item_type": "goal", "item_id": "g-flanges"}, {"op": "put", "item_type": "goal"}
+    shapeless = await client.post(
+        f"{plan}/sessions",
+        json={
+            "on": "2026-11-20",
+            "participants": ["kam"],
+            "decisions": ["x"],
+            "changes": [remove, {**put, "item_id": "g3", "item": {"period": "2026", "target": "x"}}],
+        },
+        headers=kam,
+    )
+    assert shapeless.status_code == 422
+    assert "body.changes.1.item.target" in {e["field"] for e in shapeless.json()["errors"]}
+    for item in ("a goal", None):  # a put without an object to put
+        session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"]}
+        itemless = await client.post(
+            f"{plan}/sessions", json={**session, "changes": [{**put, "item_id": "g4", "item": item}]}, headers=kam
+        )
+        assert [e["field"] for e in itemless.json()["errors"]] == ["body.changes.0.item"], item
+    for body in ([GOAL], "a goal", 3):
+        listed = await client.put(f"{plan}/draft/goal/g5", json=body, headers=kam)
+        assert (listed.status_code, [e["field"] for e in listed.json()["errors"]]) == (422, ["body"]), body
+    second = {  # an item put and then removed in one session: the fold must not look for it
+        "on": "2026-11-21",
+        "participants": ["kam", "boss"],
+        "decisions": ["Flanges after all, then not"],
+        "changes": [{**put, "item_id": "g6", "item": GOAL}, {"op": "remove", "item_type": "goal", "item_id": "g6"}],
+    }
+    undecided = await ok(await client.post(f"{plan}/sessions", json=second, headers=kam))
+    done = await ok(await client.post(f"{plan}/sessions/{undecided['session_id']}/confirm", headers=boss))
+    assert (done["in_force"]["revision"], "g6" in done["in_force"]["content"]["goals"]) == (3, False)
+    assert (await client.get(plan, headers=kam)).status_code == 200  # the plan still folds
+
+
+async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, auth
+) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "10"}}
+    session = await ok(
+        await client.post(
+            f"{plan}/sessions",
+            json={"on": "2026-11-20", "participants": ["kam", "boss"], "decisions": ["Lower"], "changes": [change]},
+            headers=kam,
+        )
+    )
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "20"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    agreed = await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    stale = await client.post(f"{plan}/sessions/{session['session_id']}/confirm", headers=boss)
+    assert stale.status_code == 409, stale.text
+    assert (stale.json()["type"], stale.json()["based_on"], stale.json()["in_force"]) == (
+        "/problems/session-outdated",
+        1,
+        2,
+    )
+    now = await ok(await client.get(plan, headers=kam))
+    assert now["version"] == agreed["version"]  # nothing written
+    assert (now["in_force"]["revision"], now["in_force"]["content"]["goals"]["g1"]["target"]) == (2, "20")
