@@ -11,9 +11,9 @@ import pytest
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.support.plans import GOAL, in_force, ok
 from tests.support.races import hand_over_after_second_load
 
-GOAL = {"period": "2027", "kind": "volume", "description": "Purchases from us", "target": "30000000", "unit": "RUB"}
 Headers = dict[str, str]
 
 
@@ -32,14 +32,9 @@ class Race(NamedTuple):
     problem: str
 
 
-async def created(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
 async def project(client: httpx.AsyncClient, account: str, who: People) -> Race:
     body = {"product_line": "Fuel filters", "kind": "new_client"}
-    opened = await created(await client.post(f"/v1/accounts/{account}/opportunities", json=body, headers=who.kam))
+    opened = await ok(await client.post(f"/v1/accounts/{account}/opportunities", json=body, headers=who.kam))
     oid = opened["opportunity_id"]
     lost = {"reason": "went cold"}
     return Race(f"opportunity-{oid}", "POST", f"/v1/opportunities/{oid}/lost", lost, "opportunity-not-found")
@@ -47,7 +42,7 @@ async def project(client: httpx.AsyncClient, account: str, who: People) -> Race:
 
 async def plan(client: httpx.AsyncClient, account: str, kam: Headers) -> str:
     body = {"title": "Valves 2026–2028", "horizon_from": 2026, "horizon_to": 2028}
-    return (await created(await client.post(f"/v1/accounts/{account}/plans", json=body, headers=kam)))["plan_id"]
+    return (await ok(await client.post(f"/v1/accounts/{account}/plans", json=body, headers=kam)))["plan_id"]
 
 
 async def plan_draft(client: httpx.AsyncClient, account: str, who: People) -> Race:
@@ -58,11 +53,9 @@ async def plan_draft(client: httpx.AsyncClient, account: str, who: People) -> Ra
 async def successor(client: httpx.AsyncClient, account: str, who: People) -> str:
     """A successor not yet agreed, of a plan the team's supervisor agreed."""
     first = await plan(client, account, who.kam)
-    await created(await client.put(f"/v1/plans/{first}/draft/goal/g1", json=GOAL, headers=who.kam))
-    await created(await client.post(f"/v1/plans/{first}/revisions", json={}, headers=who.kam))
-    await created(await client.post(f"/v1/plans/{first}/revisions/1/agree", json={}, headers=who.boss))
+    await in_force(client, f"/v1/plans/{first}", who.kam, who.boss, {"goal/g1": GOAL})
     body = {"title": "Valves 2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": first}
-    return (await created(await client.post(f"/v1/accounts/{account}/plans", json=body, headers=who.kam)))["plan_id"]
+    return (await ok(await client.post(f"/v1/accounts/{account}/plans", json=body, headers=who.kam)))["plan_id"]
 
 
 async def successor_draft(client: httpx.AsyncClient, account: str, who: People) -> Race:
@@ -82,7 +75,7 @@ async def plan_start(client: httpx.AsyncClient, account: str, who: People) -> Ra
 
 async def interaction(client: httpx.AsyncClient, account: str, kam: Headers) -> str:
     body = {"kind": "meeting", "occurred_on": "2026-11-02", "our_participants": ["kam"], "summary": "Met"}
-    logged = await created(await client.post(f"/v1/accounts/{account}/interactions", json=body, headers=kam))
+    logged = await ok(await client.post(f"/v1/accounts/{account}/interactions", json=body, headers=kam))
     return logged["interaction_id"]
 
 

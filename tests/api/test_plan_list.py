@@ -9,13 +9,7 @@ import httpx
 from service.domain.actors import Role
 from service.events import EventStore
 from tests.api.test_accounts import open_account, unique
-
-GOAL = {"period": "2027", "kind": "volume", "description": "Purchases from us", "target": "30000000", "unit": "RUB"}
-
-
-async def ok(response: httpx.Response) -> Any:
-    assert response.status_code in (200, 201), response.text
-    return response.json()
+from tests.support.plans import GOAL, in_force, ok
 
 
 async def moment(store: EventStore, written: dict[str, Any]) -> str:
@@ -33,24 +27,20 @@ async def test_the_list_of_plans_as_of_a_moment_shows_each_plan_as_it_stood_then
     plans = f"/v1/accounts/{opened['account_id']}/plans"
     start = {"title": "A", "horizon_from": 2026, "horizon_to": 2028}
     first = await ok(await client.post(plans, json=start, headers=kam))
-    old = f"/v1/plans/{first['plan_id']}"
-    await ok(await client.put(f"{old}/draft/goal/g1", json=GOAL, headers=kam))
-    await ok(await client.post(f"{old}/revisions", json={}, headers=kam))
-    agreed = await ok(await client.post(f"{old}/revisions/1/agree", json={}, headers=boss))
+    agreed = await in_force(client, f"/v1/plans/{first['plan_id']}", kam, boss, {"goal/g1": GOAL})
     start = {**start, "title": "B", "horizon_from": 2027, "horizon_to": 2029, "supersedes": first["plan_id"]}
     second = await ok(await client.post(plans, json=start, headers=kam))
-    drafting = await ok(await client.get(plans, params={"min_position": second["position"]}, headers=kam))
-    new = f"/v1/plans/{second['plan_id']}"
-    await ok(await client.post(f"{new}/revisions", json={}, headers=kam))
-    done = await ok(await client.post(f"{new}/revisions/1/agree", json={}, headers=boss))
-    now = await ok(await client.get(plans, params={"min_position": done["position"]}, headers=kam))
+    drafting: Any = await ok(await client.get(plans, params={"min_position": second["position"]}, headers=kam))
+    done = await in_force(client, f"/v1/plans/{second['plan_id']}", kam, boss, {})
+    now: Any = await ok(await client.get(plans, params={"min_position": done["position"]}, headers=kam))
     assert [(p["plan_id"], p["status"]) for p in now] == [
         (second["plan_id"], "current"),
         (first["plan_id"], "superseded"),
     ]
 
     async def as_of(written: dict[str, Any]) -> Any:
-        return await ok(await client.get(plans, params={"as_of": await moment(store, written)}, headers=kam))
+        listed: Any = await ok(await client.get(plans, params={"as_of": await moment(store, written)}, headers=kam))
+        return listed
 
     assert await as_of(second) == drafting  # as listed while B was drafted
     [then] = await as_of(agreed)  # before B was started: A alone, agreed
