@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import uuid4
@@ -85,13 +85,26 @@ class Command:
         A hidden account answers `hidden` (the own 404 of a resource addressed by its id) or `account-not-found`."""
         if account_id is not None:
             steps = guarded(steps, account_stream(account_id), self.actor, hidden)
-        return await self.handler.execute_many(
+        outcomes = await self.handler.execute_many(
             steps,
             actor=self.actor.sub,
             metadata=self.metadata,
             if_match=self.if_match,
             idempotency=self.idempotency,
         )
+        if outcomes[0].replayed:
+            return await self._as_first_answered(steps, outcomes)
+        return outcomes
+
+    async def _as_first_answered(self, steps: Sequence[Step], outcomes: list[Outcome[Any]]) -> list[Outcome[Any]]:
+        """A retry's states as the first answer showed them: right after the request's own events, nothing newer
+        (later changes, by anyone, would not match the version answered, and the caller may no longer see them)."""
+        at = max(o.position for o in outcomes if o.position is not None)
+        replayed = []
+        for step, outcome in zip(steps, outcomes, strict=True):
+            loaded = await self.runtime.repository.load(step.kind, outcome.stream_id, position=at)
+            replayed.append(replace(outcome, state=loaded.state))
+        return replayed
 
 
 def guarded(steps: Sequence[Step], account: str, actor: Actor, hidden: NotFound | None) -> list[Step]:

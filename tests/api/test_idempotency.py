@@ -7,7 +7,9 @@ import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import httpx
 
@@ -178,3 +180,55 @@ async def test_what_a_keyed_request_stores_cannot_confirm_a_guess_of_its_body(
     assert (retry.status_code, retry.json()["replayed"]) == (201, True)
     other = await client.post(path, content=sent.replace(b"CFO", b"CEO"), headers=headers)
     assert other.json()["type"] == "/problems/idempotency-key-reused"
+
+
+async def test_a_retry_on_any_resource_shows_it_as_the_first_answer_did(client: httpx.AsyncClient, auth) -> None:
+    """Beyond accounts, a keyed retry answered with the first answer's version but the resource as it is now: an
+    interaction corrected since, a dossier answer overtaken, a project reopened, a plan's draft changed again."""
+    kam = auth(unique("kam"), Role.MANAGER, unique("team"))
+    account = f"/v1/accounts/{(await open_account(client, kam))['account_id']}"
+    opened = await client.post(
+        f"{account}/opportunities", json={"product_line": "Filters", "kind": "new_client"}, headers=kam
+    )
+    project = f"/v1/opportunities/{opened.json()['opportunity_id']}"
+    started = await client.post(
+        f"{account}/plans", json={"title": "P", "horizon_from": 2026, "horizon_to": 2028}, headers=kam
+    )
+    plan = f"/v1/plans/{started.json()['plan_id']}"
+    meeting = {"kind": "meeting", "occurred_on": "2026-11-20", "our_participants": ["kam"], "summary": "First visit"}
+    answer = {"question_code": "headcount", "value": 5200, "learned_on": "2026-11-01"}
+    goal = {"period": "2027", "kind": "volume", "description": "Purchases", "target": "30000000", "unit": "RUB"}
+    Request = tuple[str, str, dict[str, Any]]
+    cases: list[tuple[Request, Callable[[dict[str, Any]], Request]]] = [  # a keyed request; a change made after it
+        (
+            ("POST", f"{account}/interactions", meeting),
+            lambda first: (
+                "POST",
+                f"/v1/interactions/{first['interaction_id']}/corrections",
+                {**meeting, "summary": "Second visit, actually", "reason": "typo"},
+            ),
+        ),
+        (
+            ("POST", f"{account}/dossier/answers", answer),
+            lambda first: ("POST", f"{account}/dossier/answers", {**answer, "value": 7000, "learned_on": "2026-11-02"}),
+        ),
+        (
+            ("POST", f"{project}/lost", {"reason": "went cold"}),
+            lambda first: ("POST", f"{project}/reopen", {"reason": "back"}),
+        ),
+        (
+            ("PUT", f"{plan}/draft/goal/g1", goal),
+            lambda first: ("PUT", f"{plan}/draft/goal/g1", {**goal, "target": "1"}),
+        ),
+    ]
+    for (method, path, body), change in cases:
+        keyed = {**kam, "Idempotency-Key": unique("key")}
+        first = await client.request(method, path, json=body, headers=keyed)
+        assert first.status_code in (200, 201), first.text
+        then_method, then_path, then_body = change(first.json())
+        later = await client.request(then_method, then_path, json=then_body, headers=kam)
+        assert later.status_code in (200, 201), later.text
+        again = await client.request(method, path, json=body, headers=keyed)
+        assert again.status_code == first.status_code, again.text
+        assert again.json() == {**first.json(), "replayed": True}, path
+        assert again.headers["ETag"] == first.headers["ETag"]

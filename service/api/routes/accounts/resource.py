@@ -93,9 +93,8 @@ def warnings_of(outcome: Outcome[Any]) -> list[Warning_]:
 
 
 def respond(response: Response, outcome: Outcome[Account]) -> AccountOut:
-    assert outcome.state is not None or outcome.replayed
-    base = written(response, outcome, warnings_of(outcome))
-    return account_out(outcome.state or Account(), base)
+    assert outcome.state is not None  # a retry's too: as the first answer showed it
+    return account_out(outcome.state, written(response, outcome, warnings_of(outcome)))
 
 
 async def key_accounts_of(runtime: Runtime, owner: str) -> int:
@@ -105,15 +104,10 @@ async def key_accounts_of(runtime: Runtime, owner: str) -> int:
 
 
 async def run(command: CommandDep, account_id: str, make: Any) -> Outcome[Account]:
-    """Decide `make(state)` on the account. An Idempotency-Key retry shows the account as the first answer
-    did, right after the caller's own command: nothing newer, which the caller may no longer be allowed to
-    see (a retry is answered before `decide`, where visibility is checked; a hand-over's retry by the former
-    owner still gets its answer)."""
-    outcome = await command.run(ACCOUNT, account_stream(account_id), lambda state: decide(state, make(state)))
-    if outcome.replayed:
-        loaded = await command.runtime.repository.load(ACCOUNT, account_stream(account_id), position=outcome.position)
-        outcome = Outcome(outcome.stream_id, outcome.version, outcome.position, outcome.events, True, loaded.state)
-    return outcome
+    """Decide `make(state)` on the account. An Idempotency-Key retry shows the account as the first answer did
+    (`Command.run_many`); it is answered before `decide`, where visibility is checked, so a hand-over's retry by the
+    former owner still gets its answer."""
+    return await command.run(ACCOUNT, account_stream(account_id), lambda state: decide(state, make(state)))
 
 
 AsOf = Annotated[Moment | None, Query(description="Show it as kamplan knew it at this moment (recorded time).")]

@@ -117,7 +117,6 @@ async def act_on_member(
     outcome: Outcome[BuyingCenter] = await command.run(
         BUYING_CENTER, stream, lambda s: decide(s, make(s)), account_id=str(account_id)
     )
-    state = outcome.state
-    if outcome.replayed:
-        state = (await command.runtime.repository.load(BUYING_CENTER, stream)).state
-    return MemberWritten(**written(response, outcome).model_dump(), member=member_out(member_of(state, member_id)))
+    return MemberWritten(
+        **written(response, outcome).model_dump(), member=member_out(member_of(outcome.state, member_id))
+    )

@@ -126,7 +126,7 @@ async def record_answer(
         ),
         account_id=str(account_id),
     )
-    state = outcome.state or (await command.runtime.repository.load(DOSSIER, dossier_stream(str(account_id)))).state
+    state = outcome.state
     slot = state.answers.get(slot_key(body.question_code, body.about))
     review = question.review_days if question else 180
     answer = answer_out(slot, review, day) if slot and slot.current else None

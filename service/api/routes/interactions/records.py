@@ -154,7 +154,7 @@ async def _run(command: Command, steps: list[Step], account_id: str, hidden: Not
     outcomes = await command.run_many(steps, account_id=account_id, hidden=hidden)
     first = outcomes[0]
     position = max((o.position for o in outcomes if o.position is not None), default=None)
-    state = first.state or (await command.runtime.repository.load(INTERACTION, first.stream_id)).state
+    state = first.state
     return Outcome(first.stream_id, first.version, position, first.events, first.replayed, state)
 
 

@@ -98,7 +98,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
         )
 
     [outcome, *_] = await command.run_many([Step(OPPORTUNITY, stream, opening)], account_id=str(account_id))
-    state = outcome.state or (await command.runtime.repository.load(OPPORTUNITY, outcome.stream_id)).state
+    state = outcome.state
     response.headers["Location"] = f"/v1/opportunities/{opportunity_id}"
     return opportunity_out(state, written(response, outcome), settings.stalled_days)
 

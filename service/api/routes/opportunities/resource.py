@@ -188,11 +188,7 @@ async def act(
         account_id=aid,
         hidden=_hidden(),
     )
-    state = outcome.state
-    if state is None:
-        state = (await command.runtime.repository.load(OPPORTUNITY, stream)).state
-    people = center.state
-    if people is None:
-        people = (await command.runtime.repository.load(BUYING_CENTER, bc)).state
     settings = await company_settings(command.runtime)
-    return opportunity_out(state, written(response, outcome), settings.stalled_days, left=roster_of(people).left)
+    return opportunity_out(
+        outcome.state, written(response, outcome), settings.stalled_days, left=roster_of(center.state).left
+    )

@@ -65,5 +65,5 @@ async def abandon(plan_id: UUID, body: AbandonIn, response: Response, command: C
             Step(PLAN_REGISTER, register, lambda states: register_decide(states[register], unregistering)),
         ]
     [outcome, *_] = await command.run_many(steps, account_id=plan.account_id, hidden=hidden())
-    state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
+    state = outcome.state
     return plan_out(state, written(response, outcome))

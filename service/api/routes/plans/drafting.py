@@ -108,7 +108,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
             )
         )
     [outcome, *_] = await command.run_many(steps, account_id=account.account_id)
-    state = outcome.state or (await command.runtime.repository.load(PLAN, stream)).state
+    state = outcome.state
     response.headers["Location"] = f"/v1/plans/{plan_id}"
     return plan_out(state, written(response, outcome))
 

@@ -151,5 +151,5 @@ async def act(command: Command, plan_id: UUID, response: Response, make: Callabl
             account_id=plan.account_id,
             hidden=hidden(),
         )
-    state = outcome.state or (await command.runtime.repository.load(PLAN, plan_stream(str(plan_id)))).state
+    state = outcome.state
     return plan_out(state, written(response, outcome))
