@@ -48,9 +48,9 @@ def owner_of(owner: str | None, actor: Actor) -> str:
     return actor.sub if owner is None else named_owner(owner, "owner")
 
 
-def _team(team: str | None, default: str | None) -> str | None:
+def _team(team: str | None, default: str | None, field: str = "team") -> str | None:
     """A team named: trimmed, not blank, at most 200 characters; None takes the default."""
-    return default if team is None else _text(team, "team")
+    return default if team is None else _text(team, field)
 
 
 def _ceiling(owner: str, already: int, ceiling: int) -> list[AccountEvent]:
@@ -117,6 +117,7 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                 f"hand-over trigger {command.trigger!r} is not one of the company's",
                 allowed=sorted(command.triggers),
             )
+            to_team = _team(command.to_team, state.team, "to_team")
             if to_owner == state.owner:
                 raise Conflict("already-owner", f"{to_owner} owns the account already")
             handed: list[AccountEvent] = [
@@ -127,6 +128,9 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                     note=_text(command.note, "note", required=False, limit=2000),
                 )
             ]
+            # the account follows its new owner into their team, whose supervisor oversees it from now on
+            if to_team != state.team:
+                handed.append(AccountTeamAssigned(team=to_team))
             if state.is_key:
                 handed += _ceiling(to_owner, command.new_owner_key_accounts, command.ceiling)
             return handed
