@@ -143,6 +143,7 @@ ACCOUNT: AggregateType[Account, Any] = _kind(
     ACCOUNT_EVENTS,
     Account,
     timed=True,
+    snapshot_version=2,  # 2: supplied (whether the account was ever in serial supply, which reactivation needs)
 )
 SETTINGS: AggregateType[CompanySettings, Any] = _kind(
     "settings",

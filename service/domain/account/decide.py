@@ -153,11 +153,14 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                 raise Conflict("not-key", "the account is not a key account")
             return [AccountUnmarkedKey(reason=_text(command.reason, "reason", limit=1000))]
         case ChangeLifecycle(to_stage=to_stage):
+            allowed = state.next_stages()
+            never_supplied = to_stage in TRANSITIONS[state.lifecycle] and to_stage not in allowed
+            why = ": it never was in serial supply, and only a former client is reactivated" if never_supplied else ""
             require(
-                to_stage in TRANSITIONS[state.lifecycle],
+                to_stage in allowed,
                 "lifecycle-transition-not-allowed",
-                f"an account cannot go from {state.lifecycle.value} to {to_stage.value}",
-                allowed=sorted(s.value for s in TRANSITIONS[state.lifecycle]),
+                f"an account cannot go from {state.lifecycle.value} to {to_stage.value}{why}",
+                allowed=sorted(s.value for s in allowed),
             )
             return [
                 LifecycleChanged(
