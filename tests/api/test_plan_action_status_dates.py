@@ -5,12 +5,37 @@ done in May) stays in the log and replaces no newer one, now, as of any moment, 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
-from tests.api.test_plans import ACTION, in_force, ok
+
+# the plan helpers are copied here rather than imported: tests/api/test_plans.py is being split
+ACTION = {
+    "period": "2027",
+    "what": "Regional stock",
+    "owner": "kam",
+    "due": "2027-03-31",
+    "cost": "450000",
+    "currency": "RUB",
+}
+
+
+async def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def in_force(
+    client: httpx.AsyncClient, plan: str, kam: dict[str, str], boss: dict[str, str], items: dict[str, Any]
+) -> None:
+    """Draft `items` ({"action/a1": body}), propose them and have the supervisor agree: revision 1 in force."""
+    for path, body in items.items():
+        await ok(await client.put(f"{plan}/draft/{path}", json=body, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
 
 
 async def _plan(client: httpx.AsyncClient, auth) -> tuple[dict[str, str], dict[str, str], str]:
