@@ -143,6 +143,7 @@ ACCOUNT: AggregateType[Account, Any] = _kind(
     ACCOUNT_EVENTS,
     Account,
     timed=True,
+    snapshot_version=2,  # 2: supplied (whether the account was ever in serial supply, which reactivation needs)
 )
 SETTINGS: AggregateType[CompanySettings, Any] = _kind(
     "settings",
@@ -188,8 +189,9 @@ PLAN: AggregateType[Plan, Any] = _kind(
     Plan,
     timed=True,
     # 2: a back-dated actual replaces no newer one; 3: a session keeps its base revision; 4: every answer to a comment;
-    # 5: an abandoned successor; 6: a successor keeps the content it started from (a session's base)
-    snapshot_version=6,
+    # 5: an abandoned successor; 6: a successor keeps the content it started from (a session's base); 7: a back-dated
+    # action status replaces no newer one
+    snapshot_version=7,
 )
 PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
     "plan_register",

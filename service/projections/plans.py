@@ -200,8 +200,8 @@ TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
 class Plans(FoldingProjection):
     name = "plans"
     # 2: a goal's actual is the one of the latest day (a back-dated one replaced it before); 3: successors and
-    # abandoned plans (supersedes, successor, abandoned_*)
-    version = 3
+    # abandoned plans (supersedes, successor, abandoned_*); 4: an action's status is the one of the latest day
+    version = 4
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 

@@ -69,7 +69,8 @@ SELECT account_id, name, owner, is_key, lifecycle FROM read.accounts
 WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2)
 ORDER BY owner, name, account_id
 """
-# A manager may own key accounts in several teams (a hand-over keeps the account's team): the ceiling counts them all
+# A manager may own key accounts in several teams (a hand-over without `to_team` keeps the account's team): the
+# ceiling counts them all
 KEY_ACCOUNTS = """
 SELECT owner, count(*)::int AS keys FROM read.accounts WHERE is_key AND owner = ANY($1::text[]) GROUP BY owner
 """

@@ -43,6 +43,7 @@ class AssignTeam:
 class HandOverAccount:
     actor: Actor
     to_owner: str
+    to_team: str | None = None  # the new owner's team, which the account moves to; None: it stays in its team
     trigger: str
     note: str = ""
     triggers: frozenset[str]  # the company's trigger kinds

@@ -48,9 +48,9 @@ def owner_of(owner: str | None, actor: Actor) -> str:
     return actor.sub if owner is None else named_owner(owner, "owner")
 
 
-def _team(team: str | None, default: str | None) -> str | None:
+def _team(team: str | None, default: str | None, field: str = "team") -> str | None:
     """A team named: trimmed, not blank, at most 200 characters; None takes the default."""
-    return default if team is None else _text(team, "team")
+    return default if team is None else _text(team, field)
 
 
 def _ceiling(owner: str, already: int, ceiling: int) -> list[AccountEvent]:
@@ -117,6 +117,7 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                 f"hand-over trigger {command.trigger!r} is not one of the company's",
                 allowed=sorted(command.triggers),
             )
+            to_team = _team(command.to_team, state.team, "to_team")
             if to_owner == state.owner:
                 raise Conflict("already-owner", f"{to_owner} owns the account already")
             handed: list[AccountEvent] = [
@@ -127,6 +128,9 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                     note=_text(command.note, "note", required=False, limit=2000),
                 )
             ]
+            # the account follows its new owner into their team, whose supervisor oversees it from now on
+            if to_team != state.team:
+                handed.append(AccountTeamAssigned(team=to_team))
             if state.is_key:
                 handed += _ceiling(to_owner, command.new_owner_key_accounts, command.ceiling)
             return handed
@@ -149,11 +153,14 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                 raise Conflict("not-key", "the account is not a key account")
             return [AccountUnmarkedKey(reason=_text(command.reason, "reason", limit=1000))]
         case ChangeLifecycle(to_stage=to_stage):
+            allowed = state.next_stages()
+            never_supplied = to_stage in TRANSITIONS[state.lifecycle] and to_stage not in allowed
+            why = ": it never was in serial supply, and only a former client is reactivated" if never_supplied else ""
             require(
-                to_stage in TRANSITIONS[state.lifecycle],
+                to_stage in allowed,
                 "lifecycle-transition-not-allowed",
-                f"an account cannot go from {state.lifecycle.value} to {to_stage.value}",
-                allowed=sorted(s.value for s in TRANSITIONS[state.lifecycle]),
+                f"an account cannot go from {state.lifecycle.value} to {to_stage.value}{why}",
+                allowed=sorted(s.value for s in allowed),
             )
             return [
                 LifecycleChanged(

@@ -16,7 +16,7 @@ from service.domain.account.events import (
     AccountUnmarkedKey,
     LifecycleChanged,
 )
-from service.domain.account.state import Account, HandOver
+from service.domain.account.state import Account, HandOver, Lifecycle
 
 
 def evolve(state: Account, event: AccountEvent, at: datetime | None = None) -> Account:
@@ -59,7 +59,8 @@ def evolve(state: Account, event: AccountEvent, at: datetime | None = None) -> A
         case AccountUnmarkedKey(reason=reason):
             return replace(state, is_key=False, key_reason=reason)
         case LifecycleChanged(to_stage=to_stage, reason=reason):
-            return replace(state, lifecycle=to_stage, lifecycle_reason=reason)
+            supplied = state.supplied or to_stage is Lifecycle.SERIAL_SUPPLY
+            return replace(state, lifecycle=to_stage, lifecycle_reason=reason, supplied=supplied)
     return state
 
 

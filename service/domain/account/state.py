@@ -23,7 +23,7 @@ TRANSITIONS: dict[Lifecycle, frozenset[Lifecycle]] = {
     Lifecycle.SERIAL_SUPPLY: frozenset({Lifecycle.SLEEPING, Lifecycle.PROJECT, Lifecycle.LOST}),
     Lifecycle.SLEEPING: frozenset({Lifecycle.REACTIVATED, Lifecycle.LOST}),
     Lifecycle.REACTIVATED: frozenset({Lifecycle.SERIAL_SUPPLY, Lifecycle.PROJECT, Lifecycle.SLEEPING, Lifecycle.LOST}),
-    Lifecycle.LOST: frozenset({Lifecycle.REACTIVATED, Lifecycle.PROSPECT}),
+    Lifecycle.LOST: frozenset({Lifecycle.REACTIVATED, Lifecycle.PROSPECT}),  # reactivated: only a former client
 }
 
 
@@ -64,5 +64,15 @@ class Account:
     influence_reason: str = ""
     lifecycle: Lifecycle = Lifecycle.PROSPECT
     lifecycle_reason: str = ""
+    supplied: bool = False  # has been in serial supply: a client who bought from us, whom a loss leaves to reactivate
     opened_at: datetime | None = None
     hand_overs: tuple[HandOver, ...] = ()
+
+    def next_stages(self) -> frozenset[Lifecycle]:
+        """Where the lifecycle may go from here. Reactivation is of clients who bought and stopped (seed 002): a
+        lost account that never was in serial supply (lost as a prospect, or in its first project) is a prospect
+        again instead."""
+        allowed = TRANSITIONS[self.lifecycle]
+        if self.lifecycle is Lifecycle.LOST and not self.supplied:
+            return allowed - {Lifecycle.REACTIVATED}
+        return allowed

@@ -129,6 +129,14 @@ def _check(details: Details, today: date, members: frozenset[str], projects: fro
         "due-date-required",
         "a next step needs a date",
     )
+    # a next step follows the interaction: due before it happened, it would be overdue from the moment it was set
+    require(
+        details.next_step_due is None or details.next_step_due >= details.occurred_on,
+        "due-before-interaction",
+        "a next step is due on the day of the interaction or later",
+        field="next_step_due",
+        occurred_on=details.occurred_on.isoformat(),
+    )
     return replace(
         details,
         summary=summary,

@@ -151,8 +151,11 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 draft=_with_session(state.draft, session.changes, event.content),
             )
         case e.ActionStatusSet():
+            latest = state.progress.get(event.action_id)
+            if latest is not None and event.on < latest.on:
+                return state  # a back-dated status is history (the event keeps it): the latest day's status holds
             progress = ActionProgress(status=event.status, note=event.note, on=event.on, by=event.by)
-            return replace(state, progress={**state.progress, event.action_id: progress})
+            return replace(state, progress={**state.progress, event.action_id: progress})  # same day: the later one
         case e.GoalActualRecorded():
             current = state.actuals.get(event.goal_id)
             if current is not None and event.on < current.on:

@@ -101,6 +101,8 @@ class LifecycleIn(BaseModel):
     "/accounts/{account_id}/lifecycle",
     operation_id="changeLifecycle",
     summary="Move the account through its lifecycle",
+    description="prospect → project → serial supply → sleeping → reactivated / lost. Reactivation is of former "
+    "clients: a lost account is reactivated only if it was ever in serial supply, or else becomes a prospect again.",
     response_model=AccountOut,
 )
 async def change_lifecycle(account_id: UUID, body: LifecycleIn, response: Response, command: CommandDep) -> AccountOut:

@@ -42,11 +42,24 @@ async def change_account(
 class HandOverIn(BaseModel):
     model_config = {
         "json_schema_extra": {
-            "examples": [{"to_owner": "petrova", "trigger": "contract_signed", "note": "Framework contract for 2027"}]
+            "examples": [
+                {
+                    "to_owner": "petrova",
+                    "to_team": "oem-north",
+                    "trigger": "contract_signed",
+                    "note": "Framework contract for 2027",
+                }
+            ]
         }
     }
 
     to_owner: str = Field(min_length=1, max_length=200)
+    to_team: str | None = Field(
+        None,
+        max_length=200,
+        description="The new owner's team (trimmed, not blank): the account moves to it, and its supervisor oversees "
+        "it from now on. Null or absent: the account stays in its team.",
+    )
     trigger: str = Field(description="One of the company's hand-over triggers (GET /v1/settings).")
     note: str = ""
 
@@ -54,7 +67,7 @@ class HandOverIn(BaseModel):
 @router.post(
     "/accounts/{account_id}/hand-over",
     operation_id="handOverAccount",
-    summary="Transfer ownership to another manager, with the trigger that justified it",
+    summary="Transfer ownership to another manager (and their team), with the trigger that justified it",
     response_model=AccountOut,
 )
 async def hand_over(account_id: UUID, body: HandOverIn, response: Response, command: CommandDep) -> AccountOut:
@@ -66,6 +79,7 @@ async def hand_over(account_id: UUID, body: HandOverIn, response: Response, comm
         lambda _: cmd.HandOverAccount(
             actor=command.actor,
             to_owner=body.to_owner,
+            to_team=body.to_team,
             trigger=body.trigger,
             note=body.note,
             triggers=settings.trigger_codes,

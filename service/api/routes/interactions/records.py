@@ -60,7 +60,9 @@ class DetailsIn(BaseModel):
     summary: str = Field(min_length=1, max_length=10_000)
     outcome: str = Field("", max_length=5000)
     next_step: str = Field("", max_length=1000)
-    next_step_due: Day | None = None
+    next_step_due: Day | None = Field(
+        None, description="When the next step is due: needed with a `next_step`, on `occurred_on` or later."
+    )
     projects: list[Id] = Field(default_factory=list, max_length=20, description="Linked sales project ids.")
     documents: list[DocumentReference] = Field(
         default_factory=list, max_length=50, description="Document references (ids or URLs; trimmed, blank dropped)."

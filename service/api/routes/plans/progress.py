@@ -26,7 +26,10 @@ router = APIRouter(tags=["plans"])
 class ActionStatusIn(BaseModel):
     status: ActionStatus
     note: str = Field("", max_length=1000)
-    on: Day
+    on: Day = Field(
+        description="The day the action was done or slipped (not in the future). The action's status is the one of the "
+        "latest day; a back-dated status is kept in the log but replaces no newer one."
+    )
 
 
 @router.put(

@@ -1,0 +1,79 @@
+"""An interaction's next step comes after it: due on its day or later, never before it happened (it was logged with a
+next step due the week before the meeting, which every overdue list then showed as long late)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import open_account, unique
+from tests.api.test_buying_center import add
+
+
+async def _setup(client: httpx.AsyncClient, auth) -> tuple[str, dict[str, str], str]:
+    kam = auth(unique("kam"), Role.MANAGER, "north")
+    account = await open_account(client, kam)
+    path = f"/v1/accounts/{account['account_id']}"
+    member = (await add(client, path, kam))["member"]["member_id"]
+    return path, kam, member
+
+
+def _entry(member: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "kind": "meeting",
+        "occurred_on": "2026-11-10",
+        "participants": [member],
+        "summary": "Trial results",
+        "next_step": "Send the cost calculation",
+        **fields,
+    }
+
+
+async def test_a_next_step_due_before_the_interaction_is_refused_naming_the_field_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, member = await _setup(client, auth)
+    centre = f"buying-center-{path.rsplit('/', 1)[1]}"
+    before = await store.read_stream(centre)
+    early = await client.post(f"{path}/interactions", json=_entry(member, next_step_due="2026-11-09"), headers=kam)
+    assert early.status_code == 422, early.text
+    problem = early.json()
+    assert (problem["type"], problem["field"], problem["occurred_on"]) == (
+        "/problems/due-before-interaction",
+        "next_step_due",
+        "2026-11-10",
+    )
+    assert await store.read_stream(centre) == before  # no contact recorded either
+    timeline = await client.get(f"{path}/timeline", headers=kam)
+    assert timeline.json()["items"] == []
+
+
+async def test_a_next_step_due_on_the_day_of_the_interaction_or_later_is_taken(client: httpx.AsyncClient, auth) -> None:
+    path, kam, member = await _setup(client, auth)
+    for due in ("2026-11-10", "2026-11-11"):
+        logged = await client.post(f"{path}/interactions", json=_entry(member, next_step_due=due), headers=kam)
+        assert logged.status_code == 201, logged.text
+        assert logged.json()["details"]["next_step_due"] == due
+
+
+async def test_a_correction_may_not_put_the_next_step_before_the_interaction(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, member = await _setup(client, auth)
+    logged = await client.post(f"{path}/interactions", json=_entry(member, next_step_due="2026-11-12"), headers=kam)
+    assert logged.status_code == 201, logged.text
+    entry = f"/v1/interactions/{logged.json()['interaction_id']}"
+    stream = f"interaction-{logged.json()['interaction_id']}"
+    before = await store.read_stream(stream)
+    for fields in ({"next_step_due": "2026-11-01"}, {"occurred_on": "2026-11-13", "next_step_due": "2026-11-12"}):
+        corrected = await client.post(
+            f"{entry}/corrections", json={**_entry(member, **fields), "reason": "typo"}, headers=kam
+        )
+        assert corrected.status_code == 422, (fields, corrected.text)
+        assert (corrected.json()["type"], corrected.json()["field"]) == (
+            "/problems/due-before-interaction",
+            "next_step_due",
+        )
+    assert await store.read_stream(stream) == before
