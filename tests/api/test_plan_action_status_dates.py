@@ -5,52 +5,10 @@ done in May) stays in the log and replaces no newer one, now, as of any moment, 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
-from service.domain.actors import Role
-from tests.api.test_accounts import open_account, unique
-
-# the plan helpers are copied here rather than imported: tests/api/test_plans.py is being split
-ACTION = {
-    "period": "2027",
-    "what": "Regional stock",
-    "owner": "kam",
-    "due": "2027-03-31",
-    "cost": "450000",
-    "currency": "RUB",
-}
-
-
-async def ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
-async def in_force(
-    client: httpx.AsyncClient, plan: str, kam: dict[str, str], boss: dict[str, str], items: dict[str, Any]
-) -> None:
-    """Draft `items` ({"action/a1": body}), propose them and have the supervisor agree: revision 1 in force."""
-    for path, body in items.items():
-        await ok(await client.put(f"{plan}/draft/{path}", json=body, headers=kam))
-    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
-    await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss))
-
-
-async def _plan(client: httpx.AsyncClient, auth) -> tuple[dict[str, str], dict[str, str], str]:
-    team = unique("team")
-    kam = auth(unique("kam"), Role.MANAGER, team)
-    boss = auth(unique("sup"), Role.SUPERVISOR, team)
-    account = await open_account(client, kam, is_key=True, key_reason="wholesale buyer")
-    started = await ok(
-        await client.post(
-            f"/v1/accounts/{account['account_id']}/plans",
-            json={"title": "Valves 2026–2028", "horizon_from": 2026, "horizon_to": 2028},
-            headers=kam,
-        )
-    )
-    return kam, boss, f"/v1/plans/{started['plan_id']}"
+from tests.support.plans import ACTION, in_force, ok, setup
 
 
 def _status(view: dict[str, object]) -> str:
@@ -60,7 +18,7 @@ def _status(view: dict[str, object]) -> str:
 async def test_a_back_dated_action_status_does_not_replace_a_newer_one_now_or_as_of(
     client: httpx.AsyncClient, auth, pool
 ) -> None:
-    kam, boss, plan = await _plan(client, auth)
+    kam, boss, plan, _ = await setup(client, auth)
     await in_force(client, plan, kam, boss, {"action/a1": ACTION})
     today = datetime.now(UTC).date()
     done = await ok(
