@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StrictInt
 
-from service.api.commanding import CommandDep, company_settings, set_etag, today, visible_account
+from service.api.commanding import CommandDep, account_then, company_settings, set_etag, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
@@ -35,7 +35,7 @@ router = APIRouter(tags=["buying center"])
 async def get_member(
     account_id: UUID, member_id: str, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
 ) -> MemberOut:
-    await visible_account(runtime, actor, str(account_id))
+    await account_then(runtime, actor, str(account_id), as_of)  # a 404 for a moment before the account existed
     loaded = await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)), as_of=as_of)
     set_etag(response, loaded.version)
     return member_out(member_of(loaded.state, member_id))

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from service.api.commanding import CommandDep, Written, company_settings, today, visible_account, written
+from service.api.commanding import CommandDep, Written, account_then, company_settings, today, visible_account, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.numbers import PATTERN as AMOUNT_PATTERN
@@ -183,7 +183,7 @@ async def answer_history(
     about: str | None = None,
     as_of: AsOf = None,
 ) -> HistoryOut:
-    await visible_account(runtime, actor, str(account_id))
+    await account_then(runtime, actor, str(account_id), as_of)  # a 404 for a moment before the account existed
     loaded = await runtime.repository.load(DOSSIER, dossier_stream(str(account_id)), as_of=as_of)
     slot = loaded.state.answers.get(slot_key(question_code, about))
     if slot is None:
