@@ -97,3 +97,24 @@ async def test_a_document_first_sent_without_a_timestamp_takes_the_time_of_its_f
         assert (await post(erp, body, signed(body))).status_code == 200
     [doc] = [d for d in await documents(erp, auth, account) if d["number"] == "SO-UT-2"]
     assert (doc["amount"], doc["revision"]) == ("100.00", 1)
+
+
+async def test_a_delivery_ignored_as_overtaken_says_so_in_its_answer(erp: httpx.AsyncClient, account: str) -> None:
+    newer = order(account, number="SO-WARN", amount="200.00", timestamp="2026-11-20T12:00:00Z")
+    older = order(account, number="SO-WARN", amount="100.00", timestamp="2026-11-20T11:00:00+01:00")
+    await post(erp, newer, signed(newer))
+    unchanged = (await post(erp, newer, signed(newer))).json()
+    assert (unchanged["position"], unchanged["warnings"]) == (None, [])  # nothing new, but nothing stale either
+    headers = signed(older)
+    late = await post(erp, older, headers)
+    assert late.status_code == 200
+    assert late.json()["position"] is None
+    [warning] = late.json()["warnings"]
+    assert warning["code"] == "delivery-overtaken"
+    assert warning["details"] == {
+        "timestamp": "2026-11-20T10:00:00+00:00",
+        "kept_timestamp": "2026-11-20T12:00:00+00:00",
+        "kept_revision": 1,
+    }
+    again = await post(erp, older, signed(older, headers["webhook-id"]))  # its redelivery answers alike
+    assert again.json()["warnings"] == late.json()["warnings"]
