@@ -1,6 +1,6 @@
-"""The rules for the purchase history: only the ERP's integration writes it, a delivery older than the version
-kept is ignored, a document sent again unchanged writes nothing (but a newer timestamp of it), and one sent
-changed is its next revision."""
+"""The rules for the purchase history: only the ERP's integration writes it, a delivery older than the newest
+timestamp kept for its document is ignored, a document sent again unchanged writes nothing (but a later timestamp
+of it), and one sent changed is its next revision."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEve
 
 
 def overtaken(state: PurchaseHistory, document: Document) -> bool:
-    """Whether a delivery of `document` is older than the version kept: the ERP changed the document after it.
-    A delivery without a timestamp cannot be placed in time, and is taken in the order it arrives."""
+    """Whether a delivery of `document` is older than the newest timestamp kept for it: the ERP changed the document
+    after it. A delivery without a timestamp cannot be placed in time, and is taken in the order it arrives."""
     kept = state.documents.get(key(document.kind, document.number))
     if kept is None or kept.changed_at is None or document.changed_at is None:
         return False
