@@ -214,4 +214,5 @@ PURCHASES: AggregateType[PurchaseHistory, Any] = _kind(
     PURCHASE_EVENTS,
     PurchaseHistory,
     timed=False,
+    snapshot_version=2,  # 2: a document keeps the newest timestamp the ERP gave it (a resend unchanged, none given)
 )

@@ -1,6 +1,6 @@
 """The rules of the purchase history, on the pure decider."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -8,9 +8,10 @@ import pytest
 from service.domain.actors import Actor, Role
 from service.domain.errors import DomainError, NotAllowed
 from service.domain.purchases.commands import RecordPurchaseDocument
-from service.domain.purchases.decide import decide
+from service.domain.purchases.decide import decide, overtaken
+from service.domain.purchases.events import PurchaseDocumentReaffirmed
 from service.domain.purchases.evolve import evolve, initial_state
-from service.domain.purchases.state import Document, Line, PurchaseKind
+from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind
 
 ERP = Actor("erp", Role.INTEGRATION)
 
@@ -54,3 +55,58 @@ def test_a_document_out_of_the_rules_is_refused(doc: Document, code: str) -> Non
     with pytest.raises(DomainError) as refused:
         decide(initial_state(), record(doc))
     assert refused.value.code == code
+
+
+def at(hh_mm: str) -> datetime:
+    return datetime.fromisoformat(f"2026-11-20T{hh_mm}:00+00:00")
+
+
+def received(*docs: Document) -> PurchaseHistory:
+    """The history after the ERP's deliveries of `docs`, in this order, each decided on what came before."""
+    state = initial_state()
+    for doc in docs:
+        for event in decide(state, record(doc)):
+            state = evolve(state, event)
+    return state
+
+
+def test_a_delivery_older_than_the_version_kept_is_ignored() -> None:
+    state = received(document(amount=Decimal("200.00"), changed_at=at("12:00")))
+    assert overtaken(state, document(changed_at=at("11:00")))
+    assert decide(state, record(document(changed_at=at("11:00")))) == []
+
+
+def test_an_unchanged_document_sent_as_changed_later_moves_its_time_on_without_a_revision() -> None:
+    """The ERP changed A to B at 10:05 and back at 10:10; B's delivery comes last, as a retry."""
+    state = received(document(changed_at=at("10:00")))
+    [reaffirmed] = decide(state, record(document(changed_at=at("10:10"))))
+    assert reaffirmed == PurchaseDocumentReaffirmed(account_id="a1", kind=PurchaseKind.INVOICE, number="INV-1",
+                                                    changed_at=at("10:10"), delivery_id="msg_1")  # fmt: skip
+    state = evolve(state, reaffirmed)
+    [kept] = state.documents.values()
+    assert (kept.amount, kept.revision, kept.changed_at) == (Decimal("100.00"), 1, at("10:10"))
+    assert decide(state, record(document(amount=Decimal("999.00"), changed_at=at("10:05")))) == []
+    assert decide(state, record(document(changed_at=at("10:10")))) == []  # the same again: nothing new
+    assert decide(state, record(document())) == []  # nor without a time
+
+
+def test_a_version_sent_without_a_timestamp_keeps_the_newest_timestamp_the_erp_gave() -> None:
+    state = received(document(changed_at=at("10:00")), document(amount=Decimal("120.00")))
+    [kept] = state.documents.values()
+    assert (kept.amount, kept.revision, kept.changed_at) == (Decimal("120.00"), 2, at("10:00"))
+    assert decide(state, record(document(amount=Decimal("90.00"), changed_at=at("09:55")))) == []
+    [revised] = decide(state, record(document(amount=Decimal("90.00"), changed_at=at("10:05"))))
+    assert revised.document.revision == 3
+
+
+def test_a_document_first_sent_without_a_timestamp_takes_the_time_of_a_resend_unchanged() -> None:
+    state = received(document(), document(changed_at=at("10:10")))
+    [kept] = state.documents.values()
+    assert (kept.revision, kept.changed_at) == (1, at("10:10"))
+    assert decide(state, record(document(amount=Decimal("999.00"), changed_at=at("10:05")))) == []
+
+
+def test_a_reaffirmation_of_a_document_not_kept_changes_nothing() -> None:
+    orphan = PurchaseDocumentReaffirmed(account_id="a1", kind=PurchaseKind.ORDER, number="SO-0",
+                                        changed_at=at("10:00"), delivery_id="msg_0")  # fmt: skip
+    assert evolve(initial_state(), orphan) == initial_state()

@@ -17,13 +17,14 @@ import re
 import time
 import weakref
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, written
+from service.api.commanding import Command, Warning_, Written, written
 from service.api.deps import RuntimeDep, event_metadata
 from service.api.moments import Day, Moment
 from service.api.numbers import Amount
@@ -35,8 +36,8 @@ from service.commands.retrying import until_it_lands
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
-from service.domain.purchases.decide import decide
-from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind
+from service.domain.purchases.decide import decide, overtaken
+from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind, key
 from service.webhooks import records
 from service.webhooks.signing import sign
 
@@ -69,7 +70,9 @@ class ErpMessage(BaseModel):
 
     type: Literal["order", "shipment", "invoice", "return"]
     timestamp: Moment | None = Field(
-        None, description="When the ERP changed the document: a delivery older than the version kept is ignored."
+        None,
+        description="When the ERP changed the document: a delivery older than the newest timestamp kept for it is "
+        "ignored (200, with a `delivery-overtaken` warning). Without it, a delivery is taken in the order it arrives.",
     )
     data: PurchaseDocumentIn
 
@@ -155,7 +158,31 @@ async def receive(
         )
         record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
         outcome = await _run(command, stream, record)
-    return written(response, outcome)
+    return written(response, outcome, _overtaken(outcome, document))
+
+
+def _overtaken(outcome: Outcome[PurchaseHistory], document: Document) -> list[Warning_]:
+    """A warning when the delivery was ignored as older than the version kept: answered 200 all the same, since
+    sending it again cannot help, but the ERP's operator can see that it did not land."""
+    if outcome.events or outcome.state is None or not overtaken(outcome.state, document):
+        return []
+    kept = outcome.state.documents[key(document.kind, document.number)]
+    return [
+        Warning_(
+            code="delivery-overtaken",
+            message=f"{document.kind.value} {document.number} as changed at {_iso(document.changed_at)} is older "
+            f"than the version kept, changed at {_iso(kept.changed_at)}: ignored.",
+            details={
+                "timestamp": _iso(document.changed_at),
+                "kept_timestamp": _iso(kept.changed_at),
+                "kept_revision": kept.revision,
+            },
+        )
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
 
 
 ROUNDS = 20  # the command handler's own attempts each, with a growing jittered pause between rounds

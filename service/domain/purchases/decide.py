@@ -1,5 +1,6 @@
-"""The rules for the purchase history: only the ERP's integration writes it, a document sent again unchanged
-writes nothing, and one sent changed is its next revision."""
+"""The rules for the purchase history: only the ERP's integration writes it, a delivery older than the newest
+timestamp kept for its document is ignored, a document sent again unchanged writes nothing (but a later timestamp
+of it), and one sent changed is its next revision."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import replace
 from service.domain.actors import Role
 from service.domain.errors import CURRENCY, NotAllowed, amount, require
 from service.domain.purchases.commands import PurchaseCommand
-from service.domain.purchases.events import PurchaseDocumentRecorded, PurchaseEvent
+from service.domain.purchases.events import PurchaseDocumentReaffirmed, PurchaseDocumentRecorded, PurchaseEvent
 from service.domain.purchases.state import Document, PurchaseHistory, key
 
 
@@ -25,12 +26,29 @@ def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEve
         amount(line.quantity, "lines.quantity")
         amount(line.amount, "lines.amount")
     earlier = state.documents.get(key(document.kind, document.number))
-    if earlier is not None and _content(earlier) == _content(document):
-        return []  # the same document again: nothing new
-    if earlier is not None and earlier.changed_at and document.changed_at and document.changed_at < earlier.changed_at:
+    if overtaken(state, document):
         return []  # a delivery overtaken by a newer version of the document (retries reorder them)
+    if earlier is not None and _content(earlier) == _content(document):
+        if document.changed_at is None or (earlier.changed_at and document.changed_at <= earlier.changed_at):
+            return []  # the same document again: nothing new
+        # the same content as changed later (the ERP changed it and back): the later time is a fact to keep, though
+        # no revision, or the version in between, arriving late, would be taken for news
+        reaffirmed = PurchaseDocumentReaffirmed(
+            account_id=command.account_id, kind=document.kind, number=document.number,
+            changed_at=document.changed_at, delivery_id=command.delivery_id,
+        )  # fmt: skip
+        return [reaffirmed]
     revised = replace(document, revision=earlier.revision + 1 if earlier else 1)
     return [PurchaseDocumentRecorded(account_id=command.account_id, document=revised, delivery_id=command.delivery_id)]
+
+
+def overtaken(state: PurchaseHistory, document: Document) -> bool:
+    """Whether a delivery of `document` is older than the newest timestamp kept for it: the ERP changed the document
+    after it. A delivery without a timestamp cannot be placed in time, and is taken in the order it arrives."""
+    kept = state.documents.get(key(document.kind, document.number))
+    if kept is None or kept.changed_at is None or document.changed_at is None:
+        return False
+    return document.changed_at < kept.changed_at
 
 
 def _content(document: Document) -> Document:

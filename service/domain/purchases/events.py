@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from service.domain.purchases.state import Document
+from service.domain.purchases.state import Document, PurchaseKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -16,5 +17,17 @@ class PurchaseDocumentRecorded:
     delivery_id: str
 
 
-PurchaseEvent = PurchaseDocumentRecorded
-EVENTS = (PurchaseDocumentRecorded,)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PurchaseDocumentReaffirmed:
+    """The ERP sent the version kept again, unchanged, as changed at a later `changed_at` than the one kept (it
+    changed the document and changed it back): no new revision, but a delivery older than that is now ignored."""
+
+    account_id: str
+    kind: PurchaseKind
+    number: str
+    changed_at: datetime
+    delivery_id: str
+
+
+PurchaseEvent = PurchaseDocumentRecorded | PurchaseDocumentReaffirmed
+EVENTS = (PurchaseDocumentRecorded, PurchaseDocumentReaffirmed)

@@ -32,7 +32,9 @@ class Document:
     currency: str
     reference: str = ""  # another document it follows from (a shipment's order, an invoice's order)
     lines: tuple[Line, ...] = ()
-    changed_at: datetime | None = None  # when the ERP changed it (its message's timestamp): older news is ignored
+    # when the ERP changed it (its message's `timestamp`); kept, the newest the ERP gave it, also on a resend unchanged
+    # or a version sent without one: a delivery older than that is ignored
+    changed_at: datetime | None = None
     revision: int = 1
 
 
