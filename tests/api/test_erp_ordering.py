@@ -1,7 +1,5 @@
 """Webhooks in: the ERP's deliveries arrive out of order, and the purchase history keeps the newest version."""
 
-# ruff: noqa: F811  (the tests' parameters name the fixtures imported from test_erp_webhooks)
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,7 +11,7 @@ from service.commands.aggregates import PURCHASES, purchases_stream
 from service.domain.actors import Role
 from service.events import EventStore
 from service.events.aggregate import Repository
-from tests.api.test_erp_webhooks import KAM, account, erp, order, post, signed  # noqa: F401  (fixtures)
+from tests.support.erp import KAM, order, post, signed
 
 Auth = Callable[..., dict[str, str]]
 

@@ -8,57 +8,17 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
 from service.config import Settings
 from service.domain.actors import Role
 from service.events import EventStore
 from service.main import create_app
-
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-KAM = {"sub": "erp-kam", "role": Role.MANAGER, "team": "erp-team"}
-
-
-def signed(body: bytes, delivery: str | None = None, *, secret: str = SECRET, at: int | None = None) -> dict[str, str]:
-    """The headers an ERP sends, computed as the spec says, not with the service's code."""
-    delivery = delivery or f"msg_{uuid.uuid4().hex}"
-    stamp = str(at if at is not None else int(time.time()))
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    mac = base64.b64encode(hmac.new(key, f"{delivery}.{stamp}.".encode() + body, hashlib.sha256).digest()).decode()
-    return {"webhook-id": delivery, "webhook-timestamp": stamp, "webhook-signature": f"v1,{mac}",
-            "content-type": "application/json"}  # fmt: skip
-
-
-def order(account_id: str, number: str = "SO-1001", amount: str = "1250000.00", **changes: Any) -> bytes:
-    kind = changes.pop("type", "order")
-    stamp = changes.pop("timestamp", "2026-11-20T10:00:00Z")
-    line = {"sku": "FF-200", "name": "Fuel filter", "quantity": 500, "amount": amount}
-    data = {"account_id": account_id, "number": number, "on": "2026-11-20", "amount": amount, "currency": "RUB",
-            "lines": [line], **changes}  # fmt: skip
-    return orjson.dumps({"type": kind, "timestamp": stamp, "data": data})
-
-
-@pytest.fixture(scope="module")
-async def erp(settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"erp_webhook_secret": SECRET}), database_url)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://k.test") as c:
-        yield c
-
-
-@pytest.fixture
-async def account(erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> str:
-    opened = await erp.post("/v1/accounts", json={"name": "Truck maker"}, headers=auth(**KAM))
-    return opened.json()["account_id"]
-
-
-async def post(erp: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
-    return await erp.post("/v1/erp/webhooks", content=body, headers=headers)
+from tests.support.erp import KAM, SECRET, order, post, signed
 
 
 async def test_a_signed_document_lands_in_the_purchase_history_once_however_often_delivered(
