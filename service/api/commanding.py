@@ -232,3 +232,13 @@ async def account_of(runtime: Runtime, actor: Actor, account_id: str, hidden: No
         return await visible_account(runtime, actor, account_id)
     except NotFound:
         raise hidden from None
+
+
+async def existing(runtime: Runtime, kind: Any, stream_id: str, hidden: NotFound) -> Loaded[Any]:
+    """A resource addressed by its own id, for a command on it: `hidden` if there is none. Whether the actor may see
+    its account is judged by the handler (`Command.run_many(account_id=...)`), after a keyed retry is answered as the
+    first time, so a former owner's retry after a hand-over gets its answer, as on the account's own routes."""
+    loaded = await runtime.repository.load(kind, stream_id)
+    if not loaded.state.exists:
+        raise hidden
+    return loaded

@@ -12,12 +12,12 @@ from service.events.aggregate import Repository
 from tests.api.test_accounts import unique
 
 
-def hand_over_after_second_load(
+def hand_over_after_first_load(
     monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient, account_id: str, headers: dict[str, str]
 ) -> list[str]:
-    """Hand the account to a new manager right after the command's second load of its stream (the route's look is
-    the first, the handler's own load the second). Returns the command's loads of that stream, the hand-over's own
-    not counted: three means the handler met the change at the append and decided again."""
+    """Hand the account to a new manager right after the command's first load of its stream: the handler's, which
+    judges the actor's right on it. Returns the command's loads of that stream, the hand-over's own not counted: two
+    means the handler met the change at the append and decided again."""
     stream, original, loads = f"account-{account_id}", Repository.load, []
     handing: list[bool] = []
 
@@ -25,7 +25,7 @@ def hand_over_after_second_load(
         loaded = await original(self, kind, stream_id, **options)
         if stream_id == stream and not handing:
             loads.append(stream_id)
-            if len(loads) == 2:
+            if len(loads) == 1:
                 handing.append(True)
                 try:
                     handed = await client.post(

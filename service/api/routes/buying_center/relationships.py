@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StrictInt
 
-from service.api.commanding import CommandDep, Written, visible_account, written
+from service.api.commanding import CommandDep, Written, written
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.domain.buying_center import commands as cmd
 from service.domain.buying_center.decide import decide
@@ -42,7 +42,6 @@ class LinkWritten(Written):
     response_model=LinkWritten,
 )
 async def link(account_id: UUID, body: LinkIn, response: Response, command: CommandDep) -> LinkWritten:
-    await visible_account(command.runtime, command.actor, str(account_id))
     relationship_id = command.new_id("relationship")
     outcome = await command.run(
         BUYING_CENTER,
@@ -71,7 +70,6 @@ async def link(account_id: UUID, body: LinkIn, response: Response, command: Comm
     response_model=Written,
 )
 async def unlink(account_id: UUID, relationship_id: str, response: Response, command: CommandDep) -> Written:
-    await visible_account(command.runtime, command.actor, str(account_id))
     outcome = await command.run(
         BUYING_CENTER,
         buying_center_stream(str(account_id)),

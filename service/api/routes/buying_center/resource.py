@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, visible_account, written
+from service.api.commanding import Command, Written, written
 from service.api.moments import Moment
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.commands.handler import Outcome
@@ -112,7 +112,6 @@ async def act_on_member(
     command: Command, account_id: UUID, make: Any, response: Response, member_id: str
 ) -> MemberWritten:
     """Run a command on the visible account's buying center and answer with the member it concerns."""
-    await visible_account(command.runtime, command.actor, str(account_id))
     stream = buying_center_stream(str(account_id))
     outcome: Outcome[BuyingCenter] = await command.run(
         BUYING_CENTER, stream, lambda s: decide(s, make(s)), account_id=str(account_id)

@@ -17,9 +17,9 @@ from service.api.commanding import (
     Written,
     account_of,
     company_settings,
+    existing,
     set_etag,
     today,
-    visible_account,
     written,
 )
 from service.api.deps import ActorDep, RuntimeDep
@@ -168,10 +168,9 @@ async def _run(command: Command, steps: list[Step], account_id: str, hidden: Not
     response_model=InteractionOut,
 )
 async def log_interaction(account_id: UUID, body: LogIn, response: Response, command: CommandDep) -> InteractionOut:
-    account = await visible_account(command.runtime, command.actor, str(account_id))
     settings = await company_settings(command.runtime)
     interaction_id = command.new_id("interaction")
-    details, day, aid = body.domain(), today(), account.state.account_id
+    details, day, aid = body.domain(), today(), str(account_id)
 
     def make(states: dict[str, Any]) -> im.LogInteraction:
         return im.LogInteraction(
@@ -234,7 +233,8 @@ async def correct_interaction(
     details, day = body.domain(), today()
 
     async def plan() -> tuple[list[Step], str]:
-        state: im.Interaction = (await _visible(command.runtime, command.actor, str(interaction_id))).state
+        stream = interaction_stream(str(interaction_id))
+        state: im.Interaction = (await existing(command.runtime, INTERACTION, stream, _hidden())).state
         aid = state.account_id
 
         def make(states: dict[str, Any]) -> im.CorrectInteraction:
@@ -275,7 +275,8 @@ async def retract_interaction(
     settings = await company_settings(command.runtime)
 
     async def plan() -> tuple[list[Step], str]:
-        state: im.Interaction = (await _visible(command.runtime, command.actor, str(interaction_id))).state
+        stream = interaction_stream(str(interaction_id))
+        state: im.Interaction = (await existing(command.runtime, INTERACTION, stream, _hidden())).state
         if state.details is None:
             raise NotFound("interaction-not-found", "no such interaction")
         empty = im.Details(

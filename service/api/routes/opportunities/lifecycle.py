@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, Written, company_settings, set_etag, today, visible_account, written
+from service.api.commanding import CommandDep, Written, company_settings, set_etag, today, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import (
@@ -72,7 +72,6 @@ class OpenIn(BaseModel):
     response_model=OpportunityOut,
 )
 async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, command: CommandDep) -> OpportunityOut:
-    await visible_account(command.runtime, command.actor, str(account_id))
     settings = await company_settings(command.runtime)
     opportunity_id = command.new_id("opportunity")
     stream, account = opportunity_stream(opportunity_id), account_stream(str(account_id))

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, account_of, company_settings, day_of, written
+from service.api.commanding import Command, Written, account_of, company_settings, day_of, existing, written
 from service.api.moments import Moment
 from service.api.numbers import Amount
 from service.commands.aggregates import (
@@ -177,7 +177,7 @@ async def act(
     make: Callable[[Opportunity, Roster, Account], Any],
 ) -> OpportunityOut:
     """Decide on the project with the account's buying center at hand (members, their roles, who has left)."""
-    current, _ = await load_visible(command.runtime, command.actor, str(opportunity_id))
+    current = await existing(command.runtime, OPPORTUNITY, opportunity_stream(str(opportunity_id)), _hidden())
     aid = current.state.account_id
     stream, bc, account = opportunity_stream(str(opportunity_id)), buying_center_stream(aid), account_stream(aid)
     [outcome, center, *_] = await command.run_many(

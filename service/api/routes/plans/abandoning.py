@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, written
-from service.api.routes.plans.resource import PlanOut, hidden, load_visible, plan_out
+from service.api.commanding import CommandDep, existing, written
+from service.api.routes.plans.resource import PlanOut, hidden, plan_out
 from service.api.routes.plans.succession import found_plans
 from service.commands.aggregates import PLAN, PLAN_REGISTER, account_stream, plan_register_stream, plan_stream
 from service.commands.handler import Step
@@ -37,8 +37,7 @@ class AbandonIn(BaseModel):
     response_model=PlanOut,
 )
 async def abandon(plan_id: UUID, body: AbandonIn, response: Response, command: CommandDep) -> PlanOut:
-    loaded, _ = await load_visible(command.runtime, command.actor, str(plan_id))
-    plan: Plan = loaded.state
+    plan: Plan = (await existing(command.runtime, PLAN, plan_stream(str(plan_id)), hidden())).state
     stream, account = plan_stream(plan.plan_id), account_stream(plan.account_id)
 
     def abandoning(states: dict[str, Any]) -> list[Any]:

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import BaseModel, Field, SkipValidation, StrictInt, ValidationError, create_model
 
-from service.api.commanding import CommandDep, visible_account, written
+from service.api.commanding import CommandDep, written
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.numbers import Amount
@@ -55,12 +55,12 @@ class StartIn(BaseModel):
     response_model=PlanOut,
 )
 async def start_plan(account_id: UUID, body: StartIn, response: Response, command: CommandDep) -> PlanOut:
-    account = (await visible_account(command.runtime, command.actor, str(account_id))).state
+    aid = str(account_id)
     plan_id = command.new_id("plan")
-    stream, named = plan_stream(plan_id), account_stream(account.account_id)
+    stream, named = plan_stream(plan_id), account_stream(aid)
     supersedes = str(body.supersedes) if body.supersedes else None
-    register = plan_register_stream(account.account_id)
-    found = await found_plans(command.runtime, account.account_id)
+    register = plan_register_stream(aid)
+    found = await found_plans(command.runtime, aid)
     steps = [
         Step(
             PLAN,
@@ -71,12 +71,12 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                     actor=command.actor,
                     parties=cmd.Parties.of(states[named]),
                     plan_id=plan_id,
-                    account_id=account.account_id,
+                    account_id=aid,
                     title=body.title,
                     horizon_from=body.horizon_from,
                     horizon_to=body.horizon_to,
                     supersedes=supersedes,
-                    starting_content=_predecessor_content(states, supersedes, account.account_id),
+                    starting_content=_predecessor_content(states, supersedes, aid),
                 ),
             ),
         ),
@@ -87,7 +87,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                 states[register],
                 RegisterPlan(
                     by=command.actor.sub,
-                    account_id=account.account_id,
+                    account_id=aid,
                     plan_id=plan_id,
                     supersedes=supersedes,
                     found=found,
@@ -107,7 +107,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                 ),
             )
         )
-    [outcome, *_] = await command.run_many(steps, account_id=account.account_id)
+    [outcome, *_] = await command.run_many(steps, account_id=aid)
     state = outcome.state
     response.headers["Location"] = f"/v1/plans/{plan_id}"
     return plan_out(state, written(response, outcome))

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import Field
 
-from service.api.commanding import Command, Written, account_of, day_of, written
+from service.api.commanding import Command, Written, account_of, day_of, existing, written
 from service.api.moments import Moment
 from service.api.routes.plans.succession import act_on_successor
 from service.commands.aggregates import PLAN, account_stream, plan_stream
@@ -140,8 +140,7 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
 async def act(command: Command, plan_id: UUID, response: Response, make: Callable[[Plan, cmd.Parties], Any]) -> PlanOut:
     """Decide a plan command on the visible plan, with its parties as the account names them at the append (a
     hand-over racing it is decided again), append it, and answer with the plan as it now stands."""
-    loaded, _ = await load_visible(command.runtime, command.actor, str(plan_id))
-    plan: Plan = loaded.state
+    plan: Plan = (await existing(command.runtime, PLAN, plan_stream(str(plan_id)), hidden())).state
     if plan.supersedes is not None and plan.in_force is None:  # a successor: its first agreement supersedes
         outcome = await act_on_successor(command, plan, make, hidden())
     else:
