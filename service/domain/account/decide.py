@@ -136,6 +136,12 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
             return handed
         case ClassifyAccount():
             reason = _text(command.influence_reason, "influence_reason", limit=2000)
+            if state.is_key and not command.can_influence:
+                raise Conflict(
+                    "key-account-needs-influence",
+                    "a key account is one whose purchases its manager can influence: unmark it before classifying it "
+                    "as one they cannot influence",
+                )
             return [
                 AccountClassified(
                     criteria=command.criteria, can_influence=command.can_influence, influence_reason=reason
@@ -144,6 +150,12 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
         case MarkKey():
             if state.is_key:
                 raise Conflict("already-key", "the account is a key account already")
+            if state.can_influence is False:
+                raise Conflict(
+                    "key-account-needs-influence",
+                    "its classification says its manager cannot influence what this client buys, so it is not key "
+                    "for them (a large buyer with a fixed assortment matrix): classify it again first",
+                )
             return [
                 AccountMarkedKey(reason=_text(command.reason, "reason", limit=1000)),
                 *_ceiling(state.owner, command.owner_key_accounts, command.ceiling),
