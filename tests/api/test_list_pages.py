@@ -1,5 +1,5 @@
-"""The lists across accounts in cursor pages: the review queue and the plan budgets, each row once and in order
-across pages, a tampered cursor a 422, and every page confined to what the caller may see."""
+"""The lists across accounts in cursor pages: the review queue, the plan budgets and the pipeline (by manager), each
+row once and in order across pages, a tampered cursor a 422, and every page confined to what the caller may see."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import httpx
 from service.api.pagination import encode_cursor
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.support.opportunities import open_project
 from tests.support.plans import ACTION, GOAL, ok
 
 
@@ -131,6 +132,38 @@ async def agree(
     return (await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss)))["position"]
 
 
+async def test_the_pipeline_pages_by_manager_each_with_all_their_projects(client: httpx.AsyncClient, auth) -> None:
+    team, base = unique("team"), unique("kam")
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    heads = {f"{base}-{x}": auth(f"{base}-{x}", Role.MANAGER, team) for x in "abc"}
+    opened: dict[str, list[str]] = {}
+    position = 0
+    for (name, kam), count in zip(heads.items(), (3, 1, 2), strict=True):
+        account = await open_account(client, kam)
+        projects = [await open_project(client, f"/v1/accounts/{account['account_id']}", kam) for _ in range(count)]
+        opened[name] = [p["opportunity_id"] for p in projects]
+        position = projects[-1]["position"]
+    wait = {"min_position": position}
+
+    managers, pages = await walk(client, "/v1/pipeline", boss, 2, key="managers", **wait)
+
+    assert ([m["manager"] for m in managers], pages) == (list(heads), 2)
+    assert {m["manager"]: [p["opportunity_id"] for p in m["projects"]] for m in managers} == opened
+    assert [sum(s["projects"] for s in m["stages"]) for m in managers] == [3, 1, 2]
+    whole = await ok(await client.get("/v1/pipeline", params={**wait, "limit": 500}, headers=boss))
+    assert (whole["managers"], whole["next_cursor"]) == (managers, None)
+    first = await ok(await client.get("/v1/pipeline", params={**wait, "limit": 1}, headers=boss))
+    assert (first["stalled_days"], [m["manager"] for m in first["managers"]]) == (whole["stalled_days"], [base + "-a"])
+    # a manager sees only their own; an admin narrowed to the team sees the same managers as the supervisor
+    b = f"{base}-b"
+    assert await walk(client, "/v1/pipeline", heads[b], 1, key="managers", **wait) == ([managers[1]], 1)
+    admin = auth("root", Role.ADMIN)
+    everyone, pages = await walk(client, "/v1/pipeline", admin, 1, key="managers", team=team, **wait)
+    assert (everyone, pages) == (managers, 3)
+    stranger = auth(unique("sup"), Role.SUPERVISOR, unique("team"))
+    assert await walk(client, "/v1/pipeline", stranger, 1, key="managers", **wait) == ([], 1)
+
+
 async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(client: httpx.AsyncClient, auth) -> None:
     boss = auth(unique("sup"), Role.SUPERVISOR, unique("team"))
     budget = {"team": "t", "manager": "m", "period": "2027", "currency": "RUB"}
@@ -149,6 +182,10 @@ async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(cli
         ("/v1/plan-budgets", list(budget.values())),  # not an object
         ("/v1/plan-budgets", {"before": 3}),  # another list's cursor
         ("/v1/plan-budgets", "bm90IGpzb24"),  # base64 of "not json"
+        ("/v1/pipeline", {"manager": None}),
+        ("/v1/pipeline", {"manager": "m\x00"}),
+        ("/v1/pipeline", {"manager": 3}),
+        ("/v1/pipeline", {"name": "A", "account_id": "x"}),  # the account list's cursor
     ]
     for path, state in cases:
         cursor = state if isinstance(state, str) else encode_cursor(state)
@@ -158,6 +195,7 @@ async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(cli
         ("/v1/plan-reviews", {"proposed_at": None, "plan_id": "p"}),  # a revision without a time sorts last
         ("/v1/plan-reviews", {"proposed_at": "2026-05-01T10:00:00+03:00", "plan_id": "p"}),
         ("/v1/plan-budgets", {**budget, "team": None}),  # rows without a team come last
+        ("/v1/pipeline", {"manager": "m"}),
     ]
     for path, state in fine:
         response = await client.get(path, params={"cursor": encode_cursor(state)}, headers=boss)
@@ -166,7 +204,7 @@ async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(cli
 
 async def test_these_lists_take_a_limit_from_1_to_500(client: httpx.AsyncClient, auth) -> None:
     admin = auth("root", Role.ADMIN)
-    for path in ("/v1/plan-reviews", "/v1/plan-budgets"):
+    for path in ("/v1/plan-reviews", "/v1/plan-budgets", "/v1/pipeline"):
         for limit in (0, 501):
             response = await client.get(path, params={"limit": limit}, headers=admin)
             assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "query.limit"), path
