@@ -21,8 +21,7 @@ _COUNTER_LIMIT = 2**62  # far beyond any version or position, with room below a 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# A page's length, its default per list: 50 rows of a read model, 100 entries of a log; 500 at the most
-# (a stream's events: 1000).
+# A list's page length: by default 50 rows of a read model, 100 entries of a log; at most 500.
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page.")]
 
@@ -69,6 +68,6 @@ def decode_cursor(cursor: str | None, **fields: Callable[[Any], Any]) -> dict[st
 
 
 def page(rows: Sequence[T], limit: int, after: Callable[[T], dict[str, Any]]) -> tuple[list[T], str | None]:
-    """The first `limit` of `rows` (fetched as `limit + 1`), and the cursor of `after(last row)` when more follow."""
+    """The first `limit` of `rows` and, when `rows` holds more (fetch `limit + 1`), the cursor of `after(last kept)`."""
     kept = list(rows[:limit])
     return kept, encode_cursor(after(kept[-1])) if len(rows) > limit else None
