@@ -39,6 +39,16 @@ def _within(value: datetime) -> datetime:
 Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_within)]
 
 
+def read_moment(value: Any) -> datetime:
+    """A cursor's date-time, as `datetime.isoformat` wrote it: with its time zone, within a `Moment`'s years."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time with a time zone")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("must have a time zone")
+    return _within(moment)
+
+
 def read_day(value: Any) -> date:
     """A `Day` from input (a cursor's field too); ValueError for anything else."""
     if type(value) is date:

@@ -1,20 +1,29 @@
 """Opaque cursors for every list: base64url of a small JSON object, refused cleanly when tampered.
 
 A cursor comes back from the client, so each of its fields is checked like any input before it reaches a
-query: a page's reader names the fields it needs and how to read each one (`text`, `counter` here, `moments.read_day`).
+query: a page's reader names the fields it needs and how to read each one (`text`, `counter`, `optional` here,
+`moments.read_day`, `moments.read_moment`). A list fetches one row more than its `limit` and `page` keeps the
+first `limit`, with the cursor past the last of them when that extra row shows that more follow.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 import orjson
+from fastapi import Query
 
 from service.api.problems import Problem
 
 _COUNTER_LIMIT = 2**62  # far beyond any version or position, with room below a bigint for a page on top
+T = TypeVar("T")
+R = TypeVar("R")
+
+# A list's page length: by default 50 rows of a read model, 100 entries of a log; at most 500.
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page.")]
 
 
 def text(value: Any) -> str:
@@ -28,6 +37,15 @@ def counter(value: Any) -> int:
     if type(value) is not int or not 0 <= value < _COUNTER_LIMIT:
         raise ValueError("not a version or position")
     return value
+
+
+def optional(read: Callable[[Any], R]) -> Callable[[Any], R | None]:
+    """`read`, or None for a JSON null: a sort key that may be empty (an account without a team)."""
+
+    def read_or_null(value: Any) -> R | None:
+        return None if value is None else read(value)
+
+    return read_or_null
 
 
 def encode_cursor(state: dict[str, Any]) -> str:
@@ -47,3 +65,9 @@ def decode_cursor(cursor: str | None, **fields: Callable[[Any], Any]) -> dict[st
         raise Problem(
             422, "/problems/invalid-cursor", "Invalid cursor", "pass back the next_cursor of a previous page unchanged"
         ) from error
+
+
+def page(rows: Sequence[T], limit: int, after: Callable[[T], dict[str, Any]]) -> tuple[list[T], str | None]:
+    """The first `limit` of `rows` and, when `rows` holds more (fetch `limit + 1`), the cursor of `after(last kept)`."""
+    kept = list(rows[:limit])
+    return kept, encode_cursor(after(kept[-1])) if len(rows) > limit else None

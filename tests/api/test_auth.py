@@ -94,7 +94,7 @@ async def test_integration_sees_no_account_in_lists_across_accounts(client: http
         "/v1/accounts": lambda body: [a["account_id"] for a in body["items"]],
         "/v1/portfolio": lambda body: [a["account_id"] for m in body["managers"] for a in m["accounts"]],
         "/v1/pipeline": lambda body: [p["account_id"] for m in body["managers"] for p in m["projects"]],
-        "/v1/plan-budgets": lambda body: [(row["period"], row["budget"]) for row in body],
+        "/v1/plan-budgets": lambda body: [(row["period"], row["budget"]) for row in body["items"]],
     }
     admin, erp = auth("root", Role.ADMIN), auth("erp", Role.INTEGRATION)
     owner = jwt.decode(kam["Authorization"].split()[1], options={"verify_signature": False})["sub"]

@@ -31,7 +31,7 @@ async def test_an_account_has_one_current_plan(client: httpx.AsyncClient, auth, 
     assert await store.head_position() == before  # nothing written
     budgets = {"team": team, "min_position": agreed["position"]}
     rows = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
-    assert [(r["budget"], r["actions"]) for r in rows] == [("450000", 1)]
+    assert [(r["budget"], r["actions"]) for r in rows["items"]] == [("450000", 1)]
 
 
 async def test_of_two_concurrent_starts_on_one_account_exactly_one_lands(

@@ -22,7 +22,7 @@ async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, sett
     assert steps[-1]["under_discussion"]["revision"] == 1
     assert steps[-1]["in_force"] is None
     queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": steps[-1]["position"]}, headers=boss))
-    assert [(q["plan_id"], q["revision"]) for q in queue] == [(plan.rsplit("/", 1)[1], 1)]
+    assert [(q["plan_id"], q["revision"]) for q in queue["items"]] == [(plan.rsplit("/", 1)[1], 1)]
     steps.append(
         await ok(
             await client.post(
@@ -91,8 +91,8 @@ async def test_a_full_joint_planning_story(client: httpx.AsyncClient, auth, sett
         }
 
     before = await views()
-    assert before["queue"] == []
-    assert [(b["period"], b["budget"]) for b in before["budgets"]] == [("2027", "450000")]
+    assert before["queue"]["items"] == []
+    assert [(b["period"], b["budget"]) for b in before["budgets"]["items"]] == [("2027", "450000")]
     await rebuilt(settings, database_url, pool, "plans")
     assert await views() == before
     del team

@@ -88,7 +88,7 @@ async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_
     assert succ["in_force"] is None
     budgets = {"team": team, "min_position": succ["position"]}
     after = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
-    assert [(r["budget"], r["done"]) for r in after] == [("450000", "450000")]  # still in force
+    assert [(r["budget"], r["done"]) for r in after["items"]] == [("450000", "450000")]  # still in force
     # progress goes on on the plan in force while the successor is drafted and reviewed
     await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "100", "on": "2026-07-02"}, headers=kam))
     p2 = f"/v1/plans/{succ['plan_id']}"
@@ -106,7 +106,7 @@ async def test_the_agreed_plan_stays_in_force_until_its_successor_is_agreed_and_
     old = await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": "2026-07-01"}, headers=kam)
     assert (old.status_code, old.json()["type"]) == (409, "/problems/plan-superseded")
     budgets = {"team": team, "min_position": agreed["position"]}
-    rows = await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss))
+    rows = (await ok(await client.get("/v1/plan-budgets", params=budgets, headers=boss)))["items"]
     assert [(r["budget"], r["done"], r["actions"]) for r in rows] == [("450000", "450000", 1)]  # the successor's
 
 
@@ -156,7 +156,7 @@ async def test_an_abandoned_successor_frees_its_predecessor_and_stays_readable(
     assert (gone["abandoned"]["reason"], gone["abandoned"]["by"]) == ("The buyer merges", boss_sub(boss, auth))
     assert (gone["supersedes"], gone["under_discussion"], gone["in_force"]) == (agreed["plan_id"], None, None)
     queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": gone["position"]}, headers=boss))
-    assert first["plan_id"] not in [q["plan_id"] for q in queue]
+    assert first["plan_id"] not in [q["plan_id"] for q in queue["items"]]
     listed = await ok(
         await client.get(f"/v1/accounts/{account}/plans", params={"min_position": gone["position"]}, headers=kam)
     )

@@ -13,7 +13,7 @@ from service.api.auth import require
 from service.api.deps import RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import Moment
-from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.api.pagination import Cursor, Limit, counter, decode_cursor, page
 from service.domain.actors import Actor, Role
 from service.projections import audit
 
@@ -59,8 +59,8 @@ async def list_audit(
     event_type: str | None = None,
     since: Annotated[Moment | None, Query(description="Recorded at or after this time.")] = None,
     until: Annotated[Moment | None, Query(description="Recorded before this time.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> AuditPage:
     start = decode_cursor(cursor, before=counter)
     rows = await audit.query(
@@ -69,8 +69,5 @@ async def list_audit(
         start["before"] if start else None,
         limit + 1,
     )
-    page = rows[:limit]
-    return AuditPage(
-        items=[AuditEntry(**row) for row in page],
-        next_cursor=encode_cursor({"before": page[-1]["position"]}) if len(rows) > limit else None,
-    )
+    items, next_cursor = page(rows, limit, lambda last: {"before": last["position"]})
+    return AuditPage(items=[AuditEntry(**row) for row in items], next_cursor=next_cursor)

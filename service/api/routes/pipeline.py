@@ -1,4 +1,8 @@
-"""The pipeline: projects by stage with value and age in stage, stalled projects; conversion between stages."""
+"""The pipeline: projects by stage with value and age in stage, stalled projects; conversion between stages.
+
+The pipeline pages by manager: a page holds up to `limit` managers, each with all their projects and the totals
+over them, so a manager's summary is never split across pages.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import Moment
+from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.domain.account.access import list_scope
 from service.domain.opportunity.criteria import Stage
 from service.domain.opportunity.view import stalls
@@ -50,12 +55,22 @@ class ManagerPipeline(BaseModel):
 
 class Pipeline(BaseModel):
     stalled_days: int
-    managers: list[ManagerPipeline]
+    managers: list[ManagerPipeline] = Field(description="By manager; a page holds each of its managers whole.")
+    next_cursor: str | None
 
 
+# the projects of the first $4 managers after the cursor's, in scope
 OPEN_PROJECTS = """
+WITH managers AS (
+    SELECT DISTINCT a.owner FROM read.opportunities o JOIN read.accounts a USING (account_id)
+    WHERE o.status = 'open' AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+      AND ($3::text IS NULL OR a.owner > $3)
+    ORDER BY a.owner
+    LIMIT $4
+)
 SELECT o.*, a.name AS account_name, a.owner FROM read.opportunities o JOIN read.accounts a USING (account_id)
 WHERE o.status = 'open' AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+  AND a.owner IN (SELECT owner FROM managers)
 ORDER BY a.owner, o.stage_entered_at, o.opportunity_id
 """
 
@@ -64,6 +79,7 @@ ORDER BY a.owner, o.stage_entered_at, o.opportunity_id
     "/pipeline",
     operation_id="getPipeline",
     summary="Open projects per manager by stage: value, age in stage, stalled projects",
+    description="Pages by manager: `limit` managers on a page, each with all their projects.",
     response_model=Pipeline,
     responses=LAGGING,
 )
@@ -73,12 +89,17 @@ async def get_pipeline(
     _: Annotated[int | None, Depends(fresh("opportunities", "accounts"))],
     manager: Annotated[str | None, Query(description="Only this manager.")] = None,
     team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Pipeline:
     scoped = list_scope(actor, manager, team)
+    after = decode_cursor(cursor, manager=text)
     settings = await company_settings(runtime)
     day = today()
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(OPEN_PROJECTS, *scoped) if scoped else []
+        rows = (
+            await conn.fetch(OPEN_PROJECTS, *scoped, after["manager"] if after else None, limit + 1) if scoped else []
+        )
     by_manager: dict[str, list[ProjectRow]] = defaultdict(list)
     for r in rows:
         entered = r["stage_entered_at"].date() if r["stage_entered_at"] else None
@@ -100,7 +121,7 @@ async def get_pipeline(
             )
         )
     managers = []
-    for name, projects in sorted(by_manager.items()):
+    for name, projects in by_manager.items():  # in the query's order, which the cursor follows
         stages = []
         for stage in Stage:
             here = [p for p in projects if p.stage == stage.value]
@@ -114,7 +135,8 @@ async def get_pipeline(
         managers.append(
             ManagerPipeline(manager=name, stages=stages, stalled=sum(p.stalled for p in projects), projects=projects)
         )
-    return Pipeline(stalled_days=settings.stalled_days, managers=managers)
+    kept, next_cursor = page(managers, limit, lambda last: {"manager": last.manager})
+    return Pipeline(stalled_days=settings.stalled_days, managers=kept, next_cursor=next_cursor)
 
 
 class Conversion(BaseModel):

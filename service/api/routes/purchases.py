@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import account_then, set_etag
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
-from service.api.pagination import decode_cursor, encode_cursor, text
+from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.commands.aggregates import PURCHASES, purchases_stream
 from service.domain.purchases.state import Document, Line, PurchaseKind
 
@@ -72,8 +72,8 @@ async def purchases(
     response: Response,
     as_of: Annotated[Moment | None, Query(description="The history as kamplan knew it at this moment.")] = None,
     kind: PurchaseKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> PurchasesOut:
     await account_then(runtime, actor, str(account_id), as_of)
     loaded = await runtime.repository.load(PURCHASES, purchases_stream(str(account_id)), as_of=as_of)
@@ -88,19 +88,19 @@ async def purchases(
     listed = documents
     if after:
         listed = [d for d in listed if _sort_key(d) < (after["on"], after["kind"], after["number"])]
-    page, more = listed[:limit], len(listed) > limit
+    shown, next_cursor = page(
+        listed, limit, lambda last: dict(zip(("on", "kind", "number"), _sort_key(last), strict=True))
+    )
     set_etag(response, loaded.version)
     return PurchasesOut(
         account_id=str(account_id),
         version=loaded.version,
-        documents=[_document_out(d) for d in page],
+        documents=[_document_out(d) for d in shown],
         totals=[
             PurchaseTotal(year=y, kind=k, currency=c, amount=_money(a), documents=n)
             for (y, k, c), (a, n) in sorted(totals.items(), key=lambda t: (-t[0][0], t[0][1].value, t[0][2]))
         ],
-        next_cursor=encode_cursor(dict(zip(("on", "kind", "number"), _sort_key(page[-1]), strict=True)))
-        if more
-        else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from service.api.deps import AdminDep, StoreDep
 from service.api.moments import Moment
-from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.api.pagination import Cursor, counter, decode_cursor, page
 from service.commands.aggregates import WEBHOOKS_STREAM
 from service.events import RecordedEvent
 
@@ -46,17 +46,13 @@ async def read_stream(
     store: StoreDep,
     as_of: Annotated[Moment | None, Query(description="Show the stream as recorded at this time.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    cursor: Cursor = None,
 ) -> StreamPage:
     start = decode_cursor(cursor, after_version=counter)
     after = start["after_version"] if start else 0
     events = await store.read_stream(stream_id, from_version=after, to_version=after + limit + 1, as_of=as_of)
-    page, more = events[:limit], len(events) > limit
-    return StreamPage(
-        stream_id=stream_id,
-        events=[_out(e) for e in page],
-        next_cursor=encode_cursor({"after_version": page[-1].stream_version}) if more else None,
-    )
+    shown, next_cursor = page(events, limit, lambda last: {"after_version": last.stream_version})
+    return StreamPage(stream_id=stream_id, events=[_out(e) for e in shown], next_cursor=next_cursor)
 
 
 def _out(event: RecordedEvent) -> EventOut:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Response, status
 from service.api.commanding import Command, CommandDep, Written, set_etag, written
 from service.api.deps import AdminDep, RuntimeDep
 from service.api.freshness import within_log
-from service.api.pagination import counter, decode_cursor, encode_cursor
+from service.api.pagination import Cursor, Limit, counter, decode_cursor, page
 from service.api.problems import Problem
 from service.api.routes.webhook_schemas import (
     Attempt,
@@ -145,17 +145,17 @@ async def list_webhooks(
     _: AdminDep,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    cursor: Cursor = None,
 ) -> WebhookPage:
     after = decode_cursor(cursor, number=counter)
     state, version = await _subscriptions(runtime)
     rest = [s for s in state.subscriptions.values() if s.number > (after["number"] if after else 0)]
-    chosen, more = rest[:limit], len(rest) > limit  # in the order they were created, deleted ones gone
+    chosen, next_cursor = page(rest, limit, lambda last: {"number": last.number})  # in the order created, deleted gone
     cursors = await records.cursors(runtime.pool, [s.subscription_id for s in chosen])
     set_etag(response, version)
     return WebhookPage(
         items=[WebhookOut(**_out(s, cursors.get(s.subscription_id))) for s in chosen],
-        next_cursor=encode_cursor({"number": chosen[-1].number}) if more else None,
+        next_cursor=next_cursor,
         version=version,
     )
 
@@ -251,15 +251,14 @@ async def list_attempts(
     subscription_id: SubscriptionId,
     runtime: RuntimeDep,
     _: AdminDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AttemptPage:
     after = decode_cursor(cursor, before=counter)
     state, _version = await _subscriptions(runtime)
     existing(state, subscription_id)
     rows = await records.attempts(runtime.pool, subscription_id, after["before"] if after else None, limit + 1)
-    page, more = rows[:limit], len(rows) > limit
+    shown, next_cursor = page(rows, limit, lambda last: {"before": last["attempt_id"]})
     return AttemptPage(
-        items=[Attempt(**{**dict(r), "event_id": str(r["event_id"])}) for r in page],
-        next_cursor=encode_cursor({"before": page[-1]["attempt_id"]}) if more else None,
+        items=[Attempt(**{**dict(r), "event_id": str(r["event_id"])}) for r in shown], next_cursor=next_cursor
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, StrictBool
 
 from service.api.commanding import (
@@ -17,7 +17,7 @@ from service.api.commanding import (
 )
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
-from service.api.pagination import decode_cursor, encode_cursor, text
+from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.api.routes.accounts.resource import AccountOut, AsOf, account_out, key_accounts_of, respond, run
 from service.domain.account import commands as cmd
 from service.domain.account.access import list_scope
@@ -138,8 +138,8 @@ async def list_accounts(
     owner: str | None = None,
     is_key: bool | None = None,
     lifecycle: Lifecycle | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AccountPage:
     scoped = list_scope(actor, owner)
     if scoped is None or (actor.role is Role.MANAGER and owner is not None and owner != scoped[0]):
@@ -157,9 +157,7 @@ async def list_accounts(
             after["account_id"] if after else None,
             limit + 1,
         )
-    page = [AccountRow(**dict(r)) for r in rows[:limit]]
-    more = len(rows) > limit
-    return AccountPage(
-        items=page,
-        next_cursor=encode_cursor({"name": page[-1].name, "account_id": page[-1].account_id}) if more else None,
+    items, next_cursor = page(
+        [AccountRow(**dict(r)) for r in rows], limit, lambda last: {"name": last.name, "account_id": last.account_id}
     )
+    return AccountPage(items=items, next_cursor=next_cursor)

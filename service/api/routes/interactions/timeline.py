@@ -6,14 +6,14 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from service.api.commanding import visible_account
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import Day, read_day
-from service.api.pagination import decode_cursor, encode_cursor, text
+from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.domain.interaction import model as im
 from service.runtime import Runtime
 
@@ -84,14 +84,12 @@ async def timeline(
             after["interaction_id"] if after else None,
             limit + 1,
         )
-    items = [TimelineEntry(**dict(r)) for r in rows[:limit]]
-    more = len(rows) > limit
-    last = items[-1] if items else None
-    token = {"occurred_on": last.occurred_on.isoformat(), "interaction_id": last.interaction_id} if last else {}
-    return TimelinePage(items=items, next_cursor=encode_cursor(token) if more else None)
-
-
-Limit = Annotated[int, Query(ge=1, le=500)]
+    items, next_cursor = page(
+        [TimelineEntry(**dict(r)) for r in rows],
+        limit,
+        lambda last: {"occurred_on": last.occurred_on.isoformat(), "interaction_id": last.interaction_id},
+    )
+    return TimelinePage(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -112,7 +110,7 @@ async def account_timeline(
     until: Day | None = None,
     opportunity_id: str | None = None,
     include_retracted: bool = False,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = 50,
 ) -> TimelinePage:
     await visible_account(runtime, actor, str(account_id))
@@ -138,7 +136,7 @@ async def member_timeline(
     since: Day | None = None,
     until: Day | None = None,
     include_retracted: bool = False,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = 50,
 ) -> TimelinePage:
     await visible_account(runtime, actor, str(account_id))

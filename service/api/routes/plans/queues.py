@@ -1,15 +1,22 @@
-"""Across plans, for supervisors: revisions waiting for review and the budget of the actions in force."""
+"""Across plans, for supervisors: revisions waiting for review and the budget of the actions in force, page by page.
+
+Both lists sort on a key that may be null (a revision's time, an account's team): nulls come last, and the
+keyset compares (key IS NULL, coalesce(key, filler), …) so that a cursor taken at a null key goes on among them.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
+from service.api.moments import read_moment
+from service.api.pagination import Cursor, Limit, decode_cursor, optional, page, text
 from service.domain.account.access import list_scope
 
 router = APIRouter(tags=["plans"])
@@ -27,13 +34,21 @@ class ReviewItem(BaseModel):
     waiting_days: int | None
 
 
+class ReviewPage(BaseModel):
+    items: list[ReviewItem]
+    next_cursor: str | None
+
+
 QUEUE = """
 SELECT p.plan_id, p.account_id, a.name AS account_name, a.owner AS manager, p.title,
        p.pending_revision AS revision, p.pending_by AS proposed_by, p.pending_since AS proposed_at
 FROM read.plans p JOIN read.accounts a USING (account_id)
 WHERE p.pending_revision IS NOT NULL AND p.superseded_by IS NULL AND p.abandoned_at IS NULL
   AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
-ORDER BY p.pending_since, p.plan_id
+  AND ($3::text IS NULL OR (p.pending_since IS NULL, coalesce(p.pending_since, '-infinity'), p.plan_id)
+                           > ($4::timestamptz IS NULL, coalesce($4, '-infinity'), $3))
+ORDER BY p.pending_since NULLS LAST, p.plan_id
+LIMIT $5
 """
 
 
@@ -41,7 +56,7 @@ ORDER BY p.pending_since, p.plan_id
     "/plan-reviews",
     operation_id="reviewQueue",
     summary="The supervisor's queue: proposed revisions waiting for review, oldest first",
-    response_model=list[ReviewItem],
+    response_model=ReviewPage,
     responses=LAGGING,
 )
 async def review_queue(
@@ -50,14 +65,27 @@ async def review_queue(
     _: Annotated[int | None, Depends(fresh("plans", "accounts"))],
     manager: str | None = None,
     team: str | None = None,
-) -> list[ReviewItem]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ReviewPage:
     scoped = list_scope(actor, manager, team)
+    after = decode_cursor(cursor, proposed_at=optional(read_moment), plan_id=text) or {}
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(QUEUE, *scoped) if scoped else []
+        rows = (
+            await conn.fetch(QUEUE, *scoped, after.get("plan_id"), after.get("proposed_at"), limit + 1)
+            if scoped
+            else []
+        )
     now = datetime.now().astimezone()
-    return [
-        ReviewItem(**dict(r), waiting_days=(now - r["proposed_at"]).days if r["proposed_at"] else None) for r in rows
-    ]
+    items, next_cursor = page(
+        [ReviewItem(**dict(r), waiting_days=(now - r["proposed_at"]).days if r["proposed_at"] else None) for r in rows],
+        limit,
+        lambda last: {
+            "proposed_at": last.proposed_at.isoformat() if last.proposed_at else None,
+            "plan_id": last.plan_id,
+        },
+    )
+    return ReviewPage(items=items, next_cursor=next_cursor)
 
 
 class BudgetRow(BaseModel):
@@ -70,13 +98,22 @@ class BudgetRow(BaseModel):
     actions: int
 
 
+class BudgetPage(BaseModel):
+    items: list[BudgetRow]
+    next_cursor: str | None
+
+
+# the keyset filters on the grouping keys, before grouping: a group is past the cursor as a whole or not at all
 BUDGETS = """
 SELECT a.team, a.owner AS manager, x.period, x.currency, sum(x.cost) AS budget,
        sum(x.cost) FILTER (WHERE x.status = 'done') AS done, count(*) AS actions
 FROM read.plan_actions x JOIN read.accounts a USING (account_id)
 WHERE NOT x.superseded AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+  AND ($3::text IS NULL OR (a.team IS NULL, coalesce(a.team, ''), a.owner, x.period, x.currency)
+                           > ($4::text IS NULL, coalesce($4, ''), $3, $5, $6))
 GROUP BY a.team, a.owner, x.period, x.currency
 ORDER BY a.team NULLS LAST, a.owner, x.period, x.currency
+LIMIT $7
 """
 
 
@@ -84,7 +121,7 @@ ORDER BY a.team NULLS LAST, a.owner, x.period, x.currency
     "/plan-budgets",
     operation_id="planBudgets",
     summary="Budget of the supplier's actions in the plans in force, per team, manager, period and currency",
-    response_model=list[BudgetRow],
+    response_model=BudgetPage,
     responses=LAGGING,
 )
 async def plan_budgets(
@@ -93,19 +130,29 @@ async def plan_budgets(
     _: Annotated[int | None, Depends(fresh("plans", "accounts"))],
     manager: str | None = None,
     team: str | None = None,
-) -> list[BudgetRow]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> BudgetPage:
     scoped = list_scope(actor, manager, team)
+    after = decode_cursor(cursor, team=optional(text), manager=text, period=text, currency=text) or {}
+    keys = [after.get(k) for k in ("manager", "team", "period", "currency")]
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(BUDGETS, *scoped) if scoped else []
-    return [
-        BudgetRow(
-            team=r["team"],
-            manager=r["manager"],
-            period=r["period"],
-            currency=r["currency"],
-            budget=format(r["budget"], "f"),
-            done=format(r["done"] or 0, "f"),
-            actions=r["actions"],
-        )
-        for r in rows
-    ]
+        rows = await conn.fetch(BUDGETS, *scoped, *keys, limit + 1) if scoped else []
+    items, next_cursor = page(
+        [_budget_row(r) for r in rows],
+        limit,
+        lambda last: last.model_dump(include={"team", "manager", "period", "currency"}),
+    )
+    return BudgetPage(items=items, next_cursor=next_cursor)
+
+
+def _budget_row(r: asyncpg.Record) -> BudgetRow:
+    return BudgetRow(
+        team=r["team"],
+        manager=r["manager"],
+        period=r["period"],
+        currency=r["currency"],
+        budget=format(r["budget"], "f"),
+        done=format(r["done"] or 0, "f"),
+        actions=r["actions"],
+    )
