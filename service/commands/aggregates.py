@@ -173,7 +173,7 @@ OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     OPPORTUNITY_EVENTS,
     Opportunity,
     timed=True,
-    snapshot_version=3,  # 2: lost_at (snapshots of 1 lack it); 3: the interaction a need was learnt in
+    snapshot_version=4,  # 2: lost_at (snapshots of 1 lack it); 3: the interaction a need was learnt in; 4: losses
 )
 INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
     "interaction",

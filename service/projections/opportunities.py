@@ -1,4 +1,5 @@
-"""read.opportunities and read.stage_changes: the pipeline, stalled projects and conversion, for the API and BI."""
+"""read.opportunities, read.stage_changes and read.opportunity_losses: the pipeline, stalled projects and conversion,
+for the API and BI."""
 
 from __future__ import annotations
 
@@ -54,6 +55,20 @@ STAGE_CHANGES = Table(
     indexes=(("to_stage", "at"),),
 )
 
+LOSSES = Table(
+    name="opportunity_losses",
+    comment="Every time a project was lost, in which stage, and when it was reopened: whether it was lost at a moment.",
+    columns=(
+        Column("opportunity_id", "text NOT NULL", "The project."),
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("seq", "integer NOT NULL", "1 for the first loss, then each later one in order."),
+        Column("stage", "text NOT NULL", "The stage it was lost in."),
+        Column("lost_at", "timestamptz", "When it was lost."),
+        Column("reopened_at", "timestamptz", "When it was reopened; null while it stays lost."),
+    ),
+    primary_key=("opportunity_id", "seq"),
+)
+
 
 def row(o: Opportunity) -> tuple[object, ...]:
     value = o.expected_value
@@ -79,15 +94,15 @@ def row(o: Opportunity) -> tuple[object, ...]:
 
 class Opportunities(FoldingProjection):
     name = "opportunities"
-    version = 2  # 2: lost_at
-    tables = (OPPORTUNITIES, STAGE_CHANGES)
+    version = 3  # 2: lost_at; 3: opportunity_losses
+    tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES)
     event_types = OPPORTUNITY_EVENTS.names()
 
     def __init__(self) -> None:
         self.folder = StreamFolder(OPPORTUNITY)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
-        projects, changes = tables["opportunities"], tables["stage_changes"]
+        projects, changes, losses = tables["opportunities"], tables["stage_changes"], tables["opportunity_losses"]
         folded = await self.folder.fold(conn, tables["opportunities"], events)
         states = folded.states
         if not states:
@@ -95,6 +110,7 @@ class Opportunities(FoldingProjection):
         if stale := folded.stale(PREFIX):
             await conn.execute(f"DELETE FROM {projects} WHERE opportunity_id = ANY($1::text[])", stale)
             await conn.execute(f"DELETE FROM {changes} WHERE opportunity_id = ANY($1::text[])", stale)
+            await conn.execute(f"DELETE FROM {losses} WHERE opportunity_id = ANY($1::text[])", stale)
         live = [state for state in states.values() if state.exists]
         if not live:
             return
@@ -119,4 +135,12 @@ class Opportunities(FoldingProjection):
         ]
         await conn.copy_records_to_table(
             changes.name, schema_name=changes.schema, records=history, columns=[c.name for c in STAGE_CHANGES.columns]
+        )
+        lost = [
+            (o.opportunity_id, o.account_id, i, loss.stage.value, loss.at, loss.reopened_at)
+            for o in live
+            for i, loss in enumerate(o.losses, start=1)
+        ]
+        await conn.copy_records_to_table(
+            losses.name, schema_name=losses.schema, records=lost, columns=[c.name for c in LOSSES.columns]
         )

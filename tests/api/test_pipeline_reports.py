@@ -93,3 +93,31 @@ async def test_the_portfolio_flags_meetings_that_replaced_negotiations(client: h
     assert account["negotiations_falling"] is True
     assert manager["negotiations_falling"] is True
     assert account["account_id"] in manager["at_risk"]
+
+
+async def test_the_conversion_report_counts_a_project_as_lost_in_each_period_it_was_lost_in(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A project lost, reopened and lost again counted only its latest loss: open in a period that ended while it
+    was lost the first time, and lost in the stage it is in now for every period after its first loss."""
+    path, kam, team, _ = await setup(client, auth)
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    since = datetime.now(UTC)
+    project = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    moments, last = [datetime.now(UTC)], None
+    for what, body in (
+        ("lost", {"reason": "no budget"}),
+        ("reopen", {"reason": "budget found"}),
+        ("invitation", {"note": "tender"}),
+        ("stage", {}),
+        ("lost", {"reason": "competitor won"}),
+    ):
+        last = await client.post(f"{project}/{what}", json=body, headers=kam)
+        assert last.status_code == 200, last.text
+        moments.append(datetime.now(UTC))
+    lost_by_stage = []
+    for until in (moments[0], moments[1], moments[2], moments[5]):
+        params = {"since": since.isoformat(), "until": until.isoformat(), "min_position": last.json()["position"]}
+        report = (await client.get("/v1/pipeline/conversion", params=params, headers=boss)).json()
+        lost_by_stage.append({s["stage"]: s["lost"] for s in report["stages"] if s["lost"]})
+    assert lost_by_stage == [{}, {"entry": 1}, {}, {"finding_ally": 1}]

@@ -154,11 +154,18 @@ class ConversionReport(BaseModel):
 
 
 CHANGES = """
-SELECT c.opportunity_id, c.seq, c.from_stage, c.to_stage, c.at, o.lost_at, o.stage AS current_stage
-FROM read.stage_changes c JOIN read.opportunities o USING (opportunity_id)
-JOIN read.accounts a ON a.account_id = o.account_id
+SELECT c.opportunity_id, c.seq, c.from_stage, c.to_stage, c.at
+FROM read.stage_changes c JOIN read.accounts a USING (account_id)
 WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2) AND c.at < $3
 ORDER BY c.opportunity_id, c.seq
+"""
+# The projects lost at the end of the period ($3), and the stage each was lost in: a loss before it, not reopened by
+# then (one lost later was still open; one reopened since was lost then, and one lost twice, lost in either stage).
+LOST_AT_END = """
+SELECT l.opportunity_id, l.stage
+FROM read.opportunity_losses l JOIN read.accounts a USING (account_id)
+WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+  AND l.lost_at < $3 AND (l.reopened_at IS NULL OR l.reopened_at >= $3)
 """
 
 
@@ -182,6 +189,7 @@ async def get_conversion(
     scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(CHANGES, *scoped, end) if scoped else []
+        losses = await conn.fetch(LOST_AT_END, *scoped, end) if scoped else []
     entered: dict[str, set[str]] = defaultdict(set)
     advanced: dict[str, set[str]] = defaultdict(set)
     for r in rows:
@@ -189,8 +197,7 @@ async def get_conversion(
             entered[r["to_stage"]].add(r["opportunity_id"])
         if r["from_stage"] is not None:
             advanced[r["from_stage"]].add(r["opportunity_id"])
-    # lost by the end of the period: one lost later counts as still open then (as of now: reopened is open)
-    lost = {(r["opportunity_id"], r["current_stage"]) for r in rows if r["lost_at"] is not None and r["lost_at"] < end}
+    lost = {(r["opportunity_id"], r["stage"]) for r in losses}
     stages = []
     for stage in list(Stage)[:-1]:
         came = entered[stage.value]

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
 from service.domain.opportunity import events as e
-from service.domain.opportunity.state import Confirmation, Meeting, Need, Opportunity, StageChange, Status
+from service.domain.opportunity.state import Confirmation, Loss, Meeting, Need, Opportunity, StageChange, Status
 
 
 def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = None) -> Opportunity:
@@ -83,9 +83,13 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             )
             return replace(state, stage=event.to_stage, stage_entered_at=at, history=(*state.history, change))
         case e.OpportunityLost():
-            return replace(state, status=Status.LOST, lost_reason=event.reason, lost_at=at)
+            losses = (*state.losses, Loss(stage=state.stage, at=at))
+            return replace(state, status=Status.LOST, lost_reason=event.reason, lost_at=at, losses=losses)
         case e.OpportunityReopened():
-            return replace(state, status=Status.OPEN, lost_reason="", lost_at=None)
+            losses = state.losses
+            if losses:
+                losses = (*losses[:-1], replace(losses[-1], reopened_at=at))
+            return replace(state, status=Status.OPEN, lost_reason="", lost_at=None, losses=losses)
         case e.CriteriaMigrated():
             return replace(state, criteria=event.criteria)
     return state

@@ -107,6 +107,15 @@ class StageChange:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Loss:
+    """The project lost in a stage, and when it was reopened, if it was: a report over a period needs each loss."""
+
+    stage: Stage
+    at: datetime | None
+    reopened_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Meeting:
     interaction_id: str
     kind: str
@@ -127,6 +136,7 @@ class Opportunity:
     status: Status = Status.OPEN
     lost_reason: str = ""
     lost_at: datetime | None = None
+    losses: tuple[Loss, ...] = ()  # every time it was lost, the latest last
     criteria: StageCriteria = field(default_factory=lambda: StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA))
     opened_at: datetime | None = None
     stage_entered_at: datetime | None = None
