@@ -171,8 +171,10 @@ SELECT pg_snapshot_xmin(s)::text::bigint AS xmin,
 FROM pg_current_snapshot() AS s
 """
 
+# Not its query: the text of another session's statement may hold anyone's data (a literal name, a password), and it
+# would go into kamplan's logs. Who and where are enough to find the session.
 OLDEST_TRANSACTION = """
-SELECT pid, backend_xid::text AS xid, application_name, state, left(query, 200) AS query,
+SELECT pid, backend_xid::text AS xid, datname AS database, usename AS username, application_name, state,
        extract(epoch FROM clock_timestamp() - xact_start)::float8 AS age_seconds
 FROM pg_stat_activity
 WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -15,6 +16,7 @@ from prometheus_client import REGISTRY
 from service.events import ANY, Batch, EventStore, NewEvent, RecordedEvent, StreamAppend, envelopes_of, events_of
 from service.events.encoding import encode_unit
 from service.events.envelope import ENVELOPE_FIELDS, ENVELOPE_METADATA
+from service.events.subscription import StallWatch
 from service.events.writer import append_on
 from tests.conftest import IsolatedDb
 from tests.support.held import held_below_the_head
@@ -164,3 +166,25 @@ async def test_a_reader_of_some_types_gets_only_those_and_still_learns_how_far_i
         only_a = await events_of(isolated.store.upcasters, {"A"})(conn, 0, 8, 10)
     assert [(e.event_type, e.data) for e in only_a.events] == [("A", {"i": 0}), ("A", {"i": 6})]
     assert (only_a.through, only_a.full) == (8, False)
+
+
+async def test_the_stall_warning_names_the_blocking_session_but_not_its_query(
+    isolated: IsolatedDb, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warning carried the first 200 characters of the blocker's statement: whatever another session of the server
+    had written there (a person's name, a password) went into kamplan's logs."""
+    other = await isolated.pool.acquire()
+    pid = other.get_server_pid()
+    try:
+        async with other.transaction():
+            await other.fetchval("SELECT txid_current(), 'Alice Smith alice@example.com pw=hunter2'")
+            watch = StallWatch("leak-test")
+            watch.since = time.monotonic() - 5.0  # held back for a while already
+            with caplog.at_level(logging.WARNING, logger="service.events.subscription"):
+                await watch.waiting(isolated.pool, 0)
+    finally:
+        await isolated.pool.release(other)
+    [line] = [r for r in caplog.records if "held back" in r.getMessage()]
+    assert (line.blocker["pid"], line.blocker["state"]) == (pid, "idle in transaction")
+    assert line.blocker["database"] == await isolated.pool.fetchval("SELECT current_database()")
+    assert "hunter2" not in repr(line.__dict__)
