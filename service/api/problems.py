@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -82,6 +83,17 @@ _STATUS_TYPES = {
 }
 
 
+# Errors that mean the database cannot be reached now (down, restarting, out of connections, the network): a 503 to
+# retry, not a 500. OSError covers refused connections, a missing socket and connect timeouts.
+UNREACHABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
 def from_exception(error: Exception) -> Problem | None:
     """The problem an exception stands for, or None for an unexpected error."""
     match error:
@@ -120,6 +132,15 @@ def from_exception(error: Exception) -> Problem | None:
             )
         case InvalidAppend():
             return Problem(422, "/problems/invalid-input", "Invalid input", str(error))
+    if isinstance(error, UNREACHABLE):
+        return Problem(
+            503,
+            "/problems/database-unavailable",
+            "Database unavailable",
+            "kamplan cannot reach its database now: retry shortly (with the same Idempotency-Key, a write that landed "
+            "before the connection broke is not made twice)",
+            headers={"Retry-After": "5"},
+        )
     return None
 
 
@@ -144,6 +165,8 @@ def install(app: FastAPI) -> None:
         if problem is None:
             log.exception("unhandled error", exc_info=error)
             problem = INTERNAL
+        elif problem.status == 503 and isinstance(error, UNREACHABLE):
+            log.warning("database unreachable: %s", type(error).__name__)
         if problem.status == 405:  # Starlette names only the first matching route's methods
             problem.headers["Allow"] = allowed_methods(request)
         return problem_response(request, problem)
@@ -156,5 +179,6 @@ def install(app: FastAPI) -> None:
         SubjectForgotten,
         InvalidAppend,
         DomainError,
+        *UNREACHABLE,
     ):
         app.add_exception_handler(kind, handle)
