@@ -164,10 +164,10 @@ async def projects(demo: Demo, path: str, ids: dict[str, str]) -> None:
                 {
                     "side": "client",
                     "what": "Engine drawing updated to the new filter",
-                    "owner": "Melnikova",
+                    "owner": "Design department",
                     "due": "2026-06-01",
                 },
-                {"side": "client", "what": "Service staff trained", "owner": "Sazonov", "due": "2026-06-20"},
+                {"side": "client", "what": "Service staff trained", "owner": "Service department", "due": "2026-06-20"},
             ]
         },
         "launch-plan",

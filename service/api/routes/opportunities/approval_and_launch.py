@@ -54,7 +54,12 @@ async def leader_confirmation(
 class LaunchActionIn(BaseModel):
     side: Side
     what: str = Field(min_length=1, max_length=1000)
-    owner: str = Field(min_length=1, max_length=200)
+    owner: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Who on that side does it: on the client's, a department or a role, not a person's name (this text "
+        "is not tied to a buying-center member, so forgetting a person does not reach it).",
+    )
     due: Day
 
 
