@@ -10,7 +10,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY migrations ./migrations
-RUN pip install . && useradd --create-home --uid 10001 kamplan
+# var/ made here, owned by kamplan: a volume mounted on it then takes that owner (a path missing from the image would
+# be created root-owned, and the secret and any embedded data could not be written)
+RUN pip install . && useradd --create-home --uid 10001 kamplan \
+    && install -d -o kamplan -g kamplan /home/kamplan/var
 
 USER kamplan
 ENV KAMPLAN_HOST=0.0.0.0 \
