@@ -30,7 +30,11 @@ class Settings(BaseSettings):
         description="Role the service switches to after connecting (INSERT/SELECT on events only); '' to stay.",
     )
     pool_min: int = Field(default=2, ge=1)
-    pool_max: int = Field(default=20, ge=1)
+    pool_max: int = Field(
+        default=20,
+        ge=1,
+        description="Connections for requests and short work; those held by projections and webhooks come on top.",
+    )
     idle_in_transaction_timeout_ms: int = Field(
         default=30_000, ge=0, description="Sessions of the service that idle inside a transaction are cut."
     )

@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 CLOSE_SECONDS = 10.0  # how long closing waits for connections still in use
 
 
+def held_connections(projections: int) -> int:
+    """Connections held for as long as the work runs, on top of KAMPLAN_POOL_MAX: a lease per projection generation
+    applied (two while one is rebuilt beside the live one), the webhook leases and the LISTEN connection. Taken from
+    the requests' share, a small pool had none left, and requests waited forever."""
+    return 2 * projections + 2
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -47,7 +54,7 @@ class Runtime:
             database_url,
             role=settings.db_role or None,
             min_size=settings.pool_min,
-            max_size=settings.pool_max,
+            max_size=settings.pool_max + held_connections(len(projections)),
             idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
         )
         store = EventStore(pool)
