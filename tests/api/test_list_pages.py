@@ -164,6 +164,30 @@ async def test_the_pipeline_pages_by_manager_each_with_all_their_projects(client
     assert await walk(client, "/v1/pipeline", stranger, 1, key="managers", **wait) == ([], 1)
 
 
+async def test_the_portfolio_pages_by_manager_each_with_all_their_accounts(client: httpx.AsyncClient, auth) -> None:
+    team, base = unique("team"), unique("kam")
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    heads = {f"{base}-{x}": auth(f"{base}-{x}", Role.MANAGER, team) for x in "abc"}
+    opened: dict[str, list[str]] = {}
+    position = 0
+    for (name, kam), count in zip(heads.items(), (2, 1, 3), strict=True):
+        accounts = [await open_account(client, kam, name=f"Client {i}") for i in range(count)]
+        opened[name] = [a["account_id"] for a in accounts]
+        position = accounts[-1]["position"]
+    wait = {"min_position": position}
+
+    managers, pages = await walk(client, "/v1/portfolio", boss, 2, key="managers", **wait)
+
+    assert ([m["manager"] for m in managers], pages) == (list(heads), 2)
+    assert {m["manager"]: [a["account_id"] for a in m["accounts"]] for m in managers} == opened
+    whole = await ok(await client.get("/v1/portfolio", params={**wait, "limit": 500}, headers=boss))
+    assert (whole["managers"], whole["next_cursor"]) == (managers, None)
+    b = f"{base}-b"
+    assert await walk(client, "/v1/portfolio", heads[b], 1, key="managers", **wait) == ([managers[1]], 1)
+    stranger = auth(unique("sup"), Role.SUPERVISOR, unique("team"))
+    assert await walk(client, "/v1/portfolio", stranger, 1, key="managers", **wait) == ([], 1)
+
+
 async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(client: httpx.AsyncClient, auth) -> None:
     boss = auth(unique("sup"), Role.SUPERVISOR, unique("team"))
     budget = {"team": "t", "manager": "m", "period": "2027", "currency": "RUB"}
@@ -186,6 +210,8 @@ async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(cli
         ("/v1/pipeline", {"manager": "m\x00"}),
         ("/v1/pipeline", {"manager": 3}),
         ("/v1/pipeline", {"name": "A", "account_id": "x"}),  # the account list's cursor
+        ("/v1/portfolio", {"manager": None}),
+        ("/v1/portfolio", {"manager": 3}),
     ]
     for path, state in cases:
         cursor = state if isinstance(state, str) else encode_cursor(state)
@@ -196,6 +222,7 @@ async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(cli
         ("/v1/plan-reviews", {"proposed_at": "2026-05-01T10:00:00+03:00", "plan_id": "p"}),
         ("/v1/plan-budgets", {**budget, "team": None}),  # rows without a team come last
         ("/v1/pipeline", {"manager": "m"}),
+        ("/v1/portfolio", {"manager": "m"}),
     ]
     for path, state in fine:
         response = await client.get(path, params={"cursor": encode_cursor(state)}, headers=boss)
@@ -204,7 +231,7 @@ async def test_a_tampered_cursor_of_these_lists_is_an_invalid_cursor_problem(cli
 
 async def test_these_lists_take_a_limit_from_1_to_500(client: httpx.AsyncClient, auth) -> None:
     admin = auth("root", Role.ADMIN)
-    for path in ("/v1/plan-reviews", "/v1/plan-budgets", "/v1/pipeline"):
+    for path in ("/v1/plan-reviews", "/v1/plan-budgets", "/v1/pipeline", "/v1/portfolio"):
         for limit in (0, 501):
             response = await client.get(path, params={"limit": limit}, headers=admin)
             assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "query.limit"), path

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from service.api.commanding import company_settings, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
+from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.domain.account.access import list_scope
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member
@@ -61,12 +62,20 @@ class ManagerPortfolio(BaseModel):
 
 class Portfolio(BaseModel):
     negotiation_window_days: int
-    managers: list[ManagerPortfolio]
+    managers: list[ManagerPortfolio] = Field(description="By manager; a page holds each of its managers whole.")
+    next_cursor: str | None
 
 
+# the accounts of the first $4 managers after the cursor's ($3), in scope
 ACCOUNTS = """
+WITH managers AS (
+    SELECT DISTINCT owner FROM read.accounts
+    WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2) AND ($3::text IS NULL OR owner > $3)
+    ORDER BY owner
+    LIMIT $4
+)
 SELECT account_id, name, owner, is_key, lifecycle FROM read.accounts
-WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2)
+WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2) AND owner IN (SELECT owner FROM managers)
 ORDER BY owner, name, account_id
 """
 # A manager may own key accounts in several teams (a hand-over without `to_team` keeps the account's team): the
@@ -111,6 +120,7 @@ def slot(row: Any) -> AnswerSlot:
     "/portfolio",
     operation_id="getPortfolio",
     summary="Per manager: key accounts against the ceiling, lifecycle stages, accounts at risk",
+    description="Pages by manager: `limit` managers on a page, each with all their accounts.",
     response_model=Portfolio,
     responses=LAGGING,
 )
@@ -120,12 +130,16 @@ async def get_portfolio(
     _: Annotated[int | None, Depends(fresh("accounts", "buying_centers", "dossiers", "interactions"))],
     manager: Annotated[str | None, Query(description="Only this manager.")] = None,
     team: Annotated[str | None, Query(description="Only this team (admin and bi).")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Portfolio:
     scoped = list_scope(actor, manager, team)
+    after = decode_cursor(cursor, manager=text)
     settings = await company_settings(runtime)
     day = today()
     async with runtime.pool.acquire() as conn:
-        accounts = await conn.fetch(ACCOUNTS, *scoped) if scoped else []
+        last = after["manager"] if after else None
+        accounts = await conn.fetch(ACCOUNTS, *scoped, last, limit + 1) if scoped else []
         ids = [a["account_id"] for a in accounts]
         members, answers = defaultdict(dict), defaultdict(dict)
         for row in await conn.fetch(MEMBERS, ids):
@@ -164,7 +178,7 @@ async def get_portfolio(
         )
     ceiling = settings.key_account_ceiling
     managers = []
-    for name, signals in sorted(by_manager.items()):
+    for name, signals in by_manager.items():  # in the query's order, which the cursor follows
         keys = key_accounts.get(name, 0)
         overall = negotiation_balance([c for s in signals for c in contacts[s.account_id]], day, window)
         managers.append(
@@ -181,4 +195,5 @@ async def get_portfolio(
                 negotiations_falling=overall.falling,
             )
         )
-    return Portfolio(negotiation_window_days=window, managers=managers)
+    kept, next_cursor = page(managers, limit, lambda last: {"manager": last.manager})
+    return Portfolio(negotiation_window_days=window, managers=kept, next_cursor=next_cursor)
