@@ -13,6 +13,11 @@ log = logging.getLogger(__name__)
 
 DATABASE = "kamplan"
 
+# held on the admin connection around check-and-create: processes starting together on a fresh server would
+# otherwise all see no database and all but one CREATE DATABASE would fail (pg_database's unique index)
+LOCK_CREATE_DATABASE = "SELECT pg_advisory_lock(hashtext('kamplan:create-database'))"
+DATABASE_EXISTS = "SELECT 1 FROM pg_database WHERE datname = $1"
+
 
 class EmbeddedPostgres:
     """Starts (or joins) the server in `pg_data`; keeps data across restarts; the last user stops it."""
@@ -41,8 +46,8 @@ async def ensure_database(admin_url: str, database: str = DATABASE) -> str:
     """Create `database` on the server if it is missing; return its URL."""
     conn = await asyncpg.connect(admin_url)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
-        if not exists:
+        await conn.execute(LOCK_CREATE_DATABASE)  # a session lock: released when the connection closes
+        if not await conn.fetchval(DATABASE_EXISTS, database):
             await conn.execute(f'CREATE DATABASE "{database}"')
     finally:
         await conn.close()
