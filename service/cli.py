@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 from service.config import Settings
+from service.db.pgdata import DataDirectoryError
 from service.domain.actors import Role
 from service.logs import configure_logging
 
@@ -28,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(settings, args) or 0)
     except KeyboardInterrupt:
         return 130
+    except DataDirectoryError as error:  # the embedded database's directory: one line that says what to do
+        logging.getLogger("kamplan").error(str(error))
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

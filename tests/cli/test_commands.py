@@ -153,3 +153,17 @@ def test_the_readme_run_command_serves_on_an_embedded_database_that_keeps_its_da
         assert [e["event_type"] for e in stream.json()["events"]] == ["SubjectForgotten"]
     finally:
         _stop(server)
+
+
+def test_a_data_directory_it_cannot_use_is_one_line_of_error_not_a_traceback(tmp_path: Path) -> None:
+    pg_data = tmp_path / "pg"
+    pg_data.mkdir()
+    (pg_data / "notes.txt").write_text("mine")
+    result = subprocess.run(
+        [KAMPLAN, "migrate"], capture_output=True, text=True, env=_env(KAMPLAN_PG_DATA=str(pg_data)), timeout=60
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1, result.stderr
+    assert f"{pg_data} is not a PostgreSQL data directory" in errors[0]
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,83 @@
+"""Starting the embedded server over what a crash leaves behind, and refusing directories it cannot use."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from service.db.embedded import EmbeddedPostgres, ensure_database
+from service.db.pgdata import DataDirectoryError
+from tests.support.embedded import another_user, gone, postmaster_pid
+
+
+def _answers(server: EmbeddedPostgres) -> int:
+    """Start the server, ask kamplan's database a question, stop the server."""
+
+    async def ask(admin_url: str) -> int:
+        conn = await asyncpg.connect(await ensure_database(admin_url))
+        try:
+            return await conn.fetchval("SELECT 1")
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(ask(server.start()))
+    finally:
+        server.stop()
+
+
+def test_starts_after_its_postgres_was_killed(tmp_path: Path) -> None:
+    pg_data = tmp_path / "pg"
+    with another_user(pg_data):
+        pid = postmaster_pid(pg_data)
+        os.kill(pid, signal.SIGKILL)
+        assert gone(pid)  # here a zombie: nothing reaps it, and pgserver takes a zombie for a running server
+
+    assert _answers(EmbeddedPostgres(pg_data)) == 1
+
+
+def test_starts_when_postmaster_pid_names_a_live_process_that_is_not_its_postgres(tmp_path: Path) -> None:
+    # after a machine or container restart, the pid a crashed server left behind can belong to anything
+    pg_data = tmp_path / "pg"
+    server = EmbeddedPostgres(pg_data)
+    server.start()
+    lines = (pg_data / "postmaster.pid").read_text().splitlines()
+    server.stop()
+    unrelated = subprocess.Popen(["sleep", "60"])
+    try:
+        (pg_data / "postmaster.pid").write_text("\n".join([str(unrelated.pid), *lines[1:]]) + "\n")
+
+        assert _answers(EmbeddedPostgres(pg_data)) == 1
+        assert unrelated.poll() is None, "stopping the server must not signal the process that reused its pid"
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+
+
+def test_refuses_a_directory_that_is_not_a_postgresql_data_directory_and_leaves_it_alone(tmp_path: Path) -> None:
+    pg_data = tmp_path / "pg"
+    pg_data.mkdir()
+    (pg_data / "notes.txt").write_text("mine")
+    owner = pg_data.stat().st_uid
+
+    with pytest.raises(DataDirectoryError, match="is not a PostgreSQL data directory") as refused:
+        EmbeddedPostgres(pg_data).start()
+    assert "\n" not in str(refused.value)
+    assert pg_data.stat().st_uid == owner
+    assert sorted(p.name for p in pg_data.iterdir()) == ["notes.txt"]
+
+
+def test_refuses_in_one_line_a_live_server_it_cannot_join(tmp_path: Path) -> None:
+    pg_data = tmp_path / "pg"
+    with another_user(pg_data):
+        next(pg_data.glob(".s.PGSQL.*[0-9]")).unlink()  # as a /tmp cleaner does to a socket
+
+        with pytest.raises(DataDirectoryError, match="cannot join") as refused:
+            EmbeddedPostgres(pg_data).start()
+    assert "\n" not in str(refused.value)
