@@ -38,7 +38,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    """Route the root logger (and uvicorn's) to stderr in the chosen format."""
+    """Route the root logger (and uvicorn's, and warnings) to stderr in the chosen format."""
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -53,3 +53,6 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logger.propagate = True
     # the service writes its own access line with the request id; uvicorn's would duplicate it
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # warnings.warn (platformdirs' when pgserver is imported, a library's deprecations) would print raw lines to
+    # stderr between the JSON ones; as records of the "py.warnings" logger they are formatted like the rest
+    logging.captureWarnings(True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -167,3 +168,12 @@ def test_a_data_directory_it_cannot_use_is_one_line_of_error_not_a_traceback(tmp
     assert len(errors) == 1, result.stderr
     assert f"{pg_data} is not a PostgreSQL data directory" in errors[0]
     assert "Traceback" not in result.stderr
+
+
+def test_warnings_from_starting_the_embedded_server_are_json_log_lines_too(tmp_path: Path) -> None:
+    env = _env(KAMPLAN_DATA_DIR=str(tmp_path), KAMPLAN_LOG_FORMAT="json")
+    env.pop("XDG_RUNTIME_DIR", None)  # platformdirs warns about it when pgserver is imported
+    result = subprocess.run([KAMPLAN, "migrate"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert any(r["logger"] == "py.warnings" and "XDG_RUNTIME_DIR" in r["msg"] for r in records)
