@@ -12,11 +12,6 @@ def asyncpg_dsn(url: str) -> str:
     return _SCHEME.sub("postgresql://", url, count=1)
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The same server for SQLAlchemy (alembic) through the asyncpg driver, so no second driver is needed."""
-    return _SCHEME.sub("postgresql+asyncpg://", url, count=1)
-
-
 def with_database(url: str, database: str) -> str:
     """The URL of another database on the same server (tests create throwaway ones)."""
     head, sep, query = url.partition("?")

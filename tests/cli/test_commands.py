@@ -64,12 +64,19 @@ def test_token_refuses_an_unknown_role(tmp_path: Path) -> None:
     assert "invalid choice" in result.stderr
 
 
-async def test_migrate_brings_a_fresh_database_to_head(server_url: str) -> None:
+def _with_query(url: str, query: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+
+
+@pytest.mark.parametrize("query", ["", "sslmode=disable"])
+async def test_migrate_brings_a_fresh_database_to_head(server_url: str, query: str) -> None:
+    """A URL the service's pool takes migrates too: libpq parameters such as `sslmode` (managed servers ask for
+    `?sslmode=require`) made SQLAlchemy's asyncpg dialect pass an unknown keyword to asyncpg.connect."""
     admin = await asyncpg.connect(server_url)
     name = f"kamplan_migrate_{uuid.uuid4().hex[:8]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        env = _env(DATABASE_URL=with_database(server_url, name))
+        env = _env(DATABASE_URL=_with_query(with_database(server_url, name), query))
         result = await asyncio.to_thread(subprocess.run, [KAMPLAN, "migrate"], capture_output=True, text=True, env=env)
         migrated = await asyncpg.connect(with_database(server_url, name))
         tables = await migrated.fetchval("SELECT count(*) FROM pg_tables WHERE tablename IN ('events', 'subject_keys')")
