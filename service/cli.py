@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check every stream's hash chain",
         description=(
             "Recompute the hash chain of every stream and report the first broken event of each. "
-            "Exits 1 when any stream is broken."
+            "Exits 1 when any stream is broken, or when the stream given with --stream does not exist."
         ),
     )
     verify.add_argument("--stream", help="check only this stream")
@@ -121,7 +121,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Document the read schema (the BI contract) from the database's catalog and comments.",
     )
     read_schema.add_argument("--output", type=Path, default=READ_SCHEMA_PATH, help=f"default {READ_SCHEMA_PATH}")
-    read_schema.add_argument("--check", action="store_true", help="exit 1 if the file differs instead of writing")
+    read_schema.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is stale or missing (writes nothing)"
+    )
     read_schema.set_defaults(run=_read_schema)
 
     openapi = commands.add_parser(
@@ -130,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
         description=("Generate the OpenAPI document from the app (no database needed)."),
     )
     openapi.add_argument("--output", type=Path, default=OPENAPI_PATH, help=f"default {OPENAPI_PATH}")
-    openapi.add_argument("--check", action="store_true", help="exit 1 if the file differs instead of writing")
+    openapi.add_argument("--check", action="store_true", help="exit 1 if the file is stale or missing (writes nothing)")
     openapi.set_defaults(run=_openapi)
     return parser
 
@@ -172,6 +174,9 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 
     with database_url(settings) as url:
         report = asyncio.run(run_verify(settings, url, args.stream))
+    if args.stream and not report.streams:  # a mistyped id checks nothing, which is no proof of anything
+        print(f"no stream {args.stream} in the event log", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(dataclasses.asdict(report), indent=2))
     else:
@@ -244,7 +249,10 @@ def _read_schema(settings: Settings, args: argparse.Namespace) -> int:
 
 def _write_or_check(path: Path, text: str, command: str, check: bool) -> int:
     if check:
-        if (path.read_text() if path.exists() else "") != text:
+        if not path.exists():
+            print(f"{path} is missing: run `{command}`", file=sys.stderr)
+            return 1
+        if path.read_text() != text:
             print(f"{path} is stale: run `{command}`", file=sys.stderr)
             return 1
         return 0

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -160,3 +161,32 @@ def test_the_readme_run_command_serves_on_an_embedded_database_that_keeps_its_da
         assert [e["event_type"] for e in stream.json()["events"]] == ["SubjectForgotten"]
     finally:
         _stop(server)
+
+
+async def test_verify_of_a_stream_that_does_not_exist_says_so_and_fails(
+    make_database: Callable[[], Awaitable[str]],
+) -> None:
+    """It printed "checked 0 events in 0 streams: all chains intact" and exited 0 for a mistyped stream id."""
+    env = _env(DATABASE_URL=await make_database())
+    missing = await _run([KAMPLAN, "verify", "--stream", "account-nobody"], env)
+    assert missing.returncode == 1, missing.stderr
+    assert "no stream account-nobody" in missing.stderr
+    assert "intact" not in missing.stdout
+    everything = await _run([KAMPLAN, "verify"], env)  # an empty log has no broken chain
+    assert everything.returncode == 0, everything.stderr
+
+
+@pytest.mark.parametrize("command", ["openapi", "read-schema"])
+async def test_check_of_a_missing_file_says_it_is_missing(
+    command: str, make_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    output = tmp_path / "missing"
+    env = _env(DATABASE_URL=await make_database())
+    result = await _run([KAMPLAN, command, "--check", "--output", str(output)], env)
+    assert result.returncode == 1
+    assert f"{output} is missing: run `kamplan {command}`" in result.stderr
+    assert not output.exists()
+
+
+async def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, env=env, timeout=120)
