@@ -8,8 +8,10 @@ import dataclasses
 import json
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from service.config import Settings
 from service.domain.actors import Role
@@ -20,14 +22,56 @@ READ_SCHEMA_PATH = Path("docs/read-schema.md")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 failed (a broken chain, a stale file, the database out of reach), 2 a bad argument or
+    setting, 130 interrupted."""
+    from service.db.server import DatabaseUnreachable
+
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"kamplan: {_refused_settings(error)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
     try:
         return int(args.run(settings, args) or 0)
+    except DatabaseUnreachable as error:
+        print(f"kamplan: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _refused_settings(error: ValidationError) -> str:
+    """One line naming each refused variable; never its value, which may be a secret."""
+    problems = []
+    for e in error.errors(include_input=False, include_url=False):
+        field = str(e["loc"][0]) if e["loc"] else ""
+        problems.append(f"{Settings.variable(field)}: {e['msg']}")
+    return "invalid setting " + "; ".join(problems)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, not {port}")
+    return port
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+        ttl = timedelta(hours=hours)
+        datetime.now(UTC) + ttl  # the token's expiry must be a date
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not a number of hours a token can live: {text!r}") from None
+    if not ttl > timedelta(0):
+        raise argparse.ArgumentTypeError(f"a token lives more than 0 hours, not {text}")
+    return hours
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     serve.add_argument("--host", help="interface to bind (default: KAMPLAN_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (default: KAMPLAN_PORT or 8000)")
+    serve.add_argument("--port", type=_port, help="port to bind (default: KAMPLAN_PORT or 8000)")
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser(
@@ -80,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", required=True, help="subject: the user's id")
     token.add_argument("--role", required=True, choices=[r.value for r in Role], help="the user's role")
     token.add_argument("--team", help="the supervisor's team the user belongs to")
-    token.add_argument("--ttl-hours", type=float, default=12.0, help="lifetime in hours (default 12)")
+    token.add_argument("--ttl-hours", type=_hours, default=12.0, help="lifetime in hours (default 12)")
     token.set_defaults(run=_token)
 
     worker = commands.add_parser(

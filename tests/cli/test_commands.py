@@ -190,3 +190,52 @@ async def test_check_of_a_missing_file_says_it_is_missing(
 
 async def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("KAMPLAN_PORT", "abc"), ("KAMPLAN_POOL_MAX", "0"), ("KAMPLAN_LOG_LEVEL", "chatty")]
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KAMPLAN, "migrate"],
+        capture_output=True,
+        text=True,
+        env=_env(KAMPLAN_DATA_DIR=str(tmp_path), **{variable: value}),
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert variable in result.stderr
+    assert value not in result.stderr.replace(variable, "")  # settings may be secrets: the value is not echoed
+    assert not (tmp_path / "pg").exists(), "no embedded server is started for a refused configuration"
+
+
+@pytest.mark.parametrize("command", ["migrate", "verify", "serve"])
+def test_a_database_that_cannot_be_reached_is_one_line_naming_the_server(command: str) -> None:
+    url = "postgresql://kam:hunter2-secret@127.0.0.1:1/kamplan?sslmode=disable"
+    result = subprocess.run([KAMPLAN, command], capture_output=True, text=True, env=_env(DATABASE_URL=url), timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("kamplan:")]  # beside alembic's logs
+    assert error.startswith("kamplan: cannot connect to postgresql://kam@127.0.0.1:1/kamplan?sslmode=disable: ")
+    assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve", "--port", "0"],
+        ["serve", "--port", "65536"],
+        ["serve", "--port", "http"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "0"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "-1"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "nan"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "1e300"],
+    ],
+)
+def test_an_argument_out_of_range_is_a_usage_error(command: list[str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KAMPLAN, *command], capture_output=True, text=True, env=_env(KAMPLAN_DATA_DIR=str(tmp_path))
+    )
+    assert result.returncode == 2, result.stdout
+    assert "usage: kamplan" in result.stderr
+    assert "Traceback" not in result.stderr
