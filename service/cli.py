@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kamplan: {_refused_settings(error)}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    # SIGTERM's default kills the process at once: an embedded PostgreSQL the command started (or joined) would keep
+    # running; as an exception, it unwinds through database_url(), whose `finally` lets go of the server
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         return int(args.run(settings, args) or 0)
     except DatabaseUnreachable as error:
@@ -41,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+STOPPED = 128 + signal.SIGTERM  # the shell's code for a process ended by SIGTERM: stopped, not done
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(STOPPED)
 
 
 def _refused_settings(error: ValidationError) -> str:
@@ -189,18 +199,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from service.heap import freeze_startup_heap
     from service.main import create_app
 
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting cleanly here lets the
-    # embedded PostgreSQL below be stopped instead of the process dying with it still running
-    signal.signal(signal.SIGTERM, _exit_cleanly)
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         app = create_app(settings, url)
         freeze_startup_heap()
-        uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_config=None)
-
-
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+        try:
+            uvicorn.run(
+                app,
+                host=args.host or settings.host,
+                port=args.port or settings.port,
+                log_config=None,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            )
+        except SystemExit as stop:
+            if stop.code != STOPPED:
+                raise
+            # uvicorn shut down gracefully on SIGTERM, then raised it again: the usual end of a service
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -239,7 +253,6 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     from service.heap import freeze_startup_heap
     from service.operations import work
 
-    signal.signal(signal.SIGTERM, _exit_cleanly)  # until `work` runs, whose loop handles SIGTERM itself
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         freeze_startup_heap()

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    shutdown_grace_seconds: float = Field(
+        default=25.0,
+        gt=0,
+        description="After SIGTERM, how long `serve` waits for running requests before it cuts them.",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

@@ -19,9 +19,12 @@ import psutil
 import pytest
 
 from service.config import Settings
+from service.db.embedded import EmbeddedPostgres, ensure_database
+from service.db.migrate import MIGRATION_LOCK
 from service.db.urls import with_database
 from service.domain.actors import Role
 from service.tokens import TokenKeys
+from tests.support.webhooks import eventually
 
 KAMPLAN = str(Path(sys.executable).parent / "kamplan")
 
@@ -239,3 +242,74 @@ def test_an_argument_out_of_range_is_a_usage_error(command: list[str], tmp_path:
     assert result.returncode == 2, result.stdout
     assert "usage: kamplan" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_sigterm_stops_a_command_and_lets_go_of_the_embedded_postgresql(tmp_path: Path) -> None:
+    """Only serve and worker handled SIGTERM: a migrate stopped by an orchestrator died at once, and its handle on the
+    embedded server was never let go of, so the server kept running after everyone had left."""
+    data_dir = tmp_path / "var"
+    ours = EmbeddedPostgres(data_dir / "pg")  # joined by the command, which waits for the migration lock we hold
+    url = await ensure_database(await asyncio.to_thread(ours.start))
+    holder = await asyncpg.connect(url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        command = await asyncio.create_subprocess_exec(
+            KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
+        )
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
+        command.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(command.communicate(), 30)
+    finally:
+        await holder.close()
+        await asyncio.to_thread(ours.stop)
+    assert command.returncode == 128 + signal.SIGTERM, stderr.decode()  # stopped, not done: a deployment must stop too
+    assert not _postgres_running_in(data_dir / "pg"), "the command kept its handle on the embedded PostgreSQL"
+
+
+async def test_sigterm_stops_serve_within_the_grace_period_despite_a_request_still_running(
+    make_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    """uvicorn waited for every request to finish: a read waiting for projections that never run held it for ever."""
+    secret = "cli-test-secret-" + "x" * 40
+    port = _free_port()
+    env = _env(
+        DATABASE_URL=await make_database(),
+        KAMPLAN_DATA_DIR=str(tmp_path),
+        KAMPLAN_JWT_SECRET=secret,
+        KAMPLAN_PROJECTIONS="off",  # so the read below waits the whole KAMPLAN_READ_WAIT_SECONDS
+        KAMPLAN_WEBHOOKS="off",
+        KAMPLAN_READ_WAIT_SECONDS="600",
+        KAMPLAN_SHUTDOWN_GRACE_SECONDS="1",
+    )
+    kam = TokenKeys.from_settings(Settings(jwt_secret=secret)).mint("kam-grace", Role.MANAGER, "north")
+    server = await asyncio.create_subprocess_exec(
+        KAMPLAN, "serve", "--port", str(port), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {kam}"}
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=700) as client:
+            await eventually(lambda: _status(client, "/readyz"), lambda status: status == 200, seconds=60)
+            created = await client.post("/v1/accounts", json={"name": "Grace Plant"})
+            assert created.status_code == 201, created.text
+            stuck = asyncio.create_task(client.get(f"/v1/accounts?min_position={created.headers['X-Position']}"))
+            await asyncio.sleep(1)
+            assert not stuck.done(), "the read waits for the projections"
+            started = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(server.communicate(), 30)
+            stopped_after = time.monotonic() - started
+            stuck.cancel()
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+    assert server.returncode == 0, stderr.decode()
+    assert stopped_after < 15, stderr.decode()
+
+
+async def _status(client: httpx.AsyncClient, path: str) -> int:
+    try:
+        return (await client.get(path)).status_code
+    except httpx.TransportError:
+        return 0
