@@ -9,8 +9,10 @@ import json
 import logging
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from service.config import Settings
 from service.db.pgdata import DataDirectoryError
@@ -22,17 +24,69 @@ READ_SCHEMA_PATH = Path("docs/read-schema.md")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 failed (a broken chain, a stale file, the database out of reach or its directory
+    unusable), 2 a bad argument or setting, 130 interrupted, 143 stopped by SIGTERM before done."""
+    from service.db.server import DatabaseUnreachable
+
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"kamplan: {_refused_settings(error)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
+    # SIGTERM's default kills the process at once: an embedded PostgreSQL the command started (or joined) would keep
+    # running; as an exception, it unwinds through database_url(), whose `finally` lets go of the server
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         return int(args.run(settings, args) or 0)
-    except KeyboardInterrupt:
-        return 130
+    except DatabaseUnreachable as error:
+        print(f"kamplan: {error}", file=sys.stderr)
+        return 1
     except DataDirectoryError as error:  # the embedded database's directory: one line that says what to do
         logging.getLogger("kamplan").error(str(error))
         return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+STOPPED = 128 + signal.SIGTERM  # the shell's code for a process ended by SIGTERM: stopped, not done
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(STOPPED)
+
+
+def _refused_settings(error: ValidationError) -> str:
+    """One line naming each refused variable; never its value, which may be a secret."""
+    problems = []
+    for e in error.errors(include_input=False, include_url=False):
+        field = str(e["loc"][0]) if e["loc"] else ""
+        problems.append(f"{Settings.variable(field)}: {e['msg']}")
+    return "invalid setting " + "; ".join(problems)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, not {port}")
+    return port
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+        ttl = timedelta(hours=hours)
+        datetime.now(UTC) + ttl  # the token's expiry must be a date
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not a number of hours a token can live: {text!r}") from None
+    if not ttl > timedelta(0):
+        raise argparse.ArgumentTypeError(f"a token lives more than 0 hours, not {text}")
+    return hours
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     serve.add_argument("--host", help="interface to bind (default: KAMPLAN_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (default: KAMPLAN_PORT or 8000)")
+    serve.add_argument("--port", type=_port, help="port to bind (default: KAMPLAN_PORT or 8000)")
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser(
@@ -67,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check every stream's hash chain",
         description=(
             "Recompute the hash chain of every stream and report the first broken event of each. "
-            "Exits 1 when any stream is broken."
+            "Exits 1 when any stream is broken, or when the stream given with --stream does not exist."
         ),
     )
     verify.add_argument("--stream", help="check only this stream")
@@ -85,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", required=True, help="subject: the user's id")
     token.add_argument("--role", required=True, choices=[r.value for r in Role], help="the user's role")
     token.add_argument("--team", help="the supervisor's team the user belongs to")
-    token.add_argument("--ttl-hours", type=float, default=12.0, help="lifetime in hours (default 12)")
+    token.add_argument("--ttl-hours", type=_hours, default=12.0, help="lifetime in hours (default 12)")
     token.set_defaults(run=_token)
 
     worker = commands.add_parser(
@@ -126,7 +180,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Document the read schema (the BI contract) from the database's catalog and comments.",
     )
     read_schema.add_argument("--output", type=Path, default=READ_SCHEMA_PATH, help=f"default {READ_SCHEMA_PATH}")
-    read_schema.add_argument("--check", action="store_true", help="exit 1 if the file differs instead of writing")
+    read_schema.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is stale or missing (writes nothing)"
+    )
     read_schema.set_defaults(run=_read_schema)
 
     openapi = commands.add_parser(
@@ -135,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
         description=("Generate the OpenAPI document from the app (no database needed)."),
     )
     openapi.add_argument("--output", type=Path, default=OPENAPI_PATH, help=f"default {OPENAPI_PATH}")
-    openapi.add_argument("--check", action="store_true", help="exit 1 if the file differs instead of writing")
+    openapi.add_argument("--check", action="store_true", help="exit 1 if the file is stale or missing (writes nothing)")
     openapi.set_defaults(run=_openapi)
     return parser
 
@@ -148,18 +204,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from service.heap import freeze_startup_heap
     from service.main import create_app
 
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting cleanly here lets the
-    # embedded PostgreSQL below be stopped instead of the process dying with it still running
-    signal.signal(signal.SIGTERM, _exit_cleanly)
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         app = create_app(settings, url)
         freeze_startup_heap()
-        uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_config=None)
-
-
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+        try:
+            uvicorn.run(
+                app,
+                host=args.host or settings.host,
+                port=args.port or settings.port,
+                log_config=None,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            )
+        except SystemExit as stop:
+            if stop.code != STOPPED:
+                raise
+            # uvicorn shut down gracefully on SIGTERM, then raised it again: the usual end of a service
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -177,6 +237,9 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 
     with database_url(settings) as url:
         report = asyncio.run(run_verify(settings, url, args.stream))
+    if args.stream and not report.streams:  # a mistyped id checks nothing, which is no proof of anything
+        print(f"no stream {args.stream} in the event log", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(dataclasses.asdict(report), indent=2))
     else:
@@ -195,7 +258,6 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     from service.heap import freeze_startup_heap
     from service.operations import work
 
-    signal.signal(signal.SIGTERM, _exit_cleanly)  # until `work` runs, whose loop handles SIGTERM itself
     with database_url(settings) as url:
         asyncio.run(migrate(url))
         freeze_startup_heap()
@@ -249,7 +311,10 @@ def _read_schema(settings: Settings, args: argparse.Namespace) -> int:
 
 def _write_or_check(path: Path, text: str, command: str, check: bool) -> int:
     if check:
-        if (path.read_text() if path.exists() else "") != text:
+        if not path.exists():
+            print(f"{path} is missing: run `{command}`", file=sys.stderr)
+            return 1
+        if path.read_text() != text:
             print(f"{path} is stale: run `{command}`", file=sys.stderr)
             return 1
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -125,9 +126,29 @@ class Settings(BaseSettings):
     )
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    shutdown_grace_seconds: float = Field(
+        default=25.0,
+        gt=0,
+        description="After SIGTERM, how long `serve` waits for running requests before it cuts them.",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError("not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @staticmethod
+    def variable(field: str) -> str:
+        """The environment variable a field is read from: what an operator has to fix when it is refused."""
+        info = Settings.model_fields.get(field)
+        if info is not None and isinstance(info.validation_alias, str):
+            return info.validation_alias
+        return f"KAMPLAN_{field.upper()}" if info is not None else field
 
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str | None = Field(default=None, description="HS256 secret; unset: a generated one in data_dir.")

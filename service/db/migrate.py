@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from importlib.resources import files
 
+import asyncpg
 from alembic import command, op
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlalchemy.util import await_only
 
-from service.db.urls import sqlalchemy_url
+from service.db.urls import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,11 @@ def _upgrade(connection: Connection, config: Config, revision: str) -> None:
 async def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to the newest schema (or to `revision`, for tests of a migration's effect on
     data that an older schema left); safe to call from several processes at once."""
-    engine = create_async_engine(sqlalchemy_url(url), poolclass=None)
+    # asyncpg connects itself, from the DSN the service's pool uses: SQLAlchemy's dialect would turn the URL's query
+    # (libpq's `sslmode=require`, which managed servers ask for) into a keyword asyncpg.connect does not take
+    engine = create_async_engine(
+        "postgresql+asyncpg://", async_creator=lambda: asyncpg.connect(asyncpg_dsn(url)), poolclass=NullPool
+    )
     try:
         async with engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

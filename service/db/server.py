@@ -6,14 +6,22 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import asyncpg
+
 from service.config import Settings
 from service.db.embedded import EmbeddedPostgres, ensure_database
+from service.db.urls import asyncpg_dsn, redacted
+
+
+class DatabaseUnreachable(Exception):
+    """DATABASE_URL's server did not take a connection; the message names it, without the password."""
 
 
 @contextmanager
 def database_url(settings: Settings) -> Iterator[str]:
-    """Yield the URL of kamplan's database; an embedded server started here is stopped on exit."""
+    """Yield the URL of kamplan's database, once it answers; an embedded server started here is stopped on exit."""
     if settings.database_url:
+        asyncio.run(_connect_once(settings.database_url))
         yield settings.database_url
         return
     server = EmbeddedPostgres(settings.pg_data_dir)
@@ -22,3 +30,12 @@ def database_url(settings: Settings) -> Iterator[str]:
         yield asyncio.run(ensure_database(admin_url))
     finally:
         server.stop()
+
+
+async def _connect_once(url: str) -> None:
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        reason = str(error) or type(error).__name__
+        raise DatabaseUnreachable(f"cannot connect to {redacted(url)}: {reason}") from error
+    await conn.close()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from service.config import Settings
 from service.db.embedded import EmbeddedPostgres, ensure_database
@@ -14,7 +17,7 @@ from service.main import create_app
 
 
 async def test_a_request_while_the_database_is_down_is_a_503_with_retry_after(
-    settings: Settings, auth, tmp_path: Path
+    settings: Settings, auth, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """It answered 500 `internal`, which a client or a load balancer does not retry, while /readyz said 503."""
     server = EmbeddedPostgres(tmp_path / "pg")  # a server of its own, to stop under the app
@@ -36,6 +39,15 @@ async def test_a_request_while_the_database_is_down_is_a_503_with_retry_after(
                     assert down.status_code == 503, down.text
                     assert down.headers["content-type"] == "application/problem+json"
                     assert (down.json()["type"], down.headers["Retry-After"]) == ("/problems/database-unavailable", "5")
-                assert (await client.get("/readyz")).status_code == 503
+                with caplog.at_level(logging.WARNING, logger="service.api.routes.health"):
+                    ready = await client.get("/readyz")
+                assert ready.status_code == 503
+                # the cause's text (which may name the server, its user, a socket path) is not for anonymous callers
+                database = ready.json()["checks"]["database"]
+                assert database["status"] == "unavailable"
+                assert re.fullmatch(r"\w+", database["error"]), database
+                [logged] = [r for r in caplog.records if r.name == "service.api.routes.health"]
+                assert logged.getMessage().startswith(f"not ready: {database['error']}: ")
+                assert logged.request_id == ready.headers["x-request-id"]
     finally:
         server.stop()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -19,9 +20,12 @@ import psutil
 import pytest
 
 from service.config import Settings
+from service.db.embedded import EmbeddedPostgres, ensure_database
+from service.db.migrate import MIGRATION_LOCK
 from service.db.urls import with_database
 from service.domain.actors import Role
 from service.tokens import TokenKeys
+from tests.support.webhooks import eventually
 
 KAMPLAN = str(Path(sys.executable).parent / "kamplan")
 
@@ -65,12 +69,19 @@ def test_token_refuses_an_unknown_role(tmp_path: Path) -> None:
     assert "invalid choice" in result.stderr
 
 
-async def test_migrate_brings_a_fresh_database_to_head(server_url: str) -> None:
+def _with_query(url: str, query: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+
+
+@pytest.mark.parametrize("query", ["", "sslmode=disable"])
+async def test_migrate_brings_a_fresh_database_to_head(server_url: str, query: str) -> None:
+    """A URL the service's pool takes migrates too: libpq parameters such as `sslmode` (managed servers ask for
+    `?sslmode=require`) made SQLAlchemy's asyncpg dialect pass an unknown keyword to asyncpg.connect."""
     admin = await asyncpg.connect(server_url)
     name = f"kamplan_migrate_{uuid.uuid4().hex[:8]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        env = _env(DATABASE_URL=with_database(server_url, name))
+        env = _env(DATABASE_URL=_with_query(with_database(server_url, name), query))
         result = await asyncio.to_thread(subprocess.run, [KAMPLAN, "migrate"], capture_output=True, text=True, env=env)
         migrated = await asyncpg.connect(with_database(server_url, name))
         tables = await migrated.fetchval("SELECT count(*) FROM pg_tables WHERE tablename IN ('events', 'subject_keys')")
@@ -177,3 +188,152 @@ def test_warnings_from_starting_the_embedded_server_are_json_log_lines_too(tmp_p
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert any(r["logger"] == "py.warnings" and "XDG_RUNTIME_DIR" in r["msg"] for r in records)
+
+
+async def test_verify_of_a_stream_that_does_not_exist_says_so_and_fails(
+    make_database: Callable[[], Awaitable[str]],
+) -> None:
+    """It printed "checked 0 events in 0 streams: all chains intact" and exited 0 for a mistyped stream id."""
+    env = _env(DATABASE_URL=await make_database())
+    missing = await _run([KAMPLAN, "verify", "--stream", "account-nobody"], env)
+    assert missing.returncode == 1, missing.stderr
+    assert "no stream account-nobody" in missing.stderr
+    assert "intact" not in missing.stdout
+    everything = await _run([KAMPLAN, "verify"], env)  # an empty log has no broken chain
+    assert everything.returncode == 0, everything.stderr
+
+
+@pytest.mark.parametrize("command", ["openapi", "read-schema"])
+async def test_check_of_a_missing_file_says_it_is_missing(
+    command: str, make_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    output = tmp_path / "missing"
+    env = _env(DATABASE_URL=await make_database())
+    result = await _run([KAMPLAN, command, "--check", "--output", str(output)], env)
+    assert result.returncode == 1
+    assert f"{output} is missing: run `kamplan {command}`" in result.stderr
+    assert not output.exists()
+
+
+async def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("KAMPLAN_PORT", "abc"), ("KAMPLAN_POOL_MAX", "0"), ("KAMPLAN_LOG_LEVEL", "chatty")]
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KAMPLAN, "migrate"],
+        capture_output=True,
+        text=True,
+        env=_env(KAMPLAN_DATA_DIR=str(tmp_path), **{variable: value}),
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert variable in result.stderr
+    assert value not in result.stderr.replace(variable, "")  # settings may be secrets: the value is not echoed
+    assert not (tmp_path / "pg").exists(), "no embedded server is started for a refused configuration"
+
+
+@pytest.mark.parametrize("command", ["migrate", "verify", "serve"])
+def test_a_database_that_cannot_be_reached_is_one_line_naming_the_server(command: str) -> None:
+    url = "postgresql://kam:hunter2-secret@127.0.0.1:1/kamplan?sslmode=disable"
+    result = subprocess.run([KAMPLAN, command], capture_output=True, text=True, env=_env(DATABASE_URL=url), timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("kamplan:")]  # beside alembic's logs
+    assert error.startswith("kamplan: cannot connect to postgresql://kam@127.0.0.1:1/kamplan?sslmode=disable: ")
+    assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve", "--port", "0"],
+        ["serve", "--port", "65536"],
+        ["serve", "--port", "http"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "0"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "-1"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "nan"],
+        ["token", "--sub", "a", "--role", "admin", "--ttl-hours", "1e300"],
+    ],
+)
+def test_an_argument_out_of_range_is_a_usage_error(command: list[str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [KAMPLAN, *command], capture_output=True, text=True, env=_env(KAMPLAN_DATA_DIR=str(tmp_path))
+    )
+    assert result.returncode == 2, result.stdout
+    assert "usage: kamplan" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_sigterm_stops_a_command_and_lets_go_of_the_embedded_postgresql(tmp_path: Path) -> None:
+    """Only serve and worker handled SIGTERM: a migrate stopped by an orchestrator died at once, and its handle on the
+    embedded server was never let go of, so the server kept running after everyone had left."""
+    data_dir = tmp_path / "var"
+    ours = EmbeddedPostgres(data_dir / "pg")  # joined by the command, which waits for the migration lock we hold
+    url = await ensure_database(await asyncio.to_thread(ours.start))
+    holder = await asyncpg.connect(url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        command = await asyncio.create_subprocess_exec(
+            KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
+        )
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
+        command.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(command.communicate(), 30)
+    finally:
+        await holder.close()
+        await asyncio.to_thread(ours.stop)
+    assert command.returncode == 128 + signal.SIGTERM, stderr.decode()  # stopped, not done: a deployment must stop too
+    assert not _postgres_running_in(data_dir / "pg"), "the command kept its handle on the embedded PostgreSQL"
+
+
+async def test_sigterm_stops_serve_within_the_grace_period_despite_a_request_still_running(
+    make_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    """uvicorn waited for every request to finish: a read waiting for projections that never run held it for ever."""
+    secret = "cli-test-secret-" + "x" * 40
+    port = _free_port()
+    env = _env(
+        DATABASE_URL=await make_database(),
+        KAMPLAN_DATA_DIR=str(tmp_path),
+        KAMPLAN_JWT_SECRET=secret,
+        KAMPLAN_PROJECTIONS="off",  # so the read below waits the whole KAMPLAN_READ_WAIT_SECONDS
+        KAMPLAN_WEBHOOKS="off",
+        KAMPLAN_READ_WAIT_SECONDS="600",
+        KAMPLAN_SHUTDOWN_GRACE_SECONDS="1",
+    )
+    kam = TokenKeys.from_settings(Settings(jwt_secret=secret)).mint("kam-grace", Role.MANAGER, "north")
+    server = await asyncio.create_subprocess_exec(
+        KAMPLAN, "serve", "--port", str(port), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {kam}"}
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=700) as client:
+            await eventually(lambda: _status(client, "/readyz"), lambda status: status == 200, seconds=60)
+            created = await client.post("/v1/accounts", json={"name": "Grace Plant"})
+            assert created.status_code == 201, created.text
+            stuck = asyncio.create_task(client.get(f"/v1/accounts?min_position={created.headers['X-Position']}"))
+            await asyncio.sleep(1)
+            assert not stuck.done(), "the read waits for the projections"
+            started = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(server.communicate(), 30)
+            stopped_after = time.monotonic() - started
+            stuck.cancel()
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+    assert server.returncode == 0, stderr.decode()
+    assert stopped_after < 15, stderr.decode()
+
+
+async def _status(client: httpx.AsyncClient, path: str) -> int:
+    try:
+        return (await client.get(path)).status_code
+    except httpx.TransportError:
+        return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -11,7 +12,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.api.deps import RuntimeDep
+from service.logs import request_id_var
 from service.projections.status import projection_status
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["operations"])
 
@@ -35,7 +39,9 @@ async def readyz(runtime: RuntimeDep) -> Any:
             checks["database"] = {"status": "ok", "head_position": head}
             checks["projections"] = await projection_status(runtime.pool, head)
     except Exception as error:
-        checks["database"] = {"status": "unavailable", "error": f"{type(error).__name__}: {error}"}
+        # the text may name the server, its user or socket path: the unauthenticated caller gets the class only
+        log.warning("not ready: %s: %s", type(error).__name__, error, extra={"request_id": request_id_var.get()})
+        checks["database"] = {"status": "unavailable", "error": type(error).__name__}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
     return {"status": "ready", "checks": checks}
 
