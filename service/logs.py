@@ -53,6 +53,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logger.propagate = True
     # the service writes its own access line with the request id; uvicorn's would duplicate it
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # alembic logs a line per built-in plugin when it is imported: seven lines of noise before every command's own
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # warnings.warn (platformdirs' when pgserver is imported, a library's deprecations) would print raw lines to
     # stderr between the JSON ones; as records of the "py.warnings" logger they are formatted like the rest
     logging.captureWarnings(True)
