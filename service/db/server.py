@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,7 +31,23 @@ def database_url(settings: Settings) -> Iterator[str]:
     try:
         yield asyncio.run(ensure_database(admin_url))
     finally:
-        server.stop()
+        with _signals_ignored():
+            server.stop()
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """Letting go of the server is the way out; a SIGTERM or Ctrl-C repeated meanwhile would cut it short (killing
+    `pg_ctl stop` and leaving PostgreSQL running) instead of ending the process any sooner."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    before = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 async def _connect_once(url: str) -> None:

@@ -291,6 +291,41 @@ async def test_sigterm_stops_a_command_and_lets_go_of_the_embedded_postgresql(tm
     assert not _postgres_running_in(data_dir / "pg"), "the command kept its handle on the embedded PostgreSQL"
 
 
+async def test_more_sigterms_while_the_command_stops_the_embedded_postgresql_do_not_cut_that_short(
+    tmp_path: Path,
+) -> None:
+    """An orchestrator or an impatient operator may signal again: each SIGTERM raised SystemExit wherever the process
+    was, also inside the stop of the server, which killed `pg_ctl stop` and left PostgreSQL running."""
+    data_dir = tmp_path / "var"
+    ours = EmbeddedPostgres(data_dir / "pg")
+    url = await ensure_database(await asyncio.to_thread(ours.start))
+    holder = await asyncpg.connect(url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        command = await asyncio.create_subprocess_exec(
+            KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
+        )
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
+        await asyncio.to_thread(ours.stop)  # the command is the server's last user now: it stops it on its way out
+        finished = asyncio.ensure_future(command.communicate())
+        while not finished.done():
+            command.send_signal(signal.SIGTERM)
+            await asyncio.wait([finished], timeout=0.02)
+        _, stderr = finished.result()
+        left_running = _postgres_running_in(data_dir / "pg")
+    finally:
+        await holder.close()
+        if _postgres_running_in(data_dir / "pg"):  # what the bug left, perhaps half stopped: stop it for good
+            for proc in psutil.process_iter(["name", "cmdline"]):
+                if proc.info["name"] == "postgres" and str(data_dir / "pg") in " ".join(proc.info["cmdline"] or []):
+                    proc.kill()
+    # 143 from its own SystemExit; -15 when a signal lands in the last moments of the interpreter's shutdown, after
+    # Python gave SIGTERM its default back: stopped by SIGTERM either way, the point is what it did before
+    assert command.returncode in (128 + signal.SIGTERM, -signal.SIGTERM), stderr.decode()
+    assert not left_running, "a later SIGTERM cut the stop of the embedded PostgreSQL short"
+
+
 async def test_sigterm_stops_serve_within_the_grace_period_despite_a_request_still_running(
     make_database: Callable[[], Awaitable[str]], tmp_path: Path
 ) -> None:
