@@ -92,27 +92,32 @@ def _wait_for_no_postgres_in(pg_data: Path, seconds: float) -> list[int]:
     """Wait up to `seconds` until no live postgres process has `pg_data` as its working directory; those left."""
     deadline = time.monotonic() + seconds
     while True:
-        pids = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres" and _works_in(p, pg_data)]
+        pids = [p.pid for p in psutil.process_iter() if _postgres_working_in(p, pg_data, when_unknown=False)]
         if not pids or time.monotonic() > deadline:
             return pids
         time.sleep(0.2)
 
 
-def _works_in(process: psutil.Process, pg_data: Path) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE and Path(process.cwd()).resolve() == pg_data.resolve()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):  # another user's postgres cannot work in our directory
-        return False
-
-
 def _is_postmaster_of(pid: int, pg_data: Path) -> bool:
-    """Whether `pid` is a running postgres whose working directory (its data directory) is `pg_data`."""
+    """Whether `pid` is a running postgres of `pg_data`; another user's process we cannot tell, so we leave the file
+    to PostgreSQL."""
     try:
         process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped (in a container without an init)
-            return False
-        return process.name() == "postgres" and Path(process.cwd()).resolve() == pg_data.resolve()
+    except psutil.NoSuchProcess:
+        return False
+    return _postgres_working_in(process, pg_data, when_unknown=True)
+
+
+def _postgres_working_in(process: psutil.Process, pg_data: Path, *, when_unknown: bool) -> bool:
+    """Whether `process` is a live postgres whose working directory (its data directory) is `pg_data`; `when_unknown`
+    for another user's process, whose working directory we may not read."""
+    try:
+        return (
+            process.status() != psutil.STATUS_ZOMBIE  # killed, not yet reaped (in a container without an init)
+            and process.name() == "postgres"
+            and Path(process.cwd()).resolve() == pg_data.resolve()
+        )
     except psutil.NoSuchProcess:  # ZombieProcess included
         return False
-    except psutil.AccessDenied:  # another user's process: we cannot tell, so leave the file to PostgreSQL
-        return True
+    except psutil.AccessDenied:
+        return when_unknown
