@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -131,11 +132,12 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def _postgres_running_in(pg_data: Path) -> bool:
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        if proc.info["name"] == "postgres" and str(pg_data) in " ".join(proc.info["cmdline"] or []):
-            return True
-    return False
+def _postmasters_in(pg_data: Path) -> list[psutil.Process]:
+    return [
+        proc
+        for proc in psutil.process_iter(["name", "cmdline"])
+        if proc.info["name"] == "postgres" and str(pg_data) in " ".join(proc.info["cmdline"] or [])
+    ]
 
 
 def test_the_readme_run_command_serves_on_an_embedded_database_that_keeps_its_data(
@@ -156,7 +158,7 @@ def test_the_readme_run_command_serves_on_an_embedded_database_that_keeps_its_da
     finally:
         output = _stop(server)
     assert server.returncode == 0, output
-    assert not _postgres_running_in(data_dir / "pg"), "the embedded PostgreSQL must stop with the service"
+    assert not _postmasters_in(data_dir / "pg"), "the embedded PostgreSQL must stop with the service"
 
     server = _serve(data_dir, port)
     try:
@@ -268,35 +270,12 @@ def test_an_argument_out_of_range_is_a_usage_error(command: list[str], tmp_path:
     assert "Traceback" not in result.stderr
 
 
-async def test_sigterm_stops_a_command_and_lets_go_of_the_embedded_postgresql(tmp_path: Path) -> None:
-    """Only serve and worker handled SIGTERM: a migrate stopped by an orchestrator died at once, and its handle on the
-    embedded server was never let go of, so the server kept running after everyone had left."""
-    data_dir = tmp_path / "var"
-    ours = EmbeddedPostgres(data_dir / "pg")  # joined by the command, which waits for the migration lock we hold
-    url = await ensure_database(await asyncio.to_thread(ours.start))
-    holder = await asyncpg.connect(url)
-    try:
-        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        command = await asyncio.create_subprocess_exec(
-            KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
-        )
-        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-        await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
-        command.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(command.communicate(), 30)
-    finally:
-        await holder.close()
-        await asyncio.to_thread(ours.stop)
-    assert command.returncode == 128 + signal.SIGTERM, stderr.decode()  # stopped, not done: a deployment must stop too
-    assert not _postgres_running_in(data_dir / "pg"), "the command kept its handle on the embedded PostgreSQL"
-
-
-async def test_more_sigterms_while_the_command_stops_the_embedded_postgresql_do_not_cut_that_short(
-    tmp_path: Path,
-) -> None:
-    """An orchestrator or an impatient operator may signal again: each SIGTERM raised SystemExit wherever the process
-    was, also inside the stop of the server, which killed `pg_ctl stop` and left PostgreSQL running."""
-    data_dir = tmp_path / "var"
+@asynccontextmanager
+async def _migrate_waiting_for_its_lock(
+    data_dir: Path,
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, EmbeddedPostgres]]:
+    """`kamplan migrate` on the embedded server in `data_dir`, which we started and it joined, waiting for the
+    migration lock we hold; we let go of the server when the block ends."""
     ours = EmbeddedPostgres(data_dir / "pg")
     url = await ensure_database(await asyncio.to_thread(ours.start))
     holder = await asyncpg.connect(url)
@@ -307,19 +286,41 @@ async def test_more_sigterms_while_the_command_stops_the_embedded_postgresql_do_
         )
         waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
-        await asyncio.to_thread(ours.stop)  # the command is the server's last user now: it stops it on its way out
-        finished = asyncio.ensure_future(command.communicate())
-        while not finished.done():
-            command.send_signal(signal.SIGTERM)
-            await asyncio.wait([finished], timeout=0.02)
-        _, stderr = finished.result()
-        left_running = _postgres_running_in(data_dir / "pg")
+        yield command, ours
     finally:
         await holder.close()
-        if _postgres_running_in(data_dir / "pg"):  # what the bug left, perhaps half stopped: stop it for good
-            for proc in psutil.process_iter(["name", "cmdline"]):
-                if proc.info["name"] == "postgres" and str(data_dir / "pg") in " ".join(proc.info["cmdline"] or []):
-                    proc.kill()
+        await asyncio.to_thread(ours.stop)
+
+
+async def test_sigterm_stops_a_command_and_lets_go_of_the_embedded_postgresql(tmp_path: Path) -> None:
+    """Only serve and worker handled SIGTERM: a migrate stopped by an orchestrator died at once, and its handle on the
+    embedded server was never let go of, so the server kept running after everyone had left."""
+    data_dir = tmp_path / "var"
+    async with _migrate_waiting_for_its_lock(data_dir) as (command, _):
+        command.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(command.communicate(), 30)
+    assert command.returncode == 128 + signal.SIGTERM, stderr.decode()  # stopped, not done: a deployment must stop too
+    assert not _postmasters_in(data_dir / "pg"), "the command kept its handle on the embedded PostgreSQL"
+
+
+async def test_more_sigterms_while_the_command_stops_the_embedded_postgresql_do_not_cut_that_short(
+    tmp_path: Path,
+) -> None:
+    """An orchestrator or an impatient operator may signal again: each SIGTERM raised SystemExit wherever the process
+    was, also inside the stop of the server, which killed `pg_ctl stop` and left PostgreSQL running."""
+    data_dir = tmp_path / "var"
+    try:
+        async with _migrate_waiting_for_its_lock(data_dir) as (command, ours):
+            await asyncio.to_thread(ours.stop)  # the command is the server's last user now: it stops it on its way out
+            finished = asyncio.ensure_future(command.communicate())
+            while not finished.done():
+                command.send_signal(signal.SIGTERM)
+                await asyncio.wait([finished], timeout=0.02)
+            _, stderr = finished.result()
+            left_running = bool(_postmasters_in(data_dir / "pg"))
+    finally:
+        for postmaster in _postmasters_in(data_dir / "pg"):  # what the bug left, perhaps half stopped: stop it for good
+            postmaster.kill()
     # 143 from its own SystemExit; -15 when a signal lands in the last moments of the interpreter's shutdown, after
     # Python gave SIGTERM its default back: stopped by SIGTERM either way, the point is what it did before
     assert command.returncode in (128 + signal.SIGTERM, -signal.SIGTERM), stderr.decode()

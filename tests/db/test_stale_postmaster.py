@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from service.db.embedded import EmbeddedPostgres, ensure_database
+from service.db.embedded import EmbeddedPostgres
 from service.db.pgdata import DataDirectoryError
-from tests.support.embedded import another_user, gone, postmaster_pid
-
-
-def _answers(server: EmbeddedPostgres) -> int:
-    """Start the server, ask kamplan's database a question, stop the server."""
-
-    async def ask(admin_url: str) -> int:
-        conn = await asyncpg.connect(await ensure_database(admin_url))
-        try:
-            return await conn.fetchval("SELECT 1")
-        finally:
-            await conn.close()
-
-    try:
-        return asyncio.run(ask(server.start()))
-    finally:
-        server.stop()
+from tests.support.embedded import another_user, answers, gone, postmaster_pid
 
 
 def test_starts_after_its_postgres_was_killed(tmp_path: Path) -> None:
@@ -39,7 +21,7 @@ def test_starts_after_its_postgres_was_killed(tmp_path: Path) -> None:
         os.kill(pid, signal.SIGKILL)
         assert gone(pid)  # here a zombie: nothing reaps it, and pgserver takes a zombie for a running server
 
-    assert _answers(EmbeddedPostgres(pg_data)) == 1
+    assert answers(EmbeddedPostgres(pg_data)) == 1
 
 
 def test_starts_when_postmaster_pid_names_a_live_process_that_is_not_its_postgres(tmp_path: Path) -> None:
@@ -53,7 +35,7 @@ def test_starts_when_postmaster_pid_names_a_live_process_that_is_not_its_postgre
     try:
         (pg_data / "postmaster.pid").write_text("\n".join([str(unrelated.pid), *lines[1:]]) + "\n")
 
-        assert _answers(EmbeddedPostgres(pg_data)) == 1
+        assert answers(EmbeddedPostgres(pg_data)) == 1
         assert unrelated.poll() is None, "stopping the server must not signal the process that reused its pid"
     finally:
         unrelated.kill()

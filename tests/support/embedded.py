@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -9,7 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import psutil
+
+from service.db.embedded import EmbeddedPostgres, ensure_database
 
 # another kamplan process: joins (or starts) the server, says so, and lets go when its stdin closes
 _USER = (
@@ -33,6 +37,22 @@ def another_user(pg_data: Path) -> Iterator[subprocess.Popen[str]]:
             if process.poll() is None:
                 process.stdin.close()
                 process.wait(30)
+
+
+def answers(server: EmbeddedPostgres) -> int:
+    """Start the server, ask kamplan's database a question, stop the server."""
+
+    async def ask(admin_url: str) -> int:
+        conn = await asyncpg.connect(await ensure_database(admin_url))
+        try:
+            return await conn.fetchval("SELECT 1")
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(ask(server.start()))
+    finally:
+        server.stop()
 
 
 def postmaster_pid(pg_data: Path) -> int:
