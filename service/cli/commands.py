@@ -1,0 +1,158 @@
+"""What each `kamplan` command does, once its arguments are parsed and the settings read."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from service.config import Settings
+from service.domain.actors import Role
+
+STOPPED = 128 + signal.SIGTERM  # the shell's code for a process ended by SIGTERM: stopped, not done
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.heap import freeze_startup_heap
+    from service.main import create_app
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        app = create_app(settings, url)
+        freeze_startup_heap()
+        try:
+            uvicorn.run(
+                app,
+                host=args.host or settings.host,
+                port=args.port or settings.port,
+                log_config=None,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            )
+        except SystemExit as stop:
+            if stop.code != STOPPED:
+                raise
+            # uvicorn shut down gracefully on SIGTERM, then raised it again: the usual end of a service
+
+
+def migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+    print("database is at the newest schema")
+
+
+def verify(settings: Settings, args: argparse.Namespace) -> int:
+    from service.db.server import database_url
+    from service.verify import run_verify
+
+    with database_url(settings) as url:
+        report = asyncio.run(run_verify(settings, url, args.stream))
+    if args.stream and not report.streams:  # a mistyped id checks nothing, which is no proof of anything
+        print(f"no stream {args.stream} in the event log", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), indent=2))
+    else:
+        for b in report.broken:
+            print(f"BROKEN {b.stream_id} version {b.stream_version} (position {b.position}): {b.problem}")
+        print(
+            f"checked {report.events} events in {report.streams} streams: "
+            f"{'all chains intact' if report.ok else f'{len(report.broken)} broken'}"
+        )
+    return 0 if report.ok else 1
+
+
+def worker(settings: Settings, args: argparse.Namespace) -> None:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.heap import freeze_startup_heap
+    from service.operations import work
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        freeze_startup_heap()
+        asyncio.run(work(settings, url))
+
+
+def rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.operations import rebuild
+    from service.projections import registry
+
+    try:
+        registry.by_name(registry.load(settings.extra_projection_modules), args.name)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return 2
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        return asyncio.run(rebuild(settings, url, args.name))
+
+
+def demo(settings: Settings, args: argparse.Namespace) -> None:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.demo.client import MANAGER, SUPERVISOR, TEAM
+    from service.demo.run import run
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        account_id = asyncio.run(run(settings, url))
+    print(f"demo account: {account_id} (owner {MANAGER}, team {TEAM})")
+    print(f"  token:   kamplan token --sub {MANAGER} --role manager --team {TEAM}")
+    for view in ("", "/dossier", "/buying-center", "/buying-center.svg", "/timeline"):
+        print(f"  GET /v1/accounts/{account_id}{view}")
+    print("  GET /v1/pipeline    GET /v1/portfolio    GET /v1/plan-budgets    GET /v1/plan-reviews")
+    print(f"  as the supervisor: kamplan token --sub {SUPERVISOR} --role supervisor --team {TEAM}")
+
+
+def read_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from service.db.migrate import migrate
+    from service.db.server import database_url
+    from service.operations import read_schema
+
+    with database_url(settings) as url:
+        asyncio.run(migrate(url))
+        text = asyncio.run(read_schema(settings, url))
+    return _write_or_check(args.output, text, "kamplan read-schema", args.check)
+
+
+def _write_or_check(path: Path, text: str, command: str, check: bool) -> int:
+    if check:
+        if not path.exists():
+            print(f"{path} is missing: run `{command}`", file=sys.stderr)
+            return 1
+        if path.read_text() != text:
+            print(f"{path} is stale: run `{command}`", file=sys.stderr)
+            return 1
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
+    return 0
+
+
+def token(settings: Settings, args: argparse.Namespace) -> None:
+    from service.tokens import TokenKeys
+
+    keys = TokenKeys.from_settings(settings)
+    print(keys.mint(args.sub, Role(args.role), args.team, timedelta(hours=args.ttl_hours)))
+
+
+def openapi(settings: Settings, args: argparse.Namespace) -> int:
+    from service.openapi import render
+
+    return _write_or_check(args.output, render(settings), "kamplan openapi", args.check)
