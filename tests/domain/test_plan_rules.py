@@ -14,6 +14,7 @@ from service.domain.plan import commands as c
 from service.domain.plan import register as r
 from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
 from service.domain.plan.decide import decide, take_over
+from service.domain.plan.events import PredecessorProgressCarried
 from service.domain.plan.evolve import evolve, initial_state
 from service.domain.plan.state import ActionStatus, ItemChange, Plan, RevisionStatus
 from service.domain.plan.view import action_state, goal_status, period_plan
@@ -410,6 +411,56 @@ def test_a_predecessor_leaves_force_only_with_its_successors_agreement_and_hands
     assert action_state(new, new.in_force.content.actions["a1"], TODAY).status is ActionStatus.DONE  # type: ignore[union-attr]
     old = run(old, c.SupersedePlan(actor=BOSS, parties=PARTIES, by_plan="p2", successor_agreed=1))
     assert (old.superseded_by, old.successor) == ("p2", None)
+
+
+def test_a_successor_takes_no_progress_for_an_item_it_did_not_start_with_even_under_the_same_id() -> None:
+    """Items were matched by id alone: an action or goal the successor did not start with (here outside its horizon)
+    but created under a predecessor's item's id inherited that item's status or actual."""
+    old = run(
+        started(),
+        put(ItemType.ACTION, action("a1")),
+        put(ItemType.ACTION, action("a2", period="2026")),
+        put(ItemType.GOAL, goal("g1")),
+        put(ItemType.GOAL, goal("g2", period="2026")),
+    )
+    old = run(
+        old, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
+    )
+    old = run(old, c.StartSuccessor(actor=KAM, parties=PARTIES, plan_id="p2"))
+    for a in ("a1", "a2"):
+        status = c.SetActionStatus(
+            actor=KAM, parties=PARTIES, action_id=a, status=ActionStatus.DONE, note="", on=TODAY, today=TODAY
+        )
+        old = run(old, status)
+    for g in ("g1", "g2"):
+        actual = c.RecordGoalActual(
+            actor=KAM, parties=PARTIES, goal_id=g, value=Decimal("5"), source="erp", on=TODAY, today=TODAY
+        )
+        old = run(old, actual)
+    assert old.in_force is not None
+    kept = old.in_force.content
+    # the successor starts with a1 and g1 only (as one whose horizon leaves out the others' period would)
+    new = run(
+        initial_state(),
+        c.StartPlan(
+            actor=KAM,
+            parties=PARTIES,
+            plan_id="p2",
+            account_id="a1",
+            title="Next",
+            horizon_from=2026,
+            horizon_to=2029,
+            supersedes="p1",
+            starting_content=PlanContent(goals={"g1": kept.goals["g1"]}, actions={"a1": kept.actions["a1"]}),
+        ),
+    )
+    others = (put(ItemType.ACTION, action("a2", cost="2")), put(ItemType.GOAL, goal("g2", target="7")))
+    new = run(new, *others, c.ProposeRevision(actor=KAM, parties=PARTIES))
+    new = run(new, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+
+    [carried] = take_over(new, old, "boss")
+    assert isinstance(carried, PredecessorProgressCarried)
+    assert (set(carried.progress), set(carried.actuals)) == ({"a1"}, {"g1"})
 
 
 def successor_of(old: Plan, plan_id: str = "p2") -> Plan:

@@ -9,7 +9,7 @@ from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, NotAllowed, NotFound, amount, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
-from service.domain.plan.content import PlanContent, within_horizon
+from service.domain.plan.content import ItemType, PlanContent, within_horizon
 from service.domain.plan.items import apply_change, check_item
 from service.domain.plan.items import plan_text as _text
 from service.domain.plan.state import Plan, Revision, RevisionStatus
@@ -269,13 +269,18 @@ FROZEN_WHILE_SUCCEEDED = (c.PutItem, c.RemoveItem, c.ProposeRevision, c.RecordSe
 def take_over(successor: Plan, predecessor: Plan, by: str) -> list[e.PlanEvent]:
     """The successor's first agreement (`successor` already holds it): the predecessor's progress and actuals on the
     items the successor keeps come along, so marking an action done or a goal's actual is never lost with the plan
-    it was recorded on. Items are matched by id, as the successor's draft started from the predecessor's."""
+    it was recorded on. Items are matched by id, as the successor's draft started from the predecessor's: an item the
+    successor did not start with (outside its horizon, say) is another one, even under a predecessor's item's id."""
     content = _in_force_content(successor)
+
+    def kept(item_type: ItemType, item_id: str) -> bool:
+        return item_id in content.items(item_type) and item_id in successor.starting.items(item_type)
+
     return [
         e.PredecessorProgressCarried(
             from_plan=predecessor.plan_id,
-            progress={k: v for k, v in predecessor.progress.items() if k in content.actions},
-            actuals={k: v for k, v in predecessor.actuals.items() if k in content.goals},
+            progress={k: v for k, v in predecessor.progress.items() if kept(ItemType.ACTION, k)},
+            actuals={k: v for k, v in predecessor.actuals.items() if kept(ItemType.GOAL, k)},
             by=by,
         )
     ]
