@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        # the command is over and its exit code decided: a SIGTERM from here on would end the process with -15, as
+        # Python gives signals it handles their default back while it shuts down (an ignored one stays ignored)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _stopped(signum: int, frame: object) -> None:
