@@ -1,7 +1,8 @@
 """load → decide → append, with optimistic concurrency, If-Match and Idempotency-Key.
 
 - Without If-Match, a concurrent change makes us reload and decide again (the rules are re-checked on
-  the new state, so nothing is overwritten blindly); after a few attempts the conflict is reported.
+  the new state, so nothing is overwritten blindly); after a few attempts the conflict is reported. A refusal
+  decided on several streams, loaded one after another, is answered only once they are seen unchanged together.
 - With If-Match (preconditions.py), the stream must be at a version it names: otherwise 412, never a silent
   overwrite. It is judged after deciding, so that 404 and 403 answer first.
 - With an Idempotency-Key (idempotency.py), event ids are derived from (actor, key, index), so a retry of
@@ -22,7 +23,7 @@ from service.commands.idempotency import PAGE, Idempotency, IdempotencyKeyReused
 from service.commands.preconditions import IfMatch
 from service.domain.errors import DomainError, NotAllowed, NotFound
 from service.events import NO_STREAM, EventStore, StreamAppend
-from service.events.aggregate import AggregateType, Repository
+from service.events.aggregate import AggregateType, Loaded, Repository
 from service.events.errors import IdempotencyConflict, WrongExpectedVersion
 
 S = TypeVar("S")
@@ -107,6 +108,10 @@ class CommandHandler:
                 # a racing request with this key may have stored between the lookup and the load ("exists")
                 if earlier := await self._earlier(steps, actor, idempotency):
                     return earlier
+                # the streams are loaded one after another: a command committed on several of them in between leaves
+                # a view that never existed, and a refusal decided on it may be the wrong one, or wrong altogether
+                if len(steps) > 1 and attempt < ATTEMPTS - 1 and await self._moved(loaded):
+                    continue
                 if refused and not isinstance(refusal, NotFound | NotAllowed):
                     raise refused from refusal
                 raise
@@ -165,6 +170,11 @@ class CommandHandler:
                 outcomes.append(Outcome(s.stream_id, version, position, events, result.replayed, state))
             return outcomes
         raise AssertionError("unreachable")
+
+    async def _moved(self, loaded: Mapping[str, Loaded[Any]]) -> bool:
+        """Whether any of these streams is past the version it was loaded at: else, together, they are the present."""
+        now = await self.store.stream_versions(list(loaded))
+        return any(now[stream_id] != done.version for stream_id, done in loaded.items())
 
     async def _earlier(
         self, steps: Sequence[Step], actor: str, idempotency: Idempotency | None

@@ -142,6 +142,11 @@ class EventStore:
         async with self.pool.acquire() as conn:
             return int((await conn.fetchrow(sql.FENCE))["head"])
 
+    async def stream_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        """Each stream's version, all read at one moment (0 for a stream without events)."""
+        async with self.pool.acquire() as conn:
+            return {r["stream_id"]: r["version"] for r in await conn.fetch(sql.STREAM_HEADS, list(stream_ids))}
+
     async def settled_head(self, seconds: float) -> int:
         """The log's head, once every position at or below it is final (subscription.py's proof): whatever commits
         after this returns has a higher position, so a reader starting here misses nothing that commits later.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 
+from service.events.aggregate import Repository
 from tests.support.plans import GOAL, in_force, ok, setup
 
 
@@ -41,3 +44,38 @@ async def test_agreeing_a_successor_and_abandoning_it_at_once_lands_one_of_them_
             assert (old["superseded_by"], old["successor"], old["in_force"]["revision"]) == (None, None, 1)
         current = [p["plan_id"] for p in plans if p["status"] == "current"]
         assert current == [successor["plan_id"] if agree.status_code == 200 else agreed["plan_id"]]
+
+
+async def test_an_agreement_committed_while_the_abandonment_loads_its_streams_is_met_as_such(
+    client: httpx.AsyncClient, auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler loads a command's streams one after another. An agreement committed between its load of the
+    successor (not agreed yet) and of the account's register (the successor current already) left a view that never
+    existed, and the abandonment was refused as `not-the-current-plan`: the refusal of that view, not of the plan."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    succ = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))
+
+    stream, original, loads, agreeing = f"plan-{successor['plan_id']}", Repository.load, [], []
+
+    async def load_then_agree(self: Repository, kind: Any, stream_id: str, **options: Any) -> Any:
+        loaded = await original(self, kind, stream_id, **options)
+        if stream_id == stream and not agreeing:
+            loads.append(stream_id)
+            if len(loads) == 2:  # the handler's load, after the route's own look at the plan
+                agreeing.append(True)
+                await ok(await client.post(f"{succ}/revisions/1/agree", json={}, headers=boss))
+                agreeing.clear()
+        return loaded
+
+    monkeypatch.setattr(Repository, "load", load_then_agree)
+    abandon = await client.post(f"{succ}/abandon", json={"reason": "changed our minds"}, headers=kam)
+    monkeypatch.undo()
+
+    assert (abandon.status_code, abandon.json()["type"]) == (409, "/problems/successor-agreed"), abandon.text
+    assert len(loads) == 3  # decided again on the streams as they are now
+    new = await ok(await client.get(succ, headers=kam))
+    assert (new["in_force"]["revision"], new["abandoned"]) == (1, None)
