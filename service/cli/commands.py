@@ -8,6 +8,8 @@ import dataclasses
 import json
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,16 +19,24 @@ from service.domain.actors import Role
 STOPPED = 128 + signal.SIGTERM  # the shell's code for a process ended by SIGTERM: stopped, not done
 
 
-def serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
-
+@contextmanager
+def migrated(settings: Settings) -> Iterator[str]:
+    """The database's URL, migrated to the newest schema: an embedded server is started (or joined) for the block."""
     from service.db.migrate import migrate
     from service.db.server import database_url
-    from service.heap import freeze_startup_heap
-    from service.main import create_app
 
     with database_url(settings) as url:
         asyncio.run(migrate(url))
+        yield url
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from service.heap import freeze_startup_heap
+    from service.main import create_app
+
+    with migrated(settings) as url:
         app = create_app(settings, url)
         freeze_startup_heap()
         try:
@@ -44,11 +54,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> None:
-    from service.db.migrate import migrate
-    from service.db.server import database_url
 
-    with database_url(settings) as url:
-        asyncio.run(migrate(url))
+    with migrated(settings):
+        pass  # an embedded server is let go of before the command says it is done
     print("database is at the newest schema")
 
 
@@ -74,20 +82,15 @@ def verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def worker(settings: Settings, args: argparse.Namespace) -> None:
-    from service.db.migrate import migrate
-    from service.db.server import database_url
     from service.heap import freeze_startup_heap
     from service.operations import work
 
-    with database_url(settings) as url:
-        asyncio.run(migrate(url))
+    with migrated(settings) as url:
         freeze_startup_heap()
         asyncio.run(work(settings, url))
 
 
 def rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    from service.db.migrate import migrate
-    from service.db.server import database_url
     from service.operations import rebuild
     from service.projections import registry
 
@@ -97,19 +100,15 @@ def rebuild(settings: Settings, args: argparse.Namespace) -> int:
         print(error.args[0], file=sys.stderr)
         return 2
 
-    with database_url(settings) as url:
-        asyncio.run(migrate(url))
+    with migrated(settings) as url:
         return asyncio.run(rebuild(settings, url, args.name))
 
 
 def demo(settings: Settings, args: argparse.Namespace) -> None:
-    from service.db.migrate import migrate
-    from service.db.server import database_url
     from service.demo.client import MANAGER, SUPERVISOR, TEAM
     from service.demo.run import run
 
-    with database_url(settings) as url:
-        asyncio.run(migrate(url))
+    with migrated(settings) as url:
         account_id = asyncio.run(run(settings, url))
     print(f"demo account: {account_id} (owner {MANAGER}, team {TEAM})")
     print(f"  token:   kamplan token --sub {MANAGER} --role manager --team {TEAM}")
@@ -120,12 +119,9 @@ def demo(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def read_schema(settings: Settings, args: argparse.Namespace) -> int:
-    from service.db.migrate import migrate
-    from service.db.server import database_url
     from service.operations import read_schema
 
-    with database_url(settings) as url:
-        asyncio.run(migrate(url))
+    with migrated(settings) as url:
         text = asyncio.run(read_schema(settings, url))
     return _write_or_check(args.output, text, "kamplan read-schema", args.check)
 
