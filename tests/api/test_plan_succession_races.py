@@ -11,17 +11,28 @@ import pytest
 from service.events.aggregate import Repository
 from tests.support.plans import GOAL, in_force, ok, setup
 
+Headers = dict[str, str]
+
+
+async def successor_proposed(
+    client: httpx.AsyncClient, auth
+) -> tuple[Headers, Headers, str, dict[str, Any], dict[str, Any], str]:
+    """An agreed plan and its successor, whose first revision waits for the supervisor: the owner's and the
+    supervisor's headers, the agreed plan's path and view, the successor's view and path."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    succ = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))
+    return kam, boss, plan, agreed, successor, succ
+
 
 async def test_agreeing_a_successor_and_abandoning_it_at_once_lands_one_of_them_whole(
     client: httpx.AsyncClient, auth
 ) -> None:
     for round_no in range(4):  # each round must end consistent whichever wins; the one sent first mostly does
-        kam, boss, plan, _ = await setup(client, auth)
-        agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
-        start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
-        successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
-        succ = f"/v1/plans/{successor['plan_id']}"
-        await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))
+        kam, boss, plan, agreed, successor, succ = await successor_proposed(client, auth)
 
         agreeing = client.post(f"{succ}/revisions/1/agree", json={}, headers=boss)
         abandoning = client.post(f"{succ}/abandon", json={"reason": "changed our minds"}, headers=kam)
@@ -52,12 +63,7 @@ async def test_an_agreement_committed_while_the_abandonment_loads_its_streams_is
     """The handler loads a command's streams one after another. An agreement committed between its load of the
     successor (not agreed yet) and of the account's register (the successor current already) left a view that never
     existed, and the abandonment was refused as `not-the-current-plan`: the refusal of that view, not of the plan."""
-    kam, boss, plan, _ = await setup(client, auth)
-    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
-    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
-    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
-    succ = f"/v1/plans/{successor['plan_id']}"
-    await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))
+    kam, boss, _, _, successor, succ = await successor_proposed(client, auth)
 
     stream, original, loads, agreeing = f"plan-{successor['plan_id']}", Repository.load, [], []
 

@@ -440,20 +440,7 @@ def test_a_successor_takes_no_progress_for_an_item_it_did_not_start_with_even_un
     assert old.in_force is not None
     kept = old.in_force.content
     # the successor starts with a1 and g1 only (as one whose horizon leaves out the others' period would)
-    new = run(
-        initial_state(),
-        c.StartPlan(
-            actor=KAM,
-            parties=PARTIES,
-            plan_id="p2",
-            account_id="a1",
-            title="Next",
-            horizon_from=2026,
-            horizon_to=2029,
-            supersedes="p1",
-            starting_content=PlanContent(goals={"g1": kept.goals["g1"]}, actions={"a1": kept.actions["a1"]}),
-        ),
-    )
+    new = successor_of(old, starting=PlanContent(goals={"g1": kept.goals["g1"]}, actions={"a1": kept.actions["a1"]}))
     others = (put(ItemType.ACTION, action("a2", cost="2")), put(ItemType.GOAL, goal("g2", target="7")))
     new = run(new, *others, c.ProposeRevision(actor=KAM, parties=PARTIES))
     new = run(new, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
@@ -463,7 +450,8 @@ def test_a_successor_takes_no_progress_for_an_item_it_did_not_start_with_even_un
     assert (set(carried.progress), set(carried.actuals)) == ({"a1"}, {"g1"})
 
 
-def successor_of(old: Plan, plan_id: str = "p2") -> Plan:
+def successor_of(old: Plan, plan_id: str = "p2", starting: PlanContent | None = None) -> Plan:
+    """`old`'s successor, started from `starting`: by default the plan in force (or the draft), whole."""
     return run(
         initial_state(),
         c.StartPlan(
@@ -475,7 +463,9 @@ def successor_of(old: Plan, plan_id: str = "p2") -> Plan:
             horizon_from=2026,
             horizon_to=2029,
             supersedes=old.plan_id,
-            starting_content=old.in_force.content if old.in_force else old.draft,
+            starting_content=starting
+            if starting is not None
+            else (old.in_force.content if old.in_force else old.draft),
         ),
     )
 
