@@ -108,9 +108,8 @@ class Opportunities(FoldingProjection):
         if not states:
             return
         if stale := folded.stale(PREFIX):
-            await conn.execute(f"DELETE FROM {projects} WHERE opportunity_id = ANY($1::text[])", stale)
-            await conn.execute(f"DELETE FROM {changes} WHERE opportunity_id = ANY($1::text[])", stale)
-            await conn.execute(f"DELETE FROM {losses} WHERE opportunity_id = ANY($1::text[])", stale)
+            for table in (projects, changes, losses):
+                await conn.execute(f"DELETE FROM {table} WHERE opportunity_id = ANY($1::text[])", stale)
         live = [state for state in states.values() if state.exists]
         if not live:
             return
