@@ -132,10 +132,16 @@ async def agree(
     return (await ok(await client.post(f"{plan}/revisions/1/agree", json={}, headers=boss)))["position"]
 
 
-async def test_the_pipeline_pages_by_manager_each_with_all_their_projects(client: httpx.AsyncClient, auth) -> None:
+def three_managers(auth) -> tuple[str, str, dict[str, str], dict[str, dict[str, str]]]:
+    """A new team: its name, the managers' common prefix, the supervisor's headers, and three managers' headers by
+    name (`prefix-a`, `-b`, `-c`, in the order the lists sort them)."""
     team, base = unique("team"), unique("kam")
     boss = auth(unique("sup"), Role.SUPERVISOR, team)
-    heads = {f"{base}-{x}": auth(f"{base}-{x}", Role.MANAGER, team) for x in "abc"}
+    return team, base, boss, {f"{base}-{x}": auth(f"{base}-{x}", Role.MANAGER, team) for x in "abc"}
+
+
+async def test_the_pipeline_pages_by_manager_each_with_all_their_projects(client: httpx.AsyncClient, auth) -> None:
+    team, base, boss, heads = three_managers(auth)
     opened: dict[str, list[str]] = {}
     position = 0
     for (name, kam), count in zip(heads.items(), (3, 1, 2), strict=True):
@@ -165,9 +171,7 @@ async def test_the_pipeline_pages_by_manager_each_with_all_their_projects(client
 
 
 async def test_the_portfolio_pages_by_manager_each_with_all_their_accounts(client: httpx.AsyncClient, auth) -> None:
-    team, base = unique("team"), unique("kam")
-    boss = auth(unique("sup"), Role.SUPERVISOR, team)
-    heads = {f"{base}-{x}": auth(f"{base}-{x}", Role.MANAGER, team) for x in "abc"}
+    _, base, boss, heads = three_managers(auth)
     opened: dict[str, list[str]] = {}
     position = 0
     for (name, kam), count in zip(heads.items(), (2, 1, 3), strict=True):
