@@ -289,6 +289,25 @@ async def test_a_need_cites_an_interaction_by_its_id_or_not_at_all(client: httpx
     assert (await client.post(f"{project}/needs", json=need, headers=kam)).status_code == 200
 
 
+async def test_a_problems_criteria_are_each_as_long_as_a_members(client: httpx.AsyncClient, auth, store) -> None:
+    """A problem's criterion of any length was stored (300,000 characters answered 200), where a buying-center
+    member's criteria are at most 500 characters each."""
+    path, kam, _, _ = await project_setup(client, auth)
+    project = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    before = await store.head_position()
+    refused = await client.post(
+        f"{project}/problems", json={"problem": "Clogging", "criteria": ["fine", "x" * 501]}, headers=kam
+    )
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["body.criteria.1"]
+    assert await store.head_position() == before
+    fine = {"problem": "Clogging", "criteria": [" failure-free ", "x" * 500]}
+    recorded = await client.post(f"{project}/problems", json=fine, headers=kam)
+    assert recorded.status_code == 200, recorded.text
+    [problem] = recorded.json()["facts"]["problems"].values()
+    assert problem["criteria"] == ["failure-free", "x" * 500]
+
+
 async def test_an_interaction_needs_someone_who_took_part_after_blanks_are_dropped(
     client: httpx.AsyncClient, auth, store
 ) -> None:

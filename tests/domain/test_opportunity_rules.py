@@ -163,6 +163,15 @@ def code_of(state: Opportunity, command: object) -> str:
     return refused.value.code
 
 
+def test_a_problems_criteria_are_few_and_short_like_a_members() -> None:
+    state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.ENTRY, criteria=V1)
+    for criteria, code in ((("x" * 501,), "value-too-long"), (tuple(f"c{i}" for i in range(21)), "too-many-items")):
+        problem = Problem(problem_id="p1", problem="Clogging", criteria=criteria)
+        with pytest.raises(DomainError) as refused:
+            decide(state, c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS))
+        assert (refused.value.code, refused.value.details["field"]) == (code, "criteria")
+
+
 def test_a_member_who_has_left_can_be_named_in_no_new_fact() -> None:
     gone = frozenset({"ally", "boss"})
     state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.FINDING_ALLY, criteria=V1)

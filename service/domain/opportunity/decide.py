@@ -19,6 +19,17 @@ LEADER_ROLES = frozenset({"decision_maker", "signer"})  # the buyer's authorised
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=True, limit=1000)
+CRITERIA_LIMIT = 20  # a problem's decision criteria: as many, and each as long, as the API takes
+CRITERION_LIMIT = 500  # as a buying-center member's
+
+
+def _criteria(values: tuple[str, ...]) -> tuple[str, ...]:
+    """A problem's criteria as stored: trimmed, blank ones dropped, few and short."""
+    field = "criteria"
+    require(
+        len(values) <= CRITERIA_LIMIT, "too-many-items", f"{field} has more than {CRITERIA_LIMIT} items", field=field
+    )
+    return tuple(t for t in (_text(v, field, required=False, limit=CRITERION_LIMIT) for v in values) if t)
 
 
 def _member(members: dict[str, frozenset[str]], left: frozenset[str], member_id: str | None) -> None:
@@ -136,7 +147,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 problem,
                 problem=_text(problem.problem, "problem"),
                 consequence=_text(problem.consequence, "consequence", required=False),
-                criteria=tuple(t for t in (x.strip() for x in problem.criteria) if t),
+                criteria=_criteria(problem.criteria),
             )
             return [e.ProblemRecorded(problem=cleaned)]
         case c.RemoveProblem():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -12,7 +13,10 @@ from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
+from service.domain.opportunity.decide import CRITERIA_LIMIT, CRITERION_LIMIT
 from service.domain.opportunity.state import Problem
+
+Criterion = Annotated[str, Field(max_length=CRITERION_LIMIT)]
 
 router = APIRouter(tags=["sales projects"])
 
@@ -112,7 +116,7 @@ class ProjectProblemIn(BaseModel):
     consequence: str = Field("", max_length=1000)
     affected_member: str | None = None
     explicit: StrictBool = False
-    criteria: list[str] = Field(default_factory=list, max_length=20)
+    criteria: list[Criterion] = Field(default_factory=list, max_length=CRITERIA_LIMIT)
     need_confirmed_by: str | None = None
     confirmed_on: Day | None = None
 
