@@ -250,7 +250,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     store = EventStore(pool)
     async with pool.acquire() as conn:
         await gens.ensure(conn, AuditLog())
-        await gens.ensure(conn, Interactions())
+        await gens.ensure(conn, Interactions(store.upcasters))
         server = await conn.fetchval("SHOW server_version")
     sizes = []
     for upto in (args.events // 4, args.events):
@@ -260,7 +260,7 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         events = await store.head_position()
         baseline_seconds = await read_and_decode(pool)
         rebuild_seconds, memory = await rebuild(store, AuditLog())
-        domain_seconds, domain_memory = await rebuild(store, Interactions())
+        domain_seconds, domain_memory = await rebuild(store, Interactions(store.upcasters))
         baseline_again = await read_and_decode(pool)  # before and after: drift shows, and is averaged out
         baseline = (baseline_seconds + baseline_again) / 2
         sizes.append(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from service.commands.aggregates import UPCASTERS
 from service.config import Settings
 from service.db.pool import create_pool
 from service.events import EventStore
@@ -49,7 +50,7 @@ class Runtime:
     @classmethod
     async def open(cls, settings: Settings, database_url: str) -> Runtime:
         tokens = TokenKeys.from_settings(settings)
-        projections = registry.load(settings.extra_projection_modules)
+        projections = registry.load(settings.extra_projection_modules, UPCASTERS)
         pool = await create_pool(
             database_url,
             role=settings.db_role or None,
@@ -57,7 +58,7 @@ class Runtime:
             max_size=settings.pool_max + held_connections(len(projections)),
             idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
         )
-        store = EventStore(pool)
+        store = EventStore(pool, upcasters=UPCASTERS)
         return cls(settings, database_url, pool, store, Repository(store), tokens, projections)
 
     async def ensure_read_tables(self) -> None:

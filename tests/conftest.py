@@ -153,7 +153,7 @@ async def running(isolated: IsolatedDb) -> AsyncIterator[Callable[..., Projectio
     tasks: list[asyncio.Task[None]] = []
 
     def start(projections: list[Any] | None = None, **options: Any) -> ProjectionRunner:
-        chosen = projections if projections is not None else registry.load([TEST_PROJECTIONS])
+        chosen = projections if projections is not None else registry.load([TEST_PROJECTIONS], isolated.store.upcasters)
         runner = ProjectionRunner(isolated.store, chosen, poll_seconds=0.1, **options)
         tasks.append(asyncio.create_task(runner.run()))
         return runner

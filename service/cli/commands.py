@@ -91,11 +91,12 @@ def worker(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from service.commands.aggregates import UPCASTERS
     from service.operations import rebuild
     from service.projections import registry
 
     try:
-        registry.by_name(registry.load(settings.extra_projection_modules), args.name)
+        registry.by_name(registry.load(settings.extra_projection_modules, UPCASTERS), args.name)
     except KeyError as error:
         print(error.args[0], file=sys.stderr)
         return 2

@@ -44,8 +44,13 @@ from service.domain.webhooks import evolve as webhooks_fold
 from service.domain.webhooks.state import Webhooks
 from service.events import NewEvent, RecordedEvent
 from service.events.aggregate import AggregateType
+from service.events.upcasting import Upcasters
 
 S = TypeVar("S")
+
+# The service's schema evolution, one registry for every read (the store's, and the folding projections' own):
+# when an event's shape changes, register its step from the old version here (`service/events/upcasting.py`).
+UPCASTERS = Upcasters()
 
 SETTINGS_STREAM = "settings-company"
 WEBHOOKS_STREAM = "webhooks-company"  # every subscription in one stream: they are few, and listed together

@@ -9,6 +9,7 @@ import asyncpg
 from service.commands.aggregates import ACCOUNT, ACCOUNT_EVENTS
 from service.domain.account.state import Account
 from service.events import RecordedEvent
+from service.events.upcasting import Upcasters
 from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
@@ -65,8 +66,8 @@ class Accounts(FoldingProjection):
     tables = (TABLE,)
     event_types = ACCOUNT_EVENTS.names()
 
-    def __init__(self) -> None:
-        self.folder = StreamFolder(ACCOUNT)
+    def __init__(self, upcasters: Upcasters) -> None:
+        self.folder = StreamFolder(ACCOUNT, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["accounts"]

@@ -9,6 +9,7 @@ import asyncpg
 from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
 from service.domain.buying_center.state import BuyingCenter
 from service.events import RecordedEvent
+from service.events.upcasting import Upcasters
 from service.projections.folding import SUBJECT_FORGOTTEN, FoldingProjection, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
@@ -92,8 +93,8 @@ class BuyingCenters(FoldingProjection):
     tables = (MEMBERS, RELATIONSHIPS)
     event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 
-    def __init__(self) -> None:
-        self.folder = StreamFolder(BUYING_CENTER)
+    def __init__(self, upcasters: Upcasters) -> None:
+        self.folder = StreamFolder(BUYING_CENTER, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         members, links = tables["buying_center_members"], tables["buying_center_relationships"]

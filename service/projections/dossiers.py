@@ -10,6 +10,7 @@ from service.commands.aggregates import DOSSIER, DOSSIER_EVENTS
 from service.domain.dossier.state import Dossier
 from service.events import RecordedEvent
 from service.events.codec import jsonb
+from service.events.upcasting import Upcasters
 from service.projections.folding import SUBJECT_FORGOTTEN, FoldingProjection, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
@@ -69,8 +70,8 @@ class Dossiers(FoldingProjection):
     tables = (ANSWERS,)
     event_types = DOSSIER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 
-    def __init__(self) -> None:
-        self.folder = StreamFolder(DOSSIER)
+    def __init__(self, upcasters: Upcasters) -> None:
+        self.folder = StreamFolder(DOSSIER, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["dossier_answers"]

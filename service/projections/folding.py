@@ -72,8 +72,9 @@ class StreamFolder(Generic[S]):
 
     SCOPES = 2  # a live and a building generation; a third scope evicts the least recently used
 
-    def __init__(self, kind: AggregateType[S, Any], capacity: int = 10_000) -> None:
+    def __init__(self, kind: AggregateType[S, Any], upcasters: Upcasters, capacity: int = 10_000) -> None:
         self.kind = kind
+        self.upcasters = upcasters  # the store's: events read here are lifted as every other read lifts them
         self.capacity = capacity
         self._caches: OrderedDict[Hashable, OrderedDict[str, _Cached]] = OrderedDict()
 
@@ -108,8 +109,7 @@ class StreamFolder(Generic[S]):
         if gaps:
             ids, afters, befores = zip(*gaps, strict=True)
             rows = await conn.fetch(READ_GAPS, list(ids), list(afters), list(befores), up_to)
-            # Like the store, which registers no upcasters today; if it ever does, the folder must use them too.
-            for event in await to_events(conn, rows, Upcasters()):
+            for event in await to_events(conn, rows, self.upcasters):
                 read.setdefault(event.stream_id, []).append(event)
         states: dict[str, S] = {}
         apply = self.kind.apply

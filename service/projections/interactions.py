@@ -8,6 +8,7 @@ import asyncpg
 
 from service.commands.aggregates import INTERACTION, INTERACTION_EVENTS
 from service.events import RecordedEvent
+from service.events.upcasting import Upcasters
 from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
@@ -45,8 +46,8 @@ class Interactions(FoldingProjection):
     tables = (TABLE,)
     event_types = INTERACTION_EVENTS.names()
 
-    def __init__(self) -> None:
-        self.folder = StreamFolder(INTERACTION)
+    def __init__(self, upcasters: Upcasters) -> None:
+        self.folder = StreamFolder(INTERACTION, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         table = tables["interactions"]

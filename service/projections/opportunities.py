@@ -10,6 +10,7 @@ import asyncpg
 from service.commands.aggregates import OPPORTUNITY, OPPORTUNITY_EVENTS
 from service.domain.opportunity.state import Opportunity
 from service.events import RecordedEvent
+from service.events.upcasting import Upcasters
 from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
@@ -98,8 +99,8 @@ class Opportunities(FoldingProjection):
     tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES)
     event_types = OPPORTUNITY_EVENTS.names()
 
-    def __init__(self) -> None:
-        self.folder = StreamFolder(OPPORTUNITY)
+    def __init__(self, upcasters: Upcasters) -> None:
+        self.folder = StreamFolder(OPPORTUNITY, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         projects, changes, losses = tables["opportunities"], tables["stage_changes"], tables["opportunity_losses"]

@@ -11,6 +11,7 @@ import asyncpg
 from service.commands.aggregates import PLAN, PLAN_EVENTS
 from service.domain.plan.state import ActionStatus, Plan
 from service.events import RecordedEvent
+from service.events.upcasting import Upcasters
 from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
 
@@ -205,8 +206,8 @@ class Plans(FoldingProjection):
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 
-    def __init__(self) -> None:
-        self.folder = StreamFolder(PLAN)
+    def __init__(self, upcasters: Upcasters) -> None:
+        self.folder = StreamFolder(PLAN, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         folded = await self.folder.fold(conn, tables["plans"], events)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
+from service.events.upcasting import Upcasters
 from service.projections.accounts import Accounts
 from service.projections.audit import AuditLog
 from service.projections.buying_centers import BuyingCenters
@@ -15,13 +16,15 @@ from service.projections.opportunities import Opportunities
 from service.projections.plans import Plans
 
 
-def builtin() -> list[Projection]:
-    return [AuditLog(), Accounts(), BuyingCenters(), Dossiers(), Opportunities(), Interactions(), Plans()]
+def builtin(upcasters: Upcasters) -> list[Projection]:
+    """The built-in projections; those that fold streams read events with `upcasters`, the event store's."""
+    folding = (Accounts, BuyingCenters, Dossiers, Opportunities, Interactions, Plans)
+    return [AuditLog(), *(kind(upcasters) for kind in folding)]
 
 
-def load(modules: Sequence[str] = ()) -> list[Projection]:
+def load(modules: Sequence[str], upcasters: Upcasters) -> list[Projection]:
     """Built-ins, then `module.projections()` of each extra module (deployment add-ons, test support)."""
-    found = builtin()
+    found = builtin(upcasters)
     for name in modules:
         found.extend(importlib.import_module(name).projections())
     names = [p.name for p in found]

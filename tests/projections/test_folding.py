@@ -7,9 +7,11 @@ aggregate. Each case compares with the Repository, which folds the stream from t
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from service.events import ANY, NewEvent, RecordedEvent
+from service.events import ANY, EventStore, NewEvent, RecordedEvent
 from service.events.aggregate import Repository
+from service.events.upcasting import Upcasters
 from service.projections.folding import StreamFolder
 from tests.conftest import IsolatedDb
 from tests.support.tally import TALLY, Tally, bumped
@@ -41,7 +43,7 @@ async def test_folding_batch_by_batch_equals_folding_each_stream_from_the_store(
     await _fill(isolated, streams=7, events=150, seed=1)
     log = await _log(isolated)
     for capacity, size in ((10_000, 13), (2, 13), (0, 40)):  # a warm cache, one that keeps evicting, none
-        folder = StreamFolder(TALLY, capacity=capacity)
+        folder = StreamFolder(TALLY, isolated.store.upcasters, capacity=capacity)
         for start in range(0, len(log), size):
             batch = log[start : start + size]
             async with isolated.pool.acquire() as conn:
@@ -55,7 +57,7 @@ async def test_folding_batch_by_batch_equals_folding_each_stream_from_the_store(
 async def test_a_folder_starting_mid_log_or_going_back_reads_what_it_lacks(isolated: IsolatedDb) -> None:
     await _fill(isolated, streams=3, events=60, seed=2)
     log = await _log(isolated)
-    folder = StreamFolder(TALLY)
+    folder = StreamFolder(TALLY, isolated.store.upcasters)
     late, early = log[50:], log[20:21]  # a generation ahead warms the cache; one behind must not use it
     for batch in (late, early, log[21:50]):
         async with isolated.pool.acquire() as conn:
@@ -66,7 +68,7 @@ async def test_a_folder_starting_mid_log_or_going_back_reads_what_it_lacks(isola
 async def test_a_forgotten_person_is_not_served_from_the_cache(isolated: IsolatedDb) -> None:
     noted = NewEvent(event_type="Bumped", data={**bumped("a"), "note": "likes fishing"}, personal={"note": "person-1"})
     await isolated.store.append("tally-1", "tally", ANY, [noted])
-    folder = StreamFolder(TALLY)
+    folder = StreamFolder(TALLY, isolated.store.upcasters)
     async with isolated.pool.acquire() as conn:
         folded = await folder.fold(conn, "g1", await _log(isolated))
     assert folded.states["tally-1"].last_note == "likes fishing"
@@ -88,10 +90,35 @@ async def test_a_generation_behind_cannot_put_a_forgotten_person_back_into_anoth
     after = await _log(isolated)
     forgotten = [e for e in after if e.event_type == "SubjectForgotten"]
     later = [e for e in after if e.stream_id == "tally-1" and e.stream_version == 2]
-    folder = StreamFolder(TALLY)
+    folder = StreamFolder(TALLY, isolated.store.upcasters)
     async with isolated.pool.acquire() as conn:
         await folder.fold(conn, "live", forgotten, also=["tally-1"])
         building = await folder.fold(conn, "building", read_before_the_forget)
         live = await folder.fold(conn, "live", later)
     assert building.states["tally-1"].last_note == "likes fishing"  # healed when its own batch reaches the forget
     assert live.states["tally-1"] == Tally({"a": 2}, None)
+
+
+async def test_the_events_a_folder_reads_are_lifted_by_the_stores_upcasters(isolated: IsolatedDb) -> None:
+    """The folder read the events a batch lacks with no upcasters at all: once an event's shape changed, a
+    projection would fold old payloads as they were stored and fail on them, or disagree with its aggregate."""
+    for n in range(3):  # Bumped v1 named its amount "amount"; v2 calls it "by"
+        old = NewEvent(event_type="Bumped", data={"key": "a", "amount": n + 1}, schema_version=1)
+        await isolated.store.append("tally-u", "tally", ANY, [old])
+    upcasters = Upcasters()
+
+    @upcasters.register("Bumped", 1)
+    def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**{k: v for k, v in data.items() if k != "amount"}, "by": data["amount"]}
+
+    store = EventStore(isolated.pool, upcasters=upcasters)
+    try:
+        await store.append("tally-u", "tally", ANY, [NewEvent(event_type="Bumped", data=bumped("a", 10))])
+        newest = (await store.read_all(0, 100))[-1:]
+        expected = (await Repository(store).load(TALLY, "tally-u")).state
+        assert expected.counts == {"a": 16}
+        async with isolated.pool.acquire() as conn:  # a batch of the newest event only: the rest is read
+            folded = await StreamFolder(TALLY, store.upcasters).fold(conn, "g1", newest)
+        assert folded.states["tally-u"] == expected
+    finally:
+        await store.close()

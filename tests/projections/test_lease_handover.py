@@ -45,11 +45,15 @@ async def test_a_process_taking_the_lease_back_does_not_restore_a_person_forgott
         members = f"/v1/accounts/{account['account_id']}/buying-center/members"
         added = await client.post(members, json={"name": "Alice Secret"}, headers=kam)
         member_id = added.json()["member"]["member_id"]
-        first = BuyingCenters()  # process A, whose folder caches the member's state with her name
+        first = BuyingCenters(
+            isolated.store.upcasters
+        )  # process A, whose folder caches the member's state with her name
         await _applied_by(isolated, first)
         forgot = await client.post(f"/v1/people/{member_id}/forget", headers=admin)
         assert forgot.status_code == 200, forgot.text
-        await _applied_by(isolated, BuyingCenters())  # process B applies the forget while A holds no lease
+        await _applied_by(
+            isolated, BuyingCenters(isolated.store.upcasters)
+        )  # process B applies the forget while A holds no lease
         assessed = await client.post(f"{members}/{member_id}/assessment", json={"influence": 5}, headers=kam)
         assert assessed.status_code == 200, assessed.text
         await _applied_by(isolated, first)  # A takes the lease back and folds the member again

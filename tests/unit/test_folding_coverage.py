@@ -4,12 +4,13 @@ batch's own events and would fold it short, and cache that short state, if the r
 from __future__ import annotations
 
 from service.commands.aggregates import EventTypes
+from service.events.upcasting import Upcasters
 from service.projections.folding import StreamFolder
 from service.projections.registry import builtin
 
 
 def test_every_folding_projection_handles_all_of_its_aggregates_event_types() -> None:
-    folding = [p for p in builtin() if isinstance(getattr(p, "folder", None), StreamFolder)]
+    folding = [p for p in builtin(Upcasters()) if isinstance(getattr(p, "folder", None), StreamFolder)]
     assert {p.name for p in folding} == {
         "accounts",
         "buying_centers",
