@@ -49,7 +49,9 @@ async def ensure(conn: asyncpg.Connection, projection: Projection) -> list[Gener
         generations = await current(conn, projection.name)
         live, building = _pick(generations, LIVE), _pick(generations, BUILDING)
         if building is not None and building.version < projection.version:  # a build of older code
-            await _discard(conn, projection, building)
+            # its tables were never published: a view of one's name may serve the live generation
+            made_with = await _retire(conn, projection, building.generation)
+            await conn.execute(schema.drop_generation(made_with, building.generation, published=made_with))
             building = None
         if live is None and building is None:
             await _create(conn, projection, LIVE)
@@ -73,7 +75,8 @@ async def start_rebuild(conn: asyncpg.Connection, projection: Projection) -> Gen
 
 async def _create(conn: asyncpg.Connection, projection: Projection, status: str) -> None:
     generation = await conn.fetchval(sql.NEXT_GENERATION, projection.name)
-    await conn.execute(sql.INSERT_GENERATION, projection.name, generation, projection.version, status)
+    tables = [t.name for t in projection.tables]
+    await conn.execute(sql.INSERT_GENERATION, projection.name, generation, projection.version, status, tables)
     for table in projection.tables:
         await conn.execute(schema.create_tables(table, generation))
         if status == LIVE:
@@ -82,10 +85,10 @@ async def _create(conn: asyncpg.Connection, projection: Projection, status: str)
             await conn.execute(schema.publish(table, generation))
 
 
-async def _discard(conn: asyncpg.Connection, projection: Projection, generation: Generation) -> None:
-    await conn.execute(sql.RETIRE, projection.name, generation.generation)
-    for table in projection.tables:
-        await conn.execute(schema.drop_tables(table, generation.generation))
+async def _retire(conn: asyncpg.Connection, projection: Projection, generation: int) -> list[str]:
+    """Retire a generation; the tables it was made with, which may include some this code's version does without."""
+    made_with = await conn.fetchval(sql.RETIRE, projection.name, generation)
+    return [t.name for t in projection.tables] if made_with is None else made_with
 
 
 async def index(conn: asyncpg.Connection, projection: Projection, generation: Generation) -> None:
@@ -115,11 +118,11 @@ async def switch(conn: asyncpg.Connection, projection: Projection, building: Gen
         live = [g for g, row in rows.items() if row["status"] == LIVE]
         if live and mine["position"] < rows[live[0]]["position"]:
             return False  # not caught up yet: readers must never step back in time
-        for old in live:
-            await conn.execute(sql.RETIRE, projection.name, old)
+        retired = {old: await _retire(conn, projection, old) for old in live}
         await conn.execute(sql.GO_LIVE, projection.name, building.generation)
         for table in projection.tables:
             await conn.execute(schema.publish(table, building.generation))
-            for old in live:
-                await conn.execute(schema.drop_tables(table, old))
+        published = [t.name for t in projection.tables]
+        for old, made_with in retired.items():  # the views of tables this version does without go too
+            await conn.execute(schema.drop_generation(made_with, old, published))
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from service.projections.model import Table
 
 SCHEMA = "read"
@@ -61,5 +63,9 @@ def publish(table: Table, generation: int) -> str:
     return ";\n".join(statements) + ";"
 
 
-def drop_tables(table: Table, generation: int) -> str:
-    return f"DROP TABLE IF EXISTS {physical(table, generation)};"
+def drop_generation(tables: Iterable[str], generation: int, published: Collection[str] = ()) -> str:
+    """Drop a retired generation's tables (by their view names). The views of those not in `published`, the
+    live generation's tables, go first: they read the retired tables and nothing replaces them."""
+    statements = [f"DROP VIEW IF EXISTS {SCHEMA}.{ident(name)}" for name in tables if name not in published]
+    statements += [f"DROP TABLE IF EXISTS {SCHEMA}.{ident(f'{name}_g{generation}')}" for name in tables]
+    return ";\n".join(statements) + ";"

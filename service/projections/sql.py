@@ -12,8 +12,8 @@ ORDER BY generation
 NEXT_GENERATION = "SELECT coalesce(max(generation), 0) + 1 FROM projection_generations WHERE name = $1"
 
 INSERT_GENERATION = """
-INSERT INTO projection_generations (name, generation, version, status, live_since)
-VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'live' THEN now() END)
+INSERT INTO projection_generations (name, generation, version, status, live_since, tables)
+VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'live' THEN now() END, $5)
 """
 
 # Session-level: held while this process applies the generation; released when its connection ends.
@@ -42,7 +42,11 @@ SET position = $3, events_applied = events_applied + $4, updated_at = now()
 WHERE name = $1 AND generation = $2
 """
 
-RETIRE = "UPDATE projection_generations SET status = 'retired', updated_at = now() WHERE name = $1 AND generation = $2"
+# The retired generation's tables (NULL for one made before migration 0009).
+RETIRE = """
+UPDATE projection_generations SET status = 'retired', updated_at = now() WHERE name = $1 AND generation = $2
+RETURNING tables
+"""
 GO_LIVE = """
 UPDATE projection_generations SET status = 'live', live_since = now(), updated_at = now()
 WHERE name = $1 AND generation = $2

@@ -7,9 +7,11 @@ import contextlib
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from service.events import ANY, NewEvent
+from service.projections import generations as gens
 from service.projections.audit import AuditLog
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.projections import Counter
@@ -109,6 +111,61 @@ async def test_a_new_projection_version_is_built_beside_the_old_one_and_switched
             break
         await asyncio.sleep(0.05)
     assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    await caught_up(isolated, ["test_counter"])
+    assert await _counter_rows(isolated) == await _expected_counter(isolated)
+
+
+class CounterWithNotes(Counter):
+    """A version with a second table, which the next version does without."""
+
+    version = 2
+    tables = (*Counter.tables, replace(Counter.tables[0], name="test_counter_notes", comment="Test: a table dropped"))
+
+
+class CounterV3(Counter):
+    version = 3
+
+
+class CounterV4(Counter):
+    version = 4
+
+
+async def _relations(db: IsolatedDb, like: str) -> list[tuple[str, str]]:
+    async with db.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'read' AND c.relkind IN ('r', 'v') AND c.relname LIKE $1 ORDER BY 1",
+            like,
+        )
+    return [(r["relname"], r["relkind"]) for r in rows]
+
+
+async def test_a_table_a_new_version_does_without_goes_with_the_old_generation_view_and_all(
+    isolated: IsolatedDb, running
+) -> None:
+    """The switch dropped only the tables the new version declares: a table it does without stayed, with its view
+    in `read` on the retired generation, which BI tools went on reading as if it were current."""
+    await _append(isolated, 2, 10)
+    running([CounterWithNotes()])
+    await caught_up(isolated, ["test_counter"])
+    assert await _relations(isolated, "test_counter_notes%") == [
+        ("test_counter_notes", "v"),
+        ("test_counter_notes_g1", "r"),
+    ]
+    async with isolated.pool.acquire() as conn:  # older code's build, overtaken by newer code before it switched
+        await gens.ensure(conn, CounterV3())
+        await gens.ensure(conn, CounterV4())
+    assert await _relations(isolated, "test_counter_notes%") == [
+        ("test_counter_notes", "v"),
+        ("test_counter_notes_g1", "r"),
+    ]
+    running([CounterV4()])
+    for _ in range(200):
+        if (await _generations(isolated, "test_counter"))[-1] == (3, 4, "live"):
+            break
+        await asyncio.sleep(0.05)
+    assert await _generations(isolated, "test_counter") == [(1, 2, "retired"), (2, 3, "retired"), (3, 4, "live")]
+    assert await _relations(isolated, "test_counter%") == [("test_counter", "v"), ("test_counter_g3", "r")]
     await caught_up(isolated, ["test_counter"])
     assert await _counter_rows(isolated) == await _expected_counter(isolated)
 
