@@ -150,6 +150,8 @@ class ProjectionRunner:
                 if batch.through > generation.position:
                     generation = await self._apply_batch(projection, generation, lease, names, batch)
                     await meter.tick(generation)
+                elif not batch.full:  # caught up, about to wait: a switch elsewhere may have retired it meanwhile
+                    await _ensure_current(lease, projection, generation)
                 if generation.status != BUILDING or batch.full:
                     continue
                 if not indexed:  # caught up: now build the secondary indexes, then catch up the rest
@@ -184,6 +186,14 @@ class ProjectionRunner:
         PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(batch.events))
         PROJECTION_POSITION.labels(projection.name, generation.status).set(batch.through)
         return generation.at(batch.through, row["status"])
+
+
+async def _ensure_current(lease: asyncpg.Connection, projection: Projection, generation: Generation) -> None:
+    """Retired unless the generation is still live or building: a retired one lets its lease and connection go
+    now, not when the next event comes (on a quiet system, that could be long after every switch)."""
+    row = await lease.fetchrow(sql.CHECKPOINT, projection.name, generation.generation)
+    if row is None or row["status"] not in (LIVE, BUILDING):
+        raise Retired()
 
 
 def _leased(projection: Projection) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from service.events import ANY, NewEvent
 from service.projections import generations as gens
+from service.projections import sql
 from service.projections.audit import AuditLog
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.projections import Counter
@@ -113,6 +114,30 @@ async def test_a_new_projection_version_is_built_beside_the_old_one_and_switched
     assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
     await caught_up(isolated, ["test_counter"])
     assert await _counter_rows(isolated) == await _expected_counter(isolated)
+
+
+async def test_the_retired_generation_lets_its_lease_and_connection_go_though_nothing_is_written(
+    isolated: IsolatedDb, running
+) -> None:
+    """The runner of a generation noticed it was retired only when a batch with events came: on a quiet system it
+    kept its lease and a pooled connection after every switch for as long as nothing was written."""
+    await _append(isolated, 2, 10)
+    running([Counter()])
+    await caught_up(isolated, ["test_counter"])
+    running([CounterV2()])
+    for _ in range(200):
+        if await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]:
+            break
+        await asyncio.sleep(0.05)
+    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    async with isolated.pool.acquire() as conn:
+        for _ in range(100):  # the old runner looks at its checkpoint each time it has caught up and waits (1 s)
+            if await conn.fetchval(sql.TRY_LEASE, "test_counter", 1):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("generation 1 is retired, yet its lease is held 5 s on")
+        await conn.fetchval(sql.RELEASE_LEASE, "test_counter", 1)
 
 
 class CounterWithNotes(Counter):
