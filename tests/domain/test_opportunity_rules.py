@@ -23,7 +23,7 @@ from service.domain.opportunity.state import (
     Problem,
     Side,
 )
-from service.domain.opportunity.view import contact_intensity, is_stalled
+from service.domain.opportunity.view import Intensity, contact_intensity, is_stalled
 
 KAM = Actor("kam", Role.MANAGER, "north")
 V1 = StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA)
@@ -303,6 +303,17 @@ def test_stalled_and_contact_intensity() -> None:
     assert intensity.before is not None
     assert intensity.during is not None
     assert intensity.during > intensity.before
+
+
+def test_contact_intensity_counts_each_interaction_in_one_window() -> None:
+    """A project that entered Implementation on the day it was opened counted that day's meeting before it too, as
+    30 per 30 days: a drop of contact during Implementation that never happened."""
+    impl = Opportunity(
+        exists=True, stage=Stage.APPROVAL, criteria=StageCriteria(version=9, exits={}), opened_at=datetime(2026, 3, 2)
+    )
+    impl = run(impl, c.LinkInteraction(actor=KAM, interaction_id="a", kind="meeting", on=date(2026, 3, 2)))
+    impl = run(impl, c.AdvanceStage(actor=KAM), at=datetime(2026, 3, 2, 15))
+    assert contact_intensity(impl, date(2026, 3, 31)) == Intensity(before=None, during=1.0)
 
 
 def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_names_them() -> None:

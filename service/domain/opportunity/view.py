@@ -40,12 +40,14 @@ def contact_intensity(o: Opportunity, today: date) -> Intensity:
         return Intensity(None, None)
     left = next((h.at.date() for h in o.history if h.from_stage is Stage.IMPLEMENTATION and h.at), None) or today
 
-    def rate(start: date, end: date) -> float:
-        days = max((end - start).days, 1)
-        count = sum(start <= m.on < end or (m.on == end == start) for m in o.interactions)
-        return round(count * 30 / days, 2)
+    def rate(start: date, end: date) -> float:  # the days from start up to, not including, end
+        count = sum(start <= m.on < end for m in o.interactions)
+        return round(count * 30 / (end - start).days, 2)
 
-    return Intensity(rate(opened, entered), rate(entered, left + timedelta(days=1)))
+    # A project that entered Implementation on the day it was opened had no time before it: no rate, rather
+    # than that day's interactions counted in both windows.
+    before = rate(opened, entered) if entered > opened else None
+    return Intensity(before, rate(entered, left + timedelta(days=1)))
 
 
 def is_stalled(o: Opportunity, today: date, stalled_days: int) -> bool:
