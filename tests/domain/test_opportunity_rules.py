@@ -23,7 +23,7 @@ from service.domain.opportunity.state import (
     Problem,
     Side,
 )
-from service.domain.opportunity.view import Intensity, contact_intensity, is_stalled
+from service.domain.opportunity.view import Intensity, contact_intensity, exit_status, is_stalled
 
 KAM = Actor("kam", Role.MANAGER, "north")
 V1 = StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA)
@@ -108,6 +108,22 @@ def test_finding_an_ally_needs_an_ally_their_need_and_a_problem_with_member_and_
     state = run(state, c.RecordProblem(actor=KAM, problem=refined, members=MEMBERS))
     assert len(state.problems) == 1
     assert advance(state).stage is Stage.CONFIRMATION
+
+
+def test_an_explicit_need_an_ally_confirmed_on_the_problem_list_is_a_need_confirmed_by_an_ally() -> None:
+    """The problem list records "explicit, confirmed by <member> on <day>" (SPIN's explicit need), yet only needs
+    recorded with `…/needs` met the criterion: a manager using the list was told it was missing."""
+    state = run(opened(Kind.CROSS_SELL), c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS))
+    for explicit, by in ((False, "ally"), (True, "buyer")):  # an implied need, or one confirmed by no ally
+        problem = Problem(
+            problem_id="p1", problem="Clogging", explicit=explicit, need_confirmed_by=by, confirmed_on=TODAY
+        )
+        named = run(state, c.RecordProblem(actor=KAM, problem=problem, today=TODAY, members=MEMBERS))
+        assert "need_confirmed_by_ally" in unmet_codes(named), (explicit, by)
+    problem = Problem(problem_id="p1", problem="Clogging", explicit=True, need_confirmed_by="ally", confirmed_on=TODAY)
+    state = run(state, c.RecordProblem(actor=KAM, problem=problem, today=TODAY, members=MEMBERS))
+    assert "need_confirmed_by_ally" not in unmet_codes(state)
+    assert "need_confirmed_by_ally" in [s.code for s in exit_status(state, left=frozenset({"ally"})) if not s.holds]
 
 
 def test_confirmation_needs_evidence_and_a_confirmed_volume() -> None:

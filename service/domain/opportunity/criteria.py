@@ -51,7 +51,10 @@ def _ally(o: Opportunity, left: frozenset[str]) -> bool:
 
 
 def _need(o: Opportunity, left: frozenset[str]) -> bool:
-    return any(n.member_id in o.allies and n.member_id not in left for n in o.needs)
+    """A need an ally confirmed: recorded as such, or as an explicit need on the problem list (SPIN)."""
+    confirmers = [n.member_id for n in o.needs]
+    confirmers += [p.need_confirmed_by for p in o.problems.values() if p.explicit and p.need_confirmed_by]
+    return any(m in o.allies and m not in left for m in confirmers)
 
 
 def _problem(o: Opportunity, left: frozenset[str]) -> bool:
