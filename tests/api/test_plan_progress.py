@@ -74,6 +74,11 @@ async def test_an_action_is_due_within_its_period_so_the_quarters_add_up_to_the_
     year = (await ok(await client.get(f"{plan}/periods/2027", headers=kam)))["budget"]
     quarters = [(await ok(await client.get(f"{plan}/periods/2027-Q{q}", headers=kam)))["budget"] for q in (1, 2, 3, 4)]
     assert (year, quarters) == ({"RUB": "900000"}, [{"RUB": "450000"}, {}, {}, {"RUB": "450000"}])
+    # The plan's own view gives the budget per period as the actions are written, which read as if 2027 cost
+    # 450,000: beside it, each year's total, its quarters included, as the year's period plan counts it.
+    content = (await ok(await client.get(plan, headers=kam)))["in_force"]["content"]
+    assert content["budget"] == {"2027": {"RUB": "450000"}, "2027-Q1": {"RUB": "450000"}}
+    assert content["budget_by_year"] == {"2027": year}
 
 
 async def test_a_back_dated_actual_does_not_replace_a_newer_one_now_or_as_of(client: httpx.AsyncClient, auth) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -89,11 +90,20 @@ class PlanContent:
         return None
 
     def budget(self) -> dict[str, dict[str, Decimal]]:
-        """Cost of the actions per period and currency."""
-        totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-        for action in self.actions.values():
-            totals[action.period][action.currency] += action.cost
-        return {period: dict(by_currency) for period, by_currency in sorted(totals.items())}
+        """Cost of the actions per period as they are written, and currency: a year's entry holds only the actions
+        planned for the whole year (`budget_by_year` gives the years' totals)."""
+        return _totals((action.period, action) for action in self.actions.values())
+
+    def budget_by_year(self) -> dict[str, dict[str, Decimal]]:
+        """Cost of the actions per year, its quarters included, and currency: what the year's period plan counts."""
+        return _totals((action.period[:4], action) for action in self.actions.values())
+
+
+def _totals(placed: Iterable[tuple[str, Action]]) -> dict[str, dict[str, Decimal]]:
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for period, action in placed:
+        totals[period][action.currency] += action.cost
+    return {period: dict(by_currency) for period, by_currency in sorted(totals.items())}
 
 
 SECTION = {
@@ -172,7 +182,8 @@ class PlanDiff:
 
 
 def diff(old: PlanContent, new: PlanContent) -> PlanDiff:
-    """Items added, removed and changed (with old → new per field), and the budget per period before and after."""
+    """Items added, removed and changed (with old → new per field), and the budget per period as the actions are
+    written (`PlanContent.budget`) before and after: an action moved from a year into one of its quarters shows."""
     changes: list[ItemDiff] = []
     for item_type in ItemType:
         before, after = old.items(item_type), new.items(item_type)

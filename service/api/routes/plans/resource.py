@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -59,8 +60,13 @@ def content_out(plan: Plan, content: PlanContent, day: date) -> dict[str, Any]:
     for action_id, action in data["actions"].items():
         st = action_state(plan, content.actions[action_id], day)
         action["status"], action["overdue"] = st.status.value, st.overdue
-    data["budget"] = {p: {c: format(v, "f") for c, v in by.items()} for p, by in content.budget().items()}
+    data["budget"] = _amounts(content.budget())
+    data["budget_by_year"] = _amounts(content.budget_by_year())
     return data
+
+
+def _amounts(budget: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, str]]:
+    return {period: {currency: format(v, "f") for currency, v in by.items()} for period, by in budget.items()}
 
 
 def diff_out(old: PlanContent, new: PlanContent) -> dict[str, Any]:
@@ -86,7 +92,8 @@ class PlanOut(Written):
     )
     in_force: dict[str, Any] | None = Field(
         description="The agreed revision in force: number, who agreed when, content with targets against "
-        "actuals, actions with status and overdue flag, budget per period."
+        "actuals, actions with status and overdue flag, `budget` per period as the actions are written (a year's "
+        "entry holds only the actions planned for the whole year) and `budget_by_year`, each year's total."
     )
     under_discussion: dict[str, Any] | None = Field(
         description="The revision waiting for review: number, who proposed it when, its diff to the plan in force."
