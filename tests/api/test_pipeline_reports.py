@@ -121,3 +121,17 @@ async def test_the_conversion_report_counts_a_project_as_lost_in_each_period_it_
         report = (await client.get("/v1/pipeline/conversion", params=params, headers=boss)).json()
         lost_by_stage.append({s["stage"]: s["lost"] for s in report["stages"] if s["lost"]})
     assert lost_by_stage == [{}, {"entry": 1}, {}, {"finding_ally": 1}]
+
+
+async def test_a_conversion_period_that_ends_before_it_starts_is_refused_naming_until(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """It answered 200 with every stage at zero, which reads as a period in which nothing happened."""
+    boss = auth(unique("sup"), Role.SUPERVISOR, unique("team"))
+    since = datetime(2026, 6, 1, tzinfo=UTC)
+    params = {"since": since.isoformat(), "until": (since - timedelta(seconds=1)).isoformat()}
+    refused = await client.get("/v1/pipeline/conversion", params=params, headers=boss)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["type"], refused.json()["field"]) == ("/problems/period-ends-before-it-starts", "until")
+    same = await client.get("/v1/pipeline/conversion", params={**params, "until": since.isoformat()}, headers=boss)
+    assert same.status_code == 200, same.text

@@ -20,6 +20,7 @@ from service.api.freshness import LAGGING, fresh
 from service.api.moments import Moment
 from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.domain.account.access import list_scope
+from service.domain.errors import require
 from service.domain.opportunity.criteria import Stage
 from service.domain.opportunity.view import stalls
 
@@ -186,6 +187,9 @@ async def get_conversion(
     team: str | None = None,
 ) -> ConversionReport:
     end = until or datetime.now(UTC)
+    require(
+        end >= since, "period-ends-before-it-starts", "until is before since", field="until", since=since.isoformat()
+    )
     scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(CHANGES, *scoped, end) if scoped else []
