@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 
+from tests.api.test_accounts import open_account
 from tests.api.test_buying_center import add
 from tests.support.opportunities import TODAY, a_client, log, open_project, setup
 
@@ -92,3 +93,8 @@ async def test_timeline_filters_and_pages_per_member(client: httpx.AsyncClient, 
     assert [e["occurred_on"] for e in calls["items"]] == [(TODAY - timedelta(days=i)).isoformat() for i in range(5)]
     meetings = (await client.get(f"{path}/timeline", params={"kind": "meeting"}, headers=kam)).json()
     assert meetings["items"] == []
+    # a member of another account, or of none, is a 404 as on GET …/members/{m}, not an empty timeline
+    other = f"/v1/accounts/{(await open_account(client, kam))['account_id']}"
+    for account, member in ((other, b), (path, "ghost")):
+        missing = await client.get(f"{account}/buying-center/members/{member}/timeline", headers=kam)
+        assert (missing.status_code, missing.json()["type"]) == (404, "/problems/member-not-in-buying-center")

@@ -14,6 +14,8 @@ from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import Day, read_day
 from service.api.pagination import Cursor, Limit, decode_cursor, page, text
+from service.api.routes.buying_center.resource import member_of
+from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.domain.interaction import model as im
 from service.runtime import Runtime
 
@@ -140,6 +142,8 @@ async def member_timeline(
     limit: Limit = 50,
 ) -> TimelinePage:
     await visible_account(runtime, actor, str(account_id))
+    # a member of another account, or of none, is a 404 as on GET …/members/{m}, not an empty timeline
+    member_of((await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)))).state, member_id)
     return await timeline(
         runtime, str(account_id), member_id, kind, since, until, include_retracted, None, cursor, limit
     )
