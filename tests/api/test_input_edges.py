@@ -51,6 +51,17 @@ async def test_plan_periods_and_currencies_are_ascii_and_whole(client: httpx.Asy
     assert await store.head_position() == before
 
 
+async def test_a_plan_item_id_is_one_items_whatever_its_type(client: httpx.AsyncClient, auth, store) -> None:
+    """A goal and an action could share an id, and a comment on it went to the goal alone."""
+    kam, _, plan, _ = await plan_setup(client, auth)
+    assert (await client.put(f"{plan}/draft/goal/x1", json=GOAL, headers=kam)).status_code == 200
+    before = await store.head_position()
+    refused = await client.put(f"{plan}/draft/action/x1", json=ACTION, headers=kam)
+    assert refused.status_code == 409, refused.text
+    assert (refused.json()["type"], refused.json()["item_type"]) == ("/problems/item-id-taken", "goal")
+    assert await store.head_position() == before
+
+
 async def test_starting_a_plan_honours_if_match(client: httpx.AsyncClient, auth, store) -> None:
     kam, _, plan, _ = await plan_setup(client, auth)
     account = (await client.get(plan, headers=kam)).json()["account_id"]

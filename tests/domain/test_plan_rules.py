@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -161,6 +162,41 @@ def test_items_are_checked_against_the_horizon_and_their_shape() -> None:
             ),
         )
     assert money.value.code == "invalid-currency"
+
+
+def test_an_item_id_names_one_item_of_the_plan_whatever_its_type() -> None:
+    """A goal and an action could share an id, while comments, progress and actuals are keyed by the id alone:
+    a comment on that id went to the goal only."""
+    plan = run(started(), put(ItemType.GOAL, goal("x")))
+    for command in (put(ItemType.ACTION, action("x")), put(ItemType.STRATEGY, Strategy(item_id="x", text="t"))):
+        with pytest.raises(DomainError) as taken:
+            decide(plan, command)
+        assert (taken.value.code, taken.value.details) == ("item-id-taken", {"item": "x", "item_type": "goal"})
+    plan = run(
+        plan, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
+    )
+    change = ItemChange(op="put", item_type="action", item_id="x", item=codec.to_dict(action("x")))
+    session = c.RecordSession(
+        actor=BOSS,
+        parties=PARTIES,
+        session_id="s",
+        on=date(2026, 11, 20),
+        today=TODAY,
+        participants=("kam", "boss"),
+        decisions=("Spend on it",),
+        changes=(change,),
+    )
+    with pytest.raises(DomainError) as taken:
+        decide(plan, session)
+    assert taken.value.code == "item-id-taken"
+    removed = ItemChange(op="remove", item_type="goal", item_id="x")  # once the goal is gone, the id is free
+    plan = run(
+        plan,
+        replace(session, changes=(removed, change)),
+        c.ConfirmSession(actor=KAM, parties=PARTIES, session_id="s"),
+    )
+    assert plan.in_force is not None
+    assert "x" in plan.in_force.content.actions
 
 
 def test_a_session_needs_the_other_party_and_becomes_the_plan_in_force() -> None:

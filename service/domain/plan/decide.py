@@ -10,7 +10,7 @@ from service.domain.errors import Conflict, NotAllowed, NotFound, amount, requir
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
 from service.domain.plan.content import ItemType, PlanContent, within_horizon
-from service.domain.plan.items import apply_change, check_item
+from service.domain.plan.items import apply_change, check_item, ensure_id_free
 from service.domain.plan.items import plan_text as _text
 from service.domain.plan.state import Plan, Revision, RevisionStatus
 
@@ -88,6 +88,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
         case c.PutItem():
             _manager(command)
             item = check_item(state, command.item_type, command.item)
+            ensure_id_free(state.draft, command.item_type, item.item_id)
             if state.draft.items(command.item_type).get(item.item_id) == item:
                 return []
             return [e.DraftItemPut(item_type=command.item_type, item=codec.to_dict(item), by=by)]

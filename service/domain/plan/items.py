@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from service.domain import codec
-from service.domain.errors import CURRENCY, NotFound, amount, clean_text, parse_day, require
+from service.domain.errors import CURRENCY, Conflict, NotFound, amount, clean_text, parse_day, require
 from service.domain.plan.content import (
     CLASS,
     Action,
@@ -78,6 +78,15 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
     raise AssertionError(item)
 
 
+def ensure_id_free(content: PlanContent, item_type: ItemType, item_id: str) -> None:
+    """An item id names one item of the plan: comments, progress and actuals are keyed by it alone."""
+    found = content.find(item_id)
+    if found is not None and found[0] is not item_type:
+        raise Conflict(
+            "item-id-taken", f"{item_id} is a {found[0].value} of this plan", item=item_id, item_type=found[0].value
+        )
+
+
 def apply_change(content: PlanContent, state: Plan, change: Any) -> PlanContent:
     item_type = ItemType(change.item_type)
     if change.op == "remove":
@@ -85,4 +94,5 @@ def apply_change(content: PlanContent, state: Plan, change: Any) -> PlanContent:
             raise NotFound("item-not-found", f"no {item_type.value} {change.item_id} in the plan", item=change.item_id)
         return without_item(content, item_type, change.item_id)
     item = check_item(state, item_type, codec.from_dict(CLASS[item_type], change.item or {}))
+    ensure_id_free(content, item_type, item.item_id)
     return with_item(content, item_type, item)
