@@ -12,8 +12,8 @@ from service.config import Settings
 from service.projections import generations as gens
 from service.projections import registry, sql
 from service.projections.docs import render
-from service.projections.generations import LIVE
-from service.projections.runner import Progress, ProjectionRunner
+from service.projections.generations import BUILDING, LIVE, RETIRED
+from service.projections.runner import Progress, ProjectionRunner, Retired
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -56,27 +56,44 @@ async def rebuild(settings: Settings, database_url: str, name: str) -> int:
         print(f"building {name} generation {generation.generation} beside the live one", file=sys.stderr)
         lease = await runtime.pool.acquire()
         if await lease.fetchval(sql.TRY_LEASE, name, generation.generation):
+            # where it got now that it is ours: another process may have applied it, even switched or dropped it
+            row = await lease.fetchrow(sql.CHECKPOINT, name, generation.generation)
+            generation = generation.at(row["position"], row["status"])
             runner = ProjectionRunner(
                 runtime.store, [projection], on_progress=_print_progress, **runtime.runner_options()
             )
-            await runner.build(projection, generation, lease)
+            try:
+                if generation.status == BUILDING:
+                    await runner.build(projection, generation, lease)
+                else:
+                    await runtime.pool.release(lease)
+            except Retired:
+                generation = generation.at(generation.position, RETIRED)
         else:
             await runtime.pool.release(lease)
             print("another process is building it; following its progress", file=sys.stderr)
-            await _follow(runtime, name, generation.generation)
+            generation = generation.at(generation.position, await _follow(runtime, name, generation.generation))
+        if generation.status != LIVE:
+            print(
+                f"{name} generation {generation.generation} was given up: a process running a newer version of "
+                f"{name} builds its own (see /readyz); run the rebuild with that version",
+                file=sys.stderr,
+            )
+            return 1
         print(f"{name} generation {generation.generation} is live ({time.monotonic() - started:.1f}s)")
         return 0
     finally:
         await runtime.close()
 
 
-async def _follow(runtime: Runtime, name: str, generation: int) -> None:
+async def _follow(runtime: Runtime, name: str, generation: int) -> str:
+    """Another process's build, until it is live or retired (given up for a newer version's): that status."""
     while True:
         async with runtime.pool.acquire() as conn:
             row = await conn.fetchrow(sql.CHECKPOINT, name, generation)
             head = await runtime.store.head_position()
-        if row["status"] == LIVE:
-            return
+        if row["status"] != BUILDING:
+            return str(row["status"])
         _print_progress(Progress(name, generation, row["status"], row["position"], head, 0.0))
         await asyncio.sleep(1.0)
 

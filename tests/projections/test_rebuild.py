@@ -10,7 +10,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from service.config import Settings
 from service.events import ANY, NewEvent
+from service.operations import rebuild
 from service.projections import generations as gens
 from service.projections import sql
 from service.projections.audit import AuditLog
@@ -138,6 +142,31 @@ async def test_the_retired_generation_lets_its_lease_and_connection_go_though_no
         else:
             raise AssertionError("generation 1 is retired, yet its lease is held 5 s on")
         await conn.fetchval(sql.RELEASE_LEASE, "test_counter", 1)
+
+
+class CounterV5(Counter):
+    version = 5
+
+
+async def test_a_rebuild_whose_generation_newer_code_gave_up_says_so_and_fails(
+    isolated: IsolatedDb, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kamplan rebuild` following another process's build went on printing progress for ever once newer code had
+    given that build up for its own."""
+    await _append(isolated, 2, 10)
+    async with isolated.pool.acquire() as conn:
+        await gens.ensure(conn, Counter())
+        assert await conn.fetchval(sql.TRY_LEASE, "test_counter", 2)  # "another process" holds the next build
+        rebuilding = asyncio.create_task(rebuild(settings, isolated.url, "test_counter"))
+        for _ in range(200):
+            if (await _generations(isolated, "test_counter"))[-1] == (2, 1, "building"):
+                break
+            await asyncio.sleep(0.05)
+        await gens.ensure(conn, CounterV5())  # a newer version starts, and gives the older build up
+        assert await asyncio.wait_for(rebuilding, 10) == 1
+        await conn.fetchval(sql.RELEASE_LEASE, "test_counter", 2)
+    assert await _generations(isolated, "test_counter") == [(1, 1, "live"), (2, 1, "retired"), (3, 5, "building")]
+    assert "test_counter generation 2 was given up" in capsys.readouterr().err
 
 
 class CounterWithNotes(Counter):
