@@ -62,6 +62,19 @@ async def test_a_plan_item_id_is_one_items_whatever_its_type(client: httpx.Async
     assert await store.head_position() == before
 
 
+async def test_a_questions_choices_are_short_and_not_blank(client: httpx.AsyncClient, auth, store) -> None:
+    """A dossier question's choice of any length, or an empty one, was published."""
+    admin = auth("root", Role.ADMIN)
+    before = await store.head_position()
+    for choice in ("x" * 201, ""):
+        question = {"code": "channel", "label": "Channel", "answer_type": "choice", "choices": ["direct", choice]}
+        template = {"groups": [{"code": "g", "label": "G", "questions": [question]}]}
+        refused = await client.post("/v1/settings/dossier-templates", json=template, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.groups.0.questions.0.choices.1"]
+    assert await store.head_position() == before
+
+
 async def test_starting_a_plan_honours_if_match(client: httpx.AsyncClient, auth, store) -> None:
     kam, _, plan, _ = await plan_setup(client, auth)
     account = (await client.get(plan, headers=kam)).json()["account_id"]

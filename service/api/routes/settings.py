@@ -139,12 +139,15 @@ async def set_roles(body: RolesIn, response: Response, command: CommandDep) -> W
     return await _change(command, response, lambda: cmd.DefineBuyingCenterRoles(actor=command.actor, roles=roles))
 
 
+Choice = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class QuestionIn(BaseModel):
     code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=500)
     label_ru: str = Field("", max_length=500)
     answer_type: AnswerType
-    choices: list[str] = Field(default_factory=list, max_length=100)
+    choices: list[Choice] = Field(default_factory=list, max_length=100)
     review_days: StrictInt = Field(180, ge=1, le=3650)
     personal: StrictBool = Field(False, description="About a person: answers name the member and are forgettable.")
 
