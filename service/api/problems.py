@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -47,7 +50,7 @@ class Problem(Exception):
         self.extensions = extensions
 
 
-def problem_response(request: Request | None, problem: Problem) -> JSONResponse:
+def problem_response(request: Request | None, problem: Problem) -> Response:
     body: dict[str, Any] = {"type": problem.type, "title": problem.title, "status": problem.status}
     if problem.detail:
         body["detail"] = problem.detail
@@ -56,7 +59,17 @@ def problem_response(request: Request | None, problem: Problem) -> JSONResponse:
     if request_id := request_id_var.get():
         body["request_id"] = request_id
     body.update(problem.extensions)
-    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+    content = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_as_text)
+    return Response(content, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+
+
+def _as_text(value: Any) -> str:
+    """A date or an amount a rule put into its refusal, as the API writes them (ISO 8601, exact decimals)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -160,7 +173,7 @@ INTERNAL = Problem(500, "/problems/internal", "Internal error", "the error was l
 
 
 def install(app: FastAPI) -> None:
-    async def handle(request: Request, error: Exception) -> JSONResponse:
+    async def handle(request: Request, error: Exception) -> Response:
         problem = from_exception(error)
         if problem is None:
             log.exception("unhandled error", exc_info=error)
