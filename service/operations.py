@@ -64,7 +64,8 @@ async def rebuild(settings: Settings, database_url: str, name: str) -> int:
             )
             try:
                 if generation.status == BUILDING:
-                    await runner.build(projection, generation, lease)
+                    await runner.build(projection, generation, lease)  # returns once it is live
+                    generation = generation.at(generation.position, LIVE)
                 else:
                     await runtime.pool.release(lease)
             except Retired:
