@@ -212,7 +212,7 @@ async def test_forgetting_a_person_erases_them_everywhere_but_keeps_the_node(
     assert [secret for secret in secrets if any(secret in text for text in reads)] == []
     blanked = await client.patch(member, json={"position": ""}, headers=kam)  # what stays can still be cleared
     assert (blanked.status_code, blanked.json()["member"]["position"]) == (200, ""), blanked.text
-    again = await client.put(f"{member}/criteria", json={"stated": ["new-secret"]}, headers=kam)
+    again = await client.patch(member, json={"notes": "new-secret"}, headers=kam)
     assert again.json()["type"] == "/problems/subject-forgotten"  # nothing new is written about them
     svg = (await client.get(f"{path}/buying-center.svg", headers=kam)).text
     assert name not in svg

@@ -12,7 +12,7 @@ from service.domain.buying_center import commands as cmd
 from service.domain.buying_center.decide import decide
 from service.domain.buying_center.evolve import evolve, initial_state
 from service.domain.buying_center.risks import coverage_risks
-from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member, RelationKind
+from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member, MemberProblem, RelationKind
 from service.domain.errors import Conflict, DomainError, NotFound
 from service.domain.settings.defaults import default_settings
 
@@ -91,7 +91,7 @@ def test_the_history_shows_how_and_why_the_view_of_a_person_changed() -> None:
     assert unchanged == []
 
 
-def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment() -> None:
+def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment_criteria_problems_or_links() -> None:
     state = run(
         initial_state(),
         add("m1"),
@@ -99,9 +99,20 @@ def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment() -> N
     )
     member = state.people["m1"]
     assert (member.active, member.left_on, member.history[-1].event) == (False, date(2026, 6, 1), "MemberLeft")
-    with pytest.raises(Conflict) as gone:
-        decide(state, cmd.AssessMember(actor=KAM, member_id="m1", attitude=1, known_roles=ROLES))
-    assert gone.value.code == "member-has-left"
+    state = run(state, add("m2"))
+    # what we learn of someone is assessment too: their criteria, their problems, their links to others
+    for command in (
+        cmd.AssessMember(actor=KAM, member_id="m1", attitude=1, known_roles=ROLES),
+        cmd.RecordCriteria(actor=KAM, member_id="m1", stated=("price",), observed=()),
+        cmd.RecordProblems(actor=KAM, member_id="m1", problems=(MemberProblem(problem="Clogging"),)),
+        cmd.LinkMembers(actor=KAM, relationship_id="r1", source="m2", target="m1", kind=RelationKind.INFLUENCES),
+        cmd.LinkMembers(actor=KAM, relationship_id="r1", source="m1", target="m2", kind=RelationKind.REPORTS_TO),
+    ):
+        with pytest.raises(Conflict) as gone:
+            decide(state, command)
+        assert gone.value.code == "member-has-left", command
+    # the contacts we had with them before they left may still be recorded
+    assert decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, 5, 20), today=TODAY))
 
 
 def test_contacts_in_the_future_are_refused_and_the_last_contact_only_moves_forward() -> None:

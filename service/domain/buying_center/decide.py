@@ -141,7 +141,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             )
             return [] if unchanged else [assessed]
         case RecordCriteria():
-            m = _member(state, command.member_id)
+            m = _active(state, command.member_id)
             return [
                 MemberCriteriaRecorded(
                     member_id=m.member_id,
@@ -151,7 +151,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 )
             ]
         case RecordProblems():
-            m = _member(state, command.member_id)
+            m = _active(state, command.member_id)
             require(len(command.problems) <= 30, "too-many-items", "more than 30 problems", field="problems")
             problems = tuple(
                 replace(
@@ -195,8 +195,8 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
         case LinkMembers():
             if command.relationship_id in state.links:
                 raise Conflict("relationship-exists", "a relationship with this id exists already")
-            _member(state, command.source)
-            _member(state, command.target)
+            _active(state, command.source)
+            _active(state, command.target)
             require(command.source != command.target, "self-relationship", "a member cannot be linked to themselves")
             duplicate = any(
                 (r.source, r.target, r.kind) == (command.source, command.target, command.kind)
