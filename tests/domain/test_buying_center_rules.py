@@ -161,6 +161,16 @@ def test_risks_of_a_hand_built_map() -> None:
     }
 
 
+def test_an_influential_member_in_the_opponent_role_is_a_risk_whatever_their_attitude_reads() -> None:
+    """Only an attitude of -1 or less counted: someone mapped as an opponent (served better by the competitor) with
+    an attitude not yet assessed, or one kept polite, was no risk however much they weighed."""
+    found = risks_of(
+        member("dept", roles=frozenset({"opponent"}), influence=5, attitude=0, last_contact=TODAY, owner="kam"),
+        member("minor", roles=frozenset({"opponent"}), influence=2, attitude=0, last_contact=TODAY, owner="kam"),
+    )
+    assert found["high-influence-opponent"] == ("dept",)
+
+
 def test_one_active_contact_is_single_threaded_and_required_roles_must_be_held() -> None:
     found = risks_of(
         member("only", roles=frozenset({"decision_maker", "user", "initiator"}), last_contact=TODAY, owner="kam")

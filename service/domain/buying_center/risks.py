@@ -13,6 +13,7 @@ from service.domain.buying_center.state import BuyingCenter, Member
 from service.domain.settings.state import CoverageRules, RoleDefinition
 
 DECISION_MAKER = "decision_maker"
+OPPONENT = "opponent"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,11 +53,13 @@ def coverage_risks(
                 members=_ids(deciders),
             )
         )
-    if opponents := [m for m in active if m.attitude <= -1 and m.influence >= rules.high_influence]:
+    opposed = [m for m in active if m.attitude <= -1 or OPPONENT in m.roles]  # by attitude, or mapped as such
+    if opponents := [m for m in opposed if m.influence >= rules.high_influence]:
         found.append(
             Risk(
                 code="high-influence-opponent",
-                reason=f"opposed to us with influence {rules.high_influence} or more",
+                reason=f"opposed to us (attitude -1 or less, or the opponent role) with influence "
+                f"{rules.high_influence} or more",
                 members=_ids(opponents),
             )
         )
