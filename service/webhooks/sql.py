@@ -43,7 +43,9 @@ DROP_CURSORS = "DELETE FROM webhook_cursors WHERE subscription_id = ANY($1::text
 STREAM_VERSION = "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1"
 
 # ERP delivery ids with a hash of their request (migration 0007): one id, one body.
-ERP_DELIVERY = "SELECT request_hash FROM erp_deliveries WHERE delivery_id = $1"
+ERP_DELIVERY = "SELECT request_hash, answer FROM erp_deliveries WHERE delivery_id = $1"
+# Kept once: a redelivery racing the first may decide too, but the first answer stays the one given again.
+KEEP_ERP_ANSWER = "UPDATE erp_deliveries SET answer = $2 WHERE delivery_id = $1 AND answer IS NULL"
 REMEMBER_ERP_DELIVERY = """
 INSERT INTO erp_deliveries (delivery_id, request_hash) VALUES ($1, $2)
 ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id

@@ -9,6 +9,7 @@ import hmac
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -290,3 +291,67 @@ async def test_a_burst_to_one_account_through_two_processes_all_lands(
         history = (await two.get(f"/v1/accounts/{account}/purchases", params={"limit": 100},
                                  headers=auth(**KAM))).json()  # fmt: skip
     assert len(history["documents"]) == 30
+
+
+async def test_a_redelivery_of_a_delivery_that_changed_nothing_answers_as_it_did_and_writes_nothing(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str, store: EventStore
+) -> None:
+    """Only deliveries that wrote events were answered from the log: one that changed nothing was decided again on
+    a redelivery, and with the document changed in between, it wrote the old content back as a new revision."""
+    untimed = {"timestamp": None}  # a delivery that cannot be placed in time is taken in the order it arrives
+    first = order(account, number="SO-5", amount="100", **untimed)
+    assert (await post(erp, first, signed(first))).json()["position"] is not None
+    unchanged = order(account, number="SO-5", amount="100", **untimed)
+    headers = signed(unchanged)
+    answered = await post(erp, unchanged, headers)
+    assert (answered.status_code, answered.json()["position"]) == (200, None), answered.text
+    changed = order(account, number="SO-5", amount="200", **untimed)
+    assert (await post(erp, changed, signed(changed))).json()["position"] is not None
+    before = await store.head_position()
+    again = await post(erp, unchanged, signed(unchanged, headers["webhook-id"]))  # the ERP's retry of the no-op
+    assert again.status_code == 200, again.text
+    assert again.json() == {**answered.json(), "replayed": True}
+    assert again.headers["etag"] == answered.headers["etag"]
+    assert await store.head_position() == before
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    assert [(d["amount"], d["revision"]) for d in history["documents"]] == [("200", 2)]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": "-5"},
+        {"number": "   "},
+        {"amount": "1" + "0" * 15},
+        {"lines": [{"sku": " ", "quantity": 1, "amount": 1}]},
+    ],
+)
+async def test_a_document_the_rules_refuse_keeps_no_trace_so_the_corrected_one_is_taken_under_its_id(
+    erp: httpx.AsyncClient, account: str, store: EventStore, change: dict[str, Any]
+) -> None:
+    """The delivery id was kept before the rules looked at the document, so the ERP's corrected resend under the
+    same id was refused as another body for it."""
+    before = await store.head_position()
+    bad = order(account, **{"number": "SO-77", **change})
+    headers = signed(bad)
+    refused = await post(erp, bad, headers)
+    assert refused.status_code == 422, refused.text
+    assert await store.head_position() == before
+    fixed = order(account, number="SO-77", amount="5")
+    taken = await post(erp, fixed, signed(fixed, headers["webhook-id"]))
+    assert (taken.status_code, taken.json()["replayed"]) == (200, False), taken.text
+    assert taken.json()["position"] is not None
+
+
+async def test_a_document_changed_in_the_future_is_refused_naming_its_timestamp(
+    erp: httpx.AsyncClient, account: str, store: EventStore
+) -> None:
+    """A timestamp of 2999 (an ERP's clock gone wrong) was kept, and every later real version counted as overtaken."""
+    before = await store.head_position()
+    future = order(account, number="SO-88", timestamp="2999-01-01T00:00:00Z")
+    refused = await post(erp, future, signed(future))
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["type"], refused.json()["field"]) == ("/problems/date-in-future", "timestamp")
+    assert await store.head_position() == before
+    soon = order(account, number="SO-88", timestamp=(datetime.now(UTC) + timedelta(seconds=30)).isoformat())
+    assert (await post(erp, soon, signed(soon))).status_code == 200  # a clock a little ahead is within tolerance

@@ -17,14 +17,14 @@ import re
 import time
 import weakref
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Warning_, Written, written
+from service.api.commanding import Command, Warning_, Written, set_etag, written
 from service.api.deps import RuntimeDep, event_metadata
 from service.api.moments import Day, Moment
 from service.api.numbers import Amount
@@ -36,7 +36,7 @@ from service.commands.retrying import until_it_lands
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
-from service.domain.purchases.decide import decide, overtaken
+from service.domain.purchases.decide import check_document, decide, overtaken
 from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind, key
 from service.webhooks import records
 from service.webhooks.signing import sign
@@ -138,15 +138,23 @@ async def receive(
         lines=tuple(Line(sku=x.sku, name=x.name, quantity=x.quantity, amount=x.amount) for x in data.lines),
         changed_at=message.timestamp,
     )  # fmt: skip
+    # a document the rules refuse is refused before its delivery id is kept: the corrected resend may use the id
+    tolerance = timedelta(seconds=runtime.settings.erp_webhook_tolerance_seconds)
+    check_document(document, now=datetime.now(UTC) + tolerance)
     body = await request.body()
     # Every delivery's id is kept with a hash of its request before anything is decided, so that one id never
     # carries two bodies, also when they race (to two accounts) or the first changed nothing. The events a
-    # delivery writes derive their ids from it too, so a redelivery finds them and answers as the first time.
+    # delivery writes derive their ids from it too, so a redelivery finds them and answers as the first time;
+    # the answer to one that changed nothing is kept with its id, as the log holds nothing to answer it from.
     key = DELIVERY_KEY + delivery_id  # no bearer caller's Idempotency-Key can hold the separator
     hashed = request_hash(key, request.method, request.url.path, body)
     stream = purchases_stream(account_id)
-    if await records.remember_erp_delivery(runtime.pool, delivery_id, hashed) != hashed:
+    kept, answered = await records.remember_erp_delivery(runtime.pool, delivery_id, hashed)
+    if kept != hashed:
         raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
+    if answered is not None:
+        set_etag(response, answered["version"])
+        return Written.model_validate({**answered, "replayed": True})
     async with _serialised(request, stream):
         metadata = {**event_metadata(request, ERP), "correlation_id": delivery_id, "source": "erp-webhook"}
         command = Command(
@@ -158,7 +166,10 @@ async def receive(
         )
         record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
         outcome = await _run(command, stream, record)
-    return written(response, outcome, _overtaken(outcome, document))
+    answer = written(response, outcome, _overtaken(outcome, document))
+    if not outcome.events and not outcome.replayed:
+        await records.keep_erp_answer(runtime.pool, delivery_id, answer.model_dump(mode="json", exclude={"replayed"}))
+    return answer
 
 
 def _overtaken(outcome: Outcome[PurchaseHistory], document: Document) -> list[Warning_]:

@@ -5,6 +5,7 @@ of it), and one sent changed is its next revision."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from service.domain.actors import Role
 from service.domain.errors import CURRENCY, NotAllowed, amount, require
@@ -17,14 +18,7 @@ def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEve
     if command.actor.role not in (Role.INTEGRATION, Role.ADMIN):
         raise NotAllowed("integration-only", "the purchase history comes from the ERP")
     document = command.document
-    require(bool(document.number.strip()), "missing-value", "a document has a number", field="number")
-    require(bool(CURRENCY.fullmatch(document.currency)), "invalid-currency", "a currency is three capital letters "
-            "(ISO 4217)", field="currency")  # fmt: skip
-    amount(document.amount, "amount")
-    for line in document.lines:
-        require(bool(line.sku.strip()), "missing-value", "a line has a sku", field="lines.sku")
-        amount(line.quantity, "lines.quantity")
-        amount(line.amount, "lines.amount")
+    check_document(document)
     earlier = state.documents.get(key(document.kind, document.number))
     if overtaken(state, document):
         return []  # a delivery overtaken by a newer version of the document (retries reorder them)
@@ -40,6 +34,23 @@ def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEve
         return [reaffirmed]
     revised = replace(document, revision=earlier.revision + 1 if earlier else 1)
     return [PurchaseDocumentRecorded(account_id=command.account_id, document=revised, delivery_id=command.delivery_id)]
+
+
+def check_document(document: Document, now: datetime | None = None) -> None:
+    """A document as the rules take it, whatever the history holds: the ERP's delivery is checked with it before
+    its id is kept, so that a refused one leaves no trace and its corrected resend is taken under the same id.
+    With `now`, a document changed later than that is refused: the ERP's clock has gone wrong, and the time kept
+    would make every real version after it count as overtaken."""
+    require(bool(document.number.strip()), "missing-value", "a document has a number", field="number")
+    require(bool(CURRENCY.fullmatch(document.currency)), "invalid-currency", "a currency is three capital letters "
+            "(ISO 4217)", field="currency")  # fmt: skip
+    amount(document.amount, "amount")
+    for line in document.lines:
+        require(bool(line.sku.strip()), "missing-value", "a line has a sku", field="lines.sku")
+        amount(line.quantity, "lines.quantity")
+        amount(line.amount, "lines.amount")
+    if now is not None and document.changed_at is not None:
+        require(document.changed_at <= now, "date-in-future", "the document was changed after now", field="timestamp")
 
 
 def overtaken(state: PurchaseHistory, document: Document) -> bool:
