@@ -196,6 +196,21 @@ def test_the_view_shows_gaps_staleness_and_completeness() -> None:
     assert [s.question_code for s in view.archived] == ["dropped"]
 
 
+def test_the_stale_count_counts_answers_not_questions() -> None:
+    """Two people's stale answers to one personal question counted as one: supervisors saw fewer than there were."""
+    dates = Question(code="dates", label="D", label_ru="Д", answer_type=AnswerType.TEXT, review_days=30, personal=True)
+    template = DossierTemplate(
+        version=1, groups=(QuestionGroup(code="g", label="G", label_ru="Г", questions=(dates,)),)
+    )
+    people = frozenset({"m1", "m2", "m3"})
+    state = initial_state()
+    for member, learned in (("m1", date(2026, 6, 1)), ("m2", date(2026, 7, 1)), ("m3", date(2026, 11, 20))):
+        state = apply(state, answer(dates, "1 May", about=member, members=people, learned_on=learned))
+    view = dossier_view(template, state, TODAY)
+    assert view.stale_count == 2
+    assert [q.stale for q in view.questions] == [True]
+
+
 def test_the_default_template_covers_the_domain_in_two_languages() -> None:
     template = default_settings().template
     questions = [q for g in template.groups for q in g.questions]

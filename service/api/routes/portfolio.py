@@ -36,7 +36,7 @@ class AccountSignal(BaseModel):
     lifecycle: str
     risks: list[str] = Field(description="Codes of the buying center's coverage risks.")
     dossier_completeness: float
-    stale_answers: int
+    stale_answers: int = Field(description="Dossier answers in force that are stale (GET …/dossier's `stale`).")
     negotiation_share: float | None = Field(description="Share of negotiations among contacts in the last window.")
     negotiation_share_before: float | None = Field(description="The same share in the window before.")
     negotiations_falling: bool = Field(description="Seed 003's risk: meetings have replaced negotiations.")

@@ -17,7 +17,11 @@ from service.domain.settings.state import DossierTemplate, Question
 class QuestionStatus:
     question: Question
     slots: tuple[AnswerSlot, ...]  # with an answer in force
-    stale: bool  # an answer in force was learnt longer ago than the question's review period
+    stale_answers: int  # answers in force learnt longer ago than the question's review period
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_answers > 0
 
     @property
     def answered(self) -> bool:
@@ -52,7 +56,8 @@ class DossierView:
 
     @property
     def stale_count(self) -> int:
-        return sum(q.stale for q in self.questions)
+        """Answers in force that are stale: a personal question has one per person it was answered about."""
+        return sum(q.stale_answers for q in self.questions)
 
 
 def _ratio(done: int, total: int) -> float:
@@ -80,7 +85,7 @@ def dossier_view(template: DossierTemplate, state: Dossier, today: date) -> Doss
                 QuestionStatus(
                     question=q,
                     slots=tuple(by_question.get(q.code, ())),
-                    stale=any(
+                    stale_answers=sum(
                         is_stale(s.current, q.review_days, today)
                         for s in by_question.get(q.code, ())
                         if s.current is not None

@@ -78,8 +78,11 @@ class DossierOut(Written):
     as_of: datetime | None
     template_version: int
     completeness: float
-    gaps: int
-    stale: int
+    gaps: int = Field(description="Questions of the template with no answer in force.")
+    stale: int = Field(
+        description="Answers in force learnt longer ago than their question's review period (a personal question "
+        "counts each person's answer)."
+    )
     groups: list[GroupOut]
     archived: list[dict[str, Any]] = Field(description="Answers to questions no longer in the template: kept.")
     documents: list[DocumentOut]
