@@ -19,7 +19,7 @@ from service.domain.settings import commands as settings_cmd
 from service.domain.settings.decide import decide as settings_decide
 from service.domain.settings.defaults import default_settings
 from service.domain.settings.evolve import evolve as settings_evolve
-from service.domain.settings.state import AnswerType, CompanySettings, Question
+from service.domain.settings.state import AnswerType, CompanySettings, Question, QuestionGroup
 
 KAM = Actor("kam", Role.MANAGER, "north")
 OTHER_KAM = Actor("other", Role.MANAGER, "north")
@@ -150,6 +150,22 @@ def test_only_admins_change_settings_and_templates_are_checked() -> None:
         settings, settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=settings.template.groups[:2])
     )
     assert published.template.version == settings.template.version + 1
+
+
+@pytest.mark.parametrize(
+    ("choices", "code"),
+    [(("valves ", "flanges"), "invalid-choice"), (("", "x"), "invalid-choice"), (("yes", "yes"), "duplicate-choice")],
+)
+def test_a_questions_choices_are_trimmed_and_distinct(choices: tuple[str, ...], code: str) -> None:
+    """A choice "valves " took the answer "valves ", stored trimmed as "valves", which was none of the choices; and
+    ["yes", "yes"] made a choice question of one option."""
+    settings = default_settings()
+    pick = Question(code="pick", label="P", label_ru="П", answer_type=AnswerType.CHOICE, choices=choices)
+    extra = QuestionGroup(code="extra", label="E", label_ru="Е", questions=(pick,))
+    publish = settings_cmd.PublishDossierTemplate(actor=ADMIN, groups=(*settings.template.groups, extra))
+    with pytest.raises(DomainError) as refused:
+        settings_decide(settings, publish)
+    assert (refused.value.code, refused.value.details["question"]) == (code, "pick")
 
 
 def _publish(settings: CompanySettings, code: str, **changes: object) -> list[object]:

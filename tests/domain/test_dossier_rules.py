@@ -54,6 +54,8 @@ def apply(state: Dossier, command: object) -> Dossier:
         (q(AnswerType.DATE), "2027-01-15", "2027-01-15"),
         (q(AnswerType.CHOICE, choices=("tender", "direct")), "tender", "tender"),
         (q(AnswerType.LIST, choices=("a", "b", "c")), ["a", "c"], ["a", "c"]),
+        (q(AnswerType.CHOICE, choices=("tender", "direct")), " tender ", "tender"),  # trimmed, then matched
+        (q(AnswerType.LIST, choices=("a", "b", "c")), [" a", "c "], ["a", "c"]),
     ],
 )
 def test_each_answer_type_takes_its_shape(question: Question, value: Any, stored: Any) -> None:

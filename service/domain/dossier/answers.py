@@ -42,16 +42,17 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
                 raise _invalid(question, "a date (YYYY-MM-DD) from 1900 to 2999")
             return day.isoformat()
         case AnswerType.CHOICE:
-            if value not in question.choices:
+            if not isinstance(value, str) or value.strip() not in question.choices:
                 raise _invalid(question, f"one of {', '.join(question.choices)}")
-            return value
+            return value.strip()
         case AnswerType.LIST:
             ok = isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)
             if not ok or len(value) > 50:
                 raise _invalid(question, "a list of 1 to 50 non-empty texts")
-            if question.choices and (extra := [v for v in value if v not in question.choices]):
+            items = [v.strip() for v in value]  # as stored: what is checked against the choices
+            if question.choices and (extra := [v for v in items if v not in question.choices]):
                 raise _invalid(question, f"items from {', '.join(question.choices)} (not {', '.join(extra)})")
-            return [v.strip() for v in value]
+            return items
         case AnswerType.PERSON:
             if not isinstance(value, str):
                 raise _invalid(question, "the id of a buying-center member")

@@ -52,8 +52,20 @@ def _check_template(groups: tuple[QuestionGroup, ...]) -> None:
         require(bool(group.questions), "empty-group", f"group {group.code!r} has no questions", group=group.code)
         for q in group.questions:
             require(q.review_days >= 1, "invalid-review-period", f"{q.code}: review period must be a day or more")
-            if q.answer_type is AnswerType.CHOICE:
-                require(len(q.choices) >= 2, "choices-required", f"{q.code}: a choice question needs 2+ choices")
+            _check_choices(q)
+
+
+def _check_choices(q: Question) -> None:
+    """Choices as answers are matched against them: each once, and as an answer is stored, trimmed."""
+    for choice in q.choices:
+        require(bool(choice) and choice == choice.strip(), "invalid-choice",
+                f"{q.code}: a choice is a text without spaces around it", question=q.code, value=choice)  # fmt: skip
+    if repeated := sorted({c for c in q.choices if q.choices.count(c) > 1}):
+        raise DomainError("duplicate-choice", f"{q.code}: the choice {repeated[0]!r} appears twice",
+                          question=q.code, value=repeated[0])  # fmt: skip
+    if q.answer_type is AnswerType.CHOICE:
+        require(len(q.choices) >= 2, "choices-required", f"{q.code}: a choice question needs 2+ choices",
+                question=q.code)  # fmt: skip
 
 
 def _redefined(question: Question, field: str, was: object, now: object, why: str) -> DomainError:
