@@ -142,6 +142,17 @@ async def test_a_new_template_never_loses_old_answers(client: httpx.AsyncClient,
         assert [a["question_code"] for a in view["archived"]] == ["seasonality"]
         refused = await client.post("/v1/settings/dossier-templates", json=slimmer, headers=kam)
         assert refused.status_code == 403
+        # a question the template no longer asks takes no new document, as it takes no new answer
+        document = {
+            "title": "Seasonal plan",
+            "kind": "other",
+            "url": "https://docs.example/s",
+            "question_code": "seasonality",
+        }
+        for route, body in (("answers", {"question_code": "seasonality", "value": "x", "learned_on": "2026-11-02"}),
+                            ("documents", document)):  # fmt: skip
+            late = await client.post(f"{path}/dossier/{route}", json=body, headers=kam)
+            assert late.json()["type"] == "/problems/unknown-question", (route, late.text)
     finally:
         restored = await client.post("/v1/settings/dossier-templates", json={"groups": old["groups"]}, headers=admin)
         assert restored.status_code == 200

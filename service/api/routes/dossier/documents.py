@@ -62,7 +62,9 @@ async def attach_document(
                 url=body.url,
                 document_ref=body.document_ref,
                 question_code=body.question_code,
-                question_exists=body.question_code is None or settings.question(body.question_code) is not None,
+                # as an answer: a question of the template in force (`settings.question` finds dropped ones too)
+                question_exists=body.question_code is None
+                or settings.template.question(body.question_code) is not None,
             ),
         ),
         account_id=str(account_id),
