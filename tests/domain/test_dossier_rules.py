@@ -56,6 +56,8 @@ def apply(state: Dossier, command: object) -> Dossier:
         (q(AnswerType.LIST, choices=("a", "b", "c")), ["a", "c"], ["a", "c"]),
         (q(AnswerType.CHOICE, choices=("tender", "direct")), " tender ", "tender"),  # trimmed, then matched
         (q(AnswerType.LIST, choices=("a", "b", "c")), [" a", "c "], ["a", "c"]),
+        (q(AnswerType.TEXT), " " * 10 + "x" * 5000, "x" * 5000),  # measured as stored, trimmed
+        (q(AnswerType.LIST), ["y" * 500], ["y" * 500]),
     ],
 )
 def test_each_answer_type_takes_its_shape(question: Question, value: Any, stored: Any) -> None:
@@ -75,6 +77,8 @@ def test_each_answer_type_takes_its_shape(question: Question, value: Any, stored
         (q(AnswerType.CHOICE, choices=("tender", "direct")), "auction"),
         (q(AnswerType.LIST, choices=("a", "b")), ["a", "z"]),
         (q(AnswerType.LIST), []),
+        (q(AnswerType.LIST), ["fine", "x" * 501]),  # an item of any length was stored
+        (q(AnswerType.TEXT), "x" * 5001),
     ],
 )
 def test_a_value_of_the_wrong_shape_is_refused_naming_the_type(question: Question, value: Any) -> None:

@@ -7,6 +7,9 @@ from typing import Any
 from service.domain.errors import CURRENCY, DomainError, NotFound, amount, parse_day, parse_decimal
 from service.domain.settings.state import AnswerType, Question
 
+TEXT_LIMIT = 5000  # a text answer, as stored (trimmed)
+LIST_ITEM_LIMIT = 500  # each item of a list answer, as a buying-center member's criterion
+
 
 def _invalid(question: Question, expected: str) -> DomainError:
     return DomainError(
@@ -21,8 +24,8 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
     """The value as stored, or a DomainError naming what the question takes."""
     match question.answer_type:
         case AnswerType.TEXT:
-            if not isinstance(value, str) or not value.strip() or len(value) > 5000:
-                raise _invalid(question, "a non-empty text of at most 5000 characters")
+            if not isinstance(value, str) or not value.strip() or len(value.strip()) > TEXT_LIMIT:
+                raise _invalid(question, f"a non-empty text of at most {TEXT_LIMIT} characters")
             return value.strip()
         case AnswerType.NUMBER:
             if not isinstance(value, int | float) or (number := parse_decimal(value)) is None:
@@ -47,8 +50,8 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
             return value.strip()
         case AnswerType.LIST:
             ok = isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)
-            if not ok or len(value) > 50:
-                raise _invalid(question, "a list of 1 to 50 non-empty texts")
+            if not ok or len(value) > 50 or any(len(v.strip()) > LIST_ITEM_LIMIT for v in value):
+                raise _invalid(question, f"a list of 1 to 50 non-empty texts of at most {LIST_ITEM_LIMIT} characters")
             items = [v.strip() for v in value]  # as stored: what is checked against the choices
             if question.choices and (extra := [v for v in items if v not in question.choices]):
                 raise _invalid(question, f"items from {', '.join(question.choices)} (not {', '.join(extra)})")
