@@ -69,7 +69,10 @@ class Listener:
 
     async def register(self) -> asyncio.Event:
         async with self._lock:
-            if self._conn is None or self._conn.is_closed():
+            if self._conn is not None and not _serving(self._conn):
+                await self._pool.release(self._conn)  # nothing to do when asyncpg took it back already
+                self._conn = None
+            if self._conn is None:
                 self._conn = await self._pool.acquire()
                 await self._conn.add_listener(sql.LISTEN_CHANNEL, self._notified)
         waker = asyncio.Event()
@@ -87,9 +90,19 @@ class Listener:
         async with self._lock:
             if self._conn is not None:
                 conn, self._conn = self._conn, None
-                if not conn.is_closed():
+                if _serving(conn):
                     await conn.remove_listener(sql.LISTEN_CHANNEL, self._notified)
                 await self._pool.release(conn)
+
+
+def _serving(conn: asyncpg.Connection) -> bool:
+    """Whether the LISTEN connection still serves. When the server ends it (a restart, a failover, a terminated
+    backend), asyncpg may already have taken it back into the pool, where every call on it raises: it is as gone as
+    a closed one, and must not make every later subscription fail."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
 
 
 class StallWatch:

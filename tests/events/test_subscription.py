@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
@@ -188,3 +189,25 @@ async def test_the_stall_warning_names_the_blocking_session_but_not_its_query(
     assert (line.blocker["pid"], line.blocker["state"]) == (pid, "idle in transaction")
     assert line.blocker["database"] == await isolated.pool.fetchval("SELECT current_database()")
     assert "hunter2" not in repr(line.__dict__)
+
+
+async def test_a_subscription_after_the_listen_connection_was_cut_follows_the_log_again(isolated: IsolatedDb) -> None:
+    """When the server ended the LISTEN connection, asyncpg took it back into the pool, where every call on it
+    raises: each later subscription failed at once, so projections and webhooks stopped for good (and the
+    store's close failed too), while `/readyz` still said ready."""
+    first = await isolated.store.append("cut-1", "t", ANY, [NewEvent(event_type="E", data={})])
+    seen: list[RecordedEvent] = []
+    await asyncio.wait_for(_collect(isolated.store, 0, 1, "before-the-cut", seen), 10)
+    admin = await asyncpg.connect(isolated.url)
+    try:  # every session of the database but this one, as a restart or a failover would
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)
+    second = await isolated.store.append("cut-2", "t", ANY, [NewEvent(event_type="E", data={})])
+    after: list[RecordedEvent] = []
+    await asyncio.wait_for(_collect(isolated.store, first.position, 1, "after-the-cut", after), 10)
+    assert [e.position for e in after] == [second.position]
