@@ -27,12 +27,33 @@ def database_url(settings: Settings) -> Iterator[str]:
         yield settings.database_url
         return
     server = EmbeddedPostgres(settings.pg_data_dir)
-    admin_url = server.start()
     try:
+        with _signals_held():
+            admin_url = server.start()
         yield asyncio.run(ensure_database(admin_url))
     finally:
         with _signals_ignored():
-            server.stop()
+            server.stop()  # nothing to let go of when it did not start
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Starting the server is not cut short: a SIGTERM or Ctrl-C meanwhile is delivered once the start is over.
+    Raised inside `pg_ctl start`, it left PostgreSQL running with no handle recorded and nobody to stop it; once
+    the start is over, the way out lets go of the server like any other."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    held: list[int] = []
+    signals = (signal.SIGTERM, signal.SIGINT)
+    before = {signum: signal.signal(signum, lambda signum, _: held.append(signum)) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])  # to the handler the process had: SystemExit, or KeyboardInterrupt
 
 
 @contextmanager

@@ -303,6 +303,31 @@ async def test_sigterm_stops_a_command_and_lets_go_of_the_embedded_postgresql(tm
     assert not _postmasters_in(data_dir / "pg"), "the command kept its handle on the embedded PostgreSQL"
 
 
+async def test_a_sigterm_while_the_embedded_postgresql_starts_stops_it_once_started(tmp_path: Path) -> None:
+    """A SIGTERM during `pg_ctl start` raised SystemExit inside pgserver: the server came up with no handle recorded
+    and nobody to stop it (2 runs in 4). It now waits for the start to end, then stops the server on the way out."""
+    data_dir = tmp_path / "var"
+    command = await asyncio.create_subprocess_exec(
+        KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        assert command.stderr is not None
+        before = b""
+        while b"running pg_ctl" not in before:  # pgserver's log line as it runs `pg_ctl start -w`
+            line = await asyncio.wait_for(command.stderr.readline(), 60)
+            assert line, before.decode()
+            before += line
+        command.send_signal(signal.SIGTERM)
+        _, after = await asyncio.wait_for(command.communicate(), 60)
+        stderr = before + after
+        left_running = bool(_postmasters_in(data_dir / "pg"))
+    finally:
+        for postmaster in _postmasters_in(data_dir / "pg"):
+            postmaster.kill()
+    assert command.returncode == 128 + signal.SIGTERM, stderr.decode()
+    assert not left_running, "a SIGTERM during its start left the embedded PostgreSQL running"
+
+
 async def test_more_sigterms_while_the_command_stops_the_embedded_postgresql_do_not_cut_that_short(
     tmp_path: Path,
 ) -> None:
