@@ -74,7 +74,7 @@ def _signals_ignored() -> Iterator[None]:
 async def _connect_once(url: str) -> None:
     try:
         conn = await asyncpg.connect(asyncpg_dsn(url))
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:  # ValueError: a bad URL
         reason = str(error) or type(error).__name__
         raise DatabaseUnreachable(f"cannot connect to {redacted(url)}: {reason}") from error
     await conn.close()

@@ -238,14 +238,17 @@ def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str
     assert not (tmp_path / "pg").exists(), "no embedded server is started for a refused configuration"
 
 
-@pytest.mark.parametrize("command", ["migrate", "verify", "serve"])
-def test_a_database_that_cannot_be_reached_is_one_line_naming_the_server(command: str) -> None:
-    url = "postgresql://kam:hunter2-secret@127.0.0.1:1/kamplan?sslmode=disable"
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [("migrate", "1"), ("verify", "1"), ("serve", "1"), ("migrate", "notaport")],  # a port that is no number either
+)
+def test_a_database_that_cannot_be_reached_is_one_line_naming_the_server(command: str, port: str) -> None:
+    url = f"postgresql://kam:hunter2-secret@127.0.0.1:{port}/kamplan?sslmode=disable"
     result = subprocess.run([KAMPLAN, command], capture_output=True, text=True, env=_env(DATABASE_URL=url), timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     [error] = result.stderr.splitlines()  # nothing else: not alembic's start-up lines either
-    assert error.startswith("kamplan: cannot connect to postgresql://kam@127.0.0.1:1/kamplan?sslmode=disable: ")
+    assert error.startswith(f"kamplan: cannot connect to postgresql://kam@127.0.0.1:{port}/kamplan?sslmode=disable: ")
     assert "hunter2" not in result.stderr
 
 
