@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.webhooks.destinations import DEFAULT_BLOCKED, DEFAULT_NAT64, Destinations, nat64_prefixes, networks
 from service.webhooks.signing import secret_bytes
+
+MIN_SECRET_BYTES = 32  # an HS256 secret's least length (RFC 7518, 3.2)
+
+
+def _module_missing(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is None
+    except (ImportError, ValueError):  # a parent package that does not exist, or an empty name part
+        return True
 
 
 class Settings(BaseSettings):
@@ -152,10 +162,40 @@ class Settings(BaseSettings):
 
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str | None = Field(default=None, description="HS256 secret; unset: a generated one in data_dir.")
-    jwt_public_key: str | None = Field(default=None, description="RS256 public key, PEM text or a file path.")
+    jwt_public_key: str | None = Field(
+        default=None, validate_default=True, description="RS256 public key, PEM text or a file path."
+    )
     jwt_private_key: str | None = Field(default=None, description="RS256 private key: `kamplan token` and `demo` only.")
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+
+    # Checked here, so that a command refuses them in one line (exit 2) before it starts anything, where the service
+    # used to fail in its start-up with a traceback.
+    @field_validator("jwt_secret")
+    @classmethod
+    def _jwt_secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes (RFC 7518, 3.2)")
+        return value
+
+    @field_validator("jwt_public_key", "jwt_private_key")
+    @classmethod
+    def _jwt_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            if info.field_name == "jwt_public_key" and info.data.get("jwt_algorithm") == "RS256":
+                raise ValueError("required when KAMPLAN_JWT_ALGORITHM asks for RSA keys")
+            return None
+        if not value.lstrip().startswith("-----BEGIN") and not Path(value).is_file():
+            raise ValueError("neither PEM text nor the path of a file")
+        return value
+
+    @field_validator("projection_modules")
+    @classmethod
+    def _projection_modules(cls, value: str) -> str:
+        for name in (m.strip() for m in value.split(",")):
+            if name and _module_missing(name):
+                raise ValueError("names a module that cannot be imported")
+        return value
 
     @property
     def extra_projection_modules(self) -> list[str]:

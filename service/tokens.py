@@ -13,13 +13,12 @@ from typing import Any
 
 import jwt
 
-from service.config import Settings
+from service.config import MIN_SECRET_BYTES, Settings
 from service.domain.actors import Actor, Role
 
 log = logging.getLogger(__name__)
 
 SECRET_FILE = "jwt-secret"
-MIN_SECRET_BYTES = 32
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # in a name: never meant, and NUL is unstorable
 
 

@@ -30,7 +30,10 @@ def migrated(settings: Settings) -> Iterator[str]:
         yield url
 
 
-def serve(settings: Settings, args: argparse.Namespace) -> None:
+UVICORN_STARTUP_FAILURE = 3  # uvicorn's exit code when it could not start serving
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int | None:
     import uvicorn
 
     from service.heap import freeze_startup_heap
@@ -48,9 +51,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
                 timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             )
         except SystemExit as stop:
+            if stop.code == UVICORN_STARTUP_FAILURE:  # a port in use, a start-up that failed: its log says why
+                return 1
             if stop.code != STOPPED:
                 raise
             # uvicorn shut down gracefully on SIGTERM, then raised it again: the usual end of a service
+    return None
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -222,11 +222,23 @@ async def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedP
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("KAMPLAN_PORT", "abc"), ("KAMPLAN_POOL_MAX", "0"), ("KAMPLAN_LOG_LEVEL", "chatty")]
+    ("variable", "value", "command"),
+    [
+        ("KAMPLAN_PORT", "abc", "migrate"),
+        ("KAMPLAN_POOL_MAX", "0", "migrate"),
+        ("KAMPLAN_LOG_LEVEL", "chatty", "migrate"),
+        # these failed in the service's start-up, after the migration, with a traceback and exit 3
+        ("KAMPLAN_JWT_SECRET", "short-secret", "serve"),
+        ("KAMPLAN_JWT_PUBLIC_KEY", "/nonexistent/key.pem", "serve"),
+        ("KAMPLAN_JWT_ALGORITHM", "RS256", "serve"),  # and no public key
+        ("KAMPLAN_PROJECTION_MODULES", "nosuch.projections", "serve"),
+        ("KAMPLAN_JWT_SECRET", "short-secret", "token"),  # a traceback and exit 1
+    ],
 )
-def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str, tmp_path: Path) -> None:
+def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str, command: str, tmp_path: Path) -> None:
+    arguments = ["--sub", "a", "--role", "admin"] if command == "token" else []
     result = subprocess.run(
-        [KAMPLAN, "migrate"],
+        [KAMPLAN, command, *arguments],
         capture_output=True,
         text=True,
         env=_env(KAMPLAN_DATA_DIR=str(tmp_path), **{variable: value}),
@@ -236,6 +248,27 @@ def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str
     assert variable in result.stderr
     assert value not in result.stderr.replace(variable, "")  # settings may be secrets: the value is not echoed
     assert not (tmp_path / "pg").exists(), "no embedded server is started for a refused configuration"
+
+
+async def test_serve_on_a_port_in_use_fails_with_exit_1(
+    make_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    """uvicorn's own exit code 3 came through, which the README's list of exit codes does not have."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _env(DATABASE_URL=await make_database(), KAMPLAN_DATA_DIR=str(tmp_path), KAMPLAN_WEBHOOKS="off")
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [KAMPLAN, "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "address already in use" in result.stderr.lower()
 
 
 @pytest.mark.parametrize(
