@@ -64,6 +64,35 @@ async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_
     assert await store.head_position() == before
 
 
+async def test_a_linked_ally_the_map_reassesses_as_no_ally_opens_no_gate(client: httpx.AsyncClient, auth) -> None:
+    """Only leaving the client was honoured: an ally whose ally role the map took away still opened the gate."""
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally", "user"]))["member"]["member_id"]
+    await a_client(client, path, kam)
+    project = await open_project(client, path, kam, kind="cross_sell")
+    op, day = f"/v1/opportunities/{project['opportunity_id']}", TODAY.isoformat()
+    for fact, body in [
+        ("allies", {"member_id": ally}),
+        ("needs", {"member_id": ally, "need": "No clogging", "on": day}),
+        ("problems", {"problem": "Clogging", "affected_member": ally, "criteria": ["cost per truck"]}),
+    ]:
+        assert (await client.post(f"{op}/{fact}", json=body, headers=kam)).status_code == 200, fact
+    still_ally = datetime.now(UTC).isoformat()
+    member = f"{path}/buying-center/members/{ally}/assessment"
+    reassessed = await client.post(member, json={"roles": ["user", "opponent"], "attitude": -1}, headers=kam)
+    assert reassessed.status_code == 200, reassessed.text
+    view = (await client.get(op, headers=kam)).json()
+    assert [(c["code"], c["holds"]) for c in view["exit_criteria"]] == [
+        ("ally_linked", False),
+        ("need_confirmed_by_ally", False),
+        ("problem_with_member_and_criteria", True),
+    ]
+    then = (await client.get(op, params={"as_of": still_ally}, headers=kam)).json()
+    assert [c["holds"] for c in then["exit_criteria"]] == [True, True, True]  # the map then held them as an ally
+    refused = await client.post(f"{op}/stage", json={}, headers=kam)
+    assert [u["code"] for u in refused.json()["unmet"]] == ["ally_linked", "need_confirmed_by_ally"]
+
+
 async def test_the_leaders_confirmation_and_confident_use_are_past_facts_and_the_leader_decides_or_signs(
     client: httpx.AsyncClient, auth, store
 ) -> None:

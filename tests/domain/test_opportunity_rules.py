@@ -10,7 +10,7 @@ import pytest
 from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound
 from service.domain.opportunity import commands as c
-from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria
+from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria, unmet
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.evolve import evolve, initial_state
 from service.domain.opportunity.state import (
@@ -108,6 +108,27 @@ def test_finding_an_ally_needs_an_ally_their_need_and_a_problem_with_member_and_
     state = run(state, c.RecordProblem(actor=KAM, problem=refined, members=MEMBERS))
     assert len(state.problems) == 1
     assert advance(state).stage is Stage.CONFIRMATION
+
+
+def test_a_linked_ally_the_map_no_longer_holds_as_one_is_no_ally_for_the_criteria() -> None:
+    """Only leaving the client was honoured: an ally reassessed as an opponent still opened Finding an ally's gate."""
+    state = run(opened(Kind.CROSS_SELL), c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS))
+    state = run(
+        state, c.ConfirmNeed(actor=KAM, member_id="ally", need="no clogging", on=TODAY, today=TODAY, members=MEMBERS)
+    )
+    problem = Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=("failure-free",))
+    state = run(state, c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS))
+    assert unmet(state) == []
+    demoted = frozenset({"ally"})
+    assert [x.code for x in unmet(state, not_allies=demoted)] == ["ally_linked", "need_confirmed_by_ally"]
+    assert [x.code for x in exit_status(state, not_allies=demoted) if not x.holds] == [
+        "ally_linked",
+        "need_confirmed_by_ally",
+    ]
+    with pytest.raises(DomainError) as refused:
+        decide(state, c.AdvanceStage(actor=KAM, not_allies=demoted))
+    assert refused.value.code == "exit-criteria-not-met"
+    assert run(state, c.AdvanceStage(actor=KAM)).stage is Stage.CONFIRMATION
 
 
 def test_an_explicit_need_an_ally_confirmed_on_the_problem_list_is_a_need_confirmed_by_an_ally() -> None:

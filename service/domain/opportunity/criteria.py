@@ -132,7 +132,18 @@ def check_known(exits: dict[Stage, tuple[str, ...]]) -> None:
     require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
 
 
-def unmet(o: Opportunity, left: frozenset[str] = frozenset()) -> list[Criterion]:
-    """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet, the
-    members in `left` having left the client."""
-    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not CATALOGUE[code].holds(o, left)]
+# The criteria that rest on a linked ally being one: the map may hold them as an ally no more.
+ON_ALLIES = frozenset({"ally_linked", "need_confirmed_by_ally"})
+
+
+def holds(code: str, o: Opportunity, left: frozenset[str], not_allies: frozenset[str] = frozenset()) -> bool:
+    """Whether criterion `code` holds, the members in `left` having left the client and those in `not_allies` no
+    longer holding the ally role in the map (a linked ally reassessed since is no ally for the criteria)."""
+    return CATALOGUE[code].holds(o, left | not_allies if code in ON_ALLIES else left)
+
+
+def unmet(
+    o: Opportunity, left: frozenset[str] = frozenset(), not_allies: frozenset[str] = frozenset()
+) -> list[Criterion]:
+    """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet (`holds`)."""
+    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not holds(code, o, left, not_allies)]

@@ -207,7 +207,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     "a stage cannot be left before it was entered",
                     entered=entered.isoformat() if entered else None,
                 )
-            missing = unmet(state, command.left)
+            missing = unmet(state, command.left, command.not_allies)
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
             if not missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from service.domain.opportunity.criteria import CATALOGUE, Stage
+from service.domain.opportunity.criteria import CATALOGUE, Stage, holds
 from service.domain.opportunity.state import Opportunity, Status
 
 
@@ -16,11 +16,12 @@ class CriterionStatus:
     holds: bool
 
 
-def exit_status(o: Opportunity, left: frozenset[str] = frozenset()) -> list[CriterionStatus]:
-    """The current stage's exit criteria (in the project's pinned version), each held or not, the members in
-    `left` having left the client."""
+def exit_status(
+    o: Opportunity, left: frozenset[str] = frozenset(), not_allies: frozenset[str] = frozenset()
+) -> list[CriterionStatus]:
+    """The current stage's exit criteria (in the project's pinned version), each held or not (`criteria.holds`)."""
     return [
-        CriterionStatus(code, CATALOGUE[code].description, CATALOGUE[code].holds(o, left))
+        CriterionStatus(code, CATALOGUE[code].description, holds(code, o, left, not_allies))
         for code in o.criteria.exits.get(o.stage, ())
     ]
 

@@ -116,7 +116,7 @@ async def get_opportunity(
     center = await runtime.repository.load(BUYING_CENTER, buying_center_stream(loaded.state.account_id), as_of=as_of)
     set_etag(response, loaded.version)
     base = Written(version=loaded.version, position=loaded.position or None)
-    return opportunity_out(loaded.state, base, settings.stalled_days, as_of, roster_of(center.state).left)
+    return opportunity_out(loaded.state, base, settings.stalled_days, as_of, roster_of(center.state))
 
 
 class AdvanceIn(BaseModel):
@@ -148,6 +148,7 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
             on=body.on,
             today=today(),
             left=m.left,
+            not_allies=m.not_allies,
         ),
     )
 
