@@ -4,7 +4,7 @@ meanwhile, and what a forgotten person confirmed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -14,12 +14,19 @@ from tests.api.test_buying_center import add
 from tests.support.opportunities import TODAY, a_client, log, open_project, setup
 
 
-async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_opens_a_gate(
-    client: httpx.AsyncClient, auth, store
-) -> None:
+class AtTheGate(NamedTuple):
+    path: str
+    kam: dict[str, str]
+    ally: str
+    project: dict[str, Any]
+    op: str
+    day: str
+
+
+async def ally_at_the_gate(client: httpx.AsyncClient, auth: Any) -> AtTheGate:
+    """A cross-sell in Finding an ally whose exit criteria all hold: an ally linked, their need, a problem."""
     path, kam, _, _ = await setup(client, auth)
     ally = (await add(client, path, kam, roles=["ally", "user"]))["member"]["member_id"]
-    boss = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
     await a_client(client, path, kam)
     project = await open_project(client, path, kam, kind="cross_sell")
     op, day = f"/v1/opportunities/{project['opportunity_id']}", TODAY.isoformat()
@@ -29,6 +36,14 @@ async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_
         ("problems", {"problem": "Clogging", "affected_member": ally, "criteria": ["cost per truck"]}),
     ]:
         assert (await client.post(f"{op}/{fact}", json=body, headers=kam)).status_code == 200, fact
+    return AtTheGate(path, kam, ally, project, op, day)
+
+
+async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_opens_a_gate(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, ally, project, op, day = await ally_at_the_gate(client, auth)
+    boss = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
     while_there = datetime.now(UTC).isoformat()
     for member in (ally, boss):
         gone = await client.post(f"{path}/buying-center/members/{member}/left", json={"on": day}, headers=kam)
@@ -66,17 +81,7 @@ async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_
 
 async def test_a_linked_ally_the_map_reassesses_as_no_ally_opens_no_gate(client: httpx.AsyncClient, auth) -> None:
     """Only leaving the client was honoured: an ally whose ally role the map took away still opened the gate."""
-    path, kam, _, _ = await setup(client, auth)
-    ally = (await add(client, path, kam, roles=["ally", "user"]))["member"]["member_id"]
-    await a_client(client, path, kam)
-    project = await open_project(client, path, kam, kind="cross_sell")
-    op, day = f"/v1/opportunities/{project['opportunity_id']}", TODAY.isoformat()
-    for fact, body in [
-        ("allies", {"member_id": ally}),
-        ("needs", {"member_id": ally, "need": "No clogging", "on": day}),
-        ("problems", {"problem": "Clogging", "affected_member": ally, "criteria": ["cost per truck"]}),
-    ]:
-        assert (await client.post(f"{op}/{fact}", json=body, headers=kam)).status_code == 200, fact
+    path, kam, ally, _, op, _ = await ally_at_the_gate(client, auth)
     still_ally = datetime.now(UTC).isoformat()
     member = f"{path}/buying-center/members/{ally}/assessment"
     reassessed = await client.post(member, json={"roles": ["user", "opponent"], "attitude": -1}, headers=kam)

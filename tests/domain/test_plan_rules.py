@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -63,6 +62,20 @@ def action(item_id: str = "a1", cost: str = "300000", period: str = "2026", due:
 
 def put(item_type: ItemType, item: object, actor: Actor = KAM) -> c.PutItem:
     return c.PutItem(actor=actor, parties=PARTIES, item_type=item_type, item=item)  # type: ignore[arg-type]
+
+
+def session(by: Actor, decision: str, *changes: ItemChange) -> c.RecordSession:
+    """A planning session on 2026-11-20 of both parties, recorded by `by`, that decided `changes`."""
+    return c.RecordSession(
+        actor=by,
+        parties=PARTIES,
+        session_id="s",
+        on=date(2026, 11, 20),
+        today=TODAY,
+        participants=("kam", "boss"),
+        decisions=(decision,),
+        changes=changes,
+    )
 
 
 def test_an_actions_due_date_falls_in_its_period_so_quarters_add_up_to_the_year() -> None:
@@ -176,23 +189,13 @@ def test_an_item_id_names_one_item_of_the_plan_whatever_its_type() -> None:
         plan, c.ProposeRevision(actor=KAM, parties=PARTIES), c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1)
     )
     change = ItemChange(op="put", item_type="action", item_id="x", item=codec.to_dict(action("x")))
-    session = c.RecordSession(
-        actor=BOSS,
-        parties=PARTIES,
-        session_id="s",
-        on=date(2026, 11, 20),
-        today=TODAY,
-        participants=("kam", "boss"),
-        decisions=("Spend on it",),
-        changes=(change,),
-    )
     with pytest.raises(DomainError) as taken:
-        decide(plan, session)
+        decide(plan, session(BOSS, "Spend on it", change))
     assert taken.value.code == "item-id-taken"
     removed = ItemChange(op="remove", item_type="goal", item_id="x")  # once the goal is gone, the id is free
     plan = run(
         plan,
-        replace(session, changes=(removed, change)),
+        session(BOSS, "Spend on it", removed, change),
         c.ConfirmSession(actor=KAM, parties=PARTIES, session_id="s"),
     )
     assert plan.in_force is not None
@@ -205,19 +208,7 @@ def test_a_session_needs_the_other_party_and_becomes_the_plan_in_force() -> None
     change = ItemChange(
         op="put", item_type="strategy", item_id="s1", item={"item_id": "s1", "text": "Become the second source"}
     )
-    plan = run(
-        plan,
-        c.RecordSession(
-            actor=BOSS,
-            parties=PARTIES,
-            session_id="s",
-            on=date(2026, 11, 20),
-            today=TODAY,
-            participants=("kam", "boss"),
-            decisions=("Add a strategy",),
-            changes=(change,),
-        ),
-    )
+    plan = run(plan, session(BOSS, "Add a strategy", change))
     assert plan.in_force is not None
     assert plan.in_force.number == 1
     with pytest.raises(NotAllowed):
@@ -234,17 +225,12 @@ def test_a_session_recorded_before_a_newer_agreement_cannot_be_confirmed() -> No
     plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
     plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
     change = ItemChange(op="put", item_type="goal", item_id="g1", item=codec.to_dict(goal(target="10")))
-    session = c.RecordSession(
-        actor=KAM,
-        parties=PARTIES,
-        session_id="s",
-        on=date(2026, 11, 20),
-        today=TODAY,
-        participants=("kam", "boss"),
-        decisions=("Lower the volume",),
-        changes=(change,),
+    plan = run(
+        plan,
+        session(KAM, "Lower the volume", change),
+        put(ItemType.GOAL, goal(target="20")),
+        c.ProposeRevision(actor=KAM, parties=PARTIES),
     )
-    plan = run(plan, session, put(ItemType.GOAL, goal(target="20")), c.ProposeRevision(actor=KAM, parties=PARTIES))
     plan = run(plan, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=2))
     assert plan.sessions["s"].based_on == 1
     # when the supervisor confirms it, then it is refused: its changes were decided against revision 1
