@@ -16,6 +16,11 @@ from service.webhooks.signing import secret_bytes
 MIN_SECRET_BYTES = 32  # an HS256 secret's least length (RFC 7518, 3.2)
 
 
+def is_pem(value: str) -> bool:
+    """A key given as PEM text, not as the path of a file holding it."""
+    return value.lstrip().startswith("-----BEGIN")
+
+
 def _module_missing(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is None
@@ -185,7 +190,7 @@ class Settings(BaseSettings):
             if info.field_name == "jwt_public_key" and info.data.get("jwt_algorithm") == "RS256":
                 raise ValueError("required when KAMPLAN_JWT_ALGORITHM asks for RSA keys")
             return None
-        if not value.lstrip().startswith("-----BEGIN") and not Path(value).is_file():
+        if not is_pem(value) and not Path(value).is_file():
             raise ValueError("neither PEM text nor the path of a file")
         return value
 

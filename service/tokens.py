@@ -13,7 +13,7 @@ from typing import Any
 
 import jwt
 
-from service.config import MIN_SECRET_BYTES, Settings
+from service.config import MIN_SECRET_BYTES, Settings, is_pem
 from service.domain.actors import Actor, Role
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class InvalidToken(Exception):
 
 
 def _pem(value: str) -> str:
-    return value if value.lstrip().startswith("-----BEGIN") else Path(value).read_text()
+    return value if is_pem(value) else Path(value).read_text()
 
 
 def dev_secret(data_dir: Path) -> str:

@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild a projection beside the live one",
         description="Build a new generation of the projection from position zero while the live one keeps "
         "serving, then switch to it atomically and drop the old tables. Shows progress (events done / total, "
-        "rate).",
+        "rate). When another process builds it, follows that build; exits 1 if a process running a newer version "
+        "of the projection gives the build up for its own.",
     )
     rebuild.add_argument("name", help="the projection, e.g. audit_log")
     rebuild.set_defaults(run=commands.rebuild)

@@ -6,7 +6,8 @@ import asyncio
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import asyncpg
 
@@ -41,34 +42,34 @@ def _signals_held() -> Iterator[None]:
     """Starting the server is not cut short: a SIGTERM or Ctrl-C meanwhile is delivered once the start is over.
     Raised inside `pg_ctl start`, it left PostgreSQL running with no handle recorded and nobody to stop it; once
     the start is over, the way out lets go of the server like any other."""
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
-        yield
-        return
     held: list[int] = []
-    signals = (signal.SIGTERM, signal.SIGINT)
-    before = {signum: signal.signal(signum, lambda signum, _: held.append(signum)) for signum in signals}
     try:
-        yield
+        with _signals_handled(lambda signum, _: held.append(signum)):
+            yield
     finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler)
         if held:
             signal.raise_signal(held[0])  # to the handler the process had: SystemExit, or KeyboardInterrupt
 
 
-@contextmanager
-def _signals_ignored() -> Iterator[None]:
+def _signals_ignored() -> AbstractContextManager[None]:
     """Letting go of the server is the way out; a SIGTERM or Ctrl-C repeated meanwhile would cut it short (killing
     `pg_ctl stop` and leaving PostgreSQL running) instead of ending the process any sooner."""
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+    return _signals_handled(signal.SIG_IGN)
+
+
+@contextmanager
+def _signals_handled(handler: Any) -> Iterator[None]:
+    """SIGTERM and SIGINT go to `handler` for the block, then to the handlers they had; only the main thread may
+    set handlers, so in another one the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGTERM, signal.SIGINT)}
+    before = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler)
+        for signum, previous in before.items():
+            signal.signal(signum, previous)
 
 
 async def _connect_once(url: str) -> None:
