@@ -7,6 +7,9 @@ event that fails is tried again after a backoff, and nothing after it is sent me
 `disable_after` failures in a row the subscription is disabled (an event, with the last error as its reason).
 Changes to a subscription are events of the log: they are looked for at least once per `poll_seconds`,
 between two events and during a backoff, and only this subscription's change restarts its delivery.
+
+The cursor is written under a fencing token the delivery claims it with (migration 0011): once another process
+has taken the lease over, the first write of this one moves nothing, and it stops (`LeaseLost`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import enum
 import logging
 import random
 import time
+import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -45,6 +49,10 @@ DISPATCHER = Actor("kamplan:webhooks", Role.INTEGRATION)
 DISABLE_ATTEMPTS = 20
 
 
+class LeaseLost(Exception):
+    """Another delivery claimed the cursor: this process's lease was lost, and the subscription is no longer its."""
+
+
 class _Stop(enum.Enum):
     CHANGED = "changed"  # the subscription changed: load it again and go on from the cursor
     ENDED = "ended"  # disabled, paused or deleted: this process lets it go
@@ -54,13 +62,21 @@ class Delivery:
     """One leased subscription, delivered until it stops being active."""
 
     def __init__(
-        self, store: EventStore, repository: Repository, policy: Policy, subscription_id: str, http: httpx.AsyncClient
+        self,
+        store: EventStore,
+        repository: Repository,
+        policy: Policy,
+        subscription_id: str,
+        http: httpx.AsyncClient,
+        lease_pid: int,
     ) -> None:
         self.store, self.repository, self.policy, self.pool = store, repository, policy, store.pool
-        self.id, self.http = subscription_id, http
+        self.id, self.http, self.lease_pid = subscription_id, http, lease_pid  # the backend holding the lease
         self.subscription: Subscription | None = None
         self.version = 0  # of the subscriptions' stream when `subscription` was read
         self.looked = 0.0  # when the stream's version was last looked at
+        self.holder = uuid.uuid4()  # the fencing token this delivery claims the cursor with
+        self.claimed = False
 
     async def run(self) -> None:
         served: Subscription | None = None
@@ -101,15 +117,21 @@ class Delivery:
         the cursor and the replays' positions. A new URL starts a fresh failure streak."""
         async with self.pool.acquire() as conn:
             await conn.execute(sql.ENSURE_CURSOR, self.id, subscription.start_after)
-            cursor = await conn.fetchrow(sql.CURSOR, self.id)
+            if self.claimed:
+                cursor = await conn.fetchrow(sql.CURSOR, self.id, self.holder)
+            else:
+                cursor = await conn.fetchrow(sql.CLAIM, self.id, self.holder, self.lease_pid)
+            if cursor is None:
+                raise LeaseLost
+            self.claimed = True
             position, failures = cursor["position"], cursor["failures"]
             if pending := subscription.replays[cursor["replays_applied"] :]:
                 position, failures = min(position, *pending), 0
-                await conn.execute(sql.APPLY_REPLAY, self.id, position, len(subscription.replays))
+                _fenced(await conn.execute(sql.APPLY_REPLAY, self.id, position, len(subscription.replays), self.holder))
                 log.info("webhook %s: replaying after position %d", self.id, position)
             elif url_changed and failures:
                 failures = 0
-                await conn.execute(sql.FAILED, self.id, 0)
+                _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder))
         return position, failures
 
     async def _follow(self, subscription: Subscription, position: int, failures: int) -> _Stop:
@@ -135,7 +157,7 @@ class Delivery:
 
     async def _advance(self, position: int) -> None:
         async with self.pool.acquire() as conn:
-            await conn.execute(sql.ADVANCE, self.id, position)
+            _fenced(await conn.execute(sql.ADVANCE, self.id, position, self.holder))
 
     async def _deliver(self, subscription: Subscription, event: RecordedEvent, failures: int) -> _Stop | None:
         """Send the event until the subscriber takes it (None), or until the subscription stops or changes. An
@@ -151,7 +173,7 @@ class Delivery:
                 return None
             failures += 1
             async with self.pool.acquire() as conn:
-                await conn.execute(sql.FAILED, self.id, failures)
+                _fenced(await conn.execute(sql.FAILED, self.id, failures, self.holder))
             if failures >= self.policy.disable_after:
                 await self._disable(f"{failures} failed attempts in a row; the last: {error}")
                 return _Stop.ENDED
@@ -165,12 +187,15 @@ class Delivery:
             self.http, subscription.url, signing_secrets(subscription), str(event.event_id), body,
             self.policy.timeout_seconds,
         )  # fmt: skip
+        row = (
+            self.id, event.event_id, event.position, event.event_type, attempt, sent.started_at, sent.duration_ms,
+            sent.status, sent.error, sent.error is None,
+        )  # fmt: skip
         async with self.pool.acquire() as conn:
-            await conn.execute(
-                sql.RECORD_ATTEMPT if sent.error else sql.RECORD_DELIVERED, self.id, event.event_id, event.position,
-                event.event_type, attempt, sent.started_at, sent.duration_ms, sent.status, sent.error,
-                sent.error is None,
-            )  # fmt: skip
+            if sent.error:
+                await conn.execute(sql.RECORD_ATTEMPT, *row)
+            else:
+                _fenced(await conn.execute(sql.RECORD_DELIVERED, *row, self.holder))
         WEBHOOK_ATTEMPTS.labels("delivered" if sent.error is None else "failed").inc()
         if sent.error is not None:
             log.warning(
@@ -204,10 +229,16 @@ class Delivery:
             )  # fmt: skip
         except NotFound:
             return  # deleted meanwhile
-        async with self.pool.acquire() as conn:
-            await conn.execute(sql.FAILED, self.id, 0)  # a subscription resumed later starts a fresh streak
+        async with self.pool.acquire() as conn:  # a subscription resumed later starts a fresh streak
+            _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder))
         if outcome.position is not None:  # not paused meanwhile
             log.warning("webhook %s: disabled: %s", self.id, reason)
+
+
+def _fenced(status: str) -> None:
+    """A write of the cursor that matched no row: another delivery claimed it since (its lease was lost here)."""
+    if status.endswith(" 0"):
+        raise LeaseLost
 
 
 def signing_secrets(subscription: Subscription) -> list[str]:

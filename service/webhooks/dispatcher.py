@@ -19,7 +19,7 @@ from service.domain.webhooks.state import SubscriptionStatus
 from service.events import EventStore
 from service.events.aggregate import Repository
 from service.webhooks import sql
-from service.webhooks.delivery import Delivery
+from service.webhooks.delivery import Delivery, LeaseLost
 from service.webhooks.destinations import NOTHING_BLOCKED, Destinations, delivery_client
 from service.webhooks.leases import Leases
 from service.webhooks.policy import Policy
@@ -102,9 +102,12 @@ class WebhookDispatcher:
             log.warning("webhook %s: could not take the lease", subscription_id, exc_info=True)
             return
         try:
-            await Delivery(self.store, self.repository, self.policy, subscription_id, http).run()
+            pid = self._leases.server_pid
+            await Delivery(self.store, self.repository, self.policy, subscription_id, http, pid).run()
         except asyncio.CancelledError:
             raise
+        except LeaseLost:  # the next look sees the lease connection gone, or another process holding the lease
+            log.warning("webhook %s: the lease was lost and another process delivers it now; stopped", subscription_id)
         except Exception:
             log.exception("webhook %s: delivery failed; will retry", subscription_id)
             await asyncio.sleep(self.policy.poll_seconds * 5)

@@ -28,6 +28,12 @@ class Leases:
         """The connection died: PostgreSQL released every lock it held."""
         return self._conn is not None and self._conn.is_closed()
 
+    @property
+    def server_pid(self) -> int:
+        """The backend holding the leases, by which a delivery proves its lease when it claims the cursor."""
+        assert self._conn is not None, "no lease taken yet"
+        return self._conn.get_server_pid()
+
     async def take(self, subscription_id: str) -> bool:
         async with self._lock:
             if self._conn is None:

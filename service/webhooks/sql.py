@@ -8,24 +8,39 @@ ENSURE_CURSOR = """
 INSERT INTO webhook_cursors (subscription_id, position) VALUES ($1, $2)
 ON CONFLICT (subscription_id) DO NOTHING
 """
-CURSOR = "SELECT position, replays_applied, failures FROM webhook_cursors WHERE subscription_id = $1"
+# A delivery claims the cursor with a token of its own ($2, the fencing token), once, and only while its lease is
+# held by the lease connection (backend $3); every later read or move of the cursor is made under that token, so a
+# delivery whose lease was lost stops at its next write, and cannot claim the cursor back.
+CLAIM = """
+UPDATE webhook_cursors SET holder = $2
+WHERE subscription_id = $1 AND EXISTS (
+    SELECT FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND pid = $3 AND objsubid = 2
+      AND classid = hashtext('kamplan:webhook')::oid AND objid = hashtext($1)::oid
+)
+RETURNING position, replays_applied, failures
+"""
+CURSOR = "SELECT position, replays_applied, failures FROM webhook_cursors WHERE subscription_id = $1 AND holder = $2"
 CURSORS = "SELECT subscription_id, position, failures FROM webhook_cursors WHERE subscription_id = ANY($1::text[])"
 APPLY_REPLAY = """
 UPDATE webhook_cursors SET position = least(position, $2), replays_applied = $3, failures = 0, updated_at = now()
-WHERE subscription_id = $1
+WHERE subscription_id = $1 AND holder = $4
 """
-ADVANCE = "UPDATE webhook_cursors SET position = $2, failures = 0, updated_at = now() WHERE subscription_id = $1"
-FAILED = "UPDATE webhook_cursors SET failures = $2, updated_at = now() WHERE subscription_id = $1"
+ADVANCE = """
+UPDATE webhook_cursors SET position = $2, failures = 0, updated_at = now() WHERE subscription_id = $1 AND holder = $3
+"""
+FAILED = "UPDATE webhook_cursors SET failures = $2, updated_at = now() WHERE subscription_id = $1 AND holder = $3"
 
 RECORD_ATTEMPT = """
 INSERT INTO webhook_attempts (subscription_id, event_id, position, event_type, attempt, attempted_at,
                               duration_ms, status_code, error, delivered)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
-# A delivered event: its attempt logged and the cursor moved past it, in one statement (one commit, not two).
+# A delivered event: its attempt logged and the cursor moved past it, in one statement (one commit, not two). The
+# attempt is logged whoever holds the cursor now ($11): it was made.
 RECORD_DELIVERED = f"""
 WITH attempt AS ({RECORD_ATTEMPT})
-UPDATE webhook_cursors SET position = $3, failures = 0, updated_at = now() WHERE subscription_id = $1
+UPDATE webhook_cursors SET position = $3, failures = 0, updated_at = now() WHERE subscription_id = $1 AND holder = $11
 """
 # Newest first; $2 = the last attempt_id of the previous page (NULL for the first page).
 ATTEMPTS = """
