@@ -122,6 +122,19 @@ class Settings(BaseSettings):
         ge=1,
         description="How far a webhook's timestamp may be from now (replayed deliveries are refused).",
     )
+    erp_redelivery_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="How long a redelivery waits for the answer of its first attempt, still being decided, before "
+        "it is answered 409 delivery-in-progress (the ERP delivers it again later).",
+    )
+    erp_deliveries_keep_days: int = Field(
+        default=30,
+        ge=1,
+        description="How long an ERP delivery id is kept with its body's hash and answer: a redelivery within it "
+        "answers as the first time.",
+    )
 
     @field_validator("erp_webhook_secret")
     @classmethod

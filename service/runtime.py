@@ -80,6 +80,7 @@ class Runtime:
             retry_max_seconds=self.settings.webhook_retry_max_seconds,
             disable_after=self.settings.webhook_disable_after,
             keep_attempts_days=self.settings.webhook_attempts_keep_days,
+            keep_erp_deliveries_days=self.settings.erp_deliveries_keep_days,
         )
         dispatcher = WebhookDispatcher(self.store, policy, self.settings.webhook_destinations)
         self._dispatcher = asyncio.create_task(dispatcher.run(), name="webhooks")

@@ -64,12 +64,13 @@ class WebhookDispatcher:
         self._tasks.clear()
 
     async def _prune(self) -> None:
-        """Keep the attempt log to `keep_attempts_days` and drop the cursors of deleted subscriptions (every process
-        does it; deleting twice is harmless)."""
+        """Keep the attempt log to `keep_attempts_days`, the ERP's delivery ids to `keep_erp_deliveries_days`, and
+        drop the cursors of deleted subscriptions (every process does it; deleting twice is harmless)."""
         if time.monotonic() - self._pruned < PRUNE_EVERY:
             return
         async with self.store.pool.acquire() as conn:
             deleted = await conn.execute(sql.PRUNE_ATTEMPTS, self.policy.keep_attempts_days)
+            erp = await conn.execute(sql.PRUNE_ERP_DELIVERIES, self.policy.keep_erp_deliveries_days)
             # cursors read before the subscriptions: a cursor exists only once its subscription did, and an id
             # never comes back after a delete, so one missing from the later state is of a deleted subscription
             cursors = {r["subscription_id"] for r in await conn.fetch(sql.CURSOR_IDS)}
@@ -78,7 +79,10 @@ class WebhookDispatcher:
             async with self.store.pool.acquire() as conn:
                 await conn.execute(sql.DROP_CURSORS, gone)
         self._pruned = time.monotonic()
-        log.info("webhooks: attempt log pruned (%s); cursors of %d deleted subscriptions dropped", deleted, len(gone))
+        log.info(
+            "webhooks: attempt log pruned (%s), ERP delivery ids (%s); cursors of %d deleted subscriptions dropped",
+            deleted, erp, len(gone),
+        )  # fmt: skip
 
     async def _claim(self, http: httpx.AsyncClient) -> None:
         await self._prune()

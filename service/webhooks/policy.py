@@ -17,6 +17,7 @@ class Policy:
     poll_seconds: float = 1.0  # how often new subscriptions, and changes to the one being delivered, are looked for
     batch_size: int = 100
     keep_attempts_days: int = 30  # the attempt log's rows older than this are deleted, once an hour
+    keep_erp_deliveries_days: int = 30  # and the ERP's delivery ids older than this
 
     def backoff(self, failures: int) -> float:
         """Exponential, capped, with ±25% jitter so that retries of many subscriptions do not align."""

@@ -15,11 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
+from service.api.routes.erp import DELIVERY_KEY
+from service.commands.idempotency import request_hash
 from service.config import Settings
 from service.domain.actors import Role
 from service.events import EventStore
 from service.main import create_app
 from tests.support.erp import KAM, SECRET, order, post, signed
+from tests.support.webhooks import app_on
 
 
 async def test_a_signed_document_lands_in_the_purchase_history_once_however_often_delivered(
@@ -315,6 +318,104 @@ async def test_a_redelivery_of_a_delivery_that_changed_nothing_answers_as_it_did
     assert await store.head_position() == before
     history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
     assert [(d["amount"], d["revision"]) for d in history["documents"]] == [("200", 2)]
+
+
+async def test_a_redelivery_racing_its_first_attempt_answers_as_it_and_writes_nothing_more(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str
+) -> None:
+    """The ERP sends X (the document unchanged), Y (the document changed) and, timed out on X, X again, all at once.
+    Whatever order they are decided in, X's two answers are the same and its redelivery writes nothing: it used to
+    decide again while the first was in flight, and wrote X's old content back over Y (found by review)."""
+    untimed = {"timestamp": None}
+    for i in range(20):
+        number = f"SO-G{i}"
+        first = order(account, number=number, amount="100", **untimed)
+        assert (await post(erp, first, signed(first))).json()["position"] is not None
+        x = order(account, number=number, amount="100", **untimed)
+        y = order(account, number=number, amount="200", **untimed)
+        hx = signed(x)
+        answers = await asyncio.gather(
+            post(erp, x, hx), post(erp, y, signed(y)), post(erp, x, signed(x, hx["webhook-id"]))
+        )
+        assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+        one, _, two = (a.json() for a in answers)
+        history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()["documents"]
+        kept = [(d["amount"], d["revision"]) for d in history if d["number"] == number]
+        assert {k: v for k, v in one.items() if k != "replayed"} == {k: v for k, v in two.items() if k != "replayed"}
+        # X decided before Y changed nothing; after Y it is the newer content, and revision 3
+        assert kept == ([("200", 2)] if one["position"] is None else [("100", 3)]), (i, one, two)
+
+
+async def _held(store: EventStore, body: bytes, until: str | None) -> dict[str, str]:
+    """The headers of a redelivery of `body` whose first attempt kept the id and is deciding it until `until`
+    (an SQL interval from now), or gave it up (None), without having written anything."""
+    headers = signed(body)
+    hashed = request_hash(DELIVERY_KEY + headers["webhook-id"], "POST", "/v1/erp/webhooks", body)
+    async with store.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO erp_deliveries (delivery_id, request_hash, deciding_until)"
+            " VALUES ($1, $2, now() + $3::text::interval)",
+            headers["webhook-id"], hashed, until,
+        )  # fmt: skip
+    return headers
+
+
+async def test_a_redelivery_decides_once_its_first_attempt_gave_up_or_ran_out_of_time(
+    settings: Settings, database_url: str, auth: Callable[..., dict[str, str]], store: EventStore
+) -> None:
+    """An attempt that failed gives its delivery up, and a crashed one's hold runs out: either way the next
+    redelivery decides it, and it lands; neither is kept waiting for an answer that will never come."""
+    patient = settings.model_copy(update={"erp_webhook_secret": SECRET, "erp_redelivery_wait_seconds": 5.0})
+    app = create_app(patient, database_url)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k.test") as erp,
+    ):
+        account = (await erp.post("/v1/accounts", json={"name": "Held"}, headers=auth(**KAM))).json()["account_id"]
+        for number, until in (("SO-GAVE-UP", None), ("SO-CRASHED", "1 second")):
+            body = order(account, number=number)
+            headers = await _held(store, body, until)
+            started = time.monotonic()
+            answer = await post(erp, body, headers)
+            waited = time.monotonic() - started
+            assert answer.status_code == 200, answer.text
+            assert (answer.json()["replayed"], answer.json()["position"] is not None) == (False, True)
+            assert (waited < 0.8) if until is None else (0.8 < waited < 4.5), (number, waited)
+            again = await post(erp, body, signed(body, headers["webhook-id"]))
+            assert (again.json()["replayed"], again.json()["position"]) == (True, answer.json()["position"])
+        history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()["documents"]
+    assert sorted((d["number"], d["revision"]) for d in history) == [("SO-CRASHED", 1), ("SO-GAVE-UP", 1)]
+
+
+async def test_a_redelivery_while_its_first_attempt_still_decides_is_a_409_and_writes_nothing(
+    settings: Settings, database_url: str, auth: Callable[..., dict[str, str]], store: EventStore
+) -> None:
+    hasty = settings.model_copy(update={"erp_webhook_secret": SECRET, "erp_redelivery_wait_seconds": 0.3})
+    app = create_app(hasty, database_url)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k.test") as erp,
+    ):
+        account = (await erp.post("/v1/accounts", json={"name": "Busy"}, headers=auth(**KAM))).json()["account_id"]
+        body = order(account)
+        refused = await post(erp, body, await _held(store, body, "1 hour"))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/delivery-in-progress")
+    assert refused.headers["retry-after"] == "5"
+    assert await store.read_stream(f"purchases-{account}") == []
+
+
+async def test_delivery_ids_are_kept_for_the_days_configured(settings: Settings, isolated: Any) -> None:
+    async with isolated.pool.acquire() as conn:
+        await conn.executemany(
+            "INSERT INTO erp_deliveries (delivery_id, request_hash, received_at)"
+            " VALUES ($1, 'h', now() - make_interval(days => $2))",
+            [("old", 11), ("fresh", 9)],
+        )
+    async with app_on(settings, isolated.url, erp_deliveries_keep_days=10):
+        await asyncio.sleep(1.5)  # the dispatcher's first look prunes
+    async with isolated.pool.acquire() as conn:
+        assert [r["delivery_id"] for r in await conn.fetch("SELECT delivery_id FROM erp_deliveries")] == ["fresh"]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -38,6 +38,7 @@ from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import check_document, decide, overtaken
 from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind, key
+from service.runtime import Runtime
 from service.webhooks import records
 from service.webhooks.signing import sign
 
@@ -143,33 +144,55 @@ async def receive(
     check_document(document, now=datetime.now(UTC) + tolerance)
     body = await request.body()
     # Every delivery's id is kept with a hash of its request before anything is decided, so that one id never
-    # carries two bodies, also when they race (to two accounts) or the first changed nothing. The events a
-    # delivery writes derive their ids from it too, so a redelivery finds them and answers as the first time;
-    # the answer to one that changed nothing is kept with its id, as the log holds nothing to answer it from.
+    # carries two bodies, also when they race (to two accounts). The attempt that keeps it holds it: it alone
+    # decides, and keeps its answer for the redeliveries, which wait for it. Deciding again would answer against
+    # the history as it stands by then, and write the old content back over a change that came in between.
     key = DELIVERY_KEY + delivery_id  # no bearer caller's Idempotency-Key can hold the separator
     hashed = request_hash(key, request.method, request.url.path, body)
-    stream = purchases_stream(account_id)
-    kept, answered = await records.remember_erp_delivery(runtime.pool, delivery_id, hashed)
-    if kept != hashed:
+    seen = await records.remember_erp_delivery(runtime.pool, delivery_id, hashed, HOLD_SECONDS)
+    if seen.request_hash != hashed:
         raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
+    answered = seen.answer if seen.held or seen.answer is not None else await _first_answer(runtime, delivery_id)
     if answered is not None:
         set_etag(response, answered["version"])
         return Written.model_validate({**answered, "replayed": True})
-    async with _serialised(request, stream):
-        metadata = {**event_metadata(request, ERP), "correlation_id": delivery_id, "source": "erp-webhook"}
-        command = Command(
-            runtime,
-            ERP,
-            metadata,
-            None,
-            Idempotency(key, hashed),
-        )
-        record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
-        outcome = await _run(command, stream, record)
+    stream = purchases_stream(account_id)
+    try:
+        async with _serialised(request, stream):
+            metadata = {**event_metadata(request, ERP), "correlation_id": delivery_id, "source": "erp-webhook"}
+            command = Command(runtime, ERP, metadata, None, Idempotency(key, hashed))
+            record = RecordPurchaseDocument(
+                actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id
+            )
+            outcome = await _run(command, stream, record)
+    except BaseException:
+        # shielded: a cancelled request still lets its next redelivery decide at once, not after the hold
+        await asyncio.shield(records.give_up_erp_delivery(runtime.pool, delivery_id))
+        raise
     answer = written(response, outcome, _overtaken(outcome, document))
-    if not outcome.events and not outcome.replayed:
-        await records.keep_erp_answer(runtime.pool, delivery_id, answer.model_dump(mode="json", exclude={"replayed"}))
+    await records.keep_erp_answer(runtime.pool, delivery_id, answer.model_dump(mode="json", exclude={"replayed"}))
     return answer
+
+
+HOLD_SECONDS = 120.0  # how long the attempt holding a delivery may decide it before a redelivery takes it over
+POLL_SECONDS = 0.05
+
+
+async def _first_answer(runtime: Runtime, delivery_id: str) -> dict[str, Any] | None:
+    """The answer of the attempt holding the delivery, waited for; None once this attempt holds it instead (the
+    holder gave it up, or its hold ran out). A 409 when the holder is still deciding after the wait."""
+    deadline = time.monotonic() + runtime.settings.erp_redelivery_wait_seconds
+    while True:
+        held, answer = await records.take_over_erp_delivery(runtime.pool, delivery_id, HOLD_SECONDS)
+        if held or answer is not None:
+            return answer
+        if time.monotonic() >= deadline:
+            raise Problem(
+                409, "/problems/delivery-in-progress", "Delivery in progress",
+                "an earlier attempt of this delivery is still being decided; deliver it again later",
+                headers={"Retry-After": "5"},
+            )  # fmt: skip
+        await asyncio.sleep(POLL_SECONDS)
 
 
 def _overtaken(outcome: Outcome[PurchaseHistory], document: Document) -> list[Warning_]:
