@@ -10,7 +10,7 @@ import httpx
 from service.domain.actors import Role
 from tests.api.test_accounts import unique
 from tests.api.test_buying_center import add
-from tests.support.opportunities import TODAY, a_client, log, open_project, setup
+from tests.support.opportunities import TODAY, log, open_project, setup
 
 
 async def test_a_project_goes_through_every_gate_to_serial_supply(client: httpx.AsyncClient, auth) -> None:
@@ -144,13 +144,25 @@ async def test_open_projects_keep_their_criteria_until_an_audited_migration(clie
 
 
 async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncClient, auth, store) -> None:
-    """Cross-selling skips Entry because the client buys from us already (DOMAIN §4); a prospect starts at Entry."""
+    """Cross-selling skips Entry because the client buys from us already (DOMAIN §4, seed 004: "then serial supply.
+    Cross-selling to an existing client"); a prospect, also one in its first project, starts at Entry."""
     path, kam, _, _ = await setup(client, auth)
-    before = await store.head_position()
     body = {"product_line": "Fuel lines", "kind": "cross_sell"}
-    refused = await client.post(f"{path}/opportunities", json=body, headers=kam)
-    assert refused.status_code == 422, refused.text
-    assert (refused.json()["type"], refused.json()["field"]) == ("/problems/not-a-client", "kind")
-    assert await store.head_position() == before
-    await a_client(client, path, kam)
+
+    async def refused() -> None:
+        before = await store.head_position()
+        answer = await client.post(f"{path}/opportunities", json=body, headers=kam)
+        assert answer.status_code == 422, answer.text
+        assert (answer.json()["type"], answer.json()["field"]) == ("/problems/not-a-client", "kind")
+        assert await store.head_position() == before
+
+    await refused()
+    moved = await client.post(f"{path}/lifecycle", json={"to_stage": "project", "reason": "first"}, headers=kam)
+    assert moved.status_code == 200, moved.text
+    await refused()  # a first project buys nothing yet
+    moved = await client.post(f"{path}/lifecycle", json={"to_stage": "serial_supply", "reason": "won"}, headers=kam)
+    assert moved.status_code == 200, moved.text
     assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"
+    moved = await client.post(f"{path}/lifecycle", json={"to_stage": "project", "reason": "next"}, headers=kam)
+    assert moved.status_code == 200, moved.text
+    assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"  # a client still

@@ -34,9 +34,10 @@ async def open_project(
 
 
 async def a_client(client: httpx.AsyncClient, path: str, kam: dict[str, str]) -> None:
-    """Move a prospect on to a sales project, so that it is no longer a prospect: cross-selling needs a client."""
-    moved = await client.post(f"{path}/lifecycle", json={"to_stage": "project", "reason": "first order"}, headers=kam)
-    assert moved.status_code == 200, moved.text
+    """Move a prospect on to serial supply, through its first project: cross-selling needs a client."""
+    for stage, reason in (("project", "first project"), ("serial_supply", "repeat orders")):
+        moved = await client.post(f"{path}/lifecycle", json={"to_stage": stage, "reason": reason}, headers=kam)
+        assert moved.status_code == 200, moved.text
 
 
 async def log(client: httpx.AsyncClient, path: str, kam: dict[str, str], **fields: Any) -> httpx.Response:

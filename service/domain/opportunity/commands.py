@@ -25,7 +25,7 @@ class OpenOpportunity:
     criteria: StageCriteria
     opened_on: date | None = None
     today: date | None = None
-    buys_from_us: bool = True  # the account is a client already (not a prospect, not lost): cross-selling needs one
+    buys_from_us: bool = True  # the account was in serial supply and is not lost: cross-selling needs a client
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,7 +62,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         if command.kind is Kind.CROSS_SELL and not command.buys_from_us:
             raise DomainError(
                 "not-a-client",
-                "cross-selling is to an existing client, and this account is a prospect or lost: "
+                "cross-selling is to an existing client, and this account never was in serial supply, or is lost: "
                 "open a new_client project, which starts at Entry",
                 field="kind",
             )

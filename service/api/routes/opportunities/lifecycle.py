@@ -77,7 +77,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
     stream, account = opportunity_stream(opportunity_id), account_stream(str(account_id))
 
     def opening(states: dict[str, Any]) -> list[Any]:
-        lifecycle = states[account].lifecycle  # as the handler loads it, like the actor's right to it
+        client = states[account]  # as the handler loads it, like the actor's right to it
         return decide(
             states[stream],
             cmd.OpenOpportunity(
@@ -92,7 +92,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 criteria=settings.exit_criteria,
                 opened_on=body.opened_on,
                 today=today(),
-                buys_from_us=lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
+                buys_from_us=client.supplied and client.lifecycle is not Lifecycle.LOST,
             ),
         )
 
