@@ -185,3 +185,27 @@ async def test_a_need_learnt_in_a_retracted_interaction_no_longer_meets_the_gate
     dossier = (await client.get(f"{path}/dossier", headers=kam)).json()
     headcount = next(q for g in dossier["groups"] for q in g["questions"] if q["code"] == "headcount")
     assert headcount["answered"]  # and so does an answer
+
+
+async def test_a_need_cites_only_an_interaction_of_its_project(client: httpx.AsyncClient, auth, store) -> None:
+    """Any interaction's id was taken, and the need then outlived that interaction's retraction, since only the
+    project's own interactions take their needs with them (found by review)."""
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"]))["member"]["member_id"]
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    project = f"/v1/opportunities/{pid}"
+    assert (await client.post(f"{project}/allies", json={"member_id": ally}, headers=kam)).status_code == 200
+    elsewhere = (await log(client, path, kam, participants=[ally])).json()["interaction_id"]
+    linked = (await log(client, path, kam, participants=[ally], projects=[pid])).json()["interaction_id"]
+    need = {"member_id": ally, "need": "Warm starts", "on": TODAY.isoformat()}
+    before = await store.head_position()
+    for cited in (elsewhere, "8d0cbd36-9f6e-4a7e-9d3c-3f6f7d1a2b4c"):
+        refused = await client.post(f"{project}/needs", json={**need, "interaction_id": cited}, headers=kam)
+        assert refused.status_code == 422, refused.text
+        assert (refused.json()["type"], refused.json()["field"]) == (
+            "/problems/interaction-not-linked", "interaction_id")  # fmt: skip
+    assert await store.head_position() == before
+    kept = await client.post(f"{project}/needs", json={**need, "interaction_id": linked}, headers=kam)
+    assert kept.status_code == 200, kept.text
+    await client.post(f"/v1/interactions/{linked}/retract", json={"reason": "never happened"}, headers=kam)
+    assert (await client.get(project, headers=kam)).json()["facts"]["needs"] == []

@@ -119,6 +119,13 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         case c.ConfirmNeed():
             _member(command.members, command.left, command.member_id)
             _not_future(command.on, command.today)
+            # a need cites one of the project's interactions, so that it goes when that interaction is retracted
+            require(
+                not command.interaction_id or state.linked(command.interaction_id),
+                "interaction-not-linked",
+                "the need's interaction is not linked to this project: log it with the project among its projects",
+                field="interaction_id",
+            )
             return [
                 e.NeedConfirmed(
                     member_id=command.member_id,
