@@ -119,14 +119,14 @@ def test_a_linked_ally_the_map_no_longer_holds_as_one_is_no_ally_for_the_criteri
     problem = Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=("failure-free",))
     state = run(state, c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS))
     assert unmet(state) == []
-    demoted = frozenset({"ally"})
-    assert [x.code for x in unmet(state, not_allies=demoted)] == ["ally_linked", "need_confirmed_by_ally"]
-    assert [x.code for x in exit_status(state, not_allies=demoted) if not x.holds] == [
+    demoted = {**MEMBERS, "ally": frozenset({"user"})}
+    assert [x.code for x in unmet(state, roles=demoted)] == ["ally_linked", "need_confirmed_by_ally"]
+    assert [x.code for x in exit_status(state, roles=demoted) if not x.holds] == [
         "ally_linked",
         "need_confirmed_by_ally",
     ]
     with pytest.raises(DomainError) as refused:
-        decide(state, c.AdvanceStage(actor=KAM, not_allies=demoted))
+        decide(state, c.AdvanceStage(actor=KAM, roles=demoted))
     assert refused.value.code == "exit-criteria-not-met"
     assert run(state, c.AdvanceStage(actor=KAM)).stage is Stage.CONFIRMATION
 
@@ -178,6 +178,20 @@ def test_approval_needs_the_leader_and_a_launch_plan_for_both_sides() -> None:
     theirs = LaunchAction(side=Side.CLIENT, what="change the drawing", owner="design", due=date(2027, 1, 20))
     state = run(state, c.SetLaunchPlan(actor=KAM, actions=(ours, theirs)))
     assert advance(state).stage is Stage.IMPLEMENTATION
+
+
+def test_a_leader_the_map_no_longer_holds_as_deciding_or_signing_confirms_nothing() -> None:
+    """Only an ally's demotion was honoured: a leader reassessed as a mere user still met leader_confirmation."""
+    state = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.APPROVAL, criteria=V1)
+    state = run(
+        state,
+        c.RecordLeaderConfirmation(actor=KAM, member_id="boss", note="yes", on=TODAY, today=TODAY, members=MEMBERS),
+    )
+    assert unmet_codes(state) == ["launch_plan_both_sides"]
+    demoted = {**MEMBERS, "boss": frozenset({"user"})}
+    assert [x.code for x in unmet(state, roles=demoted)] == ["leader_confirmation", "launch_plan_both_sides"]
+    signing = {**MEMBERS, "boss": frozenset({"signer"})}  # deciding no more, but signing: an authorised leader
+    assert [x.code for x in unmet(state, roles=signing)] == ["launch_plan_both_sides"]
 
 
 def test_implementation_needs_confident_use_then_serial_supply_is_final() -> None:

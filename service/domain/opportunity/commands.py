@@ -142,7 +142,7 @@ class AdvanceStage:
     on: date | None = None  # when it happened, if recorded after the fact
     today: date | None = None
     left: frozenset[str] = frozenset()  # members who have left the client: facts resting on their word do not count
-    not_allies: frozenset[str] = frozenset()  # members the map does not hold as allies (now): no linked ally counts
+    roles: dict[str, frozenset[str]] | None = None  # the map's roles now: an ally or leader demoted counts for none
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ The facts themselves stay, as history.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -132,18 +132,29 @@ def check_known(exits: dict[Stage, tuple[str, ...]]) -> None:
     require(not unknown, "unknown-criterion", f"unknown exit criteria: {', '.join(unknown)}", unknown=unknown)
 
 
-# The criteria that rest on a linked ally being one: the map may hold them as an ally no more.
-ON_ALLIES = frozenset({"ally_linked", "need_confirmed_by_ally"})
+ALLY = "ally"
+LEADER_ROLES = frozenset({"decision_maker", "signer"})  # the buyer's authorised leader: who decides, or signs
+
+# The criteria that rest on a person holding a role in the map, which the map may have taken away since: a linked
+# ally reassessed is no ally, a leader no longer deciding or signing confirms nothing.
+ROLE_NEEDED: dict[str, frozenset[str]] = {
+    "ally_linked": frozenset({ALLY}),
+    "need_confirmed_by_ally": frozenset({ALLY}),
+    "leader_confirmation": LEADER_ROLES,
+}
+
+Roles = Mapping[str, frozenset[str]]
 
 
-def holds(code: str, o: Opportunity, left: frozenset[str], not_allies: frozenset[str] = frozenset()) -> bool:
-    """Whether criterion `code` holds, the members in `left` having left the client and those in `not_allies` no
-    longer holding the ally role in the map (a linked ally reassessed since is no ally for the criteria)."""
-    return CATALOGUE[code].holds(o, left | not_allies if code in ON_ALLIES else left)
+def holds(code: str, o: Opportunity, left: frozenset[str], roles: Roles | None = None) -> bool:
+    """Whether criterion `code` holds, the members in `left` having left the client, and, when the map's `roles`
+    (member → roles, now) are given, those without the role the criterion rests on counting for nothing."""
+    needed = ROLE_NEEDED.get(code)
+    if needed and roles is not None:
+        left = left | {member for member, held in roles.items() if not held & needed}
+    return CATALOGUE[code].holds(o, left)
 
 
-def unmet(
-    o: Opportunity, left: frozenset[str] = frozenset(), not_allies: frozenset[str] = frozenset()
-) -> list[Criterion]:
+def unmet(o: Opportunity, left: frozenset[str] = frozenset(), roles: Roles | None = None) -> list[Criterion]:
     """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet (`holds`)."""
-    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not holds(code, o, left, not_allies)]
+    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not holds(code, o, left, roles)]

@@ -10,12 +10,8 @@ from typing import assert_never
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, amount, clean_text, require
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
-from service.domain.opportunity.criteria import Stage, check_known, unmet
+from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known, unmet
 from service.domain.opportunity.state import Kind, Opportunity, Status
-
-ALLY = "ally"
-LEADER_ROLES = frozenset({"decision_maker", "signer"})  # the buyer's authorised leader: who decides, or signs
-
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=True, limit=1000)
@@ -214,7 +210,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     "a stage cannot be left before it was entered",
                     entered=entered.isoformat() if entered else None,
                 )
-            missing = unmet(state, command.left, command.not_allies)
+            missing = unmet(state, command.left, command.roles)
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
             if not missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from service.domain.opportunity.criteria import CATALOGUE, Stage, holds
+from service.domain.opportunity.criteria import CATALOGUE, Roles, Stage, holds
 from service.domain.opportunity.state import Opportunity, Status
 
 
@@ -17,11 +17,11 @@ class CriterionStatus:
 
 
 def exit_status(
-    o: Opportunity, left: frozenset[str] = frozenset(), not_allies: frozenset[str] = frozenset()
+    o: Opportunity, left: frozenset[str] = frozenset(), roles: Roles | None = None
 ) -> list[CriterionStatus]:
     """The current stage's exit criteria (in the project's pinned version), each held or not (`criteria.holds`)."""
     return [
-        CriterionStatus(code, CATALOGUE[code].description, holds(code, o, left, not_allies))
+        CriterionStatus(code, CATALOGUE[code].description, holds(code, o, left, roles))
         for code in o.criteria.exits.get(o.stage, ())
     ]
 

@@ -148,7 +148,7 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
             on=body.on,
             today=today(),
             left=m.left,
-            not_allies=m.not_allies,
+            roles=m.roles,
         ),
     )
 

@@ -28,7 +28,7 @@ from service.domain.actors import Actor, Role
 from service.domain.buying_center.state import BuyingCenter
 from service.domain.errors import NotFound
 from service.domain.opportunity.criteria import Stage
-from service.domain.opportunity.decide import ALLY, decide
+from service.domain.opportunity.decide import decide
 from service.domain.opportunity.state import Kind, Money, Opportunity, Status
 from service.domain.opportunity.view import contact_intensity, exit_status, is_stalled
 from service.runtime import Runtime
@@ -103,7 +103,7 @@ def opportunity_out(
 ) -> OpportunityOut:
     """The project's view, its criteria judged on `roster`, the account's buying center (then): the word of members
     who have left does not count, nor a linked ally the map no longer holds as one."""
-    left, not_allies = (roster.left, roster.not_allies) if roster else (frozenset(), frozenset())
+    left, roles = (roster.left, roster.roles) if roster else (frozenset(), None)
     day = day_of(as_of)
     data = codec.to_dict(o)
     intensity = contact_intensity(o, day)
@@ -121,8 +121,7 @@ def opportunity_out(
         main_competitor=o.main_competitor,
         criteria_version=o.criteria.version,
         exit_criteria=[
-            CriterionOut(code=c.code, description=c.description, holds=c.holds)
-            for c in exit_status(o, left, not_allies)
+            CriterionOut(code=c.code, description=c.description, holds=c.holds) for c in exit_status(o, left, roles)
         ],
         stalled=is_stalled(o, day, stalled_days),
         opened_at=o.opened_at,
@@ -145,11 +144,6 @@ class Roster(NamedTuple):
 
     roles: dict[str, frozenset[str]]
     left: frozenset[str]
-
-    @property
-    def not_allies(self) -> frozenset[str]:
-        """Members the map does not hold as allies: a linked ally reassessed since counts as none."""
-        return frozenset(m for m, roles in self.roles.items() if ALLY not in roles)
 
 
 def roster_of(state: BuyingCenter) -> Roster:
