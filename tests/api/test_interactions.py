@@ -71,6 +71,27 @@ async def test_a_broken_learning_writes_nothing_at_all(client: httpx.AsyncClient
     assert await store.head_position() == before  # no interaction, contact or answer, on any stream
 
 
+async def test_a_need_is_learnt_from_a_participant_for_one_of_the_interactions_projects(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A need for a project the interaction is not linked to was refused, but one put in the mouth of an ally who
+    was not there was taken, and met need_confirmed_by_ally (found by review)."""
+    path, kam, _, _ = await setup(client, auth)
+    ally, other = [(await add(client, path, kam, roles=["ally"]))["member"]["member_id"] for _ in range(2)]
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    need = {"opportunity_id": pid, "member_id": ally, "need": "One supplier"}
+    before = await store.head_position()
+    for participants, projects, problem in (
+        ([other], [pid], "need-without-its-member"),
+        ([ally], [], "opportunity-not-linked"),
+    ):
+        refused = await log(client, path, kam, participants=participants, projects=projects, learned={"needs": [need]})
+        assert (refused.status_code, refused.json()["type"]) == (422, f"/problems/{problem}"), refused.text
+    assert await store.head_position() == before
+    taught = await log(client, path, kam, participants=[ally, other], projects=[pid], learned={"needs": [need]})
+    assert taught.status_code == 201, taught.text
+
+
 async def test_timeline_filters_and_pages_per_member(client: httpx.AsyncClient, auth) -> None:
     path, kam, _, _ = await setup(client, auth)
     a = (await add(client, path, kam))["member"]["member_id"]

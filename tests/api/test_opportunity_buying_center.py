@@ -74,7 +74,7 @@ async def test_a_member_who_has_left_names_no_new_fact_and_their_word_no_longer_
         assert (answer.status_code, answer.json()["type"]) == (409, "/problems/member-has-left"), (fact, answer.text)
         assert answer.json()["member"] in (ally, boss)
     learned = {"needs": [{"opportunity_id": project["opportunity_id"], "member_id": ally, "need": "x"}]}
-    taught = await log(client, path, kam, projects=[project["opportunity_id"]], learned=learned)
+    taught = await log(client, path, kam, participants=[ally], projects=[project["opportunity_id"]], learned=learned)
     assert (taught.status_code, taught.json()["type"]) == (409, "/problems/member-has-left")
     assert await store.head_position() == before
 

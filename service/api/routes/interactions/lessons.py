@@ -113,6 +113,13 @@ def steps_of(
             raise DomainError(
                 "opportunity-not-linked", "a need confirmed in an interaction belongs to one of its projects"
             )
+        if need.member_id not in details.participants:  # their word, heard there: the need_confirmed_by_ally gate
+            raise DomainError(
+                "need-without-its-member",
+                "a need confirmed in an interaction is confirmed by one of its participants",
+                field="learned.needs",
+                member_id=need.member_id,
+            )
 
     def contacts(states: dict[str, Any]) -> list[Any]:
         gone = set(previous.participants if previous else ()) - set(details.participants)
