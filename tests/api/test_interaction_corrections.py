@@ -140,7 +140,29 @@ async def test_a_meeting_corrected_to_an_old_email_no_longer_opens_the_projects_
     refused = await client.post(f"{project}/stage", json={}, headers=kam)
     assert refused.json()["type"] == "/problems/exit-criteria-not-met", refused.text
     relinked = [e.data for e in await store.read_stream(f"opportunity-{gone}") if e.event_type == "InteractionRelinked"]
-    assert relinked == [{"interaction_id": iid, "kind": "email", "on": old}]
+    assert relinked == [{"interaction_id": iid, "kind": "email", "on": old, "with_client": True}]
+
+
+async def test_an_internal_meeting_opens_no_gate_until_the_client_is_found_to_have_been_there(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Entry's exit is a meeting with the client: one of our people alone (no buying-center member among the
+    participants) met it, and counted as contact with the client (found by review)."""
+    path, kam, _, _ = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    project = f"/v1/opportunities/{pid}"
+    iid = (await log(client, path, kam, projects=[pid])).json()["interaction_id"]  # ours alone: "kam"
+    view = (await client.get(project, headers=kam)).json()
+    assert [(i["kind"], i["with_client"]) for i in view["facts"]["interactions"]] == [("meeting", False)]
+    assert [(c["code"], c["holds"]) for c in view["exit_criteria"]] == [("meeting_or_invitation", False)]
+    corrected = await client.post(
+        f"/v1/interactions/{iid}/corrections", json=correction(participants=[m], projects=[pid]), headers=kam
+    )
+    assert corrected.status_code == 200, corrected.text
+    view = (await client.get(project, headers=kam)).json()
+    assert [(c["code"], c["holds"]) for c in view["exit_criteria"]] == [("meeting_or_invitation", True)]
+    assert (await client.post(f"{project}/stage", json={}, headers=kam)).json()["stage"] == "finding_ally"
 
 
 async def test_a_need_learnt_in_a_retracted_interaction_no_longer_meets_the_gate(

@@ -367,6 +367,23 @@ def test_contact_intensity_counts_each_interaction_in_one_window() -> None:
     assert contact_intensity(impl, date(2026, 3, 31)) == Intensity(before=None, during=1.0)
 
 
+def test_a_meeting_of_our_people_alone_is_no_meeting_held_nor_contact_with_the_client() -> None:
+    impl = Opportunity(exists=True, stage=Stage.ENTRY, criteria=V1, opened_at=datetime(2026, 3, 2))
+    impl = run(
+        impl,
+        c.LinkInteraction(actor=KAM, interaction_id="a", kind="meeting", on=date(2026, 3, 2), with_client=False),
+    )
+    assert unmet_codes(impl) == ["meeting_or_invitation"]
+    impl = run(impl, c.MigrateCriteria(actor=KAM, criteria=StageCriteria(version=9, exits={}), reason="t",
+                                       may_override=True))  # fmt: skip
+    for _ in range(4):  # Entry → Implementation, on the day it was opened
+        impl = run(impl, c.AdvanceStage(actor=KAM), at=datetime(2026, 3, 2, 15))
+    assert impl.stage is Stage.IMPLEMENTATION
+    assert contact_intensity(impl, date(2026, 3, 31)) == Intensity(before=None, during=0.0)
+    relinked = c.LinkInteraction(actor=KAM, interaction_id="a", kind="meeting", on=date(2026, 3, 2))
+    assert contact_intensity(run(impl, relinked), date(2026, 3, 31)) == Intensity(before=None, during=1.0)
+
+
 def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_names_them() -> None:
     evidence = Evidence(evidence_id="e1", kind=EvidenceKind.LAB_REPORT, title="Lab")
     state = run(opened(), c.AddEvidence(actor=KAM, evidence=evidence))

@@ -34,6 +34,7 @@ class LinkInteraction:
     interaction_id: str
     kind: str
     on: date
+    with_client: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

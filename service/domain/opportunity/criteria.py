@@ -85,7 +85,11 @@ def _use(o: Opportunity, left: frozenset[str]) -> bool:
 CATALOGUE: dict[str, Criterion] = {
     c.code: c
     for c in (
-        Criterion("meeting_or_invitation", "a meeting held, or an invitation to a concrete project recorded", _meeting),
+        Criterion(
+            "meeting_or_invitation",
+            "a meeting held with the client, or an invitation to a concrete project recorded",
+            _meeting,
+        ),
         Criterion("ally_linked", "an ally (a buying-center member with the ally role) linked to the project", _ally),
         Criterion("need_confirmed_by_ally", "an explicit need confirmed by a linked ally", _need),
         Criterion(

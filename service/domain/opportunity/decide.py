@@ -94,13 +94,24 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
     if isinstance(command, c.LinkInteraction) and (linked := state.interaction(command.interaction_id)):
         # linked already: a correction sends the link again. Its kind and day are what happened, recorded even for
         # a lost project (as an unlink is); an unchanged one is no fact at all, so a lost project does not refuse it
-        if (linked.kind, linked.on) == (command.kind, command.on):
+        if (linked.kind, linked.on, linked.with_client) == (command.kind, command.on, command.with_client):
             return []
-        return [e.InteractionRelinked(interaction_id=command.interaction_id, kind=command.kind, on=command.on)]
+        return [
+            e.InteractionRelinked(
+                interaction_id=command.interaction_id, kind=command.kind, on=command.on, with_client=command.with_client
+            )
+        ]
     _open(state)
     match command:
         case c.LinkInteraction():
-            return [e.InteractionLinked(interaction_id=command.interaction_id, kind=command.kind, on=command.on)]
+            return [
+                e.InteractionLinked(
+                    interaction_id=command.interaction_id,
+                    kind=command.kind,
+                    on=command.on,
+                    with_client=command.with_client,
+                )
+            ]
         case c.RecordInvitation():
             return [e.InvitationRecorded(note=_text(command.note, "note"))]
         case c.LinkAlly():

@@ -28,11 +28,13 @@ class OpportunityOpened:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InteractionLinked:
-    """An interaction about this project happened (a meeting among them meets Entry's exit criterion)."""
+    """An interaction about this project happened (a meeting with the client among them meets Entry's exit
+    criterion; one of our people alone, an internal meeting, does not)."""
 
     interaction_id: str
     kind: str
     on: date
+    with_client: bool = True  # someone of the client's buying center took part (events before the field: taken so)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +45,7 @@ class InteractionRelinked:
     interaction_id: str
     kind: str
     on: date
+    with_client: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

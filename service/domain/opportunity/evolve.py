@@ -30,12 +30,14 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
                 history=(StageChange(from_stage=None, to_stage=event.stage, at=at, by=event.by),),
             )
         case e.InteractionLinked():
-            linked = Meeting(interaction_id=event.interaction_id, kind=event.kind, on=event.on)
+            linked = Meeting(
+                interaction_id=event.interaction_id, kind=event.kind, on=event.on, with_client=event.with_client
+            )
             last = max(state.last_interaction_on, event.on) if state.last_interaction_on else event.on
             return replace(state, interactions=(*state.interactions, linked), last_interaction_on=last)
         case e.InteractionRelinked():
             iid = event.interaction_id
-            corrected = Meeting(interaction_id=iid, kind=event.kind, on=event.on)
+            corrected = Meeting(interaction_id=iid, kind=event.kind, on=event.on, with_client=event.with_client)
             entries = tuple(corrected if m.interaction_id == iid else m for m in state.interactions)
             needs = tuple(replace(n, on=event.on) if n.interaction_id == iid else n for n in state.needs)
             last = max((m.on for m in entries), default=None)

@@ -120,6 +120,7 @@ class Meeting:
     interaction_id: str
     kind: str
     on: date
+    with_client: bool = True  # a member of the buying center took part: not one of our people alone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,8 +158,8 @@ class Opportunity:
 
     @property
     def meetings(self) -> tuple[Meeting, ...]:
-        """Interactions that count as a meeting held: meetings, visits, negotiations."""
-        return tuple(m for m in self.interactions if m.kind in MEETING_KINDS)
+        """Interactions that count as a meeting held: meetings, visits, negotiations, with the client."""
+        return tuple(m for m in self.interactions if m.kind in MEETING_KINDS and m.with_client)
 
     def linked(self, interaction_id: str) -> bool:
         return self.interaction(interaction_id) is not None

@@ -42,7 +42,7 @@ def contact_intensity(o: Opportunity, today: date) -> Intensity:
     left = next((h.at.date() for h in o.history if h.from_stage is Stage.IMPLEMENTATION and h.at), None) or today
 
     def rate(start: date, end: date) -> float:  # the days from start up to, not including, end
-        count = sum(start <= m.on < end for m in o.interactions)
+        count = sum(start <= m.on < end for m in o.interactions if m.with_client)  # contact with the client
         return round(count * 30 / (end - start).days, 2)
 
     # A project that entered Implementation on the day it was opened had no time before it: no rate, rather

@@ -157,7 +157,11 @@ def steps_of(
             if pid in details.projects:
                 commands.append(
                     oc.LinkInteraction(
-                        actor=actor, interaction_id=interaction_id, kind=details.kind.value, on=details.occurred_on
+                        actor=actor,
+                        interaction_id=interaction_id,
+                        kind=details.kind.value,
+                        on=details.occurred_on,
+                        with_client=bool(details.participants),
                     )
                 )
             else:
