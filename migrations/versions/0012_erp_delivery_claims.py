@@ -2,8 +2,9 @@
 
 A redelivery that came while its first attempt was still deciding decided too: with the document changed by
 another delivery in between, it wrote the old content back over the new. The attempt that keeps a delivery's
-id now holds it for `deciding_until`, keeps its answer whatever it decided, and a redelivery waits for that
-answer; it decides itself only once the holder gave the delivery up (an error) or its hold ran out (a crash).
+id now holds it (`holder`, a token of its own) until `deciding_until`, keeps its answer whatever it decided, and
+a redelivery waits for that answer; it takes the delivery over only once the holder gave it up (an error) or its
+hold ran out (a crash). Every write of a holder names its token, so one that lost its hold changes nothing.
 The table is pruned to `KAMPLAN_ERP_DELIVERIES_KEEP_DAYS`, hence the DELETE.
 
 Revision ID: 0012
@@ -19,12 +20,13 @@ branch_labels = None
 depends_on = None
 
 CLAIMS = """
-ALTER TABLE erp_deliveries ADD COLUMN deciding_until timestamptz;
+ALTER TABLE erp_deliveries ADD COLUMN holder uuid, ADD COLUMN deciding_until timestamptz;
+COMMENT ON COLUMN erp_deliveries.holder IS 'The token of the attempt that holds the delivery, or held it last';
 COMMENT ON COLUMN erp_deliveries.deciding_until IS
   'Until when the attempt that holds the delivery may still be deciding it; NULL once answered or given up';
 COMMENT ON COLUMN erp_deliveries.answer IS
   'The answer to the delivery (version, position, warnings), given again to its redeliveries';
-GRANT UPDATE (answer, deciding_until) ON erp_deliveries TO kamplan_app;
+GRANT UPDATE (answer, holder, deciding_until) ON erp_deliveries TO kamplan_app;
 GRANT DELETE ON erp_deliveries TO kamplan_app;
 CREATE INDEX erp_deliveries_received_at ON erp_deliveries (received_at);
 """

@@ -4,8 +4,9 @@ ERP's delivery ids."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID, uuid4
 
 import asyncpg
 
@@ -34,36 +35,45 @@ class ErpDelivery:
     held: bool
 
 
-async def remember_erp_delivery(
-    pool: asyncpg.Pool, delivery_id: str, request_hash: str, hold_seconds: float
-) -> ErpDelivery:
-    """Keep an ERP delivery's id with its hash, held by this attempt for `hold_seconds`; or, when the id came
-    before, what is kept of it."""
-    async with pool.acquire() as conn:
-        if await conn.fetchval(sql.REMEMBER_ERP_DELIVERY, delivery_id, request_hash, hold_seconds) is not None:
-            return ErpDelivery(request_hash, None, held=True)
-        row = await conn.fetchrow(sql.ERP_DELIVERY, delivery_id)
-        return ErpDelivery(row["request_hash"], row["answer"], held=False)
+@dataclass(frozen=True)
+class ErpHold:
+    """One attempt's hold on an ERP delivery id, under a token of its own: only the holder decides the delivery,
+    and every write names the token, so an attempt that lost its hold (it waited past `seconds`, and a
+    redelivery took the delivery over) changes nothing."""
 
+    pool: asyncpg.Pool
+    delivery_id: str
+    seconds: float
+    token: UUID = field(default_factory=uuid4)
 
-async def take_over_erp_delivery(
-    pool: asyncpg.Pool, delivery_id: str, hold_seconds: float
-) -> tuple[bool, dict[str, Any] | None]:
-    """Hold a delivery whose holder gave it up or ran out of time (True); or, while it is held still, not (False)
-    with its answer if given by now."""
-    async with pool.acquire() as conn:
-        if await conn.fetchval(sql.TAKE_OVER_ERP_DELIVERY, delivery_id, hold_seconds) is not None:
-            return True, None
-        return False, (await conn.fetchrow(sql.ERP_DELIVERY, delivery_id))["answer"]
+    async def remember(self, request_hash: str) -> ErpDelivery:
+        """Keep the delivery's id with its hash, held by this attempt; or, when the id came before, what is kept."""
+        async with self.pool.acquire() as conn:
+            args = (self.delivery_id, request_hash, self.token, self.seconds)
+            if await conn.fetchval(sql.REMEMBER_ERP_DELIVERY, *args) is not None:
+                return ErpDelivery(request_hash, None, held=True)
+            row = await conn.fetchrow(sql.ERP_DELIVERY, self.delivery_id)
+            return ErpDelivery(row["request_hash"], row["answer"], held=False)
 
+    async def take_over(self) -> tuple[bool, dict[str, Any] | None]:
+        """Hold a delivery whose holder gave it up or ran out of time (True); or, while another attempt holds it,
+        not (False), with its answer if given by now."""
+        async with self.pool.acquire() as conn:
+            if await conn.fetchval(sql.TAKE_OVER_ERP_DELIVERY, self.delivery_id, self.token, self.seconds):
+                return True, None
+            return False, (await conn.fetchrow(sql.ERP_DELIVERY, self.delivery_id))["answer"]
 
-async def keep_erp_answer(pool: asyncpg.Pool, delivery_id: str, answer: dict[str, Any]) -> None:
-    """The answer its holder gave a delivery, for its redeliveries; the hold ends."""
-    async with pool.acquire() as conn:
-        await conn.execute(sql.KEEP_ERP_ANSWER, delivery_id, answer)
+    async def renew(self) -> bool:
+        """Hold the delivery for `seconds` from now, right before deciding it: False when it was taken over."""
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(sql.RENEW_ERP_HOLD, self.delivery_id, self.token, self.seconds) is not None
 
+    async def keep(self, answer: dict[str, Any]) -> None:
+        """The answer this holder gave, for the delivery's redeliveries; the hold ends."""
+        async with self.pool.acquire() as conn:
+            await conn.execute(sql.KEEP_ERP_ANSWER, self.delivery_id, self.token, answer)
 
-async def give_up_erp_delivery(pool: asyncpg.Pool, delivery_id: str) -> None:
-    """The holder failed to decide the delivery: its next redelivery may take it over at once."""
-    async with pool.acquire() as conn:
-        await conn.execute(sql.GIVE_UP_ERP_DELIVERY, delivery_id)
+    async def give_up(self) -> None:
+        """This holder failed to decide the delivery: its next redelivery may take it over at once."""
+        async with self.pool.acquire() as conn:
+            await conn.execute(sql.GIVE_UP_ERP_DELIVERY, self.delivery_id, self.token)

@@ -58,23 +58,32 @@ DROP_CURSORS = "DELETE FROM webhook_cursors WHERE subscription_id = ANY($1::text
 STREAM_VERSION = "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1"
 
 # ERP delivery ids with a hash of their request (migration 0007): one id, one body. The attempt that keeps an id
-# holds it until `deciding_until` (migration 0012) and keeps its answer; a redelivery takes the delivery over
-# only once it was given up (an error) or its hold ran out (a crash).
+# holds it with a token of its own until `deciding_until` (migration 0012) and keeps its answer; a redelivery takes
+# the delivery over only once it was given up (an error) or its hold ran out (a crash). Every write of a holder
+# names its token, so one that lost its hold changes nothing.
 REMEMBER_ERP_DELIVERY = """
-INSERT INTO erp_deliveries (delivery_id, request_hash, deciding_until)
-VALUES ($1, $2, now() + make_interval(secs => $3))
+INSERT INTO erp_deliveries (delivery_id, request_hash, holder, deciding_until)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4))
 ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
 """
 ERP_DELIVERY = "SELECT request_hash, answer FROM erp_deliveries WHERE delivery_id = $1"
 TAKE_OVER_ERP_DELIVERY = """
-UPDATE erp_deliveries SET deciding_until = now() + make_interval(secs => $2)
+UPDATE erp_deliveries SET holder = $2, deciding_until = now() + make_interval(secs => $3)
 WHERE delivery_id = $1 AND answer IS NULL AND (deciding_until IS NULL OR deciding_until < now())
 RETURNING delivery_id
 """
-KEEP_ERP_ANSWER = (
-    "UPDATE erp_deliveries SET answer = $2, deciding_until = NULL WHERE delivery_id = $1 AND answer IS NULL"
+RENEW_ERP_HOLD = """
+UPDATE erp_deliveries SET deciding_until = now() + make_interval(secs => $3)
+WHERE delivery_id = $1 AND holder = $2 AND answer IS NULL AND deciding_until IS NOT NULL
+RETURNING delivery_id
+"""
+KEEP_ERP_ANSWER = """
+UPDATE erp_deliveries SET answer = $3, deciding_until = NULL
+WHERE delivery_id = $1 AND holder = $2 AND answer IS NULL
+"""
+GIVE_UP_ERP_DELIVERY = (
+    "UPDATE erp_deliveries SET deciding_until = NULL WHERE delivery_id = $1 AND holder = $2 AND answer IS NULL"
 )
-GIVE_UP_ERP_DELIVERY = "UPDATE erp_deliveries SET deciding_until = NULL WHERE delivery_id = $1 AND answer IS NULL"
 PRUNE_ERP_DELIVERIES = """
 DELETE FROM erp_deliveries
 WHERE received_at < now() - make_interval(days => $1) AND (deciding_until IS NULL OR deciding_until < now())

@@ -21,6 +21,7 @@ from service.config import Settings
 from service.domain.actors import Role
 from service.events import EventStore
 from service.main import create_app
+from service.webhooks import records
 from tests.support.erp import KAM, SECRET, order, post, signed
 from tests.support.webhooks import app_on
 
@@ -382,6 +383,35 @@ async def test_a_redelivery_decides_only_once_its_first_attempt_gave_up_or_ran_o
         assert (refused.json()["type"], refused.headers["retry-after"]) == ("/problems/delivery-in-progress", "5")
         history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()["documents"]
     assert sorted((d["number"], d["revision"]) for d in history) == [("SO-CRASHED", 1), ("SO-GAVE-UP", 1)]
+
+
+async def test_an_attempt_that_lost_its_hold_changes_nothing_of_the_one_that_took_it_over(store: EventStore) -> None:
+    """An attempt slower than its hold (queued behind a burst to the account) lost the delivery to a redelivery
+    and still decided it, gave it up or kept its answer over the new holder's (found by review): its writes now
+    name its token, and it renews the hold right before deciding, which tells it that it lost."""
+    delivery = f"msg_{uuid.uuid4().hex}"
+    slow = records.ErpHold(store.pool, delivery, 0.2)
+    assert (await slow.remember("h")).held
+    await asyncio.sleep(0.3)
+    retry = records.ErpHold(store.pool, delivery, 60)
+    assert await retry.take_over() == (True, None)
+    assert not await slow.renew()
+    await slow.give_up()
+    await slow.keep({"version": 9, "position": 99, "warnings": []})
+    assert await records.ErpHold(store.pool, delivery, 60).take_over() == (False, None)  # held by the retry still
+    assert await retry.renew()
+    await retry.keep({"version": 1, "position": None, "warnings": []})
+    kept = {"version": 1, "position": None, "warnings": []}
+    assert await records.ErpHold(store.pool, delivery, 60).take_over() == (False, kept)
+
+
+async def test_a_redelivery_answers_with_the_headers_of_its_first_attempt(erp: httpx.AsyncClient, account: str) -> None:
+    body = order(account, number="SO-HEADERS")
+    headers = signed(body)
+    first = await post(erp, body, headers)
+    again = await post(erp, body, signed(body, headers["webhook-id"]))
+    assert again.json() == {**first.json(), "replayed": True}
+    assert (again.headers["etag"], again.headers["x-position"]) == (first.headers["etag"], first.headers["x-position"])
 
 
 async def test_delivery_ids_are_kept_for_the_days_configured(settings: Settings, isolated: Any) -> None:

@@ -149,41 +149,69 @@ async def receive(
     # the history as it stands by then, and write the old content back over a change that came in between.
     key = DELIVERY_KEY + delivery_id  # no bearer caller's Idempotency-Key can hold the separator
     hashed = request_hash(key, request.method, request.url.path, body)
-    seen = await records.remember_erp_delivery(runtime.pool, delivery_id, hashed, HOLD_SECONDS)
-    if seen.request_hash != hashed:
-        raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
-    answered = seen.answer if seen.held or seen.answer is not None else await _first_answer(runtime, delivery_id)
-    if answered is not None:
-        set_etag(response, answered["version"])
-        return Written.model_validate({**answered, "replayed": True})
-    stream = purchases_stream(account_id)
+    record = RecordPurchaseDocument(actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id)
+    hold = records.ErpHold(runtime.pool, delivery_id, HOLD_SECONDS)
     try:
-        async with _serialised(request, stream):
-            metadata = {**event_metadata(request, ERP), "correlation_id": delivery_id, "source": "erp-webhook"}
-            command = Command(runtime, ERP, metadata, None, Idempotency(key, hashed))
-            record = RecordPurchaseDocument(
-                actor=ERP, account_id=account_id, document=document, delivery_id=delivery_id
-            )
-            outcome = await _run(command, stream, record)
+        seen = await hold.remember(hashed)
+        if seen.request_hash != hashed:
+            raise IdempotencyKeyReused("idempotency-key-reused", "this webhook-id came before with another body")
+        answered, held = seen.answer, seen.held
+        while True:
+            if answered is None and not held:
+                answered = await _first_answer(runtime, hold)
+            if answered is not None:
+                return _replayed(response, answered)
+            answer = await _decide(request, response, runtime, hold, record, Idempotency(key, hashed))
+            if answer is not None:
+                return answer
+            held = False  # taken over while this attempt waited for its turn: the new holder's answer is awaited
     except BaseException:
-        # shielded: a cancelled request still lets its next redelivery decide at once, not after the hold
-        await asyncio.shield(records.give_up_erp_delivery(runtime.pool, delivery_id))
+        # shielded: a cancelled request still lets its next redelivery decide at once, not after the hold; a no-op
+        # when this attempt holds nothing (any more)
+        await asyncio.shield(hold.give_up())
         raise
-    answer = written(response, outcome, _overtaken(outcome, document))
-    await records.keep_erp_answer(runtime.pool, delivery_id, answer.model_dump(mode="json", exclude={"replayed"}))
-    return answer
 
 
 HOLD_SECONDS = 120.0  # how long the attempt holding a delivery may decide it before a redelivery takes it over
 POLL_SECONDS = 0.05
 
 
-async def _first_answer(runtime: Runtime, delivery_id: str) -> dict[str, Any] | None:
+async def _decide(
+    request: Request,
+    response: Response,
+    runtime: Runtime,
+    hold: records.ErpHold,
+    record: RecordPurchaseDocument,
+    idempotency: Idempotency,
+) -> Written | None:
+    """Decide the delivery and keep the answer; None when the wait for the account's turn outlasted the hold and
+    a redelivery took the delivery over (the hold is renewed once the turn comes, so it covers the decision)."""
+    stream = purchases_stream(record.account_id)
+    async with _serialised(request, stream):
+        if not await hold.renew():
+            return None
+        metadata = {**event_metadata(request, ERP), "correlation_id": hold.delivery_id, "source": "erp-webhook"}
+        command = Command(runtime, ERP, metadata, None, idempotency)
+        outcome = await _run(command, stream, record)
+    answer = written(response, outcome, _overtaken(outcome, record.document))
+    await hold.keep(answer.model_dump(mode="json", exclude={"replayed"}))
+    return answer
+
+
+def _replayed(response: Response, answer: dict[str, Any]) -> Written:
+    """The answer kept for the delivery, given again with the headers it was given with."""
+    set_etag(response, answer["version"])
+    if answer["position"] is not None:
+        response.headers["X-Position"] = str(answer["position"])
+    return Written.model_validate({**answer, "replayed": True})
+
+
+async def _first_answer(runtime: Runtime, hold: records.ErpHold) -> dict[str, Any] | None:
     """The answer of the attempt holding the delivery, waited for; None once this attempt holds it instead (the
     holder gave it up, or its hold ran out). A 409 when the holder is still deciding after the wait."""
     deadline = time.monotonic() + runtime.settings.erp_redelivery_wait_seconds
     while True:
-        held, answer = await records.take_over_erp_delivery(runtime.pool, delivery_id, HOLD_SECONDS)
+        held, answer = await hold.take_over()
         if held or answer is not None:
             return answer
         if time.monotonic() >= deadline:

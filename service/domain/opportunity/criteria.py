@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from service.domain.errors import require
@@ -82,6 +83,36 @@ def _use(o: Opportunity, left: frozenset[str]) -> bool:
     return o.confident_use is not None and o.confident_use.member_id not in left
 
 
+def _meeting_since(o: Opportunity, left: frozenset[str]) -> date | None:
+    return None if o.invitation is not None else min((m.on for m in o.meetings), default=None)
+
+
+def _need_since(o: Opportunity, left: frozenset[str]) -> date | None:
+    days = [n.on for n in o.needs if n.member_id in o.allies and n.member_id not in left]
+    days += [
+        p.confirmed_on
+        for p in o.problems.values()
+        if p.explicit and p.need_confirmed_by in o.allies and p.need_confirmed_by not in left and p.confirmed_on
+    ]
+    return min(days, default=None)
+
+
+def _leader_since(o: Opportunity, left: frozenset[str]) -> date | None:
+    return o.leader_confirmation.on if o.leader_confirmation else None
+
+
+def _use_since(o: Opportunity, left: frozenset[str]) -> date | None:
+    return o.confident_use.on if o.confident_use else None
+
+
+# The criteria met by facts that carry the day they happened: a stage is not left, back-dated, before that day.
+SINCE: dict[str, Callable[[Opportunity, frozenset[str]], date | None]] = {
+    "meeting_or_invitation": _meeting_since,
+    "need_confirmed_by_ally": _need_since,
+    "leader_confirmation": _leader_since,
+    "confident_use_confirmed": _use_since,
+}
+
 CATALOGUE: dict[str, Criterion] = {
     c.code: c
     for c in (
@@ -150,13 +181,25 @@ ROLE_NEEDED: dict[str, frozenset[str]] = {
 Roles = Mapping[str, frozenset[str]]
 
 
+def _counted(left: frozenset[str], code: str, roles: Roles | None) -> frozenset[str]:
+    """The members whose word criterion `code` does not count: those who left, and those without its role."""
+    needed = ROLE_NEEDED.get(code)
+    if needed and roles is not None:
+        return left | {member for member, held in roles.items() if not held & needed}
+    return left
+
+
 def holds(code: str, o: Opportunity, left: frozenset[str], roles: Roles | None = None) -> bool:
     """Whether criterion `code` holds, the members in `left` having left the client, and, when the map's `roles`
     (member → roles, now) are given, those without the role the criterion rests on counting for nothing."""
-    needed = ROLE_NEEDED.get(code)
-    if needed and roles is not None:
-        left = left | {member for member, held in roles.items() if not held & needed}
-    return CATALOGUE[code].holds(o, left)
+    return CATALOGUE[code].holds(o, _counted(left, code, roles))
+
+
+def held_since(code: str, o: Opportunity, left: frozenset[str], roles: Roles | None = None) -> date | None:
+    """The first day criterion `code` held by the days its facts carry (a meeting's, a confirmation's); None when
+    it holds, or may have held, by a fact with no day of its own (an invitation, evidence, a volume)."""
+    since = SINCE.get(code)
+    return since(o, _counted(left, code, roles)) if since else None
 
 
 def unmet(o: Opportunity, left: frozenset[str] = frozenset(), roles: Roles | None = None) -> list[Criterion]:

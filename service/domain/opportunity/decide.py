@@ -10,7 +10,7 @@ from typing import assert_never
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, amount, clean_text, require
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
-from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known, unmet
+from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known, held_since, unmet
 from service.domain.opportunity.state import Kind, Opportunity, Status
 
 # Free text with this aggregate's defaults (a call may override them).
@@ -44,6 +44,20 @@ def _open(state: Opportunity) -> None:
         raise NotFound("opportunity-not-found", "no such sales project")
     if state.status is Status.LOST:
         raise Conflict("opportunity-lost", "the project is lost: reopen it first")
+
+
+def _not_before_held(state: Opportunity, held: tuple[str, ...], on: date, command: c.AdvanceStage) -> None:
+    """A stage left on a day before the facts that met its criteria happened would put a passed gate in the past
+    that was not passed then: the audit's "when" must be one the facts allow."""
+    dated = [(day, code) for code in held if (day := held_since(code, state, command.left, command.roles))]
+    if dated and on < (latest := max(dated))[0]:
+        raise DomainError(
+            "date-before-exit",
+            f"the exit criterion {latest[1]} of {state.stage.value} holds only from {latest[0].isoformat()}",
+            field="on",
+            criterion=latest[1],
+            since=latest[0].isoformat(),
+        )
 
 
 def _not_future(day: date, today: date) -> None:
@@ -224,6 +238,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             missing = unmet(state, command.left, command.roles)
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
+            if command.on is not None:
+                _not_before_held(state, held, command.on, command)
             if not missing:
                 return [
                     e.StageAdvanced(
