@@ -207,7 +207,7 @@ async def projects(demo: Demo, path: str, ids: dict[str, str]) -> None:
             "product_line": "Fuel-line components (tank to engine frame)",
             "kind": "cross_sell",
             "expected_value": {"amount": "12000000", "currency": "RUB"},
-            "opened_on": "2026-06-01",
+            "opened_on": "2026-10-05",
         },
         "project:fuel-lines",
     )
@@ -216,12 +216,12 @@ async def projects(demo: Demo, path: str, ids: dict[str, str]) -> None:
         f"{path}/interactions",
         {
             "kind": "call",
-            "occurred_on": "2026-06-15",
+            "occurred_on": "2026-10-12",
             "participants": [ids["chassis_head"]],
             "our_participants": [MANAGER],
             "summary": "Chassis owns the fuel lines; engine systems cannot introduce us there",
             "next_step": "Find who in chassis suffers from fuel-line failures",
-            "next_step_due": "2026-07-15",
+            "next_step_due": "2026-11-12",
             "projects": [lines["opportunity_id"]],
         },
         "interaction:fuel-lines",

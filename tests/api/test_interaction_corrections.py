@@ -140,7 +140,7 @@ async def test_a_meeting_corrected_to_an_old_email_no_longer_opens_the_projects_
     refused = await client.post(f"{project}/stage", json={}, headers=kam)
     assert refused.json()["type"] == "/problems/exit-criteria-not-met", refused.text
     relinked = [e.data for e in await store.read_stream(f"opportunity-{gone}") if e.event_type == "InteractionRelinked"]
-    assert relinked == [{"interaction_id": iid, "kind": "email", "on": old, "with_client": True}]
+    assert relinked == [{"interaction_id": iid, "kind": "email", "on": old, "with_client": True, "participants": [m]}]
 
 
 async def test_an_internal_meeting_opens_no_gate_until_the_client_is_found_to_have_been_there(

@@ -37,7 +37,9 @@ class ProjectRow(BaseModel):
     value: dict[str, Any] | None
     days_in_stage: int | None
     last_interaction_on: str | None
-    stalled: bool = Field(description="No stage change and no interaction for the company's stalled_days.")
+    stalled: bool = Field(
+        description="No stage change and no interaction with the client for the company's stalled_days."
+    )
     overrides: int
 
 

@@ -35,6 +35,7 @@ class LinkInteraction:
     kind: str
     on: date
     with_client: bool = True
+    participants: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, a
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known, held_since, unmet
-from service.domain.opportunity.state import Kind, Opportunity, Status
+from service.domain.opportunity.state import Kind, Meeting, Opportunity, Status
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=True, limit=1000)
@@ -58,6 +58,29 @@ def _not_before_held(state: Opportunity, held: tuple[str, ...], on: date, comman
             criterion=latest[1],
             since=latest[0].isoformat(),
         )
+
+
+def _heard_in(meeting: Meeting | None, command: c.ConfirmNeed) -> None:
+    """A need cites one of the project's interactions, so that it goes when that interaction is retracted or
+    corrected away from its member: one they took part in, on its day."""
+    if meeting is None:
+        raise DomainError(
+            "interaction-not-linked",
+            "the need's interaction is not linked to this project: log it with the project among its projects",
+            field="interaction_id",
+        )
+    require(
+        meeting.participants is None or command.member_id in meeting.participants,
+        "need-without-its-member",
+        "a need confirmed in an interaction is confirmed by one of its participants",
+        field="member_id",
+    )
+    require(
+        command.on == meeting.on,
+        "date-not-the-interactions",
+        f"a need confirmed in an interaction is confirmed on its day, {meeting.on.isoformat()}",
+        field="on",
+    )
 
 
 def _not_future(day: date, today: date) -> None:
@@ -108,11 +131,16 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
     if isinstance(command, c.LinkInteraction) and (linked := state.interaction(command.interaction_id)):
         # linked already: a correction sends the link again. Its kind and day are what happened, recorded even for
         # a lost project (as an unlink is); an unchanged one is no fact at all, so a lost project does not refuse it
-        if (linked.kind, linked.on, linked.with_client) == (command.kind, command.on, command.with_client):
+        now = (command.kind, command.on, command.with_client, command.participants)
+        if (linked.kind, linked.on, linked.with_client, linked.participants) == now:
             return []
         return [
             e.InteractionRelinked(
-                interaction_id=command.interaction_id, kind=command.kind, on=command.on, with_client=command.with_client
+                interaction_id=command.interaction_id,
+                kind=command.kind,
+                on=command.on,
+                with_client=command.with_client,
+                participants=command.participants,
             )
         ]
     _open(state)
@@ -124,6 +152,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     kind=command.kind,
                     on=command.on,
                     with_client=command.with_client,
+                    participants=command.participants,
                 )
             ]
         case c.RecordInvitation():
@@ -140,13 +169,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         case c.ConfirmNeed():
             _member(command.members, command.left, command.member_id)
             _not_future(command.on, command.today)
-            # a need cites one of the project's interactions, so that it goes when that interaction is retracted
-            require(
-                not command.interaction_id or state.linked(command.interaction_id),
-                "interaction-not-linked",
-                "the need's interaction is not linked to this project: log it with the project among its projects",
-                field="interaction_id",
-            )
+            if command.interaction_id:
+                _heard_in(state.interaction(command.interaction_id), command)
             return [
                 e.NeedConfirmed(
                     member_id=command.member_id,

@@ -35,6 +35,7 @@ class InteractionLinked:
     kind: str
     on: date
     with_client: bool = True  # someone of the client's buying center took part (events before the field: taken so)
+    participants: tuple[str, ...] | None = None  # the buying-center members who took part (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +47,7 @@ class InteractionRelinked:
     kind: str
     on: date
     with_client: bool = True
+    participants: tuple[str, ...] | None = None  # a need learnt from a member no longer among them goes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

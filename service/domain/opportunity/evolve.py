@@ -31,23 +31,36 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             )
         case e.InteractionLinked():
             linked = Meeting(
-                interaction_id=event.interaction_id, kind=event.kind, on=event.on, with_client=event.with_client
+                interaction_id=event.interaction_id,
+                kind=event.kind,
+                on=event.on,
+                with_client=event.with_client,
+                participants=event.participants,
             )
-            last = max(state.last_interaction_on, event.on) if state.last_interaction_on else event.on
-            return replace(state, interactions=(*state.interactions, linked), last_interaction_on=last)
+            entries = (*state.interactions, linked)
+            return replace(state, interactions=entries, last_interaction_on=_last_contact(entries))
         case e.InteractionRelinked():
             iid = event.interaction_id
-            corrected = Meeting(interaction_id=iid, kind=event.kind, on=event.on, with_client=event.with_client)
+            corrected = Meeting(
+                interaction_id=iid,
+                kind=event.kind,
+                on=event.on,
+                with_client=event.with_client,
+                participants=event.participants,
+            )
             entries = tuple(corrected if m.interaction_id == iid else m for m in state.interactions)
-            needs = tuple(replace(n, on=event.on) if n.interaction_id == iid else n for n in state.needs)
-            last = max((m.on for m in entries), default=None)
-            return replace(state, interactions=entries, last_interaction_on=last, needs=needs)
+            # a need learnt in it takes its day, and goes when its member is no longer among those who took part
+            needs = tuple(
+                replace(n, on=event.on) if n.interaction_id == iid else n
+                for n in state.needs
+                if n.interaction_id != iid or event.participants is None or n.member_id in event.participants
+            )
+            return replace(state, interactions=entries, last_interaction_on=_last_contact(entries), needs=needs)
         case e.InteractionUnlinked():
             # the needs learnt in it go with it: it was not about this project, or never happened
             kept = tuple(m for m in state.interactions if m.interaction_id != event.interaction_id)
             needs = tuple(n for n in state.needs if n.interaction_id != event.interaction_id)
-            last = max((m.on for m in kept), default=None)
-            return replace(state, interactions=kept, last_interaction_on=last, needs=needs)
+            return replace(state, interactions=kept, last_interaction_on=_last_contact(kept), needs=needs)
         case e.InvitationRecorded():
             return replace(state, invitation=event.note)
         case e.AllyLinked():
@@ -104,3 +117,8 @@ def _business(day: date | None, at: datetime | None) -> datetime | None:
 
 def initial_state() -> Opportunity:
     return Opportunity()
+
+
+def _last_contact(entries: tuple[Meeting, ...]) -> date | None:
+    """The day of the latest interaction with the client: a project our own people alone talk about stalls."""
+    return max((m.on for m in entries if m.with_client), default=None)

@@ -120,7 +120,8 @@ class Meeting:
     interaction_id: str
     kind: str
     on: date
-    with_client: bool = True  # a member of the buying center took part: not one of our people alone
+    with_client: bool = True  # a member of the client's buying center took part: not one of our people alone
+    participants: tuple[str, ...] | None = None  # the buying-center members who took part (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

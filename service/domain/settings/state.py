@@ -76,7 +76,7 @@ class CompanySettings:
     templates: tuple[DossierTemplate, ...]  # every version ever published; the last is in force
     coverage: CoverageRules = field(default_factory=CoverageRules)
     stage_criteria: tuple[StageCriteria, ...] = (StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA),)
-    stalled_days: int = 30  # an open project with no stage change and no interaction for this long is stalled
+    stalled_days: int = 30  # an open project with no stage change and no interaction with the client for this long
     negotiation_window_days: int = 90  # the rolling window of the negotiation balance
 
     @property

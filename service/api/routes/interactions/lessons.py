@@ -25,7 +25,7 @@ from service.domain.actors import Actor
 from service.domain.buying_center import commands as bc
 from service.domain.buying_center.decide import decide as bc_decide
 from service.domain.buying_center.evolve import evolve as bc_evolve
-from service.domain.buying_center.state import Citation, CitationKind
+from service.domain.buying_center.state import Citation, CitationKind, Member
 from service.domain.dossier import commands as dc
 from service.domain.dossier.decide import decide as dossier_decide
 from service.domain.dossier.evolve import evolve as dossier_evolve
@@ -85,6 +85,12 @@ def projects_of(states: dict[str, Any], account_id: str, ids: Sequence[str]) -> 
         for i in ids
         if states[opportunity_stream(i)].exists and states[opportunity_stream(i)].account_id == account_id
     )
+
+
+def _at_the_client(member: Member | None, day: date) -> bool:
+    """Whether the member was the client's on that day: a meeting with someone who had left is not one with the
+    client."""
+    return member is not None and (member.active or (member.left_on is not None and day < member.left_on))
 
 
 class Replan(Exception):
@@ -150,10 +156,11 @@ def steps_of(
         def decide(states: dict[str, Any]) -> list[Any]:
             if not states[p_stream].exists or states[p_stream].account_id != account_id:
                 return []  # refused by the interaction's own rules
-            people = states[bc_stream].people.values()
-            members = {m.member_id: m.roles for m in people}
-            left = frozenset(m.member_id for m in people if not m.active)
+            people = states[bc_stream].people
+            members = {m.member_id: m.roles for m in people.values()}
+            left = frozenset(m.member_id for m in people.values() if not m.active)
             commands: list[Any] = []
+            with_client = any(_at_the_client(people.get(m), details.occurred_on) for m in details.participants)
             if pid in details.projects:
                 commands.append(
                     oc.LinkInteraction(
@@ -161,7 +168,8 @@ def steps_of(
                         interaction_id=interaction_id,
                         kind=details.kind.value,
                         on=details.occurred_on,
-                        with_client=bool(details.participants),
+                        with_client=with_client,
+                        participants=tuple(sorted(details.participants)),
                     )
                 )
             else:

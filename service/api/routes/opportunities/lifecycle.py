@@ -55,8 +55,9 @@ class OpenIn(BaseModel):
 
     product_line: str = Field(min_length=1, max_length=200)
     kind: Kind = Field(
-        description="new_client starts at Entry; cross_sell (to a client: not a prospect or lost account) starts at "
-        "Finding an ally."
+        description="new_client starts at Entry; cross_sell (to a client: an account in serial supply, sleeping, "
+        "reactivated, or in a project after being supplied; not a prospect or a lost account) starts at Finding an "
+        "ally."
     )
     expected_volume: str = Field("", max_length=200)
     expected_value: MoneyIn | None = None
@@ -92,7 +93,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 criteria=settings.exit_criteria,
                 opened_on=body.opened_on,
                 today=today(),
-                buys_from_us=client.supplied and client.lifecycle is not Lifecycle.LOST,
+                buys_from_us=client.supplied and client.lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
             ),
         )
 

@@ -68,7 +68,8 @@ class OpportunityOut(Written):
     stage_entered_at: datetime | None
     stage_history: list[dict[str, Any]] = Field(description="Who moved it when, which criteria held, overrides.")
     contact_intensity: dict[str, float | None] = Field(
-        description="Interactions per 30 days before Implementation and during it (during should be higher); "
+        description="Interactions with the client per 30 days before Implementation and during it (during should "
+        "be higher); "
         "`before` is null for a project that entered Implementation on the day it was opened."
     )
     facts: dict[str, Any] = Field(
