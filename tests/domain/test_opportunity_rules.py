@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -382,6 +382,29 @@ def test_a_meeting_of_our_people_alone_is_no_meeting_held_nor_contact_with_the_c
     assert contact_intensity(impl, date(2026, 3, 31)) == Intensity(before=None, during=0.0)
     relinked = c.LinkInteraction(actor=KAM, interaction_id="a", kind="meeting", on=date(2026, 3, 2))
     assert contact_intensity(run(impl, relinked), date(2026, 3, 31)) == Intensity(before=None, during=1.0)
+
+
+def test_a_stage_is_not_left_back_dated_before_the_facts_that_met_its_criteria() -> None:
+    """A back-dated advance was checked only against the day the stage was entered: Entry could be left on a day
+    before the meeting that met its criterion had happened, a gate passed in the past that was not (review)."""
+    state = run(opened(), c.LinkInteraction(actor=KAM, interaction_id="i", kind="meeting", on=date(2026, 3, 10)))
+    today = date(2026, 3, 31)
+    with pytest.raises(DomainError) as refused:
+        decide(state, c.AdvanceStage(actor=KAM, on=date(2026, 3, 5), today=today))
+    assert refused.value.code == "date-before-exit"
+    assert refused.value.details == {"field": "on", "criterion": "meeting_or_invitation", "since": "2026-03-10"}
+    assert advance(state, on=date(2026, 3, 10), today=today).stage is Stage.FINDING_ALLY
+    invited = run(state, c.RecordInvitation(actor=KAM, note="a tender"))  # no day of its own: no bound
+    assert advance(invited, on=date(2026, 3, 5), today=today).stage is Stage.FINDING_ALLY
+    at_approval = Opportunity(exists=True, opportunity_id="o1", account_id="a1", stage=Stage.APPROVAL, criteria=V1)
+    confirmed = run(
+        at_approval,
+        c.RecordLeaderConfirmation(actor=KAM, member_id="boss", note="go", on=TODAY, today=TODAY, members=MEMBERS),
+    )
+    with pytest.raises(DomainError) as overridden:  # an override skips the unmet criteria, not the held ones' days
+        decide(confirmed, c.AdvanceStage(actor=KAM, on=TODAY - timedelta(days=1), today=TODAY, override_reason="x",
+                                         may_override=True))  # fmt: skip
+    assert overridden.value.details == {"field": "on", "criterion": "leader_confirmation", "since": TODAY.isoformat()}
 
 
 def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_names_them() -> None:
