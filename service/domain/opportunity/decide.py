@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from functools import partial
-from typing import assert_never
+from typing import Any, assert_never
 
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, amount, clean_text, require
 from service.domain.opportunity import commands as c
@@ -58,6 +58,17 @@ def _not_before_held(state: Opportunity, held: tuple[str, ...], on: date, comman
             criterion=latest[1],
             since=latest[0].isoformat(),
         )
+
+
+def _link(command: c.LinkInteraction) -> dict[str, Any]:
+    """What a project records of an interaction linked to it, the same in a first link and in a correction's."""
+    return {
+        "interaction_id": command.interaction_id,
+        "kind": command.kind,
+        "on": command.on,
+        "with_client": command.with_client,
+        "participants": command.participants,
+    }
 
 
 def _heard_in(meeting: Meeting | None, command: c.ConfirmNeed) -> None:
@@ -131,30 +142,13 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
     if isinstance(command, c.LinkInteraction) and (linked := state.interaction(command.interaction_id)):
         # linked already: a correction sends the link again. Its kind and day are what happened, recorded even for
         # a lost project (as an unlink is); an unchanged one is no fact at all, so a lost project does not refuse it
-        now = (command.kind, command.on, command.with_client, command.participants)
-        if (linked.kind, linked.on, linked.with_client, linked.participants) == now:
+        if Meeting(**_link(command)) == linked:
             return []
-        return [
-            e.InteractionRelinked(
-                interaction_id=command.interaction_id,
-                kind=command.kind,
-                on=command.on,
-                with_client=command.with_client,
-                participants=command.participants,
-            )
-        ]
+        return [e.InteractionRelinked(**_link(command))]
     _open(state)
     match command:
         case c.LinkInteraction():
-            return [
-                e.InteractionLinked(
-                    interaction_id=command.interaction_id,
-                    kind=command.kind,
-                    on=command.on,
-                    with_client=command.with_client,
-                    participants=command.participants,
-                )
-            ]
+            return [e.InteractionLinked(**_link(command))]
         case c.RecordInvitation():
             return [e.InvitationRecorded(note=_text(command.note, "note"))]
         case c.LinkAlly():

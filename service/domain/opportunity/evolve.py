@@ -30,24 +30,11 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
                 history=(StageChange(from_stage=None, to_stage=event.stage, at=at, by=event.by),),
             )
         case e.InteractionLinked():
-            linked = Meeting(
-                interaction_id=event.interaction_id,
-                kind=event.kind,
-                on=event.on,
-                with_client=event.with_client,
-                participants=event.participants,
-            )
-            entries = (*state.interactions, linked)
+            entries = (*state.interactions, _meeting(event))
             return replace(state, interactions=entries, last_interaction_on=_last_contact(entries))
         case e.InteractionRelinked():
             iid = event.interaction_id
-            corrected = Meeting(
-                interaction_id=iid,
-                kind=event.kind,
-                on=event.on,
-                with_client=event.with_client,
-                participants=event.participants,
-            )
+            corrected = _meeting(event)
             entries = tuple(corrected if m.interaction_id == iid else m for m in state.interactions)
             # a need learnt in it takes its day, and goes when its member is no longer among those who took part
             needs = tuple(
@@ -122,3 +109,13 @@ def initial_state() -> Opportunity:
 def _last_contact(entries: tuple[Meeting, ...]) -> date | None:
     """The day of the latest interaction with the client: a project our own people alone talk about stalls."""
     return max((m.on for m in entries if m.with_client), default=None)
+
+
+def _meeting(event: e.InteractionLinked | e.InteractionRelinked) -> Meeting:
+    return Meeting(
+        interaction_id=event.interaction_id,
+        kind=event.kind,
+        on=event.on,
+        with_client=event.with_client,
+        participants=event.participants,
+    )
