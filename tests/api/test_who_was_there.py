@@ -104,16 +104,19 @@ async def test_a_meeting_with_a_member_who_had_left_is_none_with_the_client(
         )
 
 
-async def test_a_former_client_made_a_prospect_again_gets_no_cross_sell(client: httpx.AsyncClient, auth: Any) -> None:
-    """Found by review: `supplied` stays once set, and a lost client set back to prospect could cross-sell."""
+async def test_a_former_client_made_a_prospect_again_gets_no_cross_sell_until_it_buys_again(
+    client: httpx.AsyncClient, auth: Any
+) -> None:
+    """Found by review: `supplied` stays once set, and a lost client set back to prospect could cross-sell, in
+    its next first project too."""
     path, kam, _, _ = await setup(client, auth)
     await a_client(client, path, kam)
-    for stage in ("lost", "prospect"):
+    body = {"product_line": "Fuel lines", "kind": "cross_sell"}
+    for stage, allowed in (("lost", False), ("prospect", False), ("project", False), ("serial_supply", True)):
         moved = await client.post(f"{path}/lifecycle", json={"to_stage": stage, "reason": "x"}, headers=kam)
         assert moved.status_code == 200, moved.text
-    body = {"product_line": "Fuel lines", "kind": "cross_sell"}
-    refused = await client.post(f"{path}/opportunities", json=body, headers=kam)
-    assert (refused.status_code, refused.json()["type"]) == (422, "/problems/not-a-client"), refused.text
+        opened = await client.post(f"{path}/opportunities", json=body, headers=kam)
+        assert opened.status_code == (201 if allowed else 422), (stage, opened.text)
 
 
 async def test_a_project_our_own_people_alone_talk_about_stalls(client: httpx.AsyncClient, auth: Any) -> None:
@@ -127,3 +130,23 @@ async def test_a_project_our_own_people_alone_talk_about_stalls(client: httpx.As
     assert (await client.get(project, headers=kam)).json()["stalled"] is True
     assert (await log(client, path, kam, participants=[m], projects=[pid])).status_code == 201
     assert (await client.get(project, headers=kam)).json()["stalled"] is False
+
+
+async def test_a_participant_named_twice_is_linked_once_and_a_correction_that_changes_nothing_writes_nothing(
+    client: httpx.AsyncClient, auth: Any, store: Any
+) -> None:
+    """Found by review: the link kept a participant named twice, so a correction naming them once wrote a
+    relink to the project (a lost one too) though nothing the project holds changed."""
+    path, kam, _, _ = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    logged = await log(client, path, kam, participants=[m, m], projects=[pid])
+    assert logged.status_code == 201, logged.text
+    before = await store.read_stream(f"opportunity-{pid}")
+    corrected = await client.post(
+        f"/v1/interactions/{logged.json()['interaction_id']}/corrections",
+        json=correction(participants=[m], projects=[pid], summary="Talked, typo fixed"),
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert await store.read_stream(f"opportunity-{pid}") == before

@@ -10,6 +10,7 @@ import pytest
 from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound
 from service.domain.opportunity import commands as c
+from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria, unmet
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.evolve import evolve, initial_state
@@ -405,6 +406,24 @@ def test_a_stage_is_not_left_back_dated_before_the_facts_that_met_its_criteria()
         decide(confirmed, c.AdvanceStage(actor=KAM, on=TODAY - timedelta(days=1), today=TODAY, override_reason="x",
                                          may_override=True))  # fmt: skip
     assert overridden.value.details == {"field": "on", "criterion": "leader_confirmation", "since": TODAY.isoformat()}
+
+
+def test_a_correction_of_a_link_written_before_participants_were_recorded_takes_no_need_away() -> None:
+    """Found by review: such a link named no one, so every need learnt in it was taken out by the next
+    correction, even of the summary alone: now only a member the correction takes out takes their need along."""
+    old_link = e.InteractionLinked(interaction_id="i", kind="meeting", on=TODAY)  # as written before participants
+    state = evolve(opened(Kind.CROSS_SELL), old_link, datetime(2026, 1, 1))
+    state = run(state, c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS))
+    need = c.ConfirmNeed(
+        actor=KAM, member_id="ally", need="One supplier", on=TODAY, today=TODAY, interaction_id="i", members=MEMBERS
+    )
+    state = run(state, need)
+    link = {"actor": KAM, "interaction_id": "i", "kind": "meeting", "on": TODAY}
+    state = run(state, c.LinkInteraction(**link, participants=("buyer",)))  # the summary corrected, say
+    assert [n.member_id for n in state.needs] == ["ally"]
+    state = run(state, c.LinkInteraction(**link, participants=("ally", "buyer")))
+    assert [n.member_id for n in state.needs] == ["ally"]
+    assert [n.member_id for n in run(state, c.LinkInteraction(**link, participants=("buyer",))).needs] == []
 
 
 def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_names_them() -> None:

@@ -60,8 +60,15 @@ def evolve(state: Account, event: AccountEvent, at: datetime | None = None) -> A
             return replace(state, is_key=False, key_reason=reason)
         case LifecycleChanged(to_stage=to_stage, reason=reason):
             supplied = state.supplied or to_stage is Lifecycle.SERIAL_SUPPLY
-            return replace(state, lifecycle=to_stage, lifecycle_reason=reason, supplied=supplied)
+            # a client from serial supply (or its reactivation) on, until it is lost or a prospect again; its next
+            # project, or a sleep, leaves it one
+            client = to_stage in CLIENT_FROM or (state.client and to_stage not in CLIENT_UNTIL)
+            return replace(state, lifecycle=to_stage, lifecycle_reason=reason, supplied=supplied, client=client)
     return state
+
+
+CLIENT_FROM = frozenset({Lifecycle.SERIAL_SUPPLY, Lifecycle.REACTIVATED})
+CLIENT_UNTIL = frozenset({Lifecycle.PROSPECT, Lifecycle.LOST})
 
 
 def initial_state() -> Account:

@@ -65,6 +65,7 @@ class Account:
     lifecycle: Lifecycle = Lifecycle.PROSPECT
     lifecycle_reason: str = ""
     supplied: bool = False  # has been in serial supply: a client who bought from us, whom a loss leaves to reactivate
+    client: bool = False  # buys from us now: from serial supply until lost or a prospect again (cross-selling)
     opened_at: datetime | None = None
     hand_overs: tuple[HandOver, ...] = ()
 

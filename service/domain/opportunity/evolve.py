@@ -34,13 +34,17 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             return replace(state, interactions=entries, last_interaction_on=_last_contact(entries))
         case e.InteractionRelinked():
             iid = event.interaction_id
+            before = state.interaction(iid)
             corrected = _meeting(event)
             entries = tuple(corrected if m.interaction_id == iid else m for m in state.interactions)
-            # a need learnt in it takes its day, and goes when its member is no longer among those who took part
+            # a need learnt in it takes its day, and goes when the correction takes its member out of those who
+            # took part (a link written before participants were recorded names no one to take out)
+            known = before is not None and before.participants is not None and event.participants is not None
+            out = set(before.participants) - set(event.participants) if known else set()  # type: ignore[union-attr,arg-type]
             needs = tuple(
                 replace(n, on=event.on) if n.interaction_id == iid else n
                 for n in state.needs
-                if n.interaction_id != iid or event.participants is None or n.member_id in event.participants
+                if n.interaction_id != iid or n.member_id not in out
             )
             return replace(state, interactions=entries, last_interaction_on=_last_contact(entries), needs=needs)
         case e.InteractionUnlinked():

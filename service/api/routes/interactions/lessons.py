@@ -169,7 +169,7 @@ def steps_of(
                         kind=details.kind.value,
                         on=details.occurred_on,
                         with_client=with_client,
-                        participants=tuple(sorted(details.participants)),
+                        participants=tuple(sorted(set(details.participants))),
                     )
                 )
             else:

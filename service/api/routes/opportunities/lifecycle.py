@@ -30,7 +30,6 @@ from service.commands.aggregates import (
     opportunity_stream,
 )
 from service.commands.handler import Step
-from service.domain.account.state import Lifecycle
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.state import Kind
@@ -55,9 +54,8 @@ class OpenIn(BaseModel):
 
     product_line: str = Field(min_length=1, max_length=200)
     kind: Kind = Field(
-        description="new_client starts at Entry; cross_sell (to a client: an account in serial supply, sleeping, "
-        "reactivated, or in a project after being supplied; not a prospect or a lost account) starts at Finding an "
-        "ally."
+        description="new_client starts at Entry; cross_sell (to a client: an account from its serial supply or "
+        "reactivation on, until it is lost or a prospect again) starts at Finding an ally."
     )
     expected_volume: str = Field("", max_length=200)
     expected_value: MoneyIn | None = None
@@ -78,7 +76,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
     stream, account = opportunity_stream(opportunity_id), account_stream(str(account_id))
 
     def opening(states: dict[str, Any]) -> list[Any]:
-        client = states[account]  # as the handler loads it, like the actor's right to it
+        account_state = states[account]  # as the handler loads it, like the actor's right to it
         return decide(
             states[stream],
             cmd.OpenOpportunity(
@@ -93,7 +91,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 criteria=settings.exit_criteria,
                 opened_on=body.opened_on,
                 today=today(),
-                buys_from_us=client.supplied and client.lifecycle not in (Lifecycle.PROSPECT, Lifecycle.LOST),
+                buys_from_us=account_state.client,
             ),
         )
 
