@@ -35,6 +35,7 @@ class StartPlan:
     horizon_to: int
     supersedes: str | None = None
     starting_content: PlanContent | None = None
+    starting_agreed: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

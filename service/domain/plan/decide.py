@@ -12,7 +12,7 @@ from service.domain.plan import events as e
 from service.domain.plan.content import ItemType, PlanContent, within_horizon
 from service.domain.plan.items import apply_change, check_item, ensure_id_free
 from service.domain.plan.items import plan_text as _text
-from service.domain.plan.state import Plan, Revision, RevisionStatus
+from service.domain.plan.state import Plan, Revision, RevisionStatus, Session
 
 MAX_HORIZON_YEARS = 10
 
@@ -65,6 +65,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 starting_content=within_horizon(command.starting_content, command.horizon_from, command.horizon_to)
                 if command.starting_content is not None
                 else None,
+                starting_agreed=command.starting_agreed,
             )
         ]
     if not state.exists:
@@ -149,7 +150,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
             _none_pending(state)
             require(command.on <= command.today, "date-in-future", "the session has not happened yet")
-            base = _session_base(state)
+            base = session_base(state)
             for change in command.changes:
                 base = apply_change(base, state, change)
             return [
@@ -161,6 +162,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                     changes=command.changes,
                     by=by,
                     role="manager" if manager else "supervisor",
+                    team=None if command.actor.role is Role.ADMIN else command.actor.team,
                 )
             ]
         case c.ConfirmSession():
@@ -171,6 +173,9 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise Conflict("session-confirmed", "the session was confirmed already")
             other = _supervisor if session.recorded_role == "manager" else _manager
             other(command)
+            if command.actor.sub == session.recorded_by:
+                raise NotAllowed("own-session", "nobody confirms their own session, nor agrees their own revision")
+            _recorder_still_a_party(session, command.parties)
             _none_pending(state)
             in_force = state.in_force.number if state.in_force else 0
             if session.based_on != in_force:
@@ -181,9 +186,10 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                     based_on=session.based_on,
                     in_force=in_force,
                 )
-            content = _session_base(state)
+            content = session_base(state)
             for change in session.changes:
                 content = apply_change(content, state, change)
+            _one_item_per_id(state.draft, content, session)
             return [
                 e.PlanningSessionConfirmed(
                     session_id=session.session_id, revision=len(state.revisions) + 1, content=content, by=by
@@ -301,11 +307,42 @@ def _in_force_content(state: Plan) -> PlanContent:
     return state.in_force.content if state.in_force else PlanContent()
 
 
-def _session_base(state: Plan) -> PlanContent:
+def session_base(state: Plan) -> PlanContent:
     """What a session's changes apply to: the plan in force, or, for a successor before its first agreement, what it
-    started from (its predecessor's plan in force), which is what the parties sit down with; never the draft, which
-    no one agreed."""
-    return state.in_force.content if state.in_force else state.starting
+    started from (its predecessor's plan in force), which is what the parties sit down with; never a draft, which
+    no one agreed, also not the predecessor's draft a successor of a plan never agreed started from."""
+    if state.in_force:
+        return state.in_force.content
+    return state.starting if state.starting_agreed else PlanContent()
+
+
+def _one_item_per_id(draft: PlanContent, agreed: PlanContent, session: Session) -> None:
+    """The draft takes each item the session touched as agreed: an id it puts under one type must not stay on an
+    item of another type the manager drafted meanwhile, which the session did not touch."""
+    touched = {(ItemType(x.item_type), x.item_id) for x in session.changes}
+    for item_type, item_id in touched:
+        found = draft.find(item_id)
+        if (
+            item_id in agreed.items(item_type)
+            and found
+            and found[0] is not item_type
+            and (found[0], item_id) not in touched
+        ):
+            ensure_id_free(draft, item_type, item_id)
+
+
+def _recorder_still_a_party(session: Session, parties: c.Parties) -> None:
+    """The session is one side's word: after a hand-over, the side that recorded it may be no party any more."""
+    if session.recorded_role == "manager":
+        still = session.recorded_by == parties.owner
+    else:
+        still = session.recorded_team is None or session.recorded_team == parties.team
+    if not still:
+        raise Conflict(
+            "session-recorder-not-a-party",
+            f"the session was recorded by {session.recorded_by}, who is no party to this plan since the account "
+            "changed hands: record the session again",
+        )
 
 
 def _revision(state: Plan, number: int) -> Revision:

@@ -21,6 +21,8 @@ class PlanStarted:
     by: str
     supersedes: str | None = None
     starting_content: PlanContent | None = None  # a successor starts from its predecessor's plan in force
+    # False: the predecessor had none in force, and its draft, which no one agreed, only seeded this draft
+    starting_agreed: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +86,7 @@ class PlanningSessionRecorded:
     changes: tuple[ItemChange, ...]
     by: str
     role: str
+    team: str | None = None  # the recorder's team: a hand-over to another team leaves them no party to confirm to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

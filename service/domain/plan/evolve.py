@@ -60,6 +60,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 supersedes=event.supersedes,
                 draft=event.starting_content or PlanContent(),
                 starting=event.starting_content or PlanContent(),
+                starting_agreed=event.starting_agreed,
             )
         case e.DraftItemPut():
             item = codec.from_dict(CLASS[event.item_type], event.item)
@@ -127,6 +128,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 changes=event.changes,
                 recorded_by=event.by,
                 recorded_role=event.role,
+                recorded_team=event.team,
                 based_on=state.in_force.number if state.in_force else 0,  # the fold knows it, old events too
             )
             return replace(state, sessions={**state.sessions, session.session_id: session})

@@ -75,6 +75,7 @@ class Session:
     changes: tuple[ItemChange, ...]
     recorded_by: str
     recorded_role: str  # manager or supervisor: the other party confirms
+    recorded_team: str | None = None  # None: an admin, or recorded before the team was kept
     based_on: int = 0  # the revision in force when it was recorded (0: none); its changes were decided against it
     confirmed_by: str | None = None
     revision: int | None = None
@@ -121,6 +122,7 @@ class Plan:
     abandoned: Abandonment | None = None  # a successor given up before it was agreed; readable as history
     draft: PlanContent = field(default_factory=PlanContent)
     starting: PlanContent = field(default_factory=PlanContent)  # a successor's: its predecessor's plan in force
+    starting_agreed: bool = True  # False: `starting` is a predecessor's draft no one agreed, so no session's base
     revisions: tuple[Revision, ...] = ()
     comments: tuple[Comment, ...] = ()
     sessions: dict[str, Session] = field(default_factory=dict)

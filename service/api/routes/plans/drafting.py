@@ -21,7 +21,7 @@ from service.commands.aggregates import PLAN, PLAN_REGISTER, account_stream, pla
 from service.commands.handler import Step
 from service.domain.errors import Conflict, NotFound
 from service.domain.plan import commands as cmd
-from service.domain.plan.content import CLASS, ItemType, PlanContent
+from service.domain.plan.content import CLASS, ItemType
 from service.domain.plan.decide import decide
 from service.domain.plan.register import RegisterPlan
 from service.domain.plan.register import decide as register_decide
@@ -76,7 +76,7 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
                     horizon_from=body.horizon_from,
                     horizon_to=body.horizon_to,
                     supersedes=supersedes,
-                    starting_content=_predecessor_content(states, supersedes, aid),
+                    **_predecessor_content(states, supersedes, aid),
                 ),
             ),
         ),
@@ -113,15 +113,19 @@ async def start_plan(account_id: UUID, body: StartIn, response: Response, comman
     return plan_out(state, written(response, outcome))
 
 
-def _predecessor_content(states: dict[str, Any], supersedes: str | None, account_id: str) -> PlanContent | None:
+def _predecessor_content(states: dict[str, Any], supersedes: str | None, account_id: str) -> dict[str, Any]:
+    """What a successor starts from: its predecessor's plan in force, or, when it never had one, its draft (the
+    work is not lost), marked as agreed by no one."""
     if supersedes is None:
-        return None
+        return {}
     old: Plan = states[plan_stream(supersedes)]
     if not old.exists or old.account_id != account_id:
         raise NotFound("plan-not-found", "the plan to supersede is not a plan of this account")
     if old.superseded_by is not None:
         raise Conflict("plan-superseded", f"that plan was superseded by {old.superseded_by} already")
-    return old.in_force.content if old.in_force else old.draft
+    if old.in_force:
+        return {"starting_content": old.in_force.content}
+    return {"starting_content": old.draft, "starting_agreed": False}
 
 
 ItemTypePath = Annotated[ItemType, Path(description="goal, strategy, action, assumption, risk")]

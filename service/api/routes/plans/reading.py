@@ -113,7 +113,10 @@ class RevisionOut(BaseModel):
         description="Who asked what about which item, and who answered what: `answer` (with `answered_by`, "
         "`answered_at`) is the latest answer, `answers` every answer in order, each with `text`, `by` and `at`."
     )
-    changes: dict[str, Any] = Field(description="Diff against the previous revision.")
+    changes: dict[str, Any] = Field(
+        description="Diff against the previous revision; a session's revision, against the revision in force it was "
+        "recorded on (what its changes were decided against)."
+    )
 
 
 @router.get(
@@ -127,6 +130,10 @@ async def revisions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: 
     plan: Plan = loaded.state
     out, previous = [], PlanContent()
     for r in plan.revisions:
+        if r.session_id is not None:
+            base = plan.sessions[r.session_id].based_on
+            before = plan.revision(base)
+            previous = before.content if before else (plan.starting if plan.starting_agreed else PlanContent())
         out.append(
             RevisionOut(
                 revision=r.number,

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from service.api.commanding import CommandDep, today
+from service.api.deps import ActorDep, RuntimeDep
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.routes.plans.drafting import ItemBody, item_from_body
-from service.api.routes.plans.resource import PlanOut, act
+from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
 from service.domain import codec
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import ItemType
-from service.domain.plan.state import ItemChange
+from service.domain.plan.state import ItemChange, Plan
 
 router = APIRouter(tags=["plans"])
 
@@ -36,6 +38,34 @@ class SessionIn(BaseModel):
 
 class SessionWritten(PlanOut):
     session_id: str
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    on: str = Field(description="The day the parties sat down.")
+    participants: list[str]
+    decisions: list[str]
+    changes: list[dict[str, Any]] = Field(description="The changes, each put or remove of one item, in order.")
+    recorded_by: str
+    recorded_role: str = Field(description="manager or supervisor: the other party confirms.")
+    based_on: int = Field(description="The revision in force it was recorded on (0: none).")
+    confirmed_by: str | None = Field(description="Null while it waits for the other party's confirmation.")
+    revision: int | None = Field(description="The revision its confirmation put in force.")
+
+
+@router.get(
+    "/plans/{plan_id}/sessions",
+    operation_id="listSessions",
+    summary="The plan's joint planning sessions, waiting or confirmed: what the confirming party reads first",
+    response_model=list[SessionOut],
+)
+async def list_sessions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None) -> list[SessionOut]:
+    loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
+    plan: Plan = loaded.state
+    return [
+        SessionOut.model_validate({**codec.to_dict(s), "on": s.on.isoformat()})
+        for s in plan.sessions.values()  # in the order recorded
+    ]
 
 
 @router.post(

@@ -1,0 +1,158 @@
+"""Joint planning sessions, found wanting by review: who may confirm, what they can read first, what a
+confirmation may put in force, and how the history shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from service.domain.actors import Role
+from tests.api.test_accounts import unique
+from tests.support.plans import ACTION, GOAL, boss_sub, in_force, ok, setup
+
+RISK = {"text": "A federal distributor undercuts prices"}
+
+
+def _session(changes: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "on": "2026-11-20",
+        "participants": ["kam", "boss"],
+        "decisions": ["Agreed at the table"],
+        "changes": changes,
+        **extra,
+    }
+
+
+async def test_nobody_confirms_their_own_session_as_nobody_agrees_their_own_revision(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The KAM is made the team's head (a supervisor token with the same subject). Agreeing the revision they
+    proposed was refused (own-revision), but confirming the session they recorded as the manager was not: the plan
+    went into force with one person on both sides of the joint planning."""
+    kam, boss, plan, team = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    promoted = auth(boss_sub(kam, auth), Role.SUPERVISOR, team)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "20000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    own = await client.post(f"{plan}/revisions/2/agree", json={}, headers=promoted)
+    assert (own.status_code, own.json()["type"]) == (403, "/problems/own-revision")
+    await ok(await client.post(f"{plan}/revisions/2/request-changes", json={"note": "no"}, headers=boss))
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "10"}}
+    recorded = await ok(await client.post(f"{plan}/sessions", json=_session([change]), headers=kam))
+    confirmed = await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=promoted)
+    assert (confirmed.status_code, confirmed.json()["type"]) == (403, "/problems/own-session"), confirmed.text
+    assert (await ok(await client.get(plan, headers=kam)))["in_force"]["revision"] == 1
+
+
+async def test_a_confirmed_session_leaves_no_id_on_two_items_of_the_plan(client: httpx.AsyncClient, auth) -> None:
+    """README: an item id names one item of the plan. The manager drafts goal x1; the supervisor's session puts an
+    action x1 (free in the plan in force); the confirmation copied it onto the draft, which then held goal x1 and
+    action x1, and so did the next revision agreed. Now the confirmation is refused until the draft frees the id."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    await ok(await client.put(f"{plan}/draft/goal/x1", json={**GOAL, "description": "Ball valves"}, headers=kam))
+    put = {"op": "put", "item_type": "action", "item_id": "x1", "item": ACTION}
+    recorded = await ok(await client.post(f"{plan}/sessions", json=_session([put]), headers=boss))
+    confirm = f"{plan}/sessions/{recorded['session_id']}/confirm"
+    refused = await client.post(confirm, headers=kam)
+    assert (refused.status_code, refused.json()["type"]) == (409, "/problems/item-id-taken"), refused.text
+    await ok(await client.delete(f"{plan}/draft/goal/x1", headers=kam))
+    content = (await ok(await client.post(confirm, headers=kam)))["in_force"]["content"]
+    assert ("x1" in content["actions"], "x1" in content["goals"]) == (True, False)
+
+
+async def test_a_session_on_a_successor_of_a_plan_never_agreed_puts_only_agreed_content_in_force(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The supervisor sent the first plan back (its target too high); the manager starts a successor of it. Its
+    draft starts from the predecessor's draft, so the work is not lost; but a session adding one risk, confirmed by
+    the supervisor, put the refused target in force though nobody agreed it."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "90000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(
+        await client.post(f"{plan}/revisions/1/request-changes", json={"note": "90M is unrealistic"}, headers=boss)
+    )
+    first = await ok(await client.get(plan, headers=kam))
+    successor = await ok(
+        await client.post(
+            f"/v1/accounts/{first['account_id']}/plans",
+            json={"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": first["plan_id"]},
+            headers=kam,
+        )
+    )
+    path = f"/v1/plans/{successor['plan_id']}"
+    risk = {"op": "put", "item_type": "risk", "item_id": "r1", "item": RISK}
+    recorded = await ok(await client.post(f"{path}/sessions", json=_session([risk]), headers=kam))
+    confirmed = await ok(await client.post(f"{path}/sessions/{recorded['session_id']}/confirm", headers=boss))
+    assert "g1" not in confirmed["in_force"]["content"]["goals"], confirmed["in_force"]["content"]["goals"]
+    assert "r1" in confirmed["in_force"]["content"]["risks"]
+    drafted = {(i["item_id"], i["fields"]["target"][1]) for i in confirmed["draft_changes"]["items"]}
+    assert ("g1", "90000000") in drafted  # still in the manager's draft, to propose again
+
+
+async def test_the_party_who_confirms_a_session_can_read_it_and_its_participants_stay_in_the_history(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """No view showed a session before its confirmation (its changes, decisions, participants, date), and after it
+    only the decisions (as the revision's note) and the session id remained: the supervisor confirmed blind."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "25000000"}}
+    body = _session([change], participants=["Ivanova (KAM)", "Petrov (head of OEM North)"])
+    recorded = await ok(await client.post(f"{plan}/sessions", json=body, headers=kam))
+    [waiting] = await ok(await client.get(f"{plan}/sessions", headers=boss))
+    assert (waiting["session_id"], waiting["on"], waiting["participants"], waiting["confirmed_by"]) == (
+        recorded["session_id"], "2026-11-20", ["Ivanova (KAM)", "Petrov (head of OEM North)"], None)  # fmt: skip
+    assert [(c["op"], c["item_id"], c["item"]["target"]) for c in waiting["changes"]] == [("put", "g1", "25000000")]
+    assert (waiting["recorded_role"], waiting["based_on"], waiting["revision"]) == ("manager", 1, None)
+    await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss))
+    [confirmed] = await ok(await client.get(f"{plan}/sessions", headers=kam))
+    assert (confirmed["confirmed_by"], confirmed["revision"]) == (boss_sub(boss, auth), 2)
+
+
+async def test_a_session_revision_shows_the_changes_of_the_session(client: httpx.AsyncClient, auth) -> None:
+    """GET …/revisions diffs each revision against the one before it in number. A session is decided against the
+    plan in force; when the revision before it was one sent back, the trail says the session changed what it never
+    touched (g1 50M → 30M)."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "50000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/2/request-changes", json={"note": "too high"}, headers=boss))
+    risk = {"op": "put", "item_type": "risk", "item_id": "r1", "item": RISK}
+    recorded = await ok(await client.post(f"{plan}/sessions", json=_session([risk]), headers=kam))
+    await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss))
+    trail = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    third = next(r for r in trail if r["revision"] == 3)
+    assert {(i["item_type"], i["item_id"], i["change"]) for i in third["changes"]["items"]} == {
+        ("risk", "r1", "added")
+    }, third["changes"]
+
+
+async def test_a_session_recorded_by_the_old_teams_supervisor_is_not_confirmed_after_a_hand_over(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The plan is written by the manager and the manager's direct supervisor. The old team's supervisor records a
+    session; the account is handed over to a manager of another team; the new owner confirms it, and the plan in
+    force was agreed between him and a supervisor who no longer oversees the account (who may not even see it)."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "5000000"}}
+    recorded = await ok(await client.post(f"{plan}/sessions", json=_session([change]), headers=boss))
+    other_team, new_kam = unique("team"), unique("kam")
+    await ok(
+        await client.post(
+            f"/v1/accounts/{agreed['account_id']}/hand-over",
+            json={"to_owner": new_kam, "to_team": other_team, "trigger": "contract_signed"},
+            headers=kam,
+        )
+    )
+    assert (await client.get(plan, headers=boss)).status_code == 404  # the old supervisor no longer sees it
+    confirmed = await client.post(
+        f"{plan}/sessions/{recorded['session_id']}/confirm", headers=auth(new_kam, Role.MANAGER, other_team)
+    )
+    assert (confirmed.status_code, confirmed.json()["type"]) == (409, "/problems/session-recorder-not-a-party")
+    new_boss = auth(unique("boss"), Role.SUPERVISOR, other_team)
+    assert (await ok(await client.get(plan, headers=new_boss)))["in_force"]["revision"] == 1
