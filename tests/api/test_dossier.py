@@ -262,3 +262,20 @@ async def test_a_hand_over_committed_while_an_answer_is_decided_makes_it_a_404_f
     assert refused.status_code == 404, refused.text
     assert refused.json()["type"] == "/problems/account-not-found"
     assert await store.read_stream(f"dossier-{path.rsplit('/', 1)[1]}") == before
+
+
+async def test_an_answer_about_a_forgotten_person_is_a_gap_again(client: httpx.AsyncClient, auth) -> None:
+    """Found by review: the question stayed answered, with a value nobody can read, and counted in completeness."""
+    path, kam = await setup(client, auth)
+    member_id = (await add(client, path, kam, roles=["decision_maker"]))["member"]["member_id"]
+    empty = (await client.get(f"{path}/dossier", headers=kam)).json()
+    answer = {"question_code": "leaders_interests", "value": "hunting", "about": member_id,
+              "learned_on": TODAY.isoformat()}  # fmt: skip
+    assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201
+    assert (await client.get(f"{path}/dossier", headers=kam)).json()["completeness"] > empty["completeness"]
+    forgot = await client.post(f"/v1/people/{member_id}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200, forgot.text
+    after = (await client.get(f"{path}/dossier", headers=kam)).json()
+    interests = question(after, "leaders_interests")
+    assert ([a["value"] for a in interests["answers"]], interests["answered"]) == ([None], False)
+    assert (after["gaps"], after["completeness"]) == (empty["gaps"], empty["completeness"])

@@ -25,7 +25,9 @@ class QuestionStatus:
 
     @property
     def answered(self) -> bool:
-        return bool(self.slots)
+        """An answer in force that can be read: one about a person since forgotten reads back None, and what it
+        said is no longer known, so the question is a gap again (found by review)."""
+        return any(s.current is not None and s.current.value is not None for s in self.slots)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
