@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -537,3 +538,14 @@ def test_only_a_successor_never_agreed_is_abandoned() -> None:
     with pytest.raises(Conflict) as other:
         decide(old, c.ForgoSuccessor(actor=BOSS, parties=PARTIES, by_plan="p9"))
     assert other.value.code == "not-the-successor"
+
+
+def test_a_share_goal_is_a_percentage() -> None:
+    """Found by review: a share of the client's purchases was taken at 250 %."""
+    plan = started()
+    share = replace(goal("g9", target="100.5"), kind=GoalKind.SHARE, unit="%")
+    with pytest.raises(DomainError) as refused:
+        decide(plan, put(ItemType.GOAL, share))
+    assert (refused.value.code, refused.value.details) == ("out-of-range", {"field": "target"})
+    assert run(plan, put(ItemType.GOAL, replace(share, target=Decimal(100)))).draft.goals["g9"].target == 100
+    assert run(plan, put(ItemType.GOAL, goal("g8", target="250"))).draft.goals["g8"].target == 250  # a volume

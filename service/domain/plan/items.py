@@ -12,6 +12,7 @@ from service.domain.plan.content import (
     CLASS,
     Action,
     Goal,
+    GoalKind,
     ItemType,
     Note,
     PlanContent,
@@ -49,6 +50,12 @@ def check_item(state: Plan, item_type: ItemType, item: PlanItem) -> PlanItem:
         case Goal():
             _period(state, item.period)
             amount(item.target, "target")
+            require(  # a share of the client's purchases: 250 % of them is no goal anyone can reach
+                item.kind is not GoalKind.SHARE or item.target <= 100,
+                "out-of-range",
+                "a share goal's target is a percentage, 0 to 100",
+                field="target",
+            )
             return replace(
                 item,
                 description=plan_text(item.description, "description"),
