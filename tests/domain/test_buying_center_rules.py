@@ -74,6 +74,35 @@ def test_links_need_both_members_and_are_not_duplicated() -> None:
     assert linked.links["r1"].kind.formal
 
 
+def link(relationship_id: str, source: str, target: str, kind: RelationKind) -> cmd.LinkMembers:
+    return cmd.LinkMembers(actor=KAM, relationship_id=relationship_id, source=source, target=target, kind=kind)
+
+
+def test_the_org_chart_takes_no_cycle_however_long() -> None:
+    """Found by review: A reported to B and B to A, or A to B to C to A, and the map drew it."""
+    state = run(initial_state(), add("a"), add("b"), add("c"), add("d"))
+    state = run(state, link("r1", "a", "b", RelationKind.REPORTS_TO), link("r2", "b", "c", RelationKind.REPORTS_TO))
+    for source, target, cycle in (("b", "a", ["b", "a", "b"]), ("c", "a", ["c", "a", "b", "c"])):
+        with pytest.raises(DomainError) as refused:
+            decide(state, link("r9", source, target, RelationKind.REPORTS_TO))
+        assert (refused.value.code, refused.value.details["members"]) == ("reports-to-cycle", cycle)
+    assert decide(state, link("r3", "d", "a", RelationKind.REPORTS_TO))  # a longer chain, no cycle
+    assert decide(state, link("r3", "c", "a", RelationKind.INFLUENCES))  # only the formal chart is a tree
+
+
+def test_a_symmetric_link_is_one_link_and_allies_are_not_rivals() -> None:
+    """Found by review: A allied with B took B allied with A too, and B rival of A beside it."""
+    state = run(initial_state(), add("a"), add("b"), link("r1", "a", "b", RelationKind.ALLIED_WITH))
+    with pytest.raises(Conflict) as reverse:
+        decide(state, link("r2", "b", "a", RelationKind.ALLIED_WITH))
+    assert (reverse.value.code, reverse.value.details["relationship_id"]) == ("relationship-exists", "r1")
+    for source, target in (("b", "a"), ("a", "b")):
+        with pytest.raises(Conflict) as contradiction:
+            decide(state, link("r2", source, target, RelationKind.RIVAL_OF))
+        assert contradiction.value.code == "contradictory-relationship"
+    assert decide(state, link("r2", "b", "a", RelationKind.INFLUENCES))  # influence runs one way
+
+
 def test_the_history_shows_how_and_why_the_view_of_a_person_changed() -> None:
     why = Citation(kind=CitationKind.INTERACTION, ref="meeting-7", note="backed our trial in the tech council")
     state = run(
