@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import reduce
 
 import pytest
@@ -183,6 +183,7 @@ def test_risks_of_a_hand_built_map() -> None:
         member("gone", roles=frozenset({"signer"}), last_contact=date(2026, 11, 20), active=False),
     )
     assert found == {
+        "single-threaded": ("ally",),  # the buyer's contact has gone cold: the ally is the one thread
         "no-decision-maker-contact": ("boss",),
         "high-influence-opponent": ("buyer",),
         "decision-maker-without-owner": ("boss",),
@@ -212,6 +213,26 @@ def test_one_active_contact_is_single_threaded_and_required_roles_must_be_held()
     }
     assert "no-decision-maker-contact" not in found
     assert "decision-maker-without-owner" not in found
+
+
+def test_an_account_nobody_at_the_client_talks_to_is_single_threaded_with_no_thread_at_all() -> None:
+    """Found by review: the risk went when the only contact left, and an empty map never showed it."""
+    assert risks_of()["single-threaded"] == ()
+    found = risks_of(
+        member("gone", roles=frozenset({"ally"}), last_contact=TODAY, active=False),
+        member("silent", roles=frozenset({"user"})),
+    )
+    assert found["single-threaded"] == ()
+
+
+def test_a_contact_gone_cold_is_no_second_thread() -> None:
+    """Found by review: anyone ever contacted counted. A contact is a thread until it is stale (the threshold of
+    the stale-contact risk), and on its last day it still is."""
+    fresh = TODAY - timedelta(days=SETTINGS.coverage.stale_contact_days)
+    cold = fresh - timedelta(days=1)
+    found = risks_of(member("warm", last_contact=TODAY), member("cold", last_contact=cold))
+    assert (found["single-threaded"], found["stale-contact"]) == (("warm",), ("cold",))
+    assert "single-threaded" not in risks_of(member("warm", last_contact=TODAY), member("cool", last_contact=fresh))
 
 
 def test_a_well_covered_map_shows_no_risk() -> None:

@@ -1,7 +1,8 @@
 """Coverage risks of a buying center, computed from the map: each with its reason and the members involved.
 
-The seeds' warnings (DOMAIN.md section 3): one contact is one resignation from losing the account; a
-decision maker nobody talks to; an influential opponent; contacts gone cold; a role nobody holds.
+The seeds' warnings (DOMAIN.md section 3): one contact (someone we talk to now, not one gone cold) is one
+resignation from losing the account, and none is worse; a decision maker nobody talks to; an influential
+opponent; contacts gone cold; a role nobody holds.
 """
 
 from __future__ import annotations
@@ -33,16 +34,20 @@ def coverage_risks(
 ) -> list[Risk]:
     active = [m for m in state.people.values() if m.active]
     in_touch = [m for m in active if m.last_contact is not None]
+    cutoff = today - timedelta(days=rules.stale_contact_days)
+    # A thread is someone we talk to now: a contact gone cold holds nothing if the one warm contact leaves.
+    threads = [m for m in in_touch if m.last_contact is not None and m.last_contact >= cutoff]
     deciders = [m for m in active if DECISION_MAKER in m.roles]
     found: list[Risk] = []
-    if active and len(in_touch) <= 1:
+    if len(threads) <= 1:  # also with none: when the only contact has left, or nobody is on the map yet
+        lately = f"in the last {rules.stale_contact_days} days"
         found.append(
             Risk(
                 code="single-threaded",
-                reason="at most one person at the client is in contact with us: if they leave, the account goes"
-                if in_touch
-                else "nobody at the client is in contact with us yet",
-                members=_ids(in_touch),
+                reason=f"only one person at the client was in contact with us {lately}: if they leave, the account goes"
+                if threads
+                else f"nobody at the client was in contact with us {lately}",
+                members=_ids(threads),
             )
         )
     if deciders and not any(m.last_contact is not None for m in deciders):
@@ -71,7 +76,6 @@ def coverage_risks(
                 members=_ids(unowned),
             )
         )
-    cutoff = today - timedelta(days=rules.stale_contact_days)
     if stale := [m for m in in_touch if m.last_contact is not None and m.last_contact < cutoff]:
         found.append(
             Risk(
