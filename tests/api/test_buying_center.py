@@ -312,3 +312,36 @@ async def test_what_stays_of_a_forgotten_person_can_still_be_worked_with(client:
     noted = {**meeting, "learned": {"assessments": [{"member_id": member_id, "attitude": 1, "note": "he said so"}]}}
     refused = await client.post(f"{path}/interactions", json=noted, headers=kam)
     assert refused.json()["type"] == "/problems/subject-forgotten"  # a note about them is new personal data
+
+
+async def test_forgetting_a_person_erases_the_ref_of_a_citation_behind_our_view_of_them(
+    client: httpx.AsyncClient, auth, pool
+) -> None:
+    """Found by review: a citation with a ref and no note (the ref is free text up to 500 characters: "Interaction
+    id, document id or URL") was stored in clear, so the URL of a private profile outlived the person's forgetting."""
+    path, kam = await setup(client, auth)
+    account_id = path.rsplit("/", 1)[1]
+    secret = f"https://vk.com/{unique('ivan.orlov.private')}"
+    made = await add(client, path, kam, citation={"kind": "document", "ref": secret})
+    member_id = made["member"]["member_id"]
+    member = f"{path}/buying-center/members/{member_id}"
+    for kind in ("observation", "interaction"):  # an interaction citation whose ref is no interaction id of ours
+        assessed = await client.post(
+            f"{member}/assessment",
+            json={"attitude": -1 if kind == "observation" else -2, "citation": {"kind": kind, "ref": secret}},
+            headers=kam,
+        )
+        assert assessed.status_code == 200, assessed.text
+    assert secret in (await client.get(member, headers=kam)).text  # readable until forgotten
+    forgot = await client.post(f"/v1/people/{member_id}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200
+    assert secret not in (await client.get(member, headers=kam)).text
+    async with pool.acquire() as conn:
+        dump = await conn.fetchval(
+            "SELECT string_agg(data::text, ' ') FROM events WHERE stream_id = $1", f"buying-center-{account_id}"
+        )
+    assert secret not in dump
+    cited = await client.post(
+        f"{member}/assessment", json={"attitude": 0, "citation": {"kind": "document", "ref": "cv.pdf"}}, headers=kam
+    )
+    assert cited.json()["type"] == "/problems/subject-forgotten"  # a ref about them is new personal data

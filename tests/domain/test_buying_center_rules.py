@@ -10,6 +10,7 @@ import pytest
 from service.domain.actors import Actor, Role
 from service.domain.buying_center import commands as cmd
 from service.domain.buying_center.decide import decide
+from service.domain.buying_center.events import MemberAssessed
 from service.domain.buying_center.evolve import evolve, initial_state
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member, MemberProblem, RelationKind
@@ -118,6 +119,29 @@ def test_the_history_shows_how_and_why_the_view_of_a_person_changed() -> None:
     assert history[1].citation == why
     unchanged = decide(state, cmd.AssessMember(actor=KAM, member_id="m1", attitude=2, known_roles=ROLES))
     assert unchanged == []
+
+
+def assessed(citation: Citation) -> MemberAssessed:
+    return MemberAssessed(
+        member_id="m1", roles=frozenset(), influence=3, attitude=0, attitude_to_competitor=0, citation=citation
+    )
+
+
+def test_a_citation_is_personal_by_its_note_or_by_a_ref_that_is_more_than_one_of_our_interactions() -> None:
+    """Found by review: a ref (free text, "interaction id, document id or URL") was kept in clear when the citation
+    had no note, so the URL of someone's private profile outlived their forgetting."""
+    interaction = "0b6f8e3c-8d1a-4c1e-9a7e-2f0d5c4b3a21"
+
+    def sealed(citation: Citation) -> dict[str, str]:
+        return assessed(citation).personal()
+
+    assert sealed(Citation(kind=CitationKind.DOCUMENT, ref="https://vk.com/ivan")) == {"citation": "m1"}
+    assert sealed(Citation(kind=CitationKind.OBSERVATION, ref="his blog")) == {"citation": "m1"}
+    assert sealed(Citation(kind=CitationKind.INTERACTION, ref="lunch with Ivan")) == {"citation": "m1"}
+    assert sealed(Citation(kind=CitationKind.INTERACTION, ref=interaction.upper())) == {"citation": "m1"}
+    assert sealed(Citation(kind=CitationKind.INTERACTION, ref=interaction, note="he said so")) == {"citation": "m1"}
+    assert sealed(Citation(kind=CitationKind.INTERACTION, ref=interaction)) == {}  # ours: an anonymous node may take it
+    assert sealed(Citation(kind=CitationKind.OBSERVATION)) == {}
 
 
 def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment_criteria_problems_or_links() -> None:

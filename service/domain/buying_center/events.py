@@ -1,23 +1,36 @@
 """Facts about a buying center. What we write about a person is sealed with that person (subject = member id):
 name, contacts, notes, criteria, problems, how we contact them, the next action, why they left, the citations
-behind our view of them, and a link's note (with the person it starts from). What stays readable once they are
-forgotten: the node, its position, roles, influence, attitudes, links and when each changed."""
+behind our view of them (their note and ref), and a link's note (with the person it starts from). What stays
+readable once they are forgotten: the node, its position, roles, influence, attitudes, links and when each changed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
+from uuid import UUID
 
-from service.domain.buying_center.state import Citation, MemberProblem, RelationKind
+from service.domain.buying_center.state import Citation, CitationKind, MemberProblem, RelationKind
+
+
+def _our_interaction(citation: Citation) -> bool:
+    """Whether the citation's ref is only the id of one of our interactions: a UUID as we write them, which says
+    nothing about the person. Any other ref is free text (a document's name, a URL of their profile)."""
+    if citation.kind is not CitationKind.INTERACTION:
+        return False
+    try:
+        return str(UUID(citation.ref)) == citation.ref
+    except ValueError:
+        return False
 
 
 def _holds_something(value: object) -> bool:
-    """Whether a field says anything about the person: a citation only by its note (its kind and the id of
-    the interaction or document it points at are ours), so assessing a forgotten person with an interaction
-    still works, as it does without one."""
+    """Whether a field says anything about the person: a citation by its note or its ref (free text up to 500
+    characters), but not by its kind nor by a ref that only names one of our interactions, so an interaction may
+    still assess a forgotten person, as it may without citing itself. Citations written before refs were sealed
+    keep theirs in clear: the log is immutable."""
     if isinstance(value, Citation):
-        return bool(value.note)
+        return bool(value.note) or (bool(value.ref) and not _our_interaction(value))
     return value not in (None, "", ())
 
 

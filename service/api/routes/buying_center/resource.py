@@ -24,7 +24,12 @@ AsOf = Annotated[Moment | None, Query(description="The map as kamplan knew it at
 
 class CitationIn(BaseModel):
     kind: CitationKind
-    ref: str = Field("", max_length=500, description="Interaction id, document id or URL.")
+    ref: str = Field(
+        "",
+        max_length=500,
+        description="Interaction id, document id or URL. Sealed with the person and forgotten with them, but for the "
+        "id of one of our interactions.",
+    )
     note: str = Field("", max_length=1000)
 
     def domain(self) -> Citation:
