@@ -48,3 +48,55 @@ async def test_a_contact_gone_cold_is_no_second_thread(client: httpx.AsyncClient
     assert risks["single-threaded"]["members"] == [warm]
     await client.post(f"{path}/buying-center/members/{cold}/contacts", json={"on": TODAY.isoformat()}, headers=kam)
     assert "single-threaded" not in await _risks(client, path, kam)  # spoken to again: two threads
+
+
+async def test_no_contact_is_recorded_with_a_member_after_they_left(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: a contact dated after the member left moved their last contact, as if we still talked."""
+    path, kam = await setup(client, auth)
+    member_id = (await add(client, path, kam))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{member_id}"
+    gone = TODAY - timedelta(days=30)
+    before_leaving = (gone - timedelta(days=1)).isoformat()
+    assert (await client.post(f"{member}/contacts", json={"on": before_leaving}, headers=kam)).status_code == 200
+    left = await client.post(f"{member}/left", json={"on": gone.isoformat(), "reason": "retired"}, headers=kam)
+    assert left.status_code == 200
+    stream = f"buying-center-{path.rsplit('/', 1)[1]}"
+    before = await store.read_stream(stream)
+    for day in (gone, TODAY):  # the day they left they were no longer the client's, as for a project's meetings
+        late = await client.post(f"{member}/contacts", json={"on": day.isoformat()}, headers=kam)
+        assert (late.status_code, late.json()["type"]) == (409, "/problems/member-has-left"), late.text
+    assert await store.read_stream(stream) == before
+    earlier = (gone - timedelta(days=10)).isoformat()  # what we had with them before may still be recorded
+    assert (await client.post(f"{member}/contacts", json={"on": earlier}, headers=kam)).status_code == 200
+    assert (await client.get(member, headers=kam)).json()["last_contact"] == before_leaving
+
+
+async def test_an_interaction_after_a_participant_left_is_logged_without_a_contact_with_them(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Found by review: logging a meeting recorded a contact with a participant who had left by its day. The
+    interaction stands (who was there is what was written); only the map's contact is not recorded."""
+    path, kam = await setup(client, auth)
+    gone, here = [(await add(client, path, kam))["member"]["member_id"] for _ in range(2)]
+    left_on = TODAY - timedelta(days=10)
+    left = await client.post(
+        f"{path}/buying-center/members/{gone}/left", json={"on": left_on.isoformat(), "reason": "quit"}, headers=kam
+    )
+    assert left.status_code == 200, left.text
+    meeting = {"kind": "meeting", "our_participants": ["kam"], "summary": "Met", "participants": [gone, here]}
+    logged = await client.post(f"{path}/interactions", json={**meeting, "occurred_on": TODAY.isoformat()}, headers=kam)
+    assert logged.status_code == 201, logged.text
+    members = f"{path}/buying-center/members"
+    assert (await client.get(f"{members}/{gone}", headers=kam)).json()["last_contact"] is None
+    assert (await client.get(f"{members}/{here}", headers=kam)).json()["last_contact"] == TODAY.isoformat()
+    before = (left_on - timedelta(days=1)).isoformat()  # a meeting before they left is a contact with them
+    earlier = await client.post(f"{path}/interactions", json={**meeting, "occurred_on": before}, headers=kam)
+    assert earlier.status_code == 201, earlier.text
+    assert (await client.get(f"{members}/{gone}", headers=kam)).json()["last_contact"] == before
+    moved = await client.post(
+        f"/v1/interactions/{earlier.json()['interaction_id']}/corrections",
+        json={**meeting, "occurred_on": TODAY.isoformat(), "reason": "the date was wrong"},
+        headers=kam,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (await client.get(f"{members}/{gone}", headers=kam)).json()["last_contact"] is None  # no longer a contact

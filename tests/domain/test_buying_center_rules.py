@@ -164,8 +164,12 @@ def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment_criter
         with pytest.raises(Conflict) as gone:
             decide(state, command)
         assert gone.value.code == "member-has-left", command
-    # the contacts we had with them before they left may still be recorded
+    # the contacts we had with them before they left may still be recorded, and none from the day they left on
     assert decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, 5, 20), today=TODAY))
+    for day in (date(2026, 6, 1), date(2026, 6, 2)):  # found by review: a contact after they left was taken
+        with pytest.raises(Conflict) as late:
+            decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=day, today=TODAY, interaction_id="i1"))
+        assert late.value.code == "member-has-left"
 
 
 def test_contacts_in_the_future_are_refused_and_the_last_contact_only_moves_forward() -> None:

@@ -229,6 +229,12 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
         case RecordContact():
             m = _member(state, command.member_id)
             require(command.on <= command.today, "date-in-future", "a contact cannot be recorded in the future")
+            if m.left_on is not None and command.on >= m.left_on:  # gone by that day, as for a project's meetings
+                raise Conflict(
+                    "member-has-left",
+                    f"member {m.member_id} left the client on {m.left_on.isoformat()}: no contact with them since",
+                    member=m.member_id,
+                )
             key = command.interaction_id or f"manual:{command.on.isoformat()}"
             if (m.touchpoints or {}).get(key) == command.on:
                 return []

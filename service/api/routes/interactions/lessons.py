@@ -128,13 +128,20 @@ def steps_of(
             )
 
     def contacts(states: dict[str, Any]) -> list[Any]:
-        gone = set(previous.participants if previous else ()) - set(details.participants)
+        people = states[bc_stream].people
+        # A participant who had left by the interaction's day is no contact of the map's: the entry still names
+        # them, and a correction that moved it past their leaving takes back the contact it recorded.
+        there = [m for m in details.participants if _at_the_client(people.get(m), details.occurred_on)]
+        gone = (set(previous.participants if previous else ()) | set(details.participants)) - set(there)
         commands: list[Any] = [
             bc.RecordContact(actor=actor, member_id=m, on=details.occurred_on, today=day, interaction_id=interaction_id)
-            for m in details.participants
-            if m in states[bc_stream].people
+            for m in there
         ]
-        commands += [bc.WithdrawContact(actor=actor, member_id=m, interaction_id=interaction_id) for m in sorted(gone)]
+        commands += [
+            bc.WithdrawContact(actor=actor, member_id=m, interaction_id=interaction_id)
+            for m in sorted(gone)
+            if m in people
+        ]
         commands += [
             bc.AssessMember(
                 actor=actor,
