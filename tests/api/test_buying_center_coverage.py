@@ -100,3 +100,37 @@ async def test_an_interaction_after_a_participant_left_is_logged_without_a_conta
     )
     assert moved.status_code == 200, moved.text
     assert (await client.get(f"{members}/{gone}", headers=kam)).json()["last_contact"] is None  # no longer a contact
+
+
+async def test_one_message_carried_into_every_office_is_a_risk(client: httpx.AsyncClient, auth) -> None:
+    """DOMAIN.md section 3, seed 000: the immature manager goes from office to office with one and the same key
+    message. It was no risk the map computed (found by review)."""
+    path, kam = await setup(client, auth)
+    message = "Our filters are the most reliable: you should buy them"
+    due = (TODAY + timedelta(days=7)).isoformat()
+    ids = []
+    for role in ("procurement", "user", "signer", "user"):
+        member_id = (await add(client, path, kam, roles=[role]))["member"]["member_id"]
+        member = f"{path}/buying-center/members/{member_id}"
+        plan = {"owner": "kam", "contact_plan": f"  {message.upper()} "}  # the same words, however typed
+        assert (await client.put(f"{member}/contact-owner", json=plan, headers=kam)).status_code == 200
+        nxt = await client.put(f"{member}/next-action", json={"what": message, "due": due}, headers=kam)
+        assert nxt.status_code == 200, nxt.text
+        ids.append(member_id)
+        if len(ids) == 1:
+            assert "same-message" not in await _risks(client, path, kam)
+    same = [
+        r
+        for r in (await client.get(f"{path}/buying-center", headers=kam)).json()["risks"]
+        if r["code"] == "same-message"
+    ]
+    assert [sorted(r["members"]) for r in same] == [sorted(ids)]  # one risk for the group, not one per field
+
+
+async def test_the_same_message_to_people_in_the_same_role_is_no_risk(client: httpx.AsyncClient, auth) -> None:
+    path, kam = await setup(client, auth)
+    for _ in range(2):
+        member_id = (await add(client, path, kam, roles=["user"]))["member"]["member_id"]
+        plan = {"owner": "kam", "contact_plan": "Show the winter test report"}
+        await client.put(f"{path}/buying-center/members/{member_id}/contact-owner", json=plan, headers=kam)
+    assert "same-message" not in await _risks(client, path, kam)

@@ -2,7 +2,8 @@
 
 The seeds' warnings (DOMAIN.md section 3): one contact (someone we talk to now, not one gone cold) is one
 resignation from losing the account, and none is worse; a decision maker nobody talks to; an influential
-opponent; contacts gone cold; a role nobody holds.
+opponent; contacts gone cold; a role nobody holds; and the immature manager's habit of seed 000, one and the same
+message carried into every office, whoever sits there.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def coverage_risks(
                 members=_ids(stale),
             )
         )
+    found += _same_message(active)
     held = {role for m in active for role in m.roles}
     for role in roles:
         if role.required and role.code not in held:
@@ -91,3 +93,28 @@ def coverage_risks(
                 Risk(code="role-missing", reason=f"nobody in the map holds the role {role.label}", role=role.code)
             )
     return found
+
+
+def _same_message(active: list[Member]) -> list[Risk]:
+    """People in different roles whom we plan to approach with the same words (the contact plan, or the next
+    action): each role buys for reasons of its own, and a message for all of them speaks to none."""
+    risks: list[Risk] = []
+    for what, says in (("contact plan", lambda m: m.contact_plan), ("next action", _next_action)):
+        by_text: dict[str, list[Member]] = {}
+        for m in active:
+            if text := " ".join(says(m).split()).casefold():
+                by_text.setdefault(text, []).append(m)
+        for group in by_text.values():
+            if len({m.roles for m in group}) > 1 and _ids(group) not in {r.members for r in risks}:
+                risks.append(
+                    Risk(
+                        code="same-message",
+                        reason=f"the same {what} for people in different roles: each buys for reasons of its own",
+                        members=_ids(group),
+                    )
+                )
+    return risks
+
+
+def _next_action(member: Member) -> str:
+    return member.next_action.what if member.next_action else ""
