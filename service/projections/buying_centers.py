@@ -31,6 +31,7 @@ MEMBERS = Table(
         Column("attitude", "smallint NOT NULL", "Attitude to us, -2 opponent to +2 ally."),
         Column("attitude_to_competitor", "smallint NOT NULL", "Attitude to the main competitor, -2 to +2."),
         Column("owner", "text", "Who on our side owns the contact (token subject)."),
+        Column("contact_plan", "text NOT NULL", "How we plan to contact this person; empty once forgotten."),
         Column("next_action", "text", "The next action planned with this person."),
         Column("next_action_due", "date", "Its due date."),
         Column("last_contact", "date", "Date of the last recorded contact."),
@@ -70,6 +71,7 @@ def member_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]
             m.attitude,
             m.attitude_to_competitor,
             m.owner,
+            m.contact_plan or "",
             m.next_action.what if m.next_action else None,
             m.next_action.due if m.next_action else None,
             m.last_contact,
@@ -89,7 +91,7 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
 
 class BuyingCenters(FoldingProjection):
     name = "buying_centers"
-    version = 1
+    version = 2  # 2: contact_plan (the portfolio's same-message risk reads it)
     tables = (MEMBERS, RELATIONSHIPS)
     event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 

@@ -125,6 +125,10 @@ async def test_one_message_carried_into_every_office_is_a_risk(client: httpx.Asy
         if r["code"] == "same-message"
     ]
     assert [sorted(r["members"]) for r in same] == [sorted(ids)]  # one risk for the group, not one per field
+    # the portfolio computes it too, from the read tables
+    portfolio = await client.get("/v1/portfolio", params={"min_position": nxt.json()["position"]}, headers=kam)
+    [account] = [a for m in portfolio.json()["managers"] for a in m["accounts"] if path.endswith(a["account_id"])]
+    assert "same-message" in account["risks"]
 
 
 async def test_the_same_message_to_people_in_the_same_role_is_no_risk(client: httpx.AsyncClient, auth) -> None:

@@ -135,3 +135,39 @@ async def test_a_conversion_period_that_ends_before_it_starts_is_refused_naming_
     assert (refused.json()["type"], refused.json()["field"]) == ("/problems/period-ends-before-it-starts", "until")
     same = await client.get("/v1/pipeline/conversion", params={**params, "until": since.isoformat()}, headers=boss)
     assert same.status_code == 200, same.text
+
+
+async def test_internal_meetings_do_not_dilute_the_negotiation_share(client: httpx.AsyncClient, auth) -> None:
+    """Seed 003: the signal is meetings *with the client* replacing negotiations. An internal meeting (no one of the
+    client's took part) is no contact for projects and stalling, but the portfolio counted it, so a KAM who kept
+    negotiating with the client, and also held internal prep meetings, was flagged as recruited (found by review)."""
+    path, kam, team, _ = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    last = None
+    for days_ago, kind, with_client in [
+        (150, "negotiation", True),
+        (140, "negotiation", True),
+        (120, "negotiation", True),
+        (60, "negotiation", True),
+        (50, "negotiation", True),
+        (40, "meeting", False),  # our people alone: preparing the next round
+        (30, "meeting", False),
+        (20, "meeting", False),
+    ]:
+        fields = {"participants": [member]} if with_client else {}
+        day = (TODAY - timedelta(days=days_ago)).isoformat()
+        response = await log(client, path, kam, occurred_on=day, kind=kind, **fields)
+        assert response.status_code == 201, response.text
+        last = response.json()
+    portfolio = (
+        await client.get(
+            "/v1/portfolio",
+            params={"min_position": last["position"]},
+            headers=auth(unique("sup"), Role.SUPERVISOR, team),
+        )
+    ).json()
+    [manager] = portfolio["managers"]
+    [account] = manager["accounts"]
+    # with the client: 3/3 negotiations before, 2/2 now -> not falling
+    assert account["negotiations_falling"] is False, account
+    assert (account["negotiation_share"], account["negotiation_share_before"]) == (None, 1.0), account  # 2 < 3

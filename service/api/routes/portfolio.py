@@ -21,7 +21,7 @@ from service.api.freshness import LAGGING, fresh
 from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.domain.account.access import list_scope
 from service.domain.buying_center.risks import coverage_risks
-from service.domain.buying_center.state import BuyingCenter, Member
+from service.domain.buying_center.state import BuyingCenter, Member, NextAction
 from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
 from service.domain.dossier.view import dossier_view
 from service.domain.interaction.balance import negotiation_balance
@@ -86,7 +86,7 @@ SELECT owner, count(*)::int AS keys FROM read.accounts WHERE is_key AND owner = 
 MEMBERS = "SELECT * FROM read.buying_center_members WHERE account_id = ANY($1::text[])"
 ANSWERS = "SELECT * FROM read.dossier_answers WHERE account_id = ANY($1::text[])"
 CONTACTS = """
-SELECT account_id, kind, occurred_on FROM read.interactions
+SELECT account_id, kind, occurred_on, participants FROM read.interactions
 WHERE account_id = ANY($1::text[]) AND NOT retracted AND occurred_on > $2
 """
 
@@ -100,8 +100,11 @@ def member(row: Any) -> Member:
         attitude=row["attitude"],
         attitude_to_competitor=row["attitude_to_competitor"],
         owner=row["owner"],
+        contact_plan=row["contact_plan"],
+        next_action=NextAction(what=row["next_action"], due=row["next_action_due"]) if row["next_action"] else None,
         last_contact=row["last_contact"],
         active=row["active"],
+        left_on=row["left_on"],
     )
 
 
@@ -149,7 +152,11 @@ async def get_portfolio(
         window = settings.negotiation_window_days
         contacts: dict[str, list[tuple[str, date]]] = defaultdict(list)
         for row in await conn.fetch(CONTACTS, ids, day - timedelta(days=2 * window)):
-            contacts[row["account_id"]].append((row["kind"], row["occurred_on"]))
+            people = members[row["account_id"]]
+            # a contact is with the client: our own people alone, or someone who had left, is none (seed 003 counts
+            # negotiations among the meetings with the client)
+            if any(p in people and people[p].at_the_client(row["occurred_on"]) for p in row["participants"]):
+                contacts[row["account_id"]].append((row["kind"], row["occurred_on"]))
         owners = sorted({a["owner"] for a in accounts})
         key_accounts = {row["owner"]: row["keys"] for row in await conn.fetch(KEY_ACCOUNTS, owners)}
     by_manager: dict[str, list[AccountSignal]] = defaultdict(list)

@@ -85,6 +85,11 @@ class Member:
     added_at: datetime | None = None
     history: tuple[Change, ...] = ()
 
+    def at_the_client(self, day: date) -> bool:
+        """Whether they were the client's on that day: a meeting with someone who had left it is none with the
+        client, and no contact to count."""
+        return self.active or (self.left_on is not None and day < self.left_on)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Relationship:

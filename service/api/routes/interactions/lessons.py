@@ -88,9 +88,7 @@ def projects_of(states: dict[str, Any], account_id: str, ids: Sequence[str]) -> 
 
 
 def _at_the_client(member: Member | None, day: date) -> bool:
-    """Whether the member was the client's on that day: a meeting with someone who had left is not one with the
-    client."""
-    return member is not None and (member.active or (member.left_on is not None and day < member.left_on))
+    return member is not None and member.at_the_client(day)
 
 
 class Replan(Exception):
