@@ -426,6 +426,19 @@ def test_a_correction_of_a_link_written_before_participants_were_recorded_takes_
     assert [n.member_id for n in run(state, c.LinkInteraction(**link, participants=("buyer",))).needs] == []
 
 
+def test_a_stage_is_not_left_back_dated_to_a_day_the_project_was_lost_in_it() -> None:
+    """Found by review: lost in Entry, reopened, then advanced with `on` before the loss, the project counted both
+    as advanced out of Entry and as lost in it, in a report of a period that ended while it was lost."""
+    state = run(opened(), c.MarkLost(actor=KAM, reason="no budget"), at=datetime(2026, 3, 10))
+    state = run(state, c.Reopen(actor=KAM, reason="budget found"), at=datetime(2026, 3, 20, 9))
+    today = date(2026, 3, 31)
+    override = {"override_reason": "they had agreed before", "may_override": True, "today": today}
+    with pytest.raises(DomainError) as refused:
+        decide(state, c.AdvanceStage(actor=KAM, on=date(2026, 3, 5), **override))
+    assert (refused.value.code, refused.value.details) == ("date-before-reopening", {"reopened": "2026-03-20"})
+    assert advance(state, on=date(2026, 3, 20), **override).stage is Stage.FINDING_ALLY
+
+
 def test_evidence_added_twice_is_a_conflict_and_opening_with_unknown_criteria_names_them() -> None:
     evidence = Evidence(evidence_id="e1", kind=EvidenceKind.LAB_REPORT, title="Lab")
     state = run(opened(), c.AddEvidence(actor=KAM, evidence=evidence))

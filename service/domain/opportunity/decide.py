@@ -253,6 +253,14 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     "a stage cannot be left before it was entered",
                     entered=entered.isoformat() if entered else None,
                 )
+                # nor while the project was lost in it: a report of that time counted it lost, not advanced
+                reopened = state.losses[-1].reopened_at if state.losses else None
+                require(
+                    reopened is None or command.on >= reopened.date(),
+                    "date-before-reopening",
+                    "a stage cannot be left on a day the project was lost: it was reopened later",
+                    reopened=reopened.date().isoformat() if reopened else None,
+                )
             missing = unmet(state, command.left, command.roles)
             codes = tuple(m.code for m in missing)
             held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
