@@ -79,7 +79,6 @@ class Delivery:
         self.claimed = False
 
     async def run(self) -> None:
-        served: Subscription | None = None
         while True:
             subscription = await self._load()
             if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
@@ -87,9 +86,7 @@ class Delivery:
             if subscription.secret is None:  # its key was destroyed: nothing can be signed any more
                 await self._disable("its signing secret was destroyed; create a new subscription")
                 return
-            url_changed = served is not None and served.url != subscription.url
-            served = subscription
-            position, failures = await self._cursor(subscription, url_changed=url_changed)
+            position, failures = await self._cursor(subscription)
             if await self._follow(subscription, position, failures) is _Stop.ENDED:
                 return
 
@@ -112,7 +109,7 @@ class Delivery:
         serving = self.subscription
         return await self._load() != serving
 
-    async def _cursor(self, subscription: Subscription, *, url_changed: bool) -> tuple[int, int]:
+    async def _cursor(self, subscription: Subscription) -> tuple[int, int]:
         """Where delivery resumes, once the replays asked for since the last look are applied: the earliest of
         the cursor and the replays' positions. A new URL starts a fresh failure streak."""
         async with self.pool.acquire() as conn:
@@ -129,9 +126,9 @@ class Delivery:
                 position, failures = min(position, *pending), 0
                 _fenced(await conn.execute(sql.APPLY_REPLAY, self.id, position, len(subscription.replays), self.holder))
                 log.info("webhook %s: replaying after position %d", self.id, position)
-            elif url_changed and failures:
-                failures = 0
-                _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder))
+            elif failures and cursor["url"] is not None and cursor["url"] != subscription.url:
+                failures = 0  # the failures were another URL's, also one changed while paused or elsewhere
+                _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder, subscription.url))
         return position, failures
 
     async def _follow(self, subscription: Subscription, position: int, failures: int) -> _Stop:
@@ -173,7 +170,7 @@ class Delivery:
                 return None
             failures += 1
             async with self.pool.acquire() as conn:
-                _fenced(await conn.execute(sql.FAILED, self.id, failures, self.holder))
+                _fenced(await conn.execute(sql.FAILED, self.id, failures, self.holder, subscription.url))
             if failures >= self.policy.disable_after:
                 await self._disable(f"{failures} failed attempts in a row; the last: {error}")
                 return _Stop.ENDED
@@ -230,7 +227,7 @@ class Delivery:
         except NotFound:
             return  # deleted meanwhile
         async with self.pool.acquire() as conn:  # a subscription resumed later starts a fresh streak
-            _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder))
+            _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder, None))
         if outcome.position is not None:  # not paused meanwhile
             log.warning("webhook %s: disabled: %s", self.id, reason)
 

@@ -18,9 +18,11 @@ WHERE subscription_id = $1 AND EXISTS (
     WHERE locktype = 'advisory' AND granted AND pid = $3 AND objsubid = 2
       AND classid = hashtext('kamplan:webhook')::oid AND objid = hashtext($1)::oid
 )
-RETURNING position, replays_applied, failures
+RETURNING position, replays_applied, failures, url
 """
-CURSOR = "SELECT position, replays_applied, failures FROM webhook_cursors WHERE subscription_id = $1 AND holder = $2"
+CURSOR = """
+SELECT position, replays_applied, failures, url FROM webhook_cursors WHERE subscription_id = $1 AND holder = $2
+"""
 CURSORS = "SELECT subscription_id, position, failures FROM webhook_cursors WHERE subscription_id = ANY($1::text[])"
 APPLY_REPLAY = """
 UPDATE webhook_cursors SET position = least(position, $2), replays_applied = $3, failures = 0, updated_at = now()
@@ -29,7 +31,10 @@ WHERE subscription_id = $1 AND holder = $4
 ADVANCE = """
 UPDATE webhook_cursors SET position = $2, failures = 0, updated_at = now() WHERE subscription_id = $1 AND holder = $3
 """
-FAILED = "UPDATE webhook_cursors SET failures = $2, updated_at = now() WHERE subscription_id = $1 AND holder = $3"
+# The failures in a row, and the URL they were counted against (migration 0013): a new URL starts a fresh streak
+FAILED = """
+UPDATE webhook_cursors SET failures = $2, url = $4, updated_at = now() WHERE subscription_id = $1 AND holder = $3
+"""
 
 RECORD_ATTEMPT = """
 INSERT INTO webhook_attempts (subscription_id, event_id, position, event_type, attempt, attempted_at,

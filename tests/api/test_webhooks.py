@@ -575,3 +575,28 @@ async def test_an_attempt_after_a_person_is_forgotten_carries_their_fields_redac
         assert orjson.loads(sent[0].body)["data"]["payload"]["name"] == "Batched Person 0"
         assert orjson.loads(sent[2].body)["data"]["payload"]["name"] is None
         assert b"Batched Person 2" not in sent[2].body
+
+
+async def test_a_new_url_given_while_paused_starts_a_fresh_failure_streak(
+    hooked: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    """A new URL starts a fresh failure streak. One changed while the subscription was paused (the usual way to fix
+    a broken receiver) kept the old URL's streak, since only a running delivery knew the URL it had served: the new
+    receiver got fewer than disable_after tries (found by review)."""
+    with receiver() as old, receiver() as new:
+        old.answer = lambda n: 500
+        new.answer = lambda n: 500
+        created = await subscribe(hooked, auth, old.url, event_types=["AccountOpened"])
+        sid = created["subscription_id"]
+        path = f"/v1/webhooks/{sid}"
+        await open_accounts(hooked, auth, 1)
+        await old.wait_for(2, delivered=False)
+        paused = await hooked.patch(path, json={"status": "paused"}, headers=auth(**ADMIN))
+        assert paused.status_code == 200, paused.text
+        await asyncio.sleep(0.5)  # the dispatcher has let it go
+        streak = (await get_json(hooked, path, auth))["failures_in_a_row"]
+        assert 1 <= streak < 4
+        resumed = await hooked.patch(path, json={"url": new.url, "status": "active"}, headers=auth(**ADMIN))
+        assert resumed.status_code == 200, resumed.text
+        status = await eventually(lambda: get_json(hooked, path, auth), lambda s: s["status"] == "disabled")
+        assert len(new.received) == 4, (streak, len(new.received), status["disabled_reason"])
