@@ -138,3 +138,27 @@ async def test_the_same_message_to_people_in_the_same_role_is_no_risk(client: ht
         plan = {"owner": "kam", "contact_plan": "Show the winter test report"}
         await client.put(f"{path}/buying-center/members/{member_id}/contact-owner", json=plan, headers=kam)
     assert "same-message" not in await _risks(client, path, kam)
+
+
+async def test_a_contact_recorded_by_hand_on_a_mistyped_day_is_taken_back(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: a contact recorded by hand could never be withdrawn, so a mistyped recent day hid a
+    contact gone cold for good."""
+    path, kam = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{m}"
+    cold, typo = (TODAY - timedelta(days=400)).isoformat(), TODAY.isoformat()
+    for on in (cold, typo):
+        assert (await client.post(f"{member}/contacts", json={"on": on}, headers=kam)).status_code == 200
+    assert "stale-contact" not in await _risks(client, path, kam)
+    before = await store.head_position()
+    for day, status, problem in (((TODAY - timedelta(days=1)).isoformat(), 404, "contact-not-found"),
+                                 ("not-a-day", 422, "validation")):  # fmt: skip
+        refused = await client.delete(f"{member}/contacts/{day}", headers=kam)
+        assert (refused.status_code, refused.json()["type"]) == (status, f"/problems/{problem}"), refused.text
+    assert await store.head_position() == before
+    taken = await client.delete(f"{member}/contacts/{typo}", headers=kam)
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["member"]["last_contact"] == cold
+    assert (await _risks(client, path, kam))["stale-contact"]["members"] == [m]  # the cold contact shows again

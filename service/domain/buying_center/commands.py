@@ -96,9 +96,13 @@ class RecordContact:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WithdrawContact:
+    """The contact an interaction recorded (silently none if it recorded none), or, without one, the contact
+    recorded by hand on `on` (a mistyped day would otherwise hide a contact gone cold for good)."""
+
     actor: Actor
     member_id: str
-    interaction_id: str
+    interaction_id: str = ""
+    on: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -241,9 +241,16 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [ContactRecorded(member_id=m.member_id, on=command.on, interaction_id=command.interaction_id)]
         case WithdrawContact():
             m = _member(state, command.member_id)
-            if command.interaction_id not in (m.touchpoints or {}):
-                return []
-            return [ContactWithdrawn(member_id=m.member_id, interaction_id=command.interaction_id)]
+            key = command.interaction_id or f"manual:{command.on.isoformat() if command.on else ''}"
+            if key not in (m.touchpoints or {}):
+                if command.interaction_id:
+                    return []
+                raise NotFound(
+                    "contact-not-found",
+                    "no contact recorded by hand with this person on that day (one an interaction recorded goes "
+                    "with a correction or retraction of the interaction)",
+                )
+            return [ContactWithdrawn(member_id=m.member_id, interaction_id=key)]
         case MarkMemberLeft():
             m = _active(state, command.member_id)
             require(command.today is None or command.on <= command.today, "date-in-future", "a member left in the past")

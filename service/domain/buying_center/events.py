@@ -132,7 +132,8 @@ class ContactRecorded(_Personal):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContactWithdrawn(_Personal):
-    """The interaction that recorded a contact was retracted or no longer lists the person."""
+    """The interaction that recorded a contact was retracted or no longer lists the person; or a contact recorded
+    by hand was taken back (`interaction_id` "manual:<day>")."""
 
     member_id: str
     interaction_id: str

@@ -87,3 +87,22 @@ async def record_contact(
         response,
         member_id,
     )
+
+
+@router.delete(
+    "/accounts/{account_id}/buying-center/members/{member_id}/contacts/{on}",
+    operation_id="withdrawContact",
+    summary="Take back a contact recorded by hand on that day (a mistyped day); the last contact falls back",
+    response_model=MemberWritten,
+    responses={404: {"description": "No contact recorded by hand with the person on that day (contact-not-found)"}},
+)
+async def withdraw_contact(
+    account_id: UUID, member_id: str, on: Day, response: Response, command: CommandDep
+) -> MemberWritten:
+    return await act_on_member(
+        command,
+        account_id,
+        lambda _: cmd.WithdrawContact(actor=command.actor, member_id=member_id, on=on),
+        response,
+        member_id,
+    )
