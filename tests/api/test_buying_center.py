@@ -345,3 +345,26 @@ async def test_forgetting_a_person_erases_the_ref_of_a_citation_behind_our_view_
         f"{member}/assessment", json={"attitude": 0, "citation": {"kind": "document", "ref": "cv.pdf"}}, headers=kam
     )
     assert cited.json()["type"] == "/problems/subject-forgotten"  # a ref about them is new personal data
+
+
+async def test_a_person_marked_as_left_by_mistake_is_the_clients_again(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: `…/left` could not be undone, so marking the wrong person as left was for good: no
+    contact, assessment or project fact could name them again."""
+    path, kam = await setup(client, auth)
+    today = datetime.now(UTC).date().isoformat()
+    m = (await add(client, path, kam, roles=["ally"]))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{m}"
+    before = await store.head_position()
+    active = await client.post(f"{member}/returned", json={"reason": "never left"}, headers=kam)
+    assert (active.status_code, active.json()["type"]) == (409, "/problems/member-active")
+    assert await store.head_position() == before
+    left = await client.post(f"{member}/left", json={"on": today, "reason": "quit"}, headers=kam)
+    assert left.status_code == 200, left.text
+    contact = await client.post(f"{member}/contacts", json={"on": today}, headers=kam)
+    assert contact.json()["type"] == "/problems/member-has-left"
+    back = await client.post(f"{member}/returned", json={"reason": "the wrong Ivanov"}, headers=kam)
+    assert back.status_code == 200, back.text
+    assert (back.json()["member"]["active"], back.json()["member"]["left_on"]) == (True, None)
+    assert (await client.post(f"{member}/contacts", json={"on": today}, headers=kam)).status_code == 200
+    history = [h["event"] for h in (await client.get(member, headers=kam)).json()["history"]]
+    assert history[-2:] == ["MemberLeft", "MemberReturned"]

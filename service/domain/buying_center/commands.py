@@ -115,6 +115,13 @@ class MarkMemberLeft:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MarkMemberReturned:
+    actor: Actor
+    member_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LinkMembers:
     actor: Actor
     relationship_id: str
@@ -143,6 +150,7 @@ BuyingCenterCommand = (
     | RecordContact
     | WithdrawContact
     | MarkMemberLeft
+    | MarkMemberReturned
     | LinkMembers
     | UnlinkMembers
 )

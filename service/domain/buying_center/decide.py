@@ -14,6 +14,7 @@ from service.domain.buying_center.commands import (
     ChangeMemberDetails,
     LinkMembers,
     MarkMemberLeft,
+    MarkMemberReturned,
     RecordContact,
     RecordCriteria,
     RecordProblems,
@@ -32,6 +33,7 @@ from service.domain.buying_center.events import (
     MemberDetailsChanged,
     MemberLeft,
     MemberProblemsRecorded,
+    MemberReturned,
     MembersLinked,
     MembersUnlinked,
     NextActionSet,
@@ -251,6 +253,11 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                     "with a correction or retraction of the interaction)",
                 )
             return [ContactWithdrawn(member_id=m.member_id, interaction_id=key)]
+        case MarkMemberReturned():
+            m = _member(state, command.member_id)
+            if m.active:
+                raise Conflict("member-active", "the person has not left the client", member=m.member_id)
+            return [MemberReturned(member_id=m.member_id, reason=_text(command.reason, "reason", limit=1000))]
         case MarkMemberLeft():
             m = _active(state, command.member_id)
             require(command.today is None or command.on <= command.today, "date-in-future", "a member left in the past")

@@ -150,6 +150,15 @@ class MemberLeft(_Personal):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberReturned(_Personal):
+    """The person is the client's again: back from elsewhere, or their leaving was recorded by mistake."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("reason",)
+    member_id: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MembersLinked(_Personal):
     relationship_id: str
     source: str
@@ -179,6 +188,7 @@ BuyingCenterEvent = (
     | ContactRecorded
     | ContactWithdrawn
     | MemberLeft
+    | MemberReturned
     | MembersLinked
     | MembersUnlinked
 )
@@ -193,6 +203,7 @@ EVENTS = (
     ContactRecorded,
     ContactWithdrawn,
     MemberLeft,
+    MemberReturned,
     MembersLinked,
     MembersUnlinked,
 )

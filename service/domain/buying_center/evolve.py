@@ -17,6 +17,7 @@ from service.domain.buying_center.events import (
     MemberDetailsChanged,
     MemberLeft,
     MemberProblemsRecorded,
+    MemberReturned,
     MembersLinked,
     MembersUnlinked,
     NextActionSet,
@@ -130,6 +131,10 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 active=False,
                 left_on=event.on,
                 left_reason=event.reason or "",
+            )
+        case MemberReturned():
+            return _update(
+                state, event, at, ("active", "left_on", "left_reason"), active=True, left_on=None, left_reason=""
             )
         case MembersLinked():
             link = Relationship(

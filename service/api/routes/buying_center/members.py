@@ -150,3 +150,26 @@ async def member_left(
         response,
         member_id,
     )
+
+
+class ReturnedIn(BaseModel):
+    reason: str = Field("", max_length=1000, examples=["Marked as left by mistake", "Back as head of purchasing"])
+
+
+@router.post(
+    "/accounts/{account_id}/buying-center/members/{member_id}/returned",
+    operation_id="memberReturned",
+    summary="The person is the client's again (back, or marked as left by mistake): new facts and contacts count",
+    response_model=MemberWritten,
+    responses={409: {"description": "The person has not left (member-active)"}},
+)
+async def member_returned(
+    account_id: UUID, member_id: str, body: ReturnedIn, response: Response, command: CommandDep
+) -> MemberWritten:
+    return await act_on_member(
+        command,
+        account_id,
+        lambda _: cmd.MarkMemberReturned(actor=command.actor, member_id=member_id, reason=body.reason),
+        response,
+        member_id,
+    )
