@@ -217,6 +217,10 @@ class Delivery:
             actor=DISPATCHER, subscription_id=self.id, status=SubscriptionStatus.DISABLED, reason=reason
         )
         metadata = {"actor": DISPATCHER.sub, "actor_role": DISPATCHER.role.value, "source": "dispatcher"}
+        # the streak first: a subscription resumed later starts a fresh one. Zeroed after the disabling, a crash in
+        # between left the streak at its limit, and the first failure after a resume disabled it again
+        async with self.pool.acquire() as conn:
+            _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder, None))
         try:
             outcome = await until_it_lands(
                 lambda: handler.execute(WEBHOOKS, WEBHOOKS_STREAM, lambda state: decide(state, command),
@@ -226,8 +230,6 @@ class Delivery:
             )  # fmt: skip
         except NotFound:
             return  # deleted meanwhile
-        async with self.pool.acquire() as conn:  # a subscription resumed later starts a fresh streak
-            _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder, None))
         if outcome.position is not None:  # not paused meanwhile
             log.warning("webhook %s: disabled: %s", self.id, reason)
 
