@@ -30,8 +30,7 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
                 history=(StageChange(from_stage=None, to_stage=event.stage, at=at, by=event.by),),
             )
         case e.InteractionLinked():
-            entries = (*state.interactions, _meeting(event))
-            return replace(state, interactions=entries, last_interaction_on=_last_contact(entries))
+            return replace(state, interactions=(*state.interactions, _meeting(event)))
         case e.InteractionRelinked():
             iid = event.interaction_id
             before = state.interaction(iid)
@@ -39,19 +38,20 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             entries = tuple(corrected if m.interaction_id == iid else m for m in state.interactions)
             # a need learnt in it takes its day, and goes when the correction takes its member out of those who
             # took part (a link written before participants were recorded names no one to take out)
-            known = before is not None and before.participants is not None and event.participants is not None
-            out = set(before.participants) - set(event.participants) if known else set()  # type: ignore[union-attr,arg-type]
+            out: set[str] = set()
+            if before is not None and before.participants is not None and event.participants is not None:
+                out = set(before.participants) - set(event.participants)
             needs = tuple(
                 replace(n, on=event.on) if n.interaction_id == iid else n
                 for n in state.needs
                 if n.interaction_id != iid or n.member_id not in out
             )
-            return replace(state, interactions=entries, last_interaction_on=_last_contact(entries), needs=needs)
+            return replace(state, interactions=entries, needs=needs)
         case e.InteractionUnlinked():
             # the needs learnt in it go with it: it was not about this project, or never happened
             kept = tuple(m for m in state.interactions if m.interaction_id != event.interaction_id)
             needs = tuple(n for n in state.needs if n.interaction_id != event.interaction_id)
-            return replace(state, interactions=kept, last_interaction_on=_last_contact(kept), needs=needs)
+            return replace(state, interactions=kept, needs=needs)
         case e.InvitationRecorded():
             return replace(state, invitation=event.note)
         case e.AllyLinked():
@@ -108,11 +108,6 @@ def _business(day: date | None, at: datetime | None) -> datetime | None:
 
 def initial_state() -> Opportunity:
     return Opportunity()
-
-
-def _last_contact(entries: tuple[Meeting, ...]) -> date | None:
-    """The day of the latest interaction with the client: a project our own people alone talk about stalls."""
-    return max((m.on for m in entries if m.with_client), default=None)
 
 
 def _meeting(event: e.InteractionLinked | e.InteractionRelinked) -> Meeting:

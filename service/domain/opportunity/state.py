@@ -143,7 +143,6 @@ class Opportunity:
     opened_at: datetime | None = None
     stage_entered_at: datetime | None = None
     interactions: tuple[Meeting, ...] = ()  # every linked interaction, with its kind and day
-    last_interaction_on: date | None = None
     invitation: str | None = None
     allies: tuple[str, ...] = ()
     needs: tuple[Need, ...] = ()  # in force: not those learnt in an interaction since unlinked or retracted
@@ -156,6 +155,11 @@ class Opportunity:
     launch_plan: tuple[LaunchAction, ...] = ()
     confident_use: Confirmation | None = None
     history: tuple[StageChange, ...] = ()
+
+    @property
+    def last_interaction_on(self) -> date | None:
+        """The day of the latest interaction with the client: a project our own people alone talk about stalls."""
+        return max((m.on for m in self.interactions if m.with_client), default=None)
 
     @property
     def meetings(self) -> tuple[Meeting, ...]:
