@@ -38,7 +38,7 @@ from service.domain.buying_center.events import (
     MembersUnlinked,
     NextActionSet,
 )
-from service.domain.buying_center.state import BuyingCenter, Member, RelationKind
+from service.domain.buying_center.state import BuyingCenter, Member, RelationKind, contact_key
 from service.domain.errors import Conflict, DomainError, NotFound, clean_text, require
 
 # Free text with this aggregate's defaults (a call may override them).
@@ -231,19 +231,19 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
         case RecordContact():
             m = _member(state, command.member_id)
             require(command.on <= command.today, "date-in-future", "a contact cannot be recorded in the future")
-            if m.left_on is not None and command.on >= m.left_on:  # gone by that day, as for a project's meetings
+            if not m.at_the_client(command.on):  # gone by that day, as for a project's meetings
                 raise Conflict(
                     "member-has-left",
-                    f"member {m.member_id} left the client on {m.left_on.isoformat()}: no contact with them since",
+                    f"member {m.member_id} left the client on {m.left_on}: no contact with them since",
                     member=m.member_id,
                 )
-            key = command.interaction_id or f"manual:{command.on.isoformat()}"
+            key = contact_key(command.interaction_id, command.on)
             if (m.touchpoints or {}).get(key) == command.on:
                 return []
             return [ContactRecorded(member_id=m.member_id, on=command.on, interaction_id=command.interaction_id)]
         case WithdrawContact():
             m = _member(state, command.member_id)
-            key = command.interaction_id or f"manual:{command.on.isoformat() if command.on else ''}"
+            key = contact_key(command.interaction_id, command.on)
             if key not in (m.touchpoints or {}):
                 if command.interaction_id:
                     return []

@@ -22,7 +22,7 @@ from service.domain.buying_center.events import (
     MembersUnlinked,
     NextActionSet,
 )
-from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship
+from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship, contact_key
 
 
 def _diff(before: Member, after: Member, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 return state
             touchpoints = dict(member.touchpoints or {})
             if isinstance(event, ContactRecorded):
-                touchpoints[event.interaction_id or f"manual:{event.on.isoformat()}"] = event.on
+                touchpoints[contact_key(event.interaction_id, event.on)] = event.on
             else:
                 touchpoints.pop(event.interaction_id, None)
             changed = replace(member, touchpoints=touchpoints, last_contact=max(touchpoints.values(), default=None))

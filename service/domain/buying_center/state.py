@@ -91,6 +91,11 @@ class Member:
         return self.active or (self.left_on is not None and day < self.left_on)
 
 
+def contact_key(interaction_id: str, on: date | None) -> str:
+    """A touchpoint's key: the interaction that recorded the contact, or "manual:<day>" for one recorded by hand."""
+    return interaction_id or f"manual:{on.isoformat() if on else ''}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Relationship:
     relationship_id: str

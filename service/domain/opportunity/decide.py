@@ -47,8 +47,8 @@ def _open(state: Opportunity) -> None:
 
 
 def _not_before_held(state: Opportunity, held: tuple[str, ...], on: date, command: c.AdvanceStage) -> None:
-    """A stage left on a day before the facts that met its criteria happened would put a passed gate in the past
-    that was not passed then: the audit's "when" must be one the facts allow."""
+    """A stage left on `on` (the command's day), before the facts that met its criteria happened, would put a
+    passed gate in the past that was not passed then: the audit's "when" must be one the facts allow."""
     dated = [(day, code) for code in held if (day := held_since(code, state, command.left, command.roles))]
     if dated and on < (latest := max(dated))[0]:
         raise DomainError(
