@@ -182,12 +182,18 @@ def set_etag(response: Response, version: int) -> None:
 
 
 def written(response: Response, outcome: Outcome[Any], warnings: list[Warning_] | None = None) -> Written:
-    set_etag(response, outcome.version)
-    if outcome.position is not None:
-        response.headers["X-Position"] = str(outcome.position)
-    return Written(
-        version=outcome.version, position=outcome.position, replayed=outcome.replayed, warnings=warnings or []
+    return answered(
+        response,
+        Written(version=outcome.version, position=outcome.position, replayed=outcome.replayed, warnings=warnings or []),
     )
+
+
+def answered(response: Response, answer: Written) -> Written:
+    """A command's answer with its headers: the ETag of the version, and X-Position of the last event written."""
+    set_etag(response, answer.version)
+    if answer.position is not None:
+        response.headers["X-Position"] = str(answer.position)
+    return answer
 
 
 def today() -> date:

@@ -24,7 +24,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Warning_, Written, set_etag, written
+from service.api.commanding import Command, Warning_, Written, answered, written
 from service.api.deps import RuntimeDep, event_metadata
 from service.api.moments import Day, Moment
 from service.api.numbers import Amount
@@ -200,10 +200,7 @@ async def _decide(
 
 def _replayed(response: Response, answer: dict[str, Any]) -> Written:
     """The answer kept for the delivery, given again with the headers it was given with."""
-    set_etag(response, answer["version"])
-    if answer["position"] is not None:
-        response.headers["X-Position"] = str(answer["position"])
-    return Written.model_validate({**answer, "replayed": True})
+    return answered(response, Written.model_validate({**answer, "replayed": True}))
 
 
 async def _first_answer(runtime: Runtime, hold: records.ErpHold) -> dict[str, Any] | None:
