@@ -307,12 +307,14 @@ def _in_force_content(state: Plan) -> PlanContent:
     return state.in_force.content if state.in_force else PlanContent()
 
 
-def session_base(state: Plan) -> PlanContent:
-    """What a session's changes apply to: the plan in force, or, for a successor before its first agreement, what it
-    started from (its predecessor's plan in force), which is what the parties sit down with; never a draft, which
-    no one agreed, also not the predecessor's draft a successor of a plan never agreed started from."""
-    if state.in_force:
-        return state.in_force.content
+def session_base(state: Plan, based_on: int | None = None) -> PlanContent:
+    """What a session's changes apply to: the plan in force (or revision `based_on`, the one a session was recorded
+    on), or, for a successor before its first agreement, what it started from (its predecessor's plan in force),
+    which is what the parties sit down with; never a draft, which no one agreed, also not the predecessor's draft a
+    successor of a plan never agreed started from."""
+    number = based_on if based_on is not None else (state.in_force.number if state.in_force else 0)
+    if revision := state.revision(number):
+        return revision.content
     return state.starting if state.starting_agreed else PlanContent()
 
 

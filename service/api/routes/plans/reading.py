@@ -17,6 +17,7 @@ from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
 from service.domain.errors import NotFound
 from service.domain.plan.content import PlanContent
+from service.domain.plan.decide import session_base
 from service.domain.plan.state import Plan
 from service.domain.plan.view import Standing, standings
 from service.projections.plans import account_plans
@@ -131,9 +132,7 @@ async def revisions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: 
     out, previous = [], PlanContent()
     for r in plan.revisions:
         if r.session_id is not None:
-            base = plan.sessions[r.session_id].based_on
-            before = plan.revision(base)
-            previous = before.content if before else (plan.starting if plan.starting_agreed else PlanContent())
+            previous = session_base(plan, plan.sessions[r.session_id].based_on)
         out.append(
             RevisionOut(
                 revision=r.number,
