@@ -32,7 +32,7 @@ OPPORTUNITIES = Table(
         Column("value_currency", "text", "Its currency."),
         Column("main_competitor", "text NOT NULL", "The main competitor."),
         Column("opened_at", "timestamptz", "When the project was opened."),
-        Column("stage_entered_at", "timestamptz", "When it entered its current stage."),
+        Column("stage_entered_at", "timestamptz", "When it entered its current stage, or was last reopened in it."),
         Column("last_interaction_on", "date", "Day of the latest linked interaction with the client (not internal)."),
         Column("criteria_version", "integer NOT NULL", "Version of the exit criteria the project is pinned to."),
         Column("overrides", "integer NOT NULL", "Stage advances a supervisor forced despite unmet criteria."),
@@ -95,7 +95,8 @@ def row(o: Opportunity) -> tuple[object, ...]:
 
 class Opportunities(FoldingProjection):
     name = "opportunities"
-    version = 4  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client
+    version = 5  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
+    # 5: stage_entered_at restarts on a reopening
     tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES)
     event_types = OPPORTUNITY_EVENTS.names()
 

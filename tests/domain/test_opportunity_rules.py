@@ -336,6 +336,17 @@ def test_lost_projects_take_no_facts_until_reopened() -> None:
     assert state.stage is Stage.ENTRY
 
 
+def test_a_reopened_project_enters_its_stage_again_on_the_day_it_is_reopened() -> None:
+    """Found by review: a project reopened after months lost kept the day it had entered its stage, so the
+    pipeline showed the lost months as days in stage and the project stalled on the day it came back."""
+    state = run(opened(), c.MarkLost(actor=KAM, reason="no budget"), at=datetime(2026, 3, 10))
+    state = run(state, c.Reopen(actor=KAM, reason="budget found"), at=datetime(2026, 9, 1, 9))
+    assert state.stage_entered_at == datetime(2026, 9, 1, 9)
+    assert not is_stalled(state, date(2026, 9, 20), 30)
+    assert is_stalled(state, date(2026, 10, 2), 30)
+    assert [h.to_stage for h in state.history] == [Stage.ENTRY]  # a reopening is no stage change
+
+
 def test_stalled_and_contact_intensity() -> None:
     state = opened()
     assert is_stalled(state, date(2026, 3, 1), 30)

@@ -246,20 +246,20 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 raise Conflict("final-stage", "the project is in serial supply: there is no next stage")
             if command.on is not None:
                 _not_future(command.on, command.today or command.on)
-                entered = state.stage_entered_at.date() if state.stage_entered_at else None
-                require(
-                    entered is None or command.on >= entered,
-                    "date-before-stage",
-                    "a stage cannot be left before it was entered",
-                    entered=entered.isoformat() if entered else None,
-                )
-                # nor while the project was lost in it: a report of that time counted it lost, not advanced
+                # not while the project was lost in it: a report of that time counted it lost, not advanced
                 reopened = state.losses[-1].reopened_at if state.losses else None
                 require(
                     reopened is None or command.on >= reopened.date(),
                     "date-before-reopening",
                     "a stage cannot be left on a day the project was lost: it was reopened later",
                     reopened=reopened.date().isoformat() if reopened else None,
+                )
+                entered = state.stage_entered_at.date() if state.stage_entered_at else None  # or the reopening
+                require(
+                    entered is None or command.on >= entered,
+                    "date-before-stage",
+                    "a stage cannot be left before it was entered",
+                    entered=entered.isoformat() if entered else None,
                 )
             missing = unmet(state, command.left, command.roles)
             codes = tuple(m.code for m in missing)

@@ -95,7 +95,8 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             losses = state.losses
             if losses:
                 losses = (*losses[:-1], replace(losses[-1], reopened_at=at))
-            return replace(state, status=Status.OPEN, lost_reason="", lost_at=None, losses=losses)
+            # back in play: its days in its stage, and the days until it stalls, count from the reopening
+            return replace(state, status=Status.OPEN, lost_reason="", lost_at=None, losses=losses, stage_entered_at=at)
         case e.CriteriaMigrated():
             return replace(state, criteria=event.criteria)
     return state

@@ -65,7 +65,7 @@ class OpportunityOut(Written):
     exit_criteria: list[CriterionOut] = Field(description="The current stage's exit criteria and whether each holds.")
     stalled: bool
     opened_at: datetime | None
-    stage_entered_at: datetime | None
+    stage_entered_at: datetime | None = Field(description="When it entered its current stage, or was last reopened.")
     stage_history: list[dict[str, Any]] = Field(description="Who moved it when, which criteria held, overrides.")
     contact_intensity: dict[str, float | None] = Field(
         description="Interactions with the client per 30 days before Implementation and during it (during should "
