@@ -156,9 +156,15 @@ async def test_what_a_person_confirmed_for_a_project_is_forgotten_with_them(
     person = (await add(client, path, kam, roles=["ally", "decision_maker", "user"]))["member"]["member_id"]
     opportunity_id = (await open_project(client, path, kam))["opportunity_id"]
     project = f"/v1/opportunities/{opportunity_id}"
-    said = {"need": "relief-for-his-back", "leader": "golfs-with-the-owner", "use": "loves-the-new-filters"}
+    said = {
+        "need": "relief-for-his-back",
+        "leader": "golfs-with-the-owner",
+        "use": "loves-the-new-filters",
+        "criteria": "whatever-his-brother-in-law-sells",
+    }
     for url, body in (
         (f"{project}/allies", {"member_id": person}),
+        (f"{project}/problems", {"problem": "Clogging", "affected_member": person, "criteria": [said["criteria"]]}),
         (f"{project}/needs", {"member_id": person, "need": said["need"], "on": TODAY.isoformat()}),
         (f"{project}/leader-confirmation", {"member_id": person, "note": said["leader"], "on": TODAY.isoformat()}),
         (f"{project}/confident-use", {"member_id": person, "note": said["use"], "on": TODAY.isoformat()}),
@@ -177,6 +183,10 @@ async def test_what_a_person_confirmed_for_a_project_is_forgotten_with_them(
         assert [(n["member_id"], n["need"]) for n in facts["needs"]] == [(person, None)]
         assert (facts["leader_confirmation"]["member_id"], facts["leader_confirmation"]["note"]) == (person, None)
         assert facts["confident_use"]["note"] is None
+        # the problem is the project's, what the person weighs a decision by is theirs
+        assert [(p["problem"], p["affected_member"], p["criteria"]) for p in facts["problems"].values()] == [
+            ("Clogging", person, None)
+        ]
     async with pool.acquire() as conn:
         stored = await conn.fetchval("SELECT string_agg(data::text, ' ') FROM events WHERE stream_id LIKE $1",
                                      f"%{opportunity_id}")  # fmt: skip

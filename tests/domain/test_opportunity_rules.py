@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -345,6 +346,24 @@ def test_a_reopened_project_enters_its_stage_again_on_the_day_it_is_reopened() -
     assert not is_stalled(state, date(2026, 9, 20), 30)
     assert is_stalled(state, date(2026, 10, 2), 30)
     assert [h.to_stage for h in state.history] == [Stage.ENTRY]  # a reopening is no stage change
+
+
+def test_a_problems_criteria_are_the_affected_members_sealed_beside_it_and_count_once_forgotten() -> None:
+    problem = Problem(problem_id="p1", problem="Clogging", affected_member="ally", criteria=(" cost per truck ",))
+    recorded = decide(opened(), c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS))
+    assert recorded == [e.ProblemRecorded(problem=Problem(problem_id="p1", problem="Clogging", affected_member="ally"),
+                                          criteria=("cost per truck",))]  # fmt: skip
+    assert recorded[0].personal() == {"criteria": "ally"}
+    held = "problem_with_member_and_criteria"
+    for event, criteria in (
+        (recorded[0], ("cost per truck",)),
+        (e.ProblemRecorded(problem=problem), (" cost per truck ",)),  # written before: in the problem, in clear
+        (e.ProblemRecorded(problem=recorded[0].problem, criteria=None), None),  # read after the member is forgotten
+    ):
+        state = evolve(opened(), event)
+        assert state.problems["p1"].criteria == criteria
+        assert held not in [x.code for x in unmet(replace(state, stage=Stage.FINDING_ALLY))]
+    assert held in [x.code for x in unmet(replace(opened(), stage=Stage.FINDING_ALLY))]
 
 
 def test_stalled_and_contact_intensity() -> None:

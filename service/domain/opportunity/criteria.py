@@ -59,7 +59,11 @@ def _need(o: Opportunity, left: frozenset[str]) -> bool:
 
 
 def _problem(o: Opportunity, left: frozenset[str]) -> bool:
-    return any(p.affected_member and p.affected_member not in left and p.criteria for p in o.problems.values())
+    """Criteria forgotten with their member (None) were recorded all the same, as a forgotten need was confirmed."""
+    return any(
+        p.affected_member and p.affected_member not in left and (p.criteria or p.criteria is None)
+        for p in o.problems.values()
+    )
 
 
 def _evidence(o: Opportunity, left: frozenset[str]) -> bool:

@@ -193,9 +193,9 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 problem,
                 problem=_text(problem.problem, "problem"),
                 consequence=_text(problem.consequence, "consequence", required=False),
-                criteria=_criteria(problem.criteria),
+                criteria=(),
             )
-            return [e.ProblemRecorded(problem=cleaned)]
+            return [e.ProblemRecorded(problem=cleaned, criteria=_criteria(problem.criteria or ()))]
         case c.RemoveProblem():
             if command.problem_id not in state.problems:
                 raise NotFound("problem-not-found", "no such problem in this project")

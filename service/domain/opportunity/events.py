@@ -78,9 +78,15 @@ class NeedConfirmed:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProblemRecorded:
-    """Added or replaced (same problem_id): the list is refined as the project goes."""
+    """Added or replaced (same problem_id): the list is refined as the project goes. The problem is the project's
+    record; what the affected member weighs a decision by is theirs, so `criteria` travel beside it, sealed under
+    the member's key (None once they are forgotten). Events written before carry them in `problem`, in clear."""
 
     problem: Problem
+    criteria: tuple[str, ...] | None = ()
+
+    def personal(self) -> dict[str, str]:
+        return {"criteria": self.problem.affected_member} if self.criteria and self.problem.affected_member else {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -60,6 +60,8 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             need = Need(member_id=event.member_id, need=event.need, on=event.on, interaction_id=event.interaction_id)
             return replace(state, needs=(*state.needs, need))
         case e.ProblemRecorded(problem=problem):
+            if event.criteria is None or event.criteria:  # sealed beside the problem (an older event has them in it)
+                problem = replace(problem, criteria=event.criteria)
             return replace(state, problems={**state.problems, problem.problem_id: problem})
         case e.ProblemRemoved():
             return replace(state, problems={k: v for k, v in state.problems.items() if k != event.problem_id})

@@ -58,7 +58,7 @@ class Problem:
     consequence: str = ""
     affected_member: str | None = None
     explicit: bool = False  # hidden until the client states it as a need
-    criteria: tuple[str, ...] = ()  # the affected member's decision criteria
+    criteria: tuple[str, ...] | None = ()  # the affected member's decision criteria; None: forgotten with them
     need_confirmed_by: str | None = None
     confirmed_on: date | None = None
 
