@@ -148,8 +148,8 @@ ACCOUNT: AggregateType[Account, Any] = _kind(
     ACCOUNT_EVENTS,
     Account,
     timed=True,
-    snapshot_version=3,  # 2: supplied (whether the account was ever in serial supply, which reactivation needs);
-    # 3: client (whether it buys from us now, which cross-selling needs)
+    snapshot_version=4,  # 2: supplied (whether the account was ever in serial supply, which reactivation needs);
+    # 3: client (whether it buys from us now, which cross-selling needs); 4: the days of the lifecycle and client
 )
 SETTINGS: AggregateType[CompanySettings, Any] = _kind(
     "settings",

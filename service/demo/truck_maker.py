@@ -179,7 +179,12 @@ async def load(demo: Demo) -> str:
         },
         "classify",
     )
-    await demo.send("POST", f"{path}/lifecycle", {"to_stage": "project", "reason": "Winter trial batch"}, "stage")
+    await demo.send(
+        "POST",
+        f"{path}/lifecycle",
+        {"to_stage": "project", "reason": "Winter trial batch", "on": "2025-10-01"},
+        "stage",
+    )
     ids: dict[str, str] = {}
     for person in PEOPLE:
         body = {k: v for k, v in person.items() if k not in {"key", "problems", "criteria"}}

@@ -197,7 +197,10 @@ async def projects(demo: Demo, path: str, ids: dict[str, str]) -> None:
     await advance("implementation", "2026-10-01")
     # a client now, so the next product line is a cross-sell (which only a client in serial supply gets)
     await demo.send(
-        "POST", f"{path}/lifecycle", {"to_stage": "serial_supply", "reason": "Filters in serial supply"}, "stage:serial"
+        "POST",
+        f"{path}/lifecycle",
+        {"to_stage": "serial_supply", "reason": "Filters in serial supply", "on": "2026-10-01"},
+        "stage:serial",
     )
 
     lines = await demo.send(

@@ -143,6 +143,47 @@ async def test_open_projects_keep_their_criteria_until_an_audited_migration(clie
         await client.put("/v1/settings/exit-criteria", json={"exits": restore}, headers=admin)
 
 
+async def test_serial_supply_recorded_late_carries_its_day_and_no_cross_sell_is_back_dated_before_it(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A cross-sell opened a year back on an account in serial supply since last month was accepted: the account
+    knew no day it became a client. Serial supply now carries the day it began (`on`, default today)."""
+    path, kam, _, _ = await setup(client, auth)
+    today = TODAY
+    moved = await client.post(f"{path}/lifecycle", json={"to_stage": "project", "reason": "first"}, headers=kam)
+    assert (moved.json()["lifecycle_since"], moved.json()["client_since"]) == (today.isoformat(), None)
+    supply = {"to_stage": "serial_supply", "reason": "won"}
+    for on, problem in (
+        (today + timedelta(days=1), "date-in-future"),
+        (today - timedelta(days=1), "date-before-last-change"),
+    ):
+        before = await store.head_position()
+        refused = await client.post(f"{path}/lifecycle", json={**supply, "on": on.isoformat()}, headers=kam)
+        assert (refused.status_code, refused.json()["type"], refused.json()["field"]) == (
+            422,
+            f"/problems/{problem}",
+            "on",
+        )
+        assert await store.head_position() == before
+    moved = await client.post(f"{path}/lifecycle", json={**supply, "on": today.isoformat()}, headers=kam)
+    assert moved.json()["client_since"] == today.isoformat(), moved.text
+    cross_sell = {"product_line": "Fuel lines", "kind": "cross_sell"}
+    before = await store.head_position()
+    back = {**cross_sell, "opened_on": (today - timedelta(days=365)).isoformat()}
+    refused = await client.post(f"{path}/opportunities", json=back, headers=kam)
+    assert (refused.status_code, refused.json()["type"], refused.json()["field"]) == (
+        422,
+        "/problems/opened-before-client",
+        "opened_on",
+    ), refused.text
+    assert refused.json()["client_since"] == today.isoformat()
+    assert await store.head_position() == before
+    opened = await client.post(
+        f"{path}/opportunities", json={**cross_sell, "opened_on": today.isoformat()}, headers=kam
+    )
+    assert opened.status_code == 201, opened.text
+
+
 async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncClient, auth, store) -> None:
     """Cross-selling skips Entry because the client buys from us already (DOMAIN §4, seed 004: "then serial supply.
     Cross-selling to an existing client"); a prospect, also one in its first project, starts at Entry."""

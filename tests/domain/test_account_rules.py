@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -132,6 +132,29 @@ def test_lifecycle_moves_follow_the_map() -> None:
     assert "project" in jump.value.details["allowed"]
     [event] = decide(account, cmd.ChangeLifecycle(actor=KAM, to_stage=Lifecycle.PROJECT, reason="tender opened"))
     assert (event.from_stage, event.to_stage) == (Lifecycle.PROSPECT, Lifecycle.PROJECT)
+
+
+def move(account: Account, to_stage: Lifecycle, at: datetime, **fields: object) -> Account:
+    for event in decide(account, cmd.ChangeLifecycle(actor=KAM, to_stage=to_stage, reason="x", **fields)):
+        account = evolve(account, event, at)
+    return account
+
+
+def test_a_lifecycle_change_carries_the_day_it_happened_and_a_client_the_day_it_became_one() -> None:
+    """Serial supply recorded late carries the day it began (`on`), or else the day it was recorded: a cross-sell
+    back-dated before that day would sell to an account that was no client yet."""
+    today = date(2026, 6, 30)
+    account = move(opened(), Lifecycle.PROJECT, datetime(2026, 3, 1, 10))
+    assert (account.lifecycle_since, account.client_since) == (date(2026, 3, 1), None)
+    for on, code in ((date(2026, 7, 1), "date-in-future"), (date(2026, 2, 28), "date-before-last-change")):
+        with pytest.raises(DomainError) as refused:
+            move(account, Lifecycle.SERIAL_SUPPLY, datetime(2026, 6, 30), on=on, today=today)
+        assert refused.value.code == code
+    supplied = move(account, Lifecycle.SERIAL_SUPPLY, datetime(2026, 6, 30), on=date(2026, 5, 4), today=today)
+    assert (supplied.lifecycle_since, supplied.client_since) == (date(2026, 5, 4), date(2026, 5, 4))
+    next_project = move(supplied, Lifecycle.PROJECT, datetime(2026, 8, 1))
+    assert (next_project.lifecycle_since, next_project.client_since) == (date(2026, 8, 1), date(2026, 5, 4))
+    assert move(next_project, Lifecycle.LOST, datetime(2026, 9, 1)).client_since is None
 
 
 def test_only_admins_change_settings_and_templates_are_checked() -> None:

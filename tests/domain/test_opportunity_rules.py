@@ -337,6 +337,19 @@ def test_lost_projects_take_no_facts_until_reopened() -> None:
     assert state.stage is Stage.ENTRY
 
 
+def test_a_cross_sell_is_not_back_dated_before_the_account_became_a_client() -> None:
+    since, today = date(2026, 5, 4), date(2026, 6, 30)
+    fields = {"actor": KAM, "opportunity_id": "o1", "account_id": "a1", "product_line": "Lines", "criteria": V1}
+    fields |= {"kind": Kind.CROSS_SELL, "client_since": since, "today": today}
+    with pytest.raises(DomainError) as refused:
+        decide(initial_state(), c.OpenOpportunity(**fields, opened_on=date(2026, 5, 3)))  # type: ignore[arg-type]
+    assert (refused.value.code, refused.value.details) == (
+        "opened-before-client",
+        {"field": "opened_on", "client_since": "2026-05-04"},
+    )
+    assert decide(initial_state(), c.OpenOpportunity(**fields, opened_on=since))  # type: ignore[arg-type]
+
+
 def test_a_reopened_project_enters_its_stage_again_on_the_day_it_is_reopened() -> None:
     """Found by review: a project reopened after months lost kept the day it had entered its stage, so the
     pipeline showed the lost months as days in stage and the project stalled on the day it came back."""

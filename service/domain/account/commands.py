@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from service.domain.account.state import KeyCriterion, Lifecycle
 from service.domain.actors import Actor
@@ -78,6 +79,8 @@ class ChangeLifecycle:
     actor: Actor
     to_stage: Lifecycle
     reason: str
+    on: date | None = None  # the day it happened, if before today
+    today: date | None = None
 
 
 AccountCommand = (

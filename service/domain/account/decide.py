@@ -174,9 +174,23 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                 f"an account cannot go from {state.lifecycle.value} to {to_stage.value}{why}",
                 allowed=sorted(s.value for s in allowed),
             )
+            if command.on is not None:
+                require(command.today is None or command.on <= command.today, "date-in-future",
+                        "the date is in the future", field="on")  # fmt: skip
+                since = state.lifecycle_since
+                require(
+                    since is None or command.on >= since,
+                    "date-before-last-change",
+                    "a lifecycle change cannot be dated before the account's previous one",
+                    field="on",
+                    since=since.isoformat() if since else None,
+                )
             return [
                 LifecycleChanged(
-                    from_stage=state.lifecycle, to_stage=to_stage, reason=_text(command.reason, "reason", limit=1000)
+                    from_stage=state.lifecycle,
+                    to_stage=to_stage,
+                    reason=_text(command.reason, "reason", limit=1000),
+                    on=command.on,
                 )
             ]
         case OpenAccount():

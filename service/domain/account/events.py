@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from service.domain.account.state import KeyCriterion, Lifecycle
 
@@ -61,6 +62,7 @@ class LifecycleChanged:
     from_stage: Lifecycle
     to_stage: Lifecycle
     reason: str
+    on: date | None = None  # the day it happened, when recorded later; None: the day it was recorded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -63,7 +63,17 @@ def evolve(state: Account, event: AccountEvent, at: datetime | None = None) -> A
             # a client from serial supply (or its reactivation) on, until it is lost or a prospect again; its next
             # project, or a sleep, leaves it one
             client = to_stage in CLIENT_FROM or (state.client and to_stage not in CLIENT_UNTIL)
-            return replace(state, lifecycle=to_stage, lifecycle_reason=reason, supplied=supplied, client=client)
+            day = event.on or (at.date() if at else None)
+            client_since = (state.client_since or day) if state.client and client else day if client else None
+            return replace(
+                state,
+                lifecycle=to_stage,
+                lifecycle_reason=reason,
+                supplied=supplied,
+                client=client,
+                lifecycle_since=day,
+                client_since=client_since,
+            )
     return state
 
 

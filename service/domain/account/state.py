@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 class Lifecycle(enum.StrEnum):
@@ -66,6 +66,8 @@ class Account:
     lifecycle_reason: str = ""
     supplied: bool = False  # has been in serial supply: a client who bought from us, whom a loss leaves to reactivate
     client: bool = False  # buys from us now: from serial supply until lost or a prospect again (cross-selling)
+    lifecycle_since: date | None = None  # the day of the latest lifecycle change (none before the first)
+    client_since: date | None = None  # the day it became a client this time; None while it is none
     opened_at: datetime | None = None
     hand_overs: tuple[HandOver, ...] = ()
 

@@ -26,6 +26,7 @@ class OpenOpportunity:
     opened_on: date | None = None
     today: date | None = None
     buys_from_us: bool = True  # the account was in serial supply and is not lost: cross-selling needs a client
+    client_since: date | None = None  # the day it became one: a cross-sell is not opened before it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -112,6 +112,14 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             )
         if command.opened_on is not None:
             _not_future(command.opened_on, command.today or command.opened_on)
+            since = command.client_since if command.kind is Kind.CROSS_SELL else None
+            require(
+                since is None or command.opened_on >= since,
+                "opened-before-client",
+                "a cross-sell cannot be opened before the account became a client",
+                field="opened_on",
+                client_since=since.isoformat() if since else None,
+            )
         if command.expected_value is not None:
             amount(command.expected_value.amount, "expected_value.amount")
         return [

@@ -3,11 +3,11 @@ with the warnings the command raised."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.api.commanding import (
     CommandDep,
@@ -47,6 +47,10 @@ class AccountOut(Written):
     influence_reason: str
     lifecycle: Lifecycle
     lifecycle_reason: str
+    lifecycle_since: date | None = Field(description="The day of the latest lifecycle change; null before the first.")
+    client_since: date | None = Field(
+        description="The day it became a client (serial supply or reactivation), while it is one: null otherwise."
+    )
     opened_at: datetime | None
     hand_overs: list[HandOverOut]
     as_of: datetime | None = None
@@ -69,6 +73,8 @@ def account_out(state: Account, base: Written, as_of: datetime | None = None) ->
         influence_reason=state.influence_reason,
         lifecycle=state.lifecycle,
         lifecycle_reason=state.lifecycle_reason,
+        lifecycle_since=state.lifecycle_since,
+        client_since=state.client_since,
         opened_at=state.opened_at,
         hand_overs=[HandOverOut(**vars_of(h)) for h in state.hand_overs],
         as_of=as_of,

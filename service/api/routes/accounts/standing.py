@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from service.api.commanding import CommandDep, company_settings
+from service.api.commanding import CommandDep, company_settings, today
 from service.api.routes.accounts.resource import AccountOut, key_accounts_of, respond, run
 from service.commands.aggregates import ACCOUNT, account_stream
 from service.domain.account import commands as cmd
@@ -94,6 +95,12 @@ class LifecycleIn(BaseModel):
 
     to_stage: Lifecycle
     reason: str = Field(min_length=1, max_length=1000)
+    on: date | None = Field(
+        None,
+        description="The day it happened, when recorded later: not in the future, nor before the previous change "
+        "(an account's first change may be dated before it was opened here, as a client may be older than kamplan). "
+        "Default: today. A cross-sell is not opened before the day the account became a client.",
+    )
 
 
 @router.post(
@@ -108,6 +115,8 @@ async def change_lifecycle(account_id: UUID, body: LifecycleIn, response: Respon
     outcome = await run(
         command,
         str(account_id),
-        lambda _: cmd.ChangeLifecycle(actor=command.actor, to_stage=body.to_stage, reason=body.reason),
+        lambda _: cmd.ChangeLifecycle(
+            actor=command.actor, to_stage=body.to_stage, reason=body.reason, on=body.on, today=today()
+        ),
     )
     return respond(response, outcome)

@@ -92,6 +92,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 opened_on=body.opened_on,
                 today=today(),
                 buys_from_us=account_state.client,
+                client_since=account_state.client_since,
             ),
         )
 
