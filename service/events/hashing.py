@@ -1,6 +1,6 @@
 """The per-stream hash chain: canonical bytes of an event, its digest, and the link the database adds.
 
-    digest = sha256(header || metadata digest || canonical data)       computed by the writer
+    digest = sha256(header || LF || metadata digest || canonical data)     computed by the writer
     hash   = sha256(link || position || version || recorded_at µs || digest)   computed by the database
 
 `link` is the hash of the stream's last event before the append (empty for a new stream). The writer
@@ -9,7 +9,7 @@ knows (position, version, time). `verify` recomputes both from the stored rows.
 
 Canonical JSON is orjson with sorted keys. It must come back byte-identical from jsonb, and it does for
 every value except two float shapes jsonb re-renders: an integral float of 1e16 or more within 64 bits
-(orjson writes "1e16", jsonb returns 10000000000000000, read back as an int; beyond 64 bits orjson reads
+(orjson writes "1e+16", jsonb returns 10000000000000000, read back as an int; beyond 64 bits orjson reads
 digits as a float again) and -0.0 (jsonb has no negative zero). Those are normalised first to exactly
 what jsonb hands back, so the stored data does not change meaning.
 """
