@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="migrate, then serve the API",
         description=(
-            "Migrate the database to the newest schema, then serve the HTTP API with uvicorn until interrupted."
+            "Migrate the database to the newest schema, then serve the HTTP API with uvicorn until interrupted. "
+            "It also applies the projections and delivers the webhooks, unless KAMPLAN_PROJECTIONS=off or "
+            "KAMPLAN_WEBHOOKS=off leaves them to `kamplan worker`s."
         ),
     )
     serve.add_argument("--host", help="interface to bind (default: KAMPLAN_HOST or 127.0.0.1)")
@@ -106,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rate). When another process builds it, follows that build; exits 1 if a process running a newer version "
         "of the projection gives the build up for its own.",
     )
-    rebuild.add_argument("name", help="the projection, e.g. audit_log")
+    rebuild.add_argument(
+        "name",
+        help="the projection: audit_log, accounts, buying_centers, dossiers, opportunities, interactions or plans "
+        "(or one from KAMPLAN_PROJECTION_MODULES); an unknown name is refused (exit 2)",
+    )
     rebuild.set_defaults(run=commands.rebuild)
 
     demo = sub.add_parser(

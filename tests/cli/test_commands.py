@@ -25,6 +25,8 @@ from service.db.embedded import EmbeddedPostgres, ensure_database
 from service.db.migrate import MIGRATION_LOCK
 from service.db.urls import with_database
 from service.domain.actors import Role
+from service.events.upcasting import Upcasters
+from service.projections import registry
 from service.tokens import TokenKeys
 from tests.support.webhooks import eventually
 
@@ -44,6 +46,12 @@ def test_every_command_explains_itself(command: list[str]) -> None:
     assert result.returncode == 0
     assert "usage: kamplan" in result.stdout
     assert len(result.stdout.splitlines()) > 4
+
+
+def test_rebuild_help_names_every_builtin_projection() -> None:
+    result = subprocess.run([KAMPLAN, "rebuild", "--help"], capture_output=True, text=True, env=_env(), check=True)
+    text = " ".join(result.stdout.split())  # argparse wraps the help
+    assert all(p.name in text for p in registry.builtin(Upcasters()))
 
 
 def test_token_mints_a_jwt_the_service_accepts(tmp_path: Path) -> None:
