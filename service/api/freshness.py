@@ -80,7 +80,7 @@ async def built(runtime: Runtime, projections: Sequence[str]) -> None:
             "/problems/projection-rebuilding",
             "Being rebuilt",
             f"the read tables of {', '.join(older)} are being rebuilt for this version of kamplan by its projection "
-            "runner (kamplan serve, or kamplan worker with KAMPLAN_PROJECTIONS=off); retry shortly",
+            "runner (kamplan serve, or kamplan worker where serve has KAMPLAN_PROJECTIONS=off); retry shortly",
             headers={"Retry-After": "5"},
             projections=older,
         )
