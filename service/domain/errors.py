@@ -43,6 +43,11 @@ def require(condition: bool, code: str, message: str, /, **details: Any) -> None
         raise DomainError(code, message, **details)
 
 
+def require_not_before(day: date, bound: date | None, code: str, message: str, /, *, name: str, **details: Any) -> None:
+    """Raise DomainError(code) if `day` is before `bound` (None: no bound), which the details name as `name`."""
+    require(bound is None or day >= bound, code, message, **details, **{name: bound.isoformat() if bound else None})
+
+
 JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")  # RFC 8259, section 6
 
 

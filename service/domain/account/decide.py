@@ -31,7 +31,7 @@ from service.domain.account.events import (
 )
 from service.domain.account.state import TRANSITIONS, Account
 from service.domain.actors import Actor, Role
-from service.domain.errors import Conflict, NotAllowed, clean_text, require
+from service.domain.errors import Conflict, NotAllowed, clean_text, require, require_not_before
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=True, limit=200)
@@ -177,13 +177,13 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
             if command.on is not None:
                 require(command.today is None or command.on <= command.today, "date-in-future",
                         "the date is in the future", field="on")  # fmt: skip
-                since = state.lifecycle_since
-                require(
-                    since is None or command.on >= since,
+                require_not_before(
+                    command.on,
+                    state.lifecycle_since,
                     "date-before-last-change",
                     "a lifecycle change cannot be dated before the account's previous one",
+                    name="since",
                     field="on",
-                    since=since.isoformat() if since else None,
                 )
             return [
                 LifecycleChanged(

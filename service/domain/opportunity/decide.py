@@ -7,7 +7,16 @@ from datetime import date
 from functools import partial
 from typing import Any, assert_never
 
-from service.domain.errors import Conflict, DomainError, NotAllowed, NotFound, amount, clean_text, require
+from service.domain.errors import (
+    Conflict,
+    DomainError,
+    NotAllowed,
+    NotFound,
+    amount,
+    clean_text,
+    require,
+    require_not_before,
+)
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known, held_since, unmet
@@ -112,13 +121,13 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             )
         if command.opened_on is not None:
             _not_future(command.opened_on, command.today or command.opened_on)
-            since = command.client_since if command.kind is Kind.CROSS_SELL else None
-            require(
-                since is None or command.opened_on >= since,
+            require_not_before(
+                command.opened_on,
+                command.client_since if command.kind is Kind.CROSS_SELL else None,
                 "opened-before-client",
                 "a cross-sell cannot be opened before the account became a client",
+                name="client_since",
                 field="opened_on",
-                client_since=since.isoformat() if since else None,
             )
         if command.expected_value is not None:
             amount(command.expected_value.amount, "expected_value.amount")
@@ -256,18 +265,19 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 _not_future(command.on, command.today or command.on)
                 # not while the project was lost in it: a report of that time counted it lost, not advanced
                 reopened = state.losses[-1].reopened_at if state.losses else None
-                require(
-                    reopened is None or command.on >= reopened.date(),
+                require_not_before(
+                    command.on,
+                    reopened.date() if reopened else None,
                     "date-before-reopening",
                     "a stage cannot be left on a day the project was lost: it was reopened later",
-                    reopened=reopened.date().isoformat() if reopened else None,
+                    name="reopened",
                 )
-                entered = state.stage_entered_at.date() if state.stage_entered_at else None  # or the reopening
-                require(
-                    entered is None or command.on >= entered,
+                require_not_before(
+                    command.on,
+                    state.stage_entered_at.date() if state.stage_entered_at else None,  # or the reopening
                     "date-before-stage",
                     "a stage cannot be left before it was entered",
-                    entered=entered.isoformat() if entered else None,
+                    name="entered",
                 )
             missing = unmet(state, command.left, command.roles)
             codes = tuple(m.code for m in missing)
