@@ -51,8 +51,12 @@ async def rebuild(settings: Settings, database_url: str, name: str) -> int:
     try:
         projection = registry.by_name(runtime.projections, name)
         started = time.monotonic()
-        async with runtime.pool.acquire() as conn:
-            generation = await gens.start_rebuild(conn, projection)
+        try:
+            async with runtime.pool.acquire() as conn:
+                generation = await gens.start_rebuild(conn, projection)
+        except gens.NewerVersion as newer:
+            print(str(newer), file=sys.stderr)
+            return 1
         print(f"building {name} generation {generation.generation} beside the live one", file=sys.stderr)
         lease = await runtime.pool.acquire()
         if await lease.fetchval(sql.TRY_LEASE, name, generation.generation):

@@ -16,6 +16,19 @@ from service.projections.model import PhysicalTable, Projection
 LIVE, BUILDING, RETIRED = "live", "building", "retired"
 
 
+class NewerVersion(Exception):
+    """A generation of the projection is of a newer version than this code's: this code must not build it, nor
+    replace it with a build of its own (processes running the newer version would stop applying the projection)."""
+
+    def __init__(self, projection: Projection, newer: Generation) -> None:
+        super().__init__(
+            f"{projection.name} generation {newer.generation} ({newer.status}) is version {newer.version}, newer than "
+            f"this code's version {projection.version}: run the rebuild with the kamplan that runs version "
+            f"{newer.version}"
+        )
+        self.newer = newer
+
+
 @dataclass(frozen=True, slots=True)
 class Generation:
     name: str
@@ -61,11 +74,17 @@ async def ensure(conn: asyncpg.Connection, projection: Projection) -> list[Gener
 
 
 async def start_rebuild(conn: asyncpg.Connection, projection: Projection) -> Generation:
-    """A building generation of this version: the one under way, or a new one beside the live generation."""
+    """A building generation of this version: the one under way, or a new one beside the live generation.
+
+    NewerVersion when a generation is of a newer version: built and switched live, this code's generation would
+    replace it under the processes that run the newer version, which apply only their own version's generations."""
     await ensure(conn, projection)
     async with conn.transaction():
         await conn.execute(sql.LOCK_PROJECTION, projection.name)
-        building = _pick(await current(conn, projection.name), BUILDING)
+        generations = await current(conn, projection.name)
+        if newer := [g for g in generations if g.version > projection.version]:
+            raise NewerVersion(projection, newer[-1])
+        building = _pick(generations, BUILDING)
         if building is None:
             await _create(conn, projection, BUILDING)
             building = _pick(await current(conn, projection.name), BUILDING)

@@ -231,3 +231,20 @@ def test_rebuilding_an_unknown_projection_says_which_exist(tmp_path) -> None:
     )
     assert result.returncode == 2
     assert "no projection 'nope'; known: audit_log" in result.stderr
+
+
+async def test_a_rebuild_by_older_code_leaves_a_newer_live_generation_alone(
+    isolated: IsolatedDb, running, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kamplan rebuild` of code with an older version of the projection (a machine not yet upgraded in a rolling
+    deploy) built its own version and switched it live in place of the newer one: the processes running the newer
+    version apply only their version's generations, so the projection stopped following the log, silently."""
+    await _append(isolated, 2, 10)
+    running([CounterV2()])
+    await caught_up(isolated, ["test_counter"])
+    assert await asyncio.wait_for(rebuild(settings, isolated.url, "test_counter"), 30) == 1  # Counter is version 1
+    assert "is version 2, newer than this code's version 1" in capsys.readouterr().err
+    assert await _generations(isolated, "test_counter") == [(1, 2, "live")]
+    await _append(isolated, 1, 1)
+    await caught_up(isolated, ["test_counter"])  # the newer code still applies it
+    assert await _counter_rows(isolated) == await _expected_counter(isolated)
