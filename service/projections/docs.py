@@ -27,7 +27,8 @@ column (`\\d+ read.<view>` in psql shows them too).
   writes anywhere.
 - The views are stable names. Behind them each projection has generation tables (`read.<view>_g<n>`);
   a rebuild fills a new generation beside the live one and switches the view in one transaction, so a
-  query sees one complete generation, never a mix. Do not query the `_g<n>` tables.
+  query sees one complete generation, never a mix. Do not query the `_g<n>` tables. The switch waits for the
+  queries (and open transactions) that read the view to end, so keep transactions short: one left open postpones it.
 - Views lag the event log by the projection's lag (`/readyz` and `kamplan_projection_lag_seconds`).
 - Names and meanings of existing columns do not change; new columns may be added at the end.
 """

@@ -6,6 +6,8 @@ Lock order, which keeps batches and switches free of deadlocks: the checkpoint r
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, replace
 
 import asyncpg
@@ -13,7 +15,11 @@ import asyncpg
 from service.projections import schema, sql
 from service.projections.model import PhysicalTable, Projection
 
+log = logging.getLogger(__name__)
+
 LIVE, BUILDING, RETIRED = "live", "building", "retired"
+POSTPONED_LOG_EVERY = 10.0  # seconds between warnings that a switch keeps waiting for readers
+_postponed_logged: dict[str, float] = {}
 
 
 class NewerVersion(Exception):
@@ -124,9 +130,36 @@ async def switch(conn: asyncpg.Connection, projection: Projection, building: Gen
 
     One transaction: the views move to the new tables and the old tables go, so a reader sees either
     generation complete, never a mix or nothing.
+
+    The views are locked first, before anything gives the transaction an id, and no lock is waited for longer than
+    `sql.SWITCH_LOCK_TIMEOUT`: a reader of a view (a long BI query, a BI transaction left open) postpones the switch to
+    a later call instead of queueing every other read of the view behind it, and of holding back every reader of the
+    log (a transaction id still running stops them all) for as long as it lasts.
     """
+    try:
+        return await _switch(conn, projection, building)
+    except asyncpg.LockNotAvailableError:
+        now = time.monotonic()
+        if now - _postponed_logged.get(projection.name, 0.0) >= POSTPONED_LOG_EVERY:
+            _postponed_logged[projection.name] = now
+            log.warning(
+                "projection %s: generation %d has caught up, but its switch waits for readers of the views "
+                "(a long query or an open transaction on %s); trying again",
+                projection.name,
+                building.generation,
+                ", ".join(f"{schema.SCHEMA}.{t.name}" for t in projection.tables),
+            )
+        return False
+
+
+async def _switch(conn: asyncpg.Connection, projection: Projection, building: Generation) -> bool:
     async with conn.transaction():
+        await conn.execute(sql.SWITCH_LOCK_TIMEOUT)
         await conn.execute(sql.LOCK_PROJECTION, projection.name)
+        live_tables = await conn.fetch(sql.LIVE_TABLES, projection.name)
+        names = {t.name for t in projection.tables}.union(*(r["tables"] or () for r in live_tables))
+        for view in await conn.fetch(sql.EXISTING_VIEWS, sorted(names)):
+            await conn.execute(f"LOCK TABLE {schema.SCHEMA}.{schema.ident(view['name'])} IN ACCESS EXCLUSIVE MODE")
         rows = {}
         for generation in sorted(g.generation for g in await current(conn, projection.name)):
             row = await conn.fetchrow(sql.LOCK_CHECKPOINT, projection.name, generation)

@@ -29,6 +29,17 @@ ASYNC_COMMIT = "SET LOCAL synchronous_commit TO off"
 # index build in memory instead of spilling to disk (the server's default is 64 MB). This transaction only.
 INDEX_MEMORY = "SET LOCAL maintenance_work_mem TO '256MB'"
 
+# A switch waits this long for each lock, then gives up and is tried again at the next batch (or within a second when
+# idle): readers of a view (a BI query, an open BI transaction) hold it up, and everything that reads the view queues
+# behind the lock it waits for. This transaction only.
+SWITCH_LOCK_TIMEOUT = "SET LOCAL lock_timeout TO '250ms'"
+
+# The stable views a switch replaces or drops: those of `$1` that exist.
+EXISTING_VIEWS = """
+SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(format('read.%I', name)) IS NOT NULL ORDER BY name
+"""
+LIVE_TABLES = "SELECT tables FROM projection_generations WHERE name = $1 AND status = 'live'"
+
 # First statement of every batch transaction: locks the checkpoint row, so a batch and a switch serialise.
 LOCK_CHECKPOINT = """
 SELECT position, status FROM projection_generations WHERE name = $1 AND generation = $2 FOR UPDATE

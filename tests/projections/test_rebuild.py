@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from service.config import Settings
@@ -247,4 +248,43 @@ async def test_a_rebuild_by_older_code_leaves_a_newer_live_generation_alone(
     assert await _generations(isolated, "test_counter") == [(1, 2, "live")]
     await _append(isolated, 1, 1)
     await caught_up(isolated, ["test_counter"])  # the newer code still applies it
+    assert await _counter_rows(isolated) == await _expected_counter(isolated)
+
+
+async def test_a_switch_waiting_for_a_reader_of_the_view_holds_up_neither_reads_nor_the_log(
+    isolated: IsolatedDb, running
+) -> None:
+    """A BI session with a transaction open on a view (a long query, or a client that opens one and idles) made the
+    switch wait for its lock while holding its own: every read of the view queued behind the switch, and the switch's
+    transaction id, taken before it waited, held back every reader of the log (all projections, webhooks) until the BI
+    session ended."""
+    await _append(isolated, 2, 10)
+    running([Counter(), AuditLog()])
+    await caught_up(isolated, ["test_counter", "audit_log"])
+    bi = await asyncpg.connect(isolated.url)
+    try:
+        await bi.execute("SET ROLE kamplan_bi")
+        reading = bi.transaction()
+        await reading.start()
+        await bi.fetchval("SELECT count(*) FROM read.test_counter")  # and the analyst goes for coffee
+        running([CounterV2()])
+        for _ in range(200):  # built and caught up: from now on it tries to switch
+            if (await _generations(isolated, "test_counter"))[-1] == (2, 2, "building"):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(2.0)
+        async with isolated.pool.acquire() as conn:
+            assert await asyncio.wait_for(conn.fetchval("SELECT count(*) FROM read.test_counter"), 2) == 20
+        await _append(isolated, 1, 1)
+        await caught_up(isolated, ["test_counter", "audit_log"], 5)
+        assert await _generations(isolated, "test_counter") == [(1, 1, "live"), (2, 2, "building")]
+        await reading.rollback()
+    finally:
+        await bi.close()
+    for _ in range(200):  # the reader is gone: the switch goes through
+        if await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]:
+            break
+        await asyncio.sleep(0.05)
+    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    await caught_up(isolated, ["test_counter"])
     assert await _counter_rows(isolated) == await _expected_counter(isolated)
