@@ -75,7 +75,8 @@ def _signals_handled(handler: Any) -> Iterator[None]:
 async def _connect_once(url: str) -> None:
     try:
         conn = await asyncpg.connect(asyncpg_dsn(url))
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:  # ValueError: a bad URL
+    # ValueError: a bad URL; OverflowError: a port beyond 65535, refused by the socket
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError, OverflowError) as error:
         reason = str(error) or type(error).__name__
         raise DatabaseUnreachable(f"cannot connect to {redacted(url)}: {reason}") from error
     await conn.close()

@@ -281,7 +281,8 @@ async def test_serve_on_a_port_in_use_fails_with_exit_1(
 
 @pytest.mark.parametrize(
     ("command", "port"),
-    [("migrate", "1"), ("verify", "1"), ("serve", "1"), ("migrate", "notaport")],  # a port that is no number either
+    # a port that is no number either, or one out of range (a traceback of OverflowError from the socket)
+    [("migrate", "1"), ("verify", "1"), ("serve", "1"), ("migrate", "notaport"), ("verify", "99999")],
 )
 def test_a_database_that_cannot_be_reached_is_one_line_naming_the_server(command: str, port: str) -> None:
     url = f"postgresql://kam:hunter2-secret@127.0.0.1:{port}/kamplan?sslmode=disable"
