@@ -67,11 +67,21 @@ def migrate(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def verify(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncpg
+
     from service.db.server import database_url
+    from service.db.urls import redacted
     from service.verify import run_verify
 
     with database_url(settings) as url:
-        report = asyncio.run(run_verify(settings, url, args.stream))
+        try:
+            report = asyncio.run(run_verify(settings, url, args.stream))
+        except asyncpg.UndefinedTableError as error:  # verify changes nothing, so it does not migrate either
+            print(
+                f"kamplan: no event log to verify in {redacted(url)}: {error} (`kamplan migrate` creates it)",
+                file=sys.stderr,
+            )
+            return 1
     if args.stream and not report.streams:  # a mistyped id checks nothing, which is no proof of anything
         print(f"no stream {args.stream} in the event log", file=sys.stderr)
         return 1

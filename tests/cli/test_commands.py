@@ -213,6 +213,26 @@ async def test_verify_of_a_stream_that_does_not_exist_says_so_and_fails(
     assert everything.returncode == 0, everything.stderr
 
 
+async def test_verify_of_a_database_without_an_event_log_says_so_in_one_line(server_url: str) -> None:
+    """`verify` does not migrate (an audit changes nothing): pointed at a database never migrated, or another one by
+    mistake, it ended in a traceback of UndefinedTableError."""
+    name = f"kamplan_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        result = await _run([KAMPLAN, "verify"], _env(DATABASE_URL=with_database(server_url, name)))
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        [error] = result.stderr.splitlines()
+        assert error.startswith("kamplan: no event log to verify in postgresql://"), error
+        assert name in error
+        assert "kamplan migrate" in error
+        assert "intact" not in result.stdout
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 @pytest.mark.parametrize("command", ["openapi", "read-schema"])
 async def test_check_of_a_missing_file_says_it_is_missing(
     command: str, make_database: Callable[[], Awaitable[str]], tmp_path: Path
