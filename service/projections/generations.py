@@ -1,7 +1,9 @@
 """A projection's generations: the live one readers see, and at most one being built beside it.
 
-Lock order, which keeps batches and switches free of deadlocks: the checkpoint row first
-(`LOCK_CHECKPOINT ... FOR UPDATE`), then the generation's tables.
+Lock order of batches: the checkpoint row first (`LOCK_CHECKPOINT ... FOR UPDATE`), then the generation's tables.
+A switch locks the views first (and with them the live tables they read), then the checkpoint rows: against a batch
+under way that is the other order, but the switch waits at most `sql.SWITCH_LOCK_TIMEOUT` for a lock, well below the
+server's deadlock_timeout (1 s by default), so it gives up and is tried again before any deadlock is declared.
 """
 
 from __future__ import annotations
