@@ -78,6 +78,7 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
         unit.expected.append(_expected(a.expected_version))
         unit.metadata.append(meta_jsonb)
         unit.sizes.append(len(a.events))
+        previous = b""  # the digest of the event before, in this stream's part of the append (hashing.event_digest)
         for e in a.events:
             moment = e.occurred_at or now
             if moment is not occurred_at:
@@ -100,9 +101,10 @@ def encode_unit(appends: Sequence[StreamAppend], metadata: dict[str, Any], upcas
             unit.ev_version.append(version)
             unit.ev_data.append(JSONB_VERSION + data)
             unit.ev_occurred.append(occurred)
-            unit.ev_digest.append(
-                event_digest(a.stream_id, a.stream_type, e.event_id, e.event_type, version, occurred, meta_digest, data)
+            previous = event_digest(
+                a.stream_id, a.stream_type, e.event_id, e.event_type, version, occurred, meta_digest, data, previous
             )
+            unit.ev_digest.append(previous)
     if not unit.ev_id:
         raise InvalidAppend("an append needs at least one event")
     return unit

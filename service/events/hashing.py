@@ -3,9 +3,11 @@
     digest = sha256(header || LF || metadata digest || canonical data)     computed by the writer
     hash   = sha256(link || position || version || recorded_at µs || digest)   computed by the database
 
-`link` is the hash of the stream's last event before the append (empty for a new stream). The writer
-hashes the JSON it sends anyway, so hashing costs one sha256 per event; the database adds what only it
-knows (position, version, time). `verify` recomputes both from the stored rows.
+`link` is the hash of the stream's last event before the append (empty for a new stream), and the header
+names the digest of the event before in the same append, so the append's last hash, which the next append
+links to, covers all of it. The writer hashes the JSON it sends anyway, so hashing costs one sha256 per
+event; the database adds what only it knows (position, version, time). `verify` recomputes both from the
+stored rows.
 
 Canonical JSON is orjson with sorted keys. It must come back byte-identical from jsonb, and it does for
 every value except two float shapes jsonb re-renders: an integral float of 1e16 or more within 64 bits
@@ -82,9 +84,17 @@ def event_digest(
     occurred_micros: int,
     meta_digest: bytes,
     canonical_data: bytes,
+    previous: bytes = b"",
 ) -> bytes:
+    """`previous` is the digest of the event before this one in its append (none for the first): the database links
+    an append to the stream's hash before it, so without it an edit of any but an append's last event could be
+    covered by fixing up that event's own hash. An append's first event, and every event written before this rule
+    (verify tells them apart), has a header of six fields; a later one adds the digest before it as a seventh."""
     # default=str: rows read back carry asyncpg's own UUID type, which orjson does not know
-    header = orjson.dumps([stream_id, stream_type, event_id, event_type, schema_version, occurred_micros], default=str)
+    fields = [stream_id, stream_type, event_id, event_type, schema_version, occurred_micros]
+    if previous:
+        fields.append(previous.hex())
+    header = orjson.dumps(fields, default=str)
     return hashlib.sha256(header + b"\n" + meta_digest + canonical_data).digest()
 
 

@@ -32,33 +32,58 @@ class VerifyReport:
 
 
 class ChainChecker:
-    """Fed rows ordered by (stream, version); an append is the run of a stream's events from one transaction."""
+    """Fed rows ordered by (stream, version); an append is the run of a stream's events from one transaction.
+
+    An append is checked whole, under the digest rule of its time: chained (each event's digest names the one
+    before it in the append, hashing.event_digest) or, for appends written before that rule, unchained. Either
+    way its last hash is the link the next append was written with, so an append whose hashes were all rewritten
+    under the older rule, to cover an edit inside it, breaks the next one.
+    """
 
     def __init__(self) -> None:
         self.events = self.streams = 0
         self.broken: list[BrokenEvent] = []
+        self._append: list[Mapping[str, Any]] = []
         self._stream: str | None = None
-        self._failed = False
 
     def check(self, row: Mapping[str, Any]) -> None:
         self.events += 1
         if row["stream_id"] != self._stream:
+            self._close_append()
             self._stream, self._failed = row["stream_id"], False
-            self._version, self._xid, self._last, self._link = 0, None, b"", b""
+            self._version, self._last = 0, b""
             self.streams += 1
-        if row["transaction_id"] != self._xid:  # a new append links to the stream's last hash before it
-            self._xid, self._link = row["transaction_id"], self._last
-        problem = None
-        if row["stream_version"] != self._version + 1:
-            problem = "version gap"
-        elif bytes(row["hash"]) != self._expected_hash(row):
-            problem = "hash mismatch"
-        if problem and not self._failed:
+        elif self._append and row["transaction_id"] != self._append[0]["transaction_id"]:
+            self._close_append()
+        self._append.append(row)
+
+    def _close_append(self) -> None:
+        """Judge the buffered append: its events up to the first version gap, then the first that fails both rules."""
+        rows, self._append = self._append, []
+        if not rows:
+            return
+        link = self._last
+        intact = next((k for k, r in enumerate(rows) if r["stream_version"] != self._version + 1 + k), len(rows))
+        explained = max(_matching(rows[:intact], link, chained) for chained in (True, False))
+        if explained < len(rows):
+            problem = "hash mismatch" if explained < intact else "version gap"
+            self._report(rows[explained], problem)
+        self._version, self._last = rows[-1]["stream_version"], bytes(rows[-1]["hash"])
+
+    def _report(self, row: Mapping[str, Any], problem: str) -> None:
+        if not self._failed:
             self._failed = True
             self.broken.append(BrokenEvent(row["stream_id"], row["stream_version"], row["position"], problem))
-        self._version, self._last = row["stream_version"], bytes(row["hash"])
 
-    def _expected_hash(self, row: Mapping[str, Any]) -> bytes:
+    def report(self) -> VerifyReport:
+        self._close_append()
+        return VerifyReport(self.events, self.streams, tuple(self.broken))
+
+
+def _matching(rows: list[Mapping[str, Any]], link: bytes, chained: bool) -> int:
+    """How many of an append's events, from its first, verify under one digest rule."""
+    previous = b""
+    for k, row in enumerate(rows):
         digest = event_digest(
             row["stream_id"],
             row["stream_type"],
@@ -68,11 +93,12 @@ class ChainChecker:
             micros(row["occurred_at"]),
             metadata_digest(canonical_json(row["metadata"])),
             canonical_json(row["data"]),
+            previous if chained else b"",
         )
-        return chain_hash(self._link, row["position"], row["stream_version"], row["recorded_at"], digest)
-
-    def report(self) -> VerifyReport:
-        return VerifyReport(self.events, self.streams, tuple(self.broken))
+        if bytes(row["hash"]) != chain_hash(link, row["position"], row["stream_version"], row["recorded_at"], digest):
+            return k
+        previous = digest
+    return len(rows)
 
 
 async def verify(

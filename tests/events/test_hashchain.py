@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import asyncpg
+import pytest
 
 from service.db.pool import init_connection
 from service.events import ANY, NO_STREAM, NewEvent
@@ -93,6 +94,47 @@ async def test_a_recomputed_hash_still_breaks_the_chain_after_it(isolated: Isola
     )
     report = await isolated.store.verify()
     assert [(b.stream_id, b.stream_version) for b in report.broken] == [("acc-1", 2)]
+
+
+@pytest.mark.parametrize(("edited", "broken"), [(2, 3), (3, 4), (4, 5)])
+async def test_an_event_edited_inside_a_multi_event_append_breaks_the_chain_after_it(
+    isolated: IsolatedDb, edited: int, broken: int
+) -> None:
+    """Found by review: the events of one append all linked to the hash before the append, and only the last one's
+    hash went into the next append, so an event edited before the last, its own hash fixed up, verified. Each event's
+    digest now names the one before it in its append, so the edit breaks the next event's check."""
+    await _fill(isolated)  # acc-1: version 1, then 2 to 4 in one append, then 5
+    conn = await asyncpg.connect(isolated.url)
+    await init_connection(conn)
+    rows = await conn.fetch("SELECT * FROM events WHERE stream_id = 'acc-1' ORDER BY stream_version")
+    await conn.close()
+    link, previous = bytes(rows[0]["hash"]), b""  # what the attacker recomputes, knowing the rules
+    for row in rows[1 : edited - 1]:  # the events before it in its append
+        previous = _digest(row, row["data"], previous)
+    forged = {"n": 99}
+    new_hash = chain_hash(link, rows[edited - 1]["position"], edited, rows[edited - 1]["recorded_at"],
+                          _digest(rows[edited - 1], forged, previous))  # fmt: skip
+    await _tamper(
+        isolated,
+        f"UPDATE events SET data = '{{\"n\": 99}}', hash = '\\x{new_hash.hex()}' "
+        f"WHERE stream_id = 'acc-1' AND stream_version = {edited}",
+    )
+    report = await isolated.store.verify()
+    assert [(b.stream_id, b.stream_version, b.problem) for b in report.broken] == [("acc-1", broken, "hash mismatch")]
+
+
+def _digest(row: asyncpg.Record, data: dict[str, int], previous: bytes) -> bytes:
+    return event_digest(
+        row["stream_id"],
+        row["stream_type"],
+        row["event_id"],
+        row["event_type"],
+        row["schema_version"],
+        micros(row["occurred_at"]),
+        metadata_digest(canonical_json(row["metadata"])),
+        canonical_json(data),
+        previous,
+    )
 
 
 async def test_a_deleted_event_shows_as_a_version_gap(isolated: IsolatedDb) -> None:
