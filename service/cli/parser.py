@@ -131,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     read_schema = sub.add_parser(
         "read-schema",
         help="write docs/read-schema.md",
-        description="Document the read schema (the BI contract) from the database's catalog and comments.",
+        description="Document the read schema (the BI contract) from the database's catalog and comments. It "
+        "migrates the database first and creates the tables of any projection that has none, so run it against a "
+        "development database (the embedded one when DATABASE_URL is unset), not production: where a projection's "
+        "live tables are of an older version than this code, it documents those.",
     )
     read_schema.add_argument("--output", type=Path, default=READ_SCHEMA_PATH, help=f"default {READ_SCHEMA_PATH}")
     read_schema.add_argument(

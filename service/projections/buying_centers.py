@@ -18,7 +18,7 @@ PREFIX = "buying-center-"
 MEMBERS = Table(
     name="buying_center_members",
     comment="One row per person in an account's buying center, including those who left (active = false). "
-    "Personal fields (name) are null once the person has been forgotten.",
+    "Personal fields are blanked once the person has been forgotten: name and next_action null, contact_plan empty.",
     columns=(
         Column("account_id", "text NOT NULL", "The account."),
         Column("member_id", "text NOT NULL", "Id of the person in this buying center (also the person id)."),
@@ -31,8 +31,8 @@ MEMBERS = Table(
         Column("attitude", "smallint NOT NULL", "Attitude to us, -2 opponent to +2 ally."),
         Column("attitude_to_competitor", "smallint NOT NULL", "Attitude to the main competitor, -2 to +2."),
         Column("owner", "text", "Who on our side owns the contact (token subject)."),
-        Column("contact_plan", "text NOT NULL", "How we plan to contact this person; empty once forgotten."),
-        Column("next_action", "text", "The next action planned with this person."),
+        Column("contact_plan", "text NOT NULL", "How we plan to contact this person; empty once forgotten (personal)."),
+        Column("next_action", "text", "The next action planned with this person; null once forgotten (personal)."),
         Column("next_action_due", "date", "Its due date."),
         Column("last_contact", "date", "Date of the last recorded contact."),
         Column("active", "boolean NOT NULL", "False once the person has left the client."),
@@ -91,7 +91,7 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
 
 class BuyingCenters(FoldingProjection):
     name = "buying_centers"
-    version = 2  # 2: contact_plan (the portfolio's same-message risk reads it)
+    version = 3  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns
     tables = (MEMBERS, RELATIONSHIPS)
     event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 

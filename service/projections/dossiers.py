@@ -19,14 +19,14 @@ PREFIX = "dossier-"
 ANSWERS = Table(
     name="dossier_answers",
     comment="One row per dossier answer in force (retracted answers are absent). Answers about a person are "
-    "null once that person has been forgotten.",
+    "null, and their source empty, once that person has been forgotten.",
     columns=(
         Column("account_id", "text NOT NULL", "The account."),
         Column("answer_key", "text NOT NULL", "question_code, or question_code@member_id for questions about people."),
         Column("question_code", "text NOT NULL", "The template question."),
         Column("about_member_id", "text", "For questions about a person: the buying-center member."),
         Column("value", "jsonb", "The answer, shaped by the question's answer type."),
-        Column("source", "text NOT NULL", "Where we learnt it."),
+        Column("source", "text NOT NULL", "Where we learnt it; empty once its person is forgotten (personal)."),
         Column("learned_on", "date NOT NULL", "When we learnt it: staleness counts from here."),
         Column("confidence", "text NOT NULL", "low, medium, high."),
         Column("template_version", "integer NOT NULL", "Template version the answer was given under."),
@@ -66,7 +66,7 @@ def answer_rows(account_id: str, state: Dossier) -> list[tuple[object, ...]]:
 
 class Dossiers(FoldingProjection):
     name = "dossiers"
-    version = 2  # 2: the answer in force is the one learnt last, not the last recorded
+    version = 3  # 2: the answer in force is the one learnt last, not the last recorded; 3: source named personal
     tables = (ANSWERS,)
     event_types = DOSSIER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 
