@@ -13,7 +13,7 @@ from service.projections import generations as gens
 from service.projections import registry, sql
 from service.projections.docs import render
 from service.projections.generations import BUILDING, LIVE, RETIRED
-from service.projections.runner import Progress, ProjectionRunner, Retired
+from service.projections.runner import Progress, ProjectionFailed, ProjectionRunner, Retired
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,15 @@ async def rebuild(settings: Settings, database_url: str, name: str) -> int:
                     await runtime.pool.release(lease)
             except Retired:
                 generation = generation.at(generation.position, RETIRED)
+            except ProjectionFailed as failed:  # one line here; the traceback goes to the log
+                log.error("rebuilding %s failed", name, exc_info=failed)
+                cause = failed.__cause__
+                print(
+                    f"{failed}: {type(cause).__name__}: {cause}. The live generation serves on; the new one takes "
+                    f"up again at position {failed.first} when the rebuild is run again (a running serve retries it)",
+                    file=sys.stderr,
+                )
+                return 1
         else:
             await runtime.pool.release(lease)
             print("another process is building it; following its progress", file=sys.stderr)

@@ -35,6 +35,15 @@ class Retired(Exception):
     """The generation was switched away (or another process moved its checkpoint): stop applying it."""
 
 
+class ProjectionFailed(Exception):
+    """A projection's apply raised on a batch: which projection, generation and positions, the error its cause.
+    Nothing of the batch was written, and the checkpoint stays before it, so the batch is tried again."""
+
+    def __init__(self, name: str, generation: int, first: int, last: int) -> None:
+        self.name, self.generation, self.first, self.last = name, generation, first, last
+        super().__init__(f"{name} generation {generation} failed on the events at positions {first} to {last}")
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     name: str
@@ -181,7 +190,11 @@ class ProjectionRunner:
             if row["status"] not in (LIVE, BUILDING) or row["position"] != generation.position:
                 raise Retired()
             if batch.events:
-                await projection.apply(lease, names, batch.events)
+                try:
+                    await projection.apply(lease, names, batch.events)
+                except Exception as error:
+                    first, last = batch.events[0].position, batch.events[-1].position
+                    raise ProjectionFailed(projection.name, generation.generation, first, last) from error
             await lease.execute(sql.ADVANCE, projection.name, generation.generation, batch.through, len(batch.events))
         PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(batch.events))
         PROJECTION_POSITION.labels(projection.name, generation.status).set(batch.through)

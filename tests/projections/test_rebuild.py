@@ -170,6 +170,29 @@ async def test_a_rebuild_whose_generation_newer_code_gave_up_says_so_and_fails(
     assert "test_counter generation 2 was given up" in capsys.readouterr().err
 
 
+async def test_a_rebuild_whose_projection_fails_on_an_event_says_where_in_one_line(
+    isolated: IsolatedDb, settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It ended in a traceback, which named neither the projection's failing events nor what became of the build."""
+    await _append(isolated, 2, 10)
+    async with isolated.pool.acquire() as conn:
+        await gens.ensure(conn, Counter())
+        failing = await conn.fetchval("SELECT position FROM events ORDER BY position OFFSET 12 LIMIT 1")
+    monkeypatch.setenv("KAMPLAN_TEST_COUNTER_FAIL_AT", str(failing))
+    assert await rebuild(settings, isolated.url, "test_counter") == 1
+    said = [line for line in capsys.readouterr().err.splitlines() if "failed on the events" in line]
+    assert len(said) == 1, said
+    assert said[0].startswith("test_counter generation 2 failed on the events at positions "), said
+    first, last = (int(p) for p in said[0].split("positions ")[1].split(":")[0].split(" to "))
+    assert first <= failing <= last
+    assert f"ValueError: test: the event at position {failing} is not what this projection expects" in said[0]
+    assert "The live generation serves on" in said[0]
+    assert await _generations(isolated, "test_counter") == [(1, 1, "live"), (2, 1, "building")]
+    monkeypatch.delenv("KAMPLAN_TEST_COUNTER_FAIL_AT")
+    assert await rebuild(settings, isolated.url, "test_counter") == 0  # mended, it takes the same build up
+    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 1, "live")]
+
+
 class CounterWithNotes(Counter):
     """A version with a second table, which the next version does without."""
 

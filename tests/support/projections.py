@@ -32,6 +32,8 @@ class Counter:
     )
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        if (fail_at := os.environ.get("KAMPLAN_TEST_COUNTER_FAIL_AT")) and int(fail_at) in [e.position for e in events]:
+            raise ValueError(f"test: the event at position {fail_at} is not what this projection expects")
         await conn.execute(
             f"""INSERT INTO {tables["test_counter"]} (event_id, position, applied)
                 SELECT *, 1 FROM unnest($1::uuid[], $2::bigint[])
