@@ -105,7 +105,7 @@ async def test_the_leaders_confirmation_and_confident_use_are_past_facts_and_the
     user = (await add(client, path, kam, roles=["user"]))["member"]["member_id"]
     signer = (await add(client, path, kam, roles=["signer"]))["member"]["member_id"]
     op = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
-    later = (TODAY + timedelta(days=1)).isoformat()
+    later = (TODAY + timedelta(days=2)).isoformat()  # not begun anywhere (tomorrow has, east of UTC)
     before = await store.head_position()
     for fact, member, on, problem in [
         ("leader-confirmation", signer, later, "date-in-future"),

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, today
+from service.api.commanding import CommandDep, latest_day
 from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
     MemberWritten,
@@ -79,7 +79,7 @@ class ContactIn(BaseModel):
 async def record_contact(
     account_id: UUID, member_id: str, body: ContactIn, response: Response, command: CommandDep
 ) -> MemberWritten:
-    day = today()
+    day = latest_day()
     return await act_on_member(
         command,
         account_id,

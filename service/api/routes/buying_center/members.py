@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StrictInt
 
-from service.api.commanding import CommandDep, account_then, company_settings, set_etag, today
+from service.api.commanding import CommandDep, account_then, company_settings, latest_day, set_etag
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.buying_center.resource import (
@@ -145,7 +145,7 @@ async def member_left(
         command,
         account_id,
         lambda _: cmd.MarkMemberLeft(
-            actor=command.actor, member_id=member_id, on=body.on, reason=body.reason, today=today()
+            actor=command.actor, member_id=member_id, on=body.on, reason=body.reason, today=latest_day()
         ),
         response,
         member_id,

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from service.api.commanding import CommandDep, Written, account_then, company_settings, today, written
+from service.api.commanding import CommandDep, Written, account_then, company_settings, latest_day, today, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.numbers import PATTERN as AMOUNT_PATTERN
@@ -102,7 +102,6 @@ async def record_answer(
         if question and (question.personal or question.answer_type is AnswerType.PERSON)
         else frozenset()
     )
-    day = today()
     outcome = await command.run(
         DOSSIER,
         dossier_stream(str(account_id)),
@@ -117,7 +116,7 @@ async def record_answer(
                 value=body.value,
                 source=body.source,
                 learned_on=body.learned_on,
-                today=day,
+                today=latest_day(),
                 confidence=body.confidence,
                 about=body.about,
                 members=members,
@@ -128,7 +127,7 @@ async def record_answer(
     state = outcome.state
     slot = state.answers.get(slot_key(body.question_code, body.about))
     review = question.review_days if question else 180
-    answer = answer_out(slot, review, day) if slot and slot.current else None
+    answer = answer_out(slot, review, today()) if slot and slot.current else None
     return AnswerWritten(**written(response, outcome).model_dump(), answer=answer)
 
 

@@ -18,8 +18,8 @@ from service.api.commanding import (
     account_of,
     company_settings,
     existing,
+    latest_day,
     set_etag,
-    today,
     written,
 )
 from service.api.deps import ActorDep, RuntimeDep
@@ -170,7 +170,7 @@ async def _run(command: Command, steps: list[Step], account_id: str, hidden: Not
 async def log_interaction(account_id: UUID, body: LogIn, response: Response, command: CommandDep) -> InteractionOut:
     settings = await company_settings(command.runtime)
     interaction_id = command.new_id("interaction")
-    details, day, aid = body.domain(), today(), str(account_id)
+    details, day, aid = body.domain(), latest_day(), str(account_id)
 
     def make(states: dict[str, Any]) -> im.LogInteraction:
         return im.LogInteraction(
@@ -230,7 +230,7 @@ async def correct_interaction(
     interaction_id: UUID, body: CorrectIn, response: Response, command: CommandDep
 ) -> InteractionOut:
     settings = await company_settings(command.runtime)
-    details, day = body.domain(), today()
+    details, day = body.domain(), latest_day()
 
     async def plan() -> tuple[list[Step], str]:
         stream = interaction_stream(str(interaction_id))
@@ -294,7 +294,7 @@ async def retract_interaction(
             state.details,
             lambda states: im.RetractInteraction(actor=command.actor, reason=body.reason),
             LearnedIn(),
-            today(),
+            latest_day(),
             settings,
         )
         return steps, state.account_id

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, today
+from service.api.commanding import CommandDep, latest_day
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
 from service.domain.opportunity import commands as cmd
@@ -34,7 +34,7 @@ class ConfirmationIn(BaseModel):
 async def leader_confirmation(
     opportunity_id: UUID, body: ConfirmationIn, response: Response, command: CommandDep
 ) -> OpportunityOut:
-    day = today()
+    day = latest_day()
     return await act(
         command,
         opportunity_id,
@@ -91,7 +91,7 @@ async def launch_plan(
 async def confident_use(
     opportunity_id: UUID, body: ConfirmationIn, response: Response, command: CommandDep
 ) -> OpportunityOut:
-    day = today()
+    day = latest_day()
     return await act(
         command,
         opportunity_id,

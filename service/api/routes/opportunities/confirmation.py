@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictInt
 
-from service.api.commanding import CommandDep, today
+from service.api.commanding import CommandDep, latest_day
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import MoneyIn, OpportunityOut, act
 from service.domain.opportunity import commands as cmd
@@ -91,5 +91,5 @@ async def price_round(
         command,
         opportunity_id,
         response,
-        lambda o, m, a: cmd.RecordPriceRound(actor=command.actor, price_round=price, today=today()),
+        lambda o, m, a: cmd.RecordPriceRound(actor=command.actor, price_round=price, today=latest_day()),
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from service.api.commanding import CommandDep, today
+from service.api.commanding import CommandDep, latest_day
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act
@@ -74,7 +74,7 @@ class ProjectNeedIn(BaseModel):
 async def confirm_need(
     opportunity_id: UUID, body: ProjectNeedIn, response: Response, command: CommandDep
 ) -> OpportunityOut:
-    day = today()
+    day = latest_day()
     return await act(
         command,
         opportunity_id,
@@ -150,7 +150,7 @@ async def record_problem(
             members=m.roles,
             left=m.left,
             refine=body.problem_id is not None,
-            today=today(),
+            today=latest_day(),
         ),
     )
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, Written, company_settings, set_etag, today, written
+from service.api.commanding import CommandDep, Written, company_settings, latest_day, set_etag, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import (
@@ -90,7 +90,7 @@ async def open_opportunity(account_id: UUID, body: OpenIn, response: Response, c
                 main_competitor=body.main_competitor,
                 criteria=settings.exit_criteria,
                 opened_on=body.opened_on,
-                today=today(),
+                today=latest_day(),
                 buys_from_us=account_state.client,
                 client_since=account_state.client_since,
             ),
@@ -146,7 +146,7 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
             override_reason=body.override_reason,
             may_override=may_override(command.actor, a),
             on=body.on,
-            today=today(),
+            today=latest_day(),
             left=m.left,
             roles=m.roles,
         ),

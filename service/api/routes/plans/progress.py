@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, day_of, today
+from service.api.commanding import CommandDep, day_of, latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.numbers import Amount
@@ -41,7 +41,7 @@ class ActionStatusIn(BaseModel):
 async def set_action_status(
     plan_id: UUID, action_id: str, body: ActionStatusIn, response: Response, command: CommandDep
 ) -> PlanOut:
-    day = today()
+    day = latest_day()
     return await act(
         command,
         plan_id,
@@ -76,7 +76,7 @@ class ActualIn(BaseModel):
 async def record_actual(
     plan_id: UUID, goal_id: str, body: ActualIn, response: Response, command: CommandDep
 ) -> PlanOut:
-    day = today()
+    day = latest_day()
     return await act(
         command,
         plan_id,

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, today
+from service.api.commanding import CommandDep, latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
@@ -88,7 +88,7 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
         )
         for i, c in enumerate(body.changes)
     )
-    day = today()
+    day = latest_day()
     out = await act(
         command,
         plan_id,
