@@ -230,7 +230,12 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [NextActionSet(member_id=m.member_id, what=what, due=command.due if what else None)]
         case RecordContact():
             m = _member(state, command.member_id)
-            require(command.on <= command.today, "date-in-future", "a contact cannot be recorded in the future")
+            require(
+                command.on <= command.today,
+                "date-in-future",
+                "a contact cannot be recorded in the future",
+                field="on",
+            )
             if not m.at_the_client(command.on):  # gone by that day, as for a project's meetings
                 raise Conflict(
                     "member-has-left",
@@ -260,7 +265,12 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [MemberReturned(member_id=m.member_id, reason=_text(command.reason, "reason", limit=1000))]
         case MarkMemberLeft():
             m = _active(state, command.member_id)
-            require(command.today is None or command.on <= command.today, "date-in-future", "a member left in the past")
+            require(
+                command.today is None or command.on <= command.today,
+                "date-in-future",
+                "a member left in the past",
+                field="on",
+            )
             return [
                 MemberLeft(member_id=m.member_id, on=command.on, reason=_text(command.reason, "reason", limit=1000))
             ]

@@ -45,7 +45,9 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                     raise NotFound("member-not-in-buying-center", f"no member {command.about} in this buying center")
             else:
                 require(command.about is None, "about-not-allowed", f"{question.code} is not about a person")
-            require(command.learned_on <= command.today, "date-in-future", "learned_on is in the future")
+            require(
+                command.learned_on <= command.today, "date-in-future", "learned_on is in the future", field="learned_on"
+            )
             return [
                 AnswerRecorded(
                     account_id=command.account_id,

@@ -110,7 +110,12 @@ def _cleaned(values: tuple[str, ...], field: str, limit: int) -> tuple[str, ...]
 
 
 def _check(details: Details, today: date, members: frozenset[str], projects: frozenset[str]) -> Details:
-    require(details.occurred_on <= today, "date-in-future", "an interaction is logged after it happened")
+    require(
+        details.occurred_on <= today,
+        "date-in-future",
+        "an interaction is logged after it happened",
+        field="occurred_on",
+    )
     summary = details.summary.strip()
     require(bool(summary), "missing-value", "summary must not be empty", field="summary")
     require(len(summary) <= 10_000, "value-too-long", "summary is longer than 10000 characters", field="summary")

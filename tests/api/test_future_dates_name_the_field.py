@@ -1,0 +1,49 @@
+"""A date in the future is a 422 naming the field that holds it, as every other refusal of an input does: an
+interaction's `occurred_on`, a contact's or a leaving's `on`, an answer's `learned_on` were refused without one."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.test_buying_center import add
+from tests.support.opportunities import log, setup
+
+FUTURE = "2999-12-31"
+
+
+async def test_a_future_date_is_refused_naming_its_field_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    logged = await log(client, path, kam, participants=[member])
+    assert logged.status_code == 201, logged.text
+    entry = f"/v1/interactions/{logged.json()['interaction_id']}"
+    before = await store.head_position()
+    corrected = {"kind": "call", "occurred_on": FUTURE, "participants": [member], "summary": "x", "reason": "typo"}
+    refusals = {
+        "occurred_on": [
+            await log(client, path, kam, participants=[member], occurred_on=FUTURE),
+            await client.post(f"{entry}/corrections", json=corrected, headers=kam),
+        ],
+        "on": [
+            await client.post(f"{path}/buying-center/members/{member}/contacts", json={"on": FUTURE}, headers=kam),
+            await client.post(f"{path}/buying-center/members/{member}/left", json={"on": FUTURE}, headers=kam),
+        ],
+        "learned_on": [
+            await client.post(
+                f"{path}/dossier/answers",
+                json={"question_code": "headcount", "value": 10, "learned_on": FUTURE},
+                headers=kam,
+            )
+        ],
+    }
+    for field, answers in refusals.items():
+        for answer in answers:
+            problem = answer.json()
+            assert (answer.status_code, problem["type"], problem.get("field")) == (
+                422,
+                "/problems/date-in-future",
+                field,
+            ), answer.text
+    assert await store.head_position() == before
