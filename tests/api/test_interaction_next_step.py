@@ -77,3 +77,27 @@ async def test_a_correction_may_not_put_the_next_step_before_the_interaction(
             "next_step_due",
         )
     assert await store.read_stream(stream) == before
+
+
+async def test_a_timeline_whose_until_is_before_its_since_is_refused_not_shown_empty(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A mistyped period answered an empty timeline, as if nothing had happened with the client: now a 422 naming
+    `until`, as the conversion report answers."""
+    path, kam, member = await _setup(client, auth)
+    logged = await client.post(f"{path}/interactions", json=_entry(member, next_step_due="2026-11-12"), headers=kam)
+    assert logged.status_code == 201, logged.text
+    for timeline in (f"{path}/timeline", f"{path}/buying-center/members/{member}/timeline"):
+        refused = await client.get(timeline, params={"since": "2026-11-12", "until": "2026-11-01"}, headers=kam)
+        assert refused.status_code == 422, refused.text
+        assert (refused.json()["type"], refused.json()["field"], refused.json()["since"]) == (
+            "/problems/period-ends-before-it-starts",
+            "until",
+            "2026-11-12",
+        )
+        one_day = await client.get(
+            timeline,
+            params={"since": "2026-11-10", "until": "2026-11-10", "min_position": logged.json()["position"]},
+            headers=kam,
+        )
+        assert [i["interaction_id"] for i in one_day.json()["items"]] == [logged.json()["interaction_id"]]

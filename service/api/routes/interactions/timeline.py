@@ -16,6 +16,7 @@ from service.api.moments import Day, read_day
 from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.api.routes.buying_center.resource import member_of
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
+from service.domain.errors import require
 from service.domain.interaction import model as im
 from service.runtime import Runtime
 
@@ -71,6 +72,14 @@ async def timeline(
     cursor: str | None,
     limit: int,
 ) -> TimelinePage:
+    if since is not None and until is not None:  # a mistyped period is no empty timeline
+        require(
+            until >= since,
+            "period-ends-before-it-starts",
+            "until is before since",
+            field="until",
+            since=since.isoformat(),
+        )
     after = decode_cursor(cursor, occurred_on=read_day, interaction_id=text)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(
