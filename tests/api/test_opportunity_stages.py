@@ -154,7 +154,7 @@ async def test_serial_supply_recorded_late_carries_its_day_and_no_cross_sell_is_
     assert (moved.json()["lifecycle_since"], moved.json()["client_since"]) == (today.isoformat(), None)
     supply = {"to_stage": "serial_supply", "reason": "won"}
     for on, problem in (
-        (today + timedelta(days=1), "date-in-future"),
+        (today + timedelta(days=2), "date-in-future"),
         (today - timedelta(days=1), "date-before-last-change"),
     ):
         before = await store.head_position()

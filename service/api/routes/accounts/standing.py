@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from service.api.commanding import CommandDep, company_settings, today
+from service.api.commanding import CommandDep, company_settings, latest_day
 from service.api.routes.accounts.resource import AccountOut, key_accounts_of, respond, run
 from service.commands.aggregates import ACCOUNT, account_stream
 from service.domain.account import commands as cmd
@@ -116,7 +116,7 @@ async def change_lifecycle(account_id: UUID, body: LifecycleIn, response: Respon
         command,
         str(account_id),
         lambda _: cmd.ChangeLifecycle(
-            actor=command.actor, to_stage=body.to_stage, reason=body.reason, on=body.on, today=today()
+            actor=command.actor, to_stage=body.to_stage, reason=body.reason, on=body.on, today=latest_day()
         ),
     )
     return respond(response, outcome)
