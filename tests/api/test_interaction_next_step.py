@@ -101,3 +101,47 @@ async def test_a_timeline_whose_until_is_before_its_since_is_refused_not_shown_e
             headers=kam,
         )
         assert [i["interaction_id"] for i in one_day.json()["items"]] == [logged.json()["interaction_id"]]
+
+
+async def test_a_due_date_for_no_next_step_is_refused_and_the_next_step_and_outcome_are_trimmed(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: a due date without a next step, or with one of blanks only, was stored, and showed as a
+    next step of nothing in every overdue list."""
+    path, kam, member = await _setup(client, auth)
+    for next_step in ("", "   "):
+        refused = await client.post(
+            f"{path}/interactions", json=_entry(member, next_step=next_step, next_step_due="2026-11-12"), headers=kam
+        )
+        assert (refused.status_code, refused.json()["type"], refused.json()["field"]) == (
+            422,
+            "/problems/missing-value",
+            "next_step",
+        ), refused.text
+    undated = await client.post(f"{path}/interactions", json=_entry(member), headers=kam)
+    assert (undated.json()["type"], undated.json()["field"]) == ("/problems/due-date-required", "next_step_due")
+    assert (await client.get(f"{path}/timeline", headers=kam)).json()["items"] == []
+    logged = await client.post(
+        f"{path}/interactions",
+        json=_entry(member, next_step="  Send the calculation ", next_step_due="2026-11-12", outcome=" Agreed "),
+        headers=kam,
+    )
+    assert logged.status_code == 201, logged.text
+    details = logged.json()["details"]
+    assert (details["next_step"], details["outcome"]) == ("Send the calculation", "Agreed")
+
+
+async def test_a_correction_carrying_what_was_learnt_is_refused_not_dropped_unseen(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A correction takes no `learned`: it used to answer 200 and drop it, so the client believed it recorded."""
+    path, kam, member = await _setup(client, auth)
+    logged = await client.post(f"{path}/interactions", json=_entry(member, next_step_due="2026-11-12"), headers=kam)
+    entry = f"/v1/interactions/{logged.json()['interaction_id']}"
+    before = await store.head_position()
+    learned = {"assessments": [{"member_id": member, "attitude": 2, "note": "defended us"}]}
+    correction = {**_entry(member, next_step_due="2026-11-12"), "reason": "typo", "learned": learned}
+    refused = await client.post(f"{entry}/corrections", json=correction, headers=kam)
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["type"]) for e in refused.json()["errors"]] == [("body.learned", "extra_forbidden")]
+    assert await store.head_position() == before

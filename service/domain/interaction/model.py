@@ -129,11 +129,11 @@ def _check(details: Details, today: date, members: frozenset[str], projects: fro
         raise NotFound(
             "opportunity-not-found", f"no such project of this account: {', '.join(unknown)}", projects=unknown
         )
-    require(
-        not details.next_step.strip() or details.next_step_due is not None,
-        "due-date-required",
-        "a next step needs a date",
-    )
+    next_step = details.next_step.strip()
+    require(not next_step or details.next_step_due is not None, "due-date-required", "a next step needs a date",
+            field="next_step_due")  # fmt: skip
+    require(bool(next_step) or details.next_step_due is None, "missing-value", "a due date for no next step",
+            field="next_step")  # fmt: skip
     # a next step follows the interaction: due before it happened, it would be overdue from the moment it was set
     require(
         details.next_step_due is None or details.next_step_due >= details.occurred_on,
@@ -145,6 +145,8 @@ def _check(details: Details, today: date, members: frozenset[str], projects: fro
     return replace(
         details,
         summary=summary,
+        outcome=details.outcome.strip(),
+        next_step=next_step,
         participants=tuple(dict.fromkeys(details.participants)),
         our_participants=ours,
         projects=tuple(dict.fromkeys(details.projects)),

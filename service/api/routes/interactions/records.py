@@ -107,6 +107,11 @@ class LogIn(DetailsIn):
 
 
 class CorrectIn(DetailsIn):
+    """A correction restates what happened; what was learnt is not taken back or added by it, so a `learned`
+    (or any field it does not know) is refused rather than dropped unseen."""
+
+    model_config = {"extra": "forbid"}
+
     reason: str = Field(min_length=1, max_length=1000)
 
 
