@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -404,7 +405,10 @@ async def test_more_sigterms_while_the_command_stops_the_embedded_postgresql_do_
             await asyncio.to_thread(ours.stop)  # the command is the server's last user now: it stops it on its way out
             finished = asyncio.ensure_future(command.communicate())
             while not finished.done():
-                command.send_signal(signal.SIGTERM)
+                # os.kill, not send_signal: Popen.send_signal polls first, which may reap the exited command before
+                # asyncio's child watcher does, and the watcher then reports 255 for it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(command.pid, signal.SIGTERM)
                 await asyncio.wait([finished], timeout=0.02)
             _, stderr = finished.result()
             left_running = bool(_postmasters_in(data_dir / "pg"))
