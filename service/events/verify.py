@@ -80,21 +80,26 @@ class ChainChecker:
         return VerifyReport(self.events, self.streams, tuple(self.broken))
 
 
+def row_digest(row: Mapping[str, Any], previous: bytes = b"") -> bytes:
+    """The writer's digest of a stored event (hashing.event_digest), `previous` the one before it in its append."""
+    return event_digest(
+        row["stream_id"],
+        row["stream_type"],
+        row["event_id"],
+        row["event_type"],
+        row["schema_version"],
+        micros(row["occurred_at"]),
+        metadata_digest(canonical_json(row["metadata"])),
+        canonical_json(row["data"]),
+        previous,
+    )
+
+
 def _matching(rows: list[Mapping[str, Any]], link: bytes, chained: bool) -> int:
     """How many of an append's events, from its first, verify under one digest rule."""
     previous = b""
     for k, row in enumerate(rows):
-        digest = event_digest(
-            row["stream_id"],
-            row["stream_type"],
-            row["event_id"],
-            row["event_type"],
-            row["schema_version"],
-            micros(row["occurred_at"]),
-            metadata_digest(canonical_json(row["metadata"])),
-            canonical_json(row["data"]),
-            previous if chained else b"",
-        )
+        digest = row_digest(row, previous if chained else b"")
         if bytes(row["hash"]) != chain_hash(link, row["position"], row["stream_version"], row["recorded_at"], digest):
             return k
         previous = digest

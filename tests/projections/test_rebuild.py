@@ -42,6 +42,15 @@ async def _generations(db: IsolatedDb, name: str) -> list[tuple]:
     return [tuple(r) for r in rows]
 
 
+async def _until_generations(db: IsolatedDb, name: str, expected: list[tuple]) -> None:
+    """Wait up to 10 s for the projection's generations to be `expected` (a switch or a retirement elsewhere)."""
+    for _ in range(200):
+        if await _generations(db, name) == expected:
+            return
+        await asyncio.sleep(0.05)
+    assert await _generations(db, name) == expected
+
+
 async def _counter_rows(db: IsolatedDb) -> list[tuple]:
     async with db.pool.acquire() as conn:
         return [
@@ -112,11 +121,7 @@ async def test_a_new_projection_version_is_built_beside_the_old_one_and_switched
     running([Counter()])
     await caught_up(isolated, ["test_counter"])
     running([CounterV2()])  # a rolling deploy: the new code starts while the old one still runs
-    for _ in range(200):
-        if await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]:
-            break
-        await asyncio.sleep(0.05)
-    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    await _until_generations(isolated, "test_counter", [(1, 1, "retired"), (2, 2, "live")])
     await caught_up(isolated, ["test_counter"])
     assert await _counter_rows(isolated) == await _expected_counter(isolated)
 
@@ -130,11 +135,7 @@ async def test_the_retired_generation_lets_its_lease_and_connection_go_though_no
     running([Counter()])
     await caught_up(isolated, ["test_counter"])
     running([CounterV2()])
-    for _ in range(200):
-        if await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]:
-            break
-        await asyncio.sleep(0.05)
-    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    await _until_generations(isolated, "test_counter", [(1, 1, "retired"), (2, 2, "live")])
     async with isolated.pool.acquire() as conn:
         for _ in range(100):  # the old runner looks at its checkpoint each time it has caught up and waits (1 s)
             if await conn.fetchval(sql.TRY_LEASE, "test_counter", 1):
@@ -304,10 +305,6 @@ async def test_a_switch_waiting_for_a_reader_of_the_view_holds_up_neither_reads_
         await reading.rollback()
     finally:
         await bi.close()
-    for _ in range(200):  # the reader is gone: the switch goes through
-        if await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]:
-            break
-        await asyncio.sleep(0.05)
-    assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 2, "live")]
+    await _until_generations(isolated, "test_counter", [(1, 1, "retired"), (2, 2, "live")])  # the reader is gone
     await caught_up(isolated, ["test_counter"])
     assert await _counter_rows(isolated) == await _expected_counter(isolated)
