@@ -63,6 +63,15 @@ class Command:
     def handler(self) -> CommandHandler:
         return CommandHandler(self.runtime.store, self.runtime.repository)
 
+    async def answered_before(self) -> bool:
+        """Whether this caller's Idempotency-Key already stored a request (this one, or another the handler will
+        refuse). Checks a route makes before the handler on something other than the stored events (a URL's
+        destination, the log's head) are skipped for it: the handler answers as the first time, whatever they would
+        say now, so they must not refuse a retry of a request that landed."""
+        if self.idempotency is None:
+            return False
+        return bool(await self.runtime.store.read_events([self.idempotency.event_id(self.actor.sub, 0)]))
+
     def new_id(self, what: str) -> str:
         """A fresh id for what the command creates; derived from the Idempotency-Key when there is one."""
         return self.idempotency.derive(self.actor.sub, what) if self.idempotency else str(uuid4())

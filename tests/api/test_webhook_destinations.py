@@ -57,3 +57,41 @@ async def test_the_dispatcher_does_not_connect_where_a_name_now_leads_into_a_blo
         async with app_on(settings, isolated.url, **LOOPBACK_ALLOWED) as client:  # the operator allows it again
             [request] = await hook.wait_for(1)
         assert request.headers["host"] == local.split("/")[2]  # sent to the name's address, under the name
+
+
+async def test_a_keyed_retry_of_a_url_that_landed_answers_as_the_first_time_when_its_network_is_blocked_since(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    """The destination was checked before the handler, which answers a retry: a create or a change stored while
+    loopback was allowed, retried after the operator blocked it (or the name came to lead there), was a 422
+    `destination-blocked` instead of its first answer."""
+    created_key, changed_key = {"Idempotency-Key": "create-loopback"}, {"Idempotency-Key": "change-to-loopback"}
+    create, change = {"url": "http://localhost:9/hook"}, {"url": "http://127.0.0.1:9/other"}
+    async with app_on(settings, isolated.url, webhooks="off", **LOOPBACK_ALLOWED) as client:
+        created = await client.post("/v1/webhooks", json=create, headers={**auth(**ADMIN), **created_key})
+        assert created.status_code == 201, created.text
+        path = f"/v1/webhooks/{created.json()['subscription_id']}"
+        changed = await client.patch(path, json=change, headers={**auth(**ADMIN), **changed_key})
+        assert changed.status_code == 200, changed.text
+
+    async with app_on(settings, isolated.url, webhooks="off", **BLOCKED_BY_DEFAULT) as client:
+        for first, retry in (
+            (created, await client.post("/v1/webhooks", json=create, headers={**auth(**ADMIN), **created_key})),
+            (changed, await client.patch(path, json=change, headers={**auth(**ADMIN), **changed_key})),
+        ):
+            assert retry.status_code == first.status_code, retry.text
+            assert _but_replayed(retry.json()) == _but_replayed(first.json())
+            assert (retry.json().get("written") or retry.json())["replayed"] is True
+            assert [retry.headers.get(h) for h in ("etag", "location", "x-position")] == [
+                first.headers.get(h) for h in ("etag", "location", "x-position")
+            ]
+        # a new request is still checked
+        refused = await client.patch(path, json=change, headers={**auth(**ADMIN), "Idempotency-Key": "a-new-one"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"] == "/problems/destination-blocked"
+
+
+def _but_replayed(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer without its `replayed` flag, also where a created webhook nests it under `written`."""
+    written = {k: v for k, v in answer.get("written", {}).items() if k != "replayed"}
+    return {k: v for k, v in answer.items() if k != "replayed"} | ({"written": written} if written else {})

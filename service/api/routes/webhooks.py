@@ -76,7 +76,7 @@ async def _default_start(command: Command) -> int:
     head would lose an event that drew a lower position and commits after the answer. A keyed retry of a create
     that landed does not wait: the command answers what the first attempt stored, whatever is decided now."""
     runtime = command.runtime
-    if command.idempotency and await runtime.store.read_events([command.idempotency.event_id(command.actor.sub, 0)]):
+    if await command.answered_before():
         return await runtime.store.head_position()
     try:
         return await runtime.store.settled_head(runtime.settings.read_wait_seconds)
@@ -89,9 +89,13 @@ async def _default_start(command: Command) -> int:
         ) from None  # fmt: skip
 
 
-async def _deliverable(runtime: Runtime, url: str) -> None:
-    """A URL in a blocked network (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS) would only ever fail: refused now."""
-    if (reason := await runtime.settings.webhook_destinations.url_refusal(url)) is not None:
+async def _deliverable(command: Command, url: str) -> None:
+    """A URL in a blocked network (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS) would only ever fail: refused now. Not for a
+    keyed retry of a request that landed: where the name leads now, or the networks blocked now, must not turn its
+    first answer into a 422 (the dispatcher still refuses to connect into a blocked network)."""
+    if await command.answered_before():
+        return
+    if (reason := await command.runtime.settings.webhook_destinations.url_refusal(url)) is not None:
         raise DomainError("destination-blocked", f"webhooks are not delivered there: {reason}", field="url")
 
 
@@ -115,7 +119,7 @@ async def event_types(_: AdminDep) -> list[str]:
 )
 async def create_webhook(body: WebhookIn, response: Response, command: CommandDep, _: AdminDep) -> CreatedWebhook:
     subscription_id = command.new_id("webhook")
-    await _deliverable(command.runtime, str(body.url))
+    await _deliverable(command, str(body.url))
     if body.start_after is not None:
         await within_log(command.runtime.store, body.start_after, "start_after")
     start_after = body.start_after if body.start_after is not None else await _default_start(command)
@@ -185,7 +189,7 @@ async def change_webhook(
 ) -> Written:
     given = body.model_fields_set
     if body.url is not None:
-        await _deliverable(command.runtime, str(body.url))
+        await _deliverable(command, str(body.url))
     change = cmd.ChangeSubscription(
         actor=command.actor,
         subscription_id=subscription_id,
