@@ -203,7 +203,13 @@ class CommandHandler:
         outcomes = []
         for s in steps:
             mine = [e for e in stored if e.stream_id == s.stream_id]
-            version = mine[-1].stream_version if mine else (await self.repository.load(s.kind, s.stream_id)).version
+            # a stream it wrote nothing on (read, or decided nothing) was at the version it was checked at by the
+            # append: its version then, not now (a later change would answer an ETag the first answer did not give)
+            version = (
+                mine[-1].stream_version
+                if mine
+                else (await self.repository.load(s.kind, s.stream_id, position=position)).version
+            )
             outcomes.append(
                 Outcome(s.stream_id, version, position if mine else None, [s.kind.decode(e) for e in mine], True)
             )

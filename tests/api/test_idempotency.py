@@ -16,6 +16,8 @@ import httpx
 from service.commands.idempotency import PAGE
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.api.test_buying_center import add
+from tests.support.opportunities import TODAY, setup
 
 
 async def test_two_requests_racing_with_one_key_and_different_bodies_store_one_and_refuse_the_other(
@@ -273,3 +275,32 @@ async def test_a_former_owners_retry_after_a_hand_over_gets_its_first_answer_on_
         assert again.json() == {**first.json(), "replayed": True}, path
     fresh = await client.post(f"{account}/interactions", json=meeting, headers=kam)  # a new request is refused
     assert (fresh.status_code, fresh.json()["type"]) == (404, "/problems/account-not-found")
+
+
+async def test_a_retry_of_a_command_that_wrote_only_on_other_streams_answers_the_etag_first_answered(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A correction that leaves the entry as it is but withdraws a contact (its member left that day) writes on the
+    buying center only. Its retry answered with the interaction's version as it is now: after a later correction,
+    ETag "2" and version 2 beside the entry as first answered, where the first answer said "1"."""
+    path, kam, _, _ = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    entry = {"kind": "meeting", "occurred_on": TODAY.isoformat(), "participants": [member], "summary": "Trial"}
+    logged = await client.post(f"{path}/interactions", json=entry, headers=kam)
+    assert logged.status_code == 201, logged.text
+    left = await client.post(f"{path}/buying-center/members/{member}/left", json={"on": TODAY.isoformat()}, headers=kam)
+    assert left.status_code == 200, left.text
+    corrections = f"/v1/interactions/{logged.json()['interaction_id']}/corrections"
+    recheck = {**entry, "reason": "she had left that morning"}
+    keyed = {**kam, "Idempotency-Key": unique("key")}
+    first = await client.post(corrections, json=recheck, headers=keyed)
+    assert first.status_code == 200, first.text
+    assert (first.headers["etag"], first.json()["version"]) == ('"1"', 1)  # the entry itself did not change
+    later = await client.post(corrections, json={**entry, "summary": "Trial, week 2", "reason": "more"}, headers=kam)
+    assert later.status_code == 200, later.text
+    again = await client.post(corrections, json=recheck, headers=keyed)
+    assert again.status_code == 200, again.text
+    assert again.json() == {**first.json(), "replayed": True}
+    assert [again.headers.get(h) for h in ("etag", "x-position")] == [
+        first.headers.get(h) for h in ("etag", "x-position")
+    ]
