@@ -119,3 +119,20 @@ async def test_timeline_filters_and_pages_per_member(client: httpx.AsyncClient, 
     for account, member in ((other, b), (path, "ghost")):
         missing = await client.get(f"{account}/buying-center/members/{member}/timeline", headers=kam)
         assert (missing.status_code, missing.json()["type"]) == (404, "/problems/member-not-in-buying-center")
+
+
+async def test_if_match_on_logging_an_interaction_is_judged_on_the_new_entry_not_on_the_account(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """As the README says: the command writes several streams, and If-Match checks its own, the new entry's, which
+    has no version yet. The account's ETag is a 412 naming that stream; "0" holds."""
+    path, kam, _, _ = await setup(client, auth)
+    etag = (await client.get(path, headers=kam)).headers["etag"]
+    body = {"kind": "call", "occurred_on": TODAY.isoformat(), "our_participants": ["kam"], "summary": "Called"}
+    refused = await client.post(f"{path}/interactions", json=body, headers={**kam, "If-Match": etag})
+    assert refused.status_code == 412, refused.text
+    assert refused.json()["stream_id"].startswith("interaction-")
+    assert refused.json()["actual_version"] == 0
+    logged = await client.post(f"{path}/interactions", json=body, headers={**kam, "If-Match": '"0"'})
+    assert logged.status_code == 201, logged.text
+    assert logged.headers["etag"] == '"1"'
