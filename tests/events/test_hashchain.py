@@ -86,6 +86,25 @@ async def test_a_recomputed_hash_still_breaks_the_chain_after_it(isolated: Isola
     assert [(b.stream_id, b.stream_version) for b in report.broken] == [("acc-1", 2)]
 
 
+async def test_a_multi_event_append_written_before_digests_were_chained_still_verifies(isolated: IsolatedDb) -> None:
+    """Appends written before each digest named the one before it were hashed unchained: `verify` accepts them."""
+    await _fill(isolated)  # acc-1: version 1, then 2 to 4 in one append, then 5
+    conn = await asyncpg.connect(isolated.url)
+    await init_connection(conn)
+    rows = await conn.fetch("SELECT * FROM events WHERE stream_id = 'acc-1' ORDER BY stream_version")
+    await conn.close()
+    link, legacy = bytes(rows[0]["hash"]), {}
+    for row in rows[1:4]:  # the old rule: every event of the append linked to the hash before it, nothing more
+        legacy[row["stream_version"]] = chain_hash(link, row["position"], row["stream_version"], row["recorded_at"],
+                                                   row_digest(row))  # fmt: skip
+    five = rows[4]
+    legacy[5] = chain_hash(legacy[4], five["position"], 5, five["recorded_at"], row_digest(five))
+    rewrite = "UPDATE events SET hash = '\\x{}' WHERE stream_id = 'acc-1' AND stream_version = {}"
+    await _tamper(isolated, ";".join(rewrite.format(h.hex(), v) for v, h in legacy.items()))
+    report = await isolated.store.verify()
+    assert report.ok, report.broken
+
+
 @pytest.mark.parametrize(("edited", "broken"), [(2, 3), (3, 4), (4, 5)])
 async def test_an_event_edited_inside_a_multi_event_append_breaks_the_chain_after_it(
     isolated: IsolatedDb, edited: int, broken: int
