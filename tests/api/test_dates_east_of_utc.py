@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.api import commanding
+from service.api import days
 from tests.api.test_buying_center import add
 from tests.support.opportunities import setup
 
@@ -28,7 +28,7 @@ def _frozen_at(moment: datetime) -> type[datetime]:
 def late_in_the_utc_day(monkeypatch: pytest.MonkeyPatch) -> date:
     """23:30 UTC today: 09:30 tomorrow in Vladivostok. Returns tomorrow's date, Vladivostok's today."""
     utc_day = datetime.now(UTC).date()
-    monkeypatch.setattr(commanding, "datetime", _frozen_at(datetime.combine(utc_day, time(23, 30), UTC)))
+    monkeypatch.setattr(days, "datetime", _frozen_at(datetime.combine(utc_day, time(23, 30), UTC)))
     return utc_day + timedelta(days=1)
 
 

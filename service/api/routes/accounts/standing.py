@@ -8,7 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from service.api.commanding import CommandDep, company_settings, latest_day
+from service.api.commanding import CommandDep, company_settings
+from service.api.days import latest_day
 from service.api.routes.accounts.resource import AccountOut, key_accounts_of, respond, run
 from service.commands.aggregates import ACCOUNT, account_stream
 from service.domain.account import commands as cmd

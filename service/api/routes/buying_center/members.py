@@ -7,7 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StrictInt
 
-from service.api.commanding import CommandDep, account_then, company_settings, latest_day, set_etag
+from service.api.commanding import CommandDep, account_then, company_settings, set_etag
+from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.buying_center.resource import (

@@ -8,7 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from service.api.commanding import CommandDep, Written, account_then, company_settings, latest_day, today, written
+from service.api.commanding import CommandDep, Written, account_then, company_settings, written
+from service.api.days import latest_day, today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.numbers import PATTERN as AMOUNT_PATTERN

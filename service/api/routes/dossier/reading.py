@@ -9,7 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, account_then, company_settings, day_of, set_etag
+from service.api.commanding import Written, account_then, company_settings, set_etag
+from service.api.days import day_of
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
 from service.commands.aggregates import DOSSIER, dossier_stream

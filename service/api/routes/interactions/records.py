@@ -18,10 +18,10 @@ from service.api.commanding import (
     account_of,
     company_settings,
     existing,
-    latest_day,
     set_etag,
     written,
 )
+from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day, Moment
 from service.api.routes.interactions.lessons import LearnedIn, Replan, projects_of, steps_of

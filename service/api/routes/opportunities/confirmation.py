@@ -7,7 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictInt
 
-from service.api.commanding import CommandDep, latest_day
+from service.api.commanding import CommandDep
+from service.api.days import latest_day
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import MoneyIn, OpportunityOut, act
 from service.domain.opportunity import commands as cmd

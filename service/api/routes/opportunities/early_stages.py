@@ -8,7 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from service.api.commanding import CommandDep, latest_day
+from service.api.commanding import CommandDep
+from service.api.days import latest_day
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import OpportunityOut, act

@@ -9,7 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, Written, company_settings, latest_day, set_etag, written
+from service.api.commanding import CommandDep, Written, company_settings, set_etag, written
+from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.routes.opportunities.resource import (

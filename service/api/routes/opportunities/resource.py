@@ -11,7 +11,8 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Written, account_of, company_settings, day_of, existing, written
+from service.api.commanding import Command, Written, account_of, company_settings, existing, written
+from service.api.days import day_of
 from service.api.moments import Moment
 from service.api.numbers import Amount
 from service.commands.aggregates import (

@@ -8,7 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import CommandDep, day_of, latest_day
+from service.api.commanding import CommandDep
+from service.api.days import day_of, latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
 from service.api.numbers import Amount

@@ -12,7 +12,8 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import Field
 
-from service.api.commanding import Command, Written, account_of, day_of, existing, written
+from service.api.commanding import Command, Written, account_of, existing, written
+from service.api.days import day_of
 from service.api.moments import Moment
 from service.api.routes.plans.succession import act_on_successor
 from service.commands.aggregates import PLAN, account_stream, plan_stream
