@@ -27,9 +27,14 @@ ExpectedVersion = int | StreamState
 """An exact version (the number of the stream's last event; 0 = empty), ANY or NO_STREAM."""
 
 
+Subjects = str | tuple[str, ...]
+"""Whose personal data a field is: one subject id, or the ids of every person it is about."""
+
+
 @dataclass(slots=True, kw_only=True)
 class NewEvent:
-    """An event to append. `personal` maps top-level data fields to the subject whose data they are.
+    """An event to append. `personal` maps top-level data fields to the subject whose data they are (or to
+    every subject, for a field about several people: it is forgotten with any one of them).
 
     Read-only by convention, not `frozen`: a frozen dataclass costs three times as much to build, and a
     batch append builds one per event (bench/append.py).
@@ -40,7 +45,7 @@ class NewEvent:
     event_id: UUID = field(default_factory=new_event_id)
     occurred_at: datetime | None = None  # business time; None means "when recorded"
     schema_version: int | None = None  # None means the newest version known to the upcasters
-    personal: Mapping[str, str] = field(default_factory=dict)
+    personal: Mapping[str, Subjects] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

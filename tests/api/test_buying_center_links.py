@@ -3,10 +3,12 @@ its opposite rules out (found by review)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from service.domain.actors import Role
 from tests.api.test_buying_center import add, setup
 
 
@@ -75,3 +77,38 @@ async def test_two_members_are_not_allies_and_rivals_at_once(client: httpx.Async
     removed = await client.delete(f"{path}/buying-center/relationships/{allied}", headers=kam)
     assert removed.status_code == 200
     assert (await _link(client, path, kam, b, a, "rival_of")).status_code == 201  # they fell out
+
+
+async def test_a_links_note_is_forgotten_with_the_person_it_points_to(
+    client: httpx.AsyncClient, auth, store, pool
+) -> None:
+    """A note on a link is about both people: forgetting its target erases it too, not only forgetting its source."""
+    path, kam = await setup(client, auth)
+    a = (await add(client, path, kam))["member"]["member_id"]
+    b = (await add(client, path, kam, name="Boris Orlov"))["member"]["member_id"]
+    secret = "Boris owes him a favour since the 2019 tender"
+    made = await _link(client, path, kam, a, b, "influences", note=secret)
+    assert made.status_code == 201, made.text
+    view = f"{path}/buying-center"
+    assert secret in (await client.get(view, headers=kam)).text
+    moment = datetime.now(UTC).isoformat()  # the map as it stood before the forget
+    forgot = await client.post(f"/v1/people/{b}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200, forgot.text
+
+    [edge] = (await client.get(view, headers=kam)).json()["edges"]
+    assert (edge["source"], edge["target"], edge["kind"], edge["note"]) == (a, b, "influences", "")  # the link stays
+    stream = f"buying-center-{path.rsplit('/', 1)[1]}"
+    linked = [e for e in await store.read_stream(stream) if e.event_type == "MembersLinked"]
+    assert [(e.data["note"], e.redacted) for e in linked] == [(None, ("note",))]
+    then = await client.get(view, params={"as_of": moment}, headers=kam)
+    assert [e["note"] for e in then.json()["edges"]] == [""]
+    assert secret not in (await client.get(f"{view}.svg", headers=kam)).text
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT string_agg(data::text, ' ') FROM events WHERE stream_id = $1", stream)
+    assert "2019 tender" not in stored
+
+    before = await store.read_stream(stream)
+    again = await _link(client, path, kam, a, b, "allied_with", note="still close")
+    assert (again.status_code, again.json()["type"]) == (409, "/problems/subject-forgotten"), again.text
+    assert await store.read_stream(stream) == before  # nothing new is written about them
+    assert (await _link(client, path, kam, a, b, "allied_with")).status_code == 201  # a link without a note is no data

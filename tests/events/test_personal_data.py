@@ -115,3 +115,29 @@ async def test_autovacuum_takes_destroyed_keys_and_purged_snapshots_at_the_first
         }
     at_once = ["autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=0"]
     assert options == {"subject_keys": at_once, "snapshots": at_once}
+
+
+async def test_a_field_about_two_subjects_is_forgotten_with_either_of_them(isolated: IsolatedDb) -> None:
+    def link(source: str, target: str, note: str) -> NewEvent:
+        data = {"source": source, "target": target, "note": note}
+        return NewEvent(event_type="MembersLinked", data=data, personal={"note": (source, target)})
+
+    await isolated.store.append(
+        "bc-2", "buying_center", NO_STREAM, [link("p-1", "p-2", HOBBY), link("p-2", "p-3", NAME)]
+    )
+    assert [e.data["note"] for e in await isolated.store.read_stream("bc-2")] == [HOBBY, NAME]
+    dump = _dump(isolated.url)
+    assert HOBBY not in dump
+    assert NAME not in dump
+
+    await isolated.store.forget_subject("p-2", {"actor": "root", "actor_role": "admin"})  # the first's target
+    first, second = await isolated.store.read_stream("bc-2")
+    assert (first.data, first.redacted) == ({"source": "p-1", "target": "p-2", "note": None}, ("note",))
+    assert (second.data["note"], second.redacted) == (None, ("note",))  # its source
+    with pytest.raises(SubjectForgotten):  # nothing new about the pair, whichever way round
+        await isolated.store.append("bc-2", "buying_center", ANY, [link("p-1", "p-2", "again")])
+    await isolated.store.append("bc-2", "buying_center", ANY, [link("p-1", "p-4", OTHER)])
+    assert (await isolated.store.read_stream("bc-2"))[-1].data["note"] == OTHER
+    await isolated.store.forget_subject("p-4", {"actor": "root", "actor_role": "admin"})
+    assert (await isolated.store.read_stream("bc-2"))[-1].data["note"] is None
+    assert (await isolated.store.verify()).ok

@@ -1,7 +1,8 @@
 """Facts about a buying center. What we write about a person is sealed with that person (subject = member id):
 name, contacts, notes, criteria, problems, how we contact them, the next action, why they left, the citations
-behind our view of them (their note and ref), and a link's note (with the person it starts from). What stays
-readable once they are forgotten: the node, its position, roles, influence, attitudes, links and when each changed."""
+behind our view of them (their note and ref), and a link's note (with both people it links, as it is about both).
+What stays readable once they are forgotten: the node, its position, roles, influence, attitudes, links and when
+each changed."""
 
 from __future__ import annotations
 
@@ -167,8 +168,8 @@ class MembersLinked(_Personal):
     strength: int
     note: str | None
 
-    def personal(self) -> dict[str, str]:
-        return {"note": self.source} if self.note else {}  # one key per field: the person the link starts from
+    def personal(self) -> dict[str, tuple[str, str]]:
+        return {"note": (self.source, self.target)} if self.note else {}  # forgotten with either of them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

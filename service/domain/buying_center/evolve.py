@@ -143,7 +143,7 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 target=event.target,
                 kind=event.kind,
                 strength=event.strength,
-                note=event.note or "",  # None: forgotten with the person the link starts from
+                note=event.note or "",  # None: forgotten with either person it links
             )
             return replace(state, relationships={**state.links, link.relationship_id: link})
         case MembersUnlinked():
