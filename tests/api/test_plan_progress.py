@@ -96,3 +96,20 @@ async def test_a_back_dated_actual_does_not_replace_a_newer_one_now_or_as_of(cli
     assert later["in_force"]["content"]["goals"]["g1"]["actual"] == then["in_force"]["content"]["goals"]["g1"]["actual"]
     fixed = await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "90", "on": str(today)}, headers=kam))
     assert fixed["in_force"]["content"]["goals"]["g1"]["actual"] == "90"  # the same day: the later recorded
+
+
+async def test_the_budget_done_reads_as_the_plain_sum_of_the_actions_done_zero_when_none_is(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """With no action done, `done` read "0.000000": the sum of no rows is null, and the 0 put in its place was
+    formatted as a float, with six decimals no action has."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"action/a1": ACTION, "action/a2": {**ACTION, "cost": "1000.5"}})
+    agreed = await ok(await client.get(plan, headers=kam))
+    rows = await ok(await client.get("/v1/plan-budgets", params={"min_position": agreed["position"]}, headers=kam))
+    assert [(r["budget"], r["done"]) for r in rows["items"]] == [("451000.5", "0")]
+    done = await ok(
+        await client.put(f"{plan}/actions/a2/status", json={"status": "done", "on": "2026-11-01"}, headers=kam)
+    )
+    rows = await ok(await client.get("/v1/plan-budgets", params={"min_position": done["position"]}, headers=kam))
+    assert [(r["budget"], r["done"]) for r in rows["items"]] == [("451000.5", "1000.5")]

@@ -106,7 +106,7 @@ class BudgetPage(BaseModel):
 # the keyset filters on the grouping keys, before grouping: a group is past the cursor as a whole or not at all
 BUDGETS = """
 SELECT a.team, a.owner AS manager, x.period, x.currency, sum(x.cost) AS budget,
-       sum(x.cost) FILTER (WHERE x.status = 'done') AS done, count(*) AS actions
+       coalesce(sum(x.cost) FILTER (WHERE x.status = 'done'), 0) AS done, count(*) AS actions
 FROM read.plan_actions x JOIN read.accounts a USING (account_id)
 WHERE NOT x.superseded AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
   AND ($3::text IS NULL OR (a.team IS NULL, coalesce(a.team, ''), a.owner, x.period, x.currency)
@@ -153,6 +153,6 @@ def _budget_row(r: asyncpg.Record) -> BudgetRow:
         period=r["period"],
         currency=r["currency"],
         budget=format(r["budget"], "f"),
-        done=format(r["done"] or 0, "f"),
+        done=format(r["done"], "f"),
         actions=r["actions"],
     )
