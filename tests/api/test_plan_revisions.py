@@ -3,13 +3,14 @@ the diff, role rules, the review queue and trail, and identical views after a pr
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import unique
-from tests.support.plans import ACTION, GOAL, boss_sub, ok, setup
+from tests.support.plans import ACTION, GOAL, boss_sub, in_force, ok, setup
 from tests.support.rebuilds import rebuilt
 
 
@@ -130,3 +131,22 @@ async def test_every_answer_to_a_comment_stays_in_the_review_trail(client: httpx
     recorded = {e["stream_version"]: e["recorded_at"] for e in audit["items"]}
     [then] = await ok(await client.get(f"{plan}/revisions", params={"as_of": recorded[first["version"]]}, headers=kam))
     assert [a["text"] for a in then["comments"][0]["answers"]] == ["The market is flat"]
+
+
+async def test_the_diff_as_of_a_moment_knows_only_the_revisions_of_then(client: httpx.AsyncClient, auth) -> None:
+    """Every aggregate view takes as_of, but the diff ignored it: as of a moment before revision 2 was proposed, it
+    diffed revision 2 all the same, and as of a moment before the plan existed it answered as now."""
+    before = datetime.now(UTC).isoformat()
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    moment = datetime.now(UTC).isoformat()
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "34000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    now = await ok(await client.get(f"{plan}/diff", params={"from": 1, "to": 2}, headers=kam))
+    assert [i["fields"] for i in now["items"]] == [{"target": ["30000000", "34000000"]}]
+    then = await client.get(f"{plan}/diff", params={"from": 1, "to": 2, "as_of": moment}, headers=kam)
+    assert (then.status_code, then.json()["type"]) == (404, "/problems/revision-not-found"), then.text
+    known = await ok(await client.get(f"{plan}/diff", params={"from": 0, "to": 1, "as_of": moment}, headers=kam))
+    assert [i["item_id"] for i in known["items"]] == ["g1"]
+    earlier = await client.get(f"{plan}/diff", params={"from": 0, "to": 0, "as_of": before}, headers=kam)
+    assert (earlier.status_code, earlier.json()["type"]) == (404, "/problems/plan-not-found"), earlier.text

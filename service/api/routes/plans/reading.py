@@ -155,7 +155,8 @@ async def revisions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: 
 @router.get(
     "/plans/{plan_id}/diff",
     operation_id="diffRevisions",
-    summary="Items added, removed and changed (old → new) and budget deltas between two revisions (0 = empty)",
+    summary="Items added, removed and changed (old → new) and budget deltas between two revisions (0 = empty), as of "
+    "any moment",
     response_model=dict[str, Any],
 )
 async def revision_diff(
@@ -164,8 +165,9 @@ async def revision_diff(
     actor: ActorDep,
     from_revision: Annotated[int, Query(alias="from", ge=0)],
     to_revision: Annotated[int, Query(alias="to", ge=0)],
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    loaded, _ = await load_visible(runtime, actor, str(plan_id))
+    loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
     plan: Plan = loaded.state
 
     def content(number: int) -> PlanContent:
