@@ -7,6 +7,8 @@ import httpx
 
 from tests.api.test_buying_center import add
 from tests.support.opportunities import log, setup
+from tests.support.plans import ACTION, GOAL, in_force
+from tests.support.plans import setup as plan_setup
 
 FUTURE = "2999-12-31"
 
@@ -46,4 +48,28 @@ async def test_a_future_date_is_refused_naming_its_field_and_writes_nothing(
                 "/problems/date-in-future",
                 field,
             ), answer.text
+    assert await store.head_position() == before
+
+
+async def test_a_future_day_of_a_planning_session_or_of_progress_names_its_field_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A planning session's `on` and the `on` of an action's status or a goal's actual were refused without a field."""
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL, "action/a1": ACTION})
+    before = await store.head_position()
+    refusals = [
+        await client.post(
+            f"{plan}/sessions", json={"on": FUTURE, "participants": ["kam"], "decisions": ["x"]}, headers=kam
+        ),
+        await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": FUTURE}, headers=kam),
+        await client.put(f"{plan}/goals/g1/actual", json={"value": "1", "on": FUTURE}, headers=kam),
+    ]
+    for answer in refusals:
+        problem = answer.json()
+        assert (answer.status_code, problem["type"], problem.get("field")) == (
+            422,
+            "/problems/date-in-future",
+            "on",
+        ), answer.text
     assert await store.head_position() == before

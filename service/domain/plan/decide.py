@@ -149,7 +149,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             if not (manager or supervisor):
                 raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
             _none_pending(state)
-            require(command.on <= command.today, "date-in-future", "the session has not happened yet")
+            require(command.on <= command.today, "date-in-future", "the session has not happened yet", field="on")
             base = session_base(state)
             for change in command.changes:
                 base = apply_change(base, state, change)
@@ -200,7 +200,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             if in_force is None or command.action_id not in in_force.content.actions:
                 raise NotFound("action-not-in-plan", "no such action in the plan in force")
             _party(command, "progress is recorded")
-            require(command.on <= command.today, "date-in-future", "progress is recorded after the fact")
+            require(command.on <= command.today, "date-in-future", "progress is recorded after the fact", field="on")
             return [
                 e.ActionStatusSet(
                     action_id=command.action_id,
@@ -216,7 +216,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise NotFound("goal-not-in-plan", "no such goal in the plan in force")
             _party(command, "actuals are recorded")
             amount(command.value, "value", signed=True)
-            require(command.on <= command.today, "date-in-future", "actuals are recorded after the fact")
+            require(command.on <= command.today, "date-in-future", "actuals are recorded after the fact", field="on")
             return [
                 e.GoalActualRecorded(
                     goal_id=command.goal_id,
