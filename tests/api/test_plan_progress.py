@@ -113,3 +113,25 @@ async def test_the_budget_done_reads_as_the_plain_sum_of_the_actions_done_zero_w
     )
     rows = await ok(await client.get("/v1/plan-budgets", params={"min_position": done["position"]}, headers=kam))
     assert [(r["budget"], r["done"]) for r in rows["items"]] == [("451000.5", "1000.5")]
+
+
+async def test_a_share_goals_actual_is_a_percentage_as_its_target_is(client: httpx.AsyncClient, auth, store) -> None:
+    """A share goal's target is 0 to 100 %, but its actual was taken at 250 % or at -5 %, and the plan read the goal
+    as achieved two and a half times over."""
+    kam, boss, plan, _ = await setup(client, auth)
+    share = {**GOAL, "kind": "share", "description": "Our share of their valve purchases", "target": "40", "unit": "%"}
+    await in_force(client, plan, kam, boss, {"goal/g1": share, "goal/g2": GOAL})
+    before = await store.head_position()
+    for value in ("250", "100.5", "-5"):
+        refused = await client.put(f"{plan}/goals/g1/actual", json={"value": value, "on": "2026-11-01"}, headers=kam)
+        assert (refused.status_code, refused.json()["type"], refused.json().get("field")) == (
+            422,
+            "/problems/out-of-range",
+            "value",
+        ), refused.text
+    assert await store.head_position() == before
+    full = await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "100", "on": "2026-11-01"}, headers=kam))
+    assert full["in_force"]["content"]["goals"]["g1"]["achieved"] == 2.5
+    returns = {"value": "-5", "on": "2026-11-01", "source": "returns exceeded purchases"}
+    volume = await ok(await client.put(f"{plan}/goals/g2/actual", json=returns, headers=kam))  # a volume may be
+    assert volume["in_force"]["content"]["goals"]["g2"]["actual"] == "-5"

@@ -9,7 +9,7 @@ from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, NotAllowed, NotFound, amount, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
-from service.domain.plan.content import ItemType, PlanContent, within_horizon
+from service.domain.plan.content import GoalKind, ItemType, PlanContent, within_horizon
 from service.domain.plan.items import apply_change, check_item, ensure_id_free
 from service.domain.plan.items import plan_text as _text
 from service.domain.plan.state import Plan, Revision, RevisionStatus, Session
@@ -215,7 +215,14 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             if in_force is None or command.goal_id not in in_force.content.goals:
                 raise NotFound("goal-not-in-plan", "no such goal in the plan in force")
             _party(command, "actuals are recorded")
-            amount(command.value, "value", signed=True)
+            share = in_force.content.goals[command.goal_id].kind is GoalKind.SHARE
+            amount(command.value, "value", signed=not share)  # a volume's may be negative (returns), not a share
+            require(
+                not share or command.value <= 100,
+                "out-of-range",
+                "a share goal's actual is a percentage, 0 to 100, as its target is",
+                field="value",
+            )
             require(command.on <= command.today, "date-in-future", "actuals are recorded after the fact", field="on")
             return [
                 e.GoalActualRecorded(
