@@ -172,8 +172,7 @@ class Delivery:
             async with self.pool.acquire() as conn:
                 _fenced(await conn.execute(sql.FAILED, self.id, failures, self.holder, subscription.url))
             if failures >= self.policy.disable_after:
-                await self._disable(f"{failures} failed attempts in a row; the last: {error}")
-                return _Stop.ENDED
+                return await self._disable(f"{failures} failed attempts in a row; the last: {error}", subscription.url)
             if await self._changed_within(self.policy.backoff(failures)):
                 return _Stop.CHANGED
 
@@ -209,12 +208,14 @@ class Delivery:
                 return True
         return False
 
-    async def _disable(self, reason: str) -> None:
+    async def _disable(self, reason: str, url: str | None = None) -> _Stop:
         """Record the disabling; many subscriptions failing at once all write to the one stream of subscriptions,
-        so a lost race is tried again (after a jittered pause) rather than left to the generic retry."""
+        so a lost race is tried again (after a jittered pause) rather than left to the generic retry. With the `url`
+        that failed, nothing is disabled once the subscription has another one (given during the last attempt): the
+        new URL starts a fresh streak, so delivery goes on (CHANGED), as it does when nothing was left to disable."""
         handler = CommandHandler(self.store, self.repository)
         command = SetStatus(
-            actor=DISPATCHER, subscription_id=self.id, status=SubscriptionStatus.DISABLED, reason=reason
+            actor=DISPATCHER, subscription_id=self.id, status=SubscriptionStatus.DISABLED, reason=reason, url=url
         )
         metadata = {"actor": DISPATCHER.sub, "actor_role": DISPATCHER.role.value, "source": "dispatcher"}
         # the streak first: a subscription resumed later starts a fresh one. Zeroed after the disabling, a crash in
@@ -229,9 +230,11 @@ class Delivery:
                 pause=lambda _round: random.uniform(0.05, 0.5),
             )  # fmt: skip
         except NotFound:
-            return  # deleted meanwhile
-        if outcome.position is not None:  # not paused meanwhile
-            log.warning("webhook %s: disabled: %s", self.id, reason)
+            return _Stop.ENDED  # deleted meanwhile
+        if outcome.position is None:  # paused or given a new URL meanwhile: look again
+            return _Stop.CHANGED
+        log.warning("webhook %s: disabled: %s", self.id, reason)
+        return _Stop.ENDED
 
 
 def _fenced(status: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -600,3 +602,31 @@ async def test_a_new_url_given_while_paused_starts_a_fresh_failure_streak(
         assert resumed.status_code == 200, resumed.text
         status = await eventually(lambda: get_json(hooked, path, auth), lambda s: s["status"] == "disabled")
         assert len(new.received) == 4, (streak, len(new.received), status["disabled_reason"])
+
+
+async def test_a_new_url_given_during_the_last_attempt_of_a_streak_is_tried_not_disabled(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    """A new URL starts a fresh failure streak. One given while the attempt that ended the old URL's streak was
+    under way was disabled with the old URL's failures, and the new receiver never tried (found by review)."""
+    started = threading.Event()
+
+    def failing_slowly(n: int) -> int:
+        started.set()
+        time.sleep(1.0)  # under way while the URL changes
+        return 500
+
+    with receiver() as old, receiver() as new:
+        old.answer = failing_slowly
+        async with app_on(settings, isolated.url, webhook_disable_after=1) as client:
+            created = await subscribe(client, auth, old.url, event_types=["AccountOpened"])
+            path = f"/v1/webhooks/{created['subscription_id']}"
+            await open_accounts(client, auth, 1)
+            await eventually(lambda: asyncio.sleep(0, started.is_set()), bool)
+            changed = await client.patch(path, json={"url": new.url}, headers=auth(**ADMIN))
+            assert changed.status_code == 200, changed.text
+            [delivered] = await new.wait_for(1)
+            status = await get_json(client, path, auth)
+    assert (status["status"], status["disabled_reason"]) == ("active", "")
+    assert len(old.received) == 1
+    assert orjson.loads(delivered.body)["type"] == "AccountOpened"

@@ -117,3 +117,11 @@ def test_a_rotation_needs_an_admin_an_existing_subscription_and_a_secret_not_sig
         decide(created(), cmd.RotateSecret(actor=ADMIN, subscription_id="s1", secret="whsec_x",
                                            previous_valid_until=until))  # fmt: skip
     assert refused.value.code == "same-secret"
+
+
+def test_the_dispatcher_does_not_disable_for_the_failures_of_a_url_changed_since() -> None:
+    moved = run(created(), cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", url="https://erp.example/new"))
+    disable = cmd.SetStatus(actor=DISPATCHER, subscription_id="s1", status=SubscriptionStatus.DISABLED, reason="x",
+                            url="https://erp.example/")  # fmt: skip
+    assert decide(moved, disable) == []
+    assert run(created(), disable).subscriptions["s1"].status is SubscriptionStatus.DISABLED

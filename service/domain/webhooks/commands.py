@@ -34,12 +34,14 @@ class ChangeSubscription:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SetStatus:
-    """PAUSED or ACTIVE by an admin; DISABLED by the dispatcher, with its reason."""
+    """PAUSED or ACTIVE by an admin; DISABLED by the dispatcher, with its reason and the URL that failed (`url`),
+    if the failures were a URL's."""
 
     actor: Actor
     subscription_id: str
     status: SubscriptionStatus
     reason: str = ""
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

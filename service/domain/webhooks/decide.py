@@ -92,6 +92,8 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
                 status is SubscriptionStatus.DISABLED and current.status is not SubscriptionStatus.ACTIVE
             ):
                 return []  # already so, or paused meanwhile: nothing left to disable
+            if status is SubscriptionStatus.DISABLED and command.url not in (None, current.url):
+                return []  # a new URL since the failures: it starts a fresh streak, not disabled for the old one's
             return [
                 SubscriptionStatusSet(subscription_id=command.subscription_id, status=status, reason=command.reason)
             ]
