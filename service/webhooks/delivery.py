@@ -111,7 +111,8 @@ class Delivery:
 
     async def _cursor(self, subscription: Subscription) -> tuple[int, int]:
         """Where delivery resumes, once the replays asked for since the last look are applied: the earliest of
-        the cursor and the replays' positions. A new URL starts a fresh failure streak."""
+        the cursor and the replays' positions. A replay that moves delivery back starts a fresh failure streak, as
+        a new URL does; one that moves nothing keeps it, since the same event waits."""
         async with self.pool.acquire() as conn:
             await conn.execute(sql.ENSURE_CURSOR, self.id, subscription.start_after)
             if self.claimed:
@@ -123,10 +124,12 @@ class Delivery:
             self.claimed = True
             position, failures = cursor["position"], cursor["failures"]
             if pending := subscription.replays[cursor["replays_applied"] :]:
-                position, failures = min(position, *pending), 0
-                _fenced(await conn.execute(sql.APPLY_REPLAY, self.id, position, len(subscription.replays), self.holder))
-                log.info("webhook %s: replaying after position %d", self.id, position)
-            elif failures and cursor["url"] is not None and cursor["url"] != subscription.url:
+                if (earliest := min(pending)) < position:  # another event is next: its streak starts afresh
+                    position, failures = earliest, 0
+                    log.info("webhook %s: replaying after position %d", self.id, position)
+                args = (self.id, position, len(subscription.replays), self.holder, failures)
+                _fenced(await conn.execute(sql.APPLY_REPLAY, *args))
+            if failures and cursor["url"] is not None and cursor["url"] != subscription.url:
                 failures = 0  # the failures were another URL's, also one changed while paused or elsewhere
                 _fenced(await conn.execute(sql.FAILED, self.id, 0, self.holder, subscription.url))
         return position, failures

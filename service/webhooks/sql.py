@@ -25,7 +25,7 @@ SELECT position, replays_applied, failures, url FROM webhook_cursors WHERE subsc
 """
 CURSORS = "SELECT subscription_id, position, failures FROM webhook_cursors WHERE subscription_id = ANY($1::text[])"
 APPLY_REPLAY = """
-UPDATE webhook_cursors SET position = least(position, $2), replays_applied = $3, failures = 0, updated_at = now()
+UPDATE webhook_cursors SET position = least(position, $2), replays_applied = $3, failures = $5, updated_at = now()
 WHERE subscription_id = $1 AND holder = $4
 """
 ADVANCE = """

@@ -630,3 +630,26 @@ async def test_a_new_url_given_during_the_last_attempt_of_a_streak_is_tried_not_
     assert (status["status"], status["disabled_reason"]) == ("active", "")
     assert len(old.received) == 1
     assert orjson.loads(delivered.body)["type"] == "AccountOpened"
+
+
+async def test_a_replay_that_moves_nothing_back_keeps_the_failure_streak_of_the_event_waiting(
+    settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
+) -> None:
+    """`failures_in_a_row` counts the failed attempts at the next event. A replay from the head moves delivery
+    nowhere (never forward), so the same event waits with the same streak: zeroing it gave a failing receiver
+    another `disable_after` attempts per replay (found by review)."""
+    with receiver() as hook:
+        hook.answer = lambda n: 500
+        slow_retries = {"webhook_retry_base_seconds": 0.3, "webhook_retry_max_seconds": 0.3}
+        async with app_on(settings, isolated.url, **slow_retries) as client:
+            created = await subscribe(client, auth, hook.url, event_types=["AccountOpened"])
+            path = f"/v1/webhooks/{created['subscription_id']}"
+            await open_accounts(client, auth, 1)
+            await hook.wait_for(2, delivered=False)
+            head = await isolated.store.head_position()
+            replay = await client.post(f"{path}/replay", json={"after_position": head}, headers=auth(**ADMIN))
+            assert replay.status_code == 200, replay.text
+            status = await eventually(lambda: get_json(client, path, auth), lambda s: s["status"] == "disabled")
+            await asyncio.sleep(0.5)
+    assert status["disabled_reason"] == "4 failed attempts in a row; the last: HTTP 500"
+    assert len(hook.received) == 4
