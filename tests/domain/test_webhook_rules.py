@@ -125,3 +125,9 @@ def test_the_dispatcher_does_not_disable_for_the_failures_of_a_url_changed_since
                             url="https://erp.example/")  # fmt: skip
     assert decide(moved, disable) == []
     assert run(created(), disable).subscriptions["s1"].status is SubscriptionStatus.DISABLED
+
+
+def test_the_same_event_types_in_another_order_are_no_change() -> None:
+    state = created(("AccountOpened", "PlanStarted"))
+    reordered = cmd.ChangeSubscription(actor=ADMIN, subscription_id="s1", event_types=("PlanStarted", "AccountOpened"))
+    assert decide(state, reordered) == []

@@ -44,6 +44,11 @@ def _types(event_types: tuple[str, ...] | None) -> None:
         require(len(set(event_types)) == len(event_types), "duplicate-event-type", "an event type appears twice")
 
 
+def _as_set(event_types: tuple[str, ...] | None) -> frozenset[str] | None:
+    """A filter as delivery reads it: the order its types were named in changes nothing."""
+    return None if event_types is None else frozenset(event_types)
+
+
 def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
     match command:
         case CreateSubscription():
@@ -74,9 +79,9 @@ def decide(state: Webhooks, command: WebhookCommand) -> list[WebhookEvent]:
                 event_types=types,
                 description=command.description if command.description is not None else current.description,
             )
-            same = (changed.url, changed.event_types, changed.description) == (
+            same = (changed.url, _as_set(changed.event_types), changed.description) == (
                 current.url,
-                current.event_types,
+                _as_set(current.event_types),
                 current.description,
             )
             return [] if same else [changed]
