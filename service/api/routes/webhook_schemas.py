@@ -26,14 +26,20 @@ def _known(types: list[str] | None) -> list[str] | None:
     return types
 
 
+MAX_NAME = 253  # characters of a DNS name, its labels and dots (RFC 1035: 255 octets on the wire)
+
+
 def _resolvable(url: HttpUrl | None) -> HttpUrl | None:
-    """A host name DNS can never resolve (an empty label, one over 63 characters) would fail every delivery."""
+    """A host name DNS can never resolve (an empty label, one over 63 characters, a name over 253) would fail every
+    delivery."""
     host = url.host if url is not None else None
     if host and not host.startswith("["):
         try:
-            host.rstrip(".").encode("idna")
+            name = host.rstrip(".").encode("idna")
         except UnicodeError as error:
             raise ValueError(f"the host {host!r} is not a DNS name: {error.__cause__ or error}") from None
+        if len(name) > MAX_NAME:
+            raise ValueError(f"the host is not a DNS name: {len(name)} characters, at most {MAX_NAME}")
     return url
 
 
