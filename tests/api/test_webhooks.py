@@ -274,6 +274,7 @@ async def test_the_secret_is_shown_once_and_a_keyed_retry_answers_the_same(
         ({"url": "not a url"}, "url"),
         ({"url": f"https://{'a' * 64}.example/hooks"}, "url"),  # a DNS label has at most 63 characters
         ({"url": f"https://{'.'.join(['a' * 60] * 5)}.example/hooks"}, "url"),  # a DNS name at most 253
+        ({"url": "https://erp.example:0/hooks"}, "url"),  # no connection is ever made to port 0
         ({"url": "https://erp..example/hooks"}, "url"),
         ({"url": "https://erp.example/", "event_types": ["AccountOpened", "NoSuchEvent"]}, "event_types"),
         ({"url": "https://erp.example/", "event_types": ["SubscriptionCreated"]}, "event_types"),

@@ -30,8 +30,10 @@ MAX_NAME = 253  # characters of a DNS name, its labels and dots (RFC 1035: 255 o
 
 
 def _resolvable(url: HttpUrl | None) -> HttpUrl | None:
-    """A host name DNS can never resolve (an empty label, one over 63 characters, a name over 253) would fail every
-    delivery."""
+    """A host name DNS can never resolve (an empty label, one over 63 characters, a name over 253), or port 0, which
+    takes no connection, would fail every delivery."""
+    if url is not None and url.port == 0:
+        raise ValueError("port 0 takes no connection: give the receiver's port, or none for the scheme's")
     host = url.host if url is not None else None
     if host and not host.startswith("["):
         try:
