@@ -465,3 +465,21 @@ async def test_a_document_changed_in_the_future_is_refused_naming_its_timestamp(
     assert await store.head_position() == before
     soon = order(account, number="SO-88", timestamp=(datetime.now(UTC) + timedelta(seconds=30)).isoformat())
     assert (await post(erp, soon, signed(soon))).status_code == 200  # a clock a little ahead is within tolerance
+
+
+async def test_a_line_the_rules_refuse_is_named_by_its_index(
+    erp: httpx.AsyncClient, account: str, store: EventStore
+) -> None:
+    """On a long order the ERP must find the line at fault: `lines.sku` named none of them."""
+    good = {"sku": "FF-200", "quantity": 1, "amount": 1}
+    before = await store.head_position()
+    for bad_line, field, kind in (
+        ({"sku": " ", "quantity": 1, "amount": 1}, "lines.2.sku", "missing-value"),
+        ({"sku": "FF-9", "quantity": "-1", "amount": 1}, "lines.2.quantity", "out-of-range"),
+        ({"sku": "FF-9", "quantity": 1, "amount": "0.0000001"}, "lines.2.amount", "out-of-range"),
+    ):
+        bad = order(account, number="SO-90", lines=[good, good, bad_line, good])
+        refused = await post(erp, bad, signed(bad))
+        assert refused.status_code == 422, refused.text
+        assert (refused.json()["type"], refused.json()["field"]) == (f"/problems/{kind}", field)
+    assert await store.head_position() == before

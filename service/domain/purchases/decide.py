@@ -45,10 +45,10 @@ def check_document(document: Document, now: datetime | None = None) -> None:
     require(bool(CURRENCY.fullmatch(document.currency)), "invalid-currency", "a currency is three capital letters "
             "(ISO 4217)", field="currency")  # fmt: skip
     amount(document.amount, "amount")
-    for line in document.lines:
-        require(bool(line.sku.strip()), "missing-value", "a line has a sku", field="lines.sku")
-        amount(line.quantity, "lines.quantity")
-        amount(line.amount, "lines.amount")
+    for n, line in enumerate(document.lines):  # the line named as validation names it, so a long document's is found
+        require(bool(line.sku.strip()), "missing-value", f"line {n} has no sku", field=f"lines.{n}.sku")
+        amount(line.quantity, f"lines.{n}.quantity")
+        amount(line.amount, f"lines.{n}.amount")
     if now is not None and document.changed_at is not None:
         require(document.changed_at <= now, "date-in-future", "the document was changed after now", field="timestamp")
 
