@@ -77,7 +77,8 @@ class Repository:
     ) -> Loaded[S]:
         """The state after the stream's last event recorded at or before `as_of` and at or below `position`."""
         async with self.store.pool.acquire() as conn:
-            snap = await conn.fetchrow(sql.LATEST_SNAPSHOT, stream_id, kind.snapshot_type, as_of, position)
+            row = await conn.fetchrow(sql.LATEST_SNAPSHOT, stream_id, kind.snapshot_type, as_of, position)
+        snap = row if row["state"] is not None else None
         # json, not jsonb: the text keeps the order in which the fold inserted each map's keys (migration 0005)
         state = kind.state_from_json(orjson.loads(snap["state"])) if snap else kind.decider.initial_state()
         version, at, recorded = (
@@ -92,10 +93,13 @@ class Repository:
         if events:
             version, at, recorded = events[-1].stream_version, events[-1].position, events[-1].recorded_at
         if fresh:
-            await self._save(stream_id, kind.snapshot_type, fresh)
+            await self._save(stream_id, kind.snapshot_type, fresh, seen=row["seen"])
         return Loaded(state, version, at, recorded, len(events))
 
-    async def _save(self, stream_id: str, snapshot_type: str, fresh: list[tuple[int, int, datetime, dict]]) -> None:
+    async def _save(
+        self, stream_id: str, snapshot_type: str, fresh: list[tuple[int, int, datetime, dict]], *, seen: str
+    ) -> None:
+        """`seen`: the transactions the load began with, so that a forget it did not see keeps its state unsaved."""
         versions, positions, times, states = zip(*fresh, strict=True)
         try:
             async with self.store.pool.acquire() as conn, conn.transaction():
@@ -108,6 +112,7 @@ class Repository:
                     list(positions),
                     list(times),
                     [dumps(s).decode() for s in states],
+                    seen,
                 )
         except Exception:  # a snapshot is an optimisation: never fail a read for it
             log.warning("could not save snapshots", exc_info=True, extra={"stream_id": stream_id})

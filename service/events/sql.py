@@ -210,7 +210,8 @@ SUBJECT_KEYS_FOR_READING = "SELECT subject_id, key FROM subject_keys WHERE subje
 
 # Forgetting: a tombstone for a subject never seen, or the key destroyed under a row lock.
 FORGET_NEW_SUBJECT = """
-INSERT INTO subject_keys (subject_id, key, forgotten_at) VALUES ($1, NULL, clock_timestamp())
+INSERT INTO subject_keys (subject_id, key, forgotten_at, forgotten_xid)
+VALUES ($1, NULL, clock_timestamp(), pg_current_xact_id())
 ON CONFLICT (subject_id) DO NOTHING
 RETURNING forgotten_at
 """
@@ -220,21 +221,30 @@ SUBJECT_KNOWN = "SELECT EXISTS (SELECT 1 FROM subject_streams WHERE subject_id =
 LOCK_SUBJECT = "SELECT forgotten_at FROM subject_keys WHERE subject_id = $1 FOR UPDATE"
 
 DESTROY_SUBJECT_KEY = """
-UPDATE subject_keys SET key = NULL, forgotten_at = clock_timestamp() WHERE subject_id = $1
+UPDATE subject_keys SET key = NULL, forgotten_at = clock_timestamp(), forgotten_xid = pg_current_xact_id()
+WHERE subject_id = $1
 RETURNING forgotten_at
 """
 
+# One row, `state` null when there is no snapshot, with `seen`: the snapshot of transactions this load began with,
+# which SAVE_SNAPSHOTS is given back.
 LATEST_SNAPSHOT = """
-SELECT stream_version, position, recorded_at, state FROM snapshots
-WHERE stream_id = $1 AND snapshot_type = $2
-  AND ($3::timestamptz IS NULL OR recorded_at <= $3)
-  AND ($4::bigint IS NULL OR position <= $4)
-ORDER BY stream_version DESC
-LIMIT 1
+SELECT pg_current_snapshot()::text AS seen, s.stream_version, s.position, s.recorded_at, s.state
+FROM (SELECT) AS one LEFT JOIN LATERAL (
+    SELECT stream_version, position, recorded_at, state FROM snapshots
+    WHERE stream_id = $1 AND snapshot_type = $2
+      AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+      AND ($4::bigint IS NULL OR position <= $4)
+    ORDER BY stream_version DESC
+    LIMIT 1
+) AS s ON true
 """
 
-# Snapshots hold decrypted state. Writers take this lock shared and forgetting takes it exclusive, and a
-# snapshot of a stream with a forgotten subject is never written: no plaintext survives a forget.
+# Snapshots hold decrypted state. Writers take this lock shared and forgetting takes it exclusive (purging the
+# subject's snapshots), and a snapshot of a stream with a forgotten subject is written only by a load that began
+# after the forget committed ($7, LATEST_SNAPSHOT's `seen`): one that began before may have read the plaintext, and
+# one after read neither the key nor a snapshot holding it. No plaintext survives a forget. A subject forgotten by
+# older code has no forget transaction (migration 0014), and its streams keep no snapshot.
 SNAPSHOT_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtext('kamplan:snapshots'))"
 SNAPSHOT_LOCK_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('kamplan:snapshots'))"
 
@@ -243,7 +253,8 @@ INSERT INTO snapshots (stream_id, snapshot_type, stream_version, position, recor
 SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::timestamptz[], $6::json[])
 WHERE NOT EXISTS (
     SELECT 1 FROM subject_streams s JOIN subject_keys k USING (subject_id)
-    WHERE s.stream_id = $1 AND k.forgotten_at IS NOT NULL)
+    WHERE s.stream_id = $1 AND k.forgotten_at IS NOT NULL
+      AND (k.forgotten_xid IS NULL OR NOT pg_visible_in_snapshot(k.forgotten_xid, $7::text::pg_snapshot)))
 ON CONFLICT DO NOTHING
 """
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from service.domain.decider import fold
-from service.events import ANY, NewEvent
+from service.events import ANY, NewEvent, RecordedEvent
 from service.events.aggregate import SNAPSHOT_EVERY, Repository
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.projections import Tallies
@@ -92,7 +95,34 @@ async def test_forgetting_a_subject_purges_the_snapshots_holding_its_decrypted_d
     reloaded = await repository.load(TALLY, "personal")
     assert reloaded.events_folded == SNAPSHOT_EVERY
     assert (reloaded.state.counts, reloaded.state.last_note) == ({"calls": SNAPSHOT_EVERY}, None)
-    assert await snapshots() == 0  # never written again: the stream holds a forgotten subject
+    assert await snapshots() == 1  # saved again by a load that began after the forget: it read no plaintext
+    async with isolated.pool.acquire() as conn:
+        assert "Ivan" not in await conn.fetchval("SELECT state FROM snapshots WHERE stream_id = 'personal'")
+    again = await repository.load(TALLY, "personal")
+    assert (again.events_folded, again.state.last_note) == (0, None)  # a stream with a forgotten subject stays fast
+
+
+async def test_a_load_that_began_before_a_forget_saves_no_snapshot_of_what_it_read(
+    isolated: IsolatedDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forget commits between the load's reads and its save: the state it folded holds the plaintext."""
+    events = [
+        NewEvent(event_type="Bumped", data={"key": "calls", "by": 1, "note": "Ivan Petrov"}, personal={"note": "p-1"})
+        for _ in range(SNAPSHOT_EVERY)
+    ]
+    await isolated.store.append("racing", "tally", ANY, events)
+    read_stream = isolated.store.read_stream
+
+    async def read_then_forget(*args: Any, **kwargs: Any) -> list[RecordedEvent]:
+        read = await read_stream(*args, **kwargs)
+        await isolated.store.forget_subject("p-1")
+        return read
+
+    monkeypatch.setattr(isolated.store, "read_stream", read_then_forget)
+    loaded = await Repository(isolated.store).load(TALLY, "racing")
+    assert loaded.state.last_note == "Ivan Petrov"  # read before the forget
+    async with isolated.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM snapshots WHERE stream_id = 'racing'") == 0
 
 
 async def test_a_state_from_a_snapshot_keeps_the_order_of_its_maps(isolated: IsolatedDb) -> None:
@@ -105,3 +135,19 @@ async def test_a_state_from_a_snapshot_keeps_the_order_of_its_maps(isolated: Iso
     restored = await Repository(isolated.store).load(TALLY, "ordered")
     assert (folded.events_folded, restored.events_folded) == (3, 0)  # the second load came from the snapshot
     assert list(folded.state.counts) == list(restored.state.counts) == keys
+
+
+async def test_a_subject_forgotten_by_older_code_keeps_its_streams_snapshots_off(isolated: IsolatedDb) -> None:
+    """Older code running beside migration 0014 forgets without naming its transaction: no load can tell whether it
+    began after that forget, so none saves a snapshot of the stream."""
+    events = [
+        NewEvent(event_type="Bumped", data={"key": "calls", "by": 1, "note": "Anna"}, personal={"note": "p-2"})
+        for _ in range(SNAPSHOT_EVERY)
+    ]
+    await isolated.store.append("older", "tally", ANY, events)
+    await isolated.store.forget_subject("p-2")
+    async with isolated.pool.acquire() as conn:
+        await conn.execute("UPDATE subject_keys SET forgotten_xid = NULL WHERE subject_id = 'p-2'")
+    assert (await Repository(isolated.store).load(TALLY, "older")).state.last_note is None
+    async with isolated.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM snapshots WHERE stream_id = 'older'") == 0
