@@ -411,6 +411,18 @@ def test_contact_intensity_counts_each_interaction_in_one_window() -> None:
     assert contact_intensity(impl, date(2026, 3, 31)) == Intensity(before=None, during=1.0)
 
 
+def test_contact_intensity_of_a_project_that_entered_implementation_on_a_day_utc_has_not_reached_is_no_rate() -> None:
+    """A stage change may be dated the day of UTC+14, which UTC has not reached: the window of Implementation up to
+    today had no day in it, and its rate divided by zero (a 500 on the project's view and on the advance itself)."""
+    impl = Opportunity(
+        exists=True, stage=Stage.APPROVAL, criteria=StageCriteria(version=9, exits={}), opened_at=datetime(2026, 3, 1)
+    )
+    impl = advance(impl, on=date(2026, 3, 3), today=date(2026, 3, 3))
+    assert impl.stage is Stage.IMPLEMENTATION
+    assert contact_intensity(impl, date(2026, 3, 2)) == Intensity(before=0.0, during=None)
+    assert contact_intensity(impl, date(2026, 3, 3)) == Intensity(before=0.0, during=0.0)
+
+
 def test_a_meeting_of_our_people_alone_is_no_meeting_held_nor_contact_with_the_client() -> None:
     impl = Opportunity(exists=True, stage=Stage.ENTRY, criteria=V1, opened_at=datetime(2026, 3, 2))
     impl = run(

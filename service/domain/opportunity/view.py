@@ -41,14 +41,16 @@ def contact_intensity(o: Opportunity, today: date) -> Intensity:
         return Intensity(None, None)
     left = next((h.at.date() for h in o.history if h.from_stage is Stage.IMPLEMENTATION and h.at), None) or today
 
-    def rate(start: date, end: date) -> float:  # the days from start up to, not including, end
+    def rate(start: date, end: date) -> float | None:  # the days from start up to, not including, end
+        if end <= start:  # no day in the window: no rate
+            return None
         count = sum(start <= m.on < end for m in o.interactions if m.with_client)  # contact with the client
         return round(count * 30 / (end - start).days, 2)
 
     # A project that entered Implementation on the day it was opened had no time before it: no rate, rather
-    # than that day's interactions counted in both windows.
-    before = rate(opened, entered) if entered > opened else None
-    return Intensity(before, rate(entered, left + timedelta(days=1)))
+    # than that day's interactions counted in both windows. One that entered it on a day UTC's has not reached yet
+    # (dated by someone east of Greenwich) has had no day in it.
+    return Intensity(rate(opened, entered), rate(entered, left + timedelta(days=1)))
 
 
 def is_stalled(o: Opportunity, today: date, stalled_days: int) -> bool:

@@ -71,7 +71,8 @@ class OpportunityOut(Written):
     contact_intensity: dict[str, float | None] = Field(
         description="Interactions with the client per 30 days before Implementation and during it (during should "
         "be higher); "
-        "`before` is null for a project that entered Implementation on the day it was opened."
+        "`before` is null for a project that entered Implementation on the day it was opened, `during` for one that "
+        "entered it on a day UTC's has not reached yet (dated by a user east of Greenwich)."
     )
     facts: dict[str, Any] = Field(
         description="allies, needs, problems, evidence, confirmed volume, price rounds, leader confirmation, "
