@@ -179,9 +179,9 @@ OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     OPPORTUNITY_EVENTS,
     Opportunity,
     timed=True,
-    snapshot_version=8,  # 2: lost_at (snapshots of 1 lack it); 3: the interaction a need was learnt in; 4: losses;
+    snapshot_version=9,  # 2: lost_at (snapshots of 1 lack it); 3: the interaction a need was learnt in; 4: losses;
     # 5: whether a linked interaction had the client in it; 6: who took part in it; 7: last_interaction_on derived;
-    # 8: a reopening re-enters the stage
+    # 8: a reopening re-enters the stage; 9: a stage left on the day it was entered (or reopened) leaves it after that
 )
 INTERACTION: AggregateType[interaction.Interaction, Any] = _kind(
     "interaction",

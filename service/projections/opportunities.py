@@ -95,8 +95,9 @@ def row(o: Opportunity) -> tuple[object, ...]:
 
 class Opportunities(FoldingProjection):
     name = "opportunities"
-    version = 5  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
-    # 5: stage_entered_at restarts on a reopening
+    version = 6  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
+    # 5: stage_entered_at restarts on a reopening; 6: a stage change dated the day its stage was entered (or the
+    # project reopened) is at the moment after that, not the midnight before
     tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES)
     event_types = OPPORTUNITY_EVENTS.names()
 

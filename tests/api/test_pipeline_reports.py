@@ -165,3 +165,29 @@ async def test_internal_meetings_do_not_dilute_the_negotiation_share(client: htt
     # with the client: 3/3 negotiations before, 2/2 now -> not falling
     assert (account["negotiations_falling"], manager["negotiations_falling"]) == (False, False), account
     assert (account["negotiation_share"], account["negotiation_share_before"]) == (None, 1.0), account  # 2 < 3
+
+
+async def test_a_stage_left_on_the_day_of_a_reopening_is_not_counted_advanced_while_the_project_was_lost(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """`on` may be the day the project was reopened, and its business time was that day's midnight, before the
+    reopening: a report of a period that ended while the project was still lost counted it both lost in Entry and
+    advanced out of it, the case date-before-reopening refuses for an earlier day (found by review)."""
+    path, kam, team, _ = await setup(client, auth)
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    since = datetime.now(UTC)
+    project = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    for what, body in (("invitation", {"note": "tender"}), ("lost", {"reason": "no budget"})):
+        answer = await client.post(f"{project}/{what}", json=body, headers=kam)
+        assert answer.status_code == 200, answer.text
+    while_lost = datetime.now(UTC)
+    reopened = await client.post(f"{project}/reopen", json={"reason": "budget found"}, headers=kam)
+    assert reopened.status_code == 200, reopened.text
+    advanced = await client.post(f"{project}/stage", json={"on": while_lost.date().isoformat()}, headers=kam)
+    assert advanced.status_code == 200, advanced.text
+    left_entry = advanced.json()["stage_history"][-1]["at"]
+    assert datetime.fromisoformat(left_entry) >= datetime.fromisoformat(reopened.json()["stage_entered_at"])
+    params = {"since": since.isoformat(), "until": while_lost.isoformat(), "min_position": advanced.json()["position"]}
+    report = (await client.get("/v1/pipeline/conversion", params=params, headers=boss)).json()
+    entry = next(s for s in report["stages"] if s["stage"] == "entry")
+    assert (entry["entered"], entry["advanced"], entry["lost"]) == (1, 0, 1), report

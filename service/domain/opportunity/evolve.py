@@ -80,6 +80,11 @@ def evolve(state: Opportunity, event: e.OpportunityEvent, at: datetime | None = 
             return replace(state, confident_use=Confirmation(member_id=event.member_id, note=event.note, on=event.on))
         case e.StageAdvanced():
             at = _business(event.on, at)
+            entered = state.stage_entered_at
+            if event.on is not None and entered is not None and event.on <= entered.date():
+                # dated the day its stage was entered, or the project reopened: it left the stage after that moment,
+                # not at midnight before it (while it was still lost, for a report of a period ending then)
+                at = entered
             change = StageChange(
                 from_stage=event.from_stage,
                 to_stage=event.to_stage,
