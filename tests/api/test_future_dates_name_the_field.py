@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.api.test_buying_center import add
-from tests.support.opportunities import log, setup
+from tests.support.opportunities import log, open_project, setup
 from tests.support.plans import ACTION, GOAL, in_force
 from tests.support.plans import setup as plan_setup
 
@@ -72,4 +72,39 @@ async def test_a_future_day_of_a_planning_session_or_of_progress_names_its_field
             "/problems/date-in-future",
             "on",
         ), answer.text
+    assert await store.head_position() == before
+
+
+async def test_a_future_day_of_a_sales_project_names_its_field_and_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A project's `opened_on`, the `on` of a stage change, a need, a price round, the leader's confirmation and
+    confident use, and a problem's `confirmed_on` were refused as date-in-future without a field (found by review)."""
+    path, kam, _, _ = await setup(client, auth)
+    signer = (await add(client, path, kam, roles=["signer"]))["member"]["member_id"]
+    op = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    before = await store.head_position()
+    confirmation = {"member_id": signer, "note": "Go", "on": FUTURE}
+    opening = {"product_line": "Filters", "kind": "new_client", "opened_on": FUTURE}
+    need = {"member_id": signer, "need": "Warm starts", "on": FUTURE}
+    spin = {"problem": "Clogging", "explicit": True, "need_confirmed_by": signer, "confirmed_on": FUTURE}
+    refusals = {
+        "opened_on": [await client.post(f"{path}/opportunities", json=opening, headers=kam)],
+        "on": [
+            await client.post(f"{op}/stage", json={"on": FUTURE}, headers=kam),
+            await client.post(f"{op}/needs", json=need, headers=kam),
+            await client.post(f"{op}/price-rounds", json={"round": 1, "level": "buyers", "on": FUTURE}, headers=kam),
+            await client.post(f"{op}/leader-confirmation", json=confirmation, headers=kam),
+            await client.post(f"{op}/confident-use", json=confirmation, headers=kam),
+        ],
+        "confirmed_on": [await client.post(f"{op}/problems", json=spin, headers=kam)],
+    }
+    for field, answers in refusals.items():
+        for answer in answers:
+            problem = answer.json()
+            assert (answer.status_code, problem["type"], problem.get("field")) == (
+                422,
+                "/problems/date-in-future",
+                field,
+            ), answer.text
     assert await store.head_position() == before

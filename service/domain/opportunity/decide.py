@@ -103,8 +103,8 @@ def _heard_in(meeting: Meeting | None, command: c.ConfirmNeed) -> None:
     )
 
 
-def _not_future(day: date, today: date) -> None:
-    require(day <= today, "date-in-future", "the date is in the future")
+def _not_future(day: date, today: date, field: str = "on") -> None:
+    require(day <= today, "date-in-future", f"{field} is in the future", field=field)
 
 
 def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.OpportunityEvent]:
@@ -120,7 +120,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 field="kind",
             )
         if command.opened_on is not None:
-            _not_future(command.opened_on, command.today or command.opened_on)
+            _not_future(command.opened_on, command.today or command.opened_on, "opened_on")
             require_not_before(
                 command.opened_on,
                 command.client_since if command.kind is Kind.CROSS_SELL else None,
@@ -205,7 +205,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 "a confirmed need needs the date it was confirmed",
             )
             if problem.confirmed_on is not None and command.today is not None:
-                _not_future(problem.confirmed_on, command.today)
+                _not_future(problem.confirmed_on, command.today, "confirmed_on")
             cleaned = replace(
                 problem,
                 problem=_text(problem.problem, "problem"),
