@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from service.api.routes import pipeline as pipeline_route
+from service.api.routes.opportunities import lifecycle as lifecycle_route
 from service.domain.actors import Role
 from tests.api.test_accounts import unique
 from tests.api.test_buying_center import add
@@ -191,3 +192,22 @@ async def test_a_stage_left_on_the_day_of_a_reopening_is_not_counted_advanced_wh
     report = (await client.get("/v1/pipeline/conversion", params=params, headers=boss)).json()
     entry = next(s for s in report["stages"] if s["stage"] == "entry")
     assert (entry["entered"], entry["advanced"], entry["lost"]) == (1, 0, 1), report
+
+
+async def test_a_stage_entered_on_a_day_utc_has_not_reached_has_no_negative_days_in_it(
+    client: httpx.AsyncClient, auth, monkeypatch
+) -> None:
+    """A stage change may be dated the day of UTC+14, which UTC reaches only later: the pipeline showed the project
+    -1 days in its stage (found by review)."""
+    path, kam, team, _ = await setup(client, auth)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    monkeypatch.setattr(lifecycle_route, "latest_day", lambda: tomorrow)  # as from 10:00 UTC, in Kiritimati
+    project = await open_project(client, path, kam)
+    op = f"/v1/opportunities/{project['opportunity_id']}"
+    await client.post(f"{op}/invitation", json={"note": "tender"}, headers=kam)
+    moved = await client.post(f"{op}/stage", json={"on": tomorrow.isoformat()}, headers=kam)
+    assert moved.status_code == 200, moved.text
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    pipeline = await client.get("/v1/pipeline", params={"min_position": moved.json()["position"]}, headers=boss)
+    [row] = [p for m in pipeline.json()["managers"] for p in m["projects"]]
+    assert (row["stage"], row["days_in_stage"], row["stalled"]) == ("finding_ally", 0, False), row

@@ -118,7 +118,8 @@ async def get_pipeline(
                 value={"amount": format(r["value_amount"], "f"), "currency": r["value_currency"]}
                 if r["value_amount"] is not None
                 else None,
-                days_in_stage=(day - entered).days if entered else None,
+                # a stage entered on a day UTC's has not reached yet (dated east of Greenwich) has no day in it yet
+                days_in_stage=max((day - entered).days, 0) if entered else None,
                 last_interaction_on=r["last_interaction_on"].isoformat() if r["last_interaction_on"] else None,
                 stalled=stalls(Stage(r["stage"]), entered, r["last_interaction_on"], day, settings.stalled_days),
                 overrides=r["overrides"],
