@@ -207,3 +207,24 @@ async def test_cross_selling_needs_a_client_not_a_prospect(client: httpx.AsyncCl
     moved = await client.post(f"{path}/lifecycle", json={"to_stage": "project", "reason": "next"}, headers=kam)
     assert moved.status_code == 200, moved.text
     assert (await open_project(client, path, kam, kind="cross_sell"))["stage"] == "finding_ally"  # a client still
+
+
+async def test_a_reason_or_a_note_as_long_as_the_api_takes_is_kept(client: httpx.AsyncClient, auth) -> None:
+    """The API takes 2000 characters for the reason of a loss or a reopening and the note of the leader's confirmation
+    or of confident use, as for an override's reason, but the rules refused any past 1000 as value-too-long, a 422
+    for a request its schema allows (found by review)."""
+    path, kam, _, _ = await setup(client, auth)
+    signer = (await add(client, path, kam, roles=["signer"]))["member"]["member_id"]
+    op = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    long = "x" * 2000
+    confirmation = {"member_id": signer, "note": long, "on": TODAY.isoformat()}
+    for fact, body in (
+        ("leader-confirmation", confirmation),
+        ("confident-use", confirmation),
+        ("lost", {"reason": long}),
+        ("reopen", {"reason": long}),
+    ):
+        answer = await client.post(f"{op}/{fact}", json=body, headers=kam)
+        assert answer.status_code == 200, (fact, answer.text)
+    facts = answer.json()["facts"]
+    assert (facts["leader_confirmation"]["note"], facts["confident_use"]["note"]) == (long, long)

@@ -563,3 +563,10 @@ def test_a_need_learnt_in_an_interaction_goes_when_the_interaction_is_unlinked_o
     assert "need_confirmed_by_ally" in unmet_codes(retracted)
     lost = run(taught, c.MarkLost(actor=KAM, reason="price"), c.UnlinkInteraction(actor=KAM, interaction_id="i1"))
     assert [n.member_id for n in lost.needs] == ["buyer"]
+
+
+def test_a_criteria_migration_takes_a_reason_as_long_as_the_api_does() -> None:
+    """The API takes 2000 characters; the rules refused any past 1000 as value-too-long (found by review)."""
+    v2 = StageCriteria(version=2, exits=DEFAULT_EXIT_CRITERIA)
+    migrated = run(opened(), c.MigrateCriteria(actor=KAM, criteria=v2, reason="x" * 2000, may_override=True))
+    assert migrated.criteria.version == 2

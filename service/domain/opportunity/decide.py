@@ -151,7 +151,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             raise NotFound("opportunity-not-found", "no such sales project")
         if state.status is not Status.LOST:
             raise Conflict("opportunity-open", "the project is not lost")
-        return [e.OpportunityReopened(stage=state.stage, reason=_text(command.reason, "reason"))]
+        return [e.OpportunityReopened(stage=state.stage, reason=_text(command.reason, "reason", limit=2000))]
     if isinstance(command, c.UnlinkInteraction):  # a retracted interaction leaves even a lost project
         if not state.linked(command.interaction_id):
             return []
@@ -242,7 +242,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             _not_future(command.on, command.today)
             return [
                 e.LeaderConfirmationRecorded(
-                    member_id=command.member_id, note=_text(command.note, "note"), on=command.on
+                    member_id=command.member_id, note=_text(command.note, "note", limit=2000), on=command.on
                 )
             ]
         case c.SetLaunchPlan(actions=actions):
@@ -255,7 +255,9 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             _member(command.members, command.left, command.member_id)
             _not_future(command.on, command.today)
             return [
-                e.ConfidentUseConfirmed(member_id=command.member_id, note=_text(command.note, "note"), on=command.on)
+                e.ConfidentUseConfirmed(
+                    member_id=command.member_id, note=_text(command.note, "note", limit=2000), on=command.on
+                )
             ]
         case c.AdvanceStage():
             to_stage = state.stage.next
@@ -311,7 +313,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 )
             ]
         case c.MarkLost():
-            return [e.OpportunityLost(at_stage=state.stage, reason=_text(command.reason, "reason"))]
+            return [e.OpportunityLost(at_stage=state.stage, reason=_text(command.reason, "reason", limit=2000))]
         case c.MigrateCriteria():
             if not command.may_override:
                 raise NotAllowed("override-not-allowed", "only the team's supervisor (or an admin) migrates criteria")
@@ -321,7 +323,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 e.CriteriaMigrated(
                     from_version=state.criteria.version,
                     criteria=command.criteria,
-                    reason=_text(command.reason, "reason"),
+                    reason=_text(command.reason, "reason", limit=2000),
                 )
             ]
         case c.OpenOpportunity() | c.Reopen() | c.UnlinkInteraction():
