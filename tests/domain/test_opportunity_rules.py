@@ -490,7 +490,10 @@ def test_a_stage_is_not_left_back_dated_to_a_day_the_project_was_lost_in_it() ->
     override = {"override_reason": "they had agreed before", "may_override": True, "today": today}
     with pytest.raises(DomainError) as refused:
         decide(state, c.AdvanceStage(actor=KAM, on=date(2026, 3, 5), **override))
-    assert (refused.value.code, refused.value.details) == ("date-before-reopening", {"reopened": "2026-03-20"})
+    assert (refused.value.code, refused.value.details) == (
+        "date-before-reopening",
+        {"reopened": "2026-03-20", "field": "on"},
+    )
     assert advance(state, on=date(2026, 3, 20), **override).stage is Stage.FINDING_ALLY
 
 
@@ -570,3 +573,14 @@ def test_a_criteria_migration_takes_a_reason_as_long_as_the_api_does() -> None:
     v2 = StageCriteria(version=2, exits=DEFAULT_EXIT_CRITERIA)
     migrated = run(opened(), c.MigrateCriteria(actor=KAM, criteria=v2, reason="x" * 2000, may_override=True))
     assert migrated.criteria.version == 2
+
+
+def test_a_stage_change_dated_before_its_stage_was_entered_names_on() -> None:
+    """date-before-stage and date-before-reopening named no field, as every other refusal of an input does."""
+    state = run(opened(), c.RecordInvitation(actor=KAM, note="a tender"))
+    with pytest.raises(DomainError) as refused:
+        decide(state, c.AdvanceStage(actor=KAM, on=date(2025, 12, 31), today=date(2026, 3, 31)))
+    assert (refused.value.code, refused.value.details) == (
+        "date-before-stage",
+        {"entered": "2026-01-01", "field": "on"},
+    )

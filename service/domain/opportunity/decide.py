@@ -273,6 +273,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     "date-before-reopening",
                     "a stage cannot be left on a day the project was lost: it was reopened later",
                     name="reopened",
+                    field="on",
                 )
                 require_not_before(
                     command.on,
@@ -280,6 +281,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                     "date-before-stage",
                     "a stage cannot be left before it was entered",
                     name="entered",
+                    field="on",
                 )
             missing = unmet(state, command.left, command.roles)
             codes = tuple(m.code for m in missing)
