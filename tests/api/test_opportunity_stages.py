@@ -228,3 +228,22 @@ async def test_a_reason_or_a_note_as_long_as_the_api_takes_is_kept(client: httpx
         assert answer.status_code == 200, (fact, answer.text)
     facts = answer.json()["facts"]
     assert (facts["leader_confirmation"]["note"], facts["confident_use"]["note"]) == (long, long)
+
+
+async def test_a_problems_confirmation_day_needs_who_confirmed_the_need(client: httpx.AsyncClient, auth, store) -> None:
+    """A `confirmed_on` without `need_confirmed_by` was stored: a need confirmed on a day by nobody, which no criterion
+    reads; as a confirmer without a day is refused, a day without a confirmer is a 422 naming the missing field."""
+    path, kam, _, _ = await setup(client, auth)
+    ally = (await add(client, path, kam, roles=["ally"]))["member"]["member_id"]
+    op = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    before = await store.head_position()
+    day = TODAY.isoformat()
+    for body, field in (
+        ({"problem": "Clogging", "explicit": True, "confirmed_on": day}, "need_confirmed_by"),
+        ({"problem": "Clogging", "explicit": True, "need_confirmed_by": ally}, "confirmed_on"),
+    ):
+        refused = await client.post(f"{op}/problems", json=body, headers=kam)
+        assert (refused.status_code, refused.json().get("field")) == (422, field), refused.text
+    assert await store.head_position() == before
+    both = {"problem": "Clogging", "explicit": True, "need_confirmed_by": ally, "confirmed_on": day}
+    assert (await client.post(f"{op}/problems", json=both, headers=kam)).status_code == 200

@@ -203,6 +203,13 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 problem.need_confirmed_by is None or problem.confirmed_on is not None,
                 "confirmation-date-required",
                 "a confirmed need needs the date it was confirmed",
+                field="confirmed_on",
+            )
+            require(  # a day on which nobody confirmed the need is no fact any criterion could read
+                problem.confirmed_on is None or problem.need_confirmed_by is not None,
+                "missing-value",
+                "a confirmation date needs the member who confirmed the need",
+                field="need_confirmed_by",
             )
             if problem.confirmed_on is not None and command.today is not None:
                 _not_future(problem.confirmed_on, command.today, "confirmed_on")
