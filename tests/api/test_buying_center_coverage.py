@@ -162,3 +162,23 @@ async def test_a_contact_recorded_by_hand_on_a_mistyped_day_is_taken_back(
     assert taken.status_code == 200, taken.text
     assert taken.json()["member"]["last_contact"] == cold
     assert (await _risks(client, path, kam))["stale-contact"]["members"] == [m]  # the cold contact shows again
+
+
+async def test_a_due_date_without_a_next_action_is_a_problem_naming_it_that_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: a due date sent with an empty `what` cleared the next action set (its date silently
+    dropped), where an interaction's `next_step_due` without a `next_step` is a 422 naming `next_step`."""
+    path, kam = await setup(client, auth)
+    m = (await add(client, path, kam, roles=["user"]))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{m}"
+    action = {"what": "Send the winter test report", "due": (TODAY + timedelta(days=7)).isoformat()}
+    assert (await client.put(f"{member}/next-action", json=action, headers=kam)).status_code == 200
+    before = await store.head_position()
+    refused = await client.put(f"{member}/next-action", json={"what": "  ", "due": action["due"]}, headers=kam)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["type"], refused.json()["field"]) == ("/problems/missing-value", "what")
+    assert await store.head_position() == before
+    assert (await client.get(member, headers=kam)).json()["next_action"] == action
+    cleared = await client.put(f"{member}/next-action", json={"what": ""}, headers=kam)  # no date: clears it
+    assert (cleared.status_code, cleared.json()["member"]["next_action"]) == (200, None), cleared.text

@@ -45,8 +45,8 @@ async def assign_owner(
 
 
 class NextActionIn(BaseModel):
-    what: str = Field(max_length=1000, description="Empty clears the next action.")
-    due: Day | None = None
+    what: str = Field(max_length=1000, description="Empty (with no `due`) clears the next action.")
+    due: Day | None = Field(None, description="Required with a `what`; none without one (422 missing-value).")
 
 
 @router.put(
