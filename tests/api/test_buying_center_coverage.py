@@ -182,3 +182,14 @@ async def test_a_due_date_without_a_next_action_is_a_problem_naming_it_that_writ
     assert (await client.get(member, headers=kam)).json()["next_action"] == action
     cleared = await client.put(f"{member}/next-action", json={"what": ""}, headers=kam)  # no date: clears it
     assert (cleared.status_code, cleared.json()["member"]["next_action"]) == (200, None), cleared.text
+
+
+async def test_a_next_action_without_its_date_is_a_problem_naming_due(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: `due-date-required` named no field, where an interaction's names `next_step_due`."""
+    path, kam = await setup(client, auth)
+    m = (await add(client, path, kam, roles=["user"]))["member"]["member_id"]
+    before = await store.head_position()
+    refused = await client.put(f"{path}/buying-center/members/{m}/next-action", json={"what": "Call"}, headers=kam)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["type"], refused.json().get("field")) == ("/problems/due-date-required", "due")
+    assert await store.head_position() == before

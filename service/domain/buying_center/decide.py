@@ -226,7 +226,9 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
         case SetNextAction():
             m = _active(state, command.member_id)
             what = _text(command.what, "what", limit=1000)
-            require(not what or command.due is not None, "due-date-required", "a next action needs a due date")
+            require(
+                not what or command.due is not None, "due-date-required", "a next action needs a due date", field="due"
+            )
             # as an interaction's next step: a date for no action is a mistake, not a way to clear the one set
             require(bool(what) or command.due is None, "missing-value", "a due date for no next action", field="what")
             return [NextActionSet(member_id=m.member_id, what=what, due=command.due if what else None)]
