@@ -368,3 +368,33 @@ async def test_a_person_marked_as_left_by_mistake_is_the_clients_again(client: h
     assert (await client.post(f"{member}/contacts", json={"on": today}, headers=kam)).status_code == 200
     history = [h["event"] for h in (await client.get(member, headers=kam)).json()["history"]]
     assert history[-2:] == ["MemberLeft", "MemberReturned"]
+
+
+async def test_restating_a_members_criteria_problems_or_next_action_writes_nothing(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: putting the same criteria, problems or next action again wrote an event each time, which
+    moved the map's version (an If-Match taken before it failed) and added a step that changed nothing to the
+    member's history, where an assessment or a contact owner that changes nothing writes nothing."""
+    path, kam = await setup(client, auth)
+    m = (await add(client, path, kam, roles=["user"]))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{m}"
+    puts = [
+        ("criteria", {"stated": ["price"], "observed": ["uptime in winter"]}),
+        ("problems", {"problems": [{"problem": "Filters clog in winter", "consequence": "warranty claims"}]}),
+        ("next-action", {"what": "Send the winter test report", "due": "2026-12-01"}),
+    ]
+    for route, body in puts:
+        assert (await client.put(f"{member}/{route}", json=body, headers=kam)).status_code == 200
+    version, before = (await client.get(member, headers=kam)).headers["ETag"], await store.head_position()
+    for route, body in puts:
+        again = await client.put(f"{member}/{route}", json=body, headers={**kam, "If-Match": version})
+        assert again.status_code == 200, (route, again.text)
+    assert await store.head_position() == before
+    history = (await client.get(member, headers=kam)).json()["history"]
+    assert [h["event"] for h in history] == [
+        "MemberAdded",
+        "MemberCriteriaRecorded",
+        "MemberProblemsRecorded",
+        "NextActionSet",
+    ]

@@ -38,7 +38,7 @@ from service.domain.buying_center.events import (
     MembersUnlinked,
     NextActionSet,
 )
-from service.domain.buying_center.state import BuyingCenter, Member, RelationKind, contact_key
+from service.domain.buying_center.state import BuyingCenter, Member, NextAction, RelationKind, contact_key
 from service.domain.errors import Conflict, DomainError, NotFound, clean_text, require
 
 # Free text with this aggregate's defaults (a call may override them).
@@ -196,12 +196,12 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [] if unchanged else [assessed]
         case RecordCriteria():
             m = _active(state, command.member_id)
+            stated, observed = _texts(command.stated, "stated"), _texts(command.observed, "observed")
+            if (stated, observed) == (m.stated_criteria, m.observed_criteria):
+                return []  # nothing new, as for an assessment that changes nothing
             return [
                 MemberCriteriaRecorded(
-                    member_id=m.member_id,
-                    stated=_texts(command.stated, "stated"),
-                    observed=_texts(command.observed, "observed"),
-                    citation=command.citation,
+                    member_id=m.member_id, stated=stated, observed=observed, citation=command.citation
                 )
             ]
         case RecordProblems():
@@ -215,6 +215,8 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 )
                 for p in command.problems
             )
+            if problems == m.problems:
+                return []
             return [MemberProblemsRecorded(member_id=m.member_id, problems=problems, citation=command.citation)]
         case AssignContactOwner():
             m = _active(state, command.member_id)
@@ -231,6 +233,8 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             )
             # as an interaction's next step: a date for no action is a mistake, not a way to clear the one set
             require(bool(what) or command.due is None, "missing-value", "a due date for no next action", field="what")
+            if (NextAction(what=what, due=command.due) if what and command.due else None) == m.next_action:
+                return []
             return [NextActionSet(member_id=m.member_id, what=what, due=command.due if what else None)]
         case RecordContact():
             m = _member(state, command.member_id)
