@@ -279,3 +279,30 @@ async def test_an_answer_about_a_forgotten_person_is_a_gap_again(client: httpx.A
     interests = question(after, "leaders_interests")
     assert ([a["value"] for a in interests["answers"]], interests["answered"]) == ([None], False)
     assert (after["gaps"], after["completeness"]) == (empty["gaps"], empty["completeness"])
+
+
+async def test_a_refused_answer_or_document_names_the_field_at_fault(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: invalid-answer, about-required, about-not-allowed, document-reference-required and a
+    document's unknown-question named no field, where every other refusal of an input names its own."""
+    path, kam = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    day = TODAY.isoformat()
+    before = await store.head_position()
+    refusals = [
+        ("answers", {"question_code": "headcount", "value": "many", "learned_on": day}, "invalid-answer", "value"),
+        ("answers", {"question_code": "leaders_interests", "value": "golf", "learned_on": day}, "about-required",
+         "about"),
+        ("answers", {"question_code": "headcount", "value": 5, "about": member, "learned_on": day},
+         "about-not-allowed", "about"),
+        ("documents", {"title": "Report"}, "document-reference-required", "url"),
+        ("documents", {"title": "Report", "url": "https://example.com/r.pdf", "question_code": "nope"},
+         "unknown-question", "question_code"),
+    ]  # fmt: skip
+    for route, body, problem, field in refusals:
+        refused = await client.post(f"{path}/dossier/{route}", json=body, headers=kam)
+        assert (refused.status_code, refused.json()["type"], refused.json().get("field")) == (
+            422,
+            f"/problems/{problem}",
+            field,
+        ), refused.text
+    assert await store.head_position() == before

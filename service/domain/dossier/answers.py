@@ -17,6 +17,7 @@ def _invalid(question: Question, expected: str) -> DomainError:
         f"question {question.code} takes {expected}",
         question=question.code,
         answer_type=question.answer_type.value,
+        field="value",
     )
 
 

@@ -40,11 +40,18 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
             if question is None:
                 raise NotFound("unknown-question", f"no question {command.question_code} in the dossier template")
             if question.personal:
-                require(command.about is not None, "about-required", f"{question.code} is about a person: name them")
+                require(
+                    command.about is not None,
+                    "about-required",
+                    f"{question.code} is about a person: name them",
+                    field="about",
+                )
                 if command.about not in command.members:
                     raise NotFound("member-not-in-buying-center", f"no member {command.about} in this buying center")
             else:
-                require(command.about is None, "about-not-allowed", f"{question.code} is not about a person")
+                require(
+                    command.about is None, "about-not-allowed", f"{question.code} is not about a person", field="about"
+                )
             require(
                 command.learned_on <= command.today, "date-in-future", "learned_on is in the future", field="learned_on"
             )
@@ -76,11 +83,21 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                 raise Conflict("document-exists", "a document with this id is attached already")
             url = _text(command.url, "url", limit=2000)
             ref = _text(command.document_ref, "document_ref")
-            require(bool(url or ref), "document-reference-required", "give the document's url or its document id")
+            require(
+                bool(url or ref),
+                "document-reference-required",
+                "give the document's url or its document id",
+                field="url",
+            )
             if url:
                 require(_is_http_url(url), "invalid-url", "url is not an http(s) URL with a host", field="url")
             if command.question_code is not None:
-                require(command.question_exists, "unknown-question", f"no question {command.question_code}")
+                require(
+                    command.question_exists,
+                    "unknown-question",
+                    f"no question {command.question_code}",
+                    field="question_code",
+                )
             return [
                 DocumentAttached(
                     account_id=command.account_id,
