@@ -112,3 +112,27 @@ async def test_a_links_note_is_forgotten_with_the_person_it_points_to(
     assert (again.status_code, again.json()["type"]) == (409, "/problems/subject-forgotten"), again.text
     assert await store.read_stream(stream) == before  # nothing new is written about them
     assert (await _link(client, path, kam, a, b, "allied_with")).status_code == 201  # a link without a note is no data
+
+
+async def test_an_unknown_role_or_a_link_to_oneself_names_the_field_at_fault(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: unknown-role and self-relationship named no field, where every other refusal of an input
+    names its own."""
+    path, kam = await setup(client, auth)
+    m = (await add(client, path, kam))["member"]["member_id"]
+    before = await store.head_position()
+    refusals = [
+        (f"{path}/buying-center/members", {"name": "X", "roles": ["wizard"]}, "unknown-role", "roles"),
+        (f"{path}/buying-center/members/{m}/assessment", {"roles": ["wizard"]}, "unknown-role", "roles"),
+        (f"{path}/buying-center/relationships", {"source": m, "target": m, "kind": "influences"},
+         "self-relationship", "target"),
+    ]  # fmt: skip
+    for url, body, problem, field in refusals:
+        refused = await client.post(url, json=body, headers=kam)
+        assert (refused.status_code, refused.json()["type"], refused.json().get("field")) == (
+            422,
+            f"/problems/{problem}",
+            field,
+        ), refused.text
+    assert await store.head_position() == before

@@ -52,7 +52,14 @@ def _texts(values: tuple[str, ...], field: str) -> tuple[str, ...]:
 
 def _roles(roles: frozenset[str], known: frozenset[str]) -> frozenset[str]:
     unknown = sorted(roles - known)
-    require(not unknown, "unknown-role", f"unknown roles: {', '.join(unknown)}", unknown=unknown, known=sorted(known))
+    require(
+        not unknown,
+        "unknown-role",
+        f"unknown roles: {', '.join(unknown)}",
+        field="roles",
+        unknown=unknown,
+        known=sorted(known),
+    )
     return roles
 
 
@@ -287,7 +294,12 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 raise Conflict("relationship-exists", "a relationship with this id exists already")
             _active(state, command.source)
             _active(state, command.target)
-            require(command.source != command.target, "self-relationship", "a member cannot be linked to themselves")
+            require(
+                command.source != command.target,
+                "self-relationship",
+                "a member cannot be linked to themselves",
+                field="target",
+            )
             _refuse_duplicates_and_contradictions(state, command)
             if command.kind is RelationKind.REPORTS_TO:
                 _refuse_cycles(state, command.source, command.target)
