@@ -164,7 +164,8 @@ DOSSIER: AggregateType[Dossier, Any] = _kind(
     DOSSIER_EVENTS,
     Dossier,
     timed=True,
-    snapshot_version=2,  # 2: the answer in force is the one learnt last; a retraction copies it, not the last recorded
+    # 2: the answer in force is the one learnt last; a retraction copies it, not the last recorded; 3: who recorded it
+    snapshot_version=3,
 )
 BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     "buying_center",

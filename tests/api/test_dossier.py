@@ -306,3 +306,29 @@ async def test_a_refused_answer_or_document_names_the_field_at_fault(client: htt
             field,
         ), refused.text
     assert await store.head_position() == before
+
+
+async def test_an_answer_shows_who_recorded_it(client: httpx.AsyncClient, auth) -> None:
+    """DOMAIN.md section 2: an answer has a value, a source, the date it was learned, who recorded it, and
+    confidence. Who recorded it was shown nowhere a manager reads (found by review)."""
+    path, kam = await setup(client, auth)
+    lead = unique("lead")
+    supervisor = auth(lead, Role.SUPERVISOR, "north")
+    answer = {"question_code": "headcount", "value": 5200, "learned_on": TODAY.isoformat()}
+    recorded = await client.post(f"{path}/dossier/answers", json=answer, headers=kam)
+    assert recorded.status_code == 201, recorded.text
+    kam_sub = recorded.json()["answer"]["recorded_by"]
+    revised = await client.post(f"{path}/dossier/answers", json={**answer, "value": 5400}, headers=supervisor)
+    assert revised.status_code == 201, revised.text
+    lead_sub = revised.json()["answer"]["recorded_by"]
+    assert (kam_sub.startswith("kam-"), lead_sub) == (True, lead)
+    headcount = question((await client.get(f"{path}/dossier", headers=kam)).json(), "headcount")
+    assert [(a["value"], a["recorded_by"]) for a in headcount["answers"]] == [(5400, lead_sub)]
+    retracted = await client.post(f"{path}/dossier/answers/headcount/retract", json={"reason": "x"}, headers=kam)
+    assert retracted.status_code == 200, retracted.text
+    history = (await client.get(f"{path}/dossier/answers/headcount/history", headers=kam)).json()["history"]
+    assert [(h["value"], h["retracted"], h["recorded_by"]) for h in history] == [
+        (5200, False, kam_sub),
+        (5400, False, lead_sub),
+        (5400, True, kam_sub),  # the retraction is the kam's
+    ]

@@ -65,6 +65,7 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                     learned_on=command.learned_on,
                     confidence=command.confidence,
                     template_version=command.template_version,
+                    by=command.actor.sub,
                 )
             ]
         case RetractAnswer():
@@ -76,6 +77,7 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                     question_code=command.question_code,
                     about=command.about,
                     reason=_text(command.reason, "reason", required=True, limit=1000),
+                    by=command.actor.sub,
                 )
             ]
         case AttachDocument():

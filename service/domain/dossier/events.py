@@ -23,6 +23,7 @@ class AnswerRecorded:
     learned_on: date
     confidence: Confidence
     template_version: int
+    by: str = ""  # who recorded it (one of us: not the person's data); empty in events written before it was kept
 
     def personal(self) -> dict[str, str]:
         if not self.about:
@@ -35,6 +36,7 @@ class AnswerRetracted:
     question_code: str
     about: str | None
     reason: str | None
+    by: str = ""  # who retracted it
 
     def personal(self) -> dict[str, str]:
         return {"reason": self.about} if self.about and self.reason else {}

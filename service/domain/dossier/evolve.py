@@ -27,6 +27,7 @@ def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> D
                 confidence=event.confidence,
                 template_version=event.template_version,
                 at=at,
+                recorded_by=event.by,
             )
             slot = replace(slot, history=(*slot.history, answer))
             return replace(state, account_id=event.account_id, slots={**state.answers, key: slot})
@@ -35,7 +36,7 @@ def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> D
             slot = state.answers.get(key)
             if slot is None or (current := slot.current) is None:
                 return state  # decide retracts only an answer in force
-            retraction = replace(current, retracted=True, reason=event.reason or "", at=at)
+            retraction = replace(current, retracted=True, reason=event.reason or "", at=at, recorded_by=event.by)
             slot = replace(slot, history=(*slot.history, retraction))
             return replace(state, slots={**state.answers, key: slot})
         case DocumentAttached():

@@ -22,6 +22,7 @@ class Answer:
     confidence: Confidence
     template_version: int
     at: datetime | None = None  # when its command was decided (the event's occurred_at), just before the log's
+    recorded_by: str = ""  # who recorded it (DOMAIN.md: an answer has who recorded it), or retracted it
     retracted: bool = False
     reason: str = ""
 

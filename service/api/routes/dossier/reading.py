@@ -35,6 +35,9 @@ class AnswerOut(BaseModel):
         description="When kamplan took the answer: the time its command was decided, a few milliseconds before "
         "the log's own recorded time (`/audit`), which is what `as_of` compares with."
     )
+    recorded_by: str = Field(
+        description="Who recorded it (the token's subject); empty for an answer recorded before this was kept."
+    )
     stale: bool
     revisions: int = Field(
         description="How many other answers the question's history holds: those this one replaced, and those "
@@ -100,6 +103,7 @@ def answer_out(slot: AnswerSlot, review_days: int, day: date) -> AnswerOut:
         confidence=current.confidence,
         template_version=current.template_version,
         recorded_at=current.at,
+        recorded_by=current.recorded_by,
         stale=is_stale(current, review_days, day),
         revisions=sum(not a.retracted for a in slot.history) - 1,
     )
