@@ -332,3 +332,18 @@ async def test_an_answer_shows_who_recorded_it(client: httpx.AsyncClient, auth) 
         (5400, False, lead_sub),
         (5400, True, kam_sub),  # the retraction is the kam's
     ]
+
+
+async def test_a_document_url_whose_host_is_no_host_name_is_refused(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: a host holding a space or a character no host name has ("http://exa mple.com") was kept
+    as a URL; a name in another script, an IP address or a path that needs escaping still is one."""
+    path, kam = await setup(client, auth)
+    before = await store.head_position()
+    for url in ("http://exa mple.com/r.pdf", "https://ex<am>ple.com/r.pdf", 'http://a"b.com/', "http://a{b}.com"):
+        refused = await client.post(f"{path}/dossier/documents", json={"title": "t", "url": url}, headers=kam)
+        assert refused.status_code == 422, (url, refused.text)
+        assert (refused.json()["type"], refused.json()["field"]) == ("/problems/invalid-url", "url"), url
+    assert await store.head_position() == before
+    for url in ("https://кто.рф/отчёт.pdf", "http://[::1]:8080/r", "http://10.0.0.1/a b.pdf", "https://docs.example/x"):
+        kept = await client.post(f"{path}/dossier/documents", json={"title": "t", "url": url}, headers=kam)
+        assert kept.status_code == 201, (url, kept.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import assert_never
 from urllib.parse import urlsplit
@@ -22,6 +23,11 @@ from service.domain.errors import Conflict, NotFound, clean_text, require
 _text = partial(clean_text, required=False, limit=500)
 
 
+# A host as urlsplit gives it: a name of letters (any script), digits, hyphens and dots, or an IP address (IPv6 with
+# colons, and a zone's "%"). urlsplit takes anything between "//" and the path, a space or "<" too.
+_HOST = re.compile(r"[\w.:%-]+")
+
+
 def _is_http_url(url: str) -> bool:
     """An http(s) URL with a host and, if any, a port of 0 to 65535. urlsplit raises ValueError on some URLs
     ("http://[::1": an unclosed IPv6 bracket; "http://[x]": not an address; a host that NFKC turns into "/"
@@ -31,7 +37,7 @@ def _is_http_url(url: str) -> bool:
         host, _ = parts.hostname, parts.port
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(host)
+    return parts.scheme in ("http", "https") and bool(host and _HOST.fullmatch(host))
 
 
 def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
