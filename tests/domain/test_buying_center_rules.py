@@ -270,3 +270,31 @@ def test_a_well_covered_map_shows_no_risk() -> None:
         member("b", roles=frozenset({"ally"}), last_contact=TODAY, owner="kam", attitude=2),
     )
     assert found == {}
+
+
+def test_the_contact_plan_and_next_action_of_someone_who_left_can_be_cleared_but_not_set() -> None:
+    """Found by review: clearing was refused as member-has-left, so a plan to call them and a next action with them
+    stayed in the map and in BI for good."""
+    state = run(
+        initial_state(),
+        add("m1"),
+        cmd.AssignContactOwner(actor=KAM, member_id="m1", owner="kam", contact_plan="call monthly"),
+        cmd.SetNextAction(actor=KAM, member_id="m1", what="send the lab report", due=date(2026, 7, 1)),
+        cmd.MarkMemberLeft(actor=KAM, member_id="m1", on=date(2026, 6, 1), reason="moved to a competitor"),
+    )
+    for command in (
+        cmd.AssignContactOwner(actor=KAM, member_id="m1", owner="kam", contact_plan="call weekly"),
+        cmd.SetNextAction(actor=KAM, member_id="m1", what="visit", due=date(2026, 7, 2)),
+    ):
+        with pytest.raises(Conflict) as gone:
+            decide(state, command)
+        assert gone.value.code == "member-has-left", command
+    state = run(
+        state,
+        cmd.AssignContactOwner(actor=KAM, member_id="m1", owner=None, contact_plan=""),
+        cmd.SetNextAction(actor=KAM, member_id="m1", what="", due=None),
+    )
+    member = state.people["m1"]
+    assert (member.owner, member.contact_plan, member.next_action, member.active) == (None, "", None, False)
+    cleared_again = cmd.SetNextAction(actor=KAM, member_id="m1", what="", due=None)
+    assert decide(state, cleared_again) == []  # nothing left to clear: nothing written

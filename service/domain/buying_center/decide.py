@@ -226,15 +226,17 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 return []
             return [MemberProblemsRecorded(member_id=m.member_id, problems=problems, citation=command.citation)]
         case AssignContactOwner():
-            m = _active(state, command.member_id)
             owner = _text(command.owner, "owner") or None if command.owner is not None else None
             plan = _text(command.contact_plan, "contact_plan", limit=2000)
+            clearing = (owner, plan) == (None, "")  # no new fact about the person: also once they have left
+            m = _member(state, command.member_id) if clearing else _active(state, command.member_id)
             if (owner, plan) == (m.owner, m.contact_plan):
                 return []
             return [ContactOwnerAssigned(member_id=m.member_id, owner=owner, contact_plan=plan)]
         case SetNextAction():
-            m = _active(state, command.member_id)
             what = _text(command.what, "what", limit=1000)
+            # clearing is no new fact about the person: a next action with someone who has left can still be dropped
+            m = _active(state, command.member_id) if what else _member(state, command.member_id)
             require(
                 not what or command.due is not None, "due-date-required", "a next action needs a due date", field="due"
             )
