@@ -138,6 +138,13 @@ async def test_a_conversion_period_that_ends_before_it_starts_is_refused_naming_
     assert (refused.json()["type"], refused.json()["field"]) == ("/problems/period-ends-before-it-starts", "until")
     same = await client.get("/v1/pipeline/conversion", params={**params, "until": since.isoformat()}, headers=boss)
     assert same.status_code == 200, same.text
+    ahead = {"since": (datetime.now(UTC) + timedelta(days=1)).isoformat()}  # until is now: since is at fault
+    future = await client.get("/v1/pipeline/conversion", params=ahead, headers=boss)
+    assert (future.status_code, future.json()["type"], future.json()["field"]) == (
+        422,
+        "/problems/date-in-future",
+        "since",
+    ), future.text
 
 
 async def test_internal_meetings_do_not_dilute_the_negotiation_share(client: httpx.AsyncClient, auth) -> None:

@@ -191,6 +191,13 @@ async def get_conversion(
     team: str | None = None,
 ) -> ConversionReport:
     end = until or datetime.now(UTC)
+    if until is None:  # the period ends now: the one field given is the one at fault
+        require(
+            end >= since,
+            "date-in-future",
+            "since is in the future: the period would end before it starts",
+            field="since",
+        )
     require(
         end >= since, "period-ends-before-it-starts", "until is before since", field="until", since=since.isoformat()
     )
