@@ -143,6 +143,24 @@ async def test_open_projects_keep_their_criteria_until_an_audited_migration(clie
         await client.put("/v1/settings/exit-criteria", json={"exits": restore}, headers=admin)
 
 
+async def test_exit_criteria_listing_a_criterion_twice_are_refused_and_write_nothing(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Found by review: they were taken, and a criterion unmet then showed twice in every refused stage change."""
+    admin = auth("root", Role.ADMIN)
+    before = (await client.get("/v1/settings", headers=admin)).json()["stage_criteria"]
+    exits = {"entry": ["meeting_or_invitation"], "approval": ["leader_confirmation", "leader_confirmation"]}
+    refused = await client.put("/v1/settings/exit-criteria", json={"exits": exits}, headers=admin)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert (problem["type"], problem["field"], problem["duplicates"]) == (
+        "/problems/duplicate-criterion",
+        "exits.approval",
+        ["leader_confirmation"],
+    )
+    assert (await client.get("/v1/settings", headers=admin)).json()["stage_criteria"] == before
+
+
 async def test_serial_supply_recorded_late_carries_its_day_and_no_cross_sell_is_back_dated_before_it(
     client: httpx.AsyncClient, auth, store
 ) -> None:

@@ -129,6 +129,15 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
             return [CoverageRulesSet(rules=rules)]
         case DefineStageCriteria(exits=exits):
             check_known(exits)
+            for stage, codes in exits.items():  # listed twice, a criterion unmet showed twice in every refusal
+                twice = sorted({code for code in codes if codes.count(code) > 1})
+                require(
+                    not twice,
+                    "duplicate-criterion",
+                    f"{stage.value} lists {', '.join(twice)} more than once",
+                    field=f"exits.{stage.value}",
+                    duplicates=twice,
+                )
             require(Stage.SERIAL_SUPPLY not in exits, "invalid-stage", "serial supply is the last stage: no exit")
             version = state.exit_criteria.version + 1
             return [StageCriteriaDefined(criteria=StageCriteria(version=version, exits=dict(exits)))]
