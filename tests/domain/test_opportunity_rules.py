@@ -411,6 +411,22 @@ def test_contact_intensity_counts_each_interaction_in_one_window() -> None:
     assert contact_intensity(impl, date(2026, 3, 31)) == Intensity(before=None, during=1.0)
 
 
+def test_contact_intensity_during_implementation_ends_when_the_project_is_lost_in_it() -> None:
+    """Found by review: the window of a project lost in Implementation ran on to today, so its rate fell every day
+    after the loss, as if the manager had stopped calling a client still in implementation."""
+    impl = Opportunity(
+        exists=True, stage=Stage.APPROVAL, criteria=StageCriteria(version=9, exits={}), opened_at=datetime(2026, 1, 1)
+    )
+    impl = run(impl, c.AdvanceStage(actor=KAM), at=datetime(2026, 3, 1))
+    for i, day in enumerate([date(2026, 3, 5), date(2026, 3, 10), date(2026, 3, 20)]):
+        impl = run(impl, c.LinkInteraction(actor=KAM, interaction_id=f"x{i}", kind="visit", on=day))
+    lost = run(impl, c.MarkLost(actor=KAM, reason="went back to the old supplier"), at=datetime(2026, 3, 30, 12))
+    for today in (date(2026, 3, 30), date(2026, 9, 1)):  # the day it was lost, and months later: one rate
+        assert contact_intensity(lost, today) == Intensity(before=0.0, during=3.0), today
+    reopened = run(lost, c.Reopen(actor=KAM, reason="they came back"), at=datetime(2026, 4, 10))
+    assert contact_intensity(reopened, date(2026, 4, 29)).during == round(3 * 30 / 60, 2)  # runs on once reopened
+
+
 def test_contact_intensity_of_a_project_that_entered_implementation_on_a_day_utc_has_not_reached_is_no_rate() -> None:
     """A stage change may be dated the day of UTC+14, which UTC has not reached: the window of Implementation up to
     today had no day in it, and its rate divided by zero (a 500 on the project's view and on the advance itself)."""

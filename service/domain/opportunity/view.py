@@ -39,7 +39,10 @@ def contact_intensity(o: Opportunity, today: date) -> Intensity:
     opened = o.opened_at.date() if o.opened_at else None
     if entered is None or opened is None:
         return Intensity(None, None)
-    left = next((h.at.date() for h in o.history if h.from_stage is Stage.IMPLEMENTATION and h.at), None) or today
+    left = next((h.at.date() for h in o.history if h.from_stage is Stage.IMPLEMENTATION and h.at), None)
+    if left is None and o.status is Status.LOST and o.lost_at:  # lost in it: no contact counts as ours after that
+        left = o.lost_at.date()
+    left = left or today
 
     def rate(start: date, end: date) -> float | None:  # the days from start up to, not including, end
         if end <= start:  # no day in the window: no rate

@@ -70,7 +70,7 @@ class OpportunityOut(Written):
     stage_history: list[dict[str, Any]] = Field(description="Who moved it when, which criteria held, overrides.")
     contact_intensity: dict[str, float | None] = Field(
         description="Interactions with the client per 30 days before Implementation and during it (during should "
-        "be higher); "
+        "be higher; it ends when the project left Implementation, or was lost in it); "
         "`before` is null for a project that entered Implementation on the day it was opened, `during` for one that "
         "entered it on a day UTC's has not reached yet (dated by a user east of Greenwich)."
     )
