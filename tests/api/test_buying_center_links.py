@@ -10,6 +10,7 @@ import httpx
 
 from service.domain.actors import Role
 from tests.api.test_buying_center import add, setup
+from tests.support.problems import assert_refused
 
 
 async def _link(client: httpx.AsyncClient, path: str, kam: dict[str, str], s: str, t: str, kind: str, **kw: Any):
@@ -129,10 +130,5 @@ async def test_an_unknown_role_or_a_link_to_oneself_names_the_field_at_fault(
          "self-relationship", "target"),
     ]  # fmt: skip
     for url, body, problem, field in refusals:
-        refused = await client.post(url, json=body, headers=kam)
-        assert (refused.status_code, refused.json()["type"], refused.json().get("field")) == (
-            422,
-            f"/problems/{problem}",
-            field,
-        ), refused.text
+        assert_refused(await client.post(url, json=body, headers=kam), problem, field)
     assert await store.head_position() == before

@@ -11,6 +11,7 @@ import httpx
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
 from tests.api.test_buying_center import add
+from tests.support.problems import assert_refused
 from tests.support.races import hand_over_after_first_load
 
 TODAY = datetime.now(UTC).date()
@@ -299,12 +300,7 @@ async def test_a_refused_answer_or_document_names_the_field_at_fault(client: htt
          "unknown-question", "question_code"),
     ]  # fmt: skip
     for route, body, problem, field in refusals:
-        refused = await client.post(f"{path}/dossier/{route}", json=body, headers=kam)
-        assert (refused.status_code, refused.json()["type"], refused.json().get("field")) == (
-            422,
-            f"/problems/{problem}",
-            field,
-        ), refused.text
+        assert_refused(await client.post(f"{path}/dossier/{route}", json=body, headers=kam), problem, field)
     assert await store.head_position() == before
 
 

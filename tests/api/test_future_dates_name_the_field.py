@@ -9,6 +9,7 @@ from tests.api.test_buying_center import add
 from tests.support.opportunities import log, open_project, setup
 from tests.support.plans import ACTION, GOAL, in_force
 from tests.support.plans import setup as plan_setup
+from tests.support.problems import assert_refused
 
 FUTURE = "2999-12-31"
 
@@ -42,12 +43,7 @@ async def test_a_future_date_is_refused_naming_its_field_and_writes_nothing(
     }
     for field, answers in refusals.items():
         for answer in answers:
-            problem = answer.json()
-            assert (answer.status_code, problem["type"], problem.get("field")) == (
-                422,
-                "/problems/date-in-future",
-                field,
-            ), answer.text
+            assert_refused(answer, "date-in-future", field)
     assert await store.head_position() == before
 
 
@@ -66,12 +62,7 @@ async def test_a_future_day_of_a_planning_session_or_of_progress_names_its_field
         await client.put(f"{plan}/goals/g1/actual", json={"value": "1", "on": FUTURE}, headers=kam),
     ]
     for answer in refusals:
-        problem = answer.json()
-        assert (answer.status_code, problem["type"], problem.get("field")) == (
-            422,
-            "/problems/date-in-future",
-            "on",
-        ), answer.text
+        assert_refused(answer, "date-in-future", "on")
     assert await store.head_position() == before
 
 
@@ -101,10 +92,5 @@ async def test_a_future_day_of_a_sales_project_names_its_field_and_writes_nothin
     }
     for field, answers in refusals.items():
         for answer in answers:
-            problem = answer.json()
-            assert (answer.status_code, problem["type"], problem.get("field")) == (
-                422,
-                "/problems/date-in-future",
-                field,
-            ), answer.text
+            assert_refused(answer, "date-in-future", field)
     assert await store.head_position() == before

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.support.plans import ACTION, GOAL, in_force, ok, setup
+from tests.support.problems import assert_refused
 
 
 async def test_progress_periods_and_problems(client: httpx.AsyncClient, auth) -> None:
@@ -124,11 +125,7 @@ async def test_a_share_goals_actual_is_a_percentage_as_its_target_is(client: htt
     before = await store.head_position()
     for value in ("250", "100.5", "-5"):
         refused = await client.put(f"{plan}/goals/g1/actual", json={"value": value, "on": "2026-11-01"}, headers=kam)
-        assert (refused.status_code, refused.json()["type"], refused.json().get("field")) == (
-            422,
-            "/problems/out-of-range",
-            "value",
-        ), refused.text
+        assert_refused(refused, "out-of-range", "value")
     assert await store.head_position() == before
     full = await ok(await client.put(f"{plan}/goals/g1/actual", json={"value": "100", "on": "2026-11-01"}, headers=kam))
     assert full["in_force"]["content"]["goals"]["g1"]["achieved"] == 2.5
