@@ -198,9 +198,14 @@ async def get_conversion(
             "since is in the future: the period would end before it starts",
             field="since",
         )
-    require(
-        end >= since, "period-ends-before-it-starts", "until is before since", field="until", since=since.isoformat()
-    )
+    else:
+        require(
+            end >= since,
+            "period-ends-before-it-starts",
+            "until is before since",
+            field="until",
+            since=since.isoformat(),
+        )
     scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(CHANGES, *scoped, end) if scoped else []
