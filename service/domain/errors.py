@@ -48,6 +48,11 @@ def require_not_before(day: date, bound: date | None, code: str, message: str, /
     require(bound is None or day >= bound, code, message, **details, **{name: bound.isoformat() if bound else None})
 
 
+def require_not_future(day: date, today: date, field: str = "on") -> None:
+    """A 422 date-in-future naming `field` if `day` is after `today` (the latest day begun anywhere)."""
+    require(day <= today, "date-in-future", f"{field} is in the future", field=field)
+
+
 JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")  # RFC 8259, section 6
 
 

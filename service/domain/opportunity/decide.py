@@ -1,9 +1,9 @@
-"""The rules of a sales project: stages advance only on met exit criteria, or on a supervisor's written override."""
+"""The rules of a sales project: the facts its exit criteria read, its losses and reopenings; a stage advances only
+on met exit criteria, or on a supervisor's written override (advancing.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from functools import partial
 from typing import Any, assert_never
 
@@ -16,10 +16,12 @@ from service.domain.errors import (
     clean_text,
     require,
     require_not_before,
+    require_not_future,
 )
 from service.domain.opportunity import commands as c
 from service.domain.opportunity import events as e
-from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known, held_since, unmet
+from service.domain.opportunity.advancing import advance
+from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, check_known
 from service.domain.opportunity.state import Kind, Meeting, Opportunity, Status
 
 # Free text with this aggregate's defaults (a call may override them).
@@ -53,20 +55,6 @@ def _open(state: Opportunity) -> None:
         raise NotFound("opportunity-not-found", "no such sales project")
     if state.status is Status.LOST:
         raise Conflict("opportunity-lost", "the project is lost: reopen it first")
-
-
-def _not_before_held(state: Opportunity, held: tuple[str, ...], on: date, command: c.AdvanceStage) -> None:
-    """A stage left on `on` (the command's day), before the facts that met its criteria happened, would put a
-    passed gate in the past that was not passed then: the audit's "when" must be one the facts allow."""
-    dated = [(day, code) for code in held if (day := held_since(code, state, command.left, command.roles))]
-    if dated and on < (latest := max(dated))[0]:
-        raise DomainError(
-            "date-before-exit",
-            f"the exit criterion {latest[1]} of {state.stage.value} holds only from {latest[0].isoformat()}",
-            field="on",
-            criterion=latest[1],
-            since=latest[0].isoformat(),
-        )
 
 
 def _link(command: c.LinkInteraction) -> dict[str, Any]:
@@ -103,10 +91,6 @@ def _heard_in(meeting: Meeting | None, command: c.ConfirmNeed) -> None:
     )
 
 
-def _not_future(day: date, today: date, field: str = "on") -> None:
-    require(day <= today, "date-in-future", f"{field} is in the future", field=field)
-
-
 def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.OpportunityEvent]:
     if isinstance(command, c.OpenOpportunity):
         if state.exists:
@@ -120,7 +104,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 field="kind",
             )
         if command.opened_on is not None:
-            _not_future(command.opened_on, command.today or command.opened_on, "opened_on")
+            require_not_future(command.opened_on, command.today or command.opened_on, "opened_on")
             require_not_before(
                 command.opened_on,
                 command.client_since if command.kind is Kind.CROSS_SELL else None,
@@ -179,7 +163,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             return [] if command.member_id in state.allies else [e.AllyLinked(member_id=command.member_id)]
         case c.ConfirmNeed():
             _member(command.members, command.left, command.member_id)
-            _not_future(command.on, command.today)
+            require_not_future(command.on, command.today)
             if command.interaction_id:
                 _heard_in(state.interaction(command.interaction_id), command)
             return [
@@ -212,7 +196,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 field="need_confirmed_by",
             )
             if problem.confirmed_on is not None and command.today is not None:
-                _not_future(problem.confirmed_on, command.today, "confirmed_on")
+                require_not_future(problem.confirmed_on, command.today, "confirmed_on")
             cleaned = replace(
                 problem,
                 problem=_text(problem.problem, "problem"),
@@ -234,7 +218,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         case c.RecordPriceRound(price_round=price_round):
             require(1 <= price_round.round <= 3, "out-of-range", "price rounds are 1st, 2nd or 3rd", field="round")
             if command.today is not None:
-                _not_future(price_round.on, command.today)
+                require_not_future(price_round.on, command.today)
             if price_round.offer is not None:
                 amount(price_round.offer.amount, "offer.amount")
             return [e.PriceRoundRecorded(price_round=replace(price_round, level=_text(price_round.level, "level")))]
@@ -246,7 +230,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 "only a buying-center member with the decision_maker or signer role can confirm as the buyer's leader",
                 member=command.member_id,
             )
-            _not_future(command.on, command.today)
+            require_not_future(command.on, command.today)
             return [
                 e.LeaderConfirmationRecorded(
                     member_id=command.member_id, note=_text(command.note, "note", limit=2000), on=command.on
@@ -260,67 +244,14 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             return [e.LaunchPlanSet(actions=actions)]
         case c.ConfirmConfidentUse():
             _member(command.members, command.left, command.member_id)
-            _not_future(command.on, command.today)
+            require_not_future(command.on, command.today)
             return [
                 e.ConfidentUseConfirmed(
                     member_id=command.member_id, note=_text(command.note, "note", limit=2000), on=command.on
                 )
             ]
         case c.AdvanceStage():
-            to_stage = state.stage.next
-            if to_stage is None:
-                raise Conflict("final-stage", "the project is in serial supply: there is no next stage")
-            if command.on is not None:
-                _not_future(command.on, command.today or command.on)
-                # not while the project was lost in it: a report of that time counted it lost, not advanced
-                reopened = state.losses[-1].reopened_at if state.losses else None
-                require_not_before(
-                    command.on,
-                    reopened.date() if reopened else None,
-                    "date-before-reopening",
-                    "a stage cannot be left on a day the project was lost: it was reopened later",
-                    name="reopened",
-                    field="on",
-                )
-                require_not_before(
-                    command.on,
-                    state.stage_entered_at.date() if state.stage_entered_at else None,  # or the reopening
-                    "date-before-stage",
-                    "a stage cannot be left before it was entered",
-                    name="entered",
-                    field="on",
-                )
-            missing = unmet(state, command.left, command.roles)
-            codes = tuple(m.code for m in missing)
-            held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
-            if command.on is not None:
-                _not_before_held(state, held, command.on, command)
-            if not missing:
-                return [
-                    e.StageAdvanced(
-                        from_stage=state.stage, to_stage=to_stage, held=held, on=command.on, by=command.actor.sub
-                    )
-                ]
-            if command.override_reason is None:
-                raise DomainError(
-                    "exit-criteria-not-met",
-                    f"{len(missing)} exit criteria of {state.stage.value} are not met",
-                    stage=state.stage.value,
-                    unmet=[{"code": m.code, "description": m.description} for m in missing],
-                )
-            if not command.may_override:
-                raise NotAllowed("override-not-allowed", "only the team's supervisor (or an admin) may override")
-            return [
-                e.StageAdvanced(
-                    from_stage=state.stage,
-                    to_stage=to_stage,
-                    held=held,
-                    override_reason=_text(command.override_reason, "override_reason", limit=2000),
-                    unmet=codes,
-                    on=command.on,
-                    by=command.actor.sub,
-                )
-            ]
+            return advance(state, command)
         case c.MarkLost():
             return [e.OpportunityLost(at_stage=state.stage, reason=_text(command.reason, "reason", limit=2000))]
         case c.MigrateCriteria():
