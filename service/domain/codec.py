@@ -29,7 +29,7 @@ def _out(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # 1.2e7 as "12000000", not "1.2E+7"; every amount stored is below 10^15
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return to_dict(value)
     if isinstance(value, tuple | list | frozenset | set):

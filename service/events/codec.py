@@ -13,7 +13,7 @@ from service.db.pool import JSONB_VERSION
 
 def json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)  # money keeps every digit; never a binary float
+        return format(value, "f")  # money keeps every digit, in plain digits ("12000000", not "1.2E+7")
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, frozenset | set | tuple):

@@ -158,6 +158,22 @@ async def test_amounts_read_back_as_plain_decimals(client: httpx.AsyncClient, au
     assert [r["value"]["amount"] for r in rows] == ["12000000"]  # was "1.200E+7"
 
 
+async def test_plan_amounts_written_with_an_exponent_read_back_as_plain_decimals(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A target of "3.4e7" and a cost of 4.5e5 read back as "34000000" and "450000", not "3.4E+7"."""
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    items = {"goal/g1": {**GOAL, "target": "3.4e7"}, "action/a1": {**ACTION, "cost": 4.5e5}}
+    agreed = await in_force(client, plan, kam, boss, items)
+    content = agreed["in_force"]["content"]
+    assert (content["goals"]["g1"]["target"], content["actions"]["a1"]["cost"]) == ("34000000", "450000.0")
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "3.5E+7"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    diff = await ok(await client.get(f"{plan}/diff", params={"from": 1, "to": 2}, headers=kam))
+    assert "E+" not in json.dumps(diff), diff
+    assert "35000000" in json.dumps(diff), diff
+
+
 MISREAD = ("1_000", " 3", "3\n", "٣", "+5", ".5", "5.", "0x10", "NaN", "")  # Decimal read all but the last three
 
 
