@@ -46,6 +46,11 @@ PROJECTION_LAG_SECONDS = Gauge(
     "Age of the oldest event a live projection has not applied yet (0 when caught up).",
     ["projection"],
 )
+PROJECTION_FAILING = Gauge(
+    "kamplan_projection_failing",
+    "1 while a projection's batches fail (in any process; refreshed on scrape), 0 once one commits.",
+    ["projection", "status"],
+)
 WEBHOOK_ATTEMPTS = Counter(
     "kamplan_webhook_attempts_total", "Webhook delivery attempts by this process, by outcome.", ["outcome"]
 )

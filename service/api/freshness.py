@@ -30,8 +30,9 @@ MinPositionHeader = Annotated[
 # The route decorator's `responses` for every read that depends on `fresh`.
 LAGGING: dict[int | str, dict[str, Any]] = {
     503: {
-        "description": "min_position not reached in time (problem projection-lagging), or the read tables are being "
-        "rebuilt for this version of kamplan (problem projection-rebuilding)"
+        "description": "min_position not reached in time (problem projection-lagging), a projection it waits for "
+        "fails on an event (problem projection-failing), or the read tables are being rebuilt for this version of "
+        "kamplan (problem projection-rebuilding)"
     }
 }
 
@@ -88,11 +89,14 @@ async def built(runtime: Runtime, projections: Sequence[str]) -> None:
 
 
 async def caught_up(runtime: Runtime, projections: Sequence[str], target: int) -> None:
-    """Wait, bounded, until `projections` have applied `target`; 503 `projection-lagging` when time runs out."""
+    """Wait, bounded, until `projections` have applied `target`; 503 `projection-lagging` when time runs out, or
+    `projection-failing` when one of those still behind fails on its events (retrying soon will not help)."""
     await built(runtime, projections)
     try:
         await wait_for_position(runtime.pool, projections, target, runtime.settings.read_wait_seconds)
     except Lagging as lag:
+        if lag.failing:
+            raise _failing(lag) from lag
         raise Problem(
             503,
             "/problems/projection-lagging",
@@ -102,3 +106,24 @@ async def caught_up(runtime: Runtime, projections: Sequence[str], target: int) -
             min_position=target,
             behind=lag.behind,
         ) from lag
+
+
+def _failing(lag: Lagging) -> Problem:
+    parts = [
+        f"{name} has failed {f['attempts']} time(s) since {f['since']} on the events at positions "
+        f"{f['first_position']} to {f['last_position']} ({f['error']})"
+        if f.get("first_position") is not None
+        else f"{name} has failed {f['attempts']} time(s) since {f['since']} ({f['error']})"
+        for name, f in sorted(lag.failing.items())
+    ]
+    return Problem(
+        503,
+        "/problems/projection-failing",
+        "Projection failing",
+        f"{'; '.join(parts)}: its views stay at the position they reached until an operator mends it (the error's "
+        "text is in the service's log); writes are not affected",
+        headers={"Retry-After": "30"},
+        min_position=lag.target,
+        behind=lag.behind,
+        failing=lag.failing,
+    )

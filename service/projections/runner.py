@@ -121,9 +121,11 @@ class ProjectionRunner:
                 log.info("projection %s generation %d retired", projection.name, generation.generation)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
                 PROJECTION_FAILURES.labels(projection.name).inc()
                 log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
+                with contextlib.suppress(Exception):  # on a broken connection the log line above is all there is
+                    await _record_failure(lease, projection.name, generation.generation, error)
                 await asyncio.sleep(self.poll_seconds * 5)
             finally:  # the pool's reset on release unlocks too, should this fail on a broken connection
                 with contextlib.suppress(Exception):
@@ -207,6 +209,16 @@ async def _ensure_current(lease: asyncpg.Connection, projection: Projection, gen
     row = await lease.fetchrow(sql.CHECKPOINT, projection.name, generation.generation)
     if row is None or row["status"] not in (LIVE, BUILDING):
         raise Retired()
+
+
+async def _record_failure(lease: asyncpg.Connection, name: str, generation: int, error: Exception) -> None:
+    """Keep the failure with the checkpoint, where /readyz of every process reads it. Only the error's class and the
+    batch's positions: the text may quote an event's data, and /readyz answers without a token."""
+    first = last = None
+    if isinstance(error, ProjectionFailed):
+        first, last = error.first, error.last
+        error = error.__cause__ if isinstance(error.__cause__, Exception) else error
+    await lease.execute(sql.RECORD_FAILURE, name, generation, type(error).__name__, first, last)
 
 
 def _leased(projection: Projection) -> None:

@@ -49,7 +49,21 @@ CHECKPOINT = "SELECT position, status FROM projection_generations WHERE name = $
 
 ADVANCE = """
 UPDATE projection_generations
-SET position = $3, events_applied = events_applied + $4, updated_at = now()
+SET position = $3, events_applied = events_applied + $4, updated_at = now(), failure = NULL
+WHERE name = $1 AND generation = $2
+"""
+
+# A failed batch (rolled back): since when the generation fails, how often, on what. A committed batch clears it.
+RECORD_FAILURE = """
+UPDATE projection_generations
+SET failure = jsonb_build_object(
+    'since', coalesce(failure -> 'since', to_jsonb(now())),
+    'last_at', to_jsonb(now()),
+    'attempts', coalesce((failure ->> 'attempts')::int, 0) + 1,
+    'error', $3::text,
+    'first_position', $4::bigint,
+    'last_position', $5::bigint
+)
 WHERE name = $1 AND generation = $2
 """
 
@@ -67,12 +81,16 @@ LIVE_VERSIONS = """
 SELECT name, version FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
 """
 
-LIVE_POSITIONS = """
-SELECT name, position FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
+# A failure recorded before the checkpoint last moved is over: a batch of older code (before migration 0015), which
+# does not clear it, committed since.
+FAILURE = "CASE WHEN (failure ->> 'last_at')::timestamptz >= updated_at THEN failure END AS failure"
+
+LIVE_POSITIONS = f"""
+SELECT name, position, {FAILURE} FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
 """
 
-ALL_ACTIVE = """
-SELECT name, generation, version, status, position, events_applied, updated_at
+ALL_ACTIVE = f"""
+SELECT name, generation, version, status, position, events_applied, updated_at, {FAILURE}
 FROM projection_generations WHERE status <> 'retired' ORDER BY name, generation
 """
 

@@ -1,4 +1,4 @@
-"""How far behind each projection is: for /readyz and /metrics."""
+"""How far behind each projection is, and whether it is failing: for /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Any
 
 import asyncpg
 
-from service.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS
+from service.metrics import PROJECTION_FAILING, PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS
 from service.projections import sql
 from service.projections.generations import BUILDING
 
 
 async def projection_status(pool: asyncpg.Pool, head: int) -> list[dict[str, Any]]:
-    """One entry per active generation; live ones also update the lag gauges."""
+    """One entry per active generation, with `failing` while its batches fail; live ones also update the lag
+    gauges, and every one the failing gauge."""
     out = []
     async with pool.acquire() as conn:
         for row in await conn.fetch(sql.ALL_ACTIVE):
@@ -28,6 +29,9 @@ async def projection_status(pool: asyncpg.Pool, head: int) -> list[dict[str, Any
                 "events_behind": max(head - row["position"], 0),
                 "seconds_behind": round(max(seconds, 0.0), 3),
             }
+            if row["failure"] is not None:
+                entry["failing"] = row["failure"]
+            PROJECTION_FAILING.labels(row["name"], row["status"]).set(1 if row["failure"] is not None else 0)
             if row["status"] == BUILDING:
                 entry["progress"] = round(row["position"] / head, 4) if head else 1.0
             else:

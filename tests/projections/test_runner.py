@@ -7,12 +7,14 @@ import asyncio
 from prometheus_client import REGISTRY
 
 from service.events import ANY, NewEvent
+from service.projections import sql
 from service.projections.audit import AuditLog
 from service.projections.runner import ProjectionRunner
 from service.projections.status import projection_status
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.projections import Counter, Tallies
 from tests.support.tally import bumped
+from tests.support.webhooks import eventually
 
 
 async def _append(db: IsolatedDb, streams: int, each: int) -> None:
@@ -88,6 +90,64 @@ async def test_a_failing_batch_changes_nothing_and_is_retried(isolated: Isolated
         ]
     assert Flaky.failures == 0
     await asyncio.sleep(0)
+
+
+class Poisoned(Counter):
+    """Cannot apply an event of type "Poison" until `mended`: a batch that fails every time it is tried."""
+
+    mended = False
+
+    async def apply(self, conn, tables, events):
+        if not Poisoned.mended and any(e.event_type == "Poison" for e in events):
+            raise KeyError("amount")
+        await super().apply(conn, tables, events)
+
+
+def _failing_gauge() -> float | None:
+    return REGISTRY.get_sample_value("kamplan_projection_failing", {"projection": "test_counter", "status": "live"})
+
+
+async def test_a_failing_projection_is_reported_by_every_process_until_a_batch_commits(
+    isolated: IsolatedDb, running
+) -> None:
+    """A batch that raised was only logged by the process holding the lease, and /readyz said ready everywhere."""
+    Poisoned.mended = False
+    await _append(isolated, 1, 4)  # two batches of two, then the poison alone
+    await isolated.store.append("poison", "x", ANY, [NewEvent(event_type="Poison", data={})])
+    poison = await isolated.store.head_position()
+    runner = running([Poisoned()], batch_size=2)
+    runner.poll_seconds = 0.02
+
+    async def status() -> dict:
+        entries = [e for e in await projection_status(isolated.pool, poison) if e["name"] == "test_counter"]
+        return entries[0] if entries else {"position": None}  # until the runner has made its generation
+
+    failing = await eventually(status, lambda e: e.get("failing", {}).get("attempts", 0) >= 2)
+    assert failing["position"] == poison - 1  # the batches before it committed
+    assert (failing["failing"]["error"], failing["failing"]["first_position"]) == ("KeyError", poison)
+    assert failing["failing"]["last_position"] == poison
+    assert failing["failing"]["since"] <= failing["failing"]["last_at"]
+    assert _failing_gauge() == 1
+    Poisoned.mended = True
+    mended = await eventually(status, lambda e: e["position"] == poison)
+    assert "failing" not in mended
+    assert _failing_gauge() == 0
+
+
+async def test_a_batch_committed_by_older_code_ends_a_recorded_failure(isolated: IsolatedDb, running) -> None:
+    """Code from before migration 0015 moves the checkpoint without clearing `failure`: a rolling upgrade must not
+    leave the projection reported failing after an older process applied its events."""
+    await _append(isolated, 1, 1)
+    running([Counter()])
+    head = await caught_up(isolated, ["test_counter"])
+    async with isolated.pool.acquire() as conn:
+        await conn.execute(sql.RECORD_FAILURE, "test_counter", 1, "KeyError", head, head)
+        [failing] = [e for e in await projection_status(isolated.pool, head) if e["name"] == "test_counter"]
+        assert failing["failing"]["error"] == "KeyError"
+        older_advance = "UPDATE projection_generations SET updated_at = now() WHERE name = 'test_counter'"
+        await conn.execute(older_advance)  # what ADVANCE did before 0015
+    [over] = [e for e in await projection_status(isolated.pool, head) if e["name"] == "test_counter"]
+    assert "failing" not in over
 
 
 async def test_the_lag_counts_the_events_a_stopped_projection_has_not_applied(isolated: IsolatedDb) -> None:

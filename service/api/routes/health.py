@@ -28,10 +28,13 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     operation_id="readyz",
-    summary="Ready to serve: the database answers; each projection's lag",
+    summary="Ready to serve: the database answers; each projection's lag, and whether it is failing",
     responses={503: {"description": "Not ready; `checks` says what failed"}},
 )
 async def readyz(runtime: RuntimeDep) -> Any:
+    """200 `ready`, or 200 `degraded` while a projection's batches fail (its entry's `failing` says since when, how
+    often, the error's class and the positions). Still 200: a failing projection stalls only its own views, writes
+    and the other reads go on, and taking every process out of service would not mend it."""
     checks: dict[str, Any] = {}
     try:
         async with asyncio.timeout(2):
@@ -43,7 +46,8 @@ async def readyz(runtime: RuntimeDep) -> Any:
         log.warning("not ready: %s: %s", type(error).__name__, error, extra={"request_id": request_id_var.get()})
         checks["database"] = {"status": "unavailable", "error": type(error).__name__}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
-    return {"status": "ready", "checks": checks}
+    failing = any("failing" in p for p in checks["projections"])
+    return {"status": "degraded" if failing else "ready", "checks": checks}
 
 
 @router.get("/metrics", operation_id="metrics", summary="Prometheus metrics", response_class=Response)
