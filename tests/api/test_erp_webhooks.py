@@ -23,6 +23,7 @@ from service.events import EventStore
 from service.main import create_app
 from service.webhooks import records
 from tests.support.erp import KAM, SECRET, order, post, signed
+from tests.support.problems import assert_refused
 from tests.support.webhooks import app_on
 
 
@@ -484,4 +485,35 @@ async def test_a_line_the_rules_refuse_is_named_by_its_index(
         refused = await post(erp, bad, signed(bad))
         assert refused.status_code == 422, refused.text
         assert (refused.json()["type"], refused.json()["field"]) == (f"/problems/{kind}", field)
+    assert await store.head_position() == before
+
+
+async def test_a_document_number_and_skus_are_kept_trimmed_so_a_resend_with_spaces_is_the_same_document(
+    erp: httpx.AsyncClient, auth: Callable[..., dict[str, str]], account: str, store: EventStore
+) -> None:
+    """Found by review: " INV-1" and "INV-1" were two documents, so a resend with a stray space doubled the history."""
+    line = {"sku": "FF-200", "name": "Fuel filter", "quantity": 500, "amount": "5"}
+    first = order(account, number="INV-1", type="invoice", amount="5", reference="SO-1", lines=[line])
+    assert (await post(erp, first, signed(first))).json()["position"] is not None
+    before = await store.head_position()
+    spaced = order(account, number=" INV-1\t", type="invoice", amount="5", reference="SO-1 ",
+                   lines=[{**line, "sku": " FF-200 "}])  # fmt: skip
+    again = await post(erp, spaced, signed(spaced))
+    assert (again.status_code, again.json()["position"]) == (200, None), again.text  # the same document: nothing new
+    assert await store.head_position() == before
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    assert [(d["number"], d["reference"], [x["sku"] for x in d["lines"]]) for d in history["documents"]] == [
+        ("INV-1", "SO-1", ["FF-200"])
+    ]
+    new = order(account, number=" INV-2 ", type="invoice", amount="5", lines=[{**line, "sku": "\tFF-300"}])
+    assert (await post(erp, new, signed(new))).status_code == 200
+    history = (await erp.get(f"/v1/accounts/{account}/purchases", headers=auth(**KAM))).json()
+    assert {(d["number"], d["lines"][0]["sku"]) for d in history["documents"]} == {
+        ("INV-1", "FF-200"),
+        ("INV-2", "FF-300"),
+    }
+    before = await store.head_position()
+    for blank, field in (({"number": "\t\n "}, "number"), ({"lines": [{**line, "sku": " \t"}]}, "lines.0.sku")):
+        bad = order(account, **{"number": "INV-3", **blank})
+        assert_refused(await post(erp, bad, signed(bad)), "missing-value", field)
     assert await store.head_position() == before

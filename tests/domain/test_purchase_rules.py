@@ -57,6 +57,15 @@ def test_a_document_out_of_the_rules_is_refused(doc: Document, code: str) -> Non
     assert refused.value.code == code
 
 
+def test_a_documents_identifiers_are_kept_trimmed_so_spaces_make_no_second_document() -> None:
+    line = Line(sku="FF-200", quantity=Decimal(1), amount=Decimal(1))
+    [first] = decide(initial_state(), record(document(reference="SO-1", lines=(line,))))
+    state = evolve(initial_state(), first)
+    spaced_line = Line(sku=" FF-200 ", quantity=Decimal(1), amount=Decimal(1))
+    spaced = document(number=" INV-1\t", reference=" SO-1", lines=(spaced_line,))
+    assert decide(state, record(spaced)) == []
+
+
 def at(hh_mm: str) -> datetime:
     return datetime.fromisoformat(f"2026-11-20T{hh_mm}:00+00:00")
 

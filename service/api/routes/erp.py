@@ -141,7 +141,7 @@ async def receive(
     )  # fmt: skip
     # a document the rules refuse is refused before its delivery id is kept: the corrected resend may use the id
     tolerance = timedelta(seconds=runtime.settings.erp_webhook_tolerance_seconds)
-    check_document(document, now=datetime.now(UTC) + tolerance)
+    document = check_document(document, now=datetime.now(UTC) + tolerance)  # as kept: its identifiers trimmed
     body = await request.body()
     # Every delivery's id is kept with a hash of its request before anything is decided, so that one id never
     # carries two bodies, also when they race (to two accounts). The attempt that keeps it holds it: it alone

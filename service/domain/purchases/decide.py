@@ -8,17 +8,16 @@ from dataclasses import replace
 from datetime import datetime
 
 from service.domain.actors import Role
-from service.domain.errors import CURRENCY, NotAllowed, amount, require
+from service.domain.errors import CURRENCY, NotAllowed, amount, clean_text, require
 from service.domain.purchases.commands import PurchaseCommand
 from service.domain.purchases.events import PurchaseDocumentReaffirmed, PurchaseDocumentRecorded, PurchaseEvent
-from service.domain.purchases.state import Document, PurchaseHistory, key
+from service.domain.purchases.state import Document, Line, PurchaseHistory, key
 
 
 def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEvent]:
     if command.actor.role not in (Role.INTEGRATION, Role.ADMIN):
         raise NotAllowed("integration-only", "the purchase history comes from the ERP")
-    document = command.document
-    check_document(document)
+    document = check_document(command.document)
     earlier = state.documents.get(key(document.kind, document.number))
     if overtaken(state, document):
         return []  # a delivery overtaken by a newer version of the document (retries reorder them)
@@ -36,21 +35,27 @@ def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEve
     return [PurchaseDocumentRecorded(account_id=command.account_id, document=revised, delivery_id=command.delivery_id)]
 
 
-def check_document(document: Document, now: datetime | None = None) -> None:
+def check_document(document: Document, now: datetime | None = None) -> Document:
     """A document as the rules take it, whatever the history holds: the ERP's delivery is checked with it before
     its id is kept, so that a refused one leaves no trace and its corrected resend is taken under the same id.
+    Its number, reference and lines' SKUs come back trimmed: they are identifiers, and " INV-1" kept beside "INV-1"
+    would be a second document, a resend with a stray space doubling the purchase history.
     With `now`, a document changed later than that is refused: the ERP's clock has gone wrong, and the time kept
     would make every real version after it count as overtaken."""
-    require(bool(document.number.strip()), "missing-value", "a document has a number", field="number")
+    number = clean_text(document.number, "number", required=True, limit=100)
     require(bool(CURRENCY.fullmatch(document.currency)), "invalid-currency", "a currency is three capital letters "
             "(ISO 4217)", field="currency")  # fmt: skip
     amount(document.amount, "amount")
+    lines: list[Line] = []
     for n, line in enumerate(document.lines):  # the line named as validation names it, so a long document's is found
-        require(bool(line.sku.strip()), "missing-value", f"line {n} has no sku", field=f"lines.{n}.sku")
+        sku = clean_text(line.sku, f"lines.{n}.sku", required=True, limit=100)
         amount(line.quantity, f"lines.{n}.quantity")
         amount(line.amount, f"lines.{n}.amount")
+        lines.append(replace(line, sku=sku))
     if now is not None and document.changed_at is not None:
         require(document.changed_at <= now, "date-in-future", "the document was changed after now", field="timestamp")
+    reference = clean_text(document.reference, "reference", required=False, limit=100)
+    return replace(document, number=number, reference=reference, lines=tuple(lines))
 
 
 def overtaken(state: PurchaseHistory, document: Document) -> bool:
