@@ -398,3 +398,23 @@ async def test_restating_a_members_criteria_problems_or_next_action_writes_nothi
         "MemberProblemsRecorded",
         "NextActionSet",
     ]
+
+
+async def test_a_citations_note_is_kept_trimmed_and_a_blank_one_is_no_note(client: httpx.AsyncClient, auth) -> None:
+    """Found by review: every other note of the map was trimmed, a citation's was kept as sent, spaces and all."""
+    path, kam = await setup(client, auth)
+    made = await add(
+        client, path, kam, citation={"kind": "interaction", "ref": "visit-3", "note": "  asked for a trial\n"}
+    )
+    member = f"{path}/buying-center/members/{made['member']['member_id']}"
+    cited = {
+        f"{member}/assessment": ("POST", {"attitude": 1}),
+        f"{member}/criteria": ("PUT", {"stated": ["price"]}),
+        f"{member}/problems": ("PUT", {"problems": [{"problem": "Clogging"}]}),
+    }
+    for url, (method, body) in cited.items():
+        citation = {"kind": "observation", "note": " \t\n "}
+        answer = await client.request(method, url, json={**body, "citation": citation}, headers=kam)
+        assert answer.status_code == 200, answer.text
+    history = (await client.get(member, headers=kam)).json()["history"]
+    assert [h["citation"]["note"] for h in history] == ["asked for a trial", "", "", ""]

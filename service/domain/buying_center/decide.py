@@ -38,7 +38,7 @@ from service.domain.buying_center.events import (
     MembersUnlinked,
     NextActionSet,
 )
-from service.domain.buying_center.state import BuyingCenter, Member, NextAction, RelationKind, contact_key
+from service.domain.buying_center.state import BuyingCenter, Citation, Member, NextAction, RelationKind, contact_key
 from service.domain.errors import Conflict, DomainError, NotFound, clean_text, require
 
 # Free text with this aggregate's defaults (a call may override them).
@@ -48,6 +48,11 @@ _text = partial(clean_text, required=False, limit=200)
 def _texts(values: tuple[str, ...], field: str) -> tuple[str, ...]:
     require(len(values) <= 30, "too-many-items", f"{field} has more than 30 items", field=field)
     return tuple(t for t in (_text(v, field, limit=500) for v in values) if t)
+
+
+def _cited(citation: Citation | None) -> Citation | None:
+    """A citation as kept: its note trimmed, as every note of the map is, so an all-blank note is no note."""
+    return replace(citation, note=_text(citation.note, "citation.note", limit=1000)) if citation else None
 
 
 def _roles(roles: frozenset[str], known: frozenset[str]) -> frozenset[str]:
@@ -153,7 +158,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                     influence=_scale(command.influence, "influence", 1, 5),
                     attitude=_scale(command.attitude, "attitude", -2, 2),
                     attitude_to_competitor=_scale(command.attitude_to_competitor, "attitude_to_competitor", -2, 2),
-                    citation=command.citation,
+                    citation=_cited(command.citation),
                 )
             ]
         case ChangeMemberDetails():
@@ -192,7 +197,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 attitude_to_competitor=_scale(command.attitude_to_competitor, "attitude_to_competitor", -2, 2)
                 if command.attitude_to_competitor is not None
                 else m.attitude_to_competitor,
-                citation=command.citation,
+                citation=_cited(command.citation),
             )
             unchanged = (assessed.roles, assessed.influence, assessed.attitude, assessed.attitude_to_competitor) == (
                 m.roles,
@@ -208,7 +213,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 return []  # nothing new, as for an assessment that changes nothing
             return [
                 MemberCriteriaRecorded(
-                    member_id=m.member_id, stated=stated, observed=observed, citation=command.citation
+                    member_id=m.member_id, stated=stated, observed=observed, citation=_cited(command.citation)
                 )
             ]
         case RecordProblems():
@@ -224,7 +229,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             )
             if problems == m.problems:
                 return []
-            return [MemberProblemsRecorded(member_id=m.member_id, problems=problems, citation=command.citation)]
+            return [MemberProblemsRecorded(member_id=m.member_id, problems=problems, citation=_cited(command.citation))]
         case AssignContactOwner():
             owner = _text(command.owner, "owner") or None if command.owner is not None else None
             plan = _text(command.contact_plan, "contact_plan", limit=2000)
