@@ -343,3 +343,30 @@ async def test_a_document_url_whose_host_is_no_host_name_is_refused(client: http
     for url in ("https://кто.рф/отчёт.pdf", "http://[::1]:8080/r", "http://10.0.0.1/a b.pdf", "https://docs.example/x"):
         kept = await client.post(f"{path}/dossier/documents", json={"title": "t", "url": url}, headers=kam)
         assert kept.status_code == 201, (url, kept.text)
+
+
+async def test_retracting_an_answer_judges_about_as_recording_one_does(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: retracting an answer to a question about a person without `about` was a 404 answer-not-found,
+    where recording one is a 422 about-required naming the field; `about` on a question about no one likewise."""
+    path, kam = await setup(client, auth)
+    member = (await add(client, path, kam))["member"]["member_id"]
+    day = TODAY.isoformat()
+    for answer in (
+        {"question_code": "leaders_interests", "value": "golf", "about": member, "learned_on": day},
+        {"question_code": "headcount", "value": 5, "learned_on": day},
+    ):
+        assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201
+    before = await store.head_position()
+    for code, about, problem in (
+        ("leaders_interests", None, "about-required"),
+        ("headcount", member, "about-not-allowed"),
+    ):
+        retract = await client.post(
+            f"{path}/dossier/answers/{code}/retract", json={"about": about, "reason": "misheard"}, headers=kam
+        )
+        assert_refused(retract, problem, "about")
+    assert await store.head_position() == before
+    retracted = await client.post(
+        f"{path}/dossier/answers/leaders_interests/retract", json={"about": member, "reason": "misheard"}, headers=kam
+    )
+    assert retracted.status_code == 200, retracted.text

@@ -126,6 +126,21 @@ def test_revisions_and_retractions_keep_the_history() -> None:
     assert nothing.value.code == "answer-not-found"
 
 
+def test_a_retraction_names_whom_a_personal_answer_is_about_and_no_one_for_another() -> None:
+    personal = q(AnswerType.TEXT, personal=True)
+    state = apply(initial_state(), answer(personal, "golf", about="m1", members=frozenset({"m1"})))
+    for question, about, code in (
+        (personal, None, "about-required"),
+        (q(AnswerType.NUMBER), "m1", "about-not-allowed"),
+    ):
+        retract = cmd.RetractAnswer(actor=KAM, question_code=question.code, question=question, about=about, reason="x")
+        with pytest.raises(DomainError) as refused:
+            decide(state, retract)
+        assert (refused.value.code, refused.value.details["field"]) == (code, "about")
+    retract = cmd.RetractAnswer(actor=KAM, question_code=personal.code, question=personal, about="m1", reason="x")
+    assert decide(state, retract)
+
+
 def test_a_back_dated_answer_goes_into_the_history_and_leaves_the_later_learnt_one_in_force() -> None:
     number = q(AnswerType.NUMBER)
     state = apply(initial_state(), answer(number, 40, learned_on=date(2026, 11, 20)))

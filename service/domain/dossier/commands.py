@@ -31,6 +31,8 @@ class RecordAnswer:
 class RetractAnswer:
     actor: Actor
     question_code: str
+    # its newest definition, also from a template that dropped it since (its answers are kept); None: never asked
+    question: Question | None = None
     about: str | None = None
     reason: str
 

@@ -18,6 +18,7 @@ from service.domain.dossier.events import (
 )
 from service.domain.dossier.state import Dossier, slot_key
 from service.domain.errors import Conflict, NotFound, clean_text, require
+from service.domain.settings.state import Question
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=False, limit=500)
@@ -40,24 +41,22 @@ def _is_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(host and _HOST.fullmatch(host))
 
 
+def _require_fitting_about(question: Question, about: str | None) -> None:
+    """`about` names the member a question about a person is about, and is not given for any other question."""
+    if question.personal:
+        require(about is not None, "about-required", f"{question.code} is about a person: name them", field="about")
+    else:
+        require(about is None, "about-not-allowed", f"{question.code} is not about a person", field="about")
+
+
 def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
     match command:
         case RecordAnswer(question=question):
             if question is None:
                 raise NotFound("unknown-question", f"no question {command.question_code} in the dossier template")
-            if question.personal:
-                require(
-                    command.about is not None,
-                    "about-required",
-                    f"{question.code} is about a person: name them",
-                    field="about",
-                )
-                if command.about not in command.members:
-                    raise NotFound("member-not-in-buying-center", f"no member {command.about} in this buying center")
-            else:
-                require(
-                    command.about is None, "about-not-allowed", f"{question.code} is not about a person", field="about"
-                )
+            _require_fitting_about(question, command.about)
+            if question.personal and command.about not in command.members:
+                raise NotFound("member-not-in-buying-center", f"no member {command.about} in this buying center")
             require(
                 command.learned_on <= command.today, "date-in-future", "learned_on is in the future", field="learned_on"
             )
@@ -75,6 +74,8 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                 )
             ]
         case RetractAnswer():
+            if command.question is not None:  # as when recording: a person's answer is found by whom it is about
+                _require_fitting_about(command.question, command.about)
             slot = state.answers.get(slot_key(command.question_code, command.about))
             if slot is None or slot.current is None:
                 raise NotFound("answer-not-found", f"no answer in force to question {command.question_code}")

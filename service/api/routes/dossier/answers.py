@@ -146,13 +146,12 @@ class DossierRetractIn(BaseModel):
 async def retract_answer(
     account_id: UUID, question_code: str, body: DossierRetractIn, response: Response, command: CommandDep
 ) -> Written:
+    question = (await company_settings(command.runtime)).question(question_code)  # also one a template dropped
+    retract = cmd.RetractAnswer(
+        actor=command.actor, question_code=question_code, question=question, about=body.about, reason=body.reason
+    )
     outcome = await command.run(
-        DOSSIER,
-        dossier_stream(str(account_id)),
-        lambda s: decide(
-            s, cmd.RetractAnswer(actor=command.actor, question_code=question_code, about=body.about, reason=body.reason)
-        ),
-        account_id=str(account_id),
+        DOSSIER, dossier_stream(str(account_id)), lambda s: decide(s, retract), account_id=str(account_id)
     )
     return written(response, outcome)
 
