@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -119,3 +120,20 @@ def clean_text(value: str, field: str, *, required: bool, limit: int) -> str:
     require(bool(value) or not required, "missing-value", f"{field} must not be empty", field=field)
     require(len(value) <= limit, "value-too-long", f"{field} is longer than {limit} characters", field=field)
     return value
+
+
+def require_each_once(
+    keys: Sequence[Hashable | None], code: str, field: str, what: str, shown: Callable[[Any], str] = str, **details: Any
+) -> None:
+    """Raise DomainError(code) naming `<field>.<index>`, the first entry that repeats an earlier one, with every
+    entry listed more than once in `duplicates` (as `shown`): a list of facts holds each once, where a repeat is
+    stored, shown and counted twice. Compare as stored (trimmed); a None key, a blank entry dropped, repeats none."""
+    seen: set[Hashable] = set()
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key in seen:
+            twice = sorted({shown(k) for k in keys if k is not None and keys.count(k) > 1})
+            message = f"{field} lists {what} {', '.join(twice)} more than once"
+            raise DomainError(code, message, field=f"{field}.{index}", duplicates=twice, **details)
+        seen.add(key)

@@ -370,3 +370,19 @@ async def test_retracting_an_answer_judges_about_as_recording_one_does(client: h
         f"{path}/dossier/answers/leaders_interests/retract", json={"about": member, "reason": "misheard"}, headers=kam
     )
     assert retracted.status_code == 200, retracted.text
+
+
+async def test_a_list_answer_holding_an_item_twice_is_refused_naming_it(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: ["Kama plant", "Kama plant"] was stored as given, and the dossier listed the plant twice.
+    Items are compared as stored, trimmed; "kama plant" is another text, as a choice of another case is."""
+    path, kam = await setup(client, auth)
+    day = TODAY.isoformat()
+    before = await store.head_position()
+    for value, field in ((["A", "A"], "value.1"), (["Kama plant", "Izhevsk", " Kama plant\n"], "value.2")):
+        answer = {"question_code": "sites", "value": value, "learned_on": day}
+        refused = await client.post(f"{path}/dossier/answers", json=answer, headers=kam)
+        assert_refused(refused, "duplicate-item", field)
+        assert refused.json()["duplicates"] == [value[0]]
+    assert await store.head_position() == before
+    answer = {"question_code": "sites", "value": ["Kama plant", "kama plant"], "learned_on": day}
+    assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.domain.errors import CURRENCY, DomainError, NotFound, amount, parse_day, parse_decimal
+from service.domain.errors import (
+    CURRENCY,
+    DomainError,
+    NotFound,
+    amount,
+    parse_day,
+    parse_decimal,
+    require_each_once,
+)
 from service.domain.settings.state import AnswerType, Question
 
 TEXT_LIMIT = 5000  # a text answer, as stored (trimmed)
@@ -56,6 +64,8 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
             items = [v.strip() for v in value]  # as stored: what is checked against the choices
             if question.choices and (extra := [v for v in items if v not in question.choices]):
                 raise _invalid(question, f"items from {', '.join(question.choices)} (not {', '.join(extra)})")
+            # compared as stored, as choices are matched: "A" and " A" are one item, "a" another
+            require_each_once(items, "duplicate-item", "value", "the item", question=question.code)
             return items
         case AnswerType.PERSON:
             if not isinstance(value, str):
