@@ -10,6 +10,7 @@ import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
+from tests.support.problems import assert_refused
 from tests.support.rebuilds import rebuilt
 
 
@@ -418,3 +419,28 @@ async def test_a_citations_note_is_kept_trimmed_and_a_blank_one_is_no_note(clien
         assert answer.status_code == 200, answer.text
     history = (await client.get(member, headers=kam)).json()["history"]
     assert [h["citation"]["note"] for h in history] == ["asked for a trial", "", "", ""]
+
+
+async def test_criteria_or_problems_listing_one_twice_are_refused_naming_it(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: a criterion or a problem listed twice was stored twice, and the member's card showed both.
+    Entries are compared as stored, trimmed; a problem is the same with the same consequence."""
+    path, kam = await setup(client, auth)
+    member = f"{path}/buying-center/members/{(await add(client, path, kam))['member']['member_id']}"
+    before = await store.head_position()
+    clogging = {"problem": "Clogging", "consequence": "Downtime"}
+    refusals = [
+        ("criteria", {"stated": ["price", "delivery", "price"]}, "duplicate-criterion", "stated.2"),
+        ("criteria", {"stated": ["price"], "observed": ["", "golf", " golf "]}, "duplicate-criterion", "observed.2"),
+        ("problems", {"problems": [clogging, {**clogging, "problem": " Clogging"}]}, "duplicate-problem", "problems.1"),
+    ]
+    for route, body, problem, field in refusals:
+        assert_refused(await client.put(f"{member}/{route}", json=body, headers=kam), problem, field)
+    assert await store.head_position() == before
+    taken = {
+        "criteria": {"stated": ["price", "Price"], "observed": ["price"]},  # another case, another list: not a repeat
+        "problems": {"problems": [clogging, {**clogging, "consequence": "Warranty claims"}]},
+    }
+    for route, body in taken.items():
+        assert (await client.put(f"{member}/{route}", json=body, headers=kam)).status_code == 200

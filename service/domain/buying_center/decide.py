@@ -39,15 +39,18 @@ from service.domain.buying_center.events import (
     NextActionSet,
 )
 from service.domain.buying_center.state import BuyingCenter, Citation, Member, NextAction, RelationKind, contact_key
-from service.domain.errors import Conflict, DomainError, NotFound, clean_text, require
+from service.domain.errors import Conflict, DomainError, NotFound, clean_text, require, require_each_once
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=False, limit=200)
 
 
-def _texts(values: tuple[str, ...], field: str) -> tuple[str, ...]:
+def _criteria(values: tuple[str, ...], field: str) -> tuple[str, ...]:
+    """Criteria as stored: trimmed, blank ones dropped, each once (compared as stored: "price" and "Price" are two)."""
     require(len(values) <= 30, "too-many-items", f"{field} has more than 30 items", field=field)
-    return tuple(t for t in (_text(v, field, limit=500) for v in values) if t)
+    texts = [_text(v, field, limit=500) for v in values]
+    require_each_once([t or None for t in texts], "duplicate-criterion", field, "the criterion")
+    return tuple(t for t in texts if t)
 
 
 def _cited(citation: Citation | None) -> Citation | None:
@@ -208,7 +211,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [] if unchanged else [assessed]
         case RecordCriteria():
             m = _active(state, command.member_id)
-            stated, observed = _texts(command.stated, "stated"), _texts(command.observed, "observed")
+            stated, observed = _criteria(command.stated, "stated"), _criteria(command.observed, "observed")
             if (stated, observed) == (m.stated_criteria, m.observed_criteria):
                 return []  # nothing new, as for an assessment that changes nothing
             return [
@@ -227,6 +230,8 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 )
                 for p in command.problems
             )
+            # the same problem with another consequence is another entry: it costs them something else
+            require_each_once(problems, "duplicate-problem", "problems", "the problem", shown=lambda p: p.problem)
             if problems == m.problems:
                 return []
             return [MemberProblemsRecorded(member_id=m.member_id, problems=problems, citation=_cited(command.citation))]
