@@ -14,6 +14,7 @@ from tests.support.opportunities import log, open_project
 from tests.support.opportunities import setup as project_setup
 from tests.support.plans import ACTION, GOAL, in_force, ok
 from tests.support.plans import setup as plan_setup
+from tests.support.problems import assert_refused
 
 # not begun anywhere yet: UTC's tomorrow has, east of UTC (tests/api/test_dates_east_of_utc.py)
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
@@ -347,6 +348,22 @@ async def test_a_problems_criteria_are_each_as_long_as_a_members(client: httpx.A
     assert recorded.status_code == 200, recorded.text
     [problem] = recorded.json()["facts"]["problems"].values()
     assert problem["criteria"] == ["failure-free", "x" * 500]
+
+
+async def test_a_problems_criteria_listing_one_twice_are_refused_as_a_members_are(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A project's problem took the same decision criterion twice, where a buying-center member's are each once."""
+    path, kam, _, _ = await project_setup(client, auth)
+    project = f"/v1/opportunities/{(await open_project(client, path, kam))['opportunity_id']}"
+    before = await store.head_position()
+    twice = {"problem": "Clogging", "criteria": ["price", "", "uptime", " price"]}
+    refused = await client.post(f"{project}/problems", json=twice, headers=kam)
+    assert_refused(refused, "duplicate-criterion", "criteria.3")
+    assert refused.json()["duplicates"] == ["price"]
+    assert await store.head_position() == before
+    fine = {"problem": "Clogging", "criteria": ["price", "Price"]}  # case counts, as for a member's
+    assert (await client.post(f"{project}/problems", json=fine, headers=kam)).status_code == 200
 
 
 async def test_an_interaction_needs_someone_who_took_part_after_blanks_are_dropped(

@@ -15,6 +15,7 @@ from service.domain.errors import (
     amount,
     clean_text,
     require,
+    require_each_once,
     require_not_before,
     require_not_future,
 )
@@ -31,12 +32,14 @@ CRITERION_LIMIT = 500  # as a buying-center member's
 
 
 def _criteria(values: tuple[str, ...]) -> tuple[str, ...]:
-    """A problem's criteria as stored: trimmed, blank ones dropped, few and short."""
+    """A problem's criteria as stored: trimmed, blank ones dropped, few and short, each once (as a member's)."""
     field = "criteria"
     require(
         len(values) <= CRITERIA_LIMIT, "too-many-items", f"{field} has more than {CRITERIA_LIMIT} items", field=field
     )
-    return tuple(t for t in (_text(v, field, required=False, limit=CRITERION_LIMIT) for v in values) if t)
+    texts = [_text(v, field, required=False, limit=CRITERION_LIMIT) for v in values]
+    require_each_once([t or None for t in texts], "duplicate-criterion", field, "the criterion")
+    return tuple(t for t in texts if t)
 
 
 def _member(members: dict[str, frozenset[str]], left: frozenset[str], member_id: str | None) -> None:
