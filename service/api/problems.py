@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from service.api.long_integers import too_long_integers
 from service.domain.errors import DomainError
 from service.events.errors import (
     ConcurrencyError,
@@ -172,6 +173,19 @@ def allowed_methods(request: Request) -> str:
 INTERNAL = Problem(500, "/problems/internal", "Internal error", "the error was logged with this request id")
 
 
+async def _unparsed_body(request: Request, error: Exception, problem: Problem) -> Problem:
+    """FastAPI's 400 for a body its JSON reader refused with a ValueError that is no JSON error: an integer too long
+    for Python to read (long_integers.py) is a 422 naming each field that holds one. Any other cause stays a 400."""
+    if problem.status != 400 or not isinstance(error.__cause__, ValueError):
+        return problem
+    try:
+        body = await request.body()  # kept by the request FastAPI read it with
+    except RuntimeError:  # read and gone: nothing to name
+        return problem
+    errors = too_long_integers(body)
+    return validation_problem(errors) if errors else problem
+
+
 def install(app: FastAPI) -> None:
     async def handle(request: Request, error: Exception) -> Response:
         problem = from_exception(error)
@@ -180,6 +194,8 @@ def install(app: FastAPI) -> None:
             problem = INTERNAL
         elif problem.status == 503 and isinstance(error, UNREACHABLE):
             log.warning("database unreachable: %s", type(error).__name__)
+        elif isinstance(error, StarletteHTTPException):
+            problem = await _unparsed_body(request, error, problem)
         if problem.status == 405:  # Starlette names only the first matching route's methods
             problem.headers["Allow"] = allowed_methods(request)
         return problem_response(request, problem)

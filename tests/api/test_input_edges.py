@@ -40,6 +40,41 @@ async def test_numbers_that_are_not_finite_are_refused_naming_the_field(client: 
     assert (await client.post(f"{path}/dossier/answers", json=fine, headers=kam)).status_code == 201
 
 
+async def test_an_integer_too_long_for_python_to_read_is_refused_naming_the_field(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Python reads no integer of more than 4,300 digits from text (sys.get_int_max_str_digits), so the JSON reader
+    failed on the whole body: a 400 bad-request, "There was an error parsing the body", that named nothing."""
+    path, kam = await dossier_setup(client, auth)
+    before = await store.head_position()
+    big = "9" * 4301
+    for value, field in (
+        (big, "body.value"),
+        (f"-{big}", "body.value"),
+        (f'{{"amount": {big}, "currency": "RUB"}}', "body.value.amount"),
+        (f'["A", {big}]', "body.value.1"),
+    ):
+        code = "revenue" if "amount" in value else "sites" if "[" in value else "headcount"
+        body = f'{{"question_code": "{code}", "value": {value}, "learned_on": "2026-11-01"}}'
+        answer = await client.post(
+            f"{path}/dossier/answers", content=body, headers={**kam, "Content-Type": "application/json"}
+        )
+        assert (answer.status_code, answer.json()["type"]) == (422, "/problems/validation"), (field, answer.text[:300])
+        assert [(e["field"], e["type"]) for e in answer.json()["errors"]] == [(field, "number_too_long")]
+        assert "4300 digits" in answer.json()["detail"]
+    broken = f'{{"question_code": "headcount", "value": {big}, "learned_on": }}'  # also malformed: JSON's error
+    answer = await client.post(
+        f"{path}/dossier/answers", content=broken, headers={**kam, "Content-Type": "application/json"}
+    )
+    assert [e["type"] for e in answer.json()["errors"]] == ["json_invalid"], answer.text[:300]
+    assert await store.head_position() == before
+    not_utf8 = b'{"question_code": "\xff", "value": 1, "learned_on": "2026-11-01"}'  # a 400 as before
+    answer = await client.post(
+        f"{path}/dossier/answers", content=not_utf8, headers={**kam, "Content-Type": "application/json"}
+    )
+    assert (answer.status_code, answer.json()["type"]) == (400, "/problems/bad-request"), answer.text
+
+
 async def test_plan_periods_and_currencies_are_ascii_and_whole(client: httpx.AsyncClient, auth, store) -> None:
     """`$` matched before a final newline and `\\d` any Unicode digit: "2027\\n" and "٢٠٢٧" were periods."""
     kam, _, plan, _ = await plan_setup(client, auth)
