@@ -156,3 +156,56 @@ async def test_a_session_recorded_by_the_old_teams_supervisor_is_not_confirmed_a
     assert (confirmed.status_code, confirmed.json()["type"]) == (409, "/problems/session-recorder-not-a-party")
     new_boss = auth(unique("boss"), Role.SUPERVISOR, other_team)
     assert (await ok(await client.get(plan, headers=new_boss)))["in_force"]["revision"] == 1
+
+
+async def test_a_session_left_waiting_on_a_plan_its_successor_replaced_reads_superseded(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """A session recorded on the plan in force, not yet confirmed when a successor took over, read as waiting for
+    ever, though the plan refuses its confirmation (plan-superseded); one on the successor, recorded before the
+    successor's first agreement, read as waiting too, though that agreement outdated it."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "20000000"}}
+    old = await ok(await client.post(f"{plan}/sessions", json=_session([change]), headers=kam))
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    following = f"/v1/plans/{successor['plan_id']}"
+    risk = {"op": "put", "item_type": "risk", "item_id": "r1", "item": RISK}
+    early = await ok(await client.post(f"{following}/sessions", json=_session([risk]), headers=kam))
+    drafting = await ok(await client.get(f"{plan}/sessions", headers=boss))
+    assert [s["status"] for s in drafting] == ["waiting"]  # confirmed once the successor is abandoned, if it is
+    await ok(await client.put(f"{following}/draft/risk/r2", json=RISK, headers=kam))
+    await ok(await client.post(f"{following}/revisions", json={}, headers=kam))
+    took_over = await ok(await client.post(f"{following}/revisions/1/agree", json={}, headers=boss))
+    [left] = await ok(await client.get(f"{plan}/sessions", headers=boss))
+    assert (left["session_id"], left["status"], left["confirmed_by"]) == (old["session_id"], "superseded", None)
+    [outdated] = await ok(await client.get(f"{following}/sessions", headers=boss))
+    assert (outdated["session_id"], outdated["status"]) == (early["session_id"], "outdated")
+    before = await store.head_position()
+    refused = await client.post(f"{plan}/sessions/{old['session_id']}/confirm", headers=boss)
+    assert (refused.status_code, refused.json()["type"]) == (409, "/problems/plan-superseded")
+    assert await store.head_position() == before
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{agreed['plan_id']}", "min_position": took_over["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    moments = sorted(e["recorded_at"] for e in audit["items"])
+    [then] = await ok(await client.get(f"{plan}/sessions", params={"as_of": moments[-2]}, headers=boss))
+    assert then["status"] == "waiting"  # as of before the successor's agreement superseded the plan
+
+
+async def test_a_session_on_an_abandoned_successor_reads_abandoned(client: httpx.AsyncClient, auth) -> None:
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    following = f"/v1/plans/{successor['plan_id']}"
+    risk = {"op": "put", "item_type": "risk", "item_id": "r1", "item": RISK}
+    await ok(await client.post(f"{following}/sessions", json=_session([risk]), headers=kam))
+    await ok(await client.post(f"{following}/abandon", json={"reason": "The buyer merges"}, headers=boss))
+    [session] = await ok(await client.get(f"{following}/sessions", headers=boss))
+    assert session["status"] == "abandoned"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from service.domain.plan.content import PERIOD, Action, Goal, PlanContent
-from service.domain.plan.state import ActionStatus, Plan
+from service.domain.plan.state import ActionStatus, Plan, Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +101,28 @@ def standings(plans: Iterable[Plan]) -> list[tuple[Plan, Standing]]:
     ranked.sort(key=lambda ps: ps[0].started_at.timestamp() if ps[0].started_at else 0.0, reverse=True)
     ranked.sort(key=lambda ps: list(Standing).index(ps[1]))
     return ranked
+
+
+class SessionStatus(StrEnum):
+    """Where a joint planning session stands: only a waiting one may still be confirmed."""
+
+    WAITING = "waiting"  # for the other party (who cannot while a successor is drafted, but may if it is abandoned)
+    CONFIRMED = "confirmed"
+    OUTDATED = "outdated"  # another revision was agreed since it was recorded on: its changes were decided against
+    SUPERSEDED = "superseded"  # its plan left force for a successor before the confirmation
+    ABANDONED = "abandoned"  # its plan, a successor, was given up before the confirmation
+
+
+def session_status(plan: Plan, session: Session) -> SessionStatus:
+    """A session no one confirmed before its plan left force, or before a newer agreement, can never be confirmed
+    (plan-superseded, plan-abandoned, session-outdated): it is no longer waiting. Each of these is final (a plan
+    does not come back into force, nor does an earlier revision), so the state folded to any moment says it."""
+    if session.confirmed_by is not None:
+        return SessionStatus.CONFIRMED
+    if plan.abandoned is not None:
+        return SessionStatus.ABANDONED
+    if plan.superseded_by is not None:
+        return SessionStatus.SUPERSEDED
+    if session.based_on != (plan.in_force.number if plan.in_force else 0):
+        return SessionStatus.OUTDATED
+    return SessionStatus.WAITING

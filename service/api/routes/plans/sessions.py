@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -19,6 +19,7 @@ from service.domain import codec
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import ItemType
 from service.domain.plan.state import ItemChange, Plan
+from service.domain.plan.view import session_status
 
 router = APIRouter(tags=["plans"])
 
@@ -52,19 +53,28 @@ class SessionOut(BaseModel):
     based_on: int = Field(description="The revision in force it was recorded on (0: none).")
     confirmed_by: str | None = Field(description="Null while it waits for the other party's confirmation.")
     revision: int | None = Field(description="The revision its confirmation put in force.")
+    status: Literal["waiting", "confirmed", "outdated", "superseded", "abandoned"] = Field(
+        description="waiting: for the other party's confirmation (refused while a successor of the plan is drafted, "
+        "taken again if that successor is abandoned); confirmed; outdated: another revision was agreed since "
+        "`based_on`, so its changes were decided against a plan no longer in force; superseded: the plan left force "
+        "for its successor (`superseded_by` of the plan) before the confirmation; abandoned: the plan, a successor, "
+        "was given up. An outdated, superseded or abandoned session can no longer be confirmed: record it again, on "
+        "the plan in force."
+    )
 
 
 @router.get(
     "/plans/{plan_id}/sessions",
     operation_id="listSessions",
-    summary="The plan's joint planning sessions, waiting or confirmed: what the confirming party reads first",
+    summary="The plan's joint planning sessions, waiting, confirmed or no longer confirmable: what the confirming "
+    "party reads first",
     response_model=list[SessionOut],
 )
 async def list_sessions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None) -> list[SessionOut]:
     loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
     plan: Plan = loaded.state
     return [
-        SessionOut.model_validate({**codec.to_dict(s), "on": s.on.isoformat()})
+        SessionOut.model_validate({**codec.to_dict(s), "on": s.on.isoformat(), "status": session_status(plan, s)})
         for s in plan.sessions.values()  # in the order recorded
     ]
 
