@@ -56,7 +56,7 @@ REVISIONS = Table(
         Column("revision", "integer NOT NULL", "Revision number, from 1."),
         Column("status", "text NOT NULL", "proposed, changes_requested, agreed."),
         Column("proposed_by", "text NOT NULL", "Who proposed it (or recorded the session)."),
-        Column("proposed_at", "timestamptz", "When."),
+        Column("proposed_at", "timestamptz", "When (a session's revision: when the session was recorded)."),
         Column("decided_by", "text", "Who requested changes or agreed."),
         Column("decided_at", "timestamptz", "When."),
         Column("session_id", "text", "The joint planning session that produced it, if any."),
@@ -201,8 +201,9 @@ TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
 class Plans(FoldingProjection):
     name = "plans"
     # 2: a goal's actual is the one of the latest day (a back-dated one replaced it before); 3: successors and
-    # abandoned plans (supersedes, successor, abandoned_*); 4: an action's status is the one of the latest day
-    version = 4
+    # abandoned plans (supersedes, successor, abandoned_*); 4: an action's status is the one of the latest day;
+    # 5: a session's revision was proposed when the session was recorded (plan_revisions.proposed_at)
+    version = 5
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 

@@ -3,6 +3,7 @@ confirmation may put in force, and how the history shows it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -209,3 +210,37 @@ async def test_a_session_on_an_abandoned_successor_reads_abandoned(client: httpx
     await ok(await client.post(f"{following}/abandon", json={"reason": "The buyer merges"}, headers=boss))
     [session] = await ok(await client.get(f"{following}/sessions", headers=boss))
     assert session["status"] == "abandoned"
+
+
+async def test_a_sessions_revision_was_proposed_when_the_session_was_recorded(
+    client: httpx.AsyncClient, auth, pool
+) -> None:
+    """The revision a session puts in force names its recorder as who proposed it, but took the confirmation's time
+    as when: the trail read as proposed and agreed in the same instant, hiding the days it waited for the other
+    party, and so did read.plan_revisions."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "25000000"}}
+    recorded = await ok(await client.post(f"{plan}/sessions", json=_session([change]), headers=kam))
+    confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss))
+    audit = await ok(
+        await client.get(
+            "/v1/audit",
+            params={"stream_id": f"plan-{plan.rsplit('/', 1)[1]}", "min_position": confirmed["position"], "limit": 100},
+            headers=auth("root", Role.ADMIN),
+        )
+    )
+    when = {e["stream_version"]: datetime.fromisoformat(e["occurred_at"]) for e in audit["items"]}
+    [session] = await ok(await client.get(f"{plan}/sessions", headers=kam))
+    assert datetime.fromisoformat(session["recorded_at"]) == when[recorded["version"]]
+    second = (await ok(await client.get(f"{plan}/revisions", headers=boss)))[1]
+    assert (second["session_id"], second["proposed_by"]) == (recorded["session_id"], boss_sub(kam, auth))
+    assert datetime.fromisoformat(second["proposed_at"]) == when[recorded["version"]]
+    assert datetime.fromisoformat(second["decided_at"]) == when[confirmed["version"]]
+    freshness = {"min_position": confirmed["position"]}
+    assert (await client.get("/v1/plan-budgets", params=freshness, headers=boss)).status_code == 200
+    row = await pool.fetchrow(
+        "SELECT proposed_at, decided_at FROM read.plan_revisions WHERE plan_id = $1 AND revision = 2",
+        plan.rsplit("/", 1)[1],
+    )
+    assert (row["proposed_at"], row["decided_at"]) == (when[recorded["version"]], when[confirmed["version"]])

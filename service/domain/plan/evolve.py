@@ -129,6 +129,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 recorded_by=event.by,
                 recorded_role=event.role,
                 recorded_team=event.team,
+                recorded_at=at,
                 based_on=state.in_force.number if state.in_force else 0,  # the fold knows it, old events too
             )
             return replace(state, sessions={**state.sessions, session.session_id: session})
@@ -139,7 +140,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 content=event.content,
                 status=RevisionStatus.AGREED,
                 proposed_by=session.recorded_by,
-                proposed_at=at,
+                proposed_at=session.recorded_at,  # put to the other party when recorded; `at` is the agreement
                 note="; ".join(session.decisions),
                 decided_by=event.by,
                 decided_at=at,

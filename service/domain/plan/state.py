@@ -75,6 +75,7 @@ class Session:
     changes: tuple[ItemChange, ...]
     recorded_by: str
     recorded_role: str  # manager or supervisor: the other party confirms
+    recorded_at: datetime | None = None  # when its recorder put it to the other party: its revision's proposal
     recorded_team: str | None = None  # None: an admin, or recorded before the team was kept
     based_on: int = 0  # the revision in force when it was recorded (0: none); its changes were decided against it
     confirmed_by: str | None = None

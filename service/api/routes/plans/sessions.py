@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -50,6 +51,10 @@ class SessionOut(BaseModel):
     changes: list[dict[str, Any]] = Field(description="The changes, each put or remove of one item, in order.")
     recorded_by: str
     recorded_role: str = Field(description="manager or supervisor: the other party confirms.")
+    recorded_at: datetime | None = Field(
+        description="When it was recorded: when its recorder put it to the other party, the `proposed_at` of the "
+        "revision its confirmation makes."
+    )
     based_on: int = Field(description="The revision in force it was recorded on (0: none).")
     confirmed_by: str | None = Field(description="Null while it waits for the other party's confirmation.")
     revision: int | None = Field(description="The revision its confirmation put in force.")
