@@ -244,3 +244,49 @@ async def test_a_sessions_revision_was_proposed_when_the_session_was_recorded(
         plan.rsplit("/", 1)[1],
     )
     assert (row["proposed_at"], row["decided_at"]) == (when[recorded["version"]], when[confirmed["version"]])
+
+
+async def test_a_session_that_changes_nothing_is_kept_as_minutes_but_makes_no_revision(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """The parties sat down and kept the plan as it is (no changes, or only ones that cancel out): confirming it made
+    a new revision identical to the one in force, which the trail then showed as a change of plan, where a proposal
+    of a draft equal to the plan in force is refused (nothing-to-propose)."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    same = {"op": "put", "item_type": "goal", "item_id": "g1", "item": GOAL}
+    risk = {"op": "put", "item_type": "risk", "item_id": "r1", "item": RISK}
+    for changes in ([], [same], [risk, {"op": "remove", "item_type": "risk", "item_id": "r1"}]):
+        kept = _session(changes, decisions=["The plan stands; we meet again in March"])
+        recorded = await ok(await client.post(f"{plan}/sessions", json=kept, headers=boss))
+        confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam))
+        assert confirmed["in_force"]["revision"] == 1, changes
+        assert confirmed["version"] == recorded["version"] + 1  # the confirmation, and nothing else
+        sessions = {s["session_id"]: s for s in await ok(await client.get(f"{plan}/sessions", headers=boss))}
+        minutes = sessions[recorded["session_id"]]
+        assert (minutes["status"], minutes["confirmed_by"], minutes["revision"]) == (
+            "confirmed",
+            boss_sub(kam, auth),
+            None,
+        )
+        assert minutes["decisions"] == ["The plan stands; we meet again in March"]
+    trail = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    assert [(r["revision"], r["status"]) for r in trail] == [(1, "agreed")]
+    again = await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam)
+    assert (again.status_code, again.json()["type"]) == (409, "/problems/session-confirmed")
+
+
+async def test_a_session_that_keeps_a_successor_as_it_started_makes_its_first_revision(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A successor has nothing in force before its first agreement: keeping what it started from is a change, and
+    puts it in force, as proposing that draft unchanged would."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    following = f"/v1/plans/{successor['plan_id']}"
+    recorded = await ok(await client.post(f"{following}/sessions", json=_session([]), headers=kam))
+    confirmed = await ok(await client.post(f"{following}/sessions/{recorded['session_id']}/confirm", headers=boss))
+    assert (confirmed["in_force"]["revision"], list(confirmed["in_force"]["content"]["goals"])) == (1, ["g1"])
+    assert (await ok(await client.get(plan, headers=kam)))["superseded_by"] == successor["plan_id"]

@@ -88,8 +88,12 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
     second = {  # an item put and then removed in one session: the fold must not look for it
         "on": "2026-11-21",
         "participants": ["kam", "boss"],
-        "decisions": ["Flanges after all, then not"],
-        "changes": [{**put, "item_id": "g6", "item": GOAL}, {"op": "remove", "item_type": "goal", "item_id": "g6"}],
+        "decisions": ["Flanges after all, then not", "Ball valves in 2027"],
+        "changes": [
+            {**put, "item_id": "g6", "item": GOAL},
+            {"op": "remove", "item_type": "goal", "item_id": "g6"},
+            {**put, "item_id": "g7", "item": {**GOAL, "description": "Ball valves"}},  # else no revision
+        ],
     }
     undecided = await ok(await client.post(f"{plan}/sessions", json=second, headers=kam))
     done = await ok(await client.post(f"{plan}/sessions/{undecided['session_id']}/confirm", headers=boss))

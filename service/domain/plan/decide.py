@@ -190,6 +190,8 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             for change in session.changes:
                 content = apply_change(content, state, change)
             _one_item_per_id(state.draft, content, session)
+            if content == _in_force_content(state):  # an identical revision would read as a change of plan
+                return [e.PlanningSessionConfirmedUnchanged(session_id=session.session_id, by=by)]
             return [
                 e.PlanningSessionConfirmed(
                     session_id=session.session_id, revision=len(state.revisions) + 1, content=content, by=by

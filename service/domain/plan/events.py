@@ -100,6 +100,15 @@ class PlanningSessionConfirmed:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlanningSessionConfirmedUnchanged:
+    """The other party agreed to a session that changes nothing in the plan in force (the parties kept it as it is):
+    its minutes stand, and no revision is made, as a draft equal to the plan in force is not proposed."""
+
+    session_id: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActionStatusSet:
     action_id: str
     status: ActionStatus
@@ -171,6 +180,7 @@ PlanEvent = (
     | RevisionAgreed
     | PlanningSessionRecorded
     | PlanningSessionConfirmed
+    | PlanningSessionConfirmedUnchanged
     | ActionStatusSet
     | GoalActualRecorded
     | PlanSuperseded
@@ -190,6 +200,7 @@ EVENTS = (
     RevisionAgreed,
     PlanningSessionRecorded,
     PlanningSessionConfirmed,
+    PlanningSessionConfirmedUnchanged,
     ActionStatusSet,
     GoalActualRecorded,
     PlanSuperseded,

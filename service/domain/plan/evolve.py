@@ -153,6 +153,14 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 sessions={**state.sessions, session.session_id: confirmed},
                 draft=_with_session(state.draft, session.changes, event.content),
             )
+        case e.PlanningSessionConfirmedUnchanged():
+            session = replace(state.sessions[event.session_id], confirmed_by=event.by)
+            agreed = state.in_force.content if state.in_force else PlanContent()
+            return replace(
+                state,
+                sessions={**state.sessions, session.session_id: session},
+                draft=_with_session(state.draft, session.changes, agreed),
+            )
         case e.ActionStatusSet():
             latest = state.progress.get(event.action_id)
             if latest is not None and event.on < latest.on:

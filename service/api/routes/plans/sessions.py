@@ -57,7 +57,10 @@ class SessionOut(BaseModel):
     )
     based_on: int = Field(description="The revision in force it was recorded on (0: none).")
     confirmed_by: str | None = Field(description="Null while it waits for the other party's confirmation.")
-    revision: int | None = Field(description="The revision its confirmation put in force.")
+    revision: int | None = Field(
+        description="The revision its confirmation put in force; null while it waits, and for a session confirmed "
+        "that changed nothing in the plan in force (its minutes stand, and no revision is made)."
+    )
     status: Literal["waiting", "confirmed", "outdated", "superseded", "abandoned"] = Field(
         description="waiting: for the other party's confirmation (refused while a successor of the plan is drafted, "
         "taken again if that successor is abandoned); confirmed; outdated: another revision was agreed since "
