@@ -150,3 +150,51 @@ async def test_the_diff_as_of_a_moment_knows_only_the_revisions_of_then(client: 
     assert [i["item_id"] for i in known["items"]] == ["g1"]
     earlier = await client.get(f"{plan}/diff", params={"from": 0, "to": 0, "as_of": before}, headers=kam)
     assert (earlier.status_code, earlier.json()["type"]) == (404, "/problems/plan-not-found"), earlier.text
+
+
+async def test_a_comment_is_open_only_until_its_review_ends_and_stays_in_the_trail(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """open_comments listed every comment never answered: one on a revision sent back years ago and replaced since,
+    one the supervisor agreed past, and on a superseded plan ones that can no longer be answered (plan-superseded)."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+
+    async def comment(revision: int, text: str) -> str:
+        view = await ok(await client.post(f"{plan}/revisions/{revision}/comments", json={"text": text}, headers=boss))
+        return next(c["comment_id"] for c in view["open_comments"] if c["text"] == text)
+
+    def still_open(view: dict[str, Any]) -> list[str]:
+        return [c["text"] for c in view["open_comments"]]
+
+    await comment(1, "Too timid")
+    sent_back = await ok(await client.post(f"{plan}/revisions/1/request-changes", json={"note": "no"}, headers=boss))
+    assert still_open(sent_back) == ["Too timid"]  # the manager answers it, or the next revision does
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "34000000"}, headers=kam))
+    assert still_open(await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))) == []
+    await comment(2, "Is the stock funded?")
+    assert still_open(await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))) == []
+    asked = await comment(2, "How is the tender going?")  # on the plan in force, after its agreement
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "35000000"}, headers=kam))
+    proposed = await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    assert still_open(proposed) == ["How is the tender going?"]  # still about the plan in force
+    moment = datetime.now(UTC).isoformat()
+    done = await ok(await client.post(f"{plan}/revisions/3/agree", json={}, headers=boss))
+    assert still_open(done) == []
+    await comment(3, "Flanges next?")
+    answered = await ok(await client.post(f"{plan}/comments/{asked}/answer", json={"text": "Won"}, headers=kam))
+    assert still_open(answered) == ["Flanges next?"]  # a closed comment can still be answered
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": done["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{done['account_id']}/plans", json=start, headers=kam))
+    await ok(await client.post(f"/v1/plans/{successor['plan_id']}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"/v1/plans/{successor['plan_id']}/revisions/1/agree", json={}, headers=boss))
+    assert still_open(await ok(await client.get(plan, headers=kam))) == []
+    trail = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    assert [[(c["text"], c["answer"], c["closed"]) for c in r["comments"]] for r in trail] == [
+        [("Too timid", None, "revised")],
+        [("Is the stock funded?", None, "agreed"), ("How is the tender going?", "Won", "agreed")],
+        [("Flanges next?", None, "superseded")],
+    ]
+    then = await ok(await client.get(plan, params={"as_of": moment}, headers=kam))
+    assert still_open(then) == ["How is the tender going?"]

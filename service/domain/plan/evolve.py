@@ -22,6 +22,7 @@ from service.domain.plan.state import (
     Actual,
     Answer,
     Comment,
+    CommentClosed,
     ItemChange,
     Plan,
     Revision,
@@ -42,6 +43,12 @@ def _with_session(draft: PlanContent, changes: tuple[ItemChange, ...], agreed: P
         item = agreed.items(item_type).get(item_id)
         draft = without_item(draft, item_type, item_id) if item is None else with_item(draft, item_type, item)
     return draft
+
+
+def _close_comments(state: Plan, why: CommentClosed, keep: int | None = None) -> Plan:
+    """End the review of every open comment (but those on revision `keep`): the course of the plan moved past them."""
+    comments = tuple(replace(x, closed=why) if x.open and x.revision != keep else x for x in state.comments)
+    return replace(state, comments=comments)
 
 
 def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
@@ -76,6 +83,8 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 proposed_at=at,
                 note=event.note,
             )
+            in_force = state.in_force.number if state.in_force else None  # its comments still ask about it
+            state = _close_comments(state, CommentClosed.REVISED, keep=in_force)
             return replace(state, revisions=(*state.revisions, revision))
         case e.RevisionCommented():
             comment = Comment(
@@ -112,7 +121,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             )
         case e.RevisionAgreed():
             return _set_revision(
-                state,
+                _close_comments(state, CommentClosed.AGREED),
                 event.revision,
                 status=RevisionStatus.AGREED,
                 decided_by=event.by,
@@ -148,7 +157,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             )
             confirmed = replace(session, confirmed_by=event.by, revision=event.revision)
             return replace(
-                state,
+                _close_comments(state, CommentClosed.AGREED),
                 revisions=(*state.revisions, revision),
                 sessions={**state.sessions, session.session_id: confirmed},
                 draft=_with_session(state.draft, session.changes, event.content),
@@ -174,10 +183,12 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             actual = Actual(value=Decimal(event.value), source=event.source, on=event.on, by=event.by)
             return replace(state, actuals={**state.actuals, event.goal_id: actual})  # same day: the later recorded
         case e.PlanSuperseded():
+            state = _close_comments(state, CommentClosed.SUPERSEDED)
             return replace(state, superseded_by=event.by_plan, successor=None)
         case e.SuccessorStarted():
             return replace(state, successor=event.plan_id)
         case e.PlanAbandoned():
+            state = _close_comments(state, CommentClosed.ABANDONED)
             return replace(state, abandoned=Abandonment(reason=event.reason, by=event.by, at=at))
         case e.SuccessorAbandoned():
             return replace(state, successor=None) if state.successor == event.plan_id else state

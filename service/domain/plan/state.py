@@ -23,6 +23,15 @@ class ActionStatus(enum.StrEnum):
     SLIPPED = "slipped"
 
 
+class CommentClosed(enum.StrEnum):
+    """What ended the review a comment was part of before the manager answered it."""
+
+    REVISED = "revised"  # the manager proposed a new revision over the one it is on (sent back): that is the answer
+    AGREED = "agreed"  # a revision was agreed after it: its own, without the answer, or a later one
+    SUPERSEDED = "superseded"  # the plan left force for its successor
+    ABANDONED = "abandoned"  # the plan, a successor, was given up
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Answer:
     text: str
@@ -42,6 +51,12 @@ class Comment:
     answered_by: str | None = None
     answered_at: datetime | None = None
     answers: tuple[Answer, ...] = ()  # every answer, in order: a second one is a change of mind, not a correction
+    closed: CommentClosed | None = None  # why an unanswered one is no longer open; it may still be answered
+
+    @property
+    def open(self) -> bool:
+        """Waiting for the manager's answer: not answered, and its review has not ended without one."""
+        return self.answer is None and self.closed is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

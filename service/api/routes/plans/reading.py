@@ -112,7 +112,10 @@ class RevisionOut(BaseModel):
     session_id: str | None
     comments: list[dict[str, Any]] = Field(
         description="Who asked what about which item, and who answered what: `answer` (with `answered_by`, "
-        "`answered_at`) is the latest answer, `answers` every answer in order, each with `text`, `by` and `at`."
+        "`answered_at`) is the latest answer, `answers` every answer in order, each with `text`, `by` and `at`; "
+        "`closed`, why one not answered is no longer open: `revised` (the manager proposed a new revision over the "
+        "one it is on, sent back), `agreed` (a revision was agreed after it, its own or a later one), `superseded` "
+        "or `abandoned` (the plan left force); null while open, or if answered first."
     )
     changes: dict[str, Any] = Field(
         description="Diff against the previous revision; a session's revision, against the revision in force it was "

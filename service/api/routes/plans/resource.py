@@ -101,7 +101,12 @@ class PlanOut(Written):
     )
     draft_changes: dict[str, Any] = Field(description="What the manager's draft changes against the plan in force.")
     overdue_actions: list[str]
-    open_comments: list[dict[str, Any]]
+    open_comments: list[dict[str, Any]] = Field(
+        description="The supervisor's comments waiting for the manager's answer. One stops being open when answered, "
+        "or when its review ends without an answer (a new revision proposed over the one sent back that it is on, a "
+        "revision agreed after it, the plan leaving force): it stays in the trail of `GET …/revisions`, with why in "
+        "`closed`, and may still be answered."
+    )
     as_of: datetime | None = None
 
 
@@ -140,7 +145,7 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
         else None,
         draft_changes=diff_out(base_content, plan.draft),
         overdue_actions=sorted(a.item_id for a in base_content.actions.values() if action_state(plan, a, day).overdue),
-        open_comments=[codec.to_dict(c) for c in plan.comments if c.answer is None],
+        open_comments=[codec.to_dict(c) for c in plan.comments if c.open],
         as_of=as_of,
     )
 
