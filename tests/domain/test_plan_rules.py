@@ -15,9 +15,9 @@ from service.domain.plan import commands as c
 from service.domain.plan import register as r
 from service.domain.plan.content import Action, Goal, GoalKind, ItemType, Note, PlanContent, Strategy, diff
 from service.domain.plan.decide import decide, take_over
-from service.domain.plan.events import PredecessorProgressCarried
+from service.domain.plan.events import PlanningSessionConfirmedUnchanged, PredecessorProgressCarried
 from service.domain.plan.evolve import evolve, initial_state
-from service.domain.plan.state import ActionStatus, ItemChange, Plan, RevisionStatus
+from service.domain.plan.state import ActionStatus, CommentClosed, ItemChange, Plan, RevisionStatus
 from service.domain.plan.view import action_state, goal_status, period_plan
 
 KAM = Actor("kam", Role.MANAGER, "north")
@@ -549,3 +549,26 @@ def test_a_share_goal_is_a_percentage() -> None:
     assert (refused.value.code, refused.value.details) == ("out-of-range", {"field": "target"})
     assert run(plan, put(ItemType.GOAL, replace(share, target=Decimal(100)))).draft.goals["g9"].target == 100
     assert run(plan, put(ItemType.GOAL, goal("g8", target="250"))).draft.goals["g8"].target == 250  # a volume
+
+
+def test_a_session_that_changes_nothing_is_confirmed_without_a_revision_and_the_state_survives_its_json_form() -> None:
+    # given revision 1 in force, a comment the supervisor agreed past, and a session that keeps the plan as it is
+    plan = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    comment = c.CommentOnRevision(actor=BOSS, parties=PARTIES, comment_id="c1", revision=1, item_id=None, text="Why?")
+    plan = run(plan, comment, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1), session(BOSS, "It stands"))
+    # when the manager confirms the session
+    [confirmed] = decide(plan, c.ConfirmSession(actor=KAM, parties=PARTIES, session_id="s"))
+    plan = evolve(plan, confirmed, datetime(2026, 11, 2))
+    # then its minutes stand, no revision is made, and the comment is no longer open
+    assert type(confirmed) is PlanningSessionConfirmedUnchanged
+    assert ([r.number for r in plan.revisions], plan.sessions["s"].confirmed_by, plan.sessions["s"].revision) == (
+        [1],
+        "kam",
+        None,
+    )
+    assert (plan.sessions["s"].recorded_at, plan.comments[0].closed, plan.comments[0].open) == (
+        datetime(2026, 11, 1),
+        CommentClosed.AGREED,
+        False,
+    )
+    assert codec.from_dict(Plan, codec.to_dict(plan)) == plan  # as a snapshot keeps it
