@@ -386,3 +386,20 @@ async def test_a_list_answer_holding_an_item_twice_is_refused_naming_it(client: 
     assert await store.head_position() == before
     answer = {"question_code": "sites", "value": ["Kama plant", "kama plant"], "learned_on": day}
     assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201
+
+
+async def test_a_money_answer_with_a_key_besides_amount_and_currency_is_refused_naming_it(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Only the amount and the currency were kept: a misspelt `curency` beside a right one, or a `note`, was dropped
+    unseen while the answer was recorded."""
+    path, kam = await setup(client, auth)
+    before = await store.head_position()
+    for extra in ({"curency": "EUR"}, {"note": "before tax"}):
+        value = {"amount": "42000000", "currency": "RUB", **extra}
+        body = {"question_code": "revenue", "value": value, "learned_on": TODAY.isoformat()}
+        refused = await client.post(f"{path}/dossier/answers", json=body, headers=kam)
+        assert_refused(refused, "invalid-answer", f"value.{next(iter(extra))}")
+    assert await store.head_position() == before
+    fine = {"question_code": "revenue", "value": {"amount": "42000000", "currency": "RUB"}, "learned_on": "2026-11-01"}
+    assert (await client.post(f"{path}/dossier/answers", json=fine, headers=kam)).status_code == 201

@@ -19,13 +19,13 @@ TEXT_LIMIT = 5000  # a text answer, as stored (trimmed)
 LIST_ITEM_LIMIT = 500  # each item of a list answer, as a buying-center member's criterion
 
 
-def _invalid(question: Question, expected: str) -> DomainError:
+def _invalid(question: Question, expected: str, field: str = "value") -> DomainError:
     return DomainError(
         "invalid-answer",
         f"question {question.code} takes {expected}",
         question=question.code,
         answer_type=question.answer_type.value,
-        field="value",
+        field=field,
     )
 
 
@@ -48,6 +48,8 @@ def normalise(question: Question, value: Any, members: frozenset[str]) -> Any:
             if not isinstance(currency, str) or not CURRENCY.fullmatch(currency):
                 raise _invalid(question, "an amount and an ISO 4217 currency code")
             amount(money, "value.amount")
+            if unknown := sorted(key for key in value if key not in ("amount", "currency")):  # a misspelt key
+                raise _invalid(question, f"an amount and a currency, not {', '.join(unknown)}", f"value.{unknown[0]}")
             return {"amount": format(money, "f"), "currency": currency}  # 1.2e7 reads 12000000
         case AnswerType.DATE:
             if (day := parse_day(value)) is None:

@@ -39,6 +39,7 @@ AnswerValue = Annotated[
                 {
                     "type": "object",
                     "required": ["amount", "currency"],
+                    "additionalProperties": False,
                     "properties": {
                         "amount": {"anyOf": [{"type": "number"}, {"type": "string", "pattern": AMOUNT_PATTERN}]},
                         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
