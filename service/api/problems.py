@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from service.api.bodies import UNKNOWN_FIELD
 from service.api.long_integers import too_long_integers
 from service.domain.errors import DomainError
 from service.events.errors import (
@@ -84,7 +85,10 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
 
 
 def _message(error: dict[str, Any]) -> str:
-    """Pydantic's message; our own validators' without the "Value error, " pydantic puts before them."""
+    """Pydantic's message; our own validators' without the "Value error, " pydantic puts before them, and ours for a
+    field the body does not have (pydantic's "Extra inputs are not permitted" does not say it is the name at fault)."""
+    if error["type"] == "extra_forbidden":
+        return UNKNOWN_FIELD
     message = str(error["msg"])
     return message.removeprefix("Value error, ") if error["type"] == "value_error" else message
 

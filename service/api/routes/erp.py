@@ -49,6 +49,11 @@ DELIVERY_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 DELIVERY_KEY = "erp-delivery\x1f"  # the idempotency key of a delivery: its id, in a namespace of its own
 
 
+# The ERP's documents take fields kamplan does not read (pydantic's default), unlike the bodies our own clients fill
+# (`RequestBody`): an ERP adds fields to its documents over time, and refusing them would stop its deliveries at its
+# next upgrade. A misspelt field the document needs is still refused as missing.
+
+
 class PurchaseLineIn(BaseModel):
     sku: str = Field(min_length=1, max_length=100)
     name: str = Field("", max_length=300)

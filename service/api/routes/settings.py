@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, Written, set_etag, written
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
@@ -81,7 +82,7 @@ async def _change(command: CommandDep, response: Response, make: Any) -> Written
     return written(response, outcome)
 
 
-class CeilingIn(BaseModel):
+class CeilingIn(RequestBody):
     ceiling: StrictInt = Field(ge=1, le=500, examples=[15])
 
 
@@ -95,13 +96,13 @@ async def set_ceiling(body: CeilingIn, response: Response, command: CommandDep) 
     return await _change(command, response, lambda: cmd.SetKeyAccountCeiling(actor=command.actor, ceiling=body.ceiling))
 
 
-class TriggerIn(BaseModel):
+class TriggerIn(RequestBody):
     code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=200)
     label_ru: str = Field("", max_length=200)
 
 
-class TriggersIn(BaseModel):
+class TriggersIn(RequestBody):
     triggers: list[TriggerIn] = Field(min_length=1, max_length=50)
 
 
@@ -116,7 +117,7 @@ async def set_triggers(body: TriggersIn, response: Response, command: CommandDep
     return await _change(command, response, lambda: cmd.DefineHandOverTriggers(actor=command.actor, triggers=triggers))
 
 
-class RoleIn(BaseModel):
+class RoleIn(RequestBody):
     code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=200)
     label_ru: str = Field("", max_length=200)
@@ -124,7 +125,7 @@ class RoleIn(BaseModel):
     required: StrictBool = Field(False, description="A map with nobody in this role shows a coverage risk.")
 
 
-class RolesIn(BaseModel):
+class RolesIn(RequestBody):
     roles: list[RoleIn] = Field(min_length=3, max_length=30)
 
 
@@ -142,7 +143,7 @@ async def set_roles(body: RolesIn, response: Response, command: CommandDep) -> W
 Choice = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class QuestionIn(BaseModel):
+class QuestionIn(RequestBody):
     code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=500)
     label_ru: str = Field("", max_length=500)
@@ -152,14 +153,14 @@ class QuestionIn(BaseModel):
     personal: StrictBool = Field(False, description="About a person: answers name the member and are forgettable.")
 
 
-class GroupIn(BaseModel):
+class GroupIn(RequestBody):
     code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")
     label: str = Field(min_length=1, max_length=200)
     label_ru: str = Field("", max_length=200)
     questions: list[QuestionIn] = Field(min_length=1, max_length=100)
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(RequestBody):
     groups: list[GroupIn] = Field(min_length=1, max_length=50)
 
 
@@ -182,7 +183,7 @@ async def publish_template(body: TemplateIn, response: Response, command: Comman
     return await _change(command, response, lambda: cmd.PublishDossierTemplate(actor=command.actor, groups=groups))
 
 
-class CoverageIn(BaseModel):
+class CoverageIn(RequestBody):
     stale_contact_days: StrictInt = Field(90, ge=1, le=3650)
     high_influence: StrictInt = Field(4, ge=1, le=5)
 
@@ -198,12 +199,12 @@ async def set_coverage(body: CoverageIn, response: Response, command: CommandDep
     return await _change(command, response, lambda: cmd.SetCoverageRules(actor=command.actor, rules=rules))
 
 
-class ExitCriteriaIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class ExitCriteriaIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [{"exits": {"entry": ["meeting_or_invitation"], "confirmation": ["evidence_document"]}}]
         }
-    }
+    )
 
     exits: dict[Stage, list[str]] = Field(description="Stage → criterion codes from the catalogue (GET /v1/settings).")
 
@@ -219,7 +220,7 @@ async def set_exit_criteria(body: ExitCriteriaIn, response: Response, command: C
     return await _change(command, response, lambda: cmd.DefineStageCriteria(actor=command.actor, exits=exits))
 
 
-class PipelineRulesIn(BaseModel):
+class PipelineRulesIn(RequestBody):
     stalled_days: StrictInt = Field(30, ge=1, le=3650)
     negotiation_window_days: StrictInt = Field(90, ge=7, le=730)
 

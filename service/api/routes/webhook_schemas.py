@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import BaseModel, Field, HttpUrl, StrictInt, field_validator
 
+from service.api.bodies import RequestBody
 from service.api.commanding import Written
 from service.domain.webhooks.state import SubscriptionStatus
 from service.webhooks.catalogue import DELIVERABLE
@@ -51,7 +52,7 @@ def _valid_secret(value: str | None) -> str | None:
     return value
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(RequestBody):
     url: HttpUrl = Field(
         description="Where the events are POSTed (http or https).", examples=["https://erp.example/hooks"]
     )
@@ -71,7 +72,7 @@ class WebhookIn(BaseModel):
     _check_secret = field_validator("secret")(_valid_secret)
 
 
-class WebhookChangeIn(BaseModel):
+class WebhookChangeIn(RequestBody):
     url: HttpUrl | None = None
     event_types: EventTypes = Field(None, max_length=200, description=_TYPES + " Set null to deliver every event.")
     description: str | None = Field(None, max_length=500)
@@ -83,7 +84,7 @@ class WebhookChangeIn(BaseModel):
     _check_url = field_validator("url")(_resolvable)
 
 
-class ReplayIn(BaseModel):
+class ReplayIn(RequestBody):
     after_position: StrictInt = Field(
         ge=0, le=MAX_POSITION, description="Deliver again every event after this global position (at most the head)."
     )
@@ -92,7 +93,7 @@ class ReplayIn(BaseModel):
 DAY, MAX_GRACE_DAYS = 86_400, 7
 
 
-class SecretRotationIn(BaseModel):
+class SecretRotationIn(RequestBody):
     secret: str | None = Field(
         None, description="Your own new secret (whsec_ and the base64 of 24 to 64 bytes); default: a new one."
     )

@@ -6,8 +6,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from service.api.bodies import RequestBody
 from service.api.commanding import (
     CommandDep,
     Written,
@@ -38,8 +39,8 @@ EXAMPLE_OPEN = {
 }
 
 
-class OpenAccountIn(BaseModel):
-    model_config = {"json_schema_extra": {"examples": [EXAMPLE_OPEN]}}
+class OpenAccountIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_OPEN]})
 
     name: str = Field(min_length=1, max_length=200)
     industry: str = Field("", max_length=200)

@@ -6,8 +6,9 @@ from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, company_settings
 from service.api.days import latest_day
 from service.api.routes.accounts.resource import AccountOut, key_accounts_of, respond, run
@@ -18,9 +19,9 @@ from service.domain.account.state import Account, KeyCriterion, Lifecycle
 router = APIRouter(tags=["accounts"])
 
 
-class ClassifyIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class ClassifyIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "criteria": ["large", "promising"],
@@ -29,7 +30,7 @@ class ClassifyIn(BaseModel):
                 }
             ]
         }
-    }
+    )
 
     criteria: set[KeyCriterion]
     can_influence: StrictBool = Field(description="Can the manager influence what this client buys?")
@@ -56,8 +57,8 @@ async def classify(account_id: UUID, body: ClassifyIn, response: Response, comma
     return respond(response, outcome)
 
 
-class KeyIn(BaseModel):
-    model_config = {"json_schema_extra": {"examples": [{"is_key": True, "reason": "Volume doubled in 2026"}]}}
+class KeyIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"is_key": True, "reason": "Volume doubled in 2026"}]})
 
     is_key: StrictBool
     reason: str = Field(min_length=1, max_length=1000)
@@ -89,10 +90,10 @@ async def mark_key(account_id: UUID, body: KeyIn, response: Response, command: C
     return respond(response, await run(command, str(account_id), make))
 
 
-class LifecycleIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {"examples": [{"to_stage": "serial_supply", "reason": "First order fulfilled"}]}
-    }
+class LifecycleIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to_stage": "serial_supply", "reason": "First order fulfilled"}]}
+    )
 
     to_stage: Lifecycle
     reason: str = Field(min_length=1, max_length=1000)

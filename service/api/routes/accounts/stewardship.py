@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import (
     CommandDep,
     company_settings,
@@ -18,8 +19,8 @@ from service.domain.account.decide import named_owner
 router = APIRouter(tags=["accounts"])
 
 
-class AccountDetailsIn(BaseModel):
-    model_config = {"json_schema_extra": {"examples": [{"region": "Tatarstan", "segment": "OEM"}]}}
+class AccountDetailsIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"region": "Tatarstan", "segment": "OEM"}]})
 
     name: str | None = Field(None, min_length=1, max_length=200)
     industry: str | None = Field(None, max_length=200)
@@ -39,9 +40,9 @@ async def change_account(
     return respond(response, outcome)
 
 
-class HandOverIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class HandOverIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "to_owner": "petrova",
@@ -51,7 +52,7 @@ class HandOverIn(BaseModel):
                 }
             ]
         }
-    }
+    )
 
     to_owner: str = Field(min_length=1, max_length=200)
     to_team: str | None = Field(
@@ -90,7 +91,7 @@ async def hand_over(account_id: UUID, body: HandOverIn, response: Response, comm
     return respond(response, outcome)
 
 
-class TeamIn(BaseModel):
+class TeamIn(RequestBody):
     team: str | None = Field(max_length=200, description="The team (trimmed, not blank); null: none.")
 
 

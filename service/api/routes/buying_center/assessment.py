@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, company_settings
 from service.api.routes.buying_center.resource import (
     CitationIn,
@@ -20,9 +21,9 @@ from service.domain.buying_center.state import MemberProblem
 router = APIRouter(tags=["buying center"])
 
 
-class MemberAssessmentIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class MemberAssessmentIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "attitude": 1,
@@ -31,7 +32,7 @@ class MemberAssessmentIn(BaseModel):
                 }
             ]
         }
-    }
+    )
 
     roles: set[str] | None = None
     influence: StrictInt | None = Field(None, ge=1, le=5)
@@ -68,7 +69,7 @@ async def assess_member(
     )
 
 
-class CriteriaIn(BaseModel):
+class CriteriaIn(RequestBody):
     stated: list[str] = Field(default_factory=list, max_length=30, description="What the person says matters.")
     observed: list[str] = Field(default_factory=list, max_length=30, description="What we see actually matters.")
     citation: CitationIn | None = None
@@ -98,19 +99,19 @@ async def record_criteria(
     )
 
 
-class MemberProblemIn(BaseModel):
+class MemberProblemIn(RequestBody):
     problem: str = Field(min_length=1, max_length=1000)
     consequence: str = Field("", max_length=1000)
 
 
-class MemberProblemsIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class MemberProblemsIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {"problems": [{"problem": "Filters clog in winter", "consequence": "Warranty claims on engines"}]}
             ]
         }
-    }
+    )
 
     problems: list[MemberProblemIn] = Field(max_length=30)
     citation: CitationIn | None = None

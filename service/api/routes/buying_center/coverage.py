@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.days import latest_day
 from service.api.moments import Day
@@ -19,7 +20,7 @@ from service.domain.buying_center import commands as cmd
 router = APIRouter(tags=["buying center"])
 
 
-class ContactOwnerIn(BaseModel):
+class ContactOwnerIn(RequestBody):
     owner: str | None = Field(max_length=200, description="Who on our side owns the contact; null: nobody.")
     contact_plan: str = Field("", max_length=2000, description="Who contacts whom, and how.")
 
@@ -44,7 +45,7 @@ async def assign_owner(
     )
 
 
-class NextActionIn(BaseModel):
+class NextActionIn(RequestBody):
     what: str = Field(max_length=1000, description="Empty (with no `due`) clears the next action.")
     due: Day | None = Field(None, description="Required with a `what`; none without one (422 missing-value).")
 
@@ -67,7 +68,7 @@ async def set_next_action(
     )
 
 
-class ContactIn(BaseModel):
+class ContactIn(RequestBody):
     on: Day = Field(description="The day we were in touch.")
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, account_then, company_settings, set_etag
 from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
@@ -55,8 +56,8 @@ EXAMPLE_MEMBER = {
 }
 
 
-class MemberIn(BaseModel):
-    model_config = {"json_schema_extra": {"examples": [EXAMPLE_MEMBER]}}
+class MemberIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_MEMBER]})
 
     name: str = Field(min_length=1, max_length=200, description="Personal data: erased when the person is forgotten.")
     position: str = Field("", max_length=200)
@@ -101,7 +102,7 @@ async def add_member(account_id: UUID, body: MemberIn, response: Response, comma
     return made
 
 
-class MemberDetailsIn(BaseModel):
+class MemberDetailsIn(RequestBody):
     name: str | None = Field(None, min_length=1, max_length=200)
     position: str | None = Field(None, max_length=200)
     department: str | None = Field(None, max_length=200)
@@ -128,7 +129,7 @@ async def change_member(
     )
 
 
-class LeftIn(BaseModel):
+class LeftIn(RequestBody):
     on: Day
     reason: str = Field("", max_length=1000)
 
@@ -153,7 +154,7 @@ async def member_left(
     )
 
 
-class ReturnedIn(BaseModel):
+class ReturnedIn(RequestBody):
     reason: str = Field("", max_length=1000, examples=["Marked as left by mistake", "Back as head of purchasing"])
 
 

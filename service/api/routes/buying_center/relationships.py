@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, Written, written
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.domain.buying_center import commands as cmd
@@ -16,12 +17,12 @@ from service.domain.buying_center.state import RelationKind
 router = APIRouter(tags=["buying center"])
 
 
-class LinkIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class LinkIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [{"source": "<member id>", "target": "<member id>", "kind": "influences", "strength": 3}]
         }
-    }
+    )
 
     source: str
     target: str

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import Command, Written, written
 from service.api.moments import Moment
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
@@ -22,7 +23,7 @@ from service.domain.errors import NotFound
 AsOf = Annotated[Moment | None, Query(description="The map as kamplan knew it at this moment.")]
 
 
-class CitationIn(BaseModel):
+class CitationIn(RequestBody):
     kind: CitationKind
     ref: str = Field(
         "",

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, Written, account_then, company_settings, written
 from service.api.days import latest_day, today
 from service.api.deps import ActorDep, RuntimeDep
@@ -52,9 +53,9 @@ AnswerValue = Annotated[
 ]
 
 
-class DossierAnswerIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class DossierAnswerIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "question_code": "purchase_volume",
@@ -65,7 +66,7 @@ class DossierAnswerIn(BaseModel):
                 }
             ]
         }
-    }
+    )
 
     question_code: str = Field(min_length=1, max_length=100)
     value: AnswerValue
@@ -133,7 +134,7 @@ async def record_answer(
     return AnswerWritten(**written(response, outcome).model_dump(), answer=answer)
 
 
-class DossierRetractIn(BaseModel):
+class DossierRetractIn(RequestBody):
     about: str | None = None
     reason: str = Field(min_length=1, max_length=1000)
 

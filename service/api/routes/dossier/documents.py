@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, Written, company_settings, written
 from service.commands.aggregates import DOSSIER, dossier_stream
 from service.domain.dossier import commands as cmd
@@ -16,14 +17,14 @@ from service.domain.dossier.state import DocumentKind
 router = APIRouter(tags=["dossier"])
 
 
-class DocumentIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class DocumentIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {"title": "Annual report 2025", "kind": "report", "url": "https://example.com/report-2025.pdf"}
             ]
         }
-    }
+    )
 
     title: str = Field(min_length=1, max_length=500)
     kind: DocumentKind = DocumentKind.OTHER

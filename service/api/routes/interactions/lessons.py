@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
+from service.api.bodies import RequestBody
 from service.api.routes.dossier.answers import AnswerValue
 from service.commands.aggregates import (
     BUYING_CENTER,
@@ -49,7 +50,7 @@ def decide_all(
     return events
 
 
-class LearnedAssessmentIn(BaseModel):
+class LearnedAssessmentIn(RequestBody):
     member_id: str = Field(max_length=200)
     roles: set[str] | None = None
     influence: StrictInt | None = Field(None, ge=1, le=5)
@@ -58,20 +59,20 @@ class LearnedAssessmentIn(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class LearnedNeedIn(BaseModel):
+class LearnedNeedIn(RequestBody):
     opportunity_id: str = Field(max_length=200, description="One of the interaction's projects.")
     member_id: str = Field(max_length=200)
     need: str = Field(min_length=1, max_length=1000)
 
 
-class LearnedAnswerIn(BaseModel):
+class LearnedAnswerIn(RequestBody):
     question_code: str = Field(min_length=1, max_length=100)
     value: AnswerValue
     about: str | None = Field(None, max_length=200)
     confidence: Confidence = Confidence.MEDIUM
 
 
-class LearnedIn(BaseModel):
+class LearnedIn(RequestBody):
     """What the interaction taught us: each change cites the interaction."""
 
     assessments: list[LearnedAssessmentIn] = Field(default_factory=list, max_length=50)

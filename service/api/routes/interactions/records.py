@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import (
     Command,
     CommandDep,
@@ -47,7 +48,7 @@ OurParticipant = Annotated[str, Field(max_length=im.OUR_PARTICIPANT_LIMIT)]
 DocumentReference = Annotated[str, Field(max_length=im.DOCUMENT_LIMIT)]
 
 
-class DetailsIn(BaseModel):
+class DetailsIn(RequestBody):
     kind: im.InteractionKind
     occurred_on: Day = Field(description="When it happened (business time; may be in the past).")
     participants: list[Id] = Field(default_factory=list, max_length=100, description="Buying-center member ids.")
@@ -101,16 +102,14 @@ EXAMPLE = {
 
 
 class LogIn(DetailsIn):
-    model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
     learned: LearnedIn = Field(default_factory=LearnedIn)
 
 
 class CorrectIn(DetailsIn):
-    """A correction restates what happened; what was learnt is not taken back or added by it, so a `learned`
-    (or any field it does not know) is refused rather than dropped unseen."""
-
-    model_config = {"extra": "forbid"}
+    """A correction restates what happened; what was learnt is not taken back or added by it, so a `learned` is
+    refused rather than dropped unseen, as is any field a request body does not have."""
 
     reason: str = Field(min_length=1, max_length=1000)
 
@@ -261,7 +260,7 @@ async def correct_interaction(
     return interaction_out(outcome.state, written(response, outcome))
 
 
-class InteractionRetractIn(BaseModel):
+class InteractionRetractIn(RequestBody):
     reason: str = Field(min_length=1, max_length=1000)
 
 

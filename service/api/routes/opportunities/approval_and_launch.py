@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.days import latest_day
 from service.api.moments import Day
@@ -17,7 +18,7 @@ from service.domain.opportunity.state import LaunchAction, Side
 router = APIRouter(tags=["sales projects"])
 
 
-class ConfirmationIn(BaseModel):
+class ConfirmationIn(RequestBody):
     member_id: str = Field(
         description="A buying-center member still at the client; for the leader's confirmation, one with the "
         "decision_maker or signer role."
@@ -52,7 +53,7 @@ async def leader_confirmation(
     )
 
 
-class LaunchActionIn(BaseModel):
+class LaunchActionIn(RequestBody):
     side: Side
     what: str = Field(min_length=1, max_length=1000)
     owner: str = Field(
@@ -64,7 +65,7 @@ class LaunchActionIn(BaseModel):
     due: Day
 
 
-class LaunchPlanIn(BaseModel):
+class LaunchPlanIn(RequestBody):
     actions: list[LaunchActionIn] = Field(min_length=1, max_length=100)
 
 

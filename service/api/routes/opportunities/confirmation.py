@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.days import latest_day
 from service.api.moments import Day
@@ -17,7 +18,7 @@ from service.domain.opportunity.state import Evidence, EvidenceKind, PriceRound
 router = APIRouter(tags=["sales projects"])
 
 
-class EvidenceIn(BaseModel):
+class EvidenceIn(RequestBody):
     kind: EvidenceKind
     title: str = Field(
         min_length=1, max_length=500, examples=["Winter trial report: cost per truck, overtime, failures"]
@@ -40,7 +41,7 @@ async def add_evidence(
     )
 
 
-class VolumeIn(BaseModel):
+class VolumeIn(RequestBody):
     volume: str = Field(min_length=1, max_length=200, examples=["40,000 filters in 2027"])
     member_id: str | None = Field(None, description="Who confirmed it.")
 
@@ -64,7 +65,7 @@ async def confirm_volume(
     )
 
 
-class PriceRoundIn(BaseModel):
+class PriceRoundIn(RequestBody):
     round: StrictInt = Field(ge=1, le=3)
     level: str = Field(min_length=1, max_length=200, examples=["procurement director"])
     on: Day

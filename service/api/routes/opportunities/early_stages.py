@@ -6,8 +6,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.days import latest_day
 from service.api.ids import ITEM_ID
@@ -22,7 +23,7 @@ Criterion = Annotated[str, Field(max_length=CRITERION_LIMIT)]
 router = APIRouter(tags=["sales projects"])
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(RequestBody):
     note: str = Field(min_length=1, max_length=1000, examples=["Invited to the tender for 2027 filters"])
 
 
@@ -40,7 +41,7 @@ async def invitation(
     )
 
 
-class AllyIn(BaseModel):
+class AllyIn(RequestBody):
     member_id: str = Field(description="A buying-center member with the ally role, still at the client.")
 
 
@@ -59,7 +60,7 @@ async def link_ally(opportunity_id: UUID, body: AllyIn, response: Response, comm
     )
 
 
-class ProjectNeedIn(BaseModel):
+class ProjectNeedIn(RequestBody):
     member_id: str
     need: str = Field(min_length=1, max_length=1000, examples=["Filters that survive −40 °C without heating"])
     on: Day
@@ -93,9 +94,9 @@ async def confirm_need(
     )
 
 
-class ProjectProblemIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class ProjectProblemIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "problem": "Filters clog in winter",
@@ -106,7 +107,7 @@ class ProjectProblemIn(BaseModel):
                 }
             ]
         }
-    }
+    )
 
     problem_id: str | None = Field(
         None,

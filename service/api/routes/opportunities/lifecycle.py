@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, Written, company_settings, set_etag, written
 from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
@@ -38,9 +39,9 @@ from service.domain.opportunity.state import Kind
 router = APIRouter(tags=["sales projects"])
 
 
-class OpenIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class OpenIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "product_line": "Fuel filters",
@@ -51,7 +52,7 @@ class OpenIn(BaseModel):
                 }
             ]
         }
-    }
+    )
 
     product_line: str = Field(min_length=1, max_length=200)
     kind: Kind = Field(
@@ -120,10 +121,10 @@ async def get_opportunity(
     return opportunity_out(loaded.state, base, settings.stalled_days, as_of, roster_of(center.state))
 
 
-class AdvanceIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {"examples": [{}, {"override_reason": "Signed letter of intent replaces the volume"}]}
-    }
+class AdvanceIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{}, {"override_reason": "Signed letter of intent replaces the volume"}]}
+    )
 
     override_reason: str | None = Field(
         None, min_length=1, max_length=2000, description="Supervisor only: advance despite unmet criteria, and why."
@@ -154,7 +155,7 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
     )
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 

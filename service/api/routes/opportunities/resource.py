@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import Command, Written, account_of, company_settings, existing, written
 from service.api.days import day_of
 from service.api.moments import Moment
@@ -37,7 +38,7 @@ from service.runtime import Runtime
 AsOf = Annotated[Moment | None, Query(description="The project as kamplan knew it at this moment.")]
 
 
-class MoneyIn(BaseModel):
+class MoneyIn(RequestBody):
     amount: Amount = Field(examples=["12500000"])
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
 

@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, existing, written
 from service.api.routes.plans.resource import PlanOut, hidden, plan_out
 from service.api.routes.plans.succession import found_plans
@@ -23,8 +24,10 @@ from service.domain.plan.state import Plan
 router = APIRouter(tags=["plans"])
 
 
-class AbandonIn(BaseModel):
-    model_config = {"json_schema_extra": {"examples": [{"reason": "The buyer merges next year: we plan again then"}]}}
+class AbandonIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "The buyer merges next year: we plan again then"}]}
+    )
 
     reason: str = Field(min_length=1, max_length=2000)
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Response, status
-from pydantic import BaseModel, Field, SkipValidation, StrictInt, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, StrictInt, ValidationError, create_model
 
+from service.api.bodies import UNKNOWN_FIELD, RequestBody
 from service.api.commanding import CommandDep, written
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
@@ -30,12 +31,12 @@ from service.domain.plan.state import Plan
 router = APIRouter(tags=["plans"])
 
 
-class StartIn(BaseModel):
-    model_config = {
-        "json_schema_extra": {
+class StartIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [{"title": "Valves and flanges 2026–2028", "horizon_from": 2026, "horizon_to": 2028}]
         }
-    }
+    )
 
     title: str = Field(min_length=1, max_length=200)
     horizon_from: StrictInt = Field(ge=2000, le=2100)
@@ -143,6 +144,7 @@ def _model(item_class: type, name: str, hints: dict[str, Any], doc: str) -> type
     """A model of the item class's fields that `hints` names, with those types."""
     return create_model(  # type: ignore[call-overload, no-any-return]
         name,
+        __base__=RequestBody,
         __doc__=doc,
         **{
             f.name: (hints[f.name], ... if f.default is MISSING else f.default)
@@ -229,6 +231,8 @@ def item_from_body(item_type: ItemType, item_id: str, body: Any, at: tuple[str |
         raise validation_problem(
             [{"loc": at, "msg": f"must be an object: the fields of the {item_type} item", "type": "dict_type"}]
         )
+    if "item_id" in body:  # named by the path (a session's change): not one of the body's fields, whatever its value
+        raise validation_problem([{"loc": (*at, "item_id"), "msg": UNKNOWN_FIELD, "type": "extra_forbidden"}])
     try:
         checked = _CHECKS[item_type].model_validate({**body, "item_id": item_id})
     except ValidationError as error:
@@ -253,7 +257,7 @@ async def remove_item(
     )
 
 
-class NoteIn(BaseModel):
+class NoteIn(RequestBody):
     note: str = Field("", max_length=2000)
 
 

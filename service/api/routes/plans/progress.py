@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.days import day_of, latest_day
 from service.api.deps import ActorDep, RuntimeDep
@@ -24,7 +25,7 @@ from service.domain.plan.view import period_plan
 router = APIRouter(tags=["plans"])
 
 
-class ActionStatusIn(BaseModel):
+class ActionStatusIn(RequestBody):
     status: ActionStatus
     note: str = Field("", max_length=1000)
     on: Day = Field(
@@ -59,7 +60,7 @@ async def set_action_status(
     )
 
 
-class ActualIn(BaseModel):
+class ActualIn(RequestBody):
     value: Amount
     source: str = Field("", max_length=500, examples=["ERP purchase history"])
     on: Day = Field(

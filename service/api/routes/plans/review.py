@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.routes.plans.drafting import NoteIn
 from service.api.routes.plans.resource import PlanOut, act
@@ -15,7 +16,7 @@ from service.domain.plan import commands as cmd
 router = APIRouter(tags=["plans"])
 
 
-class CommentIn(BaseModel):
+class CommentIn(RequestBody):
     item_id: str | None = Field(None, description="The item commented on; null for the revision as a whole.")
     text: str = Field(min_length=1, max_length=2000)
 
@@ -43,7 +44,7 @@ async def comment(plan_id: UUID, revision: int, body: CommentIn, response: Respo
     )
 
 
-class CommentAnswerIn(BaseModel):
+class CommentAnswerIn(RequestBody):
     text: str = Field(min_length=1, max_length=2000)
 
 
@@ -64,7 +65,7 @@ async def answer(
     )
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestBody):
     note: str = Field(min_length=1, max_length=2000)
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
+from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep
 from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
@@ -25,14 +26,14 @@ from service.domain.plan.view import session_status
 router = APIRouter(tags=["plans"])
 
 
-class ChangeIn(BaseModel):
+class ChangeIn(RequestBody):
     op: str = Field(pattern="^(put|remove)$")
     item_type: ItemType
     item_id: str = Field(**ITEM_ID)
     item: ItemBody | None = Field(None, description="For `put`: the fields of the item type named.")
 
 
-class SessionIn(BaseModel):
+class SessionIn(RequestBody):
     on: Day
     participants: list[str] = Field(min_length=1, max_length=20)
     decisions: list[str] = Field(min_length=1, max_length=50)
