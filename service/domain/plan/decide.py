@@ -2,47 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, assert_never
+from typing import assert_never
 
 from service.domain import codec
-from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, NotAllowed, NotFound, amount, require
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
-from service.domain.plan.content import GoalKind, ItemType, PlanContent, within_horizon
-from service.domain.plan.items import apply_change, check_item, ensure_id_free
+from service.domain.plan.content import GoalKind, ItemType, within_horizon
+from service.domain.plan.guards import (
+    is_manager,
+    is_supervisor,
+    require_manager,
+    require_none_pending,
+    require_party,
+    require_supervisor,
+)
+from service.domain.plan.items import check_item, ensure_id_free
 from service.domain.plan.items import plan_text as _text
-from service.domain.plan.state import Plan, Revision, RevisionStatus, Session
+from service.domain.plan.sessions import confirm_session, record_session
+from service.domain.plan.state import Plan, Revision, RevisionStatus
 
 MAX_HORIZON_YEARS = 10
-
-
-def is_manager(actor: Actor, parties: c.Parties) -> bool:
-    return actor.role is Role.MANAGER and actor.sub == parties.owner
-
-
-def is_supervisor(actor: Actor, parties: c.Parties) -> bool:
-    return actor.role is Role.ADMIN or (
-        actor.role is Role.SUPERVISOR and actor.team is not None and actor.team == parties.team
-    )
-
-
-def _manager(command: Any) -> None:
-    if not is_manager(command.actor, command.parties):
-        raise NotAllowed("owner-manager-only", "only the account's owner manager drafts and proposes the plan")
-
-
-def _party(command: Any, what: str) -> None:
-    """The owner manager or the team's supervisor (or an admin) may do `what`."""
-    if not (is_manager(command.actor, command.parties) or is_supervisor(command.actor, command.parties)):
-        raise NotAllowed("not-a-party", f"{what} by the manager or the supervisor")
-
-
-def _supervisor(command: Any) -> None:
-    if not is_supervisor(command.actor, command.parties):
-        raise NotAllowed(
-            "supervisor-only", "only the supervisor of the manager's team (or an admin) reviews and agrees"
-        )
 
 
 def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
@@ -87,21 +67,21 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
     by = command.actor.sub
     match command:
         case c.PutItem():
-            _manager(command)
+            require_manager(command)
             item = check_item(state, command.item_type, command.item)
             ensure_id_free(state.draft, command.item_type, item.item_id)
             if state.draft.items(command.item_type).get(item.item_id) == item:
                 return []
             return [e.DraftItemPut(item_type=command.item_type, item=codec.to_dict(item), by=by)]
         case c.RemoveItem():
-            _manager(command)
+            require_manager(command)
             if command.item_id not in state.draft.items(command.item_type):
                 raise NotFound("item-not-found", f"no {command.item_type.value} {command.item_id} in the draft")
             return [e.DraftItemRemoved(item_type=command.item_type, item_id=command.item_id, by=by)]
         case c.ProposeRevision():
-            _manager(command)
-            _none_pending(state)
-            in_force = _in_force_content(state)
+            require_manager(command)
+            require_none_pending(state)
+            in_force = state.agreed
             require(state.draft != in_force, "nothing-to-propose", "the draft does not differ from the plan in force")
             return [
                 e.RevisionProposed(
@@ -112,7 +92,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 )
             ]
         case c.CommentOnRevision():
-            _supervisor(command)
+            require_supervisor(command)
             revision = _revision(state, command.revision)
             if command.item_id is not None and revision.content.find(command.item_id) is None:
                 raise NotFound("item-not-in-revision", f"revision {revision.number} has no item {command.item_id}")
@@ -126,82 +106,30 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 )
             ]
         case c.AnswerComment():
-            _manager(command)
+            require_manager(command)
             comment = next((x for x in state.comments if x.comment_id == command.comment_id), None)
             if comment is None:
                 raise NotFound("comment-not-found", "no such comment on this plan")
             return [e.CommentAnswered(comment_id=comment.comment_id, text=_text(command.text, "text"), by=by)]
         case c.RequestChanges():
-            _supervisor(command)
+            require_supervisor(command)
             revision = _pending(state, command.revision)
             return [e.ChangesRequested(revision=revision.number, note=_text(command.note, "note"), by=by)]
         case c.AgreeRevision():
-            _supervisor(command)
+            require_supervisor(command)
             if command.actor.sub == revision_author(state, command.revision):
                 raise NotAllowed("own-revision", "nobody agrees their own revision")
             revision = _pending(state, command.revision)
             return [e.RevisionAgreed(revision=revision.number, note=_text(command.note, "note", required=False), by=by)]
         case c.RecordSession():
-            manager, supervisor = (
-                is_manager(command.actor, command.parties),
-                is_supervisor(command.actor, command.parties),
-            )
-            if not (manager or supervisor):
-                raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
-            _none_pending(state)
-            require(command.on <= command.today, "date-in-future", "the session has not happened yet", field="on")
-            base = session_base(state)
-            for change in command.changes:
-                base = apply_change(base, state, change)
-            return [
-                e.PlanningSessionRecorded(
-                    session_id=command.session_id,
-                    on=command.on,
-                    participants=tuple(_text(p, "participants", limit=200) for p in command.participants),
-                    decisions=tuple(_text(d, "decisions") for d in command.decisions),
-                    changes=command.changes,
-                    by=by,
-                    role="manager" if manager else "supervisor",
-                    team=None if command.actor.role is Role.ADMIN else command.actor.team,
-                )
-            ]
+            return record_session(state, command)
         case c.ConfirmSession():
-            session = state.sessions.get(command.session_id)
-            if session is None:
-                raise NotFound("session-not-found", "no such planning session")
-            if session.confirmed_by is not None:
-                raise Conflict("session-confirmed", "the session was confirmed already")
-            other = _supervisor if session.recorded_role == "manager" else _manager
-            other(command)
-            if command.actor.sub == session.recorded_by:
-                raise NotAllowed("own-session", "nobody confirms their own session, nor agrees their own revision")
-            _recorder_still_a_party(session, command.parties)
-            _none_pending(state)
-            in_force = state.in_force.number if state.in_force else 0
-            if session.based_on != in_force:
-                raise Conflict(
-                    "session-outdated",
-                    f"the session was recorded on revision {session.based_on}, and revision {in_force} was agreed "
-                    "since: its changes were decided against a plan no longer in force; record the session again",
-                    based_on=session.based_on,
-                    in_force=in_force,
-                )
-            content = session_base(state)
-            for change in session.changes:
-                content = apply_change(content, state, change)
-            _one_item_per_id(state.draft, content, session)
-            if content == _in_force_content(state):  # an identical revision would read as a change of plan
-                return [e.PlanningSessionConfirmedUnchanged(session_id=session.session_id, by=by)]
-            return [
-                e.PlanningSessionConfirmed(
-                    session_id=session.session_id, revision=len(state.revisions) + 1, content=content, by=by
-                )
-            ]
+            return confirm_session(state, command)
         case c.SetActionStatus():
             in_force = state.in_force
             if in_force is None or command.action_id not in in_force.content.actions:
                 raise NotFound("action-not-in-plan", "no such action in the plan in force")
-            _party(command, "progress is recorded")
+            require_party(command, "progress is recorded")
             require(command.on <= command.today, "date-in-future", "progress is recorded after the fact", field="on")
             return [
                 e.ActionStatusSet(
@@ -216,7 +144,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
             in_force = state.in_force
             if in_force is None or command.goal_id not in in_force.content.goals:
                 raise NotFound("goal-not-in-plan", "no such goal in the plan in force")
-            _party(command, "actuals are recorded")
+            require_party(command, "actuals are recorded")
             share = in_force.content.goals[command.goal_id].kind is GoalKind.SHARE
             amount(command.value, "value", signed=not share)  # a volume's may be negative (returns), not a share
             require(
@@ -236,14 +164,14 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 )
             ]
         case c.StartSuccessor():
-            _party(command, "a successor is started")
+            require_party(command, "a successor is started")
             if state.successor is not None:
                 raise Conflict(
                     "successor-pending",
                     f"plan {state.successor} is being drafted to supersede this one already",
                     plan_id=state.successor,
                 )
-            _none_pending(state)  # its agreement would change a plan the successor's draft no longer follows
+            require_none_pending(state)  # its agreement would change a plan the successor's draft no longer follows
             return [e.SuccessorStarted(plan_id=command.plan_id, by=by)]
         case c.SupersedePlan():
             if state.superseded_by == command.by_plan:
@@ -254,10 +182,10 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
                 raise Conflict("not-the-successor", f"plan {command.by_plan} was not started as this plan's successor")
             if command.successor_agreed is None:
                 raise Conflict("successor-not-agreed", "a plan leaves force only once its successor is agreed")
-            _party(command, "a plan is superseded")
+            require_party(command, "a plan is superseded")
             return [e.PlanSuperseded(by_plan=command.by_plan, by=by)]
         case c.AbandonSuccessor():
-            _party(command, "a successor is abandoned")
+            require_party(command, "a successor is abandoned")
             if state.supersedes is None:
                 raise Conflict("not-a-successor", "this plan supersedes no plan: there is no succession to abandon")
             if state.in_force is not None:
@@ -271,7 +199,7 @@ def decide(state: Plan, command: c.PlanCommand) -> list[e.PlanEvent]:
         case c.ForgoSuccessor():
             if state.successor != command.by_plan:
                 raise Conflict("not-the-successor", f"plan {command.by_plan} is not this plan's pending successor")
-            _party(command, "a successor is abandoned")
+            require_party(command, "a successor is abandoned")
             return [e.SuccessorAbandoned(plan_id=command.by_plan, by=by)]
         case c.StartPlan():
             raise AssertionError("handled above")
@@ -287,7 +215,7 @@ def take_over(successor: Plan, predecessor: Plan, by: str) -> list[e.PlanEvent]:
     items the successor keeps come along, so marking an action done or a goal's actual is never lost with the plan
     it was recorded on. Items are matched by id, as the successor's draft started from the predecessor's: an item the
     successor did not start with (outside its horizon, say) is another one, even under a predecessor's item's id."""
-    content = _in_force_content(successor)
+    content = successor.agreed
 
     def kept(item_type: ItemType, item_id: str) -> bool:
         return item_id in content.items(item_type) and item_id in successor.starting.items(item_type)
@@ -305,55 +233,6 @@ def take_over(successor: Plan, predecessor: Plan, by: str) -> list[e.PlanEvent]:
 def revision_author(state: Plan, number: int) -> str | None:
     revision = state.revision(number)
     return revision.proposed_by if revision else None
-
-
-def _none_pending(state: Plan) -> None:
-    if state.pending is not None:
-        raise Conflict("revision-pending", f"revision {state.pending.number} is waiting for review")
-
-
-def _in_force_content(state: Plan) -> PlanContent:
-    return state.in_force.content if state.in_force else PlanContent()
-
-
-def session_base(state: Plan, based_on: int | None = None) -> PlanContent:
-    """What a session's changes apply to: the plan in force (or revision `based_on`, the one a session was recorded
-    on), or, for a successor before its first agreement, what it started from (its predecessor's plan in force),
-    which is what the parties sit down with; never a draft, which no one agreed, also not the predecessor's draft a
-    successor of a plan never agreed started from."""
-    number = based_on if based_on is not None else (state.in_force.number if state.in_force else 0)
-    if revision := state.revision(number):
-        return revision.content
-    return state.starting if state.starting_agreed else PlanContent()
-
-
-def _one_item_per_id(draft: PlanContent, agreed: PlanContent, session: Session) -> None:
-    """The draft takes each item the session touched as agreed: an id it puts under one type must not stay on an
-    item of another type the manager drafted meanwhile, which the session did not touch."""
-    touched = {(ItemType(x.item_type), x.item_id) for x in session.changes}
-    for item_type, item_id in touched:
-        found = draft.find(item_id)
-        if (
-            item_id in agreed.items(item_type)
-            and found
-            and found[0] is not item_type
-            and (found[0], item_id) not in touched
-        ):
-            ensure_id_free(draft, item_type, item_id)
-
-
-def _recorder_still_a_party(session: Session, parties: c.Parties) -> None:
-    """The session is one side's word: after a hand-over, the side that recorded it may be no party any more."""
-    if session.recorded_role == "manager":
-        still = session.recorded_by == parties.owner
-    else:
-        still = session.recorded_team is None or session.recorded_team == parties.team
-    if not still:
-        raise Conflict(
-            "session-recorder-not-a-party",
-            f"the session was recorded by {session.recorded_by}, who is no party to this plan since the account "
-            "changed hands: record the session again",
-        )
 
 
 def _revision(state: Plan, number: int) -> Revision:

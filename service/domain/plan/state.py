@@ -151,6 +151,11 @@ class Plan:
         return agreed[-1] if agreed else None
 
     @property
+    def agreed(self) -> PlanContent:
+        """The content of the plan in force; empty before the first agreement."""
+        return self.in_force.content if self.in_force else PlanContent()
+
+    @property
     def pending(self) -> Revision | None:
         """The revision under discussion: proposed and waiting for the supervisor (none on an abandoned plan)."""
         if self.abandoned is not None:

@@ -17,7 +17,7 @@ from service.commands.aggregates import PLAN, plan_stream
 from service.domain import codec
 from service.domain.errors import NotFound
 from service.domain.plan.content import PlanContent
-from service.domain.plan.decide import session_base
+from service.domain.plan.sessions import session_base
 from service.domain.plan.state import Plan
 from service.domain.plan.view import Standing, standings
 from service.projections.plans import account_plans
