@@ -3,6 +3,7 @@ successor abandoned."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -33,7 +34,7 @@ async def test_a_successor_supersedes_once_agreed_and_the_old_plan_stays_readabl
             headers=kam,
         )
     )
-    assert successor["draft_changes"]["items"][0]["item_id"] == "g1"  # starts from the plan in force
+    assert successor["draft_changes"]["items"] == []  # starts from the plan in force, which it does not change yet
     drafting = await ok(
         await client.get(
             f"/v1/accounts/{account_id}/plans", params={"min_position": successor["position"]}, headers=kam
@@ -182,7 +183,7 @@ async def test_an_abandoned_successor_frees_its_predecessor_and_stays_readable(
     await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
     await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
     second = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
-    assert [i["item_id"] for i in second["draft_changes"]["items"]] == ["g1"]  # from revision 2; g2 went with S1
+    assert second["draft_changes"]["items"] == []  # it starts from revision 2 as it is; g2 went with S1
     nxt = f"/v1/plans/{second['plan_id']}"
     await ok(await client.post(f"{nxt}/revisions", json={}, headers=kam))
     took_over = await ok(await client.post(f"{nxt}/revisions/1/agree", json={}, headers=boss))
@@ -239,3 +240,55 @@ async def test_a_session_confirmed_on_a_successor_builds_on_what_it_started_from
     content = confirmed["in_force"]["content"]
     assert (sorted(content["actions"]), sorted(content["goals"]), sorted(content["risks"])) == (["a1"], ["g1"], ["r1"])
     assert content["actions"]["a1"]["status"] == "done"  # the predecessor's progress came along
+
+
+async def test_a_successors_first_revision_is_diffed_against_what_it_started_from(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Found by review: revision 0 was nothing on every plan, so a successor's first revision, whose draft began as
+    its predecessor's plan in force, showed every item as added (in the diff, the trail and the plan view), and
+    what the successor really changed was lost among the items it kept. The same as of any moment."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL, "action/a1": ACTION, "risk/r0": {"text": "x"}})
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    assert successor["draft_changes"] == {"items": [], "budget": {}}  # it starts from the plan in force, shown
+    started = successor["started_from"]
+    assert [sorted(started[kind]) for kind in ("goals", "actions", "risks")] == [["g1"], ["a1"], ["r0"]]
+    following = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.put(f"{following}/draft/goal/g1", json={**GOAL, "target": "34000000"}, headers=kam))
+    await ok(await client.delete(f"{following}/draft/risk/r0", headers=kam))
+    await ok(await client.put(f"{following}/draft/risk/r1", json={"text": "a new competitor"}, headers=kam))
+    proposed = await ok(await client.post(f"{following}/revisions", json={}, headers=kam))
+    changes = {
+        "items": [
+            {"item_type": "goal", "item_id": "g1", "change": "changed", "fields": {"target": ["30000000", "34000000"]}},
+            {"item_type": "risk", "item_id": "r0", "change": "removed", "fields": {"text": ["x", None]}},
+            {"item_type": "risk", "item_id": "r1", "change": "added", "fields": {"text": [None, "a new competitor"]}},
+        ],
+        "budget": {},  # a1 is kept as it was
+    }
+    assert (proposed["under_discussion"]["diff"], proposed["draft_changes"]) == (changes, changes)
+    moment = datetime.now(UTC).isoformat()
+    took_over = await ok(await client.post(f"{following}/revisions/1/agree", json={}, headers=boss))
+    assert (took_over["started_from"], took_over["draft_changes"]["items"]) == (None, [])  # its own plan in force
+    for as_of in ({}, {"as_of": moment}):  # the present and the past, folded by the same code
+        diff = await ok(await client.get(f"{following}/diff", params={"from": 0, "to": 1, **as_of}, headers=kam))
+        [first] = await ok(await client.get(f"{following}/revisions", params=as_of, headers=kam))
+        assert ({**diff, "from": 0, "to": 1}, first["changes"]) == ({"from": 0, "to": 1, **changes}, changes)
+    then = await ok(await client.get(following, params={"as_of": moment}, headers=kam))
+    assert then["under_discussion"]["diff"] == changes
+
+
+async def test_a_successor_of_a_plan_never_agreed_is_diffed_against_nothing(client: httpx.AsyncClient, auth) -> None:
+    """Its draft began as a draft no one agreed: like its sessions, its first revision builds on nothing agreed."""
+    kam, _, plan, _ = await setup(client, auth)
+    await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))
+    account = (await ok(await client.get(plan, headers=kam)))["account_id"]
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": plan.rsplit("/", 1)[1]}
+    successor = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
+    assert (successor["started_from"], [i["item_id"] for i in successor["draft_changes"]["items"]]) == (None, ["g1"])
+    following = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.post(f"{following}/revisions", json={}, headers=kam))
+    diff = await ok(await client.get(f"{following}/diff", params={"from": 0, "to": 1}, headers=kam))
+    assert [(i["item_id"], i["change"]) for i in diff["items"]] == [("g1", "added")]

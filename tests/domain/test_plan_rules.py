@@ -572,3 +572,35 @@ def test_a_session_that_changes_nothing_is_confirmed_without_a_revision_and_the_
         False,
     )
     assert codec.from_dict(Plan, codec.to_dict(plan)) == plan  # as a snapshot keeps it
+
+
+def test_a_successors_revision_0_is_what_it_started_from_when_that_was_agreed() -> None:
+    """Revision 0 was nothing on every plan, so a successor's first revision read as adding all it had kept."""
+    # given an agreed plan, a successor started from it, and one started from a draft no one agreed
+    old = run(started(), put(ItemType.GOAL, goal()), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    old = run(old, c.AgreeRevision(actor=BOSS, parties=PARTIES, revision=1))
+    assert old.in_force is not None
+    new = run(successor_of(old), put(ItemType.GOAL, goal(target="1")), c.ProposeRevision(actor=KAM, parties=PARTIES))
+    unagreed = c.StartPlan(
+        actor=KAM,
+        parties=PARTIES,
+        plan_id="p3",
+        account_id="a1",
+        title="Next",
+        horizon_from=2026,
+        horizon_to=2029,
+        supersedes="p1",
+        starting_content=old.in_force.content,
+        starting_agreed=False,
+    )
+    drafted = run(initial_state(), unagreed)
+    # then revision 0 is the plan in force it started from, and the first revision changes only the target
+    assert (new.content_of(0), new.baseline, new.content_of(2)) == (old.in_force.content, new.starting, None)
+    [changed] = diff(new.content_of(0) or PlanContent(), new.content_of(1) or PlanContent()).items
+    assert (changed.item_id, changed.change, changed.fields) == (
+        "g1",
+        "changed",
+        {"target": [Decimal("24000000"), Decimal("1")]},
+    )
+    # and a first plan, or a successor of a draft, starts from nothing
+    assert started().content_of(0) == drafted.content_of(0) == drafted.baseline == PlanContent()

@@ -86,13 +86,13 @@ def confirm_session(state: Plan, command: c.ConfirmSession) -> list[e.PlanEvent]
 
 def session_base(state: Plan, based_on: int | None = None) -> PlanContent:
     """What a session's changes apply to: the plan in force (or revision `based_on`, the one a session was recorded
-    on), or, for a successor before its first agreement, what it started from (its predecessor's plan in force),
-    which is what the parties sit down with; never a draft, which no one agreed, also not the predecessor's draft a
-    successor of a plan never agreed started from."""
-    number = based_on if based_on is not None else (state.in_force.number if state.in_force else 0)
-    if revision := state.revision(number):
-        return revision.content
-    return state.starting if state.starting_agreed else PlanContent()
+    on), or, for a successor before its first agreement, its origin (its predecessor's plan in force), which is what
+    the parties sit down with; never a draft, which no one agreed, also not the predecessor's draft a successor of a
+    plan never agreed started from."""
+    if based_on is None:
+        return state.baseline
+    content = state.content_of(based_on)
+    return content if content is not None else state.origin
 
 
 def _one_item_per_id(draft: PlanContent, agreed: PlanContent, session: Session) -> None:

@@ -165,3 +165,22 @@ class Plan:
 
     def revision(self, number: int) -> Revision | None:
         return next((r for r in self.revisions if r.number == number), None)
+
+    @property
+    def origin(self) -> PlanContent:
+        """Revision 0, what the plan started from: a successor's predecessor's plan in force (within its horizon),
+        which its draft began as, so its first revision shows what it changes; nothing for a first plan, nor for a
+        successor of a plan never agreed, whose draft it began as was no one's agreement."""
+        return self.starting if self.starting_agreed else PlanContent()
+
+    @property
+    def baseline(self) -> PlanContent:
+        """What the next agreement changes: the plan in force, or, before the first agreement, the origin."""
+        return self.in_force.content if self.in_force else self.origin
+
+    def content_of(self, number: int) -> PlanContent | None:
+        """Revision `number`'s content, 0 being the origin; None for a revision the plan does not have."""
+        if number == 0:
+            return self.origin
+        revision = self.revision(number)
+        return revision.content if revision else None

@@ -119,7 +119,8 @@ class RevisionOut(BaseModel):
     )
     changes: dict[str, Any] = Field(
         description="Diff against the previous revision; a session's revision, against the revision in force it was "
-        "recorded on (what its changes were decided against)."
+        "recorded on (what its changes were decided against). Revision 0 is what the plan started from: nothing, or, "
+        "for a successor, its predecessor's plan in force (if it had one), which its draft began as."
     )
 
 
@@ -132,7 +133,7 @@ class RevisionOut(BaseModel):
 async def revisions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None) -> list[RevisionOut]:
     loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
     plan: Plan = loaded.state
-    out, previous = [], PlanContent()
+    out, previous = [], plan.origin  # a successor's first revision, against what it started from
     for r in plan.revisions:
         if r.session_id is not None:
             previous = session_base(plan, plan.sessions[r.session_id].based_on)
@@ -158,8 +159,8 @@ async def revisions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: 
 @router.get(
     "/plans/{plan_id}/diff",
     operation_id="diffRevisions",
-    summary="Items added, removed and changed (old → new) and budget deltas between two revisions (0 = empty), as of "
-    "any moment",
+    summary="Items added, removed and changed (old → new) and budget deltas between two revisions (0 = what the plan "
+    "started from: nothing, or a successor's predecessor's plan in force), as of any moment",
     response_model=dict[str, Any],
 )
 async def revision_diff(
@@ -174,11 +175,9 @@ async def revision_diff(
     plan: Plan = loaded.state
 
     def content(number: int) -> PlanContent:
-        if number == 0:
-            return PlanContent()
-        revision = plan.revision(number)
-        if revision is None:
+        found = plan.content_of(number)
+        if found is None:
             raise NotFound("revision-not-found", f"no revision {number}")
-        return revision.content
+        return found
 
     return {"from": from_revision, "to": to_revision, **diff_out(content(from_revision), content(to_revision))}

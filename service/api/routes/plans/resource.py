@@ -97,9 +97,20 @@ class PlanOut(Written):
         "entry holds only the actions planned for the whole year) and `budget_by_year`, each year's total."
     )
     under_discussion: dict[str, Any] | None = Field(
-        description="The revision waiting for review: number, who proposed it when, its diff to the plan in force."
+        description="The revision waiting for review: number, who proposed it when, its diff to the plan in force (for "
+        "a successor before its first agreement, to what it started from: its predecessor's plan in force, if any)."
     )
-    draft_changes: dict[str, Any] = Field(description="What the manager's draft changes against the plan in force.")
+    draft_changes: dict[str, Any] = Field(
+        description="What the manager's draft changes against the plan in force (for a successor before its first "
+        "agreement, against `started_from`, as `under_discussion`)."
+    )
+    started_from: dict[str, Any] | None = Field(
+        None,
+        description="A successor before its first agreement: the items it started from (revision 0), its "
+        "predecessor's plan in force within its horizon, against which `draft_changes` and `under_discussion` are "
+        "given. Null for any other plan, and for a successor of a plan never agreed (it started from a draft no one "
+        "agreed, and its changes are given against nothing).",
+    )
     overdue_actions: list[str]
     open_comments: list[dict[str, Any]] = Field(
         description="The supervisor's comments waiting for the manager's answer. One stops being open when answered, "
@@ -113,7 +124,8 @@ class PlanOut(Written):
 def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOut:
     day = day_of(as_of)
     in_force, pending = plan.in_force, plan.pending
-    base_content = in_force.content if in_force else PlanContent()
+    agreed = in_force.content if in_force else PlanContent()
+    baseline = plan.baseline  # a successor not yet agreed: what it started from, its predecessor's plan in force
     force = None
     if in_force:
         force = {
@@ -139,12 +151,13 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
             "proposed_by": pending.proposed_by,
             "proposed_at": pending.proposed_at,
             "note": pending.note,
-            "diff": diff_out(base_content, pending.content),
+            "diff": diff_out(baseline, pending.content),
         }
         if pending
         else None,
-        draft_changes=diff_out(base_content, plan.draft),
-        overdue_actions=sorted(a.item_id for a in base_content.actions.values() if action_state(plan, a, day).overdue),
+        draft_changes=diff_out(baseline, plan.draft),
+        started_from=codec.to_dict(baseline) if in_force is None and plan.supersedes and plan.starting_agreed else None,
+        overdue_actions=sorted(a.item_id for a in agreed.actions.values() if action_state(plan, a, day).overdue),
         open_comments=[codec.to_dict(c) for c in plan.comments if c.open],
         as_of=as_of,
     )
