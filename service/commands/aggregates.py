@@ -173,6 +173,7 @@ BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     BUYING_CENTER_EVENTS,
     BuyingCenter,
     timed=True,
+    snapshot_version=2,  # 2: why a member is back (returned_reason), which snapshots of 1 lack
 )
 OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     "opportunity",

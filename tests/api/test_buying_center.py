@@ -371,6 +371,37 @@ async def test_a_person_marked_as_left_by_mistake_is_the_clients_again(client: h
     assert history[-2:] == ["MemberLeft", "MemberReturned"]
 
 
+async def test_why_a_person_is_back_is_shown_as_why_they_left_until_they_are_forgotten(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: the reason given with `…/returned` was sealed with the person but shown nowhere: the member
+    read as if they had never left, where their leaving shows its reason, on the card and in the history."""
+    path, kam = await setup(client, auth)
+    today = datetime.now(UTC).date().isoformat()
+    m = (await add(client, path, kam, roles=["ally"]))["member"]["member_id"]
+    member = f"{path}/buying-center/members/{m}"
+    left = await client.post(f"{member}/left", json={"on": today, "reason": "quit-for-rival"}, headers=kam)
+    assert (left.status_code, left.json()["member"]["left_reason"]) == (200, "quit-for-rival"), left.text
+    back = await client.post(f"{member}/returned", json={"reason": "the-wrong-ivanov"}, headers=kam)
+    assert back.status_code == 200, back.text
+    card = back.json()["member"]
+    assert (card["active"], card["left_reason"], card["returned_reason"]) == (True, "", "the-wrong-ivanov")
+    shown = await client.get(member, headers=kam)
+    returned = shown.json()["history"][-1]
+    assert (returned["event"], returned["changes"]["returned_reason"]) == ("MemberReturned", ["", "the-wrong-ivanov"])
+    moment = datetime.now(UTC).isoformat()
+    forgot = await client.post(f"/v1/people/{m}/forget", headers=auth("root", Role.ADMIN))
+    assert forgot.status_code == 200, forgot.text
+    forgotten = (await client.get(member, headers=kam)).json()
+    assert (forgotten["name"], forgotten["active"], forgotten["returned_reason"]) == (None, True, "")
+    reads = [(await client.get(member, params=params, headers=kam)).text for params in ({}, {"as_of": moment})]
+    assert [text for text in reads if "the-wrong-ivanov" in text or "quit-for-rival" in text] == []
+    before = await store.head_position()
+    again = await client.post(f"{member}/left", json={"on": today, "reason": "gone-again"}, headers=kam)
+    assert (again.status_code, again.json()["type"]) == (409, "/problems/subject-forgotten")
+    assert await store.head_position() == before
+
+
 async def test_restating_a_members_criteria_problems_or_next_action_writes_nothing(
     client: httpx.AsyncClient, auth, store
 ) -> None:

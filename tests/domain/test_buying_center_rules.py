@@ -172,6 +172,25 @@ def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment_criter
         assert late.value.code == "member-has-left"
 
 
+def test_why_a_person_is_back_stands_until_they_leave_again_and_stays_in_the_history() -> None:
+    # given a member who left and came back
+    left = cmd.MarkMemberLeft(actor=KAM, member_id="m1", on=date(2026, 6, 1), reason="moved to a competitor")
+    state = run(initial_state(), add("m1"), left)
+    state = run(state, cmd.MarkMemberReturned(actor=KAM, member_id="m1", reason="back as head of purchasing"))
+    member = state.people["m1"]
+    assert (member.active, member.left_reason, member.returned_reason) == (True, "", "back as head of purchasing")
+    # when they leave again
+    again = cmd.MarkMemberLeft(actor=KAM, member_id="m1", on=date(2026, 9, 1), reason="retired")
+    member = run(state, again).people["m1"]
+    # then the leaving's reason stands, and each step of the history says why it happened
+    assert (member.left_reason, member.returned_reason) == ("retired", "")
+    assert [(h.event, h.changes.get("left_reason"), h.changes.get("returned_reason")) for h in member.history[1:]] == [
+        ("MemberLeft", ["", "moved to a competitor"], None),
+        ("MemberReturned", ["moved to a competitor", ""], ["", "back as head of purchasing"]),
+        ("MemberLeft", ["", "retired"], ["back as head of purchasing", ""]),
+    ]
+
+
 def test_contacts_in_the_future_are_refused_and_the_last_contact_only_moves_forward() -> None:
     state = run(initial_state(), add("m1"))
     with pytest.raises(DomainError) as future:

@@ -24,6 +24,8 @@ from service.domain.buying_center.events import (
 )
 from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship, contact_key
 
+_STANDING = ("active", "left_on", "left_reason", "returned_reason")  # whether they are the client's, and why
+
 
 def _diff(before: Member, after: Member, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: [getattr(before, f), getattr(after, f)] for f in fields if getattr(before, f) != getattr(after, f)}
@@ -127,14 +129,22 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 state,
                 event,
                 at,
-                ("active", "left_on", "left_reason"),
+                _STANDING,
                 active=False,
                 left_on=event.on,
-                left_reason=event.reason or "",
+                left_reason=event.reason or "",  # None: forgotten with the person
+                returned_reason="",
             )
-        case MemberReturned():
+        case MemberReturned():  # its reason is shown as the leaving's is, on the member and in the history
             return _update(
-                state, event, at, ("active", "left_on", "left_reason"), active=True, left_on=None, left_reason=""
+                state,
+                event,
+                at,
+                _STANDING,
+                active=True,
+                left_on=None,
+                left_reason="",
+                returned_reason=event.reason or "",  # None: forgotten with the person
             )
         case MembersLinked():
             link = Relationship(

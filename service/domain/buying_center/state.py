@@ -82,6 +82,7 @@ class Member:
     active: bool = True
     left_on: date | None = None
     left_reason: str = ""
+    returned_reason: str = ""  # why they are the client's again (back, or marked as left by mistake), till they leave
     added_at: datetime | None = None
     history: tuple[Change, ...] = ()
 

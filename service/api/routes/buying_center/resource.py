@@ -85,7 +85,11 @@ class MemberOut(Node):
     stated_criteria: list[str]
     observed_criteria: list[str]
     problems: list[dict[str, Any]]
-    left_reason: str
+    left_reason: str = Field(description="Why the person left the client, while they stay gone; empty once forgotten.")
+    returned_reason: str = Field(
+        description="Why the person is the client's again (back, or marked as left by mistake: `…/returned`), until "
+        "they leave again; empty once forgotten, as `left_reason`."
+    )
     history: list[dict[str, Any]] = Field(description="How and why the view of this person changed, oldest first.")
 
 
@@ -103,6 +107,7 @@ def member_out(m: Member) -> MemberOut:
         observed_criteria=list(m.observed_criteria),
         problems=data["problems"],
         left_reason=m.left_reason,
+        returned_reason=m.returned_reason,
         history=data["history"],
     )
 
