@@ -31,6 +31,7 @@ DEFAULT_BLOCKED = (
 # NAT64 puts an IPv4 address in IPv6 clothes under a prefix: the well-known one, or a translator's own (RFC 6052)
 DEFAULT_NAT64 = "64:ff9b::/96"
 _NAT64_LENGTHS = (32, 40, 48, 56, 64, 96)
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 RESOLVE_SECONDS = 2.0  # how long the API waits for a name to resolve before taking it unchecked
 
 
@@ -102,14 +103,16 @@ class Destinations:
         return None
 
     def _meanings(self, address: Address) -> Iterable[Address]:
-        """The address, and the IPv4 address it carries when it is IPv4-mapped, 6to4 or under a NAT64 prefix
-        (::ffff:127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 are all 127.0.0.1)."""
+        """The address, and the IPv4 address it carries when it is IPv4-mapped, IPv4-compatible, 6to4 or under a
+        NAT64 prefix (::ffff:127.0.0.1, ::127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 are all 127.0.0.1)."""
         yield address
         if isinstance(address, ipaddress.IPv6Address):
             if address.ipv4_mapped is not None:
                 yield address.ipv4_mapped
             elif address.sixtofour is not None:
                 yield address.sixtofour
+            elif (compatible := _ipv4_compatible(address)) is not None:
+                yield compatible
             for prefix in self.nat64:
                 if address in prefix:
                     yield _embedded_ipv4(address, prefix.prefixlen)
@@ -123,6 +126,15 @@ def _literal(host: str) -> Address | None:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
+
+
+def _ipv4_compatible(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address of a deprecated IPv4-compatible address (::a.b.c.d, RFC 4291 2.5.5.1), which a host that
+    still tunnels them sends to a.b.c.d; None for another, and for :: and ::1, the unspecified and loopback addresses
+    themselves, which the list names as they are (an allowed ::1 is not 0.0.0.1 in disguise)."""
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
+        return ipaddress.IPv4Address(int(address))
+    return None
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address, prefix_length: int) -> ipaddress.IPv4Address:

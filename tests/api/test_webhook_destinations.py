@@ -18,7 +18,17 @@ async def test_a_url_in_a_blocked_network_is_refused_and_nothing_is_written(
     settings: Settings, isolated: Any, auth: Callable[..., dict[str, str]]
 ) -> None:
     async with app_on(settings, isolated.url, webhooks="off", **BLOCKED_BY_DEFAULT) as client:
-        for url in ("http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://169.254.169.254/latest"):
+        before = await isolated.store.head_position()
+        for url in (
+            "http://127.0.0.1:9/hook",
+            "http://localhost:9/hook",
+            "http://169.254.169.254/latest",
+            "http://[::127.0.0.1]/hook",  # IPv4-compatible (RFC 4291 2.5.5.1), judged by the IPv4 address inside
+            "http://[::7f00:1]:9/hook",
+            "http://[::169.254.169.254]/latest",
+            "http://[64:ff9b::a9fe:a9fe]/latest",  # NAT64
+            "http://[2002:7f00:1::]/hook",  # 6to4
+        ):
             refused = await client.post("/v1/webhooks", json={"url": url}, headers=auth(**ADMIN))
             assert refused.status_code == 422, refused.text
             problem = refused.json()
@@ -27,6 +37,7 @@ async def test_a_url_in_a_blocked_network_is_refused_and_nothing_is_written(
             assert problem["field"] == "url"
             assert "KAMPLAN_WEBHOOK_BLOCKED_NETWORKS" in problem["detail"]
         assert (await get_json(client, "/v1/webhooks", auth))["items"] == []
+        assert await isolated.store.head_position() == before
 
         created = await subscribe(client, auth, "https://erp.invalid/hook")  # not resolvable now: checked at delivery
         path = f"/v1/webhooks/{created['subscription_id']}"

@@ -6,11 +6,18 @@ import ipaddress
 import socket
 
 import httpcore
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from service.config import Settings
-from service.webhooks.destinations import DEFAULT_BLOCKED, BlockedDestination, Destinations, connect_first
+from service.webhooks.destinations import (
+    DEFAULT_BLOCKED,
+    BlockedDestination,
+    Destinations,
+    connect_first,
+    delivery_client,
+)
 
 DEFAULT = Destinations.parse(DEFAULT_BLOCKED)
 
@@ -32,13 +39,18 @@ DEFAULT = Destinations.parse(DEFAULT_BLOCKED)
         "::ffff:169.254.169.254",
         "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
         "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+        "::127.0.0.1",  # IPv4-compatible (deprecated, RFC 4291 2.5.5.1): the same loopback
+        "::7f00:1",  # the same, written in hexadecimal
+        "::169.254.169.254",
     ],
 )
 def test_this_host_and_its_link_local_neighbours_are_refused_by_default(address: str) -> None:
     assert DEFAULT.refusal(ipaddress.ip_address(address)) is not None
 
 
-@pytest.mark.parametrize("address", ["10.1.2.3", "172.16.0.9", "192.168.1.20", "fd12::1", "93.184.215.14", "2606::1"])
+@pytest.mark.parametrize(
+    "address", ["10.1.2.3", "172.16.0.9", "192.168.1.20", "fd12::1", "93.184.215.14", "2606::1", "::10.1.2.3"]
+)
 def test_private_networks_and_the_internet_are_open_by_default(address: str) -> None:
     assert DEFAULT.refusal(ipaddress.ip_address(address)) is None
 
@@ -55,6 +67,12 @@ def test_an_allowed_network_is_an_exception_within_the_blocked_ones() -> None:
     assert company.refusal(ipaddress.ip_address("::ffff:10.9.9.9")) == (
         "::ffff:a09:909 (10.9.9.9) is in the blocked network 10.0.0.0/8 (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
     )
+    assert company.refusal(ipaddress.ip_address("::127.0.0.1")) is None  # and for its IPv4-compatible form
+    assert company.refusal(ipaddress.ip_address("::10.9.9.9")) == (
+        "::a09:909 (10.9.9.9) is in the blocked network 10.0.0.0/8 (KAMPLAN_WEBHOOK_BLOCKED_NETWORKS)"
+    )
+    loopback = Destinations.parse(DEFAULT_BLOCKED, allowed="127.0.0.0/8 ::1/128")
+    assert loopback.refusal(ipaddress.ip_address("::1")) is None  # ::1 is loopback itself, not 0.0.0.1 in disguise
 
 
 @pytest.mark.parametrize(
@@ -95,6 +113,7 @@ async def test_a_name_is_refused_for_what_it_resolves_to() -> None:
         await DEFAULT.vetted("localhost", 80)
     assert await DEFAULT.url_refusal("http://localhost:8080/hook") is not None
     assert await DEFAULT.url_refusal("http://[::ffff:7f00:1]/hook") is not None
+    assert await DEFAULT.url_refusal("http://[::127.0.0.1]/hook") is not None
     assert await DEFAULT.url_refusal("https://10.1.2.3/hook") is None
     # a name that does not resolve now is taken: delivery checks it again when it connects
     assert await DEFAULT.url_refusal("https://erp.invalid/hook") is None
@@ -131,3 +150,12 @@ async def test_an_address_that_does_not_answer_leaves_time_for_the_next() -> Non
         finally:
             for filler in fillers:
                 filler.close()
+
+
+async def test_the_delivery_client_refuses_an_address_by_the_ipv4_address_it_carries() -> None:
+    """An IPv4-compatible (::7f00:1), NAT64 or 6to4 literal, or a name whose DNS answers with one, reaches the
+    check where the connection is made as any address does: it is refused for the IPv4 address inside."""
+    async with delivery_client(DEFAULT, httpx.Timeout(2.0)) as client:
+        for url in ("http://[::7f00:1]:9/hook", "http://[64:ff9b::7f00:1]:9/hook", "http://[2002:7f00:1::]:9/hook"):
+            with pytest.raises(httpx.ConnectError, match=r"\(127\.0\.0\.1\) is in the blocked network 127\.0\.0\.0/8"):
+                await client.post(url, content=b"{}")
