@@ -121,10 +121,24 @@ def rebuild(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(rebuild(settings, url, args.name))
 
 
-def demo(settings: Settings, args: argparse.Namespace) -> None:
+def _cannot_mint(settings: Settings) -> bool:
+    """RS256 verifies with the public key alone, but `token` and `demo` sign: without the private key they would fail
+    with a traceback (the demo after starting and migrating the database), where a missing setting is one line."""
+    if settings.jwt_algorithm == "RS256" and not settings.jwt_private_key:
+        print(
+            "kamplan: invalid setting KAMPLAN_JWT_PRIVATE_KEY: required to mint RS256 tokens (token, demo)",
+            file=sys.stderr,
+        )
+        return True
+    return False
+
+
+def demo(settings: Settings, args: argparse.Namespace) -> int | None:
     from service.demo.client import MANAGER, SUPERVISOR, TEAM
     from service.demo.run import run
 
+    if _cannot_mint(settings):
+        return 2
     with migrated(settings) as url:
         account_id = asyncio.run(run(settings, url))
     print(f"demo account: {account_id} (owner {MANAGER}, team {TEAM})")
@@ -158,9 +172,11 @@ def _write_or_check(path: Path, text: str, command: str, check: bool) -> int:
     return 0
 
 
-def token(settings: Settings, args: argparse.Namespace) -> None:
+def token(settings: Settings, args: argparse.Namespace) -> int | None:
     from service.tokens import TokenKeys
 
+    if _cannot_mint(settings):
+        return 2
     keys = TokenKeys.from_settings(settings)
     print(keys.mint(args.sub, Role(args.role), args.team, timedelta(hours=args.ttl_hours)))
 

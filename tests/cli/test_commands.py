@@ -279,6 +279,29 @@ def test_a_bad_setting_is_one_line_naming_the_variable(variable: str, value: str
     assert not (tmp_path / "pg").exists(), "no embedded server is started for a refused configuration"
 
 
+@pytest.mark.parametrize("command", ["token", "demo"])
+def test_minting_rs256_tokens_without_the_private_key_is_one_line(command: str, tmp_path: Path) -> None:
+    """README: KAMPLAN_JWT_PRIVATE_KEY is needed by `kamplan token` and `kamplan demo`. Without it, with the public
+    key given, `token` ended in a traceback and exit 1, and `demo` did so after starting and migrating the database."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    arguments = ["--sub", "a", "--role", "admin"] if command == "token" else []
+    result = subprocess.run(
+        [KAMPLAN, command, *arguments],
+        capture_output=True,
+        text=True,
+        env=_env(KAMPLAN_DATA_DIR=str(tmp_path), KAMPLAN_JWT_ALGORITHM="RS256", KAMPLAN_JWT_PUBLIC_KEY=pem),
+    )
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "KAMPLAN_JWT_PRIVATE_KEY" in result.stderr
+    assert not result.stdout
+    assert not (tmp_path / "pg").exists(), "no embedded server is started for a refused configuration"
+
+
 async def test_serve_on_a_port_in_use_fails_with_exit_1(
     make_database: Callable[[], Awaitable[str]], tmp_path: Path
 ) -> None:
