@@ -82,6 +82,13 @@ def verify(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        except asyncpg.InvalidParameterValueError as error:  # the role set at connect: a cluster never migrated
+            print(
+                f"kamplan: no event log to verify in {redacted(url)}: {error} (`kamplan migrate` creates the "
+                "event log and the role kamplan_app; KAMPLAN_DB_ROLE names the role kamplan uses)",
+                file=sys.stderr,
+            )
+            return 1
     if args.stream and not report.streams:  # a mistyped id checks nothing, which is no proof of anything
         print(f"no stream {args.stream} in the event log", file=sys.stderr)
         return 1

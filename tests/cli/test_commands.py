@@ -234,6 +234,19 @@ async def test_verify_of_a_database_without_an_event_log_says_so_in_one_line(ser
         await admin.close()
 
 
+def test_verify_before_anything_was_migrated_says_so_in_one_line(tmp_path: Path) -> None:
+    """A newcomer's first `kamplan verify` on a new embedded database, before `serve` or `migrate`: the cluster has
+    no kamplan_app role yet, which the connection switches to, and it ended in a traceback of
+    InvalidParameterValueError, not in the README's one line for a database with no event log."""
+    result = subprocess.run([KAMPLAN, "verify"], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("kamplan: ")]
+    assert error.startswith("kamplan: no event log to verify in postgresql://"), error
+    assert "kamplan migrate" in error
+    assert not result.stdout
+
+
 @pytest.mark.parametrize("command", ["openapi", "read-schema"])
 async def test_check_of_a_missing_file_says_it_is_missing(
     command: str, make_database: Callable[[], Awaitable[str]], tmp_path: Path
