@@ -225,5 +225,7 @@ PURCHASES: AggregateType[PurchaseHistory, Any] = _kind(
     PURCHASE_EVENTS,
     PurchaseHistory,
     timed=False,
-    snapshot_version=2,  # 2: a document keeps the newest timestamp the ERP gave it (a resend unchanged, none given)
+    # 2: a document keeps the newest timestamp the ERP gave it (a resend unchanged, none given); 3: a document kept
+    # before identifiers were trimmed folds trimmed, into the slot its resend takes
+    snapshot_version=3,
 )

@@ -1,5 +1,6 @@
 """The rules of the purchase history, on the pure decider."""
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from service.domain.actors import Actor, Role
 from service.domain.errors import DomainError, NotAllowed
 from service.domain.purchases.commands import RecordPurchaseDocument
 from service.domain.purchases.decide import decide, overtaken
-from service.domain.purchases.events import PurchaseDocumentReaffirmed
+from service.domain.purchases.events import PurchaseDocumentReaffirmed, PurchaseDocumentRecorded
 from service.domain.purchases.evolve import evolve, initial_state
 from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind
 
@@ -64,6 +65,24 @@ def test_a_documents_identifiers_are_kept_trimmed_so_spaces_make_no_second_docum
     spaced_line = Line(sku=" FF-200 ", quantity=Decimal(1), amount=Decimal(1))
     spaced = document(number=" INV-1\t", reference=" SO-1", lines=(spaced_line,))
     assert decide(state, record(spaced)) == []
+
+
+def test_a_document_kept_untrimmed_before_that_rule_is_the_one_its_resend_with_spaces_revises() -> None:
+    """Found by review: events of before the trimming keep " INV-1", and the fold kept it under that number, so the
+    ERP's next delivery of it, as padded as ever, became a second document "INV-1": the history doubled on every old
+    document sent again, the very thing trimming was to end."""
+    # given a document recorded before identifiers were trimmed (its event holds them as the ERP sent them)
+    spaced_line = Line(sku=" FF-200 ", quantity=Decimal(1), amount=Decimal(1))
+    spaced = document(number=" INV-1\t", reference=" SO-1", lines=(spaced_line,))
+    old = PurchaseDocumentRecorded(account_id="a1", document=spaced, delivery_id="msg_0")
+    state = evolve(initial_state(), old)
+    # then it reads trimmed, the same delivery again is nothing new, and a changed one is its next revision
+    [kept] = state.documents.values()
+    assert (kept.number, kept.reference, kept.lines[0].sku) == ("INV-1", "SO-1", "FF-200")
+    assert decide(state, record(spaced)) == []
+    [revised] = decide(state, record(replace(spaced, amount=Decimal("120.00"))))
+    assert (revised.document.number, revised.document.revision) == ("INV-1", 2)
+    assert len(evolve(state, revised).documents) == 1
 
 
 def at(hh_mm: str) -> datetime:

@@ -11,7 +11,7 @@ from service.domain.actors import Role
 from service.domain.errors import CURRENCY, NotAllowed, amount, clean_text, require
 from service.domain.purchases.commands import PurchaseCommand
 from service.domain.purchases.events import PurchaseDocumentReaffirmed, PurchaseDocumentRecorded, PurchaseEvent
-from service.domain.purchases.state import Document, Line, PurchaseHistory, key
+from service.domain.purchases.state import Document, PurchaseHistory, key, trimmed
 
 
 def decide(state: PurchaseHistory, command: PurchaseCommand) -> list[PurchaseEvent]:
@@ -42,20 +42,18 @@ def check_document(document: Document, now: datetime | None = None) -> Document:
     would be a second document, a resend with a stray space doubling the purchase history.
     With `now`, a document changed later than that is refused: the ERP's clock has gone wrong, and the time kept
     would make every real version after it count as overtaken."""
-    number = clean_text(document.number, "number", required=True, limit=100)
+    clean_text(document.number, "number", required=True, limit=100)
     require(bool(CURRENCY.fullmatch(document.currency)), "invalid-currency", "a currency is three capital letters "
             "(ISO 4217)", field="currency")  # fmt: skip
     amount(document.amount, "amount")
-    lines: list[Line] = []
     for n, line in enumerate(document.lines):  # the line named as validation names it, so a long document's is found
-        sku = clean_text(line.sku, f"lines.{n}.sku", required=True, limit=100)
+        clean_text(line.sku, f"lines.{n}.sku", required=True, limit=100)
         amount(line.quantity, f"lines.{n}.quantity")
         amount(line.amount, f"lines.{n}.amount")
-        lines.append(replace(line, sku=sku))
     if now is not None and document.changed_at is not None:
         require(document.changed_at <= now, "date-in-future", "the document was changed after now", field="timestamp")
-    reference = clean_text(document.reference, "reference", required=False, limit=100)
-    return replace(document, number=number, reference=reference, lines=tuple(lines))
+    clean_text(document.reference, "reference", required=False, limit=100)
+    return trimmed(document)
 
 
 def overtaken(state: PurchaseHistory, document: Document) -> bool:

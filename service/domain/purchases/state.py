@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -45,3 +45,15 @@ class PurchaseHistory:
 
 def key(kind: PurchaseKind, number: str) -> str:
     return f"{kind.value}:{number}"
+
+
+def trimmed(document: Document) -> Document:
+    """The document with its identifiers as kept: number, reference and each line's sku trimmed, as the rules take
+    them now, also when an event recorded before that rule holds them as the ERP sent them. Its number is the key of
+    its slot, so " INV-1" kept untrimmed and its resend, trimmed to "INV-1", must fold into one document, not two."""
+    return replace(
+        document,
+        number=document.number.strip(),
+        reference=document.reference.strip(),
+        lines=tuple(replace(line, sku=line.sku.strip()) for line in document.lines),
+    )
