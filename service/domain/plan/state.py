@@ -51,7 +51,7 @@ class Comment:
     answered_by: str | None = None
     answered_at: datetime | None = None
     answers: tuple[Answer, ...] = ()  # every answer, in order: a second one is a change of mind, not a correction
-    closed: CommentClosed | None = None  # why an unanswered one is no longer open; it may still be answered
+    closed: CommentClosed | None = None  # why an unanswered one is not open; answerable till its plan leaves force
 
     @property
     def open(self) -> bool:

@@ -130,7 +130,8 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
 @router.post(
     "/plans/{plan_id}/sessions/{session_id}/confirm",
     operation_id="confirmSession",
-    summary="The other party confirms the session: its changes become a revision agreed and in force",
+    summary="The other party confirms the session: its changes become a revision agreed and in force, or none when "
+    "they change nothing in the plan in force",
     response_model=PlanOut,
 )
 async def confirm_session(plan_id: UUID, session_id: str, response: Response, command: CommandDep) -> PlanOut:
