@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -21,7 +21,7 @@ from service.domain import codec
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import ItemType
 from service.domain.plan.state import ItemChange, Plan
-from service.domain.plan.view import session_status
+from service.domain.plan.view import SessionStatus, session_status
 
 router = APIRouter(tags=["plans"])
 
@@ -62,7 +62,7 @@ class SessionOut(BaseModel):
         description="The revision its confirmation put in force; null while it waits, and for a session confirmed "
         "that changed nothing in the plan in force (its minutes stand, and no revision is made)."
     )
-    status: Literal["waiting", "confirmed", "outdated", "superseded", "abandoned"] = Field(
+    status: SessionStatus = Field(
         description="waiting: for the other party's confirmation (refused while a successor of the plan is drafted, "
         "taken again if that successor is abandoned); confirmed; outdated: another revision was agreed since "
         "`based_on`, so its changes were decided against a plan no longer in force; superseded: the plan left force "
