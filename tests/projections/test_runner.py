@@ -150,6 +150,30 @@ async def test_a_batch_committed_by_older_code_ends_a_recorded_failure(isolated:
     assert "failing" not in over
 
 
+async def test_the_failing_gauge_of_a_generation_that_left_that_status_is_not_left_at_1(isolated: IsolatedDb) -> None:
+    """Found by review: a building generation read as failing, whose next batch committed and which went live before
+    the next read, kept kamplan_projection_failing{status="building"} at 1 for as long as the process ran: no row was
+    building any more to set it back, so an alert on it never ended."""
+    runner = ProjectionRunner(isolated.store, [Counter()], poll_seconds=0.05)
+    task = asyncio.create_task(runner.run())
+    await _append(isolated, 1, 1)
+    head = await caught_up(isolated, ["test_counter"])
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    building = {"projection": "test_counter", "status": "building"}
+    async with isolated.pool.acquire() as conn:
+        await conn.execute("UPDATE projection_generations SET status = 'building' WHERE name = 'test_counter'")
+        await conn.execute(sql.RECORD_FAILURE, "test_counter", 1, "KeyError", head, head)
+        await projection_status(isolated.pool, head)
+        assert REGISTRY.get_sample_value("kamplan_projection_failing", building) == 1
+        # a batch commits, and the generation goes live
+        mended = "UPDATE projection_generations SET status = 'live', failure = NULL WHERE name = 'test_counter'"
+        await conn.execute(mended)
+    await projection_status(isolated.pool, head)
+    assert not REGISTRY.get_sample_value("kamplan_projection_failing", building)
+    assert _failing_gauge() == 0
+
+
 async def test_the_lag_counts_the_events_a_stopped_projection_has_not_applied(isolated: IsolatedDb) -> None:
     """What /readyz and the lag gauges on /metrics report (service.projections.status)."""
     runner = ProjectionRunner(isolated.store, [Counter()], poll_seconds=0.05)
