@@ -40,15 +40,18 @@ def _markers(value: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...],
 def too_long_integers(body: bytes) -> list[dict[str, Any]]:
     """A validation error (`loc`, `msg`, `type`, as pydantic gives them) for each integer of the body too long to
     read, or FastAPI's `json_invalid` one when the body is malformed JSON too; none when the body failed for another
-    reason (text that is not UTF-8), which stays a 400."""
+    reason (text that is not UTF-8, nesting past Python's recursion limit), which stays a 400."""
     try:
         value = json.loads(body, parse_int=_integer)
+        found = list(_markers(value, ("body",)))
     except json.JSONDecodeError as error:  # malformed past the number: answered as FastAPI answers malformed JSON
         return [{"loc": ("body", error.pos), "msg": "JSON decode error", "type": "json_invalid"}]
     except ValueError:  # not text in UTF-8 (or 16, 32): no number is to blame
         return []
+    except RecursionError:  # nested past what Python reads (or walks, here in the error handler): as if no number
+        return []
     limit = sys.get_int_max_str_digits()
     return [
         {"loc": loc, "msg": f"must be an integer of at most {limit} digits, not {n.digits}", "type": "number_too_long"}
-        for loc, n in _markers(value, ("body",))
+        for loc, n in found
     ]

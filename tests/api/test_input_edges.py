@@ -75,6 +75,23 @@ async def test_an_integer_too_long_for_python_to_read_is_refused_naming_the_fiel
     assert (answer.status_code, answer.json()["type"]) == (400, "/problems/bad-request"), answer.text
 
 
+async def test_an_integer_too_long_in_a_body_nested_too_deep_to_read_again_is_a_400_not_a_500(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """Found by review: the body is read again to name the long integer, and that reading (and the walk of what it
+    read) recursed past Python's limit on a body nested deep enough, a RecursionError in the error handler: a 500
+    with no problem. Nested so deep, the body answers as one nested so deep without the integer does."""
+    path, kam = await dossier_setup(client, auth)
+    before = await store.head_position()
+    headers = {**kam, "Content-Type": "application/json"}
+    for depth, status, kind in ((50, 422, "validation"), (5000, 400, "bad-request")):
+        value = "[" + "9" * 4301 + ", " + "[" * depth + "]" * depth + "]"  # the integer first: it fails the reading
+        body = f'{{"question_code": "sites", "value": {value}, "learned_on": "2026-11-01"}}'
+        answer = await client.post(f"{path}/dossier/answers", content=body, headers=headers)
+        assert (answer.status_code, answer.json()["type"]) == (status, f"/problems/{kind}"), answer.text[:300]
+    assert await store.head_position() == before
+
+
 async def test_plan_periods_and_currencies_are_ascii_and_whole(client: httpx.AsyncClient, auth, store) -> None:
     """`$` matched before a final newline and `\\d` any Unicode digit: "2027\\n" and "٢٠٢٧" were periods."""
     kam, _, plan, _ = await plan_setup(client, auth)
