@@ -164,11 +164,10 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
             )
         case e.PlanningSessionConfirmedUnchanged():
             session = replace(state.sessions[event.session_id], confirmed_by=event.by)
-            agreed = state.in_force.content if state.in_force else PlanContent()
             return replace(
                 state,
                 sessions={**state.sessions, session.session_id: session},
-                draft=_with_session(state.draft, session.changes, agreed),
+                draft=_with_session(state.draft, session.changes, state.agreed),
             )
         case e.ActionStatusSet():
             latest = state.progress.get(event.action_id)

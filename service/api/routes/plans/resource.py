@@ -125,7 +125,7 @@ class PlanOut(Written):
 def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOut:
     day = day_of(as_of)
     in_force, pending = plan.in_force, plan.pending
-    agreed = in_force.content if in_force else PlanContent()
+    agreed = plan.agreed
     baseline = plan.baseline  # a successor not yet agreed: what it started from, its predecessor's plan in force
     force = None
     if in_force:
