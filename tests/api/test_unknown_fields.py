@@ -122,6 +122,26 @@ async def test_a_plan_item_with_a_misspelt_field_is_not_drafted_nor_put_by_a_ses
     await refused_naming(proposed, "body.notes", store, before)
 
 
+async def test_a_session_removing_an_item_with_an_item_body_is_refused_not_half_read(
+    client: httpx.AsyncClient, auth, store: EventStore
+) -> None:
+    """Found by review: a remove carrying an `item` was recorded as a remove, and the item, perhaps meant as a put,
+    was dropped unseen."""
+    kam, boss, plan, _ = await plan_setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    before = await store.head_position()
+    change = {"op": "remove", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "5"}}
+    session = {"on": TODAY.isoformat(), "participants": ["kam"], "decisions": ["Drop g1"], "changes": [change]}
+    recorded = await client.post(f"{plan}/sessions", json=session, headers=kam)
+    assert recorded.status_code == 422, recorded.text
+    assert [(e["field"], e["message"]) for e in recorded.json()["errors"]] == [
+        ("body.changes.0.item", "a remove takes no item")
+    ]
+    assert await store.head_position() == before
+    session["changes"] = [{k: v for k, v in change.items() if k != "item"}]
+    assert (await client.post(f"{plan}/sessions", json=session, headers=kam)).status_code == 201
+
+
 async def test_a_webhook_change_with_a_misspelt_field_is_not_made(
     client: httpx.AsyncClient, auth, store: EventStore
 ) -> None:

@@ -15,6 +15,7 @@ from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.ids import ITEM_ID
 from service.api.moments import Day
+from service.api.problems import validation_problem
 from service.api.routes.plans.drafting import ItemBody, item_from_body
 from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
 from service.domain import codec
@@ -97,6 +98,13 @@ async def list_sessions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_
 )
 async def record_session(plan_id: UUID, body: SessionIn, response: Response, command: CommandDep) -> SessionWritten:
     session_id = command.new_id("session")
+    if stray := [i for i, c in enumerate(body.changes) if c.op == "remove" and c.item is not None]:
+        raise validation_problem(  # a remove takes no item: dropping it unseen would lose what the caller meant
+            [
+                {"loc": ("body", "changes", i, "item"), "msg": "a remove takes no item", "type": "remove_takes_no_item"}
+                for i in stray
+            ]
+        )
     changes = tuple(
         ItemChange(
             op=c.op,
