@@ -136,6 +136,12 @@ class ProjectionRunner:
         _leased(projection)
         try:
             await self._follow(projection, generation, lease, until_live=True)
+        except Retired:
+            raise
+        except Exception as error:  # reported by /readyz of every process too, as a failure of `apply` is
+            with contextlib.suppress(Exception):
+                await _record_failure(lease, projection.name, generation.generation, error)
+            raise
         finally:
             try:
                 await lease.fetchval(sql.RELEASE_LEASE, projection.name, generation.generation)

@@ -19,6 +19,7 @@ from service.operations import rebuild
 from service.projections import generations as gens
 from service.projections import sql
 from service.projections.audit import AuditLog
+from service.projections.status import projection_status
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.projections import Counter
 from tests.support.tally import bumped
@@ -189,9 +190,14 @@ async def test_a_rebuild_whose_projection_fails_on_an_event_says_where_in_one_li
     assert f"ValueError: test: the event at position {failing} is not what this projection expects" in said[0]
     assert "The live generation serves on" in said[0]
     assert await _generations(isolated, "test_counter") == [(1, 1, "live"), (2, 1, "building")]
+    head = await isolated.store.head_position()
+    [building] = [e for e in await projection_status(isolated.pool, head) if e["generation"] == 2]
+    assert building["failing"]["first_position"] <= failing <= building["failing"]["last_position"]  # /readyz too
     monkeypatch.delenv("KAMPLAN_TEST_COUNTER_FAIL_AT")
     assert await rebuild(settings, isolated.url, "test_counter") == 0  # mended, it takes the same build up
     assert await _generations(isolated, "test_counter") == [(1, 1, "retired"), (2, 1, "live")]
+    [live] = [e for e in await projection_status(isolated.pool, head) if e["name"] == "test_counter"]
+    assert "failing" not in live
 
 
 class CounterWithNotes(Counter):
