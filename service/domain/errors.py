@@ -137,3 +137,13 @@ def require_each_once(
             message = f"{field} lists {what} {', '.join(twice)} more than once"
             raise DomainError(code, message, field=f"{field}.{index}", duplicates=twice, **details)
         seen.add(key)
+
+
+def decision_criteria(values: Sequence[str], field: str, *, most: int, limit: int = 500) -> tuple[str, ...]:
+    """Decision criteria as stored, a buying-center member's or a project problem's alike: at most `most`, each
+    trimmed and at most `limit` long, blank ones dropped, each once (compared as stored: "price" and "Price" are
+    two)."""
+    require(len(values) <= most, "too-many-items", f"{field} has more than {most} items", field=field)
+    texts = [clean_text(v, field, required=False, limit=limit) for v in values]
+    require_each_once([t or None for t in texts], "duplicate-criterion", field, "the criterion")
+    return tuple(t for t in texts if t)

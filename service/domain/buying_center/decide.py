@@ -40,18 +40,10 @@ from service.domain.buying_center.events import (
 )
 from service.domain.buying_center.links import refuse_cycles, refuse_duplicates_and_contradictions
 from service.domain.buying_center.state import BuyingCenter, Citation, Member, NextAction, RelationKind, contact_key
-from service.domain.errors import Conflict, NotFound, clean_text, require, require_each_once
+from service.domain.errors import Conflict, NotFound, clean_text, decision_criteria, require, require_each_once
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=False, limit=200)
-
-
-def _criteria(values: tuple[str, ...], field: str) -> tuple[str, ...]:
-    """Criteria as stored: trimmed, blank ones dropped, each once (compared as stored: "price" and "Price" are two)."""
-    require(len(values) <= 30, "too-many-items", f"{field} has more than 30 items", field=field)
-    texts = [_text(v, field, limit=500) for v in values]
-    require_each_once([t or None for t in texts], "duplicate-criterion", field, "the criterion")
-    return tuple(t for t in texts if t)
 
 
 def _cited(citation: Citation | None) -> Citation | None:
@@ -160,7 +152,10 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             return [] if unchanged else [assessed]
         case RecordCriteria():
             m = _active(state, command.member_id)
-            stated, observed = _criteria(command.stated, "stated"), _criteria(command.observed, "observed")
+            stated, observed = (
+                decision_criteria(command.stated, "stated", most=30),
+                decision_criteria(command.observed, "observed", most=30),
+            )
             if (stated, observed) == (m.stated_criteria, m.observed_criteria):
                 return []  # nothing new, as for an assessment that changes nothing
             return [

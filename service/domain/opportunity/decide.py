@@ -14,8 +14,8 @@ from service.domain.errors import (
     NotFound,
     amount,
     clean_text,
+    decision_criteria,
     require,
-    require_each_once,
     require_not_before,
     require_not_future,
 )
@@ -29,17 +29,6 @@ from service.domain.opportunity.state import Kind, Meeting, Opportunity, Status
 _text = partial(clean_text, required=True, limit=1000)
 CRITERIA_LIMIT = 20  # a problem's decision criteria: as many, and each as long, as the API takes
 CRITERION_LIMIT = 500  # as a buying-center member's
-
-
-def _criteria(values: tuple[str, ...]) -> tuple[str, ...]:
-    """A problem's criteria as stored: trimmed, blank ones dropped, few and short, each once (as a member's)."""
-    field = "criteria"
-    require(
-        len(values) <= CRITERIA_LIMIT, "too-many-items", f"{field} has more than {CRITERIA_LIMIT} items", field=field
-    )
-    texts = [_text(v, field, required=False, limit=CRITERION_LIMIT) for v in values]
-    require_each_once([t or None for t in texts], "duplicate-criterion", field, "the criterion")
-    return tuple(t for t in texts if t)
 
 
 def _member(members: dict[str, frozenset[str]], left: frozenset[str], member_id: str | None) -> None:
@@ -206,7 +195,14 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 consequence=_text(problem.consequence, "consequence", required=False),
                 criteria=(),
             )
-            return [e.ProblemRecorded(problem=cleaned, criteria=_criteria(problem.criteria or ()))]
+            return [
+                e.ProblemRecorded(
+                    problem=cleaned,
+                    criteria=decision_criteria(
+                        problem.criteria or (), "criteria", most=CRITERIA_LIMIT, limit=CRITERION_LIMIT
+                    ),
+                )
+            ]
         case c.RemoveProblem():
             if command.problem_id not in state.problems:
                 raise NotFound("problem-not-found", "no such problem in this project")
