@@ -198,3 +198,24 @@ async def test_a_comment_is_open_only_until_its_review_ends_and_stays_in_the_tra
     ]
     then = await ok(await client.get(plan, params={"as_of": moment}, headers=kam))
     assert still_open(then) == ["How is the tender going?"]
+
+
+async def test_a_comment_on_an_older_agreed_revision_is_not_closed_as_revised_by_a_proposal(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Found by review: a proposal closed every open comment but those on the plan in force as `revised`, also one
+    asked about an older agreed revision, which no proposal revises; it waits for the next agreement, as one about
+    the plan in force does."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "34000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    asked = {"text": "Why was 30M enough then?"}
+    await ok(await client.post(f"{plan}/revisions/1/comments", json=asked, headers=boss))  # an older agreed one
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "36000000"}, headers=kam))
+    proposed = await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    assert [c["text"] for c in proposed["open_comments"]] == [asked["text"]]
+    await ok(await client.post(f"{plan}/revisions/3/agree", json={}, headers=boss))
+    trail = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    assert [(c["text"], c["closed"]) for c in trail[0]["comments"]] == [(asked["text"], "agreed")]

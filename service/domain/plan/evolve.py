@@ -45,9 +45,12 @@ def _with_session(draft: PlanContent, changes: tuple[ItemChange, ...], agreed: P
     return draft
 
 
-def _close_comments(state: Plan, why: CommentClosed, keep: int | None = None) -> Plan:
-    """End the review of every open comment (but those on revision `keep`): the course of the plan moved past them."""
-    comments = tuple(replace(x, closed=why) if x.open and x.revision != keep else x for x in state.comments)
+def _close_comments(state: Plan, why: CommentClosed, on: frozenset[int] | None = None) -> Plan:
+    """End the review of every open comment (only of those on the revisions `on`, if given): the course of the plan
+    moved past them."""
+    comments = tuple(
+        replace(x, closed=why) if x.open and (on is None or x.revision in on) else x for x in state.comments
+    )
     return replace(state, comments=comments)
 
 
@@ -83,8 +86,9 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 proposed_at=at,
                 note=event.note,
             )
-            in_force = state.in_force.number if state.in_force else None  # its comments still ask about it
-            state = _close_comments(state, CommentClosed.REVISED, keep=in_force)
+            # it answers the comments on a revision sent back; those on an agreed one ask on, until the next agreement
+            sent_back = frozenset(r.number for r in state.revisions if r.status is RevisionStatus.CHANGES_REQUESTED)
+            state = _close_comments(state, CommentClosed.REVISED, on=sent_back)
             return replace(state, revisions=(*state.revisions, revision))
         case e.RevisionCommented():
             comment = Comment(
