@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pydantic
+from fastapi.exceptions import ValidationException
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -33,8 +35,63 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and key not in entry:
                 entry[key] = value
         if record.exc_info:
-            entry["error"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            entry["error"] = format_error(record.exc_info[1])
         return orjson.dumps(entry, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """`--log-format text`: one line per record, and the traceback as `format_error` writes it."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatException(self, ei: Any) -> str:
+        return format_error(ei[1])
+
+
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def format_error(error: BaseException | None) -> str:
+    """The traceback of `error` and of its causes, as Python prints it, but for a validation error, whose values
+    are left out: pydantic's names the value it refused, and FastAPI's for an answer that does not fit its response
+    model (a bug, a 500) carries the whole answer, a member with name, contacts and notes say. Logs outlive a
+    person's forgetting; where it failed and why is what a reader needs."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        parts.append(_one_error(error))
+        if error.__cause__ is not None:
+            parts.append(_CAUSE)
+            error = error.__cause__
+        elif error.__context__ is not None and not error.__suppress_context__:
+            parts.append(_CONTEXT)
+            error = error.__context__
+        else:
+            break
+    return "".join(reversed(parts)).rstrip()
+
+
+def _one_error(error: BaseException) -> str:
+    if not isinstance(error, pydantic.ValidationError | ValidationException):
+        return "".join(traceback.format_exception(error, chain=False))
+    kind = type(error)
+    name = (
+        kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    if isinstance(error, pydantic.ValidationError):
+        errors, of = error.errors(include_url=False, include_context=False, include_input=False), f" for {error.title}"
+    else:
+        errors, of = list(error.errors()), ""
+    lines = [f"{name}: {len(errors)} validation error(s){of}, their values not logged"]
+    lines += [
+        f"  {'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')} [type={e.get('type', '')}]" for e in errors
+    ]
+    tb = traceback.format_tb(error.__traceback__) if error.__traceback__ is not None else []
+    head = ["Traceback (most recent call last):\n"] if tb else []
+    return "".join([*head, *tb, "\n".join(lines), "\n"])
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -43,7 +100,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
