@@ -48,6 +48,7 @@ class AttachDocument:
     document_ref: str = ""
     question_code: str | None = None
     question_exists: bool = True
+    question_personal: bool = False  # about a person: a document there would outlive their forgetting
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -107,6 +107,14 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                     f"no question {command.question_code}",
                     field="question_code",
                 )
+                require(
+                    not command.question_personal,
+                    "document-on-personal-question",
+                    f"{command.question_code} is about a person, and a document's title and link are not sealed with "
+                    "them: they would stay readable after the person is forgotten; keep it out of the dossier, or "
+                    "attach it to a question about the client",
+                    field="question_code",
+                )
             return [
                 DocumentAttached(
                     account_id=command.account_id,

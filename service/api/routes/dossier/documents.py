@@ -48,6 +48,7 @@ async def attach_document(
     account_id: UUID, body: DocumentIn, response: Response, command: CommandDep
 ) -> DocumentWritten:
     settings = await company_settings(command.runtime)
+    question = settings.template.question(body.question_code) if body.question_code is not None else None
     document_id = command.new_id("document")
     outcome = await command.run(
         DOSSIER,
@@ -64,8 +65,8 @@ async def attach_document(
                 document_ref=body.document_ref,
                 question_code=body.question_code,
                 # as an answer: a question of the template in force (`settings.question` finds dropped ones too)
-                question_exists=body.question_code is None
-                or settings.template.question(body.question_code) is not None,
+                question_exists=body.question_code is None or question is not None,
+                question_personal=question is not None and question.personal,
             ),
         ),
         account_id=str(account_id),
