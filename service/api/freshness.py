@@ -109,13 +109,11 @@ async def caught_up(runtime: Runtime, projections: Sequence[str], target: int) -
 
 
 def _failing(lag: Lagging) -> Problem:
-    parts = [
-        f"{name} has failed {f['attempts']} time(s) since {f['since']} on the events at positions "
-        f"{f['first_position']} to {f['last_position']} ({f['error']})"
-        if f.get("first_position") is not None
-        else f"{name} has failed {f['attempts']} time(s) since {f['since']} ({f['error']})"
-        for name, f in sorted(lag.failing.items())
-    ]
+    parts = []
+    for name, f in sorted(lag.failing.items()):
+        at = f.get("first_position")
+        where = "" if at is None else f" on the events at positions {at} to {f['last_position']}"
+        parts.append(f"{name} has failed {f['attempts']} time(s) since {f['since']}{where} ({f['error']})")
     return Problem(
         503,
         "/problems/projection-failing",

@@ -124,8 +124,7 @@ class ProjectionRunner:
             except Exception as error:
                 PROJECTION_FAILURES.labels(projection.name).inc()
                 log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
-                with contextlib.suppress(Exception):  # on a broken connection the log line above is all there is
-                    await _record_failure(lease, projection.name, generation.generation, error)
+                await _record_failure(lease, projection.name, generation.generation, error)
                 await asyncio.sleep(self.poll_seconds * 5)
             finally:  # the pool's reset on release unlocks too, should this fail on a broken connection
                 with contextlib.suppress(Exception):
@@ -139,8 +138,7 @@ class ProjectionRunner:
         except Retired:
             raise
         except Exception as error:  # reported by /readyz of every process too, as a failure of `apply` is
-            with contextlib.suppress(Exception):
-                await _record_failure(lease, projection.name, generation.generation, error)
+            await _record_failure(lease, projection.name, generation.generation, error)
             raise
         finally:
             try:
@@ -219,12 +217,14 @@ async def _ensure_current(lease: asyncpg.Connection, projection: Projection, gen
 
 async def _record_failure(lease: asyncpg.Connection, name: str, generation: int, error: Exception) -> None:
     """Keep the failure with the checkpoint, where /readyz of every process reads it. Only the error's class and the
-    batch's positions: the text may quote an event's data, and /readyz answers without a token."""
+    batch's positions: the text may quote an event's data, and /readyz answers without a token. Best effort: on a
+    broken connection the caller's log line is all there is."""
     first = last = None
     if isinstance(error, ProjectionFailed):
         first, last = error.first, error.last
         error = error.__cause__ if isinstance(error.__cause__, Exception) else error
-    await lease.execute(sql.RECORD_FAILURE, name, generation, type(error).__name__, first, last)
+    with contextlib.suppress(Exception):
+        await lease.execute(sql.RECORD_FAILURE, name, generation, type(error).__name__, first, last)
 
 
 def _leased(projection: Projection) -> None:

@@ -85,8 +85,15 @@ SELECT name, version FROM projection_generations WHERE status = 'live' AND name 
 # does not clear it, committed since.
 FAILURE = "CASE WHEN (failure ->> 'last_at')::timestamptz >= updated_at THEN failure END AS failure"
 
-LIVE_POSITIONS = f"""
-SELECT name, position, {FAILURE} FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
+LIVE_POSITIONS = """
+SELECT name, position FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
+"""
+
+# What a read that waited in vain reports: which of the live projections it waited for are failing, and on what.
+LIVE_FAILURES = f"""
+SELECT name, failure FROM (
+    SELECT name, {FAILURE} FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
+) AS live WHERE failure IS NOT NULL
 """
 
 ALL_ACTIVE = f"""

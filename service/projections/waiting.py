@@ -29,14 +29,14 @@ async def wait_for_position(pool: asyncpg.Pool, projections: Sequence[str], targ
     delay = 0.005
     while True:
         async with pool.acquire() as conn:
-            rows = {r["name"]: r for r in await conn.fetch(sql.LIVE_POSITIONS, list(projections))}
-        behind = {name: rows[name]["position"] if name in rows else 0 for name in projections}
-        behind = {name: position for name, position in behind.items() if position < target}
+            live = {r["name"]: r["position"] for r in await conn.fetch(sql.LIVE_POSITIONS, list(projections))}
+        behind = {name: live.get(name, 0) for name in projections if live.get(name, 0) < target}
         if not behind:
             return
         waited = time.monotonic() - started
-        if waited >= seconds:
-            failing = {n: rows[n]["failure"] for n in behind if n in rows and rows[n]["failure"] is not None}
+        if waited >= seconds:  # only now whether they fail: the poll above is every read's, and stays narrow
+            async with pool.acquire() as conn:
+                failing = {r["name"]: r["failure"] for r in await conn.fetch(sql.LIVE_FAILURES, list(behind))}
             raise Lagging(behind, target, waited, failing)
         await asyncio.sleep(min(delay, seconds - waited))
         delay = min(delay * 2, 0.05)
