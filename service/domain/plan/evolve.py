@@ -143,7 +143,7 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 recorded_role=event.role,
                 recorded_team=event.team,
                 recorded_at=at,
-                based_on=state.in_force.number if state.in_force else 0,  # the fold knows it, old events too
+                based_on=state.in_force_number,  # the fold knows it, old events too
             )
             return replace(state, sessions={**state.sessions, session.session_id: session})
         case e.PlanningSessionConfirmed():

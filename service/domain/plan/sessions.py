@@ -62,7 +62,7 @@ def confirm_session(state: Plan, command: c.ConfirmSession) -> list[e.PlanEvent]
         raise NotAllowed("own-session", "nobody confirms their own session, nor agrees their own revision")
     _recorder_still_a_party(session, command.parties)
     require_none_pending(state)
-    in_force = state.in_force.number if state.in_force else 0
+    in_force = state.in_force_number
     if session.based_on != in_force:
         raise Conflict(
             "session-outdated",

@@ -151,6 +151,11 @@ class Plan:
         return agreed[-1] if agreed else None
 
     @property
+    def in_force_number(self) -> int:
+        """The revision in force, 0 before the first agreement: the one a session recorded now is based on."""
+        return self.in_force.number if self.in_force else 0
+
+    @property
     def agreed(self) -> PlanContent:
         """The content of the plan in force; empty before the first agreement."""
         return self.in_force.content if self.in_force else PlanContent()

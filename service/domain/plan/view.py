@@ -123,6 +123,6 @@ def session_status(plan: Plan, session: Session) -> SessionStatus:
         return SessionStatus.ABANDONED
     if plan.superseded_by is not None:
         return SessionStatus.SUPERSEDED
-    if session.based_on != (plan.in_force.number if plan.in_force else 0):
+    if session.based_on != plan.in_force_number:
         return SessionStatus.OUTDATED
     return SessionStatus.WAITING
