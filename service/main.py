@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from service.api import problem_docs, problems
 from service.api.input_guard import refuse_unstorable
 from service.api.middleware import BodyLimit, RequestContext
+from service.api.query_guard import refuse_unknown_query
 from service.api.routes import (
     accounts,
     audit,
@@ -93,5 +94,10 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
         erp.router,
         purchases.router,
     ):
-        app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unstorable)])
+        guards = (
+            [Depends(refuse_unstorable)]
+            if router is erp.router
+            else [Depends(refuse_unstorable), Depends(refuse_unknown_query)]
+        )
+        app.include_router(router, prefix="/v1", dependencies=guards)
     return app

@@ -87,7 +87,7 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
 def _message(error: dict[str, Any]) -> str:
     """Pydantic's message; our own validators' without the "Value error, " pydantic puts before them, and ours for a
     field the body does not have (pydantic's "Extra inputs are not permitted" does not say it is the name at fault)."""
-    if error["type"] == "extra_forbidden":
+    if error["type"] == "extra_forbidden" and error["loc"][:1] != ("query",):  # a query's names its own (query_guard)
         return UNKNOWN_FIELD
     message = str(error["msg"])
     return message.removeprefix("Value error, ") if error["type"] == "value_error" else message
