@@ -202,8 +202,9 @@ PLAN: AggregateType[Plan, Any] = _kind(
     # 5: an abandoned successor; 6: a successor keeps the content it started from (a session's base); 7: a back-dated
     # action status replaces no newer one; 8: whether a successor's starting content was agreed, a session's team;
     # 9: when a session was recorded, its revision's proposed_at; 10: why a comment unanswered is no longer open;
-    # 11: a proposal closes only the comments on a revision sent back
-    snapshot_version=11,
+    # 11: a proposal closes only the comments on a revision sent back; 12: a session confirmed with no revision closes
+    # the open comments as agreed
+    snapshot_version=12,
 )
 PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
     "plan_register",

@@ -127,3 +127,34 @@ async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes
     now = await ok(await client.get(plan, headers=kam))
     assert now["version"] == agreed["version"]  # nothing written
     assert (now["in_force"]["revision"], now["in_force"]["content"]["goals"]["g1"]["target"]) == (2, "20")
+
+
+async def test_confirming_a_session_that_changes_nothing_ends_the_open_reviews_as_an_agreement_does(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Found by review: a session confirmed with no revision (it kept the plan as it is) left every open comment open
+    for ever, where confirming one that makes a revision closes them as `agreed`. It is the same agreement of the
+    parties: the comments on the plan in force, on an older agreed revision and on one sent back close as agreed."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "34000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/2/agree", json={}, headers=boss))
+    for revision, text in ((1, "Why was 30M enough then?"), (2, "How is the tender going?")):
+        await ok(await client.post(f"{plan}/revisions/{revision}/comments", json={"text": text}, headers=boss))
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "50000000"}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
+    await ok(await client.post(f"{plan}/revisions/3/comments", json={"text": "Too bold"}, headers=boss))
+    sent_back = await ok(await client.post(f"{plan}/revisions/3/request-changes", json={"note": "no"}, headers=boss))
+    assert len(sent_back["open_comments"]) == 3
+    kept = {"on": "2026-11-20", "participants": ["kam", "boss"], "decisions": ["The plan stands"], "changes": []}
+    recorded = await ok(await client.post(f"{plan}/sessions", json=kept, headers=boss))
+    confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam))
+    assert (confirmed["in_force"]["revision"], confirmed["open_comments"]) == (2, [])
+    assert (await ok(await client.get(plan, headers=boss)))["open_comments"] == []
+    trail = await ok(await client.get(f"{plan}/revisions", headers=boss))
+    assert [[(c["text"], c["answer"], c["closed"]) for c in r["comments"]] for r in trail] == [
+        [("Why was 30M enough then?", None, "agreed")],
+        [("How is the tender going?", None, "agreed")],
+        [("Too bold", None, "agreed")],
+    ]

@@ -166,10 +166,10 @@ def evolve(state: Plan, event: e.PlanEvent, at: datetime | None = None) -> Plan:
                 sessions={**state.sessions, session.session_id: confirmed},
                 draft=_with_session(state.draft, session.changes, event.content),
             )
-        case e.PlanningSessionConfirmedUnchanged():
+        case e.PlanningSessionConfirmedUnchanged():  # the parties agreed to keep the plan: that ends every review too
             session = replace(state.sessions[event.session_id], confirmed_by=event.by)
             return replace(
-                state,
+                _close_comments(state, CommentClosed.AGREED),
                 sessions={**state.sessions, session.session_id: session},
                 draft=_with_session(state.draft, session.changes, state.agreed),
             )

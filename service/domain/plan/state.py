@@ -27,7 +27,9 @@ class CommentClosed(enum.StrEnum):
     """What ended the review a comment was part of before the manager answered it."""
 
     REVISED = "revised"  # the manager proposed a new revision over the one it is on (sent back): that is the answer
-    AGREED = "agreed"  # a revision was agreed after it: its own, without the answer, or a later one
+    # a revision was agreed after it (its own, without the answer, or a later one), or a session confirmed after it
+    # that kept the plan as it is: the parties' agreement either way
+    AGREED = "agreed"
     SUPERSEDED = "superseded"  # the plan left force for its successor
     ABANDONED = "abandoned"  # the plan, a successor, was given up
 

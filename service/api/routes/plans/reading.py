@@ -114,7 +114,8 @@ class RevisionOut(BaseModel):
         description="Who asked what about which item, and who answered what: `answer` (with `answered_by`, "
         "`answered_at`) is the latest answer, `answers` every answer in order, each with `text`, `by` and `at`; "
         "`closed`, why one not answered is no longer open: `revised` (the manager proposed a new revision over the "
-        "one it is on, sent back), `agreed` (a revision was agreed after it, its own or a later one), `superseded` "
+        "one it is on, sent back), `agreed` (a revision was agreed after it, its own or a later one, or a planning "
+        "session was confirmed after it, also one that kept the plan as it is and made no revision), `superseded` "
         "or `abandoned` (the plan left force); null while open, or if answered first."
     )
     changes: dict[str, Any] = Field(

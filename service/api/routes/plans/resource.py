@@ -115,9 +115,9 @@ class PlanOut(Written):
     open_comments: list[dict[str, Any]] = Field(
         description="The supervisor's comments waiting for the manager's answer. One stops being open when answered, "
         "or when its review ends without an answer (a new revision proposed over the one sent back that it is on, a "
-        "revision agreed after it, the plan leaving force): it stays in the trail of `GET …/revisions`, with why in "
-        "`closed`, and may still be answered, but on a plan that left force (superseded or abandoned), which takes no "
-        "answer."
+        "revision agreed or a planning session confirmed after it, the plan leaving force): it stays in the trail of "
+        "`GET …/revisions`, with why in `closed`, and may still be answered, but on a plan that left force (superseded "
+        "or abandoned), which takes no answer."
     )
     as_of: datetime | None = None
 
