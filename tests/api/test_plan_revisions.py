@@ -219,3 +219,27 @@ async def test_a_comment_on_an_older_agreed_revision_is_not_closed_as_revised_by
     await ok(await client.post(f"{plan}/revisions/3/agree", json={}, headers=boss))
     trail = await ok(await client.get(f"{plan}/revisions", headers=boss))
     assert [(c["text"], c["closed"]) for c in trail[0]["comments"]] == [(asked["text"], "agreed")]
+
+
+async def test_a_draft_equal_to_the_plan_in_force_is_not_proposed_but_a_successors_unchanged_one_is(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """A revision identical to the plan in force would read as a change of plan: 422 nothing-to-propose, nothing
+    written. A successor before its first agreement has nothing in force; its draft kept as it started from is
+    proposed, with no changes against revision 0, since agreeing it is what takes over from its predecessor."""
+    kam, boss, plan, _ = await setup(client, auth)
+    agreed = await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    await ok(await client.put(f"{plan}/draft/goal/g1", json={**GOAL, "target": "1"}, headers=kam))
+    back = await ok(await client.put(f"{plan}/draft/goal/g1", json=GOAL, headers=kam))  # changed, then changed back
+    same = await client.post(f"{plan}/revisions", json={}, headers=kam)
+    assert (same.status_code, same.json()["type"]) == (422, "/problems/nothing-to-propose"), same.text
+    assert (await ok(await client.get(plan, headers=kam)))["version"] == back["version"]
+    start = {"title": "2027–2029", "horizon_from": 2027, "horizon_to": 2029, "supersedes": agreed["plan_id"]}
+    successor = await ok(await client.post(f"/v1/accounts/{agreed['account_id']}/plans", json=start, headers=kam))
+    following = f"/v1/plans/{successor['plan_id']}"
+    await ok(await client.post(f"{following}/revisions", json={}, headers=kam))
+    done = await ok(await client.post(f"{following}/revisions/1/agree", json={}, headers=boss))
+    assert (done["in_force"]["revision"], list(done["in_force"]["content"]["goals"])) == (1, ["g1"])
+    trail = await ok(await client.get(f"{following}/revisions", headers=boss))
+    assert [(r["revision"], r["changes"]["items"]) for r in trail] == [(1, [])]
+    assert (await ok(await client.get(plan, headers=kam)))["superseded_by"] == successor["plan_id"]
