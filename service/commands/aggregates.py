@@ -52,6 +52,14 @@ S = TypeVar("S")
 # when an event's shape changes, register its step from the old version here (`service/events/upcasting.py`).
 UPCASTERS = Upcasters()
 
+
+@UPCASTERS.register("PlanningSessionRecorded", 1)
+def _session_names_apart(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 named who took part in free text, `participants`; since, those are member ids. The old names move to
+    `named_participants`, as written (in clear: the log is immutable), so that none is read as a member id."""
+    return {**data, "participants": [], "named_participants": data.get("participants", [])}
+
+
 SETTINGS_STREAM = "settings-company"
 WEBHOOKS_STREAM = "webhooks-company"  # every subscription in one stream: they are few, and listed together
 
@@ -203,8 +211,9 @@ PLAN: AggregateType[Plan, Any] = _kind(
     # action status replaces no newer one; 8: whether a successor's starting content was agreed, a session's team;
     # 9: when a session was recorded, its revision's proposed_at; 10: why a comment unanswered is no longer open;
     # 11: a proposal closes only the comments on a revision sent back; 12: a session confirmed with no revision closes
-    # the open comments as agreed
-    snapshot_version=12,
+    # the open comments as agreed; 13: a session's participants are member ids, with our people apart and a first
+    # version's free-text names as named_participants
+    snapshot_version=13,
 )
 PLAN_REGISTER: AggregateType[plan_register.PlanRegister, Any] = _kind(
     "plan_register",

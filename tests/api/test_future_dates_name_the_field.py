@@ -56,7 +56,7 @@ async def test_a_future_day_of_a_planning_session_or_of_progress_names_its_field
     before = await store.head_position()
     refusals = [
         await client.post(
-            f"{plan}/sessions", json={"on": FUTURE, "participants": ["kam"], "decisions": ["x"]}, headers=kam
+            f"{plan}/sessions", json={"on": FUTURE, "our_participants": ["kam"], "decisions": ["x"]}, headers=kam
         ),
         await client.put(f"{plan}/actions/a1/status", json={"status": "done", "on": FUTURE}, headers=kam),
         await client.put(f"{plan}/goals/g1/actual", json={"value": "1", "on": FUTURE}, headers=kam),

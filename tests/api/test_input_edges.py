@@ -192,7 +192,7 @@ async def test_dates_in_the_future_are_refused_where_the_fact_is_past(client: ht
 async def test_a_session_item_id_is_one_the_item_routes_can_reach(client: httpx.AsyncClient, auth) -> None:
     kam, _, plan, _ = await plan_setup(client, auth)
     change = {"op": "put", "item_type": "action", "item_id": "a/b c?#", "item": ACTION}
-    session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"], "changes": [change]}
+    session = {"on": "2026-11-20", "our_participants": ["kam"], "decisions": ["x"], "changes": [change]}
     refused = await client.post(f"{plan}/sessions", json=session, headers=kam)
     assert [e["field"] for e in refused.json()["errors"]] == ["body.changes.0.item_id"]
 
@@ -348,7 +348,7 @@ async def test_a_lone_surrogate_is_refused_naming_the_field_and_a_pair_is_text(
     as_json = {**kam, "Content-Type": "application/json"}
     goal = '{"period": "2027", "kind": "volume", "description": "bad \\ud800", "target": "1", "unit": "RUB"}'
     change = f'{{"op": "put", "item_type": "goal", "item_id": "g2", "item": {goal}}}'
-    session = f'{{"on": "2026-11-20", "participants": ["k"], "decisions": ["x"], "changes": [{change}]}}'
+    session = f'{{"on": "2026-11-20", "our_participants": ["k"], "decisions": ["x"], "changes": [{change}]}}'
     before = await store.head_position()
     for method, path, body, field in [
         ("PUT", f"{plan}/draft/goal/g1", goal, "body.description"),

@@ -10,6 +10,7 @@ import httpx
 
 from service.domain.actors import Role
 from tests.api.test_accounts import unique
+from tests.api.test_buying_center import add
 from tests.support.plans import ACTION, GOAL, boss_sub, in_force, ok, setup
 
 RISK = {"text": "A federal distributor undercuts prices"}
@@ -18,7 +19,7 @@ RISK = {"text": "A federal distributor undercuts prices"}
 def _session(changes: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {
         "on": "2026-11-20",
-        "participants": ["kam", "boss"],
+        "our_participants": ["kam", "boss"],
         "decisions": ["Agreed at the table"],
         "changes": changes,
         **extra,
@@ -100,12 +101,15 @@ async def test_the_party_who_confirms_a_session_can_read_it_and_its_participants
     only the decisions (as the revision's note) and the session id remained: the supervisor confirmed blind."""
     kam, boss, plan, _ = await setup(client, auth)
     await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    account = f"/v1/accounts/{(await ok(await client.get(plan, headers=kam)))['account_id']}"
+    petrov = (await add(client, account, kam, name="Petrov (head of OEM North)"))["member"]["member_id"]
     change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "25000000"}}
-    body = _session([change], participants=["Ivanova (KAM)", "Petrov (head of OEM North)"])
+    body = _session([change], participants=[petrov], our_participants=["Ivanova (KAM)"])
     recorded = await ok(await client.post(f"{plan}/sessions", json=body, headers=kam))
     [waiting] = await ok(await client.get(f"{plan}/sessions", headers=boss))
-    assert (waiting["session_id"], waiting["on"], waiting["participants"], waiting["confirmed_by"]) == (
-        recorded["session_id"], "2026-11-20", ["Ivanova (KAM)", "Petrov (head of OEM North)"], None)  # fmt: skip
+    assert (waiting["session_id"], waiting["on"], waiting["participants"], waiting["our_participants"]) == (
+        recorded["session_id"], "2026-11-20", [petrov], ["Ivanova (KAM)"])  # fmt: skip
+    assert waiting["confirmed_by"] is None
     assert [(c["op"], c["item_id"], c["item"]["target"]) for c in waiting["changes"]] == [("put", "g1", "25000000")]
     assert (waiting["recorded_role"], waiting["based_on"], waiting["revision"]) == ("manager", 1, None)
     await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=boss))

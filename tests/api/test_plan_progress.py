@@ -58,7 +58,7 @@ async def test_an_action_is_due_within_its_period_so_the_quarters_add_up_to_the_
         assert (refused.status_code, refused.json()["type"]) == (422, "/problems/due-outside-period"), refused.text
         assert (refused.json()["field"], refused.json()["period"]) == ("due", period)
     change = {"op": "put", "item_type": "action", "item_id": "a9", "item": {**ACTION, "due": "2028-01-15"}}
-    session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"], "changes": [change]}
+    session = {"on": "2026-11-20", "our_participants": ["kam"], "decisions": ["x"], "changes": [change]}
     refused = await client.post(f"{plan}/sessions", json=session, headers=kam)
     assert refused.json()["type"] == "/problems/due-outside-period"
     assert await store.head_position() == before

@@ -16,7 +16,7 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
             f"{plan}/sessions",
             json={
                 "on": "2026-11-20",
-                "participants": ["kam", "boss"],
+                "our_participants": ["kam", "boss"],
                 "decisions": ["Add flanges in 2028"],
                 "changes": [
                     {
@@ -56,7 +56,7 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
         f"{plan}/sessions",
         json={
             "on": "2026-11-20",
-            "participants": ["kam"],
+            "our_participants": ["kam"],
             "decisions": ["x"],
             "changes": [{"op": "put", "item_type": "goal", "item_id": "g2", "item": {**GOAL, "period": "2031"}}],
         },
@@ -68,7 +68,7 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
         f"{plan}/sessions",
         json={
             "on": "2026-11-20",
-            "participants": ["kam"],
+            "our_participants": ["kam"],
             "decisions": ["x"],
             "changes": [remove, {**put, "item_id": "g3", "item": {"period": "2026", "target": "x"}}],
         },
@@ -77,7 +77,7 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
     assert shapeless.status_code == 422
     assert "body.changes.1.item.target" in {e["field"] for e in shapeless.json()["errors"]}
     for item in ("a goal", None):  # a put without an object to put
-        session = {"on": "2026-11-20", "participants": ["kam"], "decisions": ["x"]}
+        session = {"on": "2026-11-20", "our_participants": ["kam"], "decisions": ["x"]}
         itemless = await client.post(
             f"{plan}/sessions", json={**session, "changes": [{**put, "item_id": "g4", "item": item}]}, headers=kam
         )
@@ -87,7 +87,7 @@ async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, aut
         assert (listed.status_code, [e["field"] for e in listed.json()["errors"]]) == (422, ["body"]), body
     second = {  # an item put and then removed in one session: the fold must not look for it
         "on": "2026-11-21",
-        "participants": ["kam", "boss"],
+        "our_participants": ["kam", "boss"],
         "decisions": ["Flanges after all, then not", "Ball valves in 2027"],
         "changes": [
             {**put, "item_id": "g6", "item": GOAL},
@@ -110,7 +110,7 @@ async def test_a_session_recorded_before_a_newer_agreement_is_refused_and_writes
     session = await ok(
         await client.post(
             f"{plan}/sessions",
-            json={"on": "2026-11-20", "participants": ["kam", "boss"], "decisions": ["Lower"], "changes": [change]},
+            json={"on": "2026-11-20", "our_participants": ["kam", "boss"], "decisions": ["Lower"], "changes": [change]},
             headers=kam,
         )
     )

@@ -234,7 +234,12 @@ async def test_a_session_confirmed_on_a_successor_builds_on_what_it_started_from
     )
     following = f"/v1/plans/{successor['plan_id']}"
     change = {"op": "put", "item_type": "risk", "item_id": "r1", "item": {"text": "a new competitor"}}
-    session = {"on": "2026-01-10", "participants": ["kam", "boss"], "decisions": ["add a risk"], "changes": [change]}
+    session = {
+        "on": "2026-01-10",
+        "our_participants": ["kam", "boss"],
+        "decisions": ["add a risk"],
+        "changes": [change],
+    }
     recorded = await ok(await client.post(f"{following}/sessions", json=session, headers=kam))
     confirmed = await ok(await client.post(f"{following}/sessions/{recorded['session_id']}/confirm", headers=boss))
     content = confirmed["in_force"]["content"]

@@ -112,7 +112,12 @@ async def test_a_plan_item_with_a_misspelt_field_is_not_drafted_nor_put_by_a_ses
     renamed = await client.put(f"{plan}/draft/goal/g2", json={**GOAL, "item_id": "g3"}, headers=kam)
     await refused_naming(renamed, "body.item_id", store, before)  # the path names the item
     change = {"op": "put", "item_type": "goal", "item_id": "g2", "item": {**GOAL, "taget": "5"}}
-    session = {"on": TODAY.isoformat(), "participants": ["kam"], "decisions": ["Flanges in 2027"], "changes": [change]}
+    session = {
+        "on": TODAY.isoformat(),
+        "our_participants": ["kam"],
+        "decisions": ["Flanges in 2027"],
+        "changes": [change],
+    }
     recorded = await client.post(f"{plan}/sessions", json=session, headers=kam)
     await refused_naming(recorded, "body.changes.0.item.taget", store, before)
     session["changes"] = [{**change, "item": GOAL, "reason": "flanges"}]
@@ -131,7 +136,7 @@ async def test_a_session_removing_an_item_with_an_item_body_is_refused_not_half_
     await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
     before = await store.head_position()
     change = {"op": "remove", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "5"}}
-    session = {"on": TODAY.isoformat(), "participants": ["kam"], "decisions": ["Drop g1"], "changes": [change]}
+    session = {"on": TODAY.isoformat(), "our_participants": ["kam"], "decisions": ["Drop g1"], "changes": [change]}
     recorded = await client.post(f"{plan}/sessions", json=session, headers=kam)
     assert recorded.status_code == 422, recorded.text
     assert [(e["field"], e["message"]) for e in recorded.json()["errors"]] == [

@@ -73,9 +73,11 @@ def session(by: Actor, decision: str, *changes: ItemChange) -> c.RecordSession:
         session_id="s",
         on=date(2026, 11, 20),
         today=TODAY,
-        participants=("kam", "boss"),
+        participants=(),
+        our_participants=("kam", "boss"),
         decisions=(decision,),
         changes=changes,
+        members=frozenset(),
     )
 
 

@@ -9,9 +9,9 @@ from typing import Any, assert_never
 
 from service.domain import codec
 from service.domain.actors import Actor
-from service.domain.errors import Conflict, NotFound, clean_text, require
+from service.domain.errors import Conflict, NotFound, require
+from service.domain.participants import cleaned, who_took_part
 
-OUR_PARTICIPANT_LIMIT = 200  # a person on our side: a subject, as an account's owner
 DOCUMENT_LIMIT = 2000  # a document reference: an id or a URL, as a dossier document's
 
 
@@ -104,11 +104,6 @@ class RetractInteraction:
 InteractionCommand = LogInteraction | CorrectInteraction | RetractInteraction
 
 
-def _cleaned(values: tuple[str, ...], field: str, limit: int) -> tuple[str, ...]:
-    """Each item trimmed and within its length; blank ones dropped, repeats kept once."""
-    return tuple(dict.fromkeys(v for v in (clean_text(v, field, required=False, limit=limit) for v in values) if v))
-
-
 def _check(details: Details, today: date, members: frozenset[str], projects: frozenset[str]) -> Details:
     require(
         details.occurred_on <= today,
@@ -119,12 +114,7 @@ def _check(details: Details, today: date, members: frozenset[str], projects: fro
     summary = details.summary.strip()
     require(bool(summary), "missing-value", "summary must not be empty", field="summary")
     require(len(summary) <= 10_000, "value-too-long", "summary is longer than 10000 characters", field="summary")
-    ours = _cleaned(details.our_participants, "our_participants", OUR_PARTICIPANT_LIMIT)
-    require(bool(details.participants or ours), "missing-value", "who took part?", field="participants")
-    if strangers := sorted(set(details.participants) - members):
-        raise NotFound(
-            "member-not-in-buying-center", f"not in this buying center: {', '.join(strangers)}", members=strangers
-        )
+    participants, ours = who_took_part(details.participants, details.our_participants, members)
     if unknown := sorted(set(details.projects) - projects):
         raise NotFound(
             "opportunity-not-found", f"no such project of this account: {', '.join(unknown)}", projects=unknown
@@ -147,10 +137,10 @@ def _check(details: Details, today: date, members: frozenset[str], projects: fro
         summary=summary,
         outcome=details.outcome.strip(),
         next_step=next_step,
-        participants=tuple(dict.fromkeys(details.participants)),
+        participants=participants,
         our_participants=ours,
         projects=tuple(dict.fromkeys(details.projects)),
-        documents=_cleaned(details.documents, "documents", DOCUMENT_LIMIT),
+        documents=cleaned(details.documents, "documents", DOCUMENT_LIMIT),
     )
 
 

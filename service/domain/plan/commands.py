@@ -102,9 +102,11 @@ class RecordSession:
     session_id: str
     on: date
     today: date
-    participants: tuple[str, ...]
+    participants: tuple[str, ...]  # buying-center member ids
+    our_participants: tuple[str, ...]
     decisions: tuple[str, ...]
     changes: tuple[ItemChange, ...]
+    members: frozenset[str]  # the account's buying center
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -79,14 +79,19 @@ class RevisionAgreed:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanningSessionRecorded:
+    """Version 2: who took part are references, as in an interaction, never a client person's name in clear; version 1
+    held free-text names in `participants`, which its upcaster moves to `named_participants`."""
+
     session_id: str
     on: date
-    participants: tuple[str, ...]
+    participants: tuple[str, ...]  # buying-center member ids: a forgotten person's name goes with their node
     decisions: tuple[str, ...]
     changes: tuple[ItemChange, ...]
     by: str
     role: str
     team: str | None = None  # the recorder's team: a hand-over to another team leaves them no party to confirm to
+    our_participants: tuple[str, ...] = ()  # people on our side (subjects)
+    named_participants: tuple[str, ...] = ()  # version 1's free-text names, of either side, in clear; none since
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.domain.actors import Role
 from service.domain.errors import Conflict, NotAllowed, NotFound, require
+from service.domain.participants import who_took_part
 from service.domain.plan import commands as c
 from service.domain.plan import events as e
 from service.domain.plan.content import ItemType, PlanContent
@@ -30,6 +31,7 @@ def record_session(state: Plan, command: c.RecordSession) -> list[e.PlanEvent]:
         raise NotAllowed("not-a-party", "a planning session is recorded by the manager or the supervisor")
     require_none_pending(state)
     require(command.on <= command.today, "date-in-future", "the session has not happened yet", field="on")
+    participants, ours = who_took_part(command.participants, command.our_participants, command.members)
     base = session_base(state)
     for change in command.changes:
         base = apply_change(base, state, change)
@@ -37,7 +39,8 @@ def record_session(state: Plan, command: c.RecordSession) -> list[e.PlanEvent]:
         e.PlanningSessionRecorded(
             session_id=command.session_id,
             on=command.on,
-            participants=tuple(_text(p, "participants", limit=200) for p in command.participants),
+            participants=participants,
+            our_participants=ours,
             decisions=tuple(_text(d, "decisions") for d in command.decisions),
             changes=command.changes,
             by=by,

@@ -87,7 +87,7 @@ class ItemChange:
 class Session:
     session_id: str
     on: date
-    participants: tuple[str, ...]
+    participants: tuple[str, ...]  # buying-center member ids
     decisions: tuple[str, ...]
     changes: tuple[ItemChange, ...]
     recorded_by: str
@@ -97,6 +97,8 @@ class Session:
     based_on: int = 0  # the revision in force when it was recorded (0: none); its changes were decided against it
     confirmed_by: str | None = None
     revision: int | None = None
+    our_participants: tuple[str, ...] = ()  # people on our side
+    named_participants: tuple[str, ...] = ()  # free-text names of a session recorded before participants were ids
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

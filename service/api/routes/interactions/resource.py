@@ -13,9 +13,10 @@ from service.api.moments import Day
 from service.api.routes.interactions.lessons import LearnedIn
 from service.domain import codec
 from service.domain.interaction import model as im
+from service.domain.participants import OUR_PARTICIPANT_LIMIT
 
 Id = Annotated[str, Field(max_length=200)]
-OurParticipant = Annotated[str, Field(max_length=im.OUR_PARTICIPANT_LIMIT)]
+OurParticipant = Annotated[str, Field(max_length=OUR_PARTICIPANT_LIMIT)]
 DocumentReference = Annotated[str, Field(max_length=im.DOCUMENT_LIMIT)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -18,11 +18,14 @@ from service.api.moments import Day
 from service.api.problems import validation_problem
 from service.api.routes.plans.drafting import ItemBody, item_from_body
 from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
+from service.commands.aggregates import BUYING_CENTER, PLAN, buying_center_stream, plan_stream
 from service.domain import codec
+from service.domain.participants import OUR_PARTICIPANT_LIMIT
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import ItemType
 from service.domain.plan.state import ItemChange, Plan
 from service.domain.plan.view import SessionStatus, session_status
+from service.runtime import Runtime
 
 router = APIRouter(tags=["plans"])
 
@@ -34,9 +37,24 @@ class ChangeIn(RequestBody):
     item: ItemBody | None = Field(None, description="For `put`: the fields of the item type named.")
 
 
+MemberId = Annotated[str, Field(max_length=200)]
+OurParticipant = Annotated[str, Field(max_length=OUR_PARTICIPANT_LIMIT)]
+
+
 class SessionIn(RequestBody):
     on: Day
-    participants: list[str] = Field(min_length=1, max_length=20)
+    participants: list[MemberId] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The client's people: buying-center member ids, as an interaction's (their names stay in the map, "
+        "and go with them when they are forgotten). A name is no member id: 404 `member-not-in-buying-center`.",
+    )
+    our_participants: list[OurParticipant] = Field(
+        default_factory=list,
+        max_length=20,
+        description="People on our side (trimmed; blank ones are dropped). Someone must have taken part: a member in "
+        "`participants` or one of us here.",
+    )
     decisions: list[str] = Field(min_length=1, max_length=50)
     changes: list[ChangeIn] = Field(default_factory=list, max_length=200)
 
@@ -48,7 +66,12 @@ class SessionWritten(PlanOut):
 class SessionOut(BaseModel):
     session_id: str
     on: str = Field(description="The day the parties sat down.")
-    participants: list[str]
+    participants: list[str] = Field(description="Buying-center member ids.")
+    our_participants: list[str] = Field(description="People on our side.")
+    named_participants: list[str] = Field(
+        description="Who took part, in free text, of a session recorded before `participants` were member ids: "
+        "stored in clear, so a forget does not reach them (the log is immutable); empty for any session since."
+    )
     decisions: list[str]
     changes: list[dict[str, Any]] = Field(description="The changes, each put or remove of one item, in order.")
     recorded_by: str
@@ -116,7 +139,7 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
         )
         for i, c in enumerate(body.changes)
     )
-    day = latest_day()
+    day, members = latest_day(), await _members(command.runtime, str(plan_id))
     out = await act(
         command,
         plan_id,
@@ -128,8 +151,10 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
             on=body.on,
             today=day,
             participants=tuple(body.participants),
+            our_participants=tuple(body.our_participants),
             decisions=tuple(body.decisions),
             changes=changes,
+            members=members,
         ),
     )
     return SessionWritten(**out.model_dump(), session_id=session_id)
@@ -149,3 +174,13 @@ async def confirm_session(plan_id: UUID, session_id: str, response: Response, co
         response,
         lambda s, p: cmd.ConfirmSession(actor=command.actor, parties=p, session_id=session_id),
     )
+
+
+async def _members(runtime: Runtime, plan_id: str) -> frozenset[str]:
+    """The people of the plan's account's buying center, whom a session may name. Read before the command, as a member
+    once added stays in the map (one who leaves keeps their node), so a write meanwhile takes none away; whether the
+    actor may see the plan, `act` judges."""
+    plan: Plan = (await runtime.repository.load(PLAN, plan_stream(plan_id))).state
+    if not plan.exists:
+        return frozenset()
+    return frozenset((await runtime.repository.load(BUYING_CENTER, buying_center_stream(plan.account_id))).state.people)
