@@ -60,6 +60,12 @@ def _session_names_apart(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "participants": [], "named_participants": data.get("participants", [])}
 
 
+@UPCASTERS.register("MembersUnlinked", 1)
+def _unlink_without_reason(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 carried a `reason` no route set, free text sealed with nobody: version 2 has none."""
+    return {k: v for k, v in data.items() if k != "reason"}
+
+
 SETTINGS_STREAM = "settings-company"
 WEBHOOKS_STREAM = "webhooks-company"  # every subscription in one stream: they are few, and listed together
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from service.domain.actors import Role
+from service.events import NewEvent
 from tests.api.test_buying_center import add, setup
 from tests.support.problems import assert_refused
 
@@ -132,3 +133,25 @@ async def test_an_unknown_role_or_a_link_to_oneself_names_the_field_at_fault(
     for url, body, problem, field in refusals:
         assert_refused(await client.post(url, json=body, headers=kam), problem, field)
     assert await store.head_position() == before
+
+
+async def test_an_unlink_stores_no_free_text_and_one_stored_with_its_reason_still_folds(
+    client: httpx.AsyncClient, auth, store
+) -> None:
+    """`MembersUnlinked.reason`, free text sealed with nobody that no route sets, was stored (empty) by every unlink:
+    a field that, once written, would outlive the people the link was about. New unlinks carry only the link's id;
+    one stored with the field still takes the link off the map."""
+    path, kam = await setup(client, auth)
+    a, b, c = [(await add(client, path, kam))["member"]["member_id"] for _ in range(3)]
+    first = (await _link(client, path, kam, a, b, "influences")).json()["relationship_id"]
+    second = (await _link(client, path, kam, b, c, "influences")).json()["relationship_id"]
+    unlinked = await client.delete(f"{path}/buying-center/relationships/{first}", headers=kam)
+    assert unlinked.status_code == 200, unlinked.text
+    stream = f"buying-center-{path.rsplit('/', 1)[1]}"
+    stored = await store.read_stream(stream)
+    [new] = [e for e in stored if e.event_type == "MembersUnlinked"]
+    assert (new.schema_version, new.data) == (2, {"relationship_id": first})
+    old = NewEvent(event_type="MembersUnlinked", data={"relationship_id": second, "reason": ""}, schema_version=1)
+    await store.append(stream, "buying_center", stored[-1].stream_version, [old])
+    view = (await client.get(f"{path}/buying-center", headers=kam)).json()
+    assert view["edges"] == []

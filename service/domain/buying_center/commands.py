@@ -136,7 +136,6 @@ class LinkMembers:
 class UnlinkMembers:
     actor: Actor
     relationship_id: str
-    reason: str = ""
 
 
 BuyingCenterCommand = (

@@ -272,6 +272,6 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
         case UnlinkMembers():
             if command.relationship_id not in state.links:
                 raise NotFound("relationship-not-found", "no such relationship in this buying center")
-            return [MembersUnlinked(relationship_id=command.relationship_id, reason=_text(command.reason, "reason"))]
+            return [MembersUnlinked(relationship_id=command.relationship_id)]
         case _:
             assert_never(command)

@@ -173,9 +173,11 @@ class MembersLinked(_Personal):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MembersUnlinked(_Personal):
+class MembersUnlinked:
+    """Version 2. Version 1 also had a `reason`, free text sealed with nobody that no route ever set (stored empty),
+    which would have outlived the people the link was about; its upcaster drops it."""
+
     relationship_id: str
-    reason: str
 
 
 BuyingCenterEvent = (
