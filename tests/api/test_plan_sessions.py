@@ -147,7 +147,7 @@ async def test_confirming_a_session_that_changes_nothing_ends_the_open_reviews_a
     await ok(await client.post(f"{plan}/revisions/3/comments", json={"text": "Too bold"}, headers=boss))
     sent_back = await ok(await client.post(f"{plan}/revisions/3/request-changes", json={"note": "no"}, headers=boss))
     assert len(sent_back["open_comments"]) == 3
-    kept = {"on": "2026-11-20", "participants": ["kam", "boss"], "decisions": ["The plan stands"], "changes": []}
+    kept = {"on": "2026-11-20", "our_participants": ["kam", "boss"], "decisions": ["The plan stands"], "changes": []}
     recorded = await ok(await client.post(f"{plan}/sessions", json=kept, headers=boss))
     confirmed = await ok(await client.post(f"{plan}/sessions/{recorded['session_id']}/confirm", headers=kam))
     assert (confirmed["in_force"]["revision"], confirmed["open_comments"]) == (2, [])
