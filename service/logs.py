@@ -9,13 +9,32 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import orjson
 import pydantic
 from fastapi.exceptions import ValidationException
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
+_EVENT_DATA = "kamplan_event_data"  # set on the records of a logger marked by `handles_event_data`
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message", "asctime", "taskName", _EVENT_DATA
+}  # fmt: skip
+_WITHHELD = "its text not logged, as it may quote event data"
+
+
+def handles_event_data(logger: logging.Logger) -> logging.Logger:
+    """Mark `logger` as logging the errors of work on stored events (applying a projection, saving snapshots,
+    delivering webhooks): the text of a foreign exception there may quote an event's data, an asyncpg error up to
+    40 characters of an argument, a unique violation its key, a KeyError the key, so `format_error` leaves it out of
+    this logger's records. Our own errors (of `service`) keep theirs: we write them, with ids and positions only."""
+    logger.addFilter(_mark_event_data)
+    return logger
+
+
+def _mark_event_data(record: logging.LogRecord) -> bool:
+    setattr(record, _EVENT_DATA, True)
+    return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,7 +54,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and key not in entry:
                 entry[key] = value
         if record.exc_info:
-            entry["error"] = format_error(record.exc_info[1])
+            entry["error"] = format_error(record.exc_info[1], event_data=getattr(record, _EVENT_DATA, False))
         return orjson.dumps(entry, default=str).decode()
 
 
@@ -45,24 +64,27 @@ class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    def formatException(self, ei: Any) -> str:
-        return format_error(ei[1])
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info:  # set here, as formatException is not given the record
+            record.exc_text = format_error(record.exc_info[1], event_data=getattr(record, _EVENT_DATA, False))
+        return super().format(record)
 
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 _CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
 
 
-def format_error(error: BaseException | None) -> str:
+def format_error(error: BaseException | None, event_data: bool = False) -> str:
     """The traceback of `error` and of its causes, as Python prints it, but for a validation error, whose values
     are left out: pydantic's names the value it refused, and FastAPI's for an answer that does not fit its response
-    model (a bug, a 500) carries the whole answer, a member with name, contacts and notes say. Logs outlive a
-    person's forgetting; where it failed and why is what a reader needs."""
+    model (a bug, a 500) carries the whole answer, a member with name, contacts and notes say. With `event_data` (see
+    `handles_event_data`), the text of every error not of `service` is left out too. Logs outlive a person's
+    forgetting; where it failed (the frames) and what failed (the error's class) is what a reader needs."""
     parts: list[str] = []
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        parts.append(_one_error(error))
+        parts.append(_one_error(error, event_data))
         if error.__cause__ is not None:
             parts.append(_CAUSE)
             error = error.__cause__
@@ -74,24 +96,37 @@ def format_error(error: BaseException | None) -> str:
     return "".join(reversed(parts)).rstrip()
 
 
-def _one_error(error: BaseException) -> str:
-    if not isinstance(error, pydantic.ValidationError | ValidationException):
-        return "".join(traceback.format_exception(error, chain=False))
+def _one_error(error: BaseException, event_data: bool) -> str:
     kind = type(error)
     name = (
         kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
     )
-    if isinstance(error, pydantic.ValidationError):
-        errors, of = error.errors(include_url=False, include_context=False, include_input=False), f" for {error.title}"
+    if isinstance(error, pydantic.ValidationError | ValidationException):
+        if isinstance(error, pydantic.ValidationError):
+            errors = error.errors(include_url=False, include_context=False, include_input=False)
+            of = f" for {error.title}"
+        else:
+            errors, of = list(error.errors()), ""
+        lines = [f"{name}: {len(errors)} validation error(s){of}, their values not logged"]
+        lines += [
+            f"  {'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')} [type={e.get('type', '')}]" for e in errors
+        ]
+    elif event_data and kind.__module__.partition(".")[0] != "service":
+        lines = [f"{name}: {_WITHHELD}{_postgres(error)}"]
     else:
-        errors, of = list(error.errors()), ""
-    lines = [f"{name}: {len(errors)} validation error(s){of}, their values not logged"]
-    lines += [
-        f"  {'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')} [type={e.get('type', '')}]" for e in errors
-    ]
+        return "".join(traceback.format_exception(error, chain=False))
     tb = traceback.format_tb(error.__traceback__) if error.__traceback__ is not None else []
     head = ["Traceback (most recent call last):\n"] if tb else []
     return "".join([*head, *tb, "\n".join(lines), "\n"])
+
+
+def _postgres(error: BaseException) -> str:
+    """What the server says of a database error besides its text: its code and the names of what it concerns."""
+    if not isinstance(error, asyncpg.PostgresError):
+        return ""
+    names = ("sqlstate", "schema_name", "table_name", "column_name", "constraint_name")
+    said = [f"{n}={value}" for n in names if (value := getattr(error, n, None))]
+    return f" [{', '.join(said)}]" if said else ""
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 
 from service.config import Settings
+from service.logs import handles_event_data
 from service.projections import generations as gens
 from service.projections import registry, sql
 from service.projections.docs import render
@@ -16,7 +17,7 @@ from service.projections.generations import BUILDING, LIVE, RETIRED
 from service.projections.runner import Progress, ProjectionFailed, ProjectionRunner, Retired
 from service.runtime import Runtime
 
-log = logging.getLogger(__name__)
+log = handles_event_data(logging.getLogger(__name__))  # errors here may quote event data
 
 
 async def work(settings: Settings, database_url: str) -> None:

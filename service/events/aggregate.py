@@ -19,8 +19,9 @@ from service.events import sql
 from service.events.codec import dumps
 from service.events.model import RecordedEvent
 from service.events.store import EventStore
+from service.logs import handles_event_data
 
-log = logging.getLogger(__name__)
+log = handles_event_data(logging.getLogger(__name__))  # errors here may quote event data
 
 SNAPSHOT_EVERY = 200
 

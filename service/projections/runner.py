@@ -20,13 +20,14 @@ import asyncpg
 
 from service.events import Envelope, EventStore, RecordedEvent
 from service.events.reading import Batch, RangeReader, envelopes_of, events_of
+from service.logs import handles_event_data
 from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_FAILURES, PROJECTION_POSITION
 from service.projections import generations as gens
 from service.projections import sql
 from service.projections.generations import BUILDING, LIVE, Generation
 from service.projections.model import Projection, TableNames
 
-log = logging.getLogger(__name__)
+log = handles_event_data(logging.getLogger(__name__))  # errors here may quote event data
 
 T = TypeVar("T")
 

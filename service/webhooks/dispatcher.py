@@ -18,13 +18,14 @@ from service.commands.aggregates import WEBHOOKS, WEBHOOKS_STREAM
 from service.domain.webhooks.state import SubscriptionStatus
 from service.events import EventStore
 from service.events.aggregate import Repository
+from service.logs import handles_event_data
 from service.webhooks import sql
 from service.webhooks.delivery import Delivery, LeaseLost
 from service.webhooks.destinations import NOTHING_BLOCKED, Destinations, delivery_client
 from service.webhooks.leases import Leases
 from service.webhooks.policy import Policy
 
-log = logging.getLogger(__name__)
+log = handles_event_data(logging.getLogger(__name__))  # errors here may quote event data
 
 PRUNE_EVERY = 3600.0  # seconds
 

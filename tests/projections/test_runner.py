@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
 
+import asyncpg
+import pytest
 from prometheus_client import REGISTRY
 
-from service.events import ANY, NewEvent
+from service.events import ANY, NewEvent, RecordedEvent
+from service.logs import JsonFormatter, TextFormatter
 from service.projections import sql
 from service.projections.audit import AuditLog
+from service.projections.model import TableNames
 from service.projections.runner import ProjectionRunner
 from service.projections.status import projection_status
 from tests.conftest import IsolatedDb, caught_up
@@ -101,6 +107,35 @@ class Poisoned(Counter):
         if not Poisoned.mended and any(e.event_type == "Poison" for e in events):
             raise KeyError("amount")
         await super().apply(conn, tables, events)
+
+
+SECRET = "Alice Secret-4711"
+
+
+class QuotesItsInput(Counter):
+    """Fails on a batch as a projection with a bug may: the database refuses a value of an event, quoting it."""
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        for event in events:
+            await conn.fetchval("SELECT $1::text::uuid", event.data["key"])
+
+
+async def test_a_failing_generation_logs_what_failed_and_where_but_not_the_events_data(
+    isolated: IsolatedDb, running, caplog: pytest.LogCaptureFixture
+) -> None:
+    await isolated.store.append("tally-1", "tally", ANY, [NewEvent(event_type="Bumped", data=bumped(SECRET))])
+    caplog.set_level(logging.ERROR, logger="service.projections.runner")
+    runner = running([QuotesItsInput()])
+    runner.poll_seconds = 0.02
+    failed = await eventually(
+        lambda: asyncio.sleep(0, [r for r in caplog.records if r.name == "service.projections.runner"]), bool
+    )
+    for formatter in (JsonFormatter(), TextFormatter()):
+        line = formatter.format(failed[0])
+        assert SECRET not in line
+        assert "InvalidTextRepresentationError" in line  # what failed
+        assert "in apply" in line  # where: the frames
+        assert "test_counter generation 1 failed on the events at positions" in line  # which events
 
 
 def _failing_gauge() -> float | None:

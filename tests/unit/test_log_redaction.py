@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import sys
 
+import asyncpg
 import pydantic
 import pytest
 from fastapi.exceptions import ResponseValidationError
 
 from service.api.routes.buying_center.resource import MemberOut
-from service.logs import JsonFormatter, TextFormatter
+from service.logs import JsonFormatter, TextFormatter, handles_event_data
+from service.projections.runner import ProjectionFailed
 
 NAME = "Иван Петрович Сидоров"
 
@@ -48,3 +50,53 @@ def test_a_logged_validation_error_names_where_and_what_but_not_the_value(format
     assert "+7 900" not in line
     assert "influence" in line  # where it failed, and why, still say what to fix
     assert "the view failed" in line  # and the rest of the traceback is as it was
+
+
+MARKER = "Пётр Marker-4711"
+
+
+def _failed_on_event_data() -> BaseException:
+    """What the runner logs: its own error, naming where, from a foreign one quoting an event's value."""
+    try:
+        try:
+            raise asyncpg.InvalidTextRepresentationError(f'invalid input syntax for type uuid: "{MARKER}"')
+        except asyncpg.InvalidTextRepresentationError as error:
+            raise ProjectionFailed("buying_centers", 3, 17, 42) from error
+    except ProjectionFailed as failed:
+        return failed
+
+
+def _logged(logger: logging.Logger, formatter: logging.Formatter, error: BaseException) -> str:
+    """`error` logged through `logger` as `log.exception` does, formatted as configure_logging's handler would."""
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.setFormatter(formatter)
+    handler.emit = lambda record: lines.append(handler.format(record))  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.error("projection %s generation %d failed; will retry", "buying_centers", 3, exc_info=error)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("formatter", [JsonFormatter(), TextFormatter()], ids=["json", "text"])
+def test_a_logger_of_event_data_logs_where_and_what_failed_but_no_foreign_errors_text(formatter) -> None:
+    line = _logged(handles_event_data(logging.getLogger("test.event_data")), formatter, _failed_on_event_data())
+    assert MARKER not in line
+    assert "InvalidTextRepresentationError" in line  # what failed
+    assert "sqlstate=22P02" in line
+    assert "_failed_on_event_data" in line  # where: the frames
+    assert "buying_centers generation 3 failed on the events at positions 17 to 42" in line  # our own text stays
+    assert "projection buying_centers generation 3 failed; will retry" in line
+    assert "kamplan_event_data" not in line
+
+
+@pytest.mark.parametrize("formatter", [JsonFormatter(), TextFormatter()], ids=["json", "text"])
+def test_a_request_paths_logger_logs_a_foreign_errors_text_as_before(formatter) -> None:
+    line = _logged(logging.getLogger("test.request_path"), formatter, _failed_on_event_data())
+    assert "invalid input syntax for type uuid" in line
+    assert MARKER in line
+    assert "_failed_on_event_data" in line
