@@ -191,3 +191,29 @@ async def test_what_a_person_confirmed_for_a_project_is_forgotten_with_them(
         stored = await conn.fetchval("SELECT string_agg(data::text, ' ') FROM events WHERE stream_id LIKE $1",
                                      f"%{opportunity_id}")  # fmt: skip
     assert [text for text in said.values() if text in stored] == []
+
+
+async def test_an_ally_the_map_holds_opposed_to_us_opens_no_gate(client: httpx.AsyncClient, auth) -> None:
+    """An ally is someone ready to back our solution (seed 004): one the map reassessed as opposed to us (attitude
+    -1 or less, or the opponent role), the ally role left on by oversight, still opened Finding an ally's gate, and
+    could be linked as a project's ally."""
+    path, kam, ally, _, op, _ = await ally_at_the_gate(client, auth)
+    member = f"{path}/buying-center/members/{ally}/assessment"
+    turned = await client.post(member, json={"attitude": -2}, headers=kam)
+    assert turned.status_code == 200, turned.text
+    assert "ally" in turned.json()["member"]["roles"]
+    view = (await client.get(op, headers=kam)).json()
+    assert [(c["code"], c["holds"]) for c in view["exit_criteria"]] == [
+        ("ally_linked", False),
+        ("need_confirmed_by_ally", False),
+        ("problem_with_member_and_criteria", True),
+    ]
+    refused = await client.post(f"{op}/stage", json={}, headers=kam)
+    assert refused.status_code == 422, refused.text
+    assert [u["code"] for u in refused.json()["unmet"]] == ["ally_linked", "need_confirmed_by_ally"]
+    both = (await add(client, path, kam, roles=["ally", "opponent"]))["member"]["member_id"]
+    linked = await client.post(f"{op}/allies", json={"member_id": both}, headers=kam)
+    assert (linked.status_code, linked.json()["type"]) == (422, "/problems/member-not-ally")
+    won_back = await client.post(member, json={"attitude": 1}, headers=kam)
+    assert won_back.status_code == 200, won_back.text
+    assert (await client.post(f"{op}/stage", json={}, headers=kam)).json()["stage"] == "confirmation"

@@ -15,7 +15,6 @@ from service.domain.buying_center.state import BuyingCenter, Member
 from service.domain.settings.state import CoverageRules, RoleDefinition
 
 DECISION_MAKER = "decision_maker"
-OPPONENT = "opponent"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,8 +58,7 @@ def coverage_risks(
                 members=_ids(deciders),
             )
         )
-    opposed = [m for m in active if m.attitude <= -1 or OPPONENT in m.roles]  # by attitude, or mapped as such
-    if opponents := [m for m in opposed if m.influence >= rules.high_influence]:
+    if opponents := [m for m in active if m.opposed and m.influence >= rules.high_influence]:
         found.append(
             Risk(
                 code="high-influence-opponent",

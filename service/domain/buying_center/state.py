@@ -86,10 +86,19 @@ class Member:
     added_at: datetime | None = None
     history: tuple[Change, ...] = ()
 
+    @property
+    def opposed(self) -> bool:
+        """Against us: by attitude (-1 or less), or mapped with the opponent role. Whatever other roles they keep,
+        such a person is a coverage risk and no ally of a project."""
+        return self.attitude <= -1 or OPPONENT in self.roles
+
     def at_the_client(self, day: date) -> bool:
         """Whether they were the client's on that day: a meeting with someone who had left it is none with the
         client, and no contact to count."""
         return self.active or (self.left_on is not None and day < self.left_on)
+
+
+OPPONENT = "opponent"
 
 
 def contact_key(interaction_id: str, on: date | None) -> str:

@@ -125,7 +125,11 @@ CATALOGUE: dict[str, Criterion] = {
             "a meeting held with the client, or an invitation to a concrete project recorded",
             _meeting,
         ),
-        Criterion("ally_linked", "an ally (a buying-center member with the ally role) linked to the project", _ally),
+        Criterion(
+            "ally_linked",
+            "an ally (a buying-center member with the ally role, not opposed to us) linked to the project",
+            _ally,
+        ),
         Criterion("need_confirmed_by_ally", "an explicit need confirmed by a linked ally", _need),
         Criterion(
             "problem_with_member_and_criteria",
@@ -183,6 +187,13 @@ ROLE_NEEDED: dict[str, frozenset[str]] = {
 }
 
 Roles = Mapping[str, frozenset[str]]
+
+
+def roles_for_rules(roles: frozenset[str], opposed: bool) -> frozenset[str]:
+    """A member's roles as a project's rules read them: one the map holds opposed to us (`Member.opposed`) is no
+    ally, whatever roles they keep, since an ally is someone ready to back our solution and help launch it (seed
+    004); linking them is refused, and their word meets no criterion that rests on an ally."""
+    return roles - {ALLY} if opposed else roles
 
 
 def _counted(left: frozenset[str], code: str, roles: Roles | None) -> frozenset[str]:

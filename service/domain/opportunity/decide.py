@@ -149,7 +149,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             require(
                 ALLY in command.members[command.member_id],
                 "member-not-ally",
-                "only a buying-center member with the ally role can be the project's ally",
+                "only a buying-center member with the ally role, and not opposed to us (attitude -1 or less, or the "
+                "opponent role), can be the project's ally",
                 member=command.member_id,
             )
             return [] if command.member_id in state.allies else [e.AllyLinked(member_id=command.member_id)]

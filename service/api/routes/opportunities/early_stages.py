@@ -42,7 +42,10 @@ async def invitation(
 
 
 class AllyIn(RequestBody):
-    member_id: str = Field(description="A buying-center member with the ally role, still at the client.")
+    member_id: str = Field(
+        description="A buying-center member with the ally role, not opposed to us (attitude -1 or less, or the "
+        "opponent role), still at the client."
+    )
 
 
 @router.post(

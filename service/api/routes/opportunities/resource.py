@@ -29,7 +29,7 @@ from service.domain.account.state import Account
 from service.domain.actors import Actor, Role
 from service.domain.buying_center.state import BuyingCenter
 from service.domain.errors import NotFound
-from service.domain.opportunity.criteria import Stage
+from service.domain.opportunity.criteria import Stage, roles_for_rules
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.state import Kind, Money, Opportunity, Status
 from service.domain.opportunity.view import contact_intensity, exit_status, is_stalled
@@ -144,7 +144,8 @@ def may_override(actor: Actor, account: Account) -> bool:
 
 
 class Roster(NamedTuple):
-    """The account's buying center as a project's rules read it: every member's roles, and who has left."""
+    """The account's buying center as a project's rules read it: every member's roles (no ally role for one opposed
+    to us), and who has left."""
 
     roles: dict[str, frozenset[str]]
     left: frozenset[str]
@@ -152,7 +153,7 @@ class Roster(NamedTuple):
 
 def roster_of(state: BuyingCenter) -> Roster:
     return Roster(
-        roles={m.member_id: m.roles for m in state.people.values()},
+        roles={m.member_id: roles_for_rules(m.roles, m.opposed) for m in state.people.values()},
         left=frozenset(m.member_id for m in state.people.values() if not m.active),
     )
 
