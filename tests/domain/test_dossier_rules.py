@@ -231,6 +231,28 @@ def test_the_stale_count_counts_answers_not_questions() -> None:
     assert view.stale_count == 2
     assert [q.stale for q in view.questions] == [True]
 
+    assert dossier_view(template, state, TODAY, gone=frozenset({"m1"})).stale_count == 1  # m1 has left
+
+
+def test_who_has_left_the_client_fills_no_gap() -> None:
+    """An answer naming the decision maker, or about a person, who has left: kept, but a gap, and never stale."""
+    decider = Question(code="dm", label="D", label_ru="Л", answer_type=AnswerType.PERSON, review_days=30)
+    hobby = Question(code="hobby", label="H", label_ru="Х", answer_type=AnswerType.TEXT, review_days=30, personal=True)
+    template = DossierTemplate(
+        version=1, groups=(QuestionGroup(code="g", label="G", label_ru="Г", questions=(decider, hobby)),)
+    )
+    people = frozenset({"m1", "m2"})
+    state = apply(initial_state(), answer(decider, "m1", members=people, learned_on=date(2026, 1, 1)))
+    state = apply(state, answer(hobby, "chess", about="m1", members=people, learned_on=date(2026, 1, 1)))
+    state = apply(state, answer(hobby, "golf", about="m2", members=people, learned_on=date(2026, 11, 20)))
+    view = dossier_view(template, state, TODAY, gone=frozenset({"m1"}))
+    assert [(q.question.code, q.answered, q.stale_answers) for q in view.questions] == [
+        ("dm", False, 0),
+        ("hobby", True, 0),
+    ]
+    assert [s.about for s in view.questions[1].slots if view.questions[1].left_the_client(s)] == ["m1"]
+    assert dossier_view(template, state, TODAY).stale_count == 2
+
 
 def test_the_default_template_covers_the_domain_in_two_languages() -> None:
     template = default_settings().template

@@ -168,7 +168,9 @@ async def get_portfolio(
             settings.coverage,
             day,
         )
-        view = dossier_view(settings.template, Dossier(slots=answers[a["account_id"]]), day)
+        people = members[a["account_id"]].values()
+        gone = frozenset(m.member_id for m in people if not m.active)
+        view = dossier_view(settings.template, Dossier(slots=answers[a["account_id"]]), day, gone)
         balance = negotiation_balance(contacts[a["account_id"]], day, window)
         by_manager[a["owner"]].append(
             AccountSignal(

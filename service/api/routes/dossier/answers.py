@@ -20,6 +20,7 @@ from service.domain import codec
 from service.domain.dossier import commands as cmd
 from service.domain.dossier.decide import decide
 from service.domain.dossier.state import Confidence, slot_key
+from service.domain.dossier.view import person_of
 from service.domain.errors import NotFound
 from service.domain.settings.state import AnswerType
 
@@ -83,9 +84,10 @@ class AnswerWritten(Written):
     )
 
 
-async def _members(command: Any, account_id: str) -> frozenset[str]:
-    loaded = await command.runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id))
-    return frozenset(loaded.state.people)
+async def _members(command: Any, account_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The buying center's members, and those of them who have left the client."""
+    people = (await command.runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id))).state.people
+    return frozenset(people), frozenset(m.member_id for m in people.values() if not m.active)
 
 
 @router.post(
@@ -100,10 +102,10 @@ async def record_answer(
 ) -> AnswerWritten:
     settings = await company_settings(command.runtime)
     question = settings.template.question(body.question_code)
-    members = (
+    members, left = (
         await _members(command, str(account_id))
         if question and (question.personal or question.answer_type is AnswerType.PERSON)
-        else frozenset()
+        else (frozenset(), frozenset())
     )
     outcome = await command.run(
         DOSSIER,
@@ -130,7 +132,8 @@ async def record_answer(
     state = outcome.state
     slot = state.answers.get(slot_key(body.question_code, body.about))
     review = question.review_days if question else 180
-    answer = answer_out(slot, review, today()) if slot and slot.current else None
+    gone = question is not None and slot is not None and person_of(question, slot) in left
+    answer = answer_out(slot, review, today(), gone) if slot and slot.current else None
     return AnswerWritten(**written(response, outcome).model_dump(), answer=answer)
 
 

@@ -13,7 +13,7 @@ from service.api.commanding import Written, account_then, company_settings, set_
 from service.api.days import day_of
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Moment
-from service.commands.aggregates import DOSSIER, dossier_stream
+from service.commands.aggregates import BUYING_CENTER, DOSSIER, buying_center_stream, dossier_stream
 from service.domain import codec
 from service.domain.dossier.state import AnswerSlot, Confidence, DocumentKind, Dossier
 from service.domain.dossier.view import dossier_view, is_stale
@@ -38,7 +38,14 @@ class AnswerOut(BaseModel):
     recorded_by: str = Field(
         description="Who recorded it (the token's subject); empty for an answer recorded before this was kept."
     )
-    stale: bool
+    stale: bool = Field(
+        description="Learnt longer ago than the question's review period; never for an answer about "
+        "someone who has left the client, as there is nothing left to re-confirm."
+    )
+    left_the_client: bool = Field(
+        description="About, or naming (a person answer), a buying-center member who has left the client: kept, "
+        "but it leaves its question a gap until someone answers it anew (or the member returns)."
+    )
     revisions: int = Field(
         description="How many other answers the question's history holds: those this one replaced, and those "
         "learnt before it but recorded after (back-dated)."
@@ -82,7 +89,10 @@ class DossierOut(Written):
     as_of: datetime | None
     template_version: int
     completeness: float
-    gaps: int = Field(description="Questions of the template with no answer in force.")
+    gaps: int = Field(
+        description="Questions of the template with no answer in force that still describes the client (one about "
+        "someone who has left it does not)."
+    )
     stale: int = Field(
         description="Answers in force learnt longer ago than their question's review period (a personal question "
         "counts each person's answer)."
@@ -92,7 +102,8 @@ class DossierOut(Written):
     documents: list[DocumentOut]
 
 
-def answer_out(slot: AnswerSlot, review_days: int, day: date) -> AnswerOut:
+def answer_out(slot: AnswerSlot, review_days: int, day: date, gone: bool = False) -> AnswerOut:
+    """`gone`: the answer is about, or names, someone who has left the client (`QuestionStatus.left_the_client`)."""
     current = slot.current
     assert current is not None
     return AnswerOut(
@@ -104,7 +115,8 @@ def answer_out(slot: AnswerSlot, review_days: int, day: date) -> AnswerOut:
         template_version=current.template_version,
         recorded_at=current.at,
         recorded_by=current.recorded_by,
-        stale=is_stale(current, review_days, day),
+        stale=not gone and is_stale(current, review_days, day),
+        left_the_client=gone,
         revisions=sum(not a.retracted for a in slot.history) - 1,
     )
 
@@ -121,8 +133,10 @@ async def get_dossier(
     await account_then(runtime, actor, str(account_id), as_of)
     loaded = await runtime.repository.load(DOSSIER, dossier_stream(str(account_id)), as_of=as_of)
     settings = await company_settings(runtime, as_of)
+    center = await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)), as_of=as_of)
     day = day_of(as_of)
-    view = dossier_view(settings.template, loaded.state, day)
+    gone = frozenset(m.member_id for m in center.state.people.values() if not m.active)
+    view = dossier_view(settings.template, loaded.state, day, gone)
     set_etag(response, loaded.version)
     state: Dossier = loaded.state
     return DossierOut(
@@ -152,7 +166,7 @@ async def get_dossier(
                         personal=q.question.personal,
                         answered=q.answered,
                         stale=q.stale,
-                        answers=[answer_out(s, q.question.review_days, day) for s in q.slots],
+                        answers=[answer_out(s, q.question.review_days, day, q.left_the_client(s)) for s in q.slots],
                     )
                     for q in g.questions
                 ],
