@@ -52,6 +52,14 @@ def encode_cursor(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
 
 
+def absent_or(read: Callable[[Any], R]) -> Callable[[Any], R | None]:
+    """`read` for a key a cursor may lack, which then reads None: one added to a list's cursor after cursors were
+    handed out, so a page asked for across an upgrade goes on."""
+    reader = optional(read)
+    reader.absent_ok = True  # type: ignore[attr-defined]
+    return reader
+
+
 def decode_cursor(cursor: str | None, **fields: Callable[[Any], Any]) -> dict[str, Any] | None:
     """The cursor's fields, each read by its function; a problem for anything not made by `encode_cursor`."""
     if not cursor:
@@ -60,7 +68,10 @@ def decode_cursor(cursor: str | None, **fields: Callable[[Any], Any]) -> dict[st
         state = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(state, dict):
             raise ValueError("not an object")
-        return {name: read(state[name]) for name, read in fields.items()}
+        return {
+            name: None if name not in state and getattr(read, "absent_ok", False) else read(state[name])
+            for name, read in fields.items()
+        }
     except (ValueError, KeyError) as error:  # orjson's and base64's errors are ValueErrors too
         raise Problem(
             422, "/problems/invalid-cursor", "Invalid cursor", "pass back the next_cursor of a previous page unchanged"

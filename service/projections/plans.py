@@ -1,5 +1,6 @@
-"""read.plans, read.plan_revisions, read.plan_goals, read.plan_actions: the supervisor's review queue, budget
-totals per team and BI's view of the long-range plans (goals and actions of the plan in force)."""
+"""read.plans, read.plan_revisions, read.plan_goals, read.plan_actions, read.plan_sessions: the supervisor's review
+queue (revisions and sessions waiting for them), budget totals per team and BI's view of the long-range plans (goals
+and actions of the plan in force)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncpg
 
 from service.commands.aggregates import PLAN, PLAN_EVENTS
 from service.domain.plan.state import ActionStatus, Plan
+from service.domain.plan.view import session_status
 from service.events import RecordedEvent
 from service.events.upcasting import Upcasters
 from service.projections.folding import FoldingProjection, StreamFolder
@@ -100,6 +102,26 @@ ACTIONS = Table(
     indexes=(("account_id",),),
 )
 
+SESSIONS = Table(
+    name="plan_sessions",
+    comment="Every joint planning session of every plan, with its status: a waiting one is for the other party to "
+    "confirm (the supervisor, when the manager recorded it).",
+    columns=(
+        Column("plan_id", "text NOT NULL", "The plan."),
+        Column("account_id", "text NOT NULL", "The account."),
+        Column("session_id", "text NOT NULL", "Id of the session."),
+        Column("held_on", "date NOT NULL", "The day the parties met."),
+        Column("recorded_by", "text NOT NULL", "Who recorded it."),
+        Column("recorded_role", "text NOT NULL", "manager or supervisor (an admin: supervisor): the other confirms."),
+        Column("recorded_at", "timestamptz", "When it was recorded, and put to the other party."),
+        Column("status", "text NOT NULL", "waiting, confirmed, outdated, superseded, abandoned."),
+        Column("confirmed_by", "text", "Who confirmed it."),
+        Column("revision", "integer", "The revision its confirmation put in force; null for none (minutes only)."),
+    ),
+    primary_key=("plan_id", "session_id"),
+    indexes=(("status",),),
+)
+
 
 def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
     pending, in_force = p.pending, p.in_force
@@ -171,6 +193,21 @@ def rows(p: Plan) -> dict[str, list[tuple[object, ...]]]:
             )
             for a in (content.actions.values() if content else ())
         ],
+        "plan_sessions": [
+            (
+                p.plan_id,
+                p.account_id,
+                x.session_id,
+                x.on,
+                x.recorded_by,
+                x.recorded_role,
+                x.recorded_at,
+                session_status(p, x).value,
+                x.confirmed_by,
+                x.revision,
+            )
+            for x in p.sessions.values()
+        ],
     }
 
 
@@ -195,15 +232,16 @@ def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
-TABLES = (PLANS, REVISIONS, GOALS, ACTIONS)
+TABLES = (PLANS, REVISIONS, GOALS, ACTIONS, SESSIONS)
 
 
 class Plans(FoldingProjection):
     name = "plans"
     # 2: a goal's actual is the one of the latest day (a back-dated one replaced it before); 3: successors and
     # abandoned plans (supersedes, successor, abandoned_*); 4: an action's status is the one of the latest day;
-    # 5: a session's revision was proposed when the session was recorded (plan_revisions.proposed_at)
-    version = 5
+    # 5: a session's revision was proposed when the session was recorded (plan_revisions.proposed_at); 6: new table
+    # plan_sessions, so the supervisor's queue holds the sessions waiting for them
+    version = 6
     tables = TABLES
     event_types = PLAN_EVENTS.names()
 

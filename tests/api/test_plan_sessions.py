@@ -3,9 +3,11 @@ changes checked, and a session outdated by a newer agreement refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from tests.support.plans import GOAL, in_force, ok, setup
+from tests.support.plans import GOAL, boss_sub, in_force, ok, setup
 
 
 async def test_a_joint_session_needs_both_parties(client: httpx.AsyncClient, auth) -> None:
@@ -158,3 +160,33 @@ async def test_confirming_a_session_that_changes_nothing_ends_the_open_reviews_a
         [("How is the tender going?", None, "agreed")],
         [("Too bold", None, "agreed")],
     ]
+
+
+async def test_a_session_waiting_for_the_supervisor_is_in_their_review_queue(client: httpx.AsyncClient, auth) -> None:
+    """Joint planning is the plan's largest effect (seed 001), but the supervisor's queue listed only proposed
+    revisions: a session the manager recorded, waiting for the supervisor's confirmation, was in no list of theirs."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    plan_id = plan.rsplit("/", 1)[1]
+    body = {"on": "2026-11-20", "our_participants": ["kam"], "decisions": ["Raise the 2027 target"]}
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "35000000"}}
+    mine = await ok(await client.post(f"{plan}/sessions", json={**body, "changes": [change]}, headers=kam))
+    theirs = await ok(await client.post(f"{plan}/sessions", json=body, headers=boss))  # waits for the manager
+
+    async def queue(headers: dict[str, str], position: int) -> list[tuple[Any, ...]]:
+        got = await ok(await client.get("/v1/plan-reviews", params={"min_position": position}, headers=headers))
+        return [(i["plan_id"], i["revision"], i["session_id"], i["proposed_by"]) for i in got["items"]]
+
+    waiting = [(plan_id, None, mine["session_id"], boss_sub(kam, auth))]
+    assert await queue(boss, theirs["position"]) == waiting
+    assert await queue(kam, theirs["position"]) == waiting  # the manager sees what waits on the supervisor
+    assert theirs["session_id"] not in {s for _, _, s, _ in waiting}
+    again = await ok(await client.post(f"{plan}/sessions", json=body, headers=kam))  # minutes, also waiting
+    params: dict[str, Any] = {"min_position": again["position"], "limit": 1}
+    first = await ok(await client.get("/v1/plan-reviews", params=params, headers=boss))
+    params["cursor"] = first["next_cursor"]
+    second = await ok(await client.get("/v1/plan-reviews", params=params, headers=boss))
+    paged = [i["session_id"] for i in first["items"] + second["items"]]
+    assert (paged, second["next_cursor"]) == ([mine["session_id"], again["session_id"]], None)
+    confirmed = await ok(await client.post(f"{plan}/sessions/{mine['session_id']}/confirm", headers=boss))
+    assert await queue(boss, confirmed["position"]) == []  # the other one is outdated now: it waits no more

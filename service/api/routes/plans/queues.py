@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.moments import read_moment
-from service.api.pagination import Cursor, Limit, decode_cursor, optional, page, text
+from service.api.pagination import Cursor, Limit, absent_or, decode_cursor, optional, page, text
 from service.domain.account.access import list_scope
 
 router = APIRouter(tags=["plans"])
@@ -28,9 +28,13 @@ class ReviewItem(BaseModel):
     account_name: str
     manager: str
     title: str
-    revision: int
+    revision: int | None = Field(description="The proposed revision; null for a session, numbered once confirmed.")
+    session_id: str | None = Field(
+        description="A joint planning session the manager recorded, waiting for the supervisor's confirmation "
+        "(`POST /plans/{p}/sessions/{s}/confirm`); null for a proposed revision."
+    )
     proposed_by: str
-    proposed_at: datetime | None
+    proposed_at: datetime | None = Field(description="When the revision was proposed, or the session recorded.")
     waiting_days: int | None
 
 
@@ -39,23 +43,34 @@ class ReviewPage(BaseModel):
     next_cursor: str | None
 
 
+# proposed revisions, and sessions a manager recorded that wait for the supervisor's confirmation
 QUEUE = """
-SELECT p.plan_id, p.account_id, a.name AS account_name, a.owner AS manager, p.title,
-       p.pending_revision AS revision, p.pending_by AS proposed_by, p.pending_since AS proposed_at
-FROM read.plans p JOIN read.accounts a USING (account_id)
-WHERE p.pending_revision IS NOT NULL AND p.superseded_by IS NULL AND p.abandoned_at IS NULL
-  AND ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
-  AND ($3::text IS NULL OR (p.pending_since IS NULL, coalesce(p.pending_since, '-infinity'), p.plan_id)
-                           > ($4::timestamptz IS NULL, coalesce($4, '-infinity'), $3))
-ORDER BY p.pending_since NULLS LAST, p.plan_id
-LIMIT $5
+WITH waiting AS (
+    SELECT plan_id, account_id, title, pending_revision AS revision, NULL::text AS session_id,
+           pending_by AS proposed_by, pending_since AS proposed_at
+    FROM read.plans
+    WHERE pending_revision IS NOT NULL AND superseded_by IS NULL AND abandoned_at IS NULL
+    UNION ALL
+    SELECT s.plan_id, s.account_id, p.title, NULL, s.session_id, s.recorded_by, s.recorded_at
+    FROM read.plan_sessions s JOIN read.plans p USING (plan_id)
+    WHERE s.status = 'waiting' AND s.recorded_role = 'manager'
+)
+SELECT w.*, a.name AS account_name, a.owner AS manager
+FROM waiting w JOIN read.accounts a USING (account_id)
+WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+  AND ($3::text IS NULL OR (w.proposed_at IS NULL, coalesce(w.proposed_at, '-infinity'), w.plan_id,
+                            coalesce(w.session_id, ''))
+                           > ($4::timestamptz IS NULL, coalesce($4, '-infinity'), $3, coalesce($5, '')))
+ORDER BY w.proposed_at NULLS LAST, w.plan_id, coalesce(w.session_id, '')
+LIMIT $6
 """
 
 
 @router.get(
     "/plan-reviews",
     operation_id="reviewQueue",
-    summary="The supervisor's queue: proposed revisions waiting for review, oldest first",
+    summary="The supervisor's queue: proposed revisions and the manager's planning sessions waiting for them, "
+    "oldest first",
     response_model=ReviewPage,
     responses=LAGGING,
 )
@@ -69,10 +84,12 @@ async def review_queue(
     cursor: Cursor = None,
 ) -> ReviewPage:
     scoped = list_scope(actor, manager, team)
-    after = decode_cursor(cursor, proposed_at=optional(read_moment), plan_id=text) or {}
+    after = decode_cursor(cursor, proposed_at=optional(read_moment), plan_id=text, session_id=absent_or(text)) or {}
     async with runtime.pool.acquire() as conn:
         rows = (
-            await conn.fetch(QUEUE, *scoped, after.get("plan_id"), after.get("proposed_at"), limit + 1)
+            await conn.fetch(
+                QUEUE, *scoped, after.get("plan_id"), after.get("proposed_at"), after.get("session_id"), limit + 1
+            )
             if scoped
             else []
         )
@@ -83,6 +100,7 @@ async def review_queue(
         lambda last: {
             "proposed_at": last.proposed_at.isoformat() if last.proposed_at else None,
             "plan_id": last.plan_id,
+            "session_id": last.session_id,
         },
     )
     return ReviewPage(items=items, next_cursor=next_cursor)
