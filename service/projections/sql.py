@@ -77,6 +77,30 @@ UPDATE projection_generations SET status = 'live', live_since = now(), updated_a
 WHERE name = $1 AND generation = $2
 """
 
+# A forget empties the builds of another version that no process runs (an upgrade rolled back) and that hold rows of
+# positions before it (`$3`): their code is not here to refold them, and it rebuilds them from zero when it runs again.
+# Never a live generation: BI reads it, and only its own code could fill it again.
+UNRUN_BEFORE = """
+SELECT generation FROM projection_generations
+WHERE name = $1 AND status = 'building' AND version <> $2 AND position > 0 AND position < $3
+ORDER BY generation
+"""
+# The lease's key, for this transaction: taken only when no process holds the lease, and none can take it until the
+# transaction ends, so a process of the build's version starting meanwhile waits, then reads the checkpoint reset.
+TRY_LEASE_IN_TRANSACTION = "SELECT pg_try_advisory_xact_lock(hashtext('kamplan:projection:' || $1), $2)"
+# UNRUN_BEFORE's conditions again, under the row lock: whatever changed since (a retirement) is seen.
+LOCK_UNRUN = """
+SELECT tables FROM projection_generations
+WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0 AND position < $4
+FOR UPDATE
+"""
+RESTART = """
+UPDATE projection_generations SET position = 0, events_applied = 0, failure = NULL, updated_at = now()
+WHERE name = $1 AND generation = $2
+"""
+# The generation tables of `$1` (names without the schema) that exist.
+EXISTING_TABLES = EXISTING_VIEWS
+
 LIVE_VERSIONS = """
 SELECT name, version FROM projection_generations WHERE status = 'live' AND name = ANY($1::text[])
 """
