@@ -20,7 +20,7 @@ _EVENT_DATA = "kamplan_event_data"  # set on the records of a logger marked by `
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime", "taskName", _EVENT_DATA
 }  # fmt: skip
-_WITHHELD = "its text not logged, as it may quote event data"
+_WITHHELD = "its text withheld, as it may quote event data"
 
 
 def handles_event_data(logger: logging.Logger) -> logging.Logger:
@@ -96,24 +96,36 @@ def format_error(error: BaseException | None, event_data: bool = False) -> str:
     return "".join(reversed(parts)).rstrip()
 
 
-def _one_error(error: BaseException, event_data: bool) -> str:
-    kind = type(error)
-    name = (
-        kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
-    )
+def error_line(error: BaseException, event_data: bool = False) -> str:
+    """`error` in one line, its class and its text, by `format_error`'s rule: for a line printed where a log line
+    could be (`kamplan rebuild` names the cause of its failure on stderr), which may outlive a forget as well."""
+    lines = _withheld(error, type(error).__name__, event_data)
+    return f"{type(error).__name__}: {error}" if lines is None else lines[0]
+
+
+def _withheld(error: BaseException, name: str, event_data: bool) -> list[str] | None:
+    """The lines that say what `error` is in place of its text, or None to show it as raised."""
     if isinstance(error, pydantic.ValidationError | ValidationException):
         if isinstance(error, pydantic.ValidationError):
             errors = error.errors(include_url=False, include_context=False, include_input=False)
             of = f" for {error.title}"
         else:
             errors, of = list(error.errors()), ""
-        lines = [f"{name}: {len(errors)} validation error(s){of}, their values not logged"]
-        lines += [
+        lines = [f"{name}: {len(errors)} validation error(s){of}, their values withheld"]
+        return lines + [
             f"  {'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')} [type={e.get('type', '')}]" for e in errors
         ]
-    elif event_data and kind.__module__.partition(".")[0] != "service":
-        lines = [f"{name}: {_WITHHELD}{_postgres(error)}"]
-    else:
+    if event_data and type(error).__module__.partition(".")[0] != "service":
+        return [f"{name}: {_WITHHELD}{_postgres(error)}"]
+    return None
+
+
+def _one_error(error: BaseException, event_data: bool) -> str:
+    kind = type(error)
+    name = (
+        kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    if (lines := _withheld(error, name, event_data)) is None:
         return "".join(traceback.format_exception(error, chain=False))
     tb = traceback.format_tb(error.__traceback__) if error.__traceback__ is not None else []
     head = ["Traceback (most recent call last):\n"] if tb else []

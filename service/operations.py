@@ -9,7 +9,7 @@ import sys
 import time
 
 from service.config import Settings
-from service.logs import handles_event_data
+from service.logs import error_line, handles_event_data
 from service.projections import generations as gens
 from service.projections import registry, sql
 from service.projections.docs import render
@@ -77,9 +77,9 @@ async def rebuild(settings: Settings, database_url: str, name: str) -> int:
                 generation = generation.at(generation.position, RETIRED)
             except ProjectionFailed as failed:  # one line here; the traceback goes to the log
                 log.error("rebuilding %s failed", name, exc_info=failed)
-                cause = failed.__cause__
-                print(
-                    f"{failed}: {type(cause).__name__}: {cause}. The live generation serves on; the new one takes "
+                cause = "" if failed.__cause__ is None else f": {error_line(failed.__cause__, event_data=True)}"
+                print(  # the cause's class, not its text unless it is kamplan's: it may quote an event's data
+                    f"{failed}{cause}. The live generation serves on; the new one takes "
                     f"up again at position {failed.first} when the rebuild is run again (a running serve retries it)",
                     file=sys.stderr,
                 )

@@ -32,8 +32,10 @@ class Counter:
     )
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
-        if (fail_at := os.environ.get("KAMPLAN_TEST_COUNTER_FAIL_AT")) and int(fail_at) in [e.position for e in events]:
-            raise ValueError(f"test: the event at position {fail_at} is not what this projection expects")
+        fail_at = os.environ.get("KAMPLAN_TEST_COUNTER_FAIL_AT")
+        if failing := [e for e in events if fail_at and e.position == int(fail_at)]:
+            # as a projection's SQL fails on a value it did not expect: the server's error quotes it
+            await conn.fetchval("SELECT $1::text::uuid", str(failing[0].data.get("key")))
         await conn.execute(
             f"""INSERT INTO {tables["test_counter"]} (event_id, position, applied)
                 SELECT *, 1 FROM unnest($1::uuid[], $2::bigint[])

@@ -12,7 +12,7 @@ import pytest
 from fastapi.exceptions import ResponseValidationError
 
 from service.api.routes.buying_center.resource import MemberOut
-from service.logs import JsonFormatter, TextFormatter, handles_event_data
+from service.logs import JsonFormatter, TextFormatter, error_line, handles_event_data
 from service.projections.runner import ProjectionFailed
 
 NAME = "Иван Петрович Сидоров"
@@ -100,3 +100,16 @@ def test_a_request_paths_logger_logs_a_foreign_errors_text_as_before(formatter) 
     assert "invalid input syntax for type uuid" in line
     assert MARKER in line
     assert "_failed_on_event_data" in line
+
+
+def test_an_errors_one_line_follows_the_same_rule() -> None:
+    """`kamplan rebuild` printed the cause of its failure as raised, on stderr, which outlives a forget as logs do."""
+    failed = _failed_on_event_data()
+    assert error_line(failed, event_data=True) == (
+        "ProjectionFailed: buying_centers generation 3 failed on the events at positions 17 to 42"
+    )
+    assert error_line(failed.__cause__, event_data=True) == (
+        "InvalidTextRepresentationError: its text withheld, as it may quote event data [sqlstate=22P02]"
+    )
+    assert MARKER in error_line(failed.__cause__)  # elsewhere, as raised
+    assert NAME not in error_line(_pydantic_error())  # a validation error's values, nowhere
