@@ -11,7 +11,8 @@ import httpx
 from service.domain.actors import Role
 from tests.api.test_accounts import unique
 from tests.api.test_buying_center import add
-from tests.support.opportunities import TODAY, setup
+from tests.support.opportunities import TODAY, log, setup
+from tests.support.problems import assert_refused
 
 
 def question(dossier: dict[str, Any], code: str) -> dict[str, Any]:
@@ -64,3 +65,37 @@ async def test_answers_about_a_person_who_left_leave_gaps_and_are_never_stale(cl
     assert back.status_code == 200, back.text
     again = (await client.get(f"{path}/dossier", headers=kam)).json()
     assert (again["completeness"], again["stale"]) == (before["completeness"], 1)
+
+
+async def test_no_new_answer_is_about_or_names_a_person_who_has_left(client: httpx.AsyncClient, auth, store) -> None:
+    """Found by review: an answer naming the retired decision maker, or about them, was taken (201) and read at once
+    as a gap (`left_the_client`), as project facts naming a leaver are not (409 `member-has-left`). Given here or
+    learnt in an interaction, it is refused and writes nothing; the earlier answer may still be retracted, and once
+    the person is back they are answered about again."""
+    path, kam, _, _ = await setup(client, auth)
+    dm = (await add(client, path, kam, roles=["decision_maker"], influence=5))["member"]["member_id"]
+    about = {"question_code": "leaders_interests", "about": dm, "value": "chess", "learned_on": TODAY.isoformat()}
+    assert (await client.post(f"{path}/dossier/answers", json=about, headers=kam)).status_code == 201
+    member = f"{path}/buying-center/members/{dm}"
+    left = await client.post(f"{member}/left", json={"on": TODAY.isoformat(), "reason": "retired"}, headers=kam)
+    assert left.status_code == 200, left.text
+
+    before = await store.head_position()
+    names = {"question_code": "decision_maker", "value": dm, "learned_on": TODAY.isoformat()}
+    for body, field in ((names, "value"), ({**about, "value": "golf"}, "about")):
+        refused = await client.post(f"{path}/dossier/answers", json=body, headers=kam)
+        assert_refused(refused, "member-has-left", field, 409)
+        assert refused.json()["member"] == dm
+    learned = {"answers": [{"question_code": "leaders_interests", "about": dm, "value": "golf"}]}
+    taught = await log(client, path, kam, learned=learned)
+    assert_refused(taught, "member-has-left", "about", 409)
+    assert await store.head_position() == before
+
+    retracted = await client.post(
+        f"{path}/dossier/answers/leaders_interests/retract", json={"about": dm, "reason": "he left"}, headers=kam
+    )
+    assert retracted.status_code == 200, retracted.text
+    back = await client.post(f"{member}/returned", json={"reason": "came back as a consultant"}, headers=kam)
+    assert back.status_code == 200, back.text
+    for body in (names, about):
+        assert (await client.post(f"{path}/dossier/answers", json=body, headers=kam)).status_code == 201

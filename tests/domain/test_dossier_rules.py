@@ -260,3 +260,21 @@ def test_the_default_template_covers_the_domain_in_two_languages() -> None:
     assert len(template.groups) >= 6
     assert all(q.label and q.label_ru for q in questions)
     assert any(q.personal for q in questions)
+
+
+def test_a_new_answer_about_or_naming_a_member_who_has_left_is_refused() -> None:
+    """As a project fact naming a leaver: what it would record reads at once as a gap (`left_the_client`)."""
+    members, left = frozenset({"m1", "m2"}), frozenset({"m2"})
+    person, hobbies = q(AnswerType.PERSON), q(AnswerType.TEXT, personal=True)
+    for command, field in (
+        (answer(person, "m2", members=members, left=left), "value"),
+        (answer(hobbies, "chess", about="m2", members=members, left=left), "about"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            decide(initial_state(), command)
+        assert (refused.value.status, refused.value.code, refused.value.details) == (
+            409,
+            "member-has-left",
+            {"member": "m2", "field": field},
+        )
+    assert decide(initial_state(), answer(person, "m1", members=members, left=left))  # one still there is named

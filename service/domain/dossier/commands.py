@@ -25,6 +25,7 @@ class RecordAnswer:
     confidence: Confidence = Confidence.MEDIUM
     about: str | None = None  # the member a personal question is about
     members: frozenset[str] = frozenset()  # the account's buying-center members
+    left: frozenset[str] = frozenset()  # those of them who have left the client
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ from service.domain.dossier.events import (
 )
 from service.domain.dossier.state import Dossier, slot_key
 from service.domain.errors import Conflict, NotFound, clean_text, require
-from service.domain.settings.state import Question
+from service.domain.settings.state import AnswerType, Question
 
 # Free text with this aggregate's defaults (a call may override them).
 _text = partial(clean_text, required=False, limit=500)
@@ -49,6 +49,14 @@ def _require_fitting_about(question: Question, about: str | None) -> None:
         require(about is None, "about-not-allowed", f"{question.code} is not about a person", field="about")
 
 
+def _require_at_the_client(member: str | None, left: frozenset[str], field: str) -> None:
+    """A new answer is about, or names, only someone still at the client: one about a person who has left would
+    read at once as a gap (the view's `left_the_client`), and a project fact naming them is refused alike. Answers
+    recorded before they left stay, as history."""
+    if member is not None and member in left:
+        raise Conflict("member-has-left", f"member {member} has left the client", member=member, field=field)
+
+
 def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
     match command:
         case RecordAnswer(question=question):
@@ -60,12 +68,16 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
             require(
                 command.learned_on <= command.today, "date-in-future", "learned_on is in the future", field="learned_on"
             )
+            _require_at_the_client(command.about, command.left, "about")
+            value = normalise(question, command.value, command.members)
+            if question.answer_type is AnswerType.PERSON:
+                _require_at_the_client(value, command.left, "value")
             return [
                 AnswerRecorded(
                     account_id=command.account_id,
                     question_code=question.code,
                     about=command.about,
-                    value=normalise(question, command.value, command.members),
+                    value=value,
                     source=_text(command.source, "source"),
                     learned_on=command.learned_on,
                     confidence=command.confidence,

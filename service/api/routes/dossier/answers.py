@@ -125,6 +125,7 @@ async def record_answer(
                 confidence=body.confidence,
                 about=body.about,
                 members=members,
+                left=left,
             ),
         ),
         account_id=str(account_id),

@@ -212,7 +212,9 @@ def steps_of(
         d_stream = dossier_stream(account_id)
 
         def answers(states: dict[str, Any]) -> list[Any]:
-            members = frozenset(states[bc_stream].people)
+            people = states[bc_stream].people
+            members = frozenset(people)
+            left = frozenset(m.member_id for m in people.values() if not m.active)
             commands = [
                 dc.RecordAnswer(
                     actor=actor,
@@ -227,6 +229,7 @@ def steps_of(
                     confidence=a.confidence,
                     about=a.about,
                     members=members,
+                    left=left,
                 )
                 for a in learned.answers
             ]
