@@ -109,6 +109,28 @@ def test_exceeding_the_ceiling_is_allowed_with_a_warning_event() -> None:
     assert events[-1] == KeyAccountCeilingExceeded(owner="kam", key_accounts=16, ceiling=15)
 
 
+def test_a_lost_key_account_takes_no_place_under_the_ceiling_until_it_is_won_back() -> None:
+    """Seed 001: the ceiling is how many key clients a manager can really work, and a lost one is not worked. Found by
+    review: marking, or handing over, a lost key account warned a manager at the ceiling."""
+    lost = replace(opened(is_key=True, key_reason="big"), lifecycle=Lifecycle.LOST)
+    assert not lost.under_ceiling
+    assert opened(is_key=True, key_reason="big").under_ceiling
+    handing = cmd.HandOverAccount(
+        actor=KAM, to_owner="other", trigger="contract_signed", triggers=TRIGGERS, new_owner_key_accounts=15, ceiling=15
+    )
+    assert not [e for e in decide(lost, handing) if isinstance(e, KeyAccountCeilingExceeded)]
+    unmarked = replace(lost, is_key=False)
+    marking = cmd.MarkKey(actor=KAM, reason="strategic", owner_key_accounts=15, ceiling=15)
+    assert not [e for e in decide(unmarked, marking) if isinstance(e, KeyAccountCeilingExceeded)]
+    for stage in (Lifecycle.PROSPECT, Lifecycle.REACTIVATED):
+        supplied = replace(lost, supplied=True) if stage is Lifecycle.REACTIVATED else lost
+        back = cmd.ChangeLifecycle(actor=KAM, to_stage=stage, reason="won back", owner_key_accounts=15, ceiling=15)
+        assert decide(supplied, back)[-1] == KeyAccountCeilingExceeded(owner="kam", key_accounts=16, ceiling=15)
+        assert len(decide(replace(supplied, is_key=False), back)) == 1  # not key: no place to take
+    to_lost = cmd.ChangeLifecycle(actor=KAM, to_stage=Lifecycle.LOST, reason="gone", owner_key_accounts=15, ceiling=15)
+    assert len(decide(opened(is_key=True, key_reason="big"), to_lost)) == 1  # losing one frees a place
+
+
 def test_hand_over_needs_a_company_trigger_and_changes_the_owner() -> None:
     account = opened()
     with pytest.raises(DomainError) as unknown:

@@ -20,6 +20,7 @@ from service.api.days import today
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.freshness import LAGGING, fresh
 from service.api.pagination import Cursor, Limit, decode_cursor, page, text
+from service.api.routes.accounts.resource import UNDER_CEILING
 from service.domain.account.access import list_scope
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member, NextAction
@@ -46,11 +47,11 @@ class AccountSignal(BaseModel):
 class ManagerPortfolio(BaseModel):
     manager: str
     key_accounts: int = Field(
-        description="All the manager's key accounts, in every team (the ceiling is the manager's), not only those "
-        "listed here."
+        description="The manager's key accounts being worked (all but the lost), in every team (the ceiling is the "
+        "manager's), not only those listed here."
     )
     ceiling: int
-    over_ceiling: bool = Field(description="More key accounts than the company ceiling: a portfolio risk.")
+    over_ceiling: bool = Field(description="More key accounts being worked than the company ceiling: a portfolio risk.")
     accounts_by_lifecycle: dict[str, int]
     accounts: list[AccountSignal]
     at_risk: list[str] = Field(
@@ -80,9 +81,9 @@ WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2) AND o
 ORDER BY owner, name, account_id
 """
 # A manager may own key accounts in several teams (a hand-over without `to_team` keeps the account's team): the
-# ceiling counts them all
-KEY_ACCOUNTS = """
-SELECT owner, count(*)::int AS keys FROM read.accounts WHERE is_key AND owner = ANY($1::text[]) GROUP BY owner
+# ceiling counts them all, but for lost ones, which nobody works
+KEY_ACCOUNTS = f"""
+SELECT owner, count(*)::int AS keys FROM read.accounts WHERE {UNDER_CEILING} AND owner = ANY($1::text[]) GROUP BY owner
 """
 MEMBERS = "SELECT * FROM read.buying_center_members WHERE account_id = ANY($1::text[])"
 ANSWERS = "SELECT * FROM read.dossier_answers WHERE account_id = ANY($1::text[])"

@@ -21,7 +21,7 @@ class OpenAccount:
     team: str | None = None  # default: the actor's team
     is_key: bool = False
     key_reason: str = ""
-    owner_key_accounts: int = 0  # key accounts the owner has already
+    owner_key_accounts: int = 0  # key accounts the owner works already (none lost)
     ceiling: int = 15
 
 
@@ -81,6 +81,8 @@ class ChangeLifecycle:
     reason: str
     on: date | None = None  # the day it happened, if before today
     today: date | None = None
+    owner_key_accounts: int = 0  # key accounts the owner works already (a key account won back takes a place again)
+    ceiling: int = 15
 
 
 AccountCommand = (

@@ -29,7 +29,7 @@ from service.domain.account.events import (
     KeyAccountCeilingExceeded,
     LifecycleChanged,
 )
-from service.domain.account.state import TRANSITIONS, Account
+from service.domain.account.state import TRANSITIONS, Account, Lifecycle
 from service.domain.actors import Actor, Role
 from service.domain.errors import Conflict, NotAllowed, clean_text, require, require_not_before
 
@@ -54,6 +54,7 @@ def _team(team: str | None, default: str | None, field: str = "team") -> str | N
 
 
 def _ceiling(owner: str, already: int, ceiling: int) -> list[AccountEvent]:
+    """The warning when one more key account takes a place under the owner's ceiling (`already`: those taking one)."""
     return (
         [KeyAccountCeilingExceeded(owner=owner, key_accounts=already + 1, ceiling=ceiling)]
         if already + 1 > ceiling
@@ -131,7 +132,7 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
             # the account follows its new owner into their team, whose supervisor oversees it from now on
             if to_team != state.team:
                 handed.append(AccountTeamAssigned(team=to_team))
-            if state.is_key:
+            if state.under_ceiling:  # a lost key account takes no place under the new owner's ceiling
                 handed += _ceiling(to_owner, command.new_owner_key_accounts, command.ceiling)
             return handed
         case ClassifyAccount():
@@ -156,10 +157,10 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                     "its classification says its manager cannot influence what this client buys, so it is not key "
                     "for them (a large buyer with a fixed assortment matrix): classify it again first",
                 )
-            return [
-                AccountMarkedKey(reason=_text(command.reason, "reason", limit=1000)),
-                *_ceiling(state.owner, command.owner_key_accounts, command.ceiling),
-            ]
+            marked: list[AccountEvent] = [AccountMarkedKey(reason=_text(command.reason, "reason", limit=1000))]
+            if state.lifecycle is not Lifecycle.LOST:  # a lost one takes its place only once won back
+                marked += _ceiling(state.owner, command.owner_key_accounts, command.ceiling)
+            return marked
         case UnmarkKey():
             if not state.is_key:
                 raise Conflict("not-key", "the account is not a key account")
@@ -185,7 +186,7 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                     name="since",
                     field="on",
                 )
-            return [
+            changed: list[AccountEvent] = [
                 LifecycleChanged(
                     from_stage=state.lifecycle,
                     to_stage=to_stage,
@@ -193,6 +194,9 @@ def decide(state: Account, command: AccountCommand) -> list[AccountEvent]:
                     on=command.on,
                 )
             ]
+            if state.is_key and not state.under_ceiling:  # a lost key account won back is worked again
+                changed += _ceiling(state.owner, command.owner_key_accounts, command.ceiling)
+            return changed
         case OpenAccount():
             raise AssertionError("handled above")
         case _:

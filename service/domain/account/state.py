@@ -71,6 +71,12 @@ class Account:
     opened_at: datetime | None = None
     hand_overs: tuple[HandOver, ...] = ()
 
+    @property
+    def under_ceiling(self) -> bool:
+        """Whether it takes a place under its manager's key-account ceiling: a key account being worked. The ceiling
+        is how many key clients one manager can really work (seed 001), and a lost client is not worked."""
+        return self.is_key and self.lifecycle is not Lifecycle.LOST
+
     def next_stages(self) -> frozenset[Lifecycle]:
         """Where the lifecycle may go from here. Reactivation is of clients who bought and stopped (seed 002): a
         lost account that never was in serial supply (lost as a prospect, or in its first project) is a prospect

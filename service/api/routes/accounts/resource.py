@@ -103,10 +103,16 @@ def respond(response: Response, outcome: Outcome[Account]) -> AccountOut:
     return account_out(outcome.state, written(response, outcome, warnings_of(outcome)))
 
 
+# The rows of read.accounts that take a place under their owner's ceiling, as Account.under_ceiling decides
+UNDER_CEILING = "is_key AND lifecycle <> 'lost'"
+KEY_ACCOUNTS_OF = f"SELECT count(*) FROM read.accounts WHERE owner = $1 AND {UNDER_CEILING}"
+
+
 async def key_accounts_of(runtime: Runtime, owner: str) -> int:
-    """From read.accounts: a warning's count may trail a concurrent change by a moment."""
+    """The owner's key accounts under the ceiling (`Account.under_ceiling`: not lost), from read.accounts: a
+    warning's count may trail a concurrent change by a moment."""
     async with runtime.pool.acquire() as conn:
-        return int(await conn.fetchval("SELECT count(*) FROM read.accounts WHERE owner = $1 AND is_key", owner))
+        return int(await conn.fetchval(KEY_ACCOUNTS_OF, owner))
 
 
 async def run(command: CommandDep, account_id: str, make: Any) -> Outcome[Account]:

@@ -114,11 +114,22 @@ class LifecycleIn(RequestBody):
     response_model=AccountOut,
 )
 async def change_lifecycle(account_id: UUID, body: LifecycleIn, response: Response, command: CommandDep) -> AccountOut:
+    settings = await company_settings(command.runtime)
+    # a lost key account won back takes a place under its owner's ceiling again: the warning counts the others
+    current = (await command.runtime.repository.load(ACCOUNT, account_stream(str(account_id)))).state
+    back = current.is_key and current.lifecycle is Lifecycle.LOST
+    already = await key_accounts_of(command.runtime, current.owner) if back else 0
     outcome = await run(
         command,
         str(account_id),
         lambda _: cmd.ChangeLifecycle(
-            actor=command.actor, to_stage=body.to_stage, reason=body.reason, on=body.on, today=latest_day()
+            actor=command.actor,
+            to_stage=body.to_stage,
+            reason=body.reason,
+            on=body.on,
+            today=latest_day(),
+            owner_key_accounts=already,
+            ceiling=settings.key_account_ceiling,
         ),
     )
     return respond(response, outcome)
