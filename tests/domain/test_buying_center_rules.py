@@ -7,6 +7,7 @@ from functools import reduce
 
 import pytest
 
+from service.domain.account.state import Lifecycle
 from service.domain.actors import Actor, Role
 from service.domain.buying_center import commands as cmd
 from service.domain.buying_center.decide import decide
@@ -208,11 +209,11 @@ def member(member_id: str, **fields: object) -> Member:
     return Member(member_id=member_id, name=member_id, **fields)  # type: ignore[arg-type]
 
 
-def risks_of(*members: Member) -> dict[str, tuple[str, ...]]:
+def risks_of(*members: Member, lifecycle: Lifecycle = Lifecycle.SERIAL_SUPPLY) -> dict[str, tuple[str, ...]]:
     state = BuyingCenter(account_id="a1", members={m.member_id: m for m in members})
     return {
         r.code if r.code != "role-missing" else f"role-missing:{r.role}": r.members
-        for r in coverage_risks(state, SETTINGS.roles, SETTINGS.coverage, TODAY)
+        for r in coverage_risks(state, SETTINGS.roles, SETTINGS.coverage, TODAY, lifecycle=lifecycle)
     }
 
 

@@ -22,6 +22,7 @@ from service.api.freshness import LAGGING, fresh
 from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.api.routes.accounts.resource import UNDER_CEILING
 from service.domain.account.access import list_scope
+from service.domain.account.state import Lifecycle
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member, NextAction
 from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
@@ -36,7 +37,10 @@ class AccountSignal(BaseModel):
     name: str
     is_key: bool
     lifecycle: str
-    risks: list[str] = Field(description="Codes of the buying center's coverage risks.")
+    risks: list[str] = Field(
+        description="Codes of the buying center's coverage risks: none for a lost account, nor for a prospect with "
+        "nobody on its map yet."
+    )
     dossier_completeness: float
     stale_answers: int = Field(description="Dossier answers in force that are stale (GET …/dossier's `stale`).")
     negotiation_share: float | None = Field(description="Share of negotiations among contacts in the last window.")
@@ -168,6 +172,7 @@ async def get_portfolio(
             settings.roles,
             settings.coverage,
             day,
+            lifecycle=Lifecycle(a["lifecycle"]),
         )
         people = members[a["account_id"]].values()
         gone = frozenset(m.member_id for m in people if not m.active)

@@ -3,7 +3,7 @@
 The seeds' warnings (DOMAIN.md section 3): one contact (someone we talk to now, not one gone cold) is one
 resignation from losing the account, and none is worse; a decision maker nobody talks to; an influential
 opponent; contacts gone cold; a role nobody holds; and the immature manager's habit of seed 000, one and the same
-message carried into every office, whoever sits there.
+message carried into every office, whoever sits there. They are risks to an account being worked (`watched`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from service.domain.account.state import Lifecycle
 from service.domain.buying_center.state import BuyingCenter, Member
 from service.domain.settings.state import CoverageRules, RoleDefinition
 
@@ -29,9 +30,27 @@ def _ids(members: list[Member]) -> tuple[str, ...]:
     return tuple(sorted(m.member_id for m in members))
 
 
+def watched(state: BuyingCenter, lifecycle: Lifecycle) -> bool:
+    """Whether the account's coverage can be at risk. Not a lost account's: nobody works it, and its map is history
+    until it is won back. Nor a prospect's that nobody is mapped for yet: there is no coverage to lose, and a hunter
+    starts from a list of people who may care (seed 004's Entry). Any other account with an empty map, one in a
+    project or a client, is at risk, as is a prospect whose mapped people have all left."""
+    if lifecycle is Lifecycle.LOST:
+        return False
+    return lifecycle is not Lifecycle.PROSPECT or bool(state.people)
+
+
 def coverage_risks(
-    state: BuyingCenter, roles: tuple[RoleDefinition, ...], rules: CoverageRules, today: date
+    state: BuyingCenter,
+    roles: tuple[RoleDefinition, ...],
+    rules: CoverageRules,
+    today: date,
+    *,
+    lifecycle: Lifecycle,
 ) -> list[Risk]:
+    """`lifecycle`: the account's, as of the same moment as the map."""
+    if not watched(state, lifecycle):
+        return []
     active = [m for m in state.people.values() if m.active]
     in_touch = [m for m in active if m.last_contact is not None]
     cutoff = today - timedelta(days=rules.stale_contact_days)

@@ -57,7 +57,10 @@ class MapOut(Written):
     as_of: datetime | None
     nodes: list[Node]
     edges: list[Edge]
-    risks: list[RiskOut]
+    risks: list[RiskOut] = Field(
+        description="Coverage risks of an account being worked: none for a lost account, nor for a prospect with "
+        "nobody on its map yet."
+    )
     roles: list[RoleOut]
 
 
@@ -88,7 +91,7 @@ async def _map(runtime: Runtime, actor: Any, account_id: str, as_of: datetime | 
         ],
         risks=[
             RiskOut(code=r.code, reason=r.reason, members=list(r.members), role=r.role)
-            for r in coverage_risks(state, settings.roles, settings.coverage, day)
+            for r in coverage_risks(state, settings.roles, settings.coverage, day, lifecycle=account.state.lifecycle)
         ],
         roles=[RoleOut(code=r.code, label=r.label, label_ru=r.label_ru, required=r.required) for r in settings.roles],
     )
