@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tests.api.test_accounts import unique
 from tests.support.plans import GOAL, boss_sub, in_force, ok, setup
 
 
@@ -190,3 +191,28 @@ async def test_a_session_waiting_for_the_supervisor_is_in_their_review_queue(cli
     assert (paged, second["next_cursor"]) == ([mine["session_id"], again["session_id"]], None)
     confirmed = await ok(await client.post(f"{plan}/sessions/{mine['session_id']}/confirm", headers=boss))
     assert await queue(boss, confirmed["position"]) == []  # the other one is outdated now: it waits no more
+
+
+async def test_a_session_whose_recorder_handed_the_account_over_leaves_the_review_queue(
+    client: httpx.AsyncClient, auth
+) -> None:
+    """Found by review: after a hand-over, a session the former manager recorded can never be confirmed (409
+    `session-recorder-not-a-party`: record it again), yet the new owner's supervisor still found it in their queue."""
+    kam, boss, plan, _ = await setup(client, auth)
+    await in_force(client, plan, kam, boss, {"goal/g1": GOAL})
+    change = {"op": "put", "item_type": "goal", "item_id": "g1", "item": {**GOAL, "target": "35000000"}}
+    body = {"on": "2026-11-20", "our_participants": ["kam"], "decisions": ["Raise the 2027 target"]}
+    session = await ok(await client.post(f"{plan}/sessions", json={**body, "changes": [change]}, headers=kam))
+    account_id = (await ok(await client.get(plan, headers=kam)))["account_id"]
+    heir = unique("kam")
+    handed = await ok(
+        await client.post(
+            f"/v1/accounts/{account_id}/hand-over",
+            json={"to_owner": heir, "trigger": "contract_signed"},
+            headers=kam,
+        )
+    )
+    queue = await ok(await client.get("/v1/plan-reviews", params={"min_position": handed["position"]}, headers=boss))
+    assert [i["session_id"] for i in queue["items"]] == []
+    refused = await client.post(f"{plan}/sessions/{session['session_id']}/confirm", headers=boss)
+    assert (refused.status_code, refused.json()["type"]) == (409, "/problems/session-recorder-not-a-party")

@@ -31,7 +31,8 @@ class ReviewItem(BaseModel):
     revision: int | None = Field(description="The proposed revision; null for a session, numbered once confirmed.")
     session_id: str | None = Field(
         description="A joint planning session the manager recorded, waiting for the supervisor's confirmation "
-        "(`POST /plans/{p}/sessions/{s}/confirm`); null for a proposed revision."
+        "(`POST /plans/{p}/sessions/{s}/confirm`), listed while that manager owns the account; null for a proposed "
+        "revision."
     )
     proposed_by: str
     proposed_at: datetime | None = Field(description="When the revision was proposed, or the session recorded.")
@@ -43,7 +44,8 @@ class ReviewPage(BaseModel):
     next_cursor: str | None
 
 
-# proposed revisions, and sessions a manager recorded that wait for the supervisor's confirmation
+# proposed revisions, and sessions a manager recorded that wait for the supervisor's confirmation: only while that
+# manager still owns the account, as after a hand-over the session can no longer be confirmed (recorder not a party)
 QUEUE = """
 WITH waiting AS (
     SELECT plan_id, account_id, title, pending_revision AS revision, NULL::text AS session_id,
@@ -58,6 +60,7 @@ WITH waiting AS (
 SELECT w.*, a.name AS account_name, a.owner AS manager
 FROM waiting w JOIN read.accounts a USING (account_id)
 WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
+  AND (w.session_id IS NULL OR w.proposed_by = a.owner)
   AND ($3::text IS NULL OR (w.proposed_at IS NULL, coalesce(w.proposed_at, '-infinity'), w.plan_id,
                             coalesce(w.session_id, ''))
                            > ($4::timestamptz IS NULL, coalesce($4, '-infinity'), $3, coalesce($5, '')))
