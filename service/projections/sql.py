@@ -19,6 +19,16 @@ VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'live' THEN now() END, $5)
 # Session-level: held while this process applies the generation; released when its connection ends.
 TRY_LEASE = "SELECT pg_try_advisory_lock(hashtext('kamplan:projection:' || $1), $2)"
 RELEASE_LEASE = "SELECT pg_advisory_unlock(hashtext('kamplan:projection:' || $1), $2)"
+# Who holds a generation's lease (or its key, for a transaction): enough to find the session, never its query, which
+# may quote anyone's data. A two-key advisory lock is (classid, objid, objsubid 2) in pg_locks.
+LEASE_HOLDER = """
+SELECT l.pid, host(a.client_addr) AS client, a.application_name
+FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid = hashtext('kamplan:projection:' || $1)::oid AND l.objid = $2::int::oid
+LIMIT 1
+"""
 
 # Projection writes are derived from the log and stored with their checkpoint in one transaction: a crash of
 # the server can only lose the last few batches whole, rows and checkpoint together, and they are applied
