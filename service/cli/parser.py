@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild a projection beside the live one",
         description="Build a new generation of the projection from position zero while the live one keeps "
         "serving, then switch to it atomically and drop the old tables. Shows progress (events done / total, "
-        "rate). When another process builds it, follows that build; exits 1 if a process running a newer version "
+        "rate). When another process builds it, follows that build (progress, and the server process holding its "
+        "lease), and takes it over from its checkpoint once no process holds the lease any more; exits 1 if a process "
+        "running a newer version "
         "of the projection gives the build up for its own, and refuses (exit 1) to rebuild a projection whose live or "
         "building generation is of a newer version than this code's.",
     )
