@@ -2,7 +2,8 @@
 the accounts whose buying center shows coverage risks or whose dossier has gone stale, and the negotiation
 balance (seed 003: a falling share of negotiations means the manager now represents the client).
 
-Read from the projections (read.accounts, read.buying_center_members, read.dossier_answers); the risks and
+Only accounts being worked are listed at risk (risks.at_risk): a lost one's signals are shown, but nobody acts on
+them. Read from the projections (read.accounts, read.buying_center_members, read.dossier_answers); the risks and
 staleness are computed by the same pure domain functions as the account views.
 """
 
@@ -23,7 +24,7 @@ from service.api.pagination import Cursor, Limit, decode_cursor, page, text
 from service.api.routes.accounts.resource import UNDER_CEILING
 from service.domain.account.access import list_scope
 from service.domain.account.state import Lifecycle
-from service.domain.buying_center.risks import coverage_risks
+from service.domain.buying_center.risks import at_risk, coverage_risks
 from service.domain.buying_center.state import BuyingCenter, Member, NextAction
 from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
 from service.domain.dossier.view import dossier_view
@@ -42,10 +43,16 @@ class AccountSignal(BaseModel):
         "nobody on its map yet."
     )
     dossier_completeness: float
-    stale_answers: int = Field(description="Dossier answers in force that are stale (GET …/dossier's `stale`).")
+    stale_answers: int = Field(
+        description="Dossier answers in force that are stale (GET …/dossier's `stale`); shown for a lost account too, "
+        "which they put in no `at_risk`."
+    )
     negotiation_share: float | None = Field(description="Share of negotiations among contacts in the last window.")
     negotiation_share_before: float | None = Field(description="The same share in the window before.")
-    negotiations_falling: bool = Field(description="Seed 003's risk: meetings have replaced negotiations.")
+    negotiations_falling: bool = Field(
+        description="Seed 003's risk: meetings have replaced negotiations; shown for a lost account too, which it "
+        "puts in no `at_risk`."
+    )
 
 
 class ManagerPortfolio(BaseModel):
@@ -59,7 +66,8 @@ class ManagerPortfolio(BaseModel):
     accounts_by_lifecycle: dict[str, int]
     accounts: list[AccountSignal]
     at_risk: list[str] = Field(
-        description="Ids of accounts with coverage risks, stale dossier answers or a falling negotiation share."
+        description="Ids of the accounts being worked with coverage risks, stale dossier answers or a falling "
+        "negotiation share: never a lost account, which nobody works, until it is won back."
     )
     negotiation_share: float | None = Field(description="Over all the manager's accounts, last window.")
     negotiation_share_before: float | None
@@ -111,6 +119,15 @@ def member(row: Any) -> Member:
         last_contact=row["last_contact"],
         active=row["active"],
         left_on=row["left_on"],
+    )
+
+
+def _at_risk(signal: AccountSignal) -> bool:
+    return at_risk(
+        Lifecycle(signal.lifecycle),
+        coverage=bool(signal.risks),
+        stale_answers=signal.stale_answers,
+        negotiations_falling=signal.negotiations_falling,
     )
 
 
@@ -205,7 +222,7 @@ async def get_portfolio(
                 over_ceiling=keys > ceiling,
                 accounts_by_lifecycle=dict(Counter(s.lifecycle for s in signals)),
                 accounts=signals,
-                at_risk=[s.account_id for s in signals if s.risks or s.stale_answers or s.negotiations_falling],
+                at_risk=[s.account_id for s in signals if _at_risk(s)],
                 negotiation_share=overall.current,
                 negotiation_share_before=overall.previous,
                 negotiations_falling=overall.falling,

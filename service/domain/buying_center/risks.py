@@ -4,6 +4,9 @@ The seeds' warnings (DOMAIN.md section 3): one contact (someone we talk to now, 
 resignation from losing the account, and none is worse; a decision maker nobody talks to; an influential
 opponent; contacts gone cold; a role nobody holds; and the immature manager's habit of seed 000, one and the same
 message carried into every office, whoever sits there. They are risks to an account being worked (`watched`).
+
+Which accounts the supervisor must look at (`at_risk`) is decided here too, from the lifecycle: every signal is for
+an account someone works (`worked`), and a lost one is not.
 """
 
 from __future__ import annotations
@@ -30,14 +33,28 @@ def _ids(members: list[Member]) -> tuple[str, ...]:
     return tuple(sorted(m.member_id for m in members))
 
 
+def worked(lifecycle: Lifecycle) -> bool:
+    """Whether anyone works the account: every stage but lost, a sleeping client too, whose reactivation is a task
+    (seed 002). A lost account is history until it is won back: nothing about it is anyone's to act on."""
+    return lifecycle is not Lifecycle.LOST
+
+
 def watched(state: BuyingCenter, lifecycle: Lifecycle) -> bool:
-    """Whether the account's coverage can be at risk. Not a lost account's: nobody works it, and its map is history
-    until it is won back. Nor a prospect's that nobody is mapped for yet: there is no coverage to lose, and a hunter
-    starts from a list of people who may care (seed 004's Entry). Any other account with an empty map, one in a
-    project or a client, is at risk, as is a prospect whose mapped people have all left."""
-    if lifecycle is Lifecycle.LOST:
+    """Whether the account's coverage can be at risk: one being worked, but for a prospect that nobody is mapped for
+    yet: there is no coverage to lose, and a hunter starts from a list of people who may care (seed 004's Entry). Any
+    other account with an empty map, one in a project or a client, is at risk, as is a prospect whose mapped people
+    have all left."""
+    if not worked(lifecycle):
         return False
     return lifecycle is not Lifecycle.PROSPECT or bool(state.people)
+
+
+def at_risk(lifecycle: Lifecycle, *, coverage: bool, stale_answers: int, negotiations_falling: bool) -> bool:
+    """Whether the supervisor's portfolio lists the account as at risk: a coverage risk (already none unless
+    `watched`), a stale dossier answer to re-confirm, or meetings that replaced negotiations (seed 003), each only
+    for an account being worked. A lost account's stale answers and falling share stay facts of its dossier and
+    timeline, but nobody would act on them."""
+    return worked(lifecycle) and (coverage or stale_answers > 0 or negotiations_falling)
 
 
 def coverage_risks(
