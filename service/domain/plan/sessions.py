@@ -113,13 +113,16 @@ def _one_item_per_id(draft: PlanContent, agreed: PlanContent, session: Session) 
             ensure_id_free(draft, item_type, item_id)
 
 
-def _recorder_still_a_party(session: Session, parties: c.Parties) -> None:
-    """The session is one side's word: after a hand-over, the side that recorded it may be no party any more."""
+def recorder_still_a_party(session: Session, parties: c.Parties) -> bool:
+    """The session is one side's word: after a hand-over, the side that recorded it may be no party any more (a
+    hand-back makes it one again)."""
     if session.recorded_role == "manager":
-        still = session.recorded_by == parties.owner
-    else:
-        still = session.recorded_team is None or session.recorded_team == parties.team
-    if not still:
+        return session.recorded_by == parties.owner
+    return session.recorded_team is None or session.recorded_team == parties.team
+
+
+def _recorder_still_a_party(session: Session, parties: c.Parties) -> None:
+    if not recorder_still_a_party(session, parties):
         raise Conflict(
             "session-recorder-not-a-party",
             f"the session was recorded by {session.recorded_by}, who is no party to this plan since the account "

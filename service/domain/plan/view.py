@@ -9,7 +9,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from service.domain.plan.commands import Parties
 from service.domain.plan.content import PERIOD, Action, Goal, PlanContent
+from service.domain.plan.sessions import recorder_still_a_party
 from service.domain.plan.state import ActionStatus, Plan, Session
 
 
@@ -126,3 +128,37 @@ def session_status(plan: Plan, session: Session) -> SessionStatus:
     if session.based_on != plan.in_force_number:
         return SessionStatus.OUTDATED
     return SessionStatus.WAITING
+
+
+FINAL_REFUSALS = {
+    SessionStatus.CONFIRMED: "session-confirmed",
+    SessionStatus.OUTDATED: "session-outdated",
+    SessionStatus.SUPERSEDED: "plan-superseded",
+    SessionStatus.ABANDONED: "plan-abandoned",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """Who may confirm a session now: `by`, the other party's role, or else `refused`, the problem type a
+    confirmation meets now, whoever asks. Unlike the status it is not final: it depends on the account's parties."""
+
+    by: str | None
+    refused: str | None
+
+
+def confirmation(plan: Plan, session: Session, parties: Parties) -> Confirmation:
+    """The refusals of a confirmation that do not depend on who asks (`decide` and `confirm_session`), the lasting
+    ones first: a final status; then a successor being drafted, a recorder no longer a party after a hand-over, a
+    revision in review, each of which may pass (the successor abandoned, the account handed back, the revision
+    reviewed). A waiting `status` alone would offer a confirmation that always fails."""
+    status = session_status(plan, session)
+    if status is not SessionStatus.WAITING:
+        return Confirmation(None, FINAL_REFUSALS[status])
+    if plan.successor is not None:
+        return Confirmation(None, "successor-pending")
+    if not recorder_still_a_party(session, parties):
+        return Confirmation(None, "session-recorder-not-a-party")
+    if plan.pending is not None:
+        return Confirmation(None, "revision-pending")
+    return Confirmation("supervisor" if session.recorded_role == "manager" else "manager", None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -18,13 +18,13 @@ from service.api.moments import Day
 from service.api.problems import validation_problem
 from service.api.routes.plans.drafting import ItemBody, item_from_body
 from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
-from service.commands.aggregates import BUYING_CENTER, PLAN, buying_center_stream, plan_stream
+from service.commands.aggregates import ACCOUNT, BUYING_CENTER, PLAN, account_stream, buying_center_stream, plan_stream
 from service.domain import codec
 from service.domain.participants import OUR_PARTICIPANT_LIMIT
 from service.domain.plan import commands as cmd
 from service.domain.plan.content import ItemType
-from service.domain.plan.state import ItemChange, Plan
-from service.domain.plan.view import SessionStatus, session_status
+from service.domain.plan.state import ItemChange, Plan, Session
+from service.domain.plan.view import SessionStatus, confirmation, session_status
 from service.runtime import Runtime
 
 router = APIRouter(tags=["plans"])
@@ -94,6 +94,19 @@ class SessionOut(BaseModel):
         "was given up. An outdated, superseded or abandoned session can no longer be confirmed: record it again, on "
         "the plan in force."
     )
+    confirmable_by: Literal["manager", "supervisor"] | None = Field(
+        description="Who may confirm it now: the other party, `supervisor` (the team's, or an admin) for a session "
+        "the manager recorded, `manager` (the account's owner) for one the supervisor recorded; null when nobody may, "
+        "`unconfirmable_because` saying why. Unlike `status` it is not final: it is judged by the account's parties "
+        "(as they were at `as_of`, if given)."
+    )
+    unconfirmable_because: str | None = Field(
+        description="Null when `confirmable_by` is set; else the problem type (docs/problems.md) a confirmation would "
+        "meet now, whoever asks: for a session no longer waiting `session-confirmed`, `session-outdated`, "
+        "`plan-superseded` or `plan-abandoned`, final; for a waiting one `successor-pending` (until the successor is "
+        "abandoned), `session-recorder-not-a-party` (its recorder is no party since a hand-over: record it again, or "
+        "hand the account back) or `revision-pending` (until the revision in review is agreed or sent back)."
+    )
 
 
 @router.get(
@@ -104,12 +117,25 @@ class SessionOut(BaseModel):
     response_model=list[SessionOut],
 )
 async def list_sessions(plan_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None) -> list[SessionOut]:
-    loaded, _ = await load_visible(runtime, actor, str(plan_id), as_of)
+    loaded, account = await load_visible(runtime, actor, str(plan_id), as_of)
     plan: Plan = loaded.state
-    return [
-        SessionOut.model_validate({**codec.to_dict(s), "on": s.on.isoformat(), "status": session_status(plan, s)})
-        for s in plan.sessions.values()  # in the order recorded
-    ]
+    if as_of is not None:  # the parties then: the plan existed, so did its account
+        account = (await runtime.repository.load(ACCOUNT, account_stream(plan.account_id), as_of=as_of)).state
+    parties = cmd.Parties.of(account)
+    return [_session_out(plan, s, parties) for s in plan.sessions.values()]  # in the order recorded
+
+
+def _session_out(plan: Plan, session: Session, parties: cmd.Parties) -> SessionOut:
+    may = confirmation(plan, session, parties)
+    return SessionOut.model_validate(
+        {
+            **codec.to_dict(session),
+            "on": session.on.isoformat(),
+            "status": session_status(plan, session),
+            "confirmable_by": may.by,
+            "unconfirmable_because": may.refused,
+        }
+    )
 
 
 @router.post(
