@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from service.config import Settings
 from service.domain.actors import Role
@@ -54,6 +55,13 @@ async def app_on(settings: Settings, url: str, **changes: Any) -> AsyncIterator[
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://kamplan.test") as client,
     ):
+        yield client
+
+
+@pytest.fixture
+async def hooked(settings: Settings, isolated: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An app of its own on the test's isolated database: a fixture, imported by the modules that use it."""
+    async with app_on(settings, isolated.url) as client:
         yield client
 
 
