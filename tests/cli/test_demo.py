@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.cli.test_commands import KAMPLAN, _env
 from tests.conftest import IsolatedDb
+from tests.support.cli import KAMPLAN, _env
 
 
 async def _demo(env: dict[str, str]) -> tuple[int, str, str]:
