@@ -141,7 +141,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         log_format="text",
         read_wait_seconds=1.0,
         projection_modules=TEST_PROJECTIONS,
-        webhooks="off",  # tests/api/test_webhooks.py delivers in apps of its own
+        webhooks="off",  # tests/api/test_webhooks_*.py deliver in apps of their own
         # the test receivers listen on 127.0.0.1, which is blocked by default (test_webhook_destinations.py)
         webhook_allowed_networks="127.0.0.0/8",
     )
