@@ -10,7 +10,7 @@ from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
 from service.domain.buying_center.state import BuyingCenter
 from service.events import RecordedEvent
 from service.events.upcasting import Upcasters
-from service.projections.folding import SUBJECT_FORGOTTEN, FoldingProjection, StreamFolder, naming_forgotten
+from service.projections.folding import SUBJECT_FORGOTTEN, ForgettingProjection, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "buying-center-"
@@ -89,7 +89,7 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
     ]
 
 
-class BuyingCenters(FoldingProjection):
+class BuyingCenters(ForgettingProjection):
     name = "buying_centers"
     version = 3  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns
     tables = (MEMBERS, RELATIONSHIPS)
@@ -98,10 +98,12 @@ class BuyingCenters(FoldingProjection):
     def __init__(self, upcasters: Upcasters) -> None:
         self.folder = StreamFolder(BUYING_CENTER, upcasters)
 
-    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+    async def refold(
+        self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent], through: int
+    ) -> None:
         members, links = tables["buying_center_members"], tables["buying_center_relationships"]
         also = await naming_forgotten(conn, events, members, "member_id", PREFIX)
-        folded = await self.folder.fold(conn, tables["buying_center_members"], events, also)
+        folded = await self.folder.fold(conn, tables["buying_center_members"], events, also, through)
         states = folded.states
         if not states:
             return

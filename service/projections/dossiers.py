@@ -11,7 +11,7 @@ from service.domain.dossier.state import Dossier
 from service.events import RecordedEvent
 from service.events.codec import jsonb
 from service.events.upcasting import Upcasters
-from service.projections.folding import SUBJECT_FORGOTTEN, FoldingProjection, StreamFolder, naming_forgotten
+from service.projections.folding import SUBJECT_FORGOTTEN, ForgettingProjection, StreamFolder, naming_forgotten
 from service.projections.model import Column, Table, TableNames
 
 PREFIX = "dossier-"
@@ -64,7 +64,7 @@ def answer_rows(account_id: str, state: Dossier) -> list[tuple[object, ...]]:
     return rows
 
 
-class Dossiers(FoldingProjection):
+class Dossiers(ForgettingProjection):
     name = "dossiers"
     version = 3  # 2: the answer in force is the one learnt last, not the last recorded; 3: source named personal
     tables = (ANSWERS,)
@@ -73,10 +73,12 @@ class Dossiers(FoldingProjection):
     def __init__(self, upcasters: Upcasters) -> None:
         self.folder = StreamFolder(DOSSIER, upcasters)
 
-    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+    async def refold(
+        self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent], through: int
+    ) -> None:
         table = tables["dossier_answers"]
         also = await naming_forgotten(conn, events, table, "about_member_id", PREFIX)
-        folded = await self.folder.fold(conn, tables["dossier_answers"], events, also)
+        folded = await self.folder.fold(conn, tables["dossier_answers"], events, also, through)
         states = folded.states
         if not states:
             return

@@ -24,7 +24,7 @@ from service.events.aggregate import AggregateType
 from service.events.reading import to_events
 from service.events.sql import _COLUMNS
 from service.events.upcasting import Upcasters
-from service.projections.model import PhysicalTable
+from service.projections.model import PhysicalTable, TableNames
 
 S = TypeVar("S")
 
@@ -79,13 +79,19 @@ class StreamFolder(Generic[S]):
         self._caches: OrderedDict[Hashable, OrderedDict[str, _Cached]] = OrderedDict()
 
     async def fold(
-        self, conn: asyncpg.Connection, scope: Hashable, events: Sequence[RecordedEvent], also: Iterable[str] = ()
+        self,
+        conn: asyncpg.Connection,
+        scope: Hashable,
+        events: Sequence[RecordedEvent],
+        also: Iterable[str] = (),
+        through: int | None = None,
     ) -> Folded[S]:
-        """The states of the streams of this type that `events` touch, and of `also`, as of `events[-1]`."""
+        """The states of the streams of this type that `events` touch, and of `also`, as of `through` (by default
+        `events[-1]`; events of those streams in `events` must not lie beyond it)."""
         cache = self._scoped(scope)
         if any(e.event_type == SUBJECT_FORGOTTEN for e in events):
             cache.clear()
-        up_to = events[-1].position
+        up_to = events[-1].position if through is None else through
         carried: dict[str, list[RecordedEvent]] = {}
         for e in events:
             if e.stream_type == self.kind.stream_type:
@@ -152,6 +158,21 @@ class FoldingProjection:
         have applied batches, a forget among them, so a state cached before may hold a forgotten person's
         fields in clear. Fold afresh from the store, which reads them redacted."""
         self.folder.clear()
+
+
+class ForgettingProjection(FoldingProjection):
+    """Base of the folding projections with personal columns. They apply `SubjectForgotten` by refolding the streams
+    whose rows name the person, up to a position: the batch's last one, when applied in order (`apply`)."""
+
+    async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
+        await self.refold(conn, tables, events, events[-1].position)
+
+    async def refold(
+        self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent], through: int
+    ) -> None:
+        """Rewrite the rows of the streams `events` touch, and of those whose rows name a person they forget, as
+        folded up to `through`."""
+        raise NotImplementedError
 
 
 def _contiguous(events: list[RecordedEvent]) -> bool:
