@@ -162,10 +162,20 @@ class FoldingProjection:
 
 class ForgettingProjection(FoldingProjection):
     """Base of the folding projections with personal columns. They apply `SubjectForgotten` by refolding the streams
-    whose rows name the person, up to a position: the batch's last one, when applied in order (`apply`)."""
+    whose rows name the person: in order, as any event (`apply`), and ahead of a checkpoint that a failing batch
+    holds back (`forget`), so that the person does not stay readable until the batch is mended."""
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         await self.refold(conn, tables, events, events[-1].position)
+
+    async def forget(
+        self, conn: asyncpg.Connection, tables: TableNames, forgets: Sequence[RecordedEvent], through: int
+    ) -> None:
+        """Apply `forgets`, recorded after the checkpoint `through`, to the rows as they stand there. Those rows are
+        the fold of the events up to `through` as they read now, and once a key is deleted its person's events read
+        redacted at every position: refolded up to `through`, the rows are what a rebuild up to there gives now,
+        not rows running ahead of the checkpoint."""
+        await self.refold(conn, tables, forgets, through)
 
     async def refold(
         self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent], through: int

@@ -59,6 +59,8 @@ class Projection(Protocol):
     # times): `apply` then gets `Envelope`s instead of `RecordedEvent`s, which makes rebuilds cheaper.
     # Optional: `leased()`, called each time the runner takes a generation's lease, before its first batch:
     # a projection that caches what it read drops it there (another process may have applied batches since).
+    # Optional: `forget(conn, tables, forgets, through)`, for one that handles `SubjectForgotten`: apply the forgets
+    # recorded after the checkpoint `through` to the rows there, while a batch fails (`folding.ForgettingProjection`).
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[Any]) -> None:
         """`events` are `RecordedEvent`s, or `Envelope`s for a projection with `payloads = False`."""

@@ -76,6 +76,7 @@ class ProjectionRunner:
         self.on_progress = on_progress
         self._tasks: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._ensured: set[str] = set()
+        self._ahead = forgetting.AheadOfFailures(store.upcasters)
 
     async def run(self) -> None:
         """Forever: every `poll_seconds`, lease and start whatever this process can apply."""
@@ -126,6 +127,7 @@ class ProjectionRunner:
                 PROJECTION_FAILURES.labels(projection.name).inc()
                 log.exception("projection %s generation %d failed; will retry", projection.name, generation.generation)
                 await _record_failure(lease, projection.name, generation.generation, error)
+                await self._ahead.apply(lease, projection, generation.generation)  # forgets its batch holds back
                 await asyncio.sleep(self.poll_seconds * 5)
             finally:  # the pool's reset on release unlocks too, should this fail on a broken connection
                 with contextlib.suppress(Exception):

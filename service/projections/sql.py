@@ -1,5 +1,7 @@
 """SQL of the projection runtime: generations, checkpoints, leases, lag."""
 
+from service.events.sql import _COLUMNS
+
 LOCK_PROJECTION = "SELECT pg_advisory_xact_lock(hashtext('kamplan:projection:' || $1))"
 
 GENERATIONS = """
@@ -107,6 +109,11 @@ FOR UPDATE
 RESTART = """
 UPDATE projection_generations SET position = 0, events_applied = 0, failure = NULL, updated_at = now()
 WHERE name = $1 AND generation = $2
+"""
+# The forgets recorded after a checkpoint (`$1`), that a generation failing on the batch after it applies ahead of it
+# (`forgetting.AheadOfFailures`): read only while it fails, a scan of the log past its checkpoint at each retry.
+FORGETS_AFTER = f"""
+SELECT {_COLUMNS} FROM events WHERE position > $1 AND event_type = 'SubjectForgotten' ORDER BY position
 """
 # The generation tables of `$1` (names without the schema) that exist.
 EXISTING_TABLES = EXISTING_VIEWS

@@ -1,8 +1,9 @@
 """A forget reaches every generation of a projection.
 
 The forget is an event in the log (`SubjectForgotten`), so each generation takes it when its own runner gets there:
-a generation newer code builds during a rolling upgrade, and one stuck on a failing batch, as much as the live one. A
-build of another version that no process runs any more has no runner to take it: the forget empties it instead.
+a generation newer code builds during a rolling upgrade as much as the live one. One stuck on a failing batch before
+it takes it ahead of its checkpoint, refolding its rows there. A build of another version that no process runs any
+more has no runner to take it: the forget empties it instead.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import httpx
@@ -18,11 +19,13 @@ import pytest
 
 from service.config import Settings
 from service.domain.actors import Role
+from service.domain.settings.defaults import default_settings
 from service.events import RecordedEvent
 from service.main import create_app
 from service.projections import forgetting, sql
 from service.projections import generations as gens
 from service.projections.buying_centers import BuyingCenters
+from service.projections.dossiers import Dossiers
 from service.projections.model import TableNames
 from service.projections.runner import ProjectionRunner
 from tests.conftest import IsolatedDb, caught_up
@@ -47,48 +50,144 @@ async def _names(db: IsolatedDb, table: str = "buying_center_members") -> list[s
     return [r["name"] for r in rows]
 
 
-async def _generations(db: IsolatedDb) -> list[tuple]:
+async def _generations(db: IsolatedDb, name: str = "buying_centers") -> list[tuple]:
     async with db.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT generation, version, status, position, failure IS NOT NULL AS failing FROM projection_generations"
-            " WHERE name = 'buying_centers' ORDER BY generation"
+            " WHERE name = $1 ORDER BY generation",
+            name,
         )
     return [tuple(r) for r in rows]
 
 
-class Stuck(BuyingCenters):
-    """Fails on every batch from `fail_from` on until mended: a projection stuck (`failure`) until a fix is deployed."""
+class Failing:
+    """Fails on every batch from `fail_from` on until mended: a projection stuck (`failure`) until a fix is deployed.
+    Only its `apply` fails: its refold of the rows as of a position, which forgets ahead of the checkpoint, works."""
 
-    fail_from: int | None = None
+    fail_from: ClassVar[int | None] = None
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
-        if Stuck.fail_from is not None and events[-1].position >= Stuck.fail_from:
+        if Failing.fail_from is not None and events[-1].position >= Failing.fail_from:
             raise KeyError("stuck")
-        await super().apply(conn, tables, events)
+        await super().apply(conn, tables, events)  # type: ignore[misc]
 
 
-async def test_a_stuck_generation_forgets_once_it_recovers(
-    isolated: IsolatedDb, settings: Settings, auth, running
+class Stuck(Failing, BuyingCenters):
+    pass
+
+
+class StuckDossiers(Failing, Dossiers):
+    pass
+
+
+async def _rows(db: IsolatedDb, name: str, generation: int) -> dict[str, list[str]]:
+    """Every row of every table of a generation, as text."""
+    async with db.pool.acquire() as conn:
+        tables = await conn.fetchval(
+            "SELECT tables FROM projection_generations WHERE name = $1 AND generation = $2", name, generation
+        )
+        return {
+            t: sorted(
+                await conn.fetchval(f"SELECT coalesce(array_agg(r::text), '{{}}') FROM read.\"{t}_g{generation}\" r")
+            )
+            for t in tables
+        }
+
+
+async def _failures(db: IsolatedDb, names: list[str]) -> dict[str, int]:
+    """Failed attempts of each live generation's batch so far."""
+    async with db.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT name, (failure ->> 'attempts')::int AS attempts FROM projection_generations"
+            " WHERE status = 'live' AND name = ANY($1::text[])",
+            names,
+        )
+    return {r["name"]: r["attempts"] for r in rows}
+
+
+def _ahead(caplog: pytest.LogCaptureFixture) -> dict[str, int]:
+    """How many times each projection applied forgets ahead of its checkpoint."""
+    found = [r.getMessage().split()[1] for r in caplog.records if "to its rows there ahead of it" in r.getMessage()]
+    return {name: found.count(name) for name in found}
+
+
+def _quoting(rows: dict[str, list[str]]) -> dict[str, int]:
+    return {table: sum(MARKER in r for r in found) for table, found in rows.items()}
+
+
+async def test_a_live_generation_stuck_on_a_failing_batch_forgets_at_its_checkpoint_then_catches_up_when_mended(
+    isolated: IsolatedDb, settings: Settings, auth, running, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Its rows are the fold of the log up to its checkpoint as the log reads now, where the person reads redacted:
+    refolded there, they forget her without running ahead of the batch that fails."""
     kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
-    Stuck.fail_from = None
+    Failing.fail_from = None
+    projections = [Stuck(isolated.store.upcasters), StuckDossiers(isolated.store.upcasters)]
+    names = [p.name for p in projections]
     async with _client(isolated, settings) as client:
         account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
-        members = f"/v1/accounts/{account['account_id']}/buying-center/members"
+        path = f"/v1/accounts/{account['account_id']}"
+        members = f"{path}/buying-center/members"
         alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
-        runner = running([Stuck(isolated.store.upcasters)], batch_size=1)
+        bob = (await client.post(members, json={"name": "Bob"}, headers=kam)).json()["member"]["member_id"]
+        plan = {"owner": "kam-1", "contact_plan": f"lunch with {MARKER}"}
+        assert (await client.put(f"{members}/{alice}/contact-owner", json=plan, headers=kam)).status_code == 200
+        link = {"source": alice, "target": bob, "kind": "allied_with", "note": f"{MARKER} trusts Bob"}
+        assert (await client.post(f"{path}/buying-center/relationships", json=link, headers=kam)).is_success
+        answer = {"question_code": _personal_question(), "value": f"sails with {MARKER}", "about": alice,
+                  "source": f"{MARKER}'s sister", "learned_on": "2026-11-01"}  # fmt: skip
+        assert (await client.post(f"{path}/dossier/answers", json=answer, headers=kam)).status_code == 201
+        runner = running(projections, batch_size=1)
         runner.poll_seconds = 0.02
-        Stuck.fail_from = await caught_up(isolated, ["buying_centers"]) + 1
-        assert (await client.post(members, json={"name": "Bob"}, headers=kam)).status_code == 201
-        await eventually(lambda: _generations(isolated), lambda g: g[0][-1])  # failing on Bob's batch
+        stuck_at = await caught_up(isolated, names)
+        Failing.fail_from = stuck_at + 1
+        # the failing batches are of the very streams that name her
+        assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
+        later = {**answer, "about": bob, "value": "sails too", "source": "Bob"}
+        assert (await client.post(f"{path}/dossier/answers", json=later, headers=kam)).status_code == 201
+        failing = {
+            name: await eventually(lambda n=name: _generations(isolated, n), lambda g: g[0][-1]) for name in names
+        }
+        for name in names:
+            assert sum(_quoting(await _rows(isolated, name, 1)).values()) > 0
         forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
         assert forgot.status_code == 200, forgot.text
-        await asyncio.sleep(0.2)
-        assert await _names(isolated) == [MARKER]  # stuck behind Bob: the forget waits with the rest
-        Stuck.fail_from = None  # the fix is deployed
-        await caught_up(isolated, ["buying_centers"])
-    assert await _names(isolated) == [None, "Bob"]
-    assert not (await _generations(isolated))[0][-1]
+        for name in names:
+            await eventually(lambda n=name: _rows(isolated, n, 1), lambda r: not any(_quoting(r).values()), 10)
+            assert await _generations(isolated, name) == failing[name]  # still failing, before its batch
+        assert [g[0][3] for g in failing.values()] == [stuck_at, stuck_at + 1]  # dossiers passed Carol, not its type
+        assert await _names(isolated) == [None, "Bob"]  # Carol comes with the failing batch
+        assert len((await _rows(isolated, "dossiers", 1))["dossier_answers"]) == 1  # Bob's comes with it too
+        retries = await _failures(isolated, names)
+        await eventually(lambda: _failures(isolated, names), lambda f: all(f[n] >= retries[n] + 2 for n in names))
+        assert _ahead(caplog) == {name: 1 for name in names}  # once each, not again at every retry
+        assert (await client.post(f"/v1/people/{bob}/forget", headers=admin)).status_code == 200  # a later one
+        await eventually(lambda: _names(isolated), lambda n: n == [None, None])
+        await eventually(lambda: _failures(isolated, names), lambda f: all(f[n] >= retries[n] + 5 for n in names))
+        assert _ahead(caplog) == {name: 2 for name in names}
+        Failing.fail_from = None  # the fix is deployed
+        await caught_up(isolated, names)
+    assert await _names(isolated) == [None, None, "Carol"]
+    mended = {name: await _rows(isolated, name, 1) for name in names}
+    for name in names:
+        assert not (await _generations(isolated, name))[0][-1]
+        assert not any(_quoting(mended[name]).values())
+    async with isolated.pool.acquire() as conn:  # a fresh rebuild, from the log as it reads now
+        for projection in projections:
+            await gens.start_rebuild(conn, projection)
+    for name in names:
+        await eventually(lambda n=name: _generations(isolated, n), lambda g: [g[0][2], g[1][2]] == ["retired", "live"])
+    await caught_up(isolated, names)
+    assert {name: await _rows(isolated, name, 2) for name in names} == mended
+
+
+def _personal_question() -> str:
+    return next(
+        q.code
+        for g in default_settings().template.groups
+        for q in g.questions
+        if q.personal and q.answer_type.value == "text"
+    )
 
 
 class NewerCode(BuyingCenters):
