@@ -83,12 +83,13 @@ def test_an_explicit_need_an_ally_confirmed_on_the_problem_list_is_a_need_confir
     """The problem list records "explicit, confirmed by <member> on <day>" (SPIN's explicit need), yet only needs
     recorded with `…/needs` met the criterion: a manager using the list was told it was missing."""
     state = run(opened(Kind.CROSS_SELL), c.LinkAlly(actor=KAM, member_id="ally", members=MEMBERS))
-    for explicit, by in ((False, "ally"), (True, "buyer")):  # an implied need, or one confirmed by no ally
-        problem = Problem(
-            problem_id="p1", problem="Clogging", explicit=explicit, need_confirmed_by=by, confirmed_on=TODAY
-        )
-        named = run(state, c.RecordProblem(actor=KAM, problem=problem, today=TODAY, members=MEMBERS))
-        assert "need_confirmed_by_ally" in unmet_codes(named), (explicit, by)
+    problem = Problem(problem_id="p1", problem="Clogging", explicit=True, need_confirmed_by="buyer", confirmed_on=TODAY)
+    named = run(state, c.RecordProblem(actor=KAM, problem=problem, today=TODAY, members=MEMBERS))
+    assert "need_confirmed_by_ally" in unmet_codes(named)  # confirmed by no ally
+    implied = Problem(problem_id="p1", problem="Clogging", need_confirmed_by="ally", confirmed_on=TODAY)
+    with pytest.raises(DomainError) as refused:  # confirmed, yet recorded as implied: no criterion would read it
+        decide(state, c.RecordProblem(actor=KAM, problem=implied, today=TODAY, members=MEMBERS))
+    assert (refused.value.code, refused.value.details["field"]) == ("need-not-explicit", "explicit")
     problem = Problem(problem_id="p1", problem="Clogging", explicit=True, need_confirmed_by="ally", confirmed_on=TODAY)
     state = run(state, c.RecordProblem(actor=KAM, problem=problem, today=TODAY, members=MEMBERS))
     assert "need_confirmed_by_ally" not in unmet_codes(state)

@@ -190,6 +190,12 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             )
             if problem.confirmed_on is not None and command.today is not None:
                 require_not_future(problem.confirmed_on, command.today, "confirmed_on")
+            require(  # SPIN: a need the client confirmed is stated aloud; as an implied one no criterion would read it
+                problem.need_confirmed_by is None or problem.explicit,
+                "need-not-explicit",
+                "a need a member confirmed is explicit: send explicit true (an implied need has no confirmation yet)",
+                field="explicit",
+            )
             cleaned = replace(
                 problem,
                 problem=_text(problem.problem, "problem"),

@@ -122,7 +122,9 @@ class ProjectProblemIn(RequestBody):
     affected_member: str | None = None
     explicit: StrictBool = False
     criteria: list[Criterion] = Field(default_factory=list, max_length=CRITERIA_LIMIT)
-    need_confirmed_by: str | None = None
+    need_confirmed_by: str | None = Field(
+        None, description="The member who confirmed the need, with `confirmed_on`; only on an `explicit` problem."
+    )
     confirmed_on: Day | None = None
 
 
