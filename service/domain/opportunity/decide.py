@@ -259,6 +259,8 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
         case c.AdvanceStage():
             return advance(state, command)
         case c.MarkLost():
+            if state.stage is Stage.SERIAL_SUPPLY:  # a client that stops buying is the account's lifecycle
+                raise Conflict("opportunity-won", "the project reached serial supply: it is won and cannot be lost")
             return [e.OpportunityLost(at_stage=state.stage, reason=_text(command.reason, "reason", limit=2000))]
         case c.MigrateCriteria():
             if not command.may_override:

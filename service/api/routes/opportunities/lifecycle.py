@@ -162,7 +162,7 @@ class ReasonIn(RequestBody):
 @router.post(
     "/opportunities/{opportunity_id}/lost",
     operation_id="markLost",
-    summary="Mark the project lost",
+    summary="Mark the project lost (not one in serial supply, which is won)",
     response_model=OpportunityOut,
 )
 async def mark_lost(opportunity_id: UUID, body: ReasonIn, response: Response, command: CommandDep) -> OpportunityOut:
