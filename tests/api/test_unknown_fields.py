@@ -161,11 +161,16 @@ async def test_a_webhook_change_with_a_misspelt_field_is_not_made(
 async def test_settings_with_a_misspelt_field_are_not_reset_to_their_defaults(
     client: httpx.AsyncClient, auth, store: EventStore
 ) -> None:
-    """Every coverage rule has a default: `stale_contact_day` set both rules to theirs, not to 30 days."""
+    """`stale_contact_day` once set both rules to their defaults, not to 30 days; now the rule it misspells is named
+    as missing too (test_settings_kept_on_change)."""
     admin = auth("root", Role.ADMIN)
     before = await store.head_position()
-    changed = await client.put("/v1/settings/coverage-rules", json={"stale_contact_day": 30}, headers=admin)
-    await refused_naming(changed, "body.stale_contact_day", store, before)
+    rules = {"stale_contact_day": 30, "high_influence": 4}
+    changed = await client.put("/v1/settings/coverage-rules", json=rules, headers=admin)
+    assert changed.status_code == 422, changed.text
+    assert [(e["field"], e["type"]) for e in changed.json()["errors"]] == [
+        ("body.stale_contact_days", "missing"), ("body.stale_contact_day", "extra_forbidden")]  # fmt: skip
+    assert await store.head_position() == before
     question = {"code": "channel", "label": "Channel", "answer_type": "choice", "choises": ["direct", "dealer"]}
     template = {"groups": [{"code": "g", "label": "G", "questions": [question]}]}
     published = await client.post("/v1/settings/dossier-templates", json=template, headers=admin)

@@ -183,9 +183,13 @@ async def publish_template(body: TemplateIn, response: Response, command: Comman
     return await _change(command, response, lambda: cmd.PublishDossierTemplate(actor=command.actor, groups=groups))
 
 
+# The rules of a PUT are all required: a default filled in for one left out reset the setting an admin had made
+# (`{"high_influence": 3}` put the stale-contact days back to 90). GET /v1/settings gives them to send back.
+
+
 class CoverageIn(RequestBody):
-    stale_contact_days: StrictInt = Field(90, ge=1, le=3650)
-    high_influence: StrictInt = Field(4, ge=1, le=5)
+    stale_contact_days: StrictInt = Field(ge=1, le=3650, examples=[90])
+    high_influence: StrictInt = Field(ge=1, le=5, examples=[4])
 
 
 @router.put(
@@ -221,8 +225,8 @@ async def set_exit_criteria(body: ExitCriteriaIn, response: Response, command: C
 
 
 class PipelineRulesIn(RequestBody):
-    stalled_days: StrictInt = Field(30, ge=1, le=3650)
-    negotiation_window_days: StrictInt = Field(90, ge=7, le=730)
+    stalled_days: StrictInt = Field(ge=1, le=3650, examples=[30])
+    negotiation_window_days: StrictInt = Field(ge=7, le=730, examples=[90])
 
 
 @router.put(
