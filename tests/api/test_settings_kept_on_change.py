@@ -1,4 +1,5 @@
-"""Changing one company setting keeps the others: a rule left out of a PUT is refused, not reset to its default."""
+"""Changing one company setting keeps the others: a rule left out of a PUT is refused, not reset to its default,
+and a role set keeps the role codes the rules read by name."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from service.domain.actors import Role
+from tests.support.problems import assert_refused
 from tests.support.webhooks import ADMIN, hooked  # noqa: F401 (a fixture)
 
 
@@ -51,3 +54,33 @@ async def test_a_rule_left_out_of_a_put_is_refused_not_reset_to_its_default(
     assert problem["type"] == "/problems/validation"
     assert [(e["field"], e["type"]) for e in problem["errors"]] == [(missing, "missing")], refused.text
     assert await _settings(hooked, auth) == before
+
+
+@pytest.mark.parametrize("dropped", ["ally", "decision_maker", "signer", "opponent"])
+async def test_a_role_set_without_a_role_the_rules_read_is_refused(
+    hooked: httpx.AsyncClient,  # noqa: F811
+    auth: Callable[..., dict[str, str]],
+    dropped: str,
+) -> None:
+    """Exit criteria, leader confirmations and coverage risks read these codes: without `ally`, no member could be
+    made an ally and every project's `ally_linked` criterion was unmeetable, with a 200 for the role set."""
+    before = await _settings(hooked, auth)
+    roles = [role for role in before["roles"] if role["code"] != dropped]
+    refused = await hooked.put("/v1/settings/roles", json={"roles": roles}, headers=auth(**ADMIN))
+    assert_refused(refused, "role-read-by-rules", "roles")
+    assert refused.json()["missing"] == [dropped]
+    assert await _settings(hooked, auth) == before
+
+
+async def test_a_role_set_may_relabel_the_roles_the_rules_read_and_drop_others(
+    hooked: httpx.AsyncClient,  # noqa: F811
+    auth: Callable[..., dict[str, str]],
+) -> None:
+    kept = {"ally", "decision_maker", "signer", "opponent"}
+    roles = [{**role, "label": role["label"].upper()} for role in (await _settings(hooked, auth))["roles"]]
+    slimmer = [role for role in roles if role["code"] in kept]
+    defined = await hooked.put("/v1/settings/roles", json={"roles": slimmer}, headers=auth(**ADMIN))
+    assert defined.status_code == 200, defined.text
+    assert [r["label"] for r in (await _settings(hooked, auth))["roles"]] == [r["label"] for r in slimmer]
+    manager = await hooked.put("/v1/settings/roles", json={"roles": slimmer}, headers=auth("kam", Role.MANAGER))
+    assert manager.status_code == 403

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from typing import assert_never
 
 from service.domain.actors import Actor, Role
+from service.domain.buying_center.risks import DECISION_MAKER
+from service.domain.buying_center.state import OPPONENT
 from service.domain.errors import DomainError, NotAllowed, require
-from service.domain.opportunity.criteria import Stage, StageCriteria, check_known
+from service.domain.opportunity.criteria import ALLY, LEADER_ROLES, Stage, StageCriteria, check_known
 from service.domain.settings.commands import (
     DefineBuyingCenterRoles,
     DefineHandOverTriggers,
@@ -34,6 +36,18 @@ from service.domain.settings.state import AnswerType, CompanySettings, DossierTe
 def _admin(actor: Actor) -> None:
     if actor.role is not Role.ADMIN:
         raise NotAllowed("admin-only", "only an admin changes the company settings")
+
+
+# The role codes the rules read by name: exit criteria (an ally, the leader who decides or signs), the coverage risks
+# (contact with a decision maker) and opposition (the opponent role). A set without one left a rule silently dead:
+# with no `ally` to give, no project could meet `ally_linked`.
+READ_BY_RULES = frozenset({ALLY, DECISION_MAKER, OPPONENT, *LEADER_ROLES})
+
+
+def _keeps_rule_roles(codes: Iterable[str]) -> None:
+    missing = sorted(READ_BY_RULES - set(codes))
+    require(not missing, "role-read-by-rules", f"the rules read the roles {', '.join(missing)}: keep them (their "
+            "labels may change)", field="roles", missing=missing)  # fmt: skip
 
 
 def _unique(codes: Iterable[str], what: str) -> None:
@@ -116,6 +130,7 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
         case DefineBuyingCenterRoles(roles=roles):
             require(3 <= len(roles) <= 30, "invalid-role-set", "a role set has 3 to 30 roles", count=len(roles))
             _unique((r.code for r in roles), "role")
+            _keeps_rule_roles(r.code for r in roles)
             return [BuyingCenterRolesDefined(roles=roles)]
         case PublishDossierTemplate(groups=groups):
             _check_template(groups)
