@@ -113,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument(
         "name",
-        help="the projection: audit_log, accounts, buying_centers, dossiers, opportunities, interactions or plans "
-        "(or one from KAMPLAN_PROJECTION_MODULES); an unknown name is refused (exit 2)",
+        help="the projection: audit_log, accounts, buying_centers, dossiers, opportunities, interactions, plans or "
+        "purchases (or one from KAMPLAN_PROJECTION_MODULES); an unknown name is refused (exit 2)",
     )
     rebuild.set_defaults(run=commands.rebuild)
 

@@ -14,11 +14,12 @@ from service.projections.interactions import Interactions
 from service.projections.model import Projection
 from service.projections.opportunities import Opportunities
 from service.projections.plans import Plans
+from service.projections.purchases import Purchases
 
 
 def builtin(upcasters: Upcasters) -> list[Projection]:
     """The built-in projections; those that fold streams read events with `upcasters`, the event store's."""
-    folding = (Accounts, BuyingCenters, Dossiers, Opportunities, Interactions, Plans)
+    folding = (Accounts, BuyingCenters, Dossiers, Opportunities, Interactions, Plans, Purchases)
     return [AuditLog(), *(kind(upcasters) for kind in folding)]
 
 

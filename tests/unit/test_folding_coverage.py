@@ -18,6 +18,7 @@ def test_every_folding_projection_handles_all_of_its_aggregates_event_types() ->
         "opportunities",
         "interactions",
         "plans",
+        "purchases",
     }
     for projection in folding:
         types = projection.folder.kind.decode.__self__  # the aggregate's EventTypes.decode, bound
