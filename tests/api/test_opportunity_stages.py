@@ -118,7 +118,8 @@ async def test_open_projects_keep_their_criteria_until_an_audited_migration(clie
     admin = auth("root", Role.ADMIN)
     path, kam, team, _ = await setup(client, auth)
     before = await open_project(client, path, kam)
-    defined = await client.put("/v1/settings/exit-criteria", json={"exits": {"entry": []}}, headers=admin)
+    stages = ("entry", "finding_ally", "confirmation", "approval", "implementation")  # each listed: [] for none
+    defined = await client.put("/v1/settings/exit-criteria", json={"exits": {s: [] for s in stages}}, headers=admin)
     assert defined.status_code == 200, defined.text
     try:
         after = await open_project(client, path, kam)

@@ -84,3 +84,21 @@ async def test_a_role_set_may_relabel_the_roles_the_rules_read_and_drop_others(
     assert [r["label"] for r in (await _settings(hooked, auth))["roles"]] == [r["label"] for r in slimmer]
     manager = await hooked.put("/v1/settings/roles", json={"roles": slimmer}, headers=auth("kam", Role.MANAGER))
     assert manager.status_code == 403
+
+
+async def test_exit_criteria_leaving_a_stage_out_are_refused_not_taken_as_none_for_it(
+    hooked: httpx.AsyncClient,  # noqa: F811
+    auth: Callable[..., dict[str, str]],
+) -> None:
+    """Before, `{"exits": {"confirmation": [...]}}`, meant to change one stage, was a new version with no criteria for
+    every other stage: each project opened after it passed Entry and Finding an ally unchecked. `[]` says none."""
+    before = await _settings(hooked, auth)
+    one = {"exits": {"confirmation": ["evidence_document"]}}
+    refused = await hooked.put("/v1/settings/exit-criteria", json=one, headers=auth(**ADMIN))
+    assert_refused(refused, "missing-value", "exits.entry")
+    assert refused.json()["missing"] == ["entry", "finding_ally", "approval", "implementation"]
+    assert await _settings(hooked, auth) == before
+    exits = {**before["stage_criteria"][-1]["exits"], "implementation": []}
+    defined = await hooked.put("/v1/settings/exit-criteria", json={"exits": exits}, headers=auth(**ADMIN))
+    assert defined.status_code == 200, defined.text
+    assert (await _settings(hooked, auth))["stage_criteria"][-1]["exits"] == exits

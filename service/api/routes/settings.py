@@ -206,11 +206,24 @@ async def set_coverage(body: CoverageIn, response: Response, command: CommandDep
 class ExitCriteriaIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"exits": {"entry": ["meeting_or_invitation"], "confirmation": ["evidence_document"]}}]
+            "examples": [
+                {
+                    "exits": {
+                        "entry": ["meeting_or_invitation"],
+                        "finding_ally": ["ally_linked"],
+                        "confirmation": ["evidence_document"],
+                        "approval": ["leader_confirmation"],
+                        "implementation": [],
+                    }
+                }
+            ]
         }
     )
 
-    exits: dict[Stage, list[str]] = Field(description="Stage → criterion codes from the catalogue (GET /v1/settings).")
+    exits: dict[Stage, list[str]] = Field(
+        description="Stage → criterion codes from the catalogue (GET /v1/settings); every stage but serial_supply, "
+        "[] for none (one left out is a 422 missing-value)."
+    )
 
 
 @router.put(

@@ -154,6 +154,11 @@ def decide(state: CompanySettings, command: SettingsCommand) -> list[SettingsEve
                     duplicates=twice,
                 )
             require(Stage.SERIAL_SUPPLY not in exits, "invalid-stage", "serial supply is the last stage: no exit")
+            # a version is whole: a stage left out had no criteria in it, so a PUT meant to change one stage opened
+            # every other one's gate to the projects opened after it
+            missing = [stage.value for stage in Stage if stage is not Stage.SERIAL_SUPPLY and stage not in exits]
+            require(not missing, "missing-value", f"list every stage's criteria ([] for none): {', '.join(missing)} "
+                    "left out", field=f"exits.{missing[0]}" if missing else None, missing=missing)  # fmt: skip
             version = state.exit_criteria.version + 1
             return [StageCriteriaDefined(criteria=StageCriteria(version=version, exits=dict(exits)))]
         case SetPipelineRules():
