@@ -101,8 +101,10 @@ class SessionOut(BaseModel):
         "(as they were at `as_of`, if given)."
     )
     unconfirmable_because: str | None = Field(
-        description="Null when `confirmable_by` is set; else the problem type (docs/problems.md) a confirmation would "
-        "meet now, whoever asks: for a session no longer waiting `session-confirmed`, `session-outdated`, "
+        description="Null when `confirmable_by` is set; else why no one may confirm it now, as a problem type "
+        "(docs/problems.md), the final reason first: a confirmation of a session both outdated and left by its "
+        "recorder meets `session-recorder-not-a-party`, which a hand-back would not mend. For a session no longer "
+        "waiting `session-confirmed`, `session-outdated`, "
         "`plan-superseded` or `plan-abandoned`, final; for a waiting one `successor-pending` (until the successor is "
         "abandoned), `session-recorder-not-a-party` (its recorder is no party since a hand-over: record it again, or "
         "hand the account back) or `revision-pending` (until the revision in review is agreed or sent back)."
