@@ -31,6 +31,9 @@ column (`\\d+ read.<view>` in psql shows them too).
   queries (and open transactions) that read the view to end, so keep transactions short: one left open postpones it.
 - Views lag the event log by the projection's lag (`/readyz` and `kamplan_projection_lag_seconds`).
 - Names and meanings of existing columns do not change; new columns may be added at the end.
+- The views hold facts as recorded; some judgements the API makes read two views. An answer in
+  `read.dossier_answers` about, or naming, a member who has left the client (`read.buying_center_members.active`
+  false) counts in the API's dossier as a gap, not as known: join the members to count completeness as it does.
 """
 
 
