@@ -66,6 +66,12 @@ def _unlink_without_reason(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "reason"}
 
 
+@UPCASTERS.register("MemberReturned", 1)
+def _return_on_its_recorded_day(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no day of return: lifted as None, the fold takes the day it was recorded."""
+    return {**data, "on": None}
+
+
 SETTINGS_STREAM = "settings-company"
 WEBHOOKS_STREAM = "webhooks-company"  # every subscription in one stream: they are few, and listed together
 
@@ -187,7 +193,7 @@ BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     BUYING_CENTER_EVENTS,
     BuyingCenter,
     timed=True,
-    snapshot_version=2,  # 2: why a member is back (returned_reason), which snapshots of 1 lack
+    snapshot_version=3,  # 2: why a member is back (returned_reason), which snapshots of 1 lack; 3: periods away
 )
 OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     "opportunity",

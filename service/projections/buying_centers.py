@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
+from asyncpg import Range
 
 from service.commands.aggregates import BUYING_CENTER, BUYING_CENTER_EVENTS
 from service.domain.buying_center.state import BuyingCenter
@@ -37,6 +38,11 @@ MEMBERS = Table(
         Column("last_contact", "date", "Date of the last recorded contact."),
         Column("active", "boolean NOT NULL", "False once the person has left the client."),
         Column("left_on", "date", "When the person left the client."),
+        Column(
+            "away",
+            "daterange[] NOT NULL",
+            "The periods the person was away and came back from, [left, back): not the client's on those days.",
+        ),
     ),
     primary_key=("account_id", "member_id"),
     indexes=(("member_id",), ("owner",)),
@@ -77,6 +83,7 @@ def member_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]
             m.last_contact,
             m.active,
             m.left_on,
+            [Range(p.left_on, p.returned_on) for p in m.away],
         )
         for m in state.people.values()
     ]
@@ -91,7 +98,8 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
 
 class BuyingCenters(ForgettingProjection):
     name = "buying_centers"
-    version = 3  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns
+    version = 4  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns;
+    # 4: away, the periods a member was away and came back from (the portfolio's contacts read it)
     tables = (MEMBERS, RELATIONSHIPS)
     event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 

@@ -25,7 +25,7 @@ from service.api.routes.accounts.resource import UNDER_CEILING
 from service.domain.account.access import list_scope
 from service.domain.account.state import Lifecycle
 from service.domain.buying_center.risks import at_risk, coverage_risks
-from service.domain.buying_center.state import BuyingCenter, Member, NextAction
+from service.domain.buying_center.state import Away, BuyingCenter, Member, NextAction
 from service.domain.dossier.state import Answer, AnswerSlot, Confidence, Dossier
 from service.domain.dossier.view import dossier_view
 from service.domain.interaction.balance import negotiation_balance
@@ -119,6 +119,7 @@ def member(row: Any) -> Member:
         last_contact=row["last_contact"],
         active=row["active"],
         left_on=row["left_on"],
+        away=tuple(Away(left_on=r.lower, returned_on=r.upper) for r in row["away"]),
     )
 
 

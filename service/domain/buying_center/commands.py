@@ -119,6 +119,8 @@ class MarkMemberReturned:
     actor: Actor
     member_id: str
     reason: str
+    on: date | None = None  # the day they were back, from the day they left; None: the (UTC) day it is recorded
+    today: date | None = None  # when given, `on` may not be later
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

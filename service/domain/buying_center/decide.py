@@ -233,7 +233,21 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             m = _member(state, command.member_id)
             if m.active:
                 raise Conflict("member-active", "the person has not left the client", member=m.member_id)
-            return [MemberReturned(member_id=m.member_id, reason=_text(command.reason, "reason", limit=1000))]
+            if command.on is not None:
+                require(
+                    command.today is None or command.on <= command.today,
+                    "date-in-future",
+                    "a member came back in the past",
+                    field="on",
+                )
+                require(
+                    m.left_on is None or command.on >= m.left_on,
+                    "date-before-leaving",
+                    f"member {m.member_id} left the client on {m.left_on}: they came back on or after that day",
+                    field="on",
+                )
+            reason = _text(command.reason, "reason", limit=1000)
+            return [MemberReturned(member_id=m.member_id, reason=reason, on=command.on)]
         case MarkMemberLeft():
             m = _active(state, command.member_id)
             require(

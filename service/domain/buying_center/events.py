@@ -152,11 +152,13 @@ class MemberLeft(_Personal):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberReturned(_Personal):
-    """The person is the client's again: back from elsewhere, or their leaving was recorded by mistake."""
+    """The person is the client's again: back from elsewhere, or their leaving was recorded by mistake (back `on`
+    the day they left: never away). Version 2; version 1 had no `on`, lifted as None: the day it was recorded."""
 
     PERSONAL: ClassVar[tuple[str, ...]] = ("reason",)
     member_id: str
     reason: str | None
+    on: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

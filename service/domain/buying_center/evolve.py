@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from service.domain.buying_center.events import (
@@ -22,7 +22,15 @@ from service.domain.buying_center.events import (
     MembersUnlinked,
     NextActionSet,
 )
-from service.domain.buying_center.state import BuyingCenter, Change, Member, NextAction, Relationship, contact_key
+from service.domain.buying_center.state import (
+    Away,
+    BuyingCenter,
+    Change,
+    Member,
+    NextAction,
+    Relationship,
+    contact_key,
+)
 
 _STANDING = ("active", "left_on", "left_reason", "returned_reason")  # whether they are the client's, and why
 
@@ -46,6 +54,15 @@ def _update(
     )
     after = replace(after, history=(*before.history, change))
     return replace(state, members={**state.people, before.member_id: after})
+
+
+def _away(member: Member | None, on: date | None, at: datetime | None) -> tuple[Away, ...]:
+    """The member's periods away with the one a return ends: back `on` that day, or for a return stored without it
+    (version 1), on the UTC day it was recorded. A return on the day they left (a leaving by mistake) ends none."""
+    if member is None or member.left_on is None:
+        return member.away if member else ()
+    back = on or (at.astimezone(UTC).date() if at else member.left_on)
+    return (*member.away, Away(left_on=member.left_on, returned_on=back)) if back > member.left_on else member.away
 
 
 def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = None) -> BuyingCenter:
@@ -142,6 +159,7 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 at,
                 _STANDING,
                 active=True,
+                away=_away(state.people.get(event.member_id), event.on, at),
                 left_on=None,
                 left_reason="",
                 returned_reason=event.reason or "",  # None: forgotten with the person

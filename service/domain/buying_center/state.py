@@ -59,6 +59,14 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Away:
+    """A period the person was not the client's: from the day they left up to, not including, the day they were back."""
+
+    left_on: date
+    returned_on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Member:
     member_id: str
     name: str | None  # None once the person is forgotten: the node stays, anonymous
@@ -83,6 +91,7 @@ class Member:
     left_on: date | None = None
     left_reason: str = ""
     returned_reason: str = ""  # why they are the client's again (back, or marked as left by mistake), till they leave
+    away: tuple[Away, ...] = ()  # the periods they were away and came back from, oldest first (none of no length)
     added_at: datetime | None = None
     history: tuple[Change, ...] = ()
 
@@ -93,8 +102,10 @@ class Member:
         return self.attitude <= -1 or OPPONENT in self.roles
 
     def at_the_client(self, day: date) -> bool:
-        """Whether they were the client's on that day: a meeting with someone who had left it is none with the
-        client, and no contact to count."""
+        """Whether they were the client's on that day: a meeting with someone who had left it, also one back since
+        but away that day, is none with the client, and no contact to count."""
+        if any(p.left_on <= day < p.returned_on for p in self.away):
+            return False
         return self.active or (self.left_on is not None and day < self.left_on)
 
 

@@ -156,6 +156,12 @@ async def member_left(
 
 class ReturnedIn(RequestBody):
     reason: str = Field("", max_length=1000, examples=["Marked as left by mistake", "Back as head of purchasing"])
+    on: Day | None = Field(
+        None,
+        description="The day they were back: on or after the day they left (that day for one marked as left by "
+        "mistake, who was never away), not in the future; omitted, UTC's day now. Until then they were away: an "
+        "interaction dated in between is none with the client.",
+    )
 
 
 @router.post(
@@ -163,7 +169,10 @@ class ReturnedIn(RequestBody):
     operation_id="memberReturned",
     summary="The person is the client's again (back, or marked as left by mistake): new facts and contacts count",
     response_model=MemberWritten,
-    responses={409: {"description": "The person has not left (member-active)"}},
+    responses={
+        409: {"description": "The person has not left (member-active)"},
+        422: {"description": "A day of return before the leaving (date-before-leaving) or in the future"},
+    },
 )
 async def member_returned(
     account_id: UUID, member_id: str, body: ReturnedIn, response: Response, command: CommandDep
@@ -171,7 +180,9 @@ async def member_returned(
     return await act_on_member(
         command,
         account_id,
-        lambda _: cmd.MarkMemberReturned(actor=command.actor, member_id=member_id, reason=body.reason),
+        lambda _: cmd.MarkMemberReturned(
+            actor=command.actor, member_id=member_id, reason=body.reason, on=body.on, today=latest_day()
+        ),
         response,
         member_id,
     )

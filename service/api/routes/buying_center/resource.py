@@ -79,6 +79,11 @@ def node(m: Member) -> Node:
     )
 
 
+class AwayOut(BaseModel):
+    left_on: date
+    returned_on: date = Field(description="The day they were back: the client's again from that day on.")
+
+
 class MemberOut(Node):
     contacts: str | None
     notes: str | None
@@ -89,6 +94,10 @@ class MemberOut(Node):
     returned_reason: str = Field(
         description="Why the person is the client's again (back, or marked as left by mistake: `…/returned`), until "
         "they leave again; empty once forgotten, as `left_reason`."
+    )
+    away: list[AwayOut] = Field(
+        description="The periods the person was away from the client and came back from, oldest first: an "
+        "interaction dated in one is none with the client. The one they are in now, if they have left, is `left_on`."
     )
     history: list[dict[str, Any]] = Field(description="How and why the view of this person changed, oldest first.")
 
@@ -108,6 +117,7 @@ def member_out(m: Member) -> MemberOut:
         problems=data["problems"],
         left_reason=m.left_reason,
         returned_reason=m.returned_reason,
+        away=[AwayOut(left_on=p.left_on, returned_on=p.returned_on) for p in m.away],
         history=data["history"],
     )
 

@@ -164,7 +164,9 @@ def steps_of(
                 return []  # refused by the interaction's own rules
             people = states[bc_stream].people
             members = {m.member_id: m.roles for m in people.values()}
-            left = frozenset(m.member_id for m in people.values() if not m.active)
+            # gone now, or away on its day: their word heard there is no fact of the project's
+            left = frozenset(m.member_id for m in people.values() if not _at_the_client(m, details.occurred_on))
+            left |= frozenset(m.member_id for m in people.values() if not m.active)
             commands: list[Any] = []
             with_client = any(_at_the_client(people.get(m), details.occurred_on) for m in details.participants)
             if pid in details.projects:
