@@ -1,5 +1,5 @@
-"""read.opportunities, read.stage_changes and read.opportunity_losses: the pipeline, stalled projects and conversion,
-for the API and BI."""
+"""read.opportunities, read.stage_changes, read.opportunity_losses and read.account_ownership: the pipeline, stalled
+projects and conversion, for the API and BI."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from service.events import RecordedEvent
 from service.events.upcasting import Upcasters
 from service.projections.folding import FoldingProjection, StreamFolder
 from service.projections.model import Column, Table, TableNames
+from service.projections.ownership import EVENT_TYPES as OWNERSHIP_EVENTS
+from service.projections.ownership import OWNERSHIP, of_the_time, record
 
 PREFIX = "opportunity-"
 
@@ -42,7 +44,8 @@ OPPORTUNITIES = Table(
 )
 STAGE_CHANGES = Table(
     name="stage_changes",
-    comment="Every stage a project entered (from_stage null: opened), with overrides, for conversion over a period.",
+    comment="Every stage a project entered (from_stage null: opened), with overrides and the owner and team of the "
+    "time, for conversion over a period: a stage entered counts for the manager and team it was entered under.",
     columns=(
         Column("opportunity_id", "text NOT NULL", "The project."),
         Column("account_id", "text NOT NULL", "The account."),
@@ -51,9 +54,15 @@ STAGE_CHANGES = Table(
         Column("to_stage", "text NOT NULL", "Stage entered."),
         Column("at", "timestamptz", "When."),
         Column("override_reason", "text", "A supervisor's reason for advancing despite unmet criteria."),
+        Column(
+            "owner",
+            "text",
+            "Owner of the account when the change was recorded (in log order, whatever day it is dated).",
+        ),
+        Column("team", "text", "The account's team when the change was recorded (null: none)."),
     ),
     primary_key=("opportunity_id", "seq"),
-    indexes=(("to_stage", "at"),),
+    indexes=(("to_stage", "at"), ("owner", "at"), ("team", "at")),
 )
 
 LOSSES = Table(
@@ -66,6 +75,8 @@ LOSSES = Table(
         Column("stage", "text NOT NULL", "The stage it was lost in."),
         Column("lost_at", "timestamptz", "When it was lost."),
         Column("reopened_at", "timestamptz", "When it was reopened; null while it stays lost."),
+        Column("owner", "text", "Who owned the account when the loss was recorded."),
+        Column("team", "text", "The account's team when the loss was recorded (null: none)."),
     ),
     primary_key=("opportunity_id", "seq"),
 )
@@ -95,17 +106,20 @@ def row(o: Opportunity) -> tuple[object, ...]:
 
 class Opportunities(FoldingProjection):
     name = "opportunities"
-    version = 6  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
+    version = 7  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
     # 5: stage_entered_at restarts on a reopening; 6: a stage change dated the day its stage was entered (or the
-    # project reopened) is at the moment after that, not the midnight before
-    tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES)
-    event_types = OPPORTUNITY_EVENTS.names()
+    # project reopened) is at the moment after that, not the midnight before; 7: account_ownership, and the owner
+    # and team of the time on stage_changes and opportunity_losses
+    tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES, OWNERSHIP)
+    event_types = OPPORTUNITY_EVENTS.names() | OWNERSHIP_EVENTS
 
     def __init__(self, upcasters: Upcasters) -> None:
         self.folder = StreamFolder(OPPORTUNITY, upcasters)
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         projects, changes, losses = tables["opportunities"], tables["stage_changes"], tables["opportunity_losses"]
+        # first: the owner of a change recorded after a hand-over in this same batch is the new one
+        await record(conn, tables["account_ownership"], events)
         folded = await self.folder.fold(conn, tables["opportunities"], events)
         states = folded.states
         if not states:
@@ -122,6 +136,12 @@ class Opportunities(FoldingProjection):
             records=[row(o) for o in live],
             columns=[c.name for c in OPPORTUNITIES.columns],
         )
+        owners = await of_the_time(
+            conn,
+            tables["account_ownership"],
+            [(PREFIX + o.opportunity_id, o.account_id) for o in live],
+            events[-1].position,
+        )
         history = [
             (
                 o.opportunity_id,
@@ -131,17 +151,24 @@ class Opportunities(FoldingProjection):
                 h.to_stage.value,
                 h.at,
                 h.override_reason,
+                *owner,
             )
             for o in live
-            for i, h in enumerate(o.history, start=1)
+            for i, (h, owner) in enumerate(
+                zip(o.history, owners.changes(PREFIX + o.opportunity_id, o.account_id, len(o.history)), strict=True),
+                start=1,
+            )
         ]
         await conn.copy_records_to_table(
             changes.name, schema_name=changes.schema, records=history, columns=[c.name for c in STAGE_CHANGES.columns]
         )
         lost = [
-            (o.opportunity_id, o.account_id, i, loss.stage.value, loss.at, loss.reopened_at)
+            (o.opportunity_id, o.account_id, i, loss.stage.value, loss.at, loss.reopened_at, *owner)
             for o in live
-            for i, loss in enumerate(o.losses, start=1)
+            for i, (loss, owner) in enumerate(
+                zip(o.losses, owners.losses(PREFIX + o.opportunity_id, o.account_id, len(o.losses)), strict=True),
+                start=1,
+            )
         ]
         await conn.copy_records_to_table(
             losses.name, schema_name=losses.schema, records=lost, columns=[c.name for c in LOSSES.columns]
