@@ -158,19 +158,25 @@ class ConversionReport(BaseModel):
     stages: list[Conversion]
 
 
+# Stage changes are credited to the owner and team of the account when each was recorded ($1, $2), not to its owner
+# now: the projects that entered a stage in the period ($3 to $4) under them, with every change of those projects
+# before the period's end, whoever made it, since what came of a stage entered is part of that entry's conversion.
 CHANGES = """
-SELECT c.opportunity_id, c.seq, c.from_stage, c.to_stage, c.at
-FROM read.stage_changes c JOIN read.accounts a USING (account_id)
-WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2) AND c.at < $3
-ORDER BY c.opportunity_id, c.seq
+WITH entered AS (
+    SELECT DISTINCT opportunity_id FROM read.stage_changes
+    WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR team = $2) AND at >= $3 AND at < $4
+)
+SELECT c.opportunity_id, c.from_stage, c.to_stage, c.at,
+       ($1::text IS NULL OR c.owner = $1) AND ($2::text IS NULL OR c.team = $2) AS credited
+FROM read.stage_changes c JOIN entered USING (opportunity_id)
+WHERE c.at < $4
 """
-# The projects lost at the end of the period ($3), and the stage each was lost in: a loss before it, not reopened by
-# then (one lost later was still open; one reopened since was lost then, and one lost twice, lost in either stage).
+# Of those projects, the ones lost at the end of the period ($2), and the stage each was lost in: a loss before it, not
+# reopened by then (one lost later was still open; one reopened since was lost then, and one lost twice, lost in either
+# stage).
 LOST_AT_END = """
-SELECT l.opportunity_id, l.stage
-FROM read.opportunity_losses l JOIN read.accounts a USING (account_id)
-WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
-  AND l.lost_at < $3 AND (l.reopened_at IS NULL OR l.reopened_at >= $3)
+SELECT opportunity_id, stage FROM read.opportunity_losses
+WHERE opportunity_id = ANY($1::text[]) AND lost_at < $2 AND (reopened_at IS NULL OR reopened_at >= $2)
 """
 
 
@@ -184,11 +190,15 @@ WHERE ($1::text IS NULL OR a.owner = $1) AND ($2::text IS NULL OR a.team = $2)
 async def get_conversion(
     runtime: RuntimeDep,
     actor: ActorDep,
-    _: Annotated[int | None, Depends(fresh("opportunities", "accounts"))],
+    _: Annotated[int | None, Depends(fresh("opportunities"))],
     since: Annotated[Moment, Query(description="Start of the period.")],
     until: Annotated[Moment | None, Query(description="End of the period; default now.")] = None,
-    manager: str | None = None,
-    team: str | None = None,
+    manager: Annotated[
+        str | None, Query(description="Only the stages entered while this manager owned the account.")
+    ] = None,
+    team: Annotated[
+        str | None, Query(description="Only the stages entered while the account was in this team.")
+    ] = None,
 ) -> ConversionReport:
     end = until or datetime.now(UTC)
     if until is None:  # the period ends now: the one field given is the one at fault
@@ -208,12 +218,13 @@ async def get_conversion(
         )
     scoped = list_scope(actor, manager, team)
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch(CHANGES, *scoped, end) if scoped else []
-        losses = await conn.fetch(LOST_AT_END, *scoped, end) if scoped else []
+        rows = await conn.fetch(CHANGES, *scoped, since, end) if scoped else []
+        projects = sorted({r["opportunity_id"] for r in rows})
+        losses = await conn.fetch(LOST_AT_END, projects, end) if projects else []
     entered: dict[str, set[str]] = defaultdict(set)
     advanced: dict[str, set[str]] = defaultdict(set)
     for r in rows:
-        if r["at"] is not None and r["at"] >= since:
+        if r["credited"] and r["at"] >= since:
             entered[r["to_stage"]].add(r["opportunity_id"])
         if r["from_stage"] is not None:
             advanced[r["from_stage"]].add(r["opportunity_id"])
