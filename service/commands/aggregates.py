@@ -33,6 +33,7 @@ from service.domain.plan.state import Plan
 from service.domain.purchases import decide as purchases
 from service.domain.purchases import events as purchase_events
 from service.domain.purchases import evolve as purchases_fold
+from service.domain.purchases import holding
 from service.domain.purchases.state import PurchaseHistory
 from service.domain.settings import decide as settings
 from service.domain.settings import events as settings_events
@@ -109,6 +110,11 @@ def purchases_stream(account_id: str) -> str:
     return f"purchases-{account_id}"
 
 
+def document_holder_stream(kind: str, number: str) -> str:
+    """The company-wide stream of which account holds the ERP's document of that kind and number."""
+    return f"purchase-document-{kind}:{number}"
+
+
 class EventTypes:
     """Domain event classes by their type name: `event_type` in the log is the class name."""
 
@@ -139,6 +145,7 @@ PLAN_EVENTS = EventTypes(plan_events.EVENTS)
 PLAN_REGISTER_EVENTS = EventTypes(plan_register.EVENTS)
 WEBHOOK_EVENTS = EventTypes(webhook_events.EVENTS)
 PURCHASE_EVENTS = EventTypes(purchase_events.EVENTS)
+DOCUMENT_HOLDER_EVENTS = EventTypes(holding.EVENTS)
 
 
 def _kind(
@@ -249,6 +256,14 @@ PURCHASES: AggregateType[PurchaseHistory, Any] = _kind(
     PurchaseHistory,
     timed=False,
     # 2: a document keeps the newest timestamp the ERP gave it (a resend unchanged, none given); 3: a document kept
-    # before identifiers were trimmed folds trimmed, into the slot its resend takes
-    snapshot_version=3,
+    # before identifiers were trimmed folds trimmed, into the slot its resend takes; 4: a document moved to another
+    # account leaves the history
+    snapshot_version=4,
+)
+DOCUMENT_HOLDER: AggregateType[holding.DocumentHolder, Any] = _kind(
+    "purchase_document",
+    Decider(holding.initial_state, holding.no_command, holding.evolve),
+    DOCUMENT_HOLDER_EVENTS,
+    holding.DocumentHolder,
+    timed=False,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from service.commands.aggregates import (
     ACCOUNT_EVENTS,
     BUYING_CENTER_EVENTS,
+    DOCUMENT_HOLDER_EVENTS,
     DOSSIER_EVENTS,
     INTERACTION_EVENTS,
     OPPORTUNITY_EVENTS,
@@ -32,6 +33,7 @@ DELIVERABLE: frozenset[str] = frozenset(
                 PLAN_EVENTS,
                 PLAN_REGISTER_EVENTS,
                 PURCHASE_EVENTS,
+                DOCUMENT_HOLDER_EVENTS,
             )
         )
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import random
 import re
 import time
 import weakref
@@ -24,20 +23,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Command, Warning_, Written, answered, written
+from service.api.commanding import Command, Written, answered, written
 from service.api.deps import RuntimeDep, event_metadata
 from service.api.moments import Day, Moment
 from service.api.numbers import Amount
 from service.api.problems import Problem
-from service.commands.aggregates import ACCOUNT, PURCHASES, account_stream, purchases_stream
-from service.commands.handler import Outcome
+from service.api.routes.erp_landing import land, overtaken_warning
+from service.commands.aggregates import ACCOUNT, account_stream, purchases_stream
 from service.commands.idempotency import Idempotency, IdempotencyKeyReused, request_hash
-from service.commands.retrying import until_it_lands
 from service.domain.actors import Actor, Role
 from service.domain.errors import NotFound
 from service.domain.purchases.commands import RecordPurchaseDocument
-from service.domain.purchases.decide import check_document, decide, overtaken
-from service.domain.purchases.state import Document, Line, PurchaseHistory, PurchaseKind, key
+from service.domain.purchases.decide import check_document
+from service.domain.purchases.state import Document, Line, PurchaseKind
 from service.runtime import Runtime
 from service.webhooks import records
 from service.webhooks.signing import sign
@@ -197,8 +195,8 @@ async def _decide(
             return None
         metadata = {**event_metadata(request, ERP), "correlation_id": hold.delivery_id, "source": "erp-webhook"}
         command = Command(runtime, ERP, metadata, None, idempotency)
-        outcome = await _run(command, stream, record)
-    answer = written(response, outcome, _overtaken(outcome, record.document))
+        outcome, kept = await land(command, record)
+    answer = written(response, outcome, overtaken_warning(record.document, kept))
     await hold.keep(answer.model_dump(mode="json", exclude={"replayed"}))
     return answer
 
@@ -223,45 +221,6 @@ async def _first_answer(runtime: Runtime, hold: records.ErpHold) -> dict[str, An
                 headers={"Retry-After": "5"},
             )  # fmt: skip
         await asyncio.sleep(POLL_SECONDS)
-
-
-def _overtaken(outcome: Outcome[PurchaseHistory], document: Document) -> list[Warning_]:
-    """A warning when the delivery was ignored as older than the version kept: answered 200 all the same, since
-    sending it again cannot help, but the ERP's operator can see that it did not land."""
-    if outcome.events or outcome.state is None or not overtaken(outcome.state, document):
-        return []
-    kept = outcome.state.documents[key(document.kind, document.number)]
-    return [
-        Warning_(
-            code="delivery-overtaken",
-            message=f"{document.kind.value} {document.number} as changed at {_iso(document.changed_at)} is older "
-            f"than the version kept, changed at {_iso(kept.changed_at)}: ignored.",
-            details={
-                "timestamp": _iso(document.changed_at),
-                "kept_timestamp": _iso(kept.changed_at),
-                "kept_revision": kept.revision,
-            },
-        )
-    ]
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-ROUNDS = 20  # the command handler's own attempts each, with a growing jittered pause between rounds
-
-
-async def _run(command: Command, stream: str, record: RecordPurchaseDocument) -> Outcome[PurchaseHistory]:
-    """The command, tried again while it loses races to deliveries to the same account in other processes: the
-    ERP's bursts are routine, and a conflict would only make it deliver again later. A retry is safe: the
-    delivery id keys it, so a round that did land answers as itself."""
-
-    return await until_it_lands(
-        lambda: command.run(PURCHASES, stream, lambda state: decide(state, record)),
-        rounds=ROUNDS,
-        pause=lambda round_: random.uniform(0.005, 0.05) * round_,
-    )
 
 
 @contextlib.asynccontextmanager

@@ -29,5 +29,18 @@ class PurchaseDocumentReaffirmed:
     delivery_id: str
 
 
-PurchaseEvent = PurchaseDocumentRecorded | PurchaseDocumentReaffirmed
-EVENTS = (PurchaseDocumentRecorded, PurchaseDocumentReaffirmed)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PurchaseDocumentMoved:
+    """The ERP sent the document for another account, `to_account_id` (booked to the wrong customer, then fixed):
+    it leaves this account's history, where the past still shows it, and is kept there from then on."""
+
+    account_id: str
+    kind: PurchaseKind
+    number: str
+    to_account_id: str
+    changed_at: datetime | None
+    delivery_id: str
+
+
+PurchaseEvent = PurchaseDocumentRecorded | PurchaseDocumentReaffirmed | PurchaseDocumentMoved
+EVENTS = (PurchaseDocumentRecorded, PurchaseDocumentReaffirmed, PurchaseDocumentMoved)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from service.domain.purchases.events import PurchaseDocumentReaffirmed, PurchaseDocumentRecorded, PurchaseEvent
+from service.domain.purchases.events import (
+    PurchaseDocumentMoved,
+    PurchaseDocumentReaffirmed,
+    PurchaseDocumentRecorded,
+    PurchaseEvent,
+)
 from service.domain.purchases.state import PurchaseHistory, key, trimmed
 
 
@@ -24,6 +29,9 @@ def evolve(state: PurchaseHistory, event: PurchaseEvent) -> PurchaseHistory:
                 return state  # decide reaffirms only a document kept
             changed_at = _newest(kept.changed_at, event.changed_at)
             return PurchaseHistory({**state.documents, slot: replace(kept, changed_at=changed_at)})
+        case PurchaseDocumentMoved():
+            slot = key(event.kind, event.number)
+            return PurchaseHistory({k: d for k, d in state.documents.items() if k != slot})
     return state
 
 
