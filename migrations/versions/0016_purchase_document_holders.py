@@ -16,11 +16,16 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
+# the whitespace str.strip() trims (the 29 characters str.isspace() holds), as the rules trim a number
+SPACES = (
+    r"E'\t\n\x0b\f\r\x1c\x1d\x1e\x1f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    r"\u2009\u200a\u2028\u2029\u202f\u205f\u3000'"
+)
 INDEX = r"""
 CREATE INDEX events_purchase_documents ON events
-  ((data->'document'->>'kind'), (btrim(data->'document'->>'number', E' \t\n\r\f\x0b')))
+  ((data->'document'->>'kind'), (btrim(data->'document'->>'number', {SPACES})))
   WHERE event_type = 'PurchaseDocumentRecorded';
-"""
+""".replace("{SPACES}", SPACES)
 
 
 def upgrade() -> None:

@@ -25,13 +25,18 @@ from service.runtime import Runtime
 ROUNDS = 20  # the command handler's own attempts each, with a growing jittered pause between rounds
 PREFIX = "purchases-"
 
+# every character str.isspace() holds, which str.strip() trims: migration 0016's literal, character for character
+SPACES = (
+    r"E'\t\n\x0b\f\r\x1c\x1d\x1e\x1f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    r"\u2009\u200a\u2028\u2029\u202f\u205f\u3000'"
+)
 # the accounts whose histories recorded the document before its holder was kept (trimmed as `trimmed()` trims
 # what the ERP sends today; the expression is the index's, so the lookup reads the index)
 KEPT_BEFORE_HOLDERS = r"""
 SELECT DISTINCT stream_id FROM events
 WHERE event_type = 'PurchaseDocumentRecorded' AND data->'document'->>'kind' = $1
-  AND btrim(data->'document'->>'number', E' \t\n\r\f\x0b') = $2
-"""
+  AND btrim(data->'document'->>'number', {SPACES}) = $2
+""".replace("{SPACES}", SPACES)
 
 
 async def land(command: Command, record: RecordPurchaseDocument) -> tuple[Outcome[PurchaseHistory], Document | None]:
