@@ -1,6 +1,6 @@
 """What managers and supervisors ask of a sales project. Facts from other aggregates come with the command:
 `members` is the account's buying center (member id → role codes), `left` the ids of its members who have left
-the client, `criteria` the company's exit criteria."""
+the client, `away` the periods each member was away and came back from, `criteria` the company's exit criteria."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from datetime import date
 from service.domain.actors import Actor
 from service.domain.opportunity.criteria import StageCriteria
 from service.domain.opportunity.state import Evidence, Kind, LaunchAction, Money, PriceRound, Problem
+
+# member id → the periods they were away and came back from, [left_on, returned_on): not the client's on those days
+Absences = dict[str, tuple[tuple[date, date], ...]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +72,7 @@ class ConfirmNeed:
     interaction_id: str = ""
     members: dict[str, frozenset[str]] = field(default_factory=dict)
     left: frozenset[str] = frozenset()
+    away: Absences = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +83,7 @@ class RecordProblem:
     today: date | None = None  # when given, the need's confirmation date may not be later
     members: dict[str, frozenset[str]] = field(default_factory=dict)
     left: frozenset[str] = frozenset()
+    away: Absences = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +123,7 @@ class RecordLeaderConfirmation:
     today: date
     members: dict[str, frozenset[str]] = field(default_factory=dict)
     left: frozenset[str] = frozenset()
+    away: Absences = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,6 +141,7 @@ class ConfirmConfidentUse:
     today: date
     members: dict[str, frozenset[str]] = field(default_factory=dict)
     left: frozenset[str] = frozenset()
+    away: Absences = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ on met exit criteria, or on a supervisor's written override (advancing.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from functools import partial
 from typing import Any, assert_never
 
@@ -31,15 +32,29 @@ CRITERIA_LIMIT = 20  # a problem's decision criteria: as many, and each as long,
 CRITERION_LIMIT = 500  # as a buying-center member's
 
 
-def _member(members: dict[str, frozenset[str]], left: frozenset[str], member_id: str | None) -> None:
+def _member(
+    members: dict[str, frozenset[str]],
+    left: frozenset[str],
+    member_id: str | None,
+    on: date | None = None,
+    away: c.Absences | None = None,
+) -> None:
     """A new fact may name only a member of the buying center who is still at the client (facts recorded before
-    they left stay, as history)."""
+    they left stay, as history); one with a day of its own also one at the client on that day: someone away then,
+    back since, was not the client's, as for an interaction."""
     if member_id is None:
         return
     if member_id not in members:
         raise NotFound("member-not-in-buying-center", f"no member {member_id} in this buying center", member=member_id)
     if member_id in left:
         raise Conflict("member-has-left", f"member {member_id} has left the client", member=member_id)
+    for left_on, back in (away or {}).get(member_id, ()) if on else ():
+        if left_on <= on < back:
+            raise Conflict(
+                "member-has-left",
+                f"member {member_id} was away from the client on {on}: left {left_on}, back {back}",
+                member=member_id,
+            )
 
 
 def _open(state: Opportunity) -> None:
@@ -155,7 +170,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             )
             return [] if command.member_id in state.allies else [e.AllyLinked(member_id=command.member_id)]
         case c.ConfirmNeed():
-            _member(command.members, command.left, command.member_id)
+            _member(command.members, command.left, command.member_id, command.on, command.away)
             require_not_future(command.on, command.today)
             if command.interaction_id:
                 _heard_in(state.interaction(command.interaction_id), command)
@@ -175,7 +190,9 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
             named = (before.affected_member, before.need_confirmed_by) if before else ()
             left = frozenset(m for m in command.left if m not in named)
             _member(command.members, left, problem.affected_member)
-            _member(command.members, left, problem.need_confirmed_by)
+            said = (problem.need_confirmed_by, problem.confirmed_on)  # a new confirmation is judged on its day
+            on = None if before and (before.need_confirmed_by, before.confirmed_on) == said else problem.confirmed_on
+            _member(command.members, left, problem.need_confirmed_by, on, command.away)  # the one it had is history
             require(
                 problem.need_confirmed_by is None or problem.confirmed_on is not None,
                 "confirmation-date-required",
@@ -229,7 +246,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 amount(price_round.offer.amount, "offer.amount")
             return [e.PriceRoundRecorded(price_round=replace(price_round, level=_text(price_round.level, "level")))]
         case c.RecordLeaderConfirmation():
-            _member(command.members, command.left, command.member_id)
+            _member(command.members, command.left, command.member_id, command.on, command.away)
             require(
                 bool(LEADER_ROLES & command.members[command.member_id]),
                 "member-not-leader",
@@ -249,7 +266,7 @@ def decide(state: Opportunity, command: c.OpportunityCommand) -> list[e.Opportun
                 _text(action.owner, "owner", limit=200)
             return [e.LaunchPlanSet(actions=actions)]
         case c.ConfirmConfidentUse():
-            _member(command.members, command.left, command.member_id)
+            _member(command.members, command.left, command.member_id, command.on, command.away)
             require_not_future(command.on, command.today)
             return [
                 e.ConfidentUseConfirmed(

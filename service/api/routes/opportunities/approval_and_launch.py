@@ -49,6 +49,7 @@ async def leader_confirmation(
             today=day,
             members=m.roles,
             left=m.left,
+            away=m.away,
         ),
     )
 
@@ -106,5 +107,6 @@ async def confident_use(
             today=day,
             members=m.roles,
             left=m.left,
+            away=m.away,
         ),
     )

@@ -93,6 +93,7 @@ async def confirm_need(
             interaction_id=str(body.interaction_id or ""),
             members=m.roles,
             left=m.left,
+            away=m.away,
         ),
     )
 
@@ -156,6 +157,7 @@ async def record_problem(
             problem=problem,
             members=m.roles,
             left=m.left,
+            away=m.away,
             refine=body.problem_id is not None,
             today=latest_day(),
         ),

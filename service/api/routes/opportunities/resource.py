@@ -29,6 +29,7 @@ from service.domain.account.state import Account
 from service.domain.actors import Actor, Role
 from service.domain.buying_center.state import BuyingCenter
 from service.domain.errors import NotFound
+from service.domain.opportunity.commands import Absences
 from service.domain.opportunity.criteria import Stage, roles_for_rules
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.state import Kind, Money, Opportunity, Status
@@ -145,16 +146,18 @@ def may_override(actor: Actor, account: Account) -> bool:
 
 class Roster(NamedTuple):
     """The account's buying center as a project's rules read it: every member's roles (no ally role for one opposed
-    to us), and who has left."""
+    to us), who has left, and the periods each was away and came back from (a dated fact judges them on its day)."""
 
     roles: dict[str, frozenset[str]]
     left: frozenset[str]
+    away: Absences
 
 
 def roster_of(state: BuyingCenter) -> Roster:
     return Roster(
         roles={m.member_id: roles_for_rules(m.roles, m.opposed) for m in state.people.values()},
         left=frozenset(m.member_id for m in state.people.values() if not m.active),
+        away={m.member_id: tuple((p.left_on, p.returned_on) for p in m.away) for m in state.people.values() if m.away},
     )
 
 
