@@ -1,6 +1,7 @@
 """A project fact with a day of its own (a need, a leader's or confident-use confirmation, a problem's confirmed need)
 names a member at the client on that day: one away then, back since, was not the client's (409 `member-has-left`
-naming the day), as for an interaction. Found by review: it was accepted, only "left now" was refused."""
+naming the day), as for an interaction. And a leaving is never dated before the member's last return: absences do
+not overlap (422 `date-before-return`). Found by review: both were accepted, only "left now" was refused."""
 
 from __future__ import annotations
 
@@ -72,3 +73,20 @@ async def test_a_fact_dated_before_the_member_left_is_taken(client: httpx.AsyncC
     earlier = (LEFT_ON - timedelta(days=3)).isoformat()
     taken = await client.post(f"{project}/needs", json=facts(member, earlier)["needs"], headers=kam)
     assert taken.status_code == 200, taken.text
+
+
+async def test_a_leaving_before_the_last_return_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, auth: Any, store: Any
+) -> None:
+    path, kam, _, _ = await setup(client, auth)
+    member = await away_and_back(client, path, kam)
+    card = f"{path}/buying-center/members/{member}"
+    before = await store.head_position()
+    for on in (AWAY, (BACK_ON - timedelta(days=1)).isoformat(), (LEFT_ON - timedelta(days=5)).isoformat()):
+        refused = await client.post(f"{card}/left", json={"on": on}, headers=kam)
+        assert (refused.status_code, refused.json()["type"]) == (422, "/problems/date-before-return"), refused.text
+        assert (refused.json()["field"], refused.json()["returned_on"]) == ("on", BACK_ON.isoformat())
+        assert BACK_ON.isoformat() in refused.json()["detail"]
+    assert await store.head_position() == before
+    again = await client.post(f"{card}/left", json={"on": BACK_ON.isoformat()}, headers=kam)
+    assert again.status_code == 200, again.text

@@ -256,6 +256,14 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 "a member left in the past",
                 field="on",
             )
+            back = max((p.returned_on for p in m.away), default=None)  # absences do not overlap
+            require(
+                back is None or command.on >= back,
+                "date-before-return",
+                f"member {m.member_id} came back to the client on {back}: they left again on or after that day",
+                field="on",
+                returned_on=back,
+            )
             return [
                 MemberLeft(member_id=m.member_id, on=command.on, reason=_text(command.reason, "reason", limit=1000))
             ]

@@ -130,7 +130,10 @@ async def change_member(
 
 
 class LeftIn(RequestBody):
-    on: Day
+    on: Day = Field(
+        description="The day they left: not in the future, nor before the day they last came back, as periods away "
+        "do not overlap (422 `date-before-return`)."
+    )
     reason: str = Field("", max_length=1000)
 
 
