@@ -1,7 +1,9 @@
-"""`kamplan migrate`: alembic to head, in one transaction, serialised between processes by an advisory lock."""
+"""`kamplan migrate`: alembic to head, in one transaction (but for a migration's autocommit blocks), serialised
+between processes by an advisory lock held by the session."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from importlib.resources import files
 
@@ -19,6 +21,7 @@ from service.db.urls import asyncpg_dsn
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 0x6B616D706C616E  # "kamplan": one migrator at a time per database
+LOCK_POLL_SECONDS = 0.2
 
 
 def run_script(sql: str) -> None:
@@ -51,9 +54,16 @@ async def migrate(url: str, revision: str = "head") -> None:
         "postgresql+asyncpg://", async_creator=lambda: asyncpg.connect(asyncpg_dsn(url)), poolclass=NullPool
     )
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            await conn.run_sync(_upgrade, alembic_config(), revision)
+        async with engine.connect() as conn:
+            # held by the session, as a migration's autocommit block commits the transaction; polled, as a migrator
+            # waiting in pg_advisory_lock would hold a snapshot that CREATE INDEX CONCURRENTLY waits for: a deadlock
+            while not (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK})).scalar():
+                await conn.commit()
+                await asyncio.sleep(LOCK_POLL_SECONDS)
+            await conn.commit()
+            await conn.run_sync(_upgrade, alembic_config(), revision)  # env.py begins and commits the transaction
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            await conn.commit()
     finally:
         await engine.dispose()
     log.info("database migrated to %s", revision)
