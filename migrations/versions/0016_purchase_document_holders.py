@@ -4,10 +4,16 @@ A document the ERP sends for another account moves there (service/domain/purchas
 document's holder has a stream of its own; a document recorded before has none, so the first delivery of a
 document looks up which histories recorded it. Without this index that lookup reads the whole log.
 
+Built CONCURRENTLY, outside the migration's transaction, so appends go on while it builds. A build that failed
+(interrupted, cancelled) leaves the index INVALID and the schema at 0015: the next run drops it and builds it again.
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-11-25
 """
+
+from alembic import op
+from sqlalchemy import text
 
 from service.db.migrate import run_script
 
@@ -22,14 +28,23 @@ SPACES = (
     r"\u2009\u200a\u2028\u2029\u202f\u205f\u3000'"
 )
 INDEX = r"""
-CREATE INDEX events_purchase_documents ON events
+CREATE INDEX CONCURRENTLY events_purchase_documents ON events
   ((data->'document'->>'kind'), (btrim(data->'document'->>'number', {SPACES})))
   WHERE event_type = 'PurchaseDocumentRecorded';
 """.replace("{SPACES}", SPACES)
 
 
+VALID = "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('events_purchase_documents')"
+
+
 def upgrade() -> None:
-    run_script(INDEX)
+    with op.get_context().autocommit_block():  # CONCURRENTLY cannot run in a transaction
+        valid = op.get_bind().execute(text(VALID)).scalar()
+        if valid:
+            return  # built by a run that stopped before it recorded 0016
+        if valid is not None:
+            run_script("DROP INDEX CONCURRENTLY events_purchase_documents")
+        run_script(INDEX)
 
 
 def downgrade() -> None:
