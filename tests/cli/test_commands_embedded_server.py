@@ -79,7 +79,12 @@ async def _migrate_waiting_for_its_lock(
         command = await asyncio.create_subprocess_exec(
             KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
         )
-        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        # the migrator polls pg_try_advisory_lock (a blocking wait would hold a snapshot that 0016's concurrent
+        # index build waits for): it waits once a session of its has asked, which pg_stat_activity keeps as its query
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'"
+        )
         await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
         yield command, ours
     finally:
