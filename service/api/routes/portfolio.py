@@ -185,16 +185,15 @@ async def get_portfolio(
         key_accounts = {row["owner"]: row["keys"] for row in await conn.fetch(KEY_ACCOUNTS, owners)}
     by_manager: dict[str, list[AccountSignal]] = defaultdict(list)
     for a in accounts:
+        center = BuyingCenter(account_id=a["account_id"], members=members[a["account_id"]])
         risks = coverage_risks(
-            BuyingCenter(account_id=a["account_id"], members=members[a["account_id"]]),
+            center,
             settings.roles,
             settings.coverage,
             day,
             lifecycle=Lifecycle(a["lifecycle"]),
         )
-        people = members[a["account_id"]].values()
-        gone = frozenset(m.member_id for m in people if not m.active)
-        view = dossier_view(settings.template, Dossier(slots=answers[a["account_id"]]), day, gone)
+        view = dossier_view(settings.template, Dossier(slots=answers[a["account_id"]]), day, center.left)
         balance = negotiation_balance(contacts[a["account_id"]], day, window)
         by_manager[a["owner"]].append(
             AccountSignal(

@@ -140,3 +140,9 @@ class BuyingCenter:
     @property
     def links(self) -> dict[str, Relationship]:
         return self.relationships or {}
+
+    @property
+    def left(self) -> frozenset[str]:
+        """The members who have left the client (and not come back): named in no new fact, and what is known of
+        them no longer describes who is there."""
+        return frozenset(m.member_id for m in self.people.values() if not m.active)

@@ -86,8 +86,8 @@ class AnswerWritten(Written):
 
 async def _members(command: Any, account_id: str) -> tuple[frozenset[str], frozenset[str]]:
     """The buying center's members, and those of them who have left the client."""
-    people = (await command.runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id))).state.people
-    return frozenset(people), frozenset(m.member_id for m in people.values() if not m.active)
+    center = (await command.runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id))).state
+    return frozenset(center.people), center.left
 
 
 @router.post(

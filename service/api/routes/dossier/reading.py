@@ -135,8 +135,7 @@ async def get_dossier(
     settings = await company_settings(runtime, as_of)
     center = await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)), as_of=as_of)
     day = day_of(as_of)
-    gone = frozenset(m.member_id for m in center.state.people.values() if not m.active)
-    view = dossier_view(settings.template, loaded.state, day, gone)
+    view = dossier_view(settings.template, loaded.state, day, center.state.left)
     set_etag(response, loaded.version)
     state: Dossier = loaded.state
     return DossierOut(

@@ -166,7 +166,7 @@ def steps_of(
             members = {m.member_id: m.roles for m in people.values()}
             # gone now, or away on its day: their word heard there is no fact of the project's
             left = frozenset(m.member_id for m in people.values() if not _at_the_client(m, details.occurred_on))
-            left |= frozenset(m.member_id for m in people.values() if not m.active)
+            left |= states[bc_stream].left
             commands: list[Any] = []
             with_client = any(_at_the_client(people.get(m), details.occurred_on) for m in details.participants)
             if pid in details.projects:
@@ -216,7 +216,7 @@ def steps_of(
         def answers(states: dict[str, Any]) -> list[Any]:
             people = states[bc_stream].people
             members = frozenset(people)
-            left = frozenset(m.member_id for m in people.values() if not m.active)
+            left = states[bc_stream].left
             commands = [
                 dc.RecordAnswer(
                     actor=actor,

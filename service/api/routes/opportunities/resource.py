@@ -156,7 +156,7 @@ class Roster(NamedTuple):
 def roster_of(state: BuyingCenter) -> Roster:
     return Roster(
         roles={m.member_id: roles_for_rules(m.roles, m.opposed) for m in state.people.values()},
-        left=frozenset(m.member_id for m in state.people.values() if not m.active),
+        left=state.left,
         away={m.member_id: tuple((p.left_on, p.returned_on) for p in m.away) for m in state.people.values() if m.away},
     )
 
