@@ -9,8 +9,7 @@ more has no runner to take it: the forget empties it instead.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import asyncpg
@@ -21,7 +20,6 @@ from service.config import Settings
 from service.domain.actors import Role
 from service.domain.settings.defaults import default_settings
 from service.events import RecordedEvent
-from service.main import create_app
 from service.projections import forgetting, sql
 from service.projections import generations as gens
 from service.projections.buying_centers import BuyingCenters
@@ -29,19 +27,10 @@ from service.projections.dossiers import Dossiers
 from service.projections.model import TableNames
 from service.projections.runner import ProjectionRunner
 from tests.conftest import IsolatedDb, caught_up
+from tests.support.apps import client_without_projections
 from tests.support.webhooks import eventually
 
 MARKER = "Alice Secret-4711"
-
-
-@contextlib.asynccontextmanager
-async def _client(db: IsolatedDb, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"projections": "off"}), db.url)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kamplan") as client,
-    ):
-        yield client
 
 
 async def _names(db: IsolatedDb, table: str = "buying_center_members") -> list[str | None]:
@@ -124,7 +113,7 @@ async def test_a_live_generation_stuck_on_a_failing_batch_forgets_at_its_checkpo
     Failing.fail_from = None
     projections = [Stuck(isolated.store.upcasters), StuckDossiers(isolated.store.upcasters)]
     names = [p.name for p in projections]
-    async with _client(isolated, settings) as client:
+    async with client_without_projections(isolated.url, settings) as client:
         account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
         path = f"/v1/accounts/{account['account_id']}"
         members = f"{path}/buying-center/members"
@@ -214,7 +203,7 @@ async def test_a_generation_newer_code_builds_forgets_once_it_catches_up_and_goe
     isolated: IsolatedDb, settings: Settings, auth, running
 ) -> None:
     kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
-    async with _client(isolated, settings) as client:
+    async with client_without_projections(isolated.url, settings) as client:
         account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
         members = f"/v1/accounts/{account['account_id']}/buying-center/members"
         alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
@@ -289,7 +278,7 @@ async def test_a_build_no_process_runs_any_more_is_emptied_by_a_forget_and_built
     """An upgrade rolled back: the newer code built part of generation 2, then every process went back to the older
     code, which cannot refold the newer version's rows. They kept the forgotten person in clear, for good."""
     kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
-    async with _client(isolated, settings) as client:
+    async with client_without_projections(isolated.url, settings) as client:
         account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
         members = f"/v1/accounts/{account['account_id']}/buying-center/members"
         alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
@@ -330,7 +319,7 @@ async def test_a_build_no_process_runs_that_applied_the_forget_itself_is_not_bui
     isolated: IsolatedDb, settings: Settings, auth, running
 ) -> None:
     kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
-    async with _client(isolated, settings) as client:
+    async with client_without_projections(isolated.url, settings) as client:
         account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
         members = f"/v1/accounts/{account['account_id']}/buying-center/members"
         alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]

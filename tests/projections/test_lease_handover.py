@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
-import httpx
 
 from service.config import Settings
 from service.domain.actors import Role
-from service.main import create_app
 from service.projections.buying_centers import BuyingCenters
 from service.projections.runner import ProjectionRunner
 from tests.conftest import IsolatedDb, caught_up
+from tests.support.apps import client_without_projections
 
 
 async def _applied_by(db: IsolatedDb, projection: BuyingCenters) -> None:
@@ -26,21 +22,11 @@ async def _applied_by(db: IsolatedDb, projection: BuyingCenters) -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
-@contextlib.asynccontextmanager
-async def _client(db: IsolatedDb, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"projections": "off"}), db.url)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kamplan") as client,
-    ):
-        yield client
-
-
 async def test_a_process_taking_the_lease_back_does_not_restore_a_person_forgotten_meanwhile(
     isolated: IsolatedDb, settings: Settings, auth
 ) -> None:
     kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
-    async with _client(isolated, settings) as client:
+    async with client_without_projections(isolated.url, settings) as client:
         account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
         members = f"/v1/accounts/{account['account_id']}/buying-center/members"
         added = await client.post(members, json={"name": "Alice Secret"}, headers=kam)
