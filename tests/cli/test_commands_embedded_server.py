@@ -80,10 +80,11 @@ async def _migrate_waiting_for_its_lock(
             KAMPLAN, "migrate", env=_env(KAMPLAN_DATA_DIR=str(data_dir)), stderr=asyncio.subprocess.PIPE
         )
         # the migrator polls pg_try_advisory_lock (a blocking wait would hold a snapshot that 0016's concurrent
-        # index build waits for): it waits once a session of its has asked, which pg_stat_activity keeps as its query
+        # index build waits for), each try in a transaction of its own: its session's last query is the try, or the
+        # BEGIN or COMMIT around it, most of the time the COMMIT
         waiting = (
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'"
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND (query LIKE '%pg_try_advisory_lock%' OR query LIKE 'BEGIN%' OR query LIKE 'COMMIT%')"
         )
         await eventually(lambda: holder.fetchval(waiting), bool, seconds=60)
         yield command, ours
