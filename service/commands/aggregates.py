@@ -184,6 +184,7 @@ SETTINGS: AggregateType[CompanySettings, Any] = _kind(
     SETTINGS_EVENTS,
     CompanySettings,
     timed=False,
+    snapshot_version=2,  # 2: the roles retired from the set (snapshots of 1 lack them)
 )
 DOSSIER: AggregateType[Dossier, Any] = _kind(
     "dossier",

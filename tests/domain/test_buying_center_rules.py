@@ -32,7 +32,13 @@ def run(state: BuyingCenter, *commands: object) -> BuyingCenter:
 
 def add(member_id: str, **fields: object) -> cmd.AddMember:
     return cmd.AddMember(
-        actor=KAM, account_id="a1", member_id=member_id, name=f"Person {member_id}", known_roles=ROLES, **fields
+        actor=KAM,
+        account_id="a1",
+        member_id=member_id,
+        name=f"Person {member_id}",
+        known_roles=ROLES,
+        retired_roles=frozenset(),
+        **fields,
     )
 
 
@@ -44,7 +50,12 @@ def test_unknown_roles_and_out_of_range_scores_are_refused_by_name() -> None:
         decide(initial_state(), add("m1", influence=6))
     assert influence.value.code == "out-of-range"
     with pytest.raises(DomainError) as empty:
-        decide(initial_state(), cmd.AddMember(actor=KAM, account_id="a1", member_id="m1", name=" ", known_roles=ROLES))
+        decide(
+            initial_state(),
+            cmd.AddMember(
+                actor=KAM, account_id="a1", member_id="m1", name=" ", known_roles=ROLES, retired_roles=frozenset()
+            ),
+        )
     assert empty.value.code == "missing-value"
 
 
@@ -111,14 +122,22 @@ def test_the_history_shows_how_and_why_the_view_of_a_person_changed() -> None:
         initial_state(),
         add("m1", roles=frozenset({"user"}), attitude=0),
         cmd.AssessMember(
-            actor=KAM, member_id="m1", attitude=2, roles=frozenset({"user", "ally"}), citation=why, known_roles=ROLES
+            actor=KAM,
+            member_id="m1",
+            attitude=2,
+            roles=frozenset({"user", "ally"}),
+            citation=why,
+            known_roles=ROLES,
+            retired_roles=frozenset(),
         ),
     )
     history = state.people["m1"].history
     assert [h.event for h in history] == ["MemberAdded", "MemberAssessed"]
     assert history[1].changes == {"roles": [frozenset({"user"}), frozenset({"user", "ally"})], "attitude": [0, 2]}
     assert history[1].citation == why
-    unchanged = decide(state, cmd.AssessMember(actor=KAM, member_id="m1", attitude=2, known_roles=ROLES))
+    unchanged = decide(
+        state, cmd.AssessMember(actor=KAM, member_id="m1", attitude=2, known_roles=ROLES, retired_roles=frozenset())
+    )
     assert unchanged == []
 
 
@@ -156,7 +175,7 @@ def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment_criter
     state = run(state, add("m2"))
     # what we learn of someone is assessment too: their criteria, their problems, their links to others
     for command in (
-        cmd.AssessMember(actor=KAM, member_id="m1", attitude=1, known_roles=ROLES),
+        cmd.AssessMember(actor=KAM, member_id="m1", attitude=1, known_roles=ROLES, retired_roles=frozenset()),
         cmd.RecordCriteria(actor=KAM, member_id="m1", stated=("price",), observed=()),
         cmd.RecordProblems(actor=KAM, member_id="m1", problems=(MemberProblem(problem="Clogging"),)),
         cmd.LinkMembers(actor=KAM, relationship_id="r1", source="m2", target="m1", kind=RelationKind.INFLUENCES),

@@ -1,4 +1,5 @@
-"""What managers ask of a buying center. `roles` is the company's role set, passed in for validation."""
+"""What managers ask of a buying center. `known_roles` is the company's role set and `retired_roles` the roles it
+dropped, passed in for validation."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class AddMember:
     attitude_to_competitor: int = 0
     citation: Citation | None = None
     known_roles: frozenset[str]
+    retired_roles: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +52,7 @@ class AssessMember:
     attitude_to_competitor: int | None = None
     citation: Citation | None = None
     known_roles: frozenset[str]
+    retired_roles: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

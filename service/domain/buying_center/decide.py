@@ -39,6 +39,7 @@ from service.domain.buying_center.events import (
     NextActionSet,
 )
 from service.domain.buying_center.links import refuse_cycles, refuse_duplicates_and_contradictions
+from service.domain.buying_center.roles import given_roles
 from service.domain.buying_center.state import BuyingCenter, Citation, Member, NextAction, RelationKind, contact_key
 from service.domain.errors import Conflict, NotFound, clean_text, decision_criteria, require, require_each_once
 
@@ -49,19 +50,6 @@ _text = partial(clean_text, required=False, limit=200)
 def _cited(citation: Citation | None) -> Citation | None:
     """A citation as kept: its note trimmed, as every note of the map is, so an all-blank note is no note."""
     return replace(citation, note=_text(citation.note, "citation.note", limit=1000)) if citation else None
-
-
-def _roles(roles: frozenset[str], known: frozenset[str]) -> frozenset[str]:
-    unknown = sorted(roles - known)
-    require(
-        not unknown,
-        "unknown-role",
-        f"unknown roles: {', '.join(unknown)}",
-        field="roles",
-        unknown=unknown,
-        known=sorted(known),
-    )
-    return roles
 
 
 def _scale(value: int, field: str, low: int, high: int) -> int:
@@ -98,7 +86,7 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                     organisation=_text(command.organisation, "organisation"),
                     contacts=_text(command.contacts, "contacts", limit=1000),
                     notes=_text(command.notes, "notes", limit=5000),
-                    roles=_roles(command.roles, command.known_roles),
+                    roles=given_roles(command.roles, command.known_roles, command.retired_roles),
                     influence=_scale(command.influence, "influence", 1, 5),
                     attitude=_scale(command.attitude, "attitude", -2, 2),
                     attitude_to_competitor=_scale(command.attitude_to_competitor, "attitude_to_competitor", -2, 2),
@@ -133,7 +121,9 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
             m = _active(state, command.member_id)
             assessed = MemberAssessed(
                 member_id=m.member_id,
-                roles=_roles(command.roles, command.known_roles) if command.roles is not None else m.roles,
+                roles=given_roles(command.roles, command.known_roles, command.retired_roles, m.roles)
+                if command.roles is not None
+                else m.roles,
                 influence=_scale(command.influence, "influence", 1, 5)
                 if command.influence is not None
                 else m.influence,

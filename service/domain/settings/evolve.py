@@ -15,7 +15,7 @@ from service.domain.settings.events import (
     SettingsEvent,
     StageCriteriaDefined,
 )
-from service.domain.settings.state import CompanySettings
+from service.domain.settings.state import CompanySettings, RoleDefinition
 
 
 def evolve(state: CompanySettings, event: SettingsEvent) -> CompanySettings:
@@ -25,7 +25,7 @@ def evolve(state: CompanySettings, event: SettingsEvent) -> CompanySettings:
         case HandOverTriggersDefined(triggers=triggers):
             return replace(state, hand_over_triggers=triggers)
         case BuyingCenterRolesDefined(roles=roles):
-            return replace(state, roles=roles)
+            return replace(state, roles=roles, retired_roles=_retired(state, roles))
         case DossierTemplatePublished(template=template):
             return replace(state, templates=(*state.templates, template))
         case CoverageRulesSet(rules=rules):
@@ -37,6 +37,13 @@ def evolve(state: CompanySettings, event: SettingsEvent) -> CompanySettings:
                 state, stalled_days=event.stalled_days, negotiation_window_days=event.negotiation_window_days
             )
     return state
+
+
+def _retired(state: CompanySettings, roles: tuple[RoleDefinition, ...]) -> tuple[RoleDefinition, ...]:
+    """The roles retired once `roles` is the set: those retired before and those it drops, each as last defined, but
+    for the ones it has again (ordinary roles once more)."""
+    codes = {r.code for r in roles}
+    return tuple(r for r in (*state.retired_roles, *state.roles) if r.code not in codes)
 
 
 def initial_state() -> CompanySettings:

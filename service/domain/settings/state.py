@@ -74,6 +74,8 @@ class CompanySettings:
     hand_over_triggers: tuple[TriggerKind, ...]
     roles: tuple[RoleDefinition, ...]
     templates: tuple[DossierTemplate, ...]  # every version ever published; the last is in force
+    # Roles a set dropped, as last defined: who holds one keeps it, nobody new is given it, till a set has it again
+    retired_roles: tuple[RoleDefinition, ...] = ()
     coverage: CoverageRules = field(default_factory=CoverageRules)
     stage_criteria: tuple[StageCriteria, ...] = (StageCriteria(version=1, exits=DEFAULT_EXIT_CRITERIA),)
     stalled_days: int = 30  # an open project with no stage change and no interaction with the client for this long
@@ -101,6 +103,10 @@ class CompanySettings:
     @property
     def role_codes(self) -> frozenset[str]:
         return frozenset(r.code for r in self.roles)
+
+    @property
+    def retired_role_codes(self) -> frozenset[str]:
+        return frozenset(r.code for r in self.retired_roles)
 
     @property
     def trigger_codes(self) -> frozenset[str]:

@@ -63,6 +63,7 @@ async def assess_member(
             attitude_to_competitor=body.attitude_to_competitor,
             citation=cite(body.citation),
             known_roles=settings.role_codes,
+            retired_roles=settings.retired_role_codes,
         ),
         response,
         member_id,

@@ -93,6 +93,7 @@ async def add_member(account_id: UUID, body: MemberIn, response: Response, comma
             roles=frozenset(body.roles),
             citation=cite(body.citation),
             known_roles=settings.role_codes,
+            retired_roles=settings.retired_role_codes,
             **fields,
         ),
         response,

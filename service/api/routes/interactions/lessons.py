@@ -151,6 +151,7 @@ def steps_of(
                 attitude_to_competitor=a.attitude_to_competitor,
                 citation=Citation(kind=CitationKind.INTERACTION, ref=interaction_id, note=a.note),
                 known_roles=settings.role_codes,
+                retired_roles=settings.retired_role_codes,
             )
             for a in learned.assessments
         ]
