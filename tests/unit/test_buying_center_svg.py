@@ -190,6 +190,18 @@ def test_role_badges_use_short_unique_abbreviations_with_full_labels() -> None:
     assert all(r["label"] in legend for r in ROLES)
 
 
+def test_a_retired_role_someone_holds_is_named_as_retired() -> None:
+    picture = view(8)
+    picture["roles"] = [r for r in ROLES if r["code"] != "expert"]
+    picture["retired_roles"] = [r for r in ROLES if r["code"] == "expert"]
+    picture["nodes"][0]["roles"] = ["expert", "user"]
+    root = parse(picture)
+    badge = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "badge" and g.get("data-role") == "expert")
+    assert (badge.findtext(f"{SVG}text"), "Expert (retired)" in (badge.findtext(f"{SVG}title") or "")) == ("EX", True)
+    legend = visible_text(next(g for g in root.iter(f"{SVG}g") if g.get("class") == "legend"))
+    assert "Expert (retired)" in legend
+
+
 def test_text_is_escaped_and_the_document_still_parses() -> None:
     picture = view(6)
     picture["nodes"][0]["name"] = 'Ivan "<Orlov>" & Co'

@@ -36,6 +36,10 @@ class SettingsOut(BaseModel):
     key_account_ceiling: int
     hand_over_triggers: list[dict[str, Any]]
     roles: list[dict[str, Any]]
+    retired_roles: list[dict[str, Any]] = Field(
+        description="Roles a role set dropped, as last defined: members who hold one keep it (an assessment may "
+        "re-send it), nobody new is given it (422 `role-retired`); a set that has the code again makes it ordinary."
+    )
     coverage: dict[str, Any]
     template: dict[str, Any] = Field(description="The dossier template in force.")
     template_versions: list[int]
@@ -67,6 +71,7 @@ async def get_settings(
         key_account_ceiling=state.key_account_ceiling,
         hand_over_triggers=data["hand_over_triggers"],
         roles=data["roles"],
+        retired_roles=data["retired_roles"],
         coverage=data["coverage"],
         template=codec.to_dict(state.template),
         template_versions=[t.version for t in state.templates],

@@ -28,8 +28,11 @@ def render(view: Mapping[str, Any]) -> str:
     """The whole map as one SVG 1.1 document (a str; encode it as UTF-8, which its XML declaration names)."""
     nodes = _unique(view.get("nodes") or [])
     roles = [r for r in view.get("roles") or [] if r.get("code") is not None]
+    retired = [r for r in view.get("retired_roles") or [] if r.get("code") is not None]
     risks = list(view.get("risks") or [])
-    abbrev = abbreviations(roles, {clean(c) for n in nodes for c in n.get("roles") or []})
+    abbrev = abbreviations([*roles, *retired], {clean(c) for n in nodes for c in n.get("roles") or []})
+    # a role the set dropped, which someone here still holds, is named as retired (its badge as before)
+    roles += [{**r, "label": f"{clean(r.get('label')) or r['code']} (retired)"} for r in retired]
     titles = role_titles(roles)
     risk_codes: dict[str, list[str]] = {}
     for risk in risks:

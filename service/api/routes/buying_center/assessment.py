@@ -34,7 +34,12 @@ class MemberAssessmentIn(RequestBody):
         }
     )
 
-    roles: set[str] | None = None
+    roles: set[str] | None = Field(
+        None,
+        description="Their roles, all of them: codes from the company's role set, and any retired role they hold "
+        "already (`retired_roles`), which they keep if re-sent; a retired role they do not hold is a 422 "
+        "`role-retired`.",
+    )
     influence: StrictInt | None = Field(None, ge=1, le=5)
     attitude: StrictInt | None = Field(None, ge=-2, le=2)
     attitude_to_competitor: StrictInt | None = Field(None, ge=-2, le=2)
@@ -67,6 +72,7 @@ async def assess_member(
         ),
         response,
         member_id,
+        settings,
     )
 
 

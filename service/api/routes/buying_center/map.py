@@ -21,6 +21,7 @@ from service.api.routes.buying_center.resource import (
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.domain.buying_center.risks import coverage_risks
 from service.domain.buying_center.state import BuyingCenter, RelationKind
+from service.domain.settings.state import RoleDefinition
 from service.runtime import Runtime
 from service.views import buying_center_svg
 
@@ -62,6 +63,14 @@ class MapOut(Written):
         "nobody on its map yet."
     )
     roles: list[RoleOut]
+    retired_roles: list[RoleOut] = Field(
+        description="Roles someone on the map holds that the company's role set has dropped since, as last defined: "
+        "they keep them, nobody new is given them."
+    )
+
+
+def _role(r: RoleDefinition) -> RoleOut:
+    return RoleOut(code=r.code, label=r.label, label_ru=r.label_ru, required=r.required)
 
 
 async def _map(runtime: Runtime, actor: Any, account_id: str, as_of: datetime | None) -> MapOut:
@@ -70,13 +79,17 @@ async def _map(runtime: Runtime, actor: Any, account_id: str, as_of: datetime | 
     settings = await company_settings(runtime, as_of)
     state: BuyingCenter = loaded.state
     day = day_of(as_of)
+    held = frozenset(code for m in state.people.values() for code in m.roles)
     return MapOut(
         version=loaded.version,
         position=loaded.position or None,
         account_id=account_id,
         account_name=account.state.name,
         as_of=as_of,
-        nodes=[node(m) for m in sorted(state.people.values(), key=lambda m: (m.added_at or datetime.min, m.member_id))],
+        nodes=[
+            node(m, settings.retired_role_codes)
+            for m in sorted(state.people.values(), key=lambda m: (m.added_at or datetime.min, m.member_id))
+        ],
         edges=[
             Edge(
                 relationship_id=r.relationship_id,
@@ -93,7 +106,8 @@ async def _map(runtime: Runtime, actor: Any, account_id: str, as_of: datetime | 
             RiskOut(code=r.code, reason=r.reason, members=list(r.members), role=r.role)
             for r in coverage_risks(state, settings.roles, settings.coverage, day, lifecycle=account.state.lifecycle)
         ],
-        roles=[RoleOut(code=r.code, label=r.label, label_ru=r.label_ru, required=r.required) for r in settings.roles],
+        roles=[_role(r) for r in settings.roles],
+        retired_roles=[_role(r) for r in settings.retired_roles if r.code in held],
     )
 
 

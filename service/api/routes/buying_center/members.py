@@ -39,8 +39,9 @@ async def get_member(
 ) -> MemberOut:
     await account_then(runtime, actor, str(account_id), as_of)  # a 404 for a moment before the account existed
     loaded = await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)), as_of=as_of)
+    settings = await company_settings(runtime, as_of)  # the roles retired then
     set_etag(response, loaded.version)
-    return member_out(member_of(loaded.state, member_id))
+    return member_out(member_of(loaded.state, member_id), settings.retired_role_codes)
 
 
 EXAMPLE_MEMBER = {
@@ -65,7 +66,10 @@ class MemberIn(RequestBody):
     organisation: str = Field("", max_length=200, description="The client, or an outside body.")
     contacts: str = Field("", max_length=1000, description="Personal data.")
     notes: str = Field("", max_length=5000, description="Personal data.")
-    roles: set[str] = Field(default_factory=set, description="Codes from the company's role set (GET /v1/settings).")
+    roles: set[str] = Field(
+        default_factory=set,
+        description="Codes from the company's role set (GET /v1/settings); a retired role is a 422 `role-retired`.",
+    )
     influence: StrictInt = Field(3, ge=1, le=5)
     attitude: StrictInt = Field(0, ge=-2, le=2, description="To us: -2 opponent … +2 ally.")
     attitude_to_competitor: StrictInt = Field(0, ge=-2, le=2)
@@ -98,6 +102,7 @@ async def add_member(account_id: UUID, body: MemberIn, response: Response, comma
         ),
         response,
         member_id,
+        settings,
     )
     response.headers["Location"] = f"/v1/accounts/{account_id}/buying-center/members/{member_id}"
     return made

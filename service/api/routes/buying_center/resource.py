@@ -11,7 +11,7 @@ from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
 from service.api.bodies import RequestBody
-from service.api.commanding import Command, Written, written
+from service.api.commanding import Command, Written, company_settings, written
 from service.api.moments import Moment
 from service.commands.aggregates import BUYING_CENTER, buying_center_stream
 from service.commands.handler import Outcome
@@ -19,6 +19,7 @@ from service.domain import codec
 from service.domain.buying_center.decide import decide
 from service.domain.buying_center.state import BuyingCenter, Citation, CitationKind, Member
 from service.domain.errors import NotFound
+from service.domain.settings.state import CompanySettings
 
 AsOf = Annotated[Moment | None, Query(description="The map as kamplan knew it at this moment.")]
 
@@ -48,6 +49,10 @@ class Node(BaseModel):
     department: str
     organisation: str
     roles: list[str]
+    retired_roles: list[str] = Field(
+        description="Those of `roles` the company's role set has dropped since (GET /v1/settings `retired_roles`): "
+        "kept while re-sent in an assessment, given to nobody new."
+    )
     influence: int
     attitude: int
     attitude_to_competitor: int
@@ -59,7 +64,7 @@ class Node(BaseModel):
     left_on: date | None
 
 
-def node(m: Member) -> Node:
+def node(m: Member, retired: frozenset[str]) -> Node:
     return Node(
         member_id=m.member_id,
         name=m.name,
@@ -67,6 +72,7 @@ def node(m: Member) -> Node:
         department=m.department,
         organisation=m.organisation,
         roles=sorted(m.roles),
+        retired_roles=sorted(m.roles & retired),
         influence=m.influence,
         attitude=m.attitude,
         attitude_to_competitor=m.attitude_to_competitor,
@@ -106,10 +112,10 @@ class MemberWritten(Written):
     member: MemberOut
 
 
-def member_out(m: Member) -> MemberOut:
+def member_out(m: Member, retired: frozenset[str]) -> MemberOut:
     data = codec.to_dict(m)
     return MemberOut(
-        **node(m).model_dump(),
+        **node(m, retired).model_dump(),
         contacts=m.contacts,
         notes=m.notes,
         stated_criteria=list(m.stated_criteria),
@@ -130,13 +136,19 @@ def member_of(state: BuyingCenter | None, member_id: str) -> Member:
 
 
 async def act_on_member(
-    command: Command, account_id: UUID, make: Any, response: Response, member_id: str
+    command: Command,
+    account_id: UUID,
+    make: Any,
+    response: Response,
+    member_id: str,
+    settings: CompanySettings | None = None,
 ) -> MemberWritten:
-    """Run a command on the visible account's buying center and answer with the member it concerns."""
+    """Run a command on the visible account's buying center and answer with the member it concerns, with the roles
+    it holds that `settings` (loaded if not given) have retired."""
     stream = buying_center_stream(str(account_id))
     outcome: Outcome[BuyingCenter] = await command.run(
         BUYING_CENTER, stream, lambda s: decide(s, make(s)), account_id=str(account_id)
     )
-    return MemberWritten(
-        **written(response, outcome).model_dump(), member=member_out(member_of(outcome.state, member_id))
-    )
+    retired = (settings or await company_settings(command.runtime)).retired_role_codes
+    member = member_out(member_of(outcome.state, member_id), retired)
+    return MemberWritten(**written(response, outcome).model_dump(), member=member)
