@@ -73,6 +73,13 @@ def _return_on_its_recorded_day(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "on": None}
 
 
+@UPCASTERS.register("DocumentAttached", 1)
+def _document_about_no_one(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 named no person a document is about, and sealed nothing: lifted with `about` null, its title and
+    link read as written (in clear, also one on a question about a person: the log is immutable)."""
+    return {**data, "about": None}
+
+
 SETTINGS_STREAM = "settings-company"
 WEBHOOKS_STREAM = "webhooks-company"  # every subscription in one stream: they are few, and listed together
 
@@ -192,8 +199,9 @@ DOSSIER: AggregateType[Dossier, Any] = _kind(
     DOSSIER_EVENTS,
     Dossier,
     timed=True,
-    # 2: the answer in force is the one learnt last; a retraction copies it, not the last recorded; 3: who recorded it
-    snapshot_version=3,
+    # 2: the answer in force is the one learnt last; a retraction copies it, not the last recorded; 3: who recorded it;
+    # 4: whom a document is about (and its title null once they are forgotten)
+    snapshot_version=4,
 )
 BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     "buying_center",

@@ -403,18 +403,3 @@ async def test_a_money_answer_with_a_key_besides_amount_and_currency_is_refused_
     assert await store.head_position() == before
     fine = {"question_code": "revenue", "value": {"amount": "42000000", "currency": "RUB"}, "learned_on": "2026-11-01"}
     assert (await client.post(f"{path}/dossier/answers", json=fine, headers=kam)).status_code == 201
-
-
-async def test_a_document_on_a_question_about_a_person_is_refused(client: httpx.AsyncClient, auth, store) -> None:
-    """Found by the privacy review: a document took a question about a person ("Hobbies of the director.pdf") with
-    no `about`, and its title and link, sealed with nobody, stayed readable after the person was forgotten."""
-    path, kam = await setup(client, auth)
-    before = await store.head_position()
-    body = {"title": "Golf club membership", "kind": "other", "url": "https://example.com/g", "question_code": ""}
-    refused = await client.post(
-        f"{path}/dossier/documents", json={**body, "question_code": "leaders_interests"}, headers=kam
-    )
-    assert_refused(refused, "document-on-personal-question", "question_code")
-    assert await store.head_position() == before
-    kept = await client.post(f"{path}/dossier/documents", json={**body, "question_code": "revenue"}, headers=kam)
-    assert kept.status_code == 201, kept.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -190,6 +191,18 @@ def test_documents_need_a_reference() -> None:
     assert state.docs["d1"].url == "https://[::1]:8443/r.pdf"
     state = apply(initial_state(), cmd.AttachDocument(**base, url="https://example.com/r.pdf"))
     assert state.docs["d1"].title == "Annual report"
+
+
+def test_a_document_about_a_person_is_sealed_with_them_and_one_about_the_client_with_no_one() -> None:
+    base = {"actor": KAM, "account_id": "a1", "title": "CV of Ivan", "kind": DocumentKind.OTHER, "url": "https://x/cv"}
+    person = {"question_code": "hobbies", "question_personal": True, "members": frozenset({"m1"})}
+    [cv] = decide(initial_state(), cmd.AttachDocument(**base, **person, document_id="d1", about="m1"))
+    assert cv.personal() == {"title": "m1", "url": "m1"}  # no document_ref given: nothing to seal there
+    [report] = decide(initial_state(), cmd.AttachDocument(**base, document_id="d2", question_code="revenue"))
+    assert (report.about, report.personal()) == (None, {})
+    state = evolve(initial_state(), cv, datetime(2026, 11, 1))
+    forgotten = evolve(state, replace(cv, document_id="d3", title=None, url=None), datetime(2026, 11, 2))
+    assert (state.docs["d1"].about, forgotten.docs["d3"].title, forgotten.docs["d3"].url) == ("m1", None, "")
 
 
 def test_the_view_shows_gaps_staleness_and_completeness() -> None:

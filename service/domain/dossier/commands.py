@@ -49,7 +49,10 @@ class AttachDocument:
     document_ref: str = ""
     question_code: str | None = None
     question_exists: bool = True
-    question_personal: bool = False  # about a person: a document there would outlive their forgetting
+    question_personal: bool = False  # about a person: the document names them in `about`, and is sealed with them
+    about: str | None = None  # the member a document on a question about a person is about
+    members: frozenset[str] = frozenset()  # the account's buying-center members (read for `about` only)
+    left: frozenset[str] = frozenset()  # those of them who have left the client
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -57,6 +57,33 @@ def _require_at_the_client(member: str | None, left: frozenset[str], field: str)
         raise Conflict("member-has-left", f"member {member} has left the client", member=member, field=field)
 
 
+def _require_document_about(command: AttachDocument) -> None:
+    """A document on a question about a person names them, as an answer does: its title and link are theirs and are
+    sealed with them. Any other document is about the client and names no one."""
+    if not command.question_personal:
+        require(
+            command.about is None,
+            "about-not-allowed",
+            f"a document on {command.question_code or 'no question'} is about the client, not a person",
+            field="about",
+        )
+        return
+    require(
+        command.about is not None,
+        "about-required",
+        f"{command.question_code} is about a person: name them, so that the document is forgotten with them",
+        field="about",
+    )
+    if command.about not in command.members:
+        raise NotFound(
+            "member-not-in-buying-center",
+            f"no member {command.about} in this buying center",
+            member=command.about,
+            field="about",
+        )
+    _require_at_the_client(command.about, command.left, "about")
+
+
 def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
     match command:
         case RecordAnswer(question=question):
@@ -119,14 +146,7 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                     f"no question {command.question_code}",
                     field="question_code",
                 )
-                require(
-                    not command.question_personal,
-                    "document-on-personal-question",
-                    f"{command.question_code} is about a person, and a document's title and link are not sealed with "
-                    "them: they would stay readable after the person is forgotten; keep it out of the dossier, or "
-                    "attach it to a question about the client",
-                    field="question_code",
-                )
+            _require_document_about(command)
             return [
                 DocumentAttached(
                     account_id=command.account_id,
@@ -136,6 +156,7 @@ def decide(state: Dossier, command: DossierCommand) -> list[DossierEvent]:
                     url=url,
                     document_ref=ref,
                     question_code=command.question_code,
+                    about=command.about,
                 )
             ]
         case DetachDocument():

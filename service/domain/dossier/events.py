@@ -1,5 +1,5 @@
 """Facts about a dossier. An answer about a person is sealed with that person (subject = member id): its value,
-where we learnt it, and why it was retracted."""
+where we learnt it, and why it was retracted; so are the title and link of a document about them."""
 
 from __future__ import annotations
 
@@ -44,16 +44,24 @@ class AnswerRetracted:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentAttached:
+    """Version 2. A document on a question about a person names them (`about`), and its title and link are theirs:
+    sealed with them, None once they are forgotten (a CV, the minutes of a talk with them). One about the client is
+    sealed with no one. Version 1 had no `about`: its title and link, also on a question about a person (before
+    that was refused), stay in clear, as the log is immutable."""
+
     account_id: str
     document_id: str
-    title: str
+    title: str | None
     kind: DocumentKind
-    url: str
-    document_ref: str
+    url: str | None
+    document_ref: str | None
     question_code: str | None
+    about: str | None = None
 
     def personal(self) -> dict[str, str]:
-        return {}
+        if not self.about:
+            return {}
+        return {f: self.about for f in ("title", "url", "document_ref") if getattr(self, f)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

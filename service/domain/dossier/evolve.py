@@ -44,10 +44,11 @@ def evolve(state: Dossier, event: DossierEvent, at: datetime | None = None) -> D
                 document_id=event.document_id,
                 title=event.title,
                 kind=event.kind,
-                url=event.url,
-                document_ref=event.document_ref,
+                url=event.url or "",
+                document_ref=event.document_ref or "",
                 question_code=event.question_code,
                 attached_at=at,
+                about=event.about,
             )
             return replace(state, account_id=event.account_id, documents={**state.docs, event.document_id: document})
         case DocumentDetached():

@@ -68,12 +68,13 @@ class DocumentKind(enum.StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Document:
     document_id: str
-    title: str
+    title: str | None  # None once the person it is about is forgotten (its url and document_ref then read empty)
     kind: DocumentKind
     url: str = ""
     document_ref: str = ""  # an id in the company's document system
     question_code: str | None = None
     attached_at: datetime | None = None
+    about: str | None = None  # the member, for a document on a question about a person
 
 
 def slot_key(question_code: str, about: str | None) -> str:

@@ -84,7 +84,7 @@ class AnswerWritten(Written):
     )
 
 
-async def _members(command: Any, account_id: str) -> tuple[frozenset[str], frozenset[str]]:
+async def members_and_left(command: Any, account_id: str) -> tuple[frozenset[str], frozenset[str]]:
     """The buying center's members, and those of them who have left the client."""
     center = (await command.runtime.repository.load(BUYING_CENTER, buying_center_stream(account_id))).state
     return frozenset(center.people), center.left
@@ -103,7 +103,7 @@ async def record_answer(
     settings = await company_settings(command.runtime)
     question = settings.template.question(body.question_code)
     members, left = (
-        await _members(command, str(account_id))
+        await members_and_left(command, str(account_id))
         if question and (question.personal or question.answer_type is AnswerType.PERSON)
         else (frozenset(), frozenset())
     )

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from service.api.bodies import RequestBody
 from service.api.commanding import CommandDep, Written, company_settings, written
+from service.api.routes.dossier.answers import members_and_left
 from service.commands.aggregates import DOSSIER, dossier_stream
 from service.domain.dossier import commands as cmd
 from service.domain.dossier.decide import decide
@@ -31,6 +32,11 @@ class DocumentIn(RequestBody):
     url: str = Field("", max_length=2000)
     document_ref: str = Field("", max_length=500, description="An id in the company's document system.")
     question_code: str | None = Field(None, description="The question the document informs, if any.")
+    about: str | None = Field(
+        None,
+        description="For a question about a person (required there, refused elsewhere): the buying-center member. "
+        "The title, url and document_ref are then that person's data, erased when they are forgotten.",
+    )
 
 
 class DocumentWritten(Written):
@@ -49,6 +55,8 @@ async def attach_document(
 ) -> DocumentWritten:
     settings = await company_settings(command.runtime)
     question = settings.template.question(body.question_code) if body.question_code is not None else None
+    personal = question is not None and question.personal
+    members, left = await members_and_left(command, str(account_id)) if personal else (frozenset(), frozenset())
     document_id = command.new_id("document")
     outcome = await command.run(
         DOSSIER,
@@ -66,7 +74,10 @@ async def attach_document(
                 question_code=body.question_code,
                 # as an answer: a question of the template in force (`settings.question` finds dropped ones too)
                 question_exists=body.question_code is None or question is not None,
-                question_personal=question is not None and question.personal,
+                question_personal=personal,
+                about=body.about,
+                members=members,
+                left=left,
             ),
         ),
         account_id=str(account_id),

@@ -76,12 +76,15 @@ class GroupOut(BaseModel):
 
 class DocumentOut(BaseModel):
     document_id: str
-    title: str
+    title: str | None = Field(
+        description="Null once the person it is about is forgotten; its url and document_ref then read empty."
+    )
     kind: DocumentKind
     url: str
     document_ref: str
     question_code: str | None
     attached_at: datetime | None
+    about: str | None = Field(description="For a document on a question about a person: the buying-center member.")
 
 
 class DossierOut(Written):
