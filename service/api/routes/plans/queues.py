@@ -31,8 +31,10 @@ class ReviewItem(BaseModel):
     revision: int | None = Field(description="The proposed revision; null for a session, numbered once confirmed.")
     session_id: str | None = Field(
         description="A joint planning session the manager recorded, waiting for the supervisor's confirmation "
-        "(`POST /plans/{p}/sessions/{s}/confirm`), listed while that manager owns the account; null for a proposed "
-        "revision."
+        "(`POST /plans/{p}/sessions/{s}/confirm`), listed while the supervisor may confirm it (its `confirmable_by` "
+        "in `GET /plans/{p}/sessions`): while that manager owns the account, and not while a revision of the plan "
+        "waits for review (it is in the queue itself) nor while a successor of the plan is drafted, when it comes back "
+        "in its place once the revision is sent back or the successor abandoned; null for a proposed revision."
     )
     proposed_by: str
     proposed_at: datetime | None = Field(description="When the revision was proposed, or the session recorded.")
@@ -44,8 +46,11 @@ class ReviewPage(BaseModel):
     next_cursor: str | None
 
 
-# proposed revisions, and sessions a manager recorded that wait for the supervisor's confirmation: only while that
-# manager still owns the account, as after a hand-over the session can no longer be confirmed (recorder not a party)
+# proposed revisions, and sessions a manager recorded that the supervisor may confirm now (`view.confirmation`): not
+# while a successor of the plan is drafted (successor-pending) or a revision of it waits for review (revision-pending,
+# that revision being in the queue itself), and only while that manager still owns the account, as after a hand-over
+# the session can no longer be confirmed (recorder not a party). A session held back comes back when the hold clears,
+# in its place: the queue is ordered by when it was recorded
 QUEUE = """
 WITH waiting AS (
     SELECT plan_id, account_id, title, pending_revision AS revision, NULL::text AS session_id,
@@ -55,7 +60,7 @@ WITH waiting AS (
     UNION ALL
     SELECT s.plan_id, s.account_id, p.title, NULL, s.session_id, s.recorded_by, s.recorded_at
     FROM read.plan_sessions s JOIN read.plans p USING (plan_id)
-    WHERE s.status = 'waiting' AND s.recorded_role = 'manager'
+    WHERE s.status = 'waiting' AND s.recorded_role = 'manager' AND p.successor IS NULL AND p.pending_revision IS NULL
 )
 SELECT w.*, a.name AS account_name, a.owner AS manager
 FROM waiting w JOIN read.accounts a USING (account_id)
