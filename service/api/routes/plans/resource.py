@@ -167,7 +167,18 @@ def plan_out(plan: Plan, base: Written, as_of: datetime | None = None) -> PlanOu
 async def act(command: Command, plan_id: UUID, response: Response, make: Callable[[Plan, cmd.Parties], Any]) -> PlanOut:
     """Decide a plan command on the visible plan, with its parties as the account names them at the append (a
     hand-over racing it is decided again), append it, and answer with the plan as it now stands."""
+    return await act_on(command, await plan_to_act_on(command, plan_id), response, make)
+
+
+async def plan_to_act_on(command: Command, plan_id: UUID) -> Plan:
+    """The plan a command addresses, as loaded before the handler (which loads it again to decide): a 404 if there is
+    none; whether the actor may see it, the handler judges (`existing`)."""
     plan: Plan = (await existing(command.runtime, PLAN, plan_stream(str(plan_id)), hidden())).state
+    return plan
+
+
+async def act_on(command: Command, plan: Plan, response: Response, make: Callable[[Plan, cmd.Parties], Any]) -> PlanOut:
+    """`act` on `plan`, from `plan_to_act_on`: for a route that needs the plan (its account) to prepare the command."""
     if plan.supersedes is not None and plan.in_force is None:  # a successor: its first agreement supersedes
         outcome = await act_on_successor(command, plan, make, hidden())
     else:

@@ -17,8 +17,8 @@ from service.api.ids import ITEM_ID
 from service.api.moments import Day
 from service.api.problems import validation_problem
 from service.api.routes.plans.drafting import ItemBody, item_from_body
-from service.api.routes.plans.resource import AsOf, PlanOut, act, load_visible
-from service.commands.aggregates import ACCOUNT, BUYING_CENTER, PLAN, account_stream, buying_center_stream, plan_stream
+from service.api.routes.plans.resource import AsOf, PlanOut, act, act_on, load_visible, plan_to_act_on
+from service.commands.aggregates import ACCOUNT, BUYING_CENTER, account_stream, buying_center_stream
 from service.domain import codec
 from service.domain.participants import OUR_PARTICIPANT_LIMIT
 from service.domain.plan import commands as cmd
@@ -167,10 +167,11 @@ async def record_session(plan_id: UUID, body: SessionIn, response: Response, com
         )
         for i, c in enumerate(body.changes)
     )
-    day, members = latest_day(), await _members(command.runtime, str(plan_id))
-    out = await act(
+    plan = await plan_to_act_on(command, plan_id)
+    day, members = latest_day(), await _members(command.runtime, plan)
+    out = await act_on(
         command,
-        plan_id,
+        plan,
         response,
         lambda s, p: cmd.RecordSession(
             actor=command.actor,
@@ -204,11 +205,8 @@ async def confirm_session(plan_id: UUID, session_id: str, response: Response, co
     )
 
 
-async def _members(runtime: Runtime, plan_id: str) -> frozenset[str]:
+async def _members(runtime: Runtime, plan: Plan) -> frozenset[str]:
     """The people of the plan's account's buying center, whom a session may name. Read before the command, as a member
     once added stays in the map (one who leaves keeps their node), so a write meanwhile takes none away; whether the
-    actor may see the plan, `act` judges."""
-    plan: Plan = (await runtime.repository.load(PLAN, plan_stream(plan_id))).state
-    if not plan.exists:
-        return frozenset()
+    actor may see the plan, the handler judges."""
     return frozenset((await runtime.repository.load(BUYING_CENTER, buying_center_stream(plan.account_id))).state.people)
