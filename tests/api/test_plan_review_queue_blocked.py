@@ -54,6 +54,8 @@ async def test_a_session_leaves_the_queue_while_a_revision_waits_for_review_and_
     proposed = await ok(await client.post(f"{plan}/revisions", json={}, headers=kam))
     held = await _queue(client, boss, proposed["position"])
     assert [(i["revision"], i["session_id"]) for i in held] == [(2, None)]
+    assert held[0]["ends_sessions"] == 2  # agreeing it outdates both: the supervisor is told before
+    assert {i["ends_sessions"] for i in listed} == {None}
     assert await _consistent(client, plan, boss, proposed["position"]) == []
     assert set((await _confirmable(client, plan, boss)).values()) == {(None, "revision-pending")}
     await rebuilt(settings, database_url, pool, "plans")
@@ -105,9 +107,9 @@ async def test_a_session_leaves_the_queue_while_a_successor_is_drafted_and_comes
     other = await ok(await client.post(f"/v1/accounts/{account}/plans", json=start, headers=kam))
     succ = f"/v1/plans/{other['plan_id']}"
     proposed = await ok(await client.post(f"{succ}/revisions", json={}, headers=kam))
-    assert [(i["plan_id"], i["session_id"]) for i in await _queue(client, boss, proposed["position"])] == [
-        (other["plan_id"], None)
-    ]
+    assert [
+        (i["plan_id"], i["session_id"], i["ends_sessions"]) for i in await _queue(client, boss, proposed["position"])
+    ] == [(other["plan_id"], None, 1)]  # agreeing it supersedes the plan, and the session waiting on it
     done = await ok(await client.post(f"{succ}/revisions/1/agree", json={}, headers=boss))
     assert await _queue(client, boss, done["position"]) == []
     assert await _confirmable(client, plan, boss) == {session["session_id"]: (None, "plan-superseded")}

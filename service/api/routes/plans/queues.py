@@ -39,6 +39,12 @@ class ReviewItem(BaseModel):
     proposed_by: str
     proposed_at: datetime | None = Field(description="When the revision was proposed, or the session recorded.")
     waiting_days: int | None
+    ends_sessions: int | None = Field(
+        description="For a proposed revision, the planning sessions still waiting for confirmation that agreeing it "
+        "ends for good (`session-outdated` on this plan, `plan-superseded` on the plan a successor supersedes): their "
+        "changes were written against the revision in force, so look at them first (`GET /plans/{p}/sessions`); "
+        "null for a session."
+    )
 
 
 class ReviewPage(BaseModel):
@@ -54,11 +60,13 @@ class ReviewPage(BaseModel):
 QUEUE = """
 WITH waiting AS (
     SELECT plan_id, account_id, title, pending_revision AS revision, NULL::text AS session_id,
-           pending_by AS proposed_by, pending_since AS proposed_at
+           pending_by AS proposed_by, pending_since AS proposed_at,
+           (SELECT count(*) FROM read.plan_sessions s
+            WHERE s.status = 'waiting' AND s.plan_id IN (plans.plan_id, plans.supersedes))::int AS ends_sessions
     FROM read.plans
     WHERE pending_revision IS NOT NULL AND superseded_by IS NULL AND abandoned_at IS NULL
     UNION ALL
-    SELECT s.plan_id, s.account_id, p.title, NULL, s.session_id, s.recorded_by, s.recorded_at
+    SELECT s.plan_id, s.account_id, p.title, NULL, s.session_id, s.recorded_by, s.recorded_at, NULL
     FROM read.plan_sessions s JOIN read.plans p USING (plan_id)
     WHERE s.status = 'waiting' AND s.recorded_role = 'manager' AND p.successor IS NULL AND p.pending_revision IS NULL
 )
