@@ -14,6 +14,7 @@ from service.domain.opportunity import events as e
 from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria, unmet
 from service.domain.opportunity.decide import decide
 from service.domain.opportunity.evolve import evolve
+from service.domain.opportunity.roster import Roster
 from service.domain.opportunity.state import Evidence, EvidenceKind, Kind, Opportunity, Problem
 from tests.support.opportunity_rules import KAM, MEMBERS, TODAY, V1, opened, run, unmet_codes
 
@@ -78,7 +79,7 @@ def test_exit_criteria_do_not_count_the_word_of_a_member_who_has_left() -> None:
     )
     gone = frozenset({"ally"})
     with pytest.raises(DomainError) as refused:
-        decide(state, c.AdvanceStage(actor=KAM, left=gone))
+        decide(state, c.AdvanceStage(actor=KAM, roster=Roster(left=gone)))
     assert [u["code"] for u in refused.value.details["unmet"]] == [
         "ally_linked",
         "need_confirmed_by_ally",
@@ -92,7 +93,7 @@ def test_exit_criteria_do_not_count_the_word_of_a_member_who_has_left() -> None:
     )
     assert unmet_codes(approval) == ["launch_plan_both_sides"]
     with pytest.raises(DomainError) as leader_gone:
-        decide(approval, c.AdvanceStage(actor=KAM, left=frozenset({"boss"})))
+        decide(approval, c.AdvanceStage(actor=KAM, roster=Roster(left=frozenset({"boss"}))))
     assert [u["code"] for u in leader_gone.value.details["unmet"]] == ["leader_confirmation", "launch_plan_both_sides"]
 
 

@@ -11,6 +11,7 @@ from service.domain.errors import DomainError, NotAllowed, NotFound
 from service.domain.opportunity import commands as c
 from service.domain.opportunity.criteria import DEFAULT_EXIT_CRITERIA, Stage, StageCriteria, unmet
 from service.domain.opportunity.decide import decide
+from service.domain.opportunity.roster import Roster
 from service.domain.opportunity.state import Evidence, EvidenceKind, Kind, LaunchAction, Opportunity, Problem, Side
 from service.domain.opportunity.view import exit_status
 from tests.support.opportunity_rules import KAM, MEMBERS, TODAY, V1, advance, opened, run, unmet_codes
@@ -68,13 +69,13 @@ def test_a_linked_ally_the_map_no_longer_holds_as_one_is_no_ally_for_the_criteri
     state = run(state, c.RecordProblem(actor=KAM, problem=problem, members=MEMBERS))
     assert unmet(state) == []
     demoted = {**MEMBERS, "ally": frozenset({"user"})}
-    assert [x.code for x in unmet(state, roles=demoted)] == ["ally_linked", "need_confirmed_by_ally"]
-    assert [x.code for x in exit_status(state, roles=demoted) if not x.holds] == [
+    assert [x.code for x in unmet(state, Roster(roles=demoted))] == ["ally_linked", "need_confirmed_by_ally"]
+    assert [x.code for x in exit_status(state, Roster(roles=demoted)) if not x.holds] == [
         "ally_linked",
         "need_confirmed_by_ally",
     ]
     with pytest.raises(DomainError) as refused:
-        decide(state, c.AdvanceStage(actor=KAM, roles=demoted))
+        decide(state, c.AdvanceStage(actor=KAM, roster=Roster(roles=demoted)))
     assert refused.value.code == "exit-criteria-not-met"
     assert run(state, c.AdvanceStage(actor=KAM)).stage is Stage.CONFIRMATION
 
@@ -93,7 +94,8 @@ def test_an_explicit_need_an_ally_confirmed_on_the_problem_list_is_a_need_confir
     problem = Problem(problem_id="p1", problem="Clogging", explicit=True, need_confirmed_by="ally", confirmed_on=TODAY)
     state = run(state, c.RecordProblem(actor=KAM, problem=problem, today=TODAY, members=MEMBERS))
     assert "need_confirmed_by_ally" not in unmet_codes(state)
-    assert "need_confirmed_by_ally" in [s.code for s in exit_status(state, left=frozenset({"ally"})) if not s.holds]
+    gone = Roster(left=frozenset({"ally"}))
+    assert "need_confirmed_by_ally" in [s.code for s in exit_status(state, gone) if not s.holds]
 
 
 def test_confirmation_needs_evidence_and_a_confirmed_volume() -> None:
@@ -138,9 +140,9 @@ def test_a_leader_the_map_no_longer_holds_as_deciding_or_signing_confirms_nothin
     )
     assert unmet_codes(state) == ["launch_plan_both_sides"]
     demoted = {**MEMBERS, "boss": frozenset({"user"})}
-    assert [x.code for x in unmet(state, roles=demoted)] == ["leader_confirmation", "launch_plan_both_sides"]
+    assert [x.code for x in unmet(state, Roster(roles=demoted))] == ["leader_confirmation", "launch_plan_both_sides"]
     signing = {**MEMBERS, "boss": frozenset({"signer"})}  # deciding no more, but signing: an authorised leader
-    assert [x.code for x in unmet(state, roles=signing)] == ["launch_plan_both_sides"]
+    assert [x.code for x in unmet(state, Roster(roles=signing))] == ["launch_plan_both_sides"]
 
 
 def test_implementation_needs_confident_use_then_serial_supply_is_final() -> None:

@@ -43,7 +43,7 @@ def advance(state: Opportunity, command: c.AdvanceStage) -> list[e.OpportunityEv
             name="entered",
             field="on",
         )
-    missing = unmet(state, command.left, command.roles)
+    missing = unmet(state, command.roster)
     codes = tuple(m.code for m in missing)
     held = tuple(code for code in state.criteria.exits.get(state.stage, ()) if code not in codes)
     if command.on is not None:
@@ -77,7 +77,7 @@ def advance(state: Opportunity, command: c.AdvanceStage) -> list[e.OpportunityEv
 def _not_before_held(state: Opportunity, held: tuple[str, ...], on: date, command: c.AdvanceStage) -> None:
     """A stage left on `on` (the command's day), before the facts that met its criteria happened, would put a
     passed gate in the past that was not passed then: the audit's "when" must be one the facts allow."""
-    dated = [(day, code) for code in held if (day := held_since(code, state, command.left, command.roles))]
+    dated = [(day, code) for code in held if (day := held_since(code, state, command.roster))]
     if dated and on < (latest := max(dated))[0]:
         raise DomainError(
             "date-before-exit",

@@ -1,6 +1,7 @@
 """What managers and supervisors ask of a sales project. Facts from other aggregates come with the command:
 `members` is the account's buying center (member id → role codes), `left` the ids of its members who have left
-the client, `away` the periods each member was away and came back from, `criteria` the company's exit criteria."""
+the client, `away` the periods each member was away and came back from, `roster` the map a stage gate is judged on,
+`criteria` the company's exit criteria."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ from datetime import date
 
 from service.domain.actors import Actor
 from service.domain.opportunity.criteria import StageCriteria
+from service.domain.opportunity.roster import Absences, Roster
 from service.domain.opportunity.state import Evidence, Kind, LaunchAction, Money, PriceRound, Problem
-
-# member id → the periods they were away and came back from, [left_on, returned_on): not the client's on those days
-Absences = dict[str, tuple[tuple[date, date], ...]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,8 +150,7 @@ class AdvanceStage:
     may_override: bool = False  # the actor supervises the account's team, or is an admin
     on: date | None = None  # when it happened, if recorded after the fact
     today: date | None = None
-    left: frozenset[str] = frozenset()  # members who have left the client: facts resting on their word do not count
-    roles: dict[str, frozenset[str]] | None = None  # the map's roles now: an ally or leader demoted counts for none
+    roster: Roster | None = None  # the map now: no fact in the word of one gone, or away on its day, or demoted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

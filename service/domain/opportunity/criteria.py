@@ -3,14 +3,16 @@
 The company chooses, per stage, criteria from this catalogue (a versioned setting); a project keeps
 the version in force when it was opened. Each check reads the project's facts, never a checkbox, and a fact
 that rests on a person's word (an ally, their need, the affected member of a problem, the leader's confirmation,
-confident use) counts only while that person is still at the client: `left` names the members who have left.
-The facts themselves stay, as history.
+confident use) counts only while that person is still at the client and, one with a day of its own, if they were
+the client's that day; a meeting only with someone who was the client's on its day. Both are judged on the account's
+buying center as known when the criteria are read (`roster.Roster`): a leaving recorded late, dated back over a
+fact's day, takes it out, a return dated before it puts it back. The facts themselves stay, as history.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -18,7 +20,11 @@ from typing import TYPE_CHECKING
 from service.domain.errors import require
 
 if TYPE_CHECKING:
+    from service.domain.opportunity.roster import Roster
     from service.domain.opportunity.state import Opportunity
+
+# Whether the word of a member (None: nobody) counts for a criterion, in a fact on a day (None: one without a day).
+Heard = Callable[[str | None, date | None], bool]
 
 
 class Stage(enum.StrEnum):
@@ -40,77 +46,76 @@ class Stage(enum.StrEnum):
 class Criterion:
     code: str
     description: str
-    holds: Callable[[Opportunity, frozenset[str]], bool]
+    holds: Callable[[Opportunity, Heard], bool]
 
 
-def _meeting(o: Opportunity, left: frozenset[str]) -> bool:
+def _meeting(o: Opportunity, heard: Heard) -> bool:
     return bool(o.meetings) or o.invitation is not None
 
 
-def _ally(o: Opportunity, left: frozenset[str]) -> bool:
-    return any(a not in left for a in o.allies)
+def _ally(o: Opportunity, heard: Heard) -> bool:
+    return any(heard(a, None) for a in o.allies)
 
 
-def _need(o: Opportunity, left: frozenset[str]) -> bool:
-    """A need an ally confirmed: recorded as such, or as an explicit need on the problem list (SPIN)."""
-    confirmers = [n.member_id for n in o.needs]
-    confirmers += [p.need_confirmed_by for p in o.problems.values() if p.explicit and p.need_confirmed_by]
-    return any(m in o.allies and m not in left for m in confirmers)
+def _confirmed(o: Opportunity) -> list[tuple[str, date | None]]:
+    """Who confirmed a need, and on which day: recorded as such, or as an explicit need on the problem list (SPIN)."""
+    said: list[tuple[str, date | None]] = [(n.member_id, n.on) for n in o.needs]
+    problems = o.problems.values()
+    return said + [(p.need_confirmed_by, p.confirmed_on) for p in problems if p.explicit and p.need_confirmed_by]
 
 
-def _problem(o: Opportunity, left: frozenset[str]) -> bool:
+def _need(o: Opportunity, heard: Heard) -> bool:
+    """A need an ally confirmed, in their word on its day."""
+    return any(m in o.allies and heard(m, on) for m, on in _confirmed(o))
+
+
+def _problem(o: Opportunity, heard: Heard) -> bool:
     """Criteria forgotten with their member (None) were recorded all the same, as a forgotten need was confirmed."""
     return any(
-        p.affected_member and p.affected_member not in left and (p.criteria or p.criteria is None)
+        p.affected_member and heard(p.affected_member, None) and (p.criteria or p.criteria is None)
         for p in o.problems.values()
     )
 
 
-def _evidence(o: Opportunity, left: frozenset[str]) -> bool:
+def _evidence(o: Opportunity, heard: Heard) -> bool:
     return bool(o.evidence)
 
 
-def _volume(o: Opportunity, left: frozenset[str]) -> bool:
+def _volume(o: Opportunity, heard: Heard) -> bool:
     return o.confirmed_volume is not None  # a quantity, not a person's word: who confirmed it is optional
 
 
-def _leader(o: Opportunity, left: frozenset[str]) -> bool:
-    return o.leader_confirmation is not None and o.leader_confirmation.member_id not in left
+def _leader(o: Opportunity, heard: Heard) -> bool:
+    return o.leader_confirmation is not None and heard(o.leader_confirmation.member_id, o.leader_confirmation.on)
 
 
-def _launch(o: Opportunity, left: frozenset[str]) -> bool:
+def _launch(o: Opportunity, heard: Heard) -> bool:
     sides = {a.side for a in o.launch_plan}
     return {"supplier", "client"} <= sides
 
 
-def _use(o: Opportunity, left: frozenset[str]) -> bool:
-    return o.confident_use is not None and o.confident_use.member_id not in left
+def _use(o: Opportunity, heard: Heard) -> bool:
+    return o.confident_use is not None and heard(o.confident_use.member_id, o.confident_use.on)
 
 
-def _meeting_since(o: Opportunity, left: frozenset[str]) -> date | None:
+def _meeting_since(o: Opportunity, heard: Heard) -> date | None:
     return None if o.invitation is not None else min((m.on for m in o.meetings), default=None)
 
 
-def _need_since(o: Opportunity, left: frozenset[str]) -> date | None:
-    days = [n.on for n in o.needs if n.member_id in o.allies and n.member_id not in left]
-    days += [
-        p.confirmed_on
-        for p in o.problems.values()
-        if p.explicit and p.need_confirmed_by in o.allies and p.need_confirmed_by not in left and p.confirmed_on
-    ]
-    return min(days, default=None)
+def _need_since(o: Opportunity, heard: Heard) -> date | None:
+    return min((on for m, on in _confirmed(o) if on and m in o.allies and heard(m, on)), default=None)
 
 
-def _leader_since(o: Opportunity, left: frozenset[str]) -> date | None:
+def _leader_since(o: Opportunity, heard: Heard) -> date | None:
     return o.leader_confirmation.on if o.leader_confirmation else None
 
 
-def _use_since(o: Opportunity, left: frozenset[str]) -> date | None:
+def _use_since(o: Opportunity, heard: Heard) -> date | None:
     return o.confident_use.on if o.confident_use else None
 
 
 # The criteria met by facts that carry the day they happened: a stage is not left, back-dated, before that day.
-SINCE: dict[str, Callable[[Opportunity, frozenset[str]], date | None]] = {
+SINCE: dict[str, Callable[[Opportunity, Heard], date | None]] = {
     "meeting_or_invitation": _meeting_since,
     "need_confirmed_by_ally": _need_since,
     "leader_confirmation": _leader_since,
@@ -186,8 +191,6 @@ ROLE_NEEDED: dict[str, frozenset[str]] = {
     "leader_confirmation": LEADER_ROLES,
 }
 
-Roles = Mapping[str, frozenset[str]]
-
 
 def roles_for_rules(roles: frozenset[str], opposed: bool) -> frozenset[str]:
     """A member's roles as a project's rules read them: one the map holds opposed to us (`Member.opposed`) is no
@@ -196,27 +199,37 @@ def roles_for_rules(roles: frozenset[str], opposed: bool) -> frozenset[str]:
     return roles - {ALLY} if opposed else roles
 
 
-def _counted(left: frozenset[str], code: str, roles: Roles | None) -> frozenset[str]:
-    """The members whose word criterion `code` does not count: those who left, and those without its role."""
-    needed = ROLE_NEEDED.get(code)
-    if needed and roles is not None:
-        return left | {member for member, held in roles.items() if not held & needed}
-    return left
+def _heard(code: str, roster: Roster | None) -> Heard:
+    """Whose word criterion `code` counts, on the day of the fact (`Roster.heard`): not that of a member who has left,
+    or was away that day, nor of one the map's roles leave without the role the criterion rests on."""
+    needed, roles = ROLE_NEEDED.get(code), roster.roles if roster else {}
+
+    def heard(member_id: str | None, on: date | None) -> bool:
+        if member_id is None or (needed and member_id in roles and not roles[member_id] & needed):
+            return False
+        return roster.heard(member_id, on) if roster else True
+
+    return heard
 
 
-def holds(code: str, o: Opportunity, left: frozenset[str], roles: Roles | None = None) -> bool:
-    """Whether criterion `code` holds, the members in `left` having left the client, and, when the map's `roles`
-    (member → roles, now) are given, those without the role the criterion rests on counting for nothing."""
-    return CATALOGUE[code].holds(o, _counted(left, code, roles))
+def _check(code: str, o: Opportunity, roster: Roster | None) -> tuple[Opportunity, Heard]:
+    """The project as criterion `code` reads it on `roster`, the account's buying center (then): its interactions
+    judged with the client or not (`Roster.judged`), and whose word counts. None: no map at hand, facts as recorded."""
+    return (roster.judged(o) if roster else o), _heard(code, roster)
 
 
-def held_since(code: str, o: Opportunity, left: frozenset[str], roles: Roles | None = None) -> date | None:
+def holds(code: str, o: Opportunity, roster: Roster | None = None) -> bool:
+    """Whether criterion `code` holds, judged on `roster` (`_check`)."""
+    return CATALOGUE[code].holds(*_check(code, o, roster))
+
+
+def held_since(code: str, o: Opportunity, roster: Roster | None = None) -> date | None:
     """The first day criterion `code` held by the days its facts carry (a meeting's, a confirmation's); None when
     it holds, or may have held, by a fact with no day of its own (an invitation, evidence, a volume)."""
     since = SINCE.get(code)
-    return since(o, _counted(left, code, roles)) if since else None
+    return since(*_check(code, o, roster)) if since else None
 
 
-def unmet(o: Opportunity, left: frozenset[str] = frozenset(), roles: Roles | None = None) -> list[Criterion]:
+def unmet(o: Opportunity, roster: Roster | None = None) -> list[Criterion]:
     """The exit criteria of the project's current stage (in its pinned version) that its facts do not meet (`holds`)."""
-    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not holds(code, o, left, roles)]
+    return [CATALOGUE[code] for code in o.criteria.exits.get(o.stage, ()) if not holds(code, o, roster)]

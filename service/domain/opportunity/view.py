@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from service.domain.opportunity.criteria import CATALOGUE, Roles, Stage, holds
+from service.domain.opportunity.criteria import CATALOGUE, Stage, holds
+from service.domain.opportunity.roster import Roster
 from service.domain.opportunity.state import Opportunity, Status
 
 
@@ -16,12 +17,10 @@ class CriterionStatus:
     holds: bool
 
 
-def exit_status(
-    o: Opportunity, left: frozenset[str] = frozenset(), roles: Roles | None = None
-) -> list[CriterionStatus]:
+def exit_status(o: Opportunity, roster: Roster | None = None) -> list[CriterionStatus]:
     """The current stage's exit criteria (in the project's pinned version), each held or not (`criteria.holds`)."""
     return [
-        CriterionStatus(code, CATALOGUE[code].description, holds(code, o, left, roles))
+        CriterionStatus(code, CATALOGUE[code].description, holds(code, o, roster))
         for code in o.criteria.exits.get(o.stage, ())
     ]
 

@@ -22,7 +22,6 @@ from service.api.routes.opportunities.resource import (
     load_visible,
     may_override,
     opportunity_out,
-    roster_of,
 )
 from service.commands.aggregates import (
     BUYING_CENTER,
@@ -34,6 +33,7 @@ from service.commands.aggregates import (
 from service.commands.handler import Step
 from service.domain.opportunity import commands as cmd
 from service.domain.opportunity.decide import decide
+from service.domain.opportunity.roster import roster_of
 from service.domain.opportunity.state import Kind
 
 router = APIRouter(tags=["sales projects"])
@@ -149,8 +149,7 @@ async def advance(opportunity_id: UUID, body: AdvanceIn, response: Response, com
             may_override=may_override(command.actor, a),
             on=body.on,
             today=latest_day(),
-            left=m.left,
-            roles=m.roles,
+            roster=m,
         ),
     )
 

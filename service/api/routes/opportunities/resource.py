@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query, Response
@@ -27,11 +27,10 @@ from service.commands.handler import Step
 from service.domain import codec
 from service.domain.account.state import Account
 from service.domain.actors import Actor, Role
-from service.domain.buying_center.state import BuyingCenter
 from service.domain.errors import NotFound
-from service.domain.opportunity.commands import Absences
-from service.domain.opportunity.criteria import Stage, roles_for_rules
+from service.domain.opportunity.criteria import Stage
 from service.domain.opportunity.decide import decide
+from service.domain.opportunity.roster import Roster, roster_of
 from service.domain.opportunity.state import Kind, Money, Opportunity, Status
 from service.domain.opportunity.view import contact_intensity, exit_status, is_stalled
 from service.runtime import Runtime
@@ -106,9 +105,10 @@ def opportunity_out(
     as_of: datetime | None = None,
     roster: Roster | None = None,
 ) -> OpportunityOut:
-    """The project's view, its criteria judged on `roster`, the account's buying center (then): the word of members
-    who have left does not count, nor a linked ally the map no longer holds as one."""
-    left, roles = (roster.left, roster.roles) if roster else (frozenset(), None)
+    """The project's view, judged on `roster`, the account's buying center (then): an interaction is with the client
+    only with a member who was the client's on its day, the word of members who have left, or were away on the day
+    of the fact, does not count, nor a linked ally the map no longer holds as one."""
+    o = roster.judged(o) if roster else o
     day = day_of(as_of)
     data = codec.to_dict(o)
     intensity = contact_intensity(o, day)
@@ -126,7 +126,7 @@ def opportunity_out(
         main_competitor=o.main_competitor,
         criteria_version=o.criteria.version,
         exit_criteria=[
-            CriterionOut(code=c.code, description=c.description, holds=c.holds) for c in exit_status(o, left, roles)
+            CriterionOut(code=c.code, description=c.description, holds=c.holds) for c in exit_status(o, roster)
         ],
         stalled=is_stalled(o, day, stalled_days),
         opened_at=o.opened_at,
@@ -141,23 +141,6 @@ def opportunity_out(
 def may_override(actor: Actor, account: Account) -> bool:
     return actor.role is Role.ADMIN or (
         actor.role is Role.SUPERVISOR and actor.team is not None and actor.team == account.team
-    )
-
-
-class Roster(NamedTuple):
-    """The account's buying center as a project's rules read it: every member's roles (no ally role for one opposed
-    to us), who has left, and the periods each was away and came back from (a dated fact judges them on its day)."""
-
-    roles: dict[str, frozenset[str]]
-    left: frozenset[str]
-    away: Absences
-
-
-def roster_of(state: BuyingCenter) -> Roster:
-    return Roster(
-        roles={m.member_id: roles_for_rules(m.roles, m.opposed) for m in state.people.values()},
-        left=state.left,
-        away={m.member_id: tuple((p.left_on, p.returned_on) for p in m.away) for m in state.people.values() if m.away},
     )
 
 
