@@ -1,5 +1,10 @@
 """read.opportunities, read.stage_changes, read.opportunity_losses and read.account_ownership: the pipeline, stalled
-projects and conversion, for the API and BI."""
+projects and conversion, for the API and BI.
+
+A project's row is judged on its account's buying center as the log has it at the same position (`Roster.judged`),
+folded beside it: a leaving or a return, recorded late and dated back over an interaction's day, rewrites the rows
+of the account's projects, as it changes their view.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from service.commands.aggregates import OPPORTUNITY, OPPORTUNITY_EVENTS
+from service.commands.aggregates import BUYING_CENTER, OPPORTUNITY, OPPORTUNITY_EVENTS, buying_center_stream
+from service.commands.aggregates import opportunity_stream as project_stream
+from service.domain.buying_center.events import MemberLeft, MemberReturned
+from service.domain.opportunity.roster import Roster, roster_of
 from service.domain.opportunity.state import Opportunity
 from service.events import RecordedEvent
 from service.events.upcasting import Upcasters
@@ -16,7 +24,10 @@ from service.projections.model import Column, Table, TableNames
 from service.projections.ownership import EVENT_TYPES as OWNERSHIP_EVENTS
 from service.projections.ownership import OWNERSHIP, of_the_time, record
 
-PREFIX = "opportunity-"
+PREFIX, CENTER = "opportunity-", buying_center_stream("")
+# the events that change who was the client's on which day: the account's projects are judged again
+STANDING = frozenset({MemberLeft.__name__, MemberReturned.__name__})
+PROJECTS_OF = "SELECT opportunity_id FROM {} WHERE account_id = ANY($1::text[])"
 
 OPPORTUNITIES = Table(
     name="opportunities",
@@ -35,7 +46,12 @@ OPPORTUNITIES = Table(
         Column("main_competitor", "text NOT NULL", "The main competitor."),
         Column("opened_at", "timestamptz", "When the project was opened."),
         Column("stage_entered_at", "timestamptz", "When it entered its current stage, or was last reopened in it."),
-        Column("last_interaction_on", "date", "Day of the latest linked interaction with the client (not internal)."),
+        Column(
+            "last_interaction_on",
+            "date",
+            "Day of the latest linked interaction with the client (not internal): one a member took part in who was "
+            "the client's that day, by the buying center as the log has it now.",
+        ),
         Column("criteria_version", "integer NOT NULL", "Version of the exit criteria the project is pinned to."),
         Column("overrides", "integer NOT NULL", "Stage advances a supervisor forced despite unmet criteria."),
     ),
@@ -82,7 +98,9 @@ LOSSES = Table(
 )
 
 
-def row(o: Opportunity) -> tuple[object, ...]:
+def row(o: Opportunity, roster: Roster) -> tuple[object, ...]:
+    """The project's row, its interactions judged on `roster`, its account's buying center at the same position."""
+    o = roster.judged(o)
     value = o.expected_value
     return (
         o.opportunity_id,
@@ -106,21 +124,31 @@ def row(o: Opportunity) -> tuple[object, ...]:
 
 class Opportunities(FoldingProjection):
     name = "opportunities"
-    version = 7  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
+    version = 8  # 2: lost_at; 3: opportunity_losses; 4: last_interaction_on counts interactions with the client;
     # 5: stage_entered_at restarts on a reopening; 6: a stage change dated the day its stage was entered (or the
     # project reopened) is at the moment after that, not the midnight before; 7: account_ownership, and the owner
-    # and team of the time on stage_changes and opportunity_losses
+    # and team of the time on stage_changes and opportunity_losses; 8: last_interaction_on judged on the buying center
+    # as the log has it, so a leaving or a return recorded late, dated back over an interaction, changes it
     tables = (OPPORTUNITIES, STAGE_CHANGES, LOSSES, OWNERSHIP)
-    event_types = OPPORTUNITY_EVENTS.names() | OWNERSHIP_EVENTS
+    event_types = OPPORTUNITY_EVENTS.names() | OWNERSHIP_EVENTS | STANDING
 
     def __init__(self, upcasters: Upcasters) -> None:
         self.folder = StreamFolder(OPPORTUNITY, upcasters)
+        # the maps are read from the log, never folded from a batch, which carries only their STANDING events
+        self.centers = StreamFolder(BUYING_CENTER, upcasters)
+
+    def leased(self) -> None:
+        super().leased()
+        self.centers.clear()
 
     async def apply(self, conn: asyncpg.Connection, tables: TableNames, events: Sequence[RecordedEvent]) -> None:
         projects, changes, losses = tables["opportunities"], tables["stage_changes"], tables["opportunity_losses"]
         # first: the owner of a change recorded after a hand-over in this same batch is the new one
         await record(conn, tables["account_ownership"], events)
-        folded = await self.folder.fold(conn, tables["opportunities"], events)
+        moved = sorted({e.stream_id.removeprefix(CENTER) for e in events if e.event_type in STANDING})
+        rows = await conn.fetch(PROJECTS_OF.format(projects), moved) if moved else []
+        also = [project_stream(r["opportunity_id"]) for r in rows]
+        folded = await self.folder.fold(conn, tables["opportunities"], events, also)
         states = folded.states
         if not states:
             return
@@ -130,10 +158,12 @@ class Opportunities(FoldingProjection):
         live = [state for state in states.values() if state.exists]
         if not live:
             return
+        centers = [buying_center_stream(a) for a in {o.account_id for o in live}]
+        maps = (await self.centers.fold(conn, tables["opportunities"], (), centers, events[-1].position)).states
         await conn.copy_records_to_table(
             projects.name,
             schema_name=projects.schema,
-            records=[row(o) for o in live],
+            records=[row(o, roster_of(maps[buying_center_stream(o.account_id)])) for o in live],
             columns=[c.name for c in OPPORTUNITIES.columns],
         )
         owners = await of_the_time(

@@ -1,6 +1,6 @@
 """A project's facts are judged on the buying center as it is known when they are read, not as it stood when they
 were recorded: a leaving (or a return) recorded late, dated back over a fact's day, changes whether an interaction
-was one with the client and whether a confirmed need counts, in the project's view and its stage gate,
+was one with the client and whether a confirmed need counts, in the project's view, its stage gate and the pipeline,
 while a view as of a moment before it was recorded still shows what was known then. Nothing stored is rewritten.
 Found by review: the verdict was frozen when the fact was recorded, so such a leaving changed nothing."""
 
@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from service.domain.actors import Role
+from tests.api.test_accounts import unique
 from tests.api.test_buying_center import add
 from tests.api.test_who_was_there import ally_project, held
 from tests.support.opportunities import TODAY, log, open_project, setup
@@ -30,10 +32,19 @@ async def standing(client: httpx.AsyncClient, path: str, kam: dict[str, str], me
     return position
 
 
+async def last_interaction_on(client: httpx.AsyncClient, auth: Any, team: str, pid: str, position: int) -> str | None:
+    """The project's last interaction with the client as the pipeline (read.opportunities) has it at `position`."""
+    boss = auth(unique("sup"), Role.SUPERVISOR, team)
+    pipeline = await client.get("/v1/pipeline", params={"min_position": position}, headers=boss)
+    assert pipeline.status_code == 200, pipeline.text
+    [row] = [p for m in pipeline.json()["managers"] for p in m["projects"] if p["opportunity_id"] == pid]
+    return row["last_interaction_on"]
+
+
 async def test_a_leaving_recorded_late_over_an_interactions_day_makes_it_none_with_the_client(
     client: httpx.AsyncClient, auth: Any
 ) -> None:
-    path, kam, _, _ = await setup(client, auth)
+    path, kam, team, _ = await setup(client, auth)
     member = (await add(client, path, kam))["member"]["member_id"]
     pid = (await open_project(client, path, kam))["opportunity_id"]
     project = f"/v1/opportunities/{pid}"
@@ -44,12 +55,14 @@ async def test_a_leaving_recorded_late_over_an_interactions_day_makes_it_none_wi
         [True],
         True,
     )
+    assert await last_interaction_on(client, auth, team, pid, logged.json()["position"]) == ON.isoformat()
     before = datetime.now(UTC).isoformat()
 
-    await standing(client, path, kam, member, left=LEFT_ON)  # they had left by then, we learn now
+    position = await standing(client, path, kam, member, left=LEFT_ON)  # they had left by then, we learn now
     view = (await client.get(project, headers=kam)).json()
     assert [i["with_client"] for i in view["facts"]["interactions"]] == [False]
     assert not held(view, "meeting_or_invitation")
+    assert await last_interaction_on(client, auth, team, pid, position) is None
     refused = await client.post(f"{project}/stage", json={}, headers=kam)
     assert refused.json()["type"] == "/problems/exit-criteria-not-met", refused.text
 
@@ -59,18 +72,19 @@ async def test_a_leaving_recorded_late_over_an_interactions_day_makes_it_none_wi
         True,
     )
 
-    await standing(client, path, kam, member, returned=BACK_BEFORE)  # back before that day after all
+    position = await standing(client, path, kam, member, returned=BACK_BEFORE)  # back before that day after all
     view = (await client.get(project, headers=kam)).json()
     assert ([i["with_client"] for i in view["facts"]["interactions"]], held(view, "meeting_or_invitation")) == (
         [True],
         True,
     )
+    assert await last_interaction_on(client, auth, team, pid, position) == ON.isoformat()
 
 
 async def test_a_return_dated_before_an_interaction_logged_while_away_makes_it_one_with_the_client(
     client: httpx.AsyncClient, auth: Any
 ) -> None:
-    path, kam, _, _ = await setup(client, auth)
+    path, kam, team, _ = await setup(client, auth)
     member = (await add(client, path, kam))["member"]["member_id"]
     await standing(client, path, kam, member, left=LEFT_ON)
     pid = (await open_project(client, path, kam))["opportunity_id"]
@@ -80,13 +94,15 @@ async def test_a_return_dated_before_an_interaction_logged_while_away_makes_it_o
     assert [i["with_client"] for i in (await client.get(project, headers=kam)).json()["facts"]["interactions"]] == [
         False
     ]
+    assert await last_interaction_on(client, auth, team, pid, logged.json()["position"]) is None
 
-    await standing(client, path, kam, member, returned=BACK_BEFORE)
+    position = await standing(client, path, kam, member, returned=BACK_BEFORE)
     view = (await client.get(project, headers=kam)).json()
     assert ([i["with_client"] for i in view["facts"]["interactions"]], held(view, "meeting_or_invitation")) == (
         [True],
         True,
     )
+    assert await last_interaction_on(client, auth, team, pid, position) == ON.isoformat()
     assert (await client.post(f"{project}/stage", json={}, headers=kam)).json()["stage"] == "finding_ally"
 
 
