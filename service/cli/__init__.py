@@ -21,7 +21,9 @@ from service.logs import configure_logging
 
 def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 done, 1 failed (a broken chain, a stale file, the database out of reach or its directory
-    unusable), 2 a bad argument or setting, 130 interrupted, 143 stopped by SIGTERM before done."""
+    unusable, an invalid index not built again), 2 a bad argument or setting, 130 interrupted, 143 stopped by SIGTERM
+    before done."""
+    from service.db.indexes import IndexRebuildFailed
     from service.db.server import DatabaseUnreachable
 
     parser = build_parser()
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stopped)
     try:
         return int(args.run(settings, args) or 0)
-    except DatabaseUnreachable as error:
+    except (DatabaseUnreachable, IndexRebuildFailed) as error:
         print(f"kamplan: {error}", file=sys.stderr)
         return 1
     except DataDirectoryError as error:  # the embedded database's directory: one line that says what to do

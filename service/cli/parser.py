@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser(
         "migrate",
         help="run migrations to head",
-        description=("Apply every pending alembic migration in one transaction; safe to run from several processes."),
+        description="Apply every pending alembic migration in one transaction; safe to run from several processes. "
+        "Then rebuild, concurrently (appends go on), any index kamplan's migrations build concurrently that is found "
+        "invalid or missing (events_purchase_documents), logging when it starts and how long it took; exits 1 with a "
+        "line saying so if that fails, and the next run (or serve) tries again.",
     )
     migrate.set_defaults(run=commands.migrate)
 

@@ -1,5 +1,6 @@
 """`kamplan migrate`: alembic to head, in one transaction (but for a migration's autocommit blocks), serialised
-between processes by an advisory lock held by the session."""
+between processes by an advisory lock held by the session; then the repair of an index built concurrently that was
+left invalid (service/db/indexes.py), under the same lock."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from importlib.resources import files
 import asyncpg
 from alembic import command, op
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.util import await_only
 
+from service.db.indexes import repair_indexes
 from service.db.urls import asyncpg_dsn
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,12 @@ async def migrate(url: str, revision: str = "head") -> None:
                 await conn.commit()
                 await asyncio.sleep(LOCK_POLL_SECONDS)
             await conn.commit()
-            await conn.run_sync(_upgrade, alembic_config(), revision)  # env.py begins and commits the transaction
+            config = alembic_config()
+            await conn.run_sync(_upgrade, config, revision)  # env.py begins and commits the transaction
+            if revision == "head":  # under the lock still, outside any transaction, as the migrations build them
+                await conn.commit()
+                driver = (await conn.get_raw_connection()).driver_connection
+                await repair_indexes(driver, ScriptDirectory.from_config(config))
             await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             await conn.commit()
     finally:

@@ -1,0 +1,100 @@
+"""`kamplan migrate` rebuilds an index its migrations build CONCURRENTLY when it finds it invalid after the migration
+was recorded (a failed REINDEX CONCURRENTLY, a crash): the planner ignores an invalid index, and the lookups it serves
+scanned `events` silently. A healthy index is left as it is."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from tests.support.cli import KAMPLAN, _env
+
+NAME = "events_purchase_documents"
+OID = f"SELECT to_regclass('{NAME}')::oid"
+VALID = f"SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('{NAME}')"
+INVALIDATE = f"UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass('{NAME}')"
+REBUILDING = f"""
+SELECT pid FROM pg_stat_activity
+WHERE datname = current_database() AND query LIKE '%INDEX%{NAME}%' AND wait_event_type = 'Lock'
+"""
+
+
+async def _migrate(url: str) -> subprocess.CompletedProcess[str]:
+    env = _env(DATABASE_URL=url)
+    return await asyncio.to_thread(
+        subprocess.run, [KAMPLAN, "migrate"], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+async def test_migrate_rebuilds_an_index_left_invalid_after_its_migration(
+    make_database: Callable[[], Awaitable[str]],
+) -> None:
+    url = await make_database()  # at head: 0016 recorded, its index built
+    conn = await asyncpg.connect(url)  # the server's superuser: pg_index is changed behind PostgreSQL's back
+    try:
+        await conn.execute(INVALIDATE)
+        left = await conn.fetchval(OID)
+        result = await _migrate(url)
+        assert result.returncode == 0, result.stderr
+        assert await conn.fetchval(VALID) is True
+        assert await conn.fetchval(OID) != left  # built anew, not merely marked valid
+    finally:
+        await conn.close()
+    assert f"rebuilding invalid index {NAME}" in result.stderr
+    assert f"rebuilding invalid index {NAME}: done in " in result.stderr
+    assert "newest schema" in result.stdout
+
+
+async def test_migrate_leaves_a_healthy_index_alone(make_database: Callable[[], Awaitable[str]]) -> None:
+    url = await make_database()
+    conn = await asyncpg.connect(url)
+    try:
+        built = await conn.fetchval(OID)
+        result = await _migrate(url)
+        assert result.returncode == 0, result.stderr
+        assert (await conn.fetchval(VALID), await conn.fetchval(OID)) == (True, built)
+    finally:
+        await conn.close()
+    assert "rebuil" not in result.stderr
+
+
+async def test_a_failed_rebuild_exits_1_saying_so_and_the_next_migrate_builds_it(
+    make_database: Callable[[], Awaitable[str]],
+) -> None:
+    """The rebuild waits for an append in progress and is cancelled meanwhile (an operator, a statement timeout):
+    one line says which index and why, the lock goes with the session, and the next run (or serve) builds it."""
+    url = await make_database()
+    appending = await asyncpg.connect(url)
+    watch = await asyncpg.connect(url)
+    try:
+        await watch.execute(INVALIDATE)
+        held = appending.transaction()
+        await held.start()
+        await appending.execute("LOCK TABLE events IN ROW EXCLUSIVE MODE")  # what an append holds until it commits
+        migrating = asyncio.create_task(_migrate(url))
+        for _ in range(600):
+            if pid := await watch.fetchval(REBUILDING):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the rebuild never waited for the append in progress")
+        await watch.fetchval("SELECT pg_cancel_backend($1)", pid)
+        failed = await asyncio.wait_for(migrating, timeout=60)
+        await held.commit()
+        assert failed.returncode == 1, failed.stderr
+        assert await watch.fetchval(VALID) is not True
+        again = await _migrate(url)
+        assert again.returncode == 0, again.stderr
+        assert await watch.fetchval(VALID) is True
+    finally:
+        await appending.close()
+        await watch.close()
+    [line] = [line for line in failed.stderr.splitlines() if line.startswith("kamplan: ")]
+    assert f"rebuilding invalid index {NAME} failed" in line, failed.stderr
+    assert "QueryCanceledError" in line
+    assert "kamplan migrate" in line
+    assert "Traceback" not in failed.stderr
+    assert "newest schema" not in failed.stdout
