@@ -21,13 +21,25 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime", "taskName", _EVENT_DATA
 }  # fmt: skip
 _WITHHELD = "its text withheld, as it may quote event data"
+# foreign errors whose text says what went wrong around the data, never a value of it (the network, a login, a
+# database that does not exist, a statement cancelled or the server shutting down, a disk or memory run out): kept,
+# as without it a reader of such an error has nothing to act on
+_NAMES_NO_DATA: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidCatalogNameError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+)
 
 
 def handles_event_data(logger: logging.Logger) -> logging.Logger:
     """Mark `logger` as logging the errors of work on stored events (applying a projection, saving snapshots,
     delivering webhooks): the text of a foreign exception there may quote an event's data, an asyncpg error up to
     40 characters of an argument, a unique violation its key, a KeyError the key, so `format_error` leaves it out of
-    this logger's records. Our own errors (of `service`) keep theirs: we write them, with ids and positions only."""
+    this logger's records. Our own errors (of `service`) keep theirs: we write them, with ids and positions only; so do
+    the few foreign ones that name no data (the network's, a cancelled statement's: `_NAMES_NO_DATA`)."""
     logger.addFilter(_mark_event_data)
     return logger
 
@@ -78,8 +90,9 @@ def format_error(error: BaseException | None, event_data: bool = False) -> str:
     """The traceback of `error` and of its causes, as Python prints it, but for a validation error, whose values
     are left out: pydantic's names the value it refused, and FastAPI's for an answer that does not fit its response
     model (a bug, a 500) carries the whole answer, a member with name, contacts and notes say. With `event_data` (see
-    `handles_event_data`), the text of every error not of `service` is left out too. Logs outlive a person's
-    forgetting; where it failed (the frames) and what failed (the error's class) is what a reader needs."""
+    `handles_event_data`), the text of every error not of `service` is left out too, but for those naming no data.
+    Logs outlive a person's forgetting; where it failed (the frames) and what failed (the error's class) is what a
+    reader needs."""
     parts: list[str] = []
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
@@ -115,7 +128,7 @@ def _withheld(error: BaseException, name: str, event_data: bool) -> list[str] | 
         return lines + [
             f"  {'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')} [type={e.get('type', '')}]" for e in errors
         ]
-    if event_data and type(error).__module__.partition(".")[0] != "service":
+    if event_data and type(error).__module__.partition(".")[0] != "service" and not isinstance(error, _NAMES_NO_DATA):
         return [f"{name}: {_WITHHELD}{_postgres(error)}"]
     return None
 

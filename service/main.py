@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,7 +35,10 @@ from service.api.routes import (
     settings as settings_routes,
 )
 from service.config import Settings
+from service.logs import error_line, handles_event_data
 from service.runtime import Runtime
+
+log = handles_event_data(logging.getLogger(__name__))  # starting reads what is stored (generations, the log's head)
 
 VERSION = "0.1.0"
 
@@ -50,6 +54,22 @@ header) and wait until the projections they read have applied it (503 `projectio
 """
 
 
+class LifespanFailed(Exception):
+    """The service's start-up or shutdown failed: the log has the cause and its traceback."""
+
+
+@asynccontextmanager
+async def _reported(stage: str) -> AsyncIterator[None]:
+    """A failure of `stage`, logged by the rule of work on stored events, then raised as one line of ours: starlette
+    hands uvicorn a lifespan's traceback as text, which it logs as is, a foreign error's text (a key a unique
+    violation quotes) and all."""
+    try:
+        yield
+    except Exception as error:
+        log.error("%s failed", stage, exc_info=error)
+        raise LifespanFailed(f"{stage} failed: {error_line(error, event_data=True)}; its traceback is logged") from None
+
+
 def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     """The ASGI app. Nothing connects until the lifespan starts, so building it for OpenAPI is free."""
 
@@ -57,17 +77,19 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database_url is None:
             raise RuntimeError("create_app() needs a database_url to serve")
-        runtime = await Runtime.open(settings, database_url)
-        await runtime.ensure_read_tables()
-        if settings.projections == "inprocess":
-            runtime.start_projections()
-        if settings.webhooks == "inprocess":
-            runtime.start_webhooks()
+        async with _reported("start-up"):
+            runtime = await Runtime.open(settings, database_url)
+            await runtime.ensure_read_tables()
+            if settings.projections == "inprocess":
+                runtime.start_projections()
+            if settings.webhooks == "inprocess":
+                runtime.start_webhooks()
         app.state.runtime = runtime
         try:
             yield
         finally:
-            await runtime.close()
+            async with _reported("shutdown"):
+                await runtime.close()
 
     app = FastAPI(title="kamplan", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)

@@ -16,7 +16,13 @@ from service.cli.commands import STOPPED
 from service.cli.parser import build_parser
 from service.config import Settings
 from service.db.pgdata import DataDirectoryError
-from service.logs import configure_logging
+from service.logs import configure_logging, handles_event_data
+
+# a command's unforeseen failure is logged with its traceback, by the rule of the logs of work on stored events: a
+# foreign error's text may quote a row or a payload (a violated constraint's row, a duplicate key), which Python's
+# own traceback printed as raised; but for the commands that read nothing stored
+_failed = handles_event_data(logging.getLogger("kamplan.commands"))
+_READS_NOTHING_STORED = frozenset({"token", "openapi"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        log = logging.getLogger("kamplan") if args.command in _READS_NOTHING_STORED else _failed
+        log.error("kamplan %s failed", args.command, exc_info=error)
+        return 1
     finally:
         # the command is over and its exit code decided: a SIGTERM from here on would end the process with -15, as
         # Python gives signals it handles their default back while it shuts down (an ignored one stays ignored)

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         "environment variables (DATABASE_URL, KAMPLAN_*); see the README. Without DATABASE_URL an "
         "embedded PostgreSQL runs in $KAMPLAN_PG_DATA (default: pg in $KAMPLAN_DATA_DIR, ./var).",
     )
-    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND", dest="command")
 
     serve = sub.add_parser(
         "serve",

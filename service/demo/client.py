@@ -14,6 +14,10 @@ from service.tokens import TokenKeys
 MANAGER, SUPERVISOR, TEAM = "kam.ivanova", "sup.petrov", "oem-north"
 
 
+class DemoStepFailed(Exception):
+    """The API refused a step of the demo: the problem document it answered with, kamplan's own text."""
+
+
 @dataclass
 class Demo:
     client: httpx.AsyncClient
@@ -28,7 +32,7 @@ class Demo:
         role = {"admin": Role.ADMIN, SUPERVISOR: Role.SUPERVISOR}.get(sub, Role.MANAGER)
         response = await self.client.request(method, path, json=body, headers=self.headers(sub, role, key))
         if response.status_code >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+            raise DemoStepFailed(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
 
     async def get(self, path: str, sub: str = MANAGER) -> Any:

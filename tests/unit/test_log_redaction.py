@@ -113,3 +113,20 @@ def test_an_errors_one_line_follows_the_same_rule() -> None:
     )
     assert MARKER in error_line(failed.__cause__)  # elsewhere, as raised
     assert NAME not in error_line(_pydantic_error())  # a validation error's values, nowhere
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+        asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    ],
+    ids=["refused", "cancelled", "shutdown", "closed"],
+)
+def test_a_foreign_error_that_names_no_data_keeps_its_text_among_event_data(error: BaseException) -> None:
+    """Withheld, the network's or the server's words left a reader of a failed command nothing to act on."""
+    assert error_line(error, event_data=True) == f"{type(error).__name__}: {error}"
+    line = _logged(handles_event_data(logging.getLogger("test.event_data")), TextFormatter(), error)
+    assert str(error) in line
