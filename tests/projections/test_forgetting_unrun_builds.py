@@ -1,0 +1,148 @@
+"""A forget reaches the builds of another version that no process runs any more (an upgrade rolled back): the code
+that is left cannot refold their rows, so the forget empties them, and their version builds them again from the log
+should it run again."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from service.config import Settings
+from service.domain.actors import Role
+from service.projections import forgetting, sql
+from service.projections import generations as gens
+from service.projections.buying_centers import BuyingCenters
+from tests.conftest import IsolatedDb, caught_up
+from tests.support.apps import client_without_projections
+from tests.support.generations import MARKER, HeldRunner, NewerCode, abandon, generations, member_names, plaintext
+from tests.support.webhooks import eventually
+
+
+async def test_a_build_no_process_runs_any_more_is_emptied_by_a_forget_and_built_again_when_its_version_runs(
+    isolated: IsolatedDb, settings: Settings, auth, running
+) -> None:
+    """An upgrade rolled back: the newer code built part of generation 2, then every process went back to the older
+    code, which cannot refold the newer version's rows. They kept the forgotten person in clear, for good."""
+    kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    async with client_without_projections(isolated.url, settings) as client:
+        account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
+        members = f"/v1/accounts/{account['account_id']}/buying-center/members"
+        alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
+        bob = (await client.post(members, json={"name": "Bob"}, headers=kam)).json()["member"]["member_id"]
+        plan = {"owner": "kam-1", "contact_plan": f"lunch with {MARKER}"}
+        assert (await client.put(f"{members}/{alice}/contact-owner", json=plan, headers=kam)).status_code == 200
+        link = {"source": alice, "target": bob, "kind": "allied_with", "note": f"{MARKER} trusts Bob"}
+        assert (await client.post(f"{members[: -len('members')]}relationships", json=link, headers=kam)).is_success
+        hold_after = await isolated.store.head_position()
+        assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
+        running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
+        await caught_up(isolated, ["buying_centers"])  # the older code serves generation 1
+        await abandon(
+            HeldRunner(
+                isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
+                build_batch_size=1, poll_seconds=0.1,
+            )
+        )  # fmt: skip
+        assert (await plaintext(isolated, 2))["buying_center_members"][1] == 1  # Alice, in clear
+        assert (await plaintext(isolated, 2))["buying_center_relationships"][0] == 1
+        forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
+        assert forgot.status_code == 200, forgot.text
+        await caught_up(isolated, ["buying_centers"])
+    assert await member_names(isolated) == [None, "Bob", "Carol"]
+    assert await generations(isolated) == [
+        (1, BuyingCenters.version, "live", forgot.json()["position"], False),
+        (2, NewerCode.version, "building", 0, False),  # to be built from the log again, where Alice reads redacted
+    ]
+    assert await plaintext(isolated, 2) == {"buying_center_members": (0, 0), "buying_center_relationships": (0, 0)}
+    running([NewerCode(isolated.store.upcasters)])  # the newer version is deployed again
+    await eventually(lambda: generations(isolated), lambda g: [s for _, _, s, *_ in g] == ["retired", "live"])
+    await caught_up(isolated, ["buying_centers"])
+    assert await member_names(isolated) == [None, "Bob", "Carol"]
+    assert await plaintext(isolated, 2) == {"buying_center_members": (3, 0), "buying_center_relationships": (1, 0)}
+
+
+async def test_a_build_no_process_runs_that_applied_the_forget_itself_is_not_built_again(
+    isolated: IsolatedDb, settings: Settings, auth, running
+) -> None:
+    kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    async with client_without_projections(isolated.url, settings) as client:
+        account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
+        members = f"/v1/accounts/{account['account_id']}/buying-center/members"
+        alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
+        assert (await client.post(members, json={"name": "Bob"}, headers=kam)).status_code == 201
+        forgot = (await client.post(f"/v1/people/{alice}/forget", headers=admin)).json()["position"]
+        assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
+    async with isolated.pool.acquire() as conn:  # the older code's live generation, behind the forget
+        await gens.ensure(conn, BuyingCenters(isolated.store.upcasters))
+    await abandon(
+        HeldRunner(
+            isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=forgot, batch_size=1, build_batch_size=1,
+            poll_seconds=0.1,
+        )
+    )  # fmt: skip
+    built = (await generations(isolated))[1]
+    assert built[3] >= forgot
+    running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
+    await caught_up(isolated, ["buying_centers"])  # applies the forget, after the build did
+    assert (await generations(isolated))[1] == built  # kept: it holds nothing from before the forget
+    assert await member_names(isolated, "buying_center_members_g2") == [None, "Bob"]
+
+
+async def test_a_build_is_emptied_only_when_no_process_leases_it_and_none_can_until_the_forget_commits(
+    isolated: IsolatedDb,
+) -> None:
+    old, newer = BuyingCenters(isolated.store.upcasters), NewerCode(isolated.store.upcasters)
+    async with isolated.pool.acquire() as conn, isolated.pool.acquire() as process, isolated.pool.acquire() as reader:
+        await gens.ensure(conn, old)
+        await gens.ensure(conn, newer)  # generation 2, a build of the newer version, with a row of Alice's
+        await conn.execute(
+            "INSERT INTO read.buying_center_members_g2 (account_id, member_id, name, position, department,"
+            " organisation, roles, influence, attitude, attitude_to_competitor, contact_plan, active, away)"
+            " VALUES ('a', 'alice', $1, '', '', '', '{}', 3, 0, 0, '', true, '{}')",
+            MARKER,
+        )
+        await conn.execute(
+            "UPDATE projection_generations SET position = 5 WHERE name = $1 AND generation = 2", old.name
+        )
+
+        assert await process.fetchval(sql.TRY_LEASE, old.name, 2)  # a process of the newer version runs it
+        async with conn.transaction():
+            assert await forgetting.empty_unrun_builds(conn, old, 10) == []
+        assert await process.fetchval(sql.RELEASE_LEASE, old.name, 2)
+        async with conn.transaction():  # the forget at position 5 or before: the build applied it itself
+            assert await forgetting.empty_unrun_builds(conn, old, 5) == []
+        assert await plaintext(isolated, 2) == {"buying_center_members": (1, 1), "buying_center_relationships": (0, 0)}
+
+        reading = reader.transaction()  # a reader of the build's table (a pg_dump, say): no TRUNCATE, not waited for
+        await reading.start()
+        await reader.fetchval("SELECT count(*) FROM read.buying_center_members_g2")
+        emptying = conn.transaction()
+        await emptying.start()
+        assert await asyncio.wait_for(forgetting.empty_unrun_builds(conn, old, 10), 5) == [2]
+        assert not await process.fetchval(sql.TRY_LEASE, old.name, 2)  # a process starting now waits for the commit
+        await emptying.commit()
+        await reading.rollback()
+        assert await process.fetchval(sql.TRY_LEASE, old.name, 2)
+        assert tuple(await process.fetchrow(sql.CHECKPOINT, old.name, 2)) == (0, "building")
+        await process.fetchval(sql.RELEASE_LEASE, old.name, 2)
+    assert await plaintext(isolated, 2) == {"buying_center_members": (0, 0), "buying_center_relationships": (0, 0)}
+
+
+async def test_a_build_that_cannot_be_emptied_holds_up_neither_the_forget_nor_the_batch(
+    isolated: IsolatedDb, caplog: pytest.LogCaptureFixture
+) -> None:
+    old, newer = BuyingCenters(isolated.store.upcasters), NewerCode(isolated.store.upcasters)
+    async with isolated.pool.acquire() as conn:
+        await gens.ensure(conn, old)
+        await gens.ensure(conn, newer)
+        await conn.execute(
+            "UPDATE projection_generations SET position = 5 WHERE name = $1 AND generation = 2", old.name
+        )
+        await conn.execute("REVOKE ALL ON read.buying_center_members_g2 FROM kamplan_app")  # another role's, say
+        async with conn.transaction():
+            assert await forgetting.empty_unrun_builds(conn, old, 10) == []
+            assert await conn.fetchval("SELECT 1") == 1  # the batch's transaction goes on
+        assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (5, "building")  # left as it was
+    assert "generation 2, of another version that no process runs, keeps rows" in caplog.text
+    assert "InsufficientPrivilegeError" in caplog.text
