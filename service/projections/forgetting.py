@@ -1,22 +1,14 @@
 """A forget reaches the generations whose runner cannot apply it in order: one failing on a batch before it, and a
-build of another version that no process runs any more.
+build of another version that no process runs any more (`unrun_builds`).
 
 Each generation takes a forget when its own runner applies the `SubjectForgotten` event. One whose runner fails on a
 batch before it would keep the person in clear until the batch is mended, for BI to read if it is live; so while it
 fails, its runner applies the forgets recorded after its checkpoint to its rows as they stand at the checkpoint
-(`AheadOfFailures`), in a transaction of its own under the lease, and leaves the checkpoint where it is.
+(`AheadOfFailures`), in a transaction of its own under the lease, and leaves the checkpoint where it is. In that
+transaction it also empties the builds no process runs, as a batch that applies a forget in order does: either path
+reaches the same builds.
 
-A build of another version of
-the code (newer code built part of it, then the upgrade was rolled back) has no runner: the code that could refold its
-rows is gone, and they would keep the person in clear for as long as it stays away. So the runner that applies a
-forget, of whichever generation of the projection, empties in the same transaction each such build that holds rows of
-positions before it, and sets its checkpoint back to zero: should its version run again, it builds the generation from
-the log, where the person reads redacted. A build whose lease a process holds is left alone: that process applies
-the forget itself.
-
-Lock order, after the batch's own checkpoint row: the build's lease key (tried, for the transaction: a process of its
-version that starts meanwhile fails to lease it and tries again a poll later, then reads the checkpoint reset), its
-checkpoint row, its tables (tried: a reader of them, a pg_dump say, is not waited for; the rows are deleted instead).
+Lock order: the generation's checkpoint row, its tables, then the builds' (`unrun_builds`).
 """
 
 from __future__ import annotations
@@ -33,7 +25,7 @@ from service.events.reading import to_events
 from service.events.subscription import Fences
 from service.events.upcasting import Upcasters
 from service.logs import handles_event_data
-from service.projections import schema, sql
+from service.projections import sql, unrun_builds
 from service.projections.folding import SUBJECT_FORGOTTEN
 from service.projections.generations import BUILDING, LIVE, table_names
 from service.projections.model import Projection
@@ -93,8 +85,10 @@ class AheadOfFailures:
                 after = max(checkpoint, scanned.through)
                 rows = [r for r in await lease.fetch(sql.FORGETS_AFTER, after) if r["position"] not in scanned.applied]
                 forgets = await to_events(lease, rows, self.upcasters)
+                emptied: list[int] = []
                 if forgets:
                     await forget(lease, table_names(projection, generation), forgets, checkpoint)
+                    emptied = await unrun_builds.empty_unrun_builds(lease, projection, forgets[-1].position)
         except Exception:
             log.exception("projection %s generation %d: applying forgets ahead of its checkpoint failed", *key)
             return
@@ -106,45 +100,4 @@ class AheadOfFailures:
                 "to its rows there ahead of it",
                 projection.name, generation, checkpoint, ", ".join(str(e.position) for e in forgets),
             )  # fmt: skip
-
-
-async def empty_unrun_builds(conn: asyncpg.Connection, projection: Projection, position: int) -> list[int]:
-    """In the transaction applying a forget at `position`: empty every build of another version than this code's
-    that holds rows of positions before it and that no process runs, and set its checkpoint to zero; the generations
-    emptied. One that cannot be (its tables belong to another role, say) is logged and left as it was, at the price
-    of its rows: the forget itself, in the caller's generation, must not wait on it."""
-    candidates = await conn.fetch(sql.UNRUN_BEFORE, projection.name, projection.version, position)
-    emptied = []
-    for generation in (r["generation"] for r in candidates):
-        try:
-            async with conn.transaction():  # a savepoint: what fails here is undone, and the batch goes on
-                if await _empty(conn, projection, generation, position):
-                    emptied.append(generation)
-        except asyncpg.PostgresError:
-            log.exception(
-                "projection %s: generation %d, of another version that no process runs, keeps rows from before the "
-                "forget at position %d: emptying it failed (the next forget tries again)",
-                projection.name, generation, position,
-            )  # fmt: skip
-    return emptied
-
-
-async def _empty(conn: asyncpg.Connection, projection: Projection, generation: int, position: int) -> bool:
-    if not await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation):
-        return False  # a process of its version runs it, and applies the forget itself
-    row = await conn.fetchrow(sql.LOCK_UNRUN, projection.name, generation, projection.version, position)
-    if row is None:  # retired (by newer code), or moved on, meanwhile
-        return False
-    names = row["tables"] if row["tables"] is not None else [t.name for t in projection.tables]  # before 0009
-    existing = await conn.fetch(sql.EXISTING_TABLES, [f"{name}_g{generation}" for name in names])
-    tables = ", ".join(f"{schema.SCHEMA}.{schema.ident(r['name'])}" for r in existing)
-    if tables:
-        try:
-            async with conn.transaction():  # TRUNCATE drops the files at once; it needs the tables to itself
-                await conn.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE NOWAIT")
-                await conn.execute(f"TRUNCATE {tables}")
-        except asyncpg.LockNotAvailableError:  # read meanwhile: deleted rows wait for vacuum, as a forget's updates do
-            for r in existing:
-                await conn.execute(f"DELETE FROM {schema.SCHEMA}.{schema.ident(r['name'])}")
-    await conn.execute(sql.RESTART, projection.name, generation)
-    return True
+            unrun_builds.report(projection, emptied, forgets[-1].position)

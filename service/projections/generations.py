@@ -4,8 +4,8 @@ Lock order of batches: the checkpoint row first (`LOCK_CHECKPOINT ... FOR UPDATE
 A switch locks the views first (and with them the live tables they read), then the checkpoint rows: against a batch
 under way that is the other order, but the switch waits at most `sql.SWITCH_LOCK_TIMEOUT` for a lock, well below the
 server's deadlock_timeout (1 s by default), so it gives up and is tried again before any deadlock is declared.
-A batch that applies a forget goes on to the builds of other versions that no process runs (`forgetting`): the lease's
-key (tried, never waited for), the build's checkpoint row, then its tables (tried).
+A batch that applies a forget goes on to the builds of other versions that no process runs (`unrun_builds`): the
+lease's key (tried, never waited for), the build's checkpoint row, then its tables (tried).
 """
 
 from __future__ import annotations

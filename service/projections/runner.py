@@ -22,7 +22,7 @@ from service.events import Envelope, EventStore, RecordedEvent
 from service.events.reading import Batch, RangeReader, envelopes_of, events_of
 from service.logs import handles_event_data
 from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_FAILURES, PROJECTION_POSITION
-from service.projections import forgetting, sql
+from service.projections import forgetting, sql, unrun_builds
 from service.projections import generations as gens
 from service.projections.generations import BUILDING, LIVE, Generation
 from service.projections.model import Projection, TableNames
@@ -193,7 +193,7 @@ class ProjectionRunner:
     ) -> Generation:
         """Apply the batch's events (only those of the projection's types were read) and move the checkpoint to
         where the read got, in one transaction. A forget among them also empties the builds of another version that
-        no process runs (`forgetting`): their code is not here to apply it."""
+        no process runs (`unrun_builds`): their code is not here to apply it."""
         emptied: list[int] = []
         async with lease.transaction():
             await lease.execute(sql.ASYNC_COMMIT)
@@ -207,14 +207,10 @@ class ProjectionRunner:
                     first, last = batch.events[0].position, batch.events[-1].position
                     raise ProjectionFailed(projection.name, generation.generation, first, last) from error
                 if (forget := forgetting.forgotten_at(projection, batch.events)) is not None:
-                    emptied = await forgetting.empty_unrun_builds(lease, projection, forget)
+                    emptied = await unrun_builds.empty_unrun_builds(lease, projection, forget)
             await lease.execute(sql.ADVANCE, projection.name, generation.generation, batch.through, len(batch.events))
-        for other in emptied:
-            log.warning(
-                "projection %s: generation %d, of another version that no process runs, held rows from before the "
-                "forget at position %d: emptied, it builds again from position 0 if its version runs again",
-                projection.name, other, forget,
-            )  # fmt: skip
+        if emptied:
+            unrun_builds.report(projection, emptied, forget)
         PROJECTION_EVENTS_APPLIED.labels(projection.name).inc(len(batch.events))
         PROJECTION_POSITION.labels(projection.name, generation.status).set(batch.through)
         return generation.at(batch.through, row["status"])

@@ -90,7 +90,8 @@ WHERE name = $1 AND generation = $2
 """
 
 # A forget empties the builds of another version that no process runs (an upgrade rolled back) and that hold rows of
-# positions before it (`$3`): their code is not here to refold them, and it rebuilds them from zero when it runs again.
+# positions before it (`$3`): their code is not here to refold them, and it rebuilds them from zero when it runs again
+# (`unrun_builds`).
 # Never a live generation: BI reads it, and only its own code could fill it again.
 UNRUN_BEFORE = """
 SELECT generation FROM projection_generations

@@ -10,12 +10,22 @@ import pytest
 
 from service.config import Settings
 from service.domain.actors import Role
-from service.projections import forgetting, sql
 from service.projections import generations as gens
+from service.projections import sql, unrun_builds
 from service.projections.buying_centers import BuyingCenters
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.apps import client_without_projections
-from tests.support.generations import MARKER, HeldRunner, NewerCode, abandon, generations, member_names, plaintext
+from tests.support.generations import (
+    MARKER,
+    Failing,
+    HeldRunner,
+    NewerCode,
+    Stuck,
+    abandon,
+    generations,
+    member_names,
+    plaintext,
+)
 from tests.support.webhooks import eventually
 
 
@@ -108,10 +118,10 @@ async def test_a_build_is_emptied_only_when_no_process_leases_it_and_none_can_un
 
         assert await process.fetchval(sql.TRY_LEASE, old.name, 2)  # a process of the newer version runs it
         async with conn.transaction():
-            assert await forgetting.empty_unrun_builds(conn, old, 10) == []
+            assert await unrun_builds.empty_unrun_builds(conn, old, 10) == []
         assert await process.fetchval(sql.RELEASE_LEASE, old.name, 2)
         async with conn.transaction():  # the forget at position 5 or before: the build applied it itself
-            assert await forgetting.empty_unrun_builds(conn, old, 5) == []
+            assert await unrun_builds.empty_unrun_builds(conn, old, 5) == []
         assert await plaintext(isolated, 2) == {"buying_center_members": (1, 1), "buying_center_relationships": (0, 0)}
 
         reading = reader.transaction()  # a reader of the build's table (a pg_dump, say): no TRUNCATE, not waited for
@@ -119,7 +129,7 @@ async def test_a_build_is_emptied_only_when_no_process_leases_it_and_none_can_un
         await reader.fetchval("SELECT count(*) FROM read.buying_center_members_g2")
         emptying = conn.transaction()
         await emptying.start()
-        assert await asyncio.wait_for(forgetting.empty_unrun_builds(conn, old, 10), 5) == [2]
+        assert await asyncio.wait_for(unrun_builds.empty_unrun_builds(conn, old, 10), 5) == [2]
         assert not await process.fetchval(sql.TRY_LEASE, old.name, 2)  # a process starting now waits for the commit
         await emptying.commit()
         await reading.rollback()
@@ -141,8 +151,50 @@ async def test_a_build_that_cannot_be_emptied_holds_up_neither_the_forget_nor_th
         )
         await conn.execute("REVOKE ALL ON read.buying_center_members_g2 FROM kamplan_app")  # another role's, say
         async with conn.transaction():
-            assert await forgetting.empty_unrun_builds(conn, old, 10) == []
+            assert await unrun_builds.empty_unrun_builds(conn, old, 10) == []
             assert await conn.fetchval("SELECT 1") == 1  # the batch's transaction goes on
         assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (5, "building")  # left as it was
     assert "generation 2, of another version that no process runs, keeps rows" in caplog.text
     assert "InsufficientPrivilegeError" in caplog.text
+
+
+async def test_a_forget_applied_ahead_of_a_failing_batch_empties_a_build_no_process_runs(
+    isolated: IsolatedDb, settings: Settings, auth, running
+) -> None:
+    """The live generation is stuck on a failing batch, so it takes the forget ahead of its checkpoint: that reaches
+    the rolled-back build of the newer version as the forget applied in order does."""
+    kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    Failing.fail_from = None
+    try:
+        async with client_without_projections(isolated.url, settings) as client:
+            account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
+            members = f"/v1/accounts/{account['account_id']}/buying-center/members"
+            alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
+            hold_after = await isolated.store.head_position()
+            assert (await client.post(members, json={"name": "Bob"}, headers=kam)).status_code == 201
+            running([Stuck(isolated.store.upcasters)], batch_size=1)
+            stuck_at = await caught_up(isolated, ["buying_centers"])
+            await abandon(
+                HeldRunner(
+                    isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
+                    build_batch_size=1, poll_seconds=0.1,
+                )
+            )  # fmt: skip
+            assert (await plaintext(isolated, 2))["buying_center_members"] == (1, 1)
+            Failing.fail_from = stuck_at + 1
+            assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
+            await eventually(lambda: generations(isolated), lambda g: g[0][-1])  # the live generation fails
+            forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
+            assert forgot.status_code == 200, forgot.text
+            await eventually(lambda: member_names(isolated), lambda n: n == [None, "Bob"], 10)  # forgot ahead
+            await eventually(lambda: generations(isolated), lambda g: g[1][3] == 0, 10)
+            assert await generations(isolated) == [
+                (1, BuyingCenters.version, "live", stuck_at, True),
+                (2, NewerCode.version, "building", 0, False),
+            ]
+            assert await plaintext(isolated, 2) == {
+                "buying_center_members": (0, 0),
+                "buying_center_relationships": (0, 0),
+            }
+    finally:
+        Failing.fail_from = None
