@@ -5,8 +5,8 @@ Each generation takes a forget when its own runner applies the `SubjectForgotten
 batch before it would keep the person in clear until the batch is mended, for BI to read if it is live; so while it
 fails, its runner applies the forgets recorded after its checkpoint to its rows as they stand at the checkpoint
 (`AheadOfFailures`), in a transaction of its own under the lease, and leaves the checkpoint where it is. In that
-transaction it also empties the builds no process runs, as a batch that applies a forget in order does: either path
-reaches the same builds.
+transaction it also empties the builds no process runs, or marks those leased as owing the forgets, as a batch that
+applies a forget in order does: either path reaches the same builds.
 
 Lock order: the generation's checkpoint row, its tables, then the builds' (`unrun_builds`).
 """

@@ -99,11 +99,13 @@ class ProjectionRunner:
                 await gens.ensure(conn, projection)
                 self._ensured.add(projection.name)
             generations = await gens.current(conn, projection.name)
-        for generation in generations:
-            key = (projection.name, generation.generation)
-            if generation.version != projection.version or (key in self._tasks and not self._tasks[key].done()):
-                continue  # another version's code owns it, or this process is applying it already
-            self._tasks[key] = asyncio.create_task(self.apply(projection, generation))
+            for generation in generations:
+                key = (projection.name, generation.generation)
+                if generation.version != projection.version or (key in self._tasks and not self._tasks[key].done()):
+                    continue  # another version's code owns it, or this process is applying it already
+                self._tasks[key] = asyncio.create_task(self.apply(projection, generation))
+            # builds of another version that owe a forget, their holder gone: after the claims, never holding them up
+            await unrun_builds.empty_owing_builds(conn, projection, generations)
 
     async def apply(self, projection: Projection, generation: Generation) -> None:
         """Lease a generation and apply it until it is retired; failures are logged and retried later.

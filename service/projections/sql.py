@@ -107,8 +107,28 @@ SELECT tables FROM projection_generations
 WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0 AND position < $4
 FOR UPDATE
 """
+# A build whose lease a process holds, or that could not be emptied, owes the forget instead (`unrun_builds`), unless
+# it has got there meanwhile: its holder's batch under way holds the row, and the conditions are read again once it
+# commits.
+OWE_FORGET = """
+UPDATE projection_generations SET forget_owed = greatest(forget_owed, $4)
+WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0 AND position < $4
+"""
+# The builds of another version that owe a forget they have not applied (their checkpoint is below it).
+OWING = """
+SELECT generation, forget_owed FROM projection_generations
+WHERE name = $1 AND status = 'building' AND version <> $2 AND position > 0 AND position < forget_owed
+ORDER BY generation
+"""
+LOCK_OWING = """
+SELECT tables FROM projection_generations
+WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0
+  AND position < forget_owed
+FOR UPDATE
+"""
 RESTART = """
-UPDATE projection_generations SET position = 0, events_applied = 0, failure = NULL, updated_at = now()
+UPDATE projection_generations
+SET position = 0, events_applied = 0, failure = NULL, forget_owed = NULL, updated_at = now()
 WHERE name = $1 AND generation = $2
 """
 # The forgets recorded after a checkpoint (`$1`), that a generation failing on the batch after it applies ahead of it

@@ -1,36 +1,56 @@
-"""A forget reaches the builds of another version that no process runs (an upgrade rolled back): it empties them.
+"""A forget reaches the builds of another version that no process runs (an upgrade rolled back): it empties them, at
+once, or as soon as the process that held one's lease is gone.
 
 Such a build has no runner: the code that could refold its rows is gone, and they would keep the person in clear for as
 long as it stays away. So the runner that applies a forget, of whichever generation of the projection, in order or ahead
 of a failing batch (`forgetting`), empties in the same transaction each such build that holds rows of positions before
 it, and sets its checkpoint back to zero: should its version run again, it builds the generation from the log, where the
-person reads redacted. A build whose lease a process holds is left alone: that process applies the forget itself.
+person reads redacted.
+
+A build whose lease a process holds is not emptied: it owes the forget instead (`forget_owed`, the forget's position, on
+its checkpoint row). Its holder may be alive, and then applies the forget itself, in order, as its code knows its rows:
+once its checkpoint passes the forget it owes nothing, and the mark needs no clearing. Or it stops for good before it
+gets there (the upgrade rolled back at that very moment): then PostgreSQL releases the lease with its session, and every
+runner that applies forgets to the projection, at each pass of its supervision, empties the builds of another version
+that owe a forget and whose lease it can take for the transaction. Waiting for the lease instead would hold the forget's
+batch, and the live generation with it, for as long as the holder lives (a rolling upgrade's hours); breaking it would
+kill a process about to apply the forget itself. The lease is an advisory lock, so "no process holds it" is exactly "its
+holder is gone, or let go of it": which one cannot be told apart, and a build whose process lets go of its lease while
+it owes a forget (between two attempts of a failing batch) is emptied then too, and starts over once. A build that
+cannot be emptied (its tables another role's, say) owes the forget too, and each pass tries again.
 
 Lock order, after the forget's own checkpoint row (and tables): the build's lease key (tried, for the transaction: a
 process of its version that starts meanwhile fails to lease it and tries again a poll later, then reads the checkpoint
-reset), its checkpoint row, its tables (tried: a reader of them, a pg_dump say, is not waited for; the rows are deleted
-instead).
+reset), its checkpoint row (waited for: a batch of its holder under way holds it, and waits for no lock of ours; read
+again there, so a build whose holder passed the forget meanwhile owes nothing), its tables (tried: a reader of them, a
+pg_dump say, is not waited for; the rows are deleted instead).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 import asyncpg
 
 from service.logs import handles_event_data
 from service.projections import schema, sql
+from service.projections.folding import SUBJECT_FORGOTTEN
+from service.projections.generations import BUILDING, Generation
 from service.projections.model import Projection
 
 log = handles_event_data(logging.getLogger(__name__))  # a database error may quote a row's values
+FAILED_LOG_EVERY = 60.0  # seconds between errors logged for an owing build that cannot be emptied
+_failed_logged: dict[tuple[str, int], float] = {}
 
 
 async def empty_unrun_builds(conn: asyncpg.Connection, projection: Projection, position: int) -> list[int]:
     """In the transaction applying a forget at `position`: empty every build of another version than this code's
     that holds rows of positions before it and that no process runs, and set its checkpoint to zero; the generations
-    emptied. One that cannot be (its tables belong to another role, say) is logged and left as it was, at the price
-    of its rows: the forget itself, in the caller's generation, must not wait on it."""
+    emptied. One whose lease a process holds owes the forget, and so does one that cannot be emptied (its tables
+    belong to another role, say: logged, and tried again at each pass of the supervision): the forget itself, in the
+    caller's generation, must not wait on it."""
     candidates = await conn.fetch(sql.UNRUN_BEFORE, projection.name, projection.version, position)
     emptied = []
     for generation in (r["generation"] for r in candidates):
@@ -38,13 +58,52 @@ async def empty_unrun_builds(conn: asyncpg.Connection, projection: Projection, p
             async with conn.transaction():  # a savepoint: what fails here is undone, and the batch goes on
                 let_go = await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation)
                 if let_go and await _empty(conn, projection, generation, sql.LOCK_UNRUN, position):
-                    emptied.append(generation)  # else a process of its version runs it, and applies the forget itself
+                    emptied.append(generation)
+                    continue
         except asyncpg.PostgresError:
             log.exception(
                 "projection %s: generation %d, of another version that no process runs, keeps rows from before the "
-                "forget at position %d: emptying it failed (the next forget tries again)",
+                "forget at position %d: emptying it failed (tried again at each pass of the supervision)",
                 projection.name, generation, position,
             )  # fmt: skip
+        try:  # its conditions are read again under its row lock: one retired or moved past the forget owes nothing
+            async with conn.transaction():
+                await conn.execute(sql.OWE_FORGET, projection.name, generation, projection.version, position)
+        except asyncpg.PostgresError:
+            log.exception("projection %s: recording the forget generation %d owes failed", projection.name, generation)
+    return emptied
+
+
+async def empty_owing_builds(
+    conn: asyncpg.Connection, projection: Projection, generations: Sequence[Generation]
+) -> list[int]:
+    """Outside a transaction, at each pass of the supervision (`generations` as it read them): empty every build of
+    another version that owes a forget and whose lease no process holds; the generations emptied. Costs no query
+    unless a build of another version holds rows."""
+    if SUBJECT_FORGOTTEN not in (projection.event_types or ()) or not any(
+        g.status == BUILDING and g.version != projection.version and g.position > 0 for g in generations
+    ):
+        return []
+    emptied = []
+    for row in await conn.fetch(sql.OWING, projection.name, projection.version):
+        generation, owed = row["generation"], row["forget_owed"]
+        try:
+            async with conn.transaction():
+                let_go = await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation)
+                done = let_go and await _empty(conn, projection, generation, sql.LOCK_OWING)  # else its holder lives
+        except asyncpg.PostgresError:
+            now = time.monotonic()
+            if now - _failed_logged.get((projection.name, generation), 0.0) >= FAILED_LOG_EVERY:
+                _failed_logged[(projection.name, generation)] = now
+                log.exception(
+                    "projection %s: generation %d, of another version that no process runs, owes the forget at "
+                    "position %d: emptying it failed (tried again at each pass)",
+                    projection.name, generation, owed,
+                )  # fmt: skip
+            continue
+        if done:
+            emptied.append(generation)
+            report(projection, [generation], owed)
     return emptied
 
 
@@ -61,7 +120,7 @@ def report(projection: Projection, emptied: Sequence[int], position: int) -> Non
 async def _empty(conn: asyncpg.Connection, projection: Projection, generation: int, lock: str, *args: int) -> bool:
     """With the build's lease key held for the transaction: `lock` checks it again under its row lock."""
     row = await conn.fetchrow(lock, projection.name, generation, projection.version, *args)
-    if row is None:  # retired (by newer code), or moved on, meanwhile
+    if row is None:  # retired (by newer code), moved on, or emptied, meanwhile
         return False
     names = row["tables"] if row["tables"] is not None else [t.name for t in projection.tables]  # before 0009
     existing = await conn.fetch(sql.EXISTING_TABLES, [f"{name}_g{generation}" for name in names])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 
 from service.config import Settings
@@ -22,6 +23,7 @@ from tests.support.generations import (
     NewerCode,
     Stuck,
     abandon,
+    all_rows,
     generations,
     member_names,
     plaintext,
@@ -154,8 +156,70 @@ async def test_a_build_that_cannot_be_emptied_holds_up_neither_the_forget_nor_th
             assert await unrun_builds.empty_unrun_builds(conn, old, 10) == []
             assert await conn.fetchval("SELECT 1") == 1  # the batch's transaction goes on
         assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (5, "building")  # left as it was
+        assert await conn.fetchval(_OWED) == 10  # owed: tried again at each pass of the supervision
+        generations = await gens.current(conn, old.name)
+        assert await unrun_builds.empty_owing_builds(conn, old, generations) == []
+        assert await unrun_builds.empty_owing_builds(conn, old, generations) == []
+        await conn.execute("GRANT ALL ON read.buying_center_members_g2 TO kamplan_app")  # mended
+        assert await unrun_builds.empty_owing_builds(conn, old, generations) == [2]
+        assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (0, "building")
     assert "generation 2, of another version that no process runs, keeps rows" in caplog.text
     assert "InsufficientPrivilegeError" in caplog.text
+    assert caplog.text.count("owes the forget at position 10: emptying it failed") == 1  # not at every pass
+
+
+async def test_a_build_whose_process_held_it_through_a_forget_then_stopped_for_good_is_emptied_once_it_is_let_go(
+    isolated: IsolatedDb, settings: Settings, auth, running
+) -> None:
+    """The forget could not empty the build, as a process held its lease, and that process stopped before it got to
+    the forget itself (the upgrade rolled back at that very moment). The build owes the forget: the older code's
+    runner empties it as soon as no process holds its lease, not at some later forget."""
+    kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    holder = await asyncpg.connect(isolated.url)  # a process of the newer version, its lease's connection
+    try:
+        async with client_without_projections(isolated.url, settings) as client:
+            account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
+            members = f"/v1/accounts/{account['account_id']}/buying-center/members"
+            alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
+            bob = (await client.post(members, json={"name": "Bob"}, headers=kam)).json()["member"]["member_id"]
+            link = {"source": alice, "target": bob, "kind": "allied_with", "note": f"{MARKER} trusts Bob"}
+            assert (await client.post(f"{members[: -len('members')]}relationships", json=link, headers=kam)).is_success
+            hold_after = await isolated.store.head_position()
+            assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
+            running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
+            await caught_up(isolated, ["buying_centers"])  # the older code serves generation 1
+            await abandon(
+                HeldRunner(
+                    isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
+                    build_batch_size=1, poll_seconds=0.1,
+                )
+            )  # fmt: skip
+            assert await holder.fetchval(sql.TRY_LEASE, "buying_centers", 2)  # its process starts on it again
+            forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
+            assert forgot.status_code == 200, forgot.text
+            await caught_up(isolated, ["buying_centers"])
+        assert await member_names(isolated) == [None, "Bob", "Carol"]
+        held = await generations(isolated)
+        assert held[1][2:4] == ("building", hold_after)  # leased: left to the process holding it
+        assert await plaintext(isolated, 2) == {"buying_center_members": (2, 1), "buying_center_relationships": (1, 0)}
+    finally:
+        await holder.close()  # that process stops for good, before getting to the forget
+    await eventually(lambda: generations(isolated), lambda g: g[1][3] == 0, 10)
+    assert await generations(isolated) == [
+        (1, BuyingCenters.version, "live", forgot.json()["position"], False),
+        (2, NewerCode.version, "building", 0, False),
+    ]
+    assert await plaintext(isolated, 2) == {"buying_center_members": (0, 0), "buying_center_relationships": (0, 0)}
+    running([NewerCode(isolated.store.upcasters)])  # the newer version is deployed again: it builds from the log
+    await eventually(lambda: generations(isolated), lambda g: [s for _, _, s, *_ in g] == ["retired", "live"])
+    await caught_up(isolated, ["buying_centers"])
+    built = await all_rows(isolated, "buying_centers", 2)
+    assert not any(MARKER in row for found in built.values() for row in found)
+    async with isolated.pool.acquire() as conn:  # a fresh rebuild, from the log as it reads now
+        await gens.start_rebuild(conn, NewerCode(isolated.store.upcasters))
+    await eventually(lambda: generations(isolated), lambda g: [s for _, _, s, *_ in g] == ["retired"] * 2 + ["live"])
+    await caught_up(isolated, ["buying_centers"])
+    assert await all_rows(isolated, "buying_centers", 3) == built
 
 
 async def test_a_forget_applied_ahead_of_a_failing_batch_empties_a_build_no_process_runs(
@@ -198,3 +262,73 @@ async def test_a_forget_applied_ahead_of_a_failing_batch_empties_a_build_no_proc
             }
     finally:
         Failing.fail_from = None
+
+
+async def _built_with_alice(conn: asyncpg.Connection, position: int) -> None:
+    """Generation 2, a build of the newer version up to `position`, with a row of Alice's."""
+    await conn.execute(
+        "INSERT INTO read.buying_center_members_g2 (account_id, member_id, name, position, department, organisation,"
+        " roles, influence, attitude, attitude_to_competitor, contact_plan, active, away)"
+        " VALUES ('a', 'alice', $1, '', '', '', '{}', 3, 0, 0, '', true, '{}')",
+        MARKER,
+    )
+    await conn.execute(_MOVE, 2, position)
+
+
+_MOVE = "UPDATE projection_generations SET position = $2 WHERE name = 'buying_centers' AND generation = $1"
+_OWED = "SELECT forget_owed FROM projection_generations WHERE name = 'buying_centers' AND generation = 2"
+
+
+async def _forget(conn: asyncpg.Connection, projection: BuyingCenters, position: int) -> list[int]:
+    """What a batch of the older code that applies a forget at `position` does to the builds of other versions."""
+    async with conn.transaction():
+        return await unrun_builds.empty_unrun_builds(conn, projection, position)
+
+
+async def test_a_leased_build_owes_the_forget_until_it_applies_it_and_is_emptied_once_its_holder_is_gone(
+    isolated: IsolatedDb,
+) -> None:
+    old, newer = BuyingCenters(isolated.store.upcasters), NewerCode(isolated.store.upcasters)
+    process = await asyncpg.connect(isolated.url)  # a process of the newer version, its lease's connection
+    try:
+        async with isolated.pool.acquire() as conn:
+            await gens.ensure(conn, old)
+            await gens.ensure(conn, newer)
+            await _built_with_alice(conn, 5)
+            assert await process.fetchval(sql.TRY_LEASE, old.name, 2)
+
+            batch = process.transaction()  # its batch under way holds the checkpoint row, and passes the forget
+            await batch.start()
+            await process.fetchrow(sql.LOCK_CHECKPOINT, old.name, 2)
+            forgetting = asyncio.create_task(_forget(conn, old, 10))
+            await eventually(lambda: _waiting(isolated, conn.get_server_pid()), bool)
+            await process.execute(_MOVE, 2, 12)
+            await batch.commit()
+            assert await forgetting == []
+            assert await conn.fetchval(_OWED) is None  # read again once the batch committed: it applied the forget
+
+            assert await _forget(conn, old, 20) == []  # the process holds the lease: it owes the forget
+            assert await conn.fetchval(_OWED) == 20
+            assert await unrun_builds.empty_owing_builds(conn, old, await gens.current(conn, old.name)) == []
+            assert (await plaintext(isolated, 2))["buying_center_members"] == (1, 1)  # alive, it applies it itself
+            await process.close()  # it stops for good, before the forget
+            assert await unrun_builds.empty_owing_builds(conn, old, await gens.current(conn, old.name)) == [2]
+            assert (await plaintext(isolated, 2))["buying_center_members"] == (0, 0)
+            assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (0, "building")
+            assert await conn.fetchval(_OWED) is None
+
+            process = await asyncpg.connect(isolated.url)  # the newer version again, which builds it up to 5
+            await _built_with_alice(conn, 5)
+            assert await process.fetchval(sql.TRY_LEASE, old.name, 2)
+            assert await _forget(conn, old, 30) == []
+            await conn.execute(_MOVE, 2, 30)  # it applied the forget itself, then stopped
+            await process.close()
+            assert await unrun_builds.empty_owing_builds(conn, old, await gens.current(conn, old.name)) == []
+            assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (30, "building")
+    finally:
+        await process.close()
+
+
+async def _waiting(db: IsolatedDb, pid: int) -> bool:
+    async with db.pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) > 0 FROM pg_locks WHERE pid = $1 AND NOT granted", pid)
