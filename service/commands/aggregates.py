@@ -209,7 +209,8 @@ BUYING_CENTER: AggregateType[BuyingCenter, Any] = _kind(
     BUYING_CENTER_EVENTS,
     BuyingCenter,
     timed=True,
-    snapshot_version=3,  # 2: why a member is back (returned_reason), which snapshots of 1 lack; 3: periods away
+    snapshot_version=4,  # 2: why a member is back (returned_reason), which snapshots of 1 lack; 3: periods away;
+    # 4: last_contact counts no contact on a day inside an absence as known (a leaving or return dated back)
 )
 OPPORTUNITY: AggregateType[Opportunity, Any] = _kind(
     "opportunity",

@@ -35,7 +35,12 @@ MEMBERS = Table(
         Column("contact_plan", "text NOT NULL", "How we plan to contact this person; empty once forgotten (personal)."),
         Column("next_action", "text", "The next action planned with this person; null once forgotten (personal)."),
         Column("next_action_due", "date", "Its due date."),
-        Column("last_contact", "date", "Date of the last recorded contact."),
+        Column(
+            "last_contact",
+            "date",
+            "Date of the last recorded contact on a day the person was the client's, by the absences as known: "
+            "a leaving or return dated back changes it.",
+        ),
         Column("active", "boolean NOT NULL", "False once the person has left the client."),
         Column("left_on", "date", "When the person left the client."),
         Column(
@@ -98,8 +103,9 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
 
 class BuyingCenters(ForgettingProjection):
     name = "buying_centers"
-    version = 4  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns;
-    # 4: away, the periods a member was away and came back from (the portfolio's contacts read it)
+    version = 5  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns;
+    # 4: away, the periods a member was away and came back from (the portfolio's contacts read it); 5: last_contact
+    # counts no contact on a day an absence covers, as the log knows it (a leaving or return dated back)
     tables = (MEMBERS, RELATIONSHIPS)
     event_types = BUYING_CENTER_EVENTS.names() | {SUBJECT_FORGOTTEN}
 

@@ -224,6 +224,25 @@ def test_contacts_in_the_future_are_refused_and_the_last_contact_only_moves_forw
     assert state.people["m1"].last_contact == date(2026, 10, 1)
 
 
+def test_the_last_contact_is_the_latest_on_a_day_the_member_was_the_clients_by_their_absences_as_known() -> None:
+    # given contacts on Sep 1 and Oct 1
+    contacts = [cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, m, 1), today=TODAY) for m in (9, 10)]
+    state = run(initial_state(), add("m1"), *contacts)
+    # when a leaving dated Sep 15 is recorded, then a return: the contact of Oct 1 counts only if they were back
+    gone = run(state, cmd.MarkMemberLeft(actor=KAM, member_id="m1", on=date(2026, 9, 15), reason=""))
+    late, early = (
+        run(gone, cmd.MarkMemberReturned(actor=KAM, member_id="m1", reason="", on=on, today=TODAY)).people["m1"]
+        for on in (date(2026, 10, 5), date(2026, 9, 20))
+    )
+    # then the last contact falls back while Oct 1 is in the absence, and the contacts themselves are kept
+    assert (gone.people["m1"].last_contact, late.last_contact, early.last_contact) == (
+        date(2026, 9, 1),
+        date(2026, 9, 1),
+        date(2026, 10, 1),
+    )
+    assert sorted((late.touchpoints or {}).values()) == [date(2026, 9, 1), date(2026, 10, 1)]
+
+
 def member(member_id: str, **fields: object) -> Member:
     return Member(member_id=member_id, name=member_id, **fields)  # type: ignore[arg-type]
 

@@ -65,6 +65,17 @@ def _away(member: Member | None, on: date | None, at: datetime | None) -> tuple[
     return (*member.away, Away(left_on=member.left_on, returned_on=back)) if back > member.left_on else member.away
 
 
+def _reckoned(state: BuyingCenter, member_id: str) -> BuyingCenter:
+    """The member's last contact: the latest of their contacts on a day they were the client's, by their absences as
+    known (`Member.at_the_client`). Derived again at each contact and at each leaving or return, so one recorded late
+    and dated back over a contact's day takes it out, or puts it back; the contact itself stays in `touchpoints`."""
+    member = state.people.get(member_id)
+    if member is None:
+        return state
+    days = (day for day in (member.touchpoints or {}).values() if member.at_the_client(day))
+    return replace(state, members={**state.people, member_id: replace(member, last_contact=max(days, default=None))})
+
+
 def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = None) -> BuyingCenter:
     match event:
         case MemberAdded():
@@ -139,10 +150,10 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 touchpoints[contact_key(event.interaction_id, event.on)] = event.on
             else:
                 touchpoints.pop(event.interaction_id, None)
-            changed = replace(member, touchpoints=touchpoints, last_contact=max(touchpoints.values(), default=None))
-            return replace(state, members={**state.people, member.member_id: changed})
+            changed = replace(member, touchpoints=touchpoints)
+            return _reckoned(replace(state, members={**state.people, member.member_id: changed}), member.member_id)
         case MemberLeft():
-            return _update(
+            left = _update(
                 state,
                 event,
                 at,
@@ -152,8 +163,9 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 left_reason=event.reason or "",  # None: forgotten with the person
                 returned_reason="",
             )
+            return _reckoned(left, event.member_id)
         case MemberReturned():  # its reason is shown as the leaving's is, on the member and in the history
-            return _update(
+            back = _update(
                 state,
                 event,
                 at,
@@ -164,6 +176,7 @@ def evolve(state: BuyingCenter, event: BuyingCenterEvent, at: datetime | None = 
                 left_reason="",
                 returned_reason=event.reason or "",  # None: forgotten with the person
             )
+            return _reckoned(back, event.member_id)
         case MembersLinked():
             link = Relationship(
                 relationship_id=event.relationship_id,

@@ -85,8 +85,8 @@ class Member:
     owner: str | None = None  # who on our side owns the contact
     contact_plan: str = ""  # how we contact this person
     next_action: NextAction | None = None
-    last_contact: date | None = None
-    touchpoints: dict[str, date] | None = None  # interaction id (or "manual:<day>") → day: last_contact is the latest
+    last_contact: date | None = None  # the latest touchpoint on a day they were the client's (`at_the_client`)
+    touchpoints: dict[str, date] | None = None  # interaction id (or "manual:<day>") → day, kept also inside an absence
     active: bool = True
     left_on: date | None = None
     left_reason: str = ""
