@@ -1,8 +1,9 @@
 """A member's last contact is the latest of their recorded contacts on a day they were the client's, by their
 absences as known: a leaving (or a return) recorded late, dated back over a contact's day, takes it out of the last
 contact (or puts it back), and the coverage risks and the portfolio follow, while the map as of a moment before it
-was recorded still shows what was known then. The contact itself is kept. Found by review: the contact kept counting
-until its interaction was corrected by hand."""
+was recorded still shows what was known then. The contact itself is kept, also through a correction of its
+interaction that keeps its day. Found by review: the contact kept counting until its interaction was corrected by
+hand, which withdrew it for good."""
 
 from __future__ import annotations
 
@@ -73,3 +74,31 @@ async def test_a_leaving_recorded_late_over_a_contacts_day_takes_it_out_of_the_l
 
     assert await _last(client, path, kam, member, as_of=before) == ON.isoformat()  # not known then
     assert await _risks(client, path, kam, as_of=before) == {}
+
+
+async def test_a_return_dated_back_before_a_contacts_day_puts_it_back_also_after_its_interaction_was_corrected(
+    client: httpx.AsyncClient, auth: Any
+) -> None:
+    path, kam, boss, account_id, member, _, interaction_id = await _two_met(client, auth)
+    await standing(client, path, kam, member, left=LEFT_ON)  # gone before ON, not back: no contact on ON counts
+    assert await _last(client, path, kam, member) is None
+    corrected = await client.post(
+        f"/v1/interactions/{interaction_id}/corrections",
+        json={
+            "kind": "meeting",
+            "occurred_on": ON.isoformat(),
+            "our_participants": ["kam"],
+            "participants": [member],
+            "summary": "Talked, at length",
+            "reason": "the summary was short",
+        },
+        headers=kam,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert await _last(client, path, kam, member) is None
+
+    position = await standing(client, path, kam, member, returned=BACK_BEFORE)  # back before ON after all
+    assert await _last(client, path, kam, member) == ON.isoformat()
+    assert await _risks(client, path, kam) == {}  # two threads again
+    signal = await _signal(client, boss, account_id, position)
+    assert not {"single-threaded", "stale-contact"} & set(signal["risks"]), signal
