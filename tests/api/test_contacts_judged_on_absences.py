@@ -102,3 +102,24 @@ async def test_a_return_dated_back_before_a_contacts_day_puts_it_back_also_after
     assert await _risks(client, path, kam) == {}  # two threads again
     signal = await _signal(client, boss, account_id, position)
     assert not {"single-threaded", "stale-contact"} & set(signal["risks"]), signal
+
+
+async def test_an_interaction_logged_while_away_is_a_contact_once_a_return_is_dated_back_before_its_day(
+    client: httpx.AsyncClient, auth: Any
+) -> None:
+    """As the project's view counts it with the client (test_absences_recorded_late), so does the map's last contact.
+    Found by review: logged while the map had the member away, it recorded no contact, so a return dated back before
+    its day left the member without it (single-threaded, stale) while their project was in touch."""
+    team = unique("team")
+    kam = auth(unique("kam"), Role.MANAGER, team)
+    path = f"/v1/accounts/{(await open_account(client, kam))['account_id']}"
+    member = (await add(client, path, kam))["member"]["member_id"]
+    await standing(client, path, kam, member, left=LEFT_ON)
+    logged = await log(client, path, kam, participants=[member], occurred_on=ON.isoformat())
+    assert logged.status_code == 201, logged.text
+    assert await _last(client, path, kam, member) is None  # away that day, as known then
+    before = datetime.now(UTC).isoformat()
+
+    await standing(client, path, kam, member, returned=BACK_BEFORE)  # back before that day after all
+    assert await _last(client, path, kam, member) == ON.isoformat()
+    assert await _last(client, path, kam, member, as_of=before) is None  # not known then

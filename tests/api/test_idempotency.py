@@ -17,7 +17,7 @@ from service.commands.idempotency import PAGE
 from service.domain.actors import Role
 from tests.api.test_accounts import open_account, unique
 from tests.api.test_buying_center import add
-from tests.support.opportunities import TODAY, setup
+from tests.support.opportunities import TODAY, open_project, setup
 
 
 async def test_two_requests_racing_with_one_key_and_different_bodies_store_one_and_refuse_the_other(
@@ -278,29 +278,34 @@ async def test_a_former_owners_retry_after_a_hand_over_gets_its_first_answer_on_
 
 
 async def test_a_retry_of_a_command_that_wrote_only_on_other_streams_answers_the_etag_first_answered(
-    client: httpx.AsyncClient, auth
+    client: httpx.AsyncClient, auth, store
 ) -> None:
-    """A correction that leaves the entry as it is but records a contact (its member's leaving that day, which kept
-    the meeting from recording one, was a mistake) writes on the buying center only. Its retry answered with the
-    interaction's version as it is now: after a later correction, ETag "2" and version 2 beside the entry as first
+    """A correction that leaves the entry as it is but relinks its project (its member's leaving that day, recorded
+    since, makes it none with the client as the link records it) writes on the project only. Its retry answered with
+    the interaction's version as it is now: after a later correction, ETag "2" and version 2 beside the entry as first
     answered, where the first answer said "1"."""
     path, kam, _, _ = await setup(client, auth)
     member = (await add(client, path, kam))["member"]["member_id"]
-    card = f"{path}/buying-center/members/{member}"
-    left = await client.post(f"{card}/left", json={"on": TODAY.isoformat()}, headers=kam)
-    assert left.status_code == 200, left.text
-    entry = {"kind": "meeting", "occurred_on": TODAY.isoformat(), "participants": [member], "summary": "Trial"}
+    pid = (await open_project(client, path, kam))["opportunity_id"]
+    entry = {
+        "kind": "meeting",
+        "occurred_on": TODAY.isoformat(),
+        "participants": [member],
+        "projects": [pid],
+        "summary": "Trial",
+    }
     logged = await client.post(f"{path}/interactions", json=entry, headers=kam)
     assert logged.status_code == 201, logged.text
-    back = await client.post(f"{card}/returned", json={"on": TODAY.isoformat()}, headers=kam)  # left by mistake
-    assert back.status_code == 200, back.text
+    left = await client.post(f"{path}/buying-center/members/{member}/left", json={"on": TODAY.isoformat()}, headers=kam)
+    assert left.status_code == 200, left.text
     corrections = f"/v1/interactions/{logged.json()['interaction_id']}/corrections"
-    recheck = {**entry, "reason": "she had not left after all"}
+    recheck = {**entry, "reason": "she had left that morning"}
     keyed = {**kam, "Idempotency-Key": unique("key")}
     first = await client.post(corrections, json=recheck, headers=keyed)
     assert first.status_code == 200, first.text
     assert (first.headers["etag"], first.json()["version"]) == ('"1"', 1)  # the entry itself did not change
-    assert (await client.get(card, headers=kam)).json()["last_contact"] == TODAY.isoformat()  # the map did
+    relinked = (await store.read_stream(f"opportunity-{pid}"))[-1]  # the project did
+    assert (relinked.event_type, relinked.data["with_client"]) == ("InteractionRelinked", False)
     later = await client.post(corrections, json={**entry, "summary": "Trial, week 2", "reason": "more"}, headers=kam)
     assert later.status_code == 200, later.text
     again = await client.post(corrections, json=recheck, headers=keyed)

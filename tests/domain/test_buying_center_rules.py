@@ -188,8 +188,11 @@ def test_a_member_who_left_stays_with_history_but_takes_no_new_assessment_criter
     assert decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=date(2026, 5, 20), today=TODAY))
     for day in (date(2026, 6, 1), date(2026, 6, 2)):  # found by review: a contact after they left was taken
         with pytest.raises(Conflict) as late:
-            decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=day, today=TODAY, interaction_id="i1"))
+            decide(state, cmd.RecordContact(actor=KAM, member_id="m1", on=day, today=TODAY))
         assert late.value.code == "member-has-left"
+        # one an interaction logged that day records is kept, and counts as no contact while they are gone
+        logged = run(state, cmd.RecordContact(actor=KAM, member_id="m1", on=day, today=TODAY, interaction_id="i1"))
+        assert (logged.people["m1"].touchpoints, logged.people["m1"].last_contact) == ({"i1": day}, None)
 
 
 def test_why_a_person_is_back_stands_until_they_leave_again_and_stays_in_the_history() -> None:

@@ -197,7 +197,10 @@ def decide(state: BuyingCenter, command: BuyingCenterCommand) -> list[BuyingCent
                 "a contact cannot be recorded in the future",
                 field="on",
             )
-            if not m.at_the_client(command.on):  # gone by that day, as for a project's meetings
+            # gone by that day, as for a project's meetings: refused by hand; an interaction's is kept for the fold to
+            # judge (`last_contact` skips it while an absence covers its day, and counts it once a return dated back
+            # before that day is recorded), as the interaction itself is logged
+            if not command.interaction_id and not m.at_the_client(command.on):
                 raise Conflict(
                     "member-has-left",
                     f"member {m.member_id} left the client on {m.left_on}: no contact with them since",

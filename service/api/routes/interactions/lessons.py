@@ -92,11 +92,6 @@ def _at_the_client(member: Member | None, day: date) -> bool:
     return member is not None and member.at_the_client(day)
 
 
-def _recorded(member: Member, interaction_id: str, details: im.Details) -> bool:
-    """Whether the interaction recorded a contact with them on its day as it stands (not moved since)."""
-    return (member.touchpoints or {}).get(interaction_id) == details.occurred_on
-
-
 class Replan(Exception):
     """The interaction was corrected or retracted since its steps were planned: the streams they touch (its
     projects) and the contacts they withdraw were read from the entry as it was, so plan them again."""
@@ -133,13 +128,11 @@ def steps_of(
 
     def contacts(states: dict[str, Any]) -> list[Any]:
         people = states[bc_stream].people
-        # A participant who had left by the interaction's day is no contact of the map's: the entry still names
-        # them, and a correction that moved it past their leaving takes back the contact it recorded.
-        there = [m for m in details.participants if _at_the_client(people.get(m), details.occurred_on)]
-        # The contact it recorded on its day, which a leaving recorded since covers, stays for the fold to judge
-        # (`last_contact` skips it), so a return dated back before that day counts it again.
-        kept = {m for m in details.participants if m in people and _recorded(people[m], interaction_id, details)}
-        gone = (set(previous.participants if previous else ()) | set(details.participants)) - set(there) - kept
+        # Each participant's contact is recorded on its day, also one who had left by then or was away: the fold
+        # judges it (`last_contact` skips a day an absence covers, as known), so a return dated back before that day
+        # counts it, as the projects do. A correction that drops a participant takes back their contact.
+        there = [m for m in details.participants if m in people]
+        gone = (set(previous.participants if previous else ()) | set(details.participants)) - set(there)
         commands: list[Any] = [
             bc.RecordContact(actor=actor, member_id=m, on=details.occurred_on, today=day, interaction_id=interaction_id)
             for m in there
