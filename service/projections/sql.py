@@ -91,11 +91,11 @@ WHERE name = $1 AND generation = $2
 
 # A forget empties the builds of another version that no process runs (an upgrade rolled back) and that hold rows of
 # positions before it (`$3`): their code is not here to refold them, and it rebuilds them from zero when it runs again
-# (`unrun_builds`).
+# (`unrun_builds`). Those at zero too: one a process holds may have read its first batch before the forget.
 # Never a live generation: BI reads it, and only its own code could fill it again.
 UNRUN_BEFORE = """
 SELECT generation FROM projection_generations
-WHERE name = $1 AND status = 'building' AND version <> $2 AND position > 0 AND position < $3
+WHERE name = $1 AND status = 'building' AND version <> $2 AND position < $3
 ORDER BY generation
 """
 # The lease's key, for this transaction: taken only when no process holds the lease, and none can take it until the
@@ -109,10 +109,10 @@ FOR UPDATE
 """
 # A build whose lease a process holds, or that could not be emptied, owes the forget instead (`unrun_builds`), unless
 # it has got there meanwhile: its holder's batch under way holds the row, and the conditions are read again once it
-# commits.
+# commits. At zero too: its holder may have a batch in hand it read before the forget, rows it commits later.
 OWE_FORGET = """
 UPDATE projection_generations SET forget_owed = greatest(forget_owed, $4)
-WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0 AND position < $4
+WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position < $4
 """
 # The builds of another version that owe a forget they have not applied (their checkpoint is below it).
 OWING = """

@@ -56,10 +56,10 @@ async def empty_unrun_builds(conn: asyncpg.Connection, projection: Projection, p
     for generation in (r["generation"] for r in candidates):
         try:
             async with conn.transaction():  # a savepoint: what fails here is undone, and the batch goes on
-                let_go = await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation)
-                if let_go and await _empty(conn, projection, generation, sql.LOCK_UNRUN, position):
-                    emptied.append(generation)
-                    continue
+                if await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation):
+                    if await _empty(conn, projection, generation, sql.LOCK_UNRUN, position):
+                        emptied.append(generation)
+                    continue  # else it holds no rows (at zero), or was retired or passed the forget meanwhile
         except asyncpg.PostgresError:
             log.exception(
                 "projection %s: generation %d, of another version that no process runs, keeps rows from before the "

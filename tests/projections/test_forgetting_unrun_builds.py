@@ -5,6 +5,7 @@ should it run again."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 import pytest
@@ -14,6 +15,7 @@ from service.domain.actors import Role
 from service.projections import generations as gens
 from service.projections import sql, unrun_builds
 from service.projections.buying_centers import BuyingCenters
+from service.projections.runner import ProjectionRunner
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.apps import client_without_projections
 from tests.support.generations import (
@@ -332,3 +334,53 @@ async def test_a_leased_build_owes_the_forget_until_it_applies_it_and_is_emptied
 async def _waiting(db: IsolatedDb, pid: int) -> bool:
     async with db.pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) > 0 FROM pg_locks WHERE pid = $1 AND NOT granted", pid)
+
+
+class FirstBatchInHand(ProjectionRunner):
+    """A process of the newer version that has read the first batch of its build, the log as it read then (the person
+    in clear), and holds it outside its transaction until `go`; then commits it, and never gets to another."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.holding, self.go, self.committed = asyncio.Event(), asyncio.Event(), False
+
+    async def _apply_batch(self, projection: Any, generation: Any, lease: Any, names: Any, batch: Any) -> Any:
+        if self.committed:
+            await asyncio.Event().wait()  # stopped for good before its next batch
+        self.holding.set()
+        await self.go.wait()
+        self.committed = True
+        return await super()._apply_batch(projection, generation, lease, names, batch)
+
+
+async def test_a_build_at_position_zero_whose_process_holds_a_batch_read_before_the_forget_owes_it(
+    isolated: IsolatedDb, settings: Settings, auth, running
+) -> None:
+    """The build's process had read its first batch, the person in clear, when the forget was applied: its checkpoint
+    was still zero, yet the rows it then committed are from before the forget. It stopped for good before getting to
+    the forget: the build is emptied once its lease is let go, as one held at any other position is."""
+    kam, admin = auth("kam-1", Role.MANAGER, "north"), auth("root", Role.ADMIN)
+    async with client_without_projections(isolated.url, settings) as client:
+        account = (await client.post("/v1/accounts", json={"name": "Client"}, headers=kam)).json()
+        members = f"/v1/accounts/{account['account_id']}/buying-center/members"
+        alice = (await client.post(members, json={"name": MARKER}, headers=kam)).json()["member"]["member_id"]
+        assert (await client.post(members, json={"name": "Bob"}, headers=kam)).status_code == 201
+        running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
+        await caught_up(isolated, ["buying_centers"])  # the older code serves generation 1
+        newer = FirstBatchInHand(isolated.store, [NewerCode(isolated.store.upcasters)], poll_seconds=0.1)
+        process = asyncio.create_task(newer.run())
+        try:
+            await asyncio.wait_for(newer.holding.wait(), 10)
+            assert (await generations(isolated))[1][2:4] == ("building", 0)
+            forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
+            assert forgot.status_code == 200, forgot.text
+            await caught_up(isolated, ["buying_centers"])
+            newer.go.set()
+            await eventually(lambda: generations(isolated), lambda g: g[1][3] > 0)
+            assert (await generations(isolated))[1][3] < forgot.json()["position"]
+            assert (await plaintext(isolated, 2))["buying_center_members"] == (2, 1)  # Alice, in clear
+        finally:
+            process.cancel()  # that process stops for good, before the forget
+            await asyncio.gather(process, return_exceptions=True)
+    await eventually(lambda: generations(isolated), lambda g: g[1][3] == 0, 10)
+    assert await plaintext(isolated, 2) == {"buying_center_members": (0, 0), "buying_center_relationships": (0, 0)}
