@@ -22,12 +22,13 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
 }  # fmt: skip
 _WITHHELD = "its text withheld, as it may quote event data"
 # foreign errors whose text says what went wrong around the data, never a value of it (the network, a login, a
-# database that does not exist, a statement cancelled or the server shutting down, a disk or memory run out): kept,
-# as without it a reader of such an error has nothing to act on
+# privilege refused on an object it names, a database that does not exist, a statement cancelled or the server shutting
+# down, a disk or memory run out): kept, as without it a reader of such an error has nothing to act on
 _NAMES_NO_DATA: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InsufficientPrivilegeError,
     asyncpg.InvalidCatalogNameError,
     asyncpg.OperatorInterventionError,
     asyncpg.InsufficientResourcesError,

@@ -10,6 +10,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -118,3 +119,23 @@ async def test_a_demo_step_the_api_refused_keeps_the_answer_it_got(
     assert result.returncode == 1, result.stderr
     assert "kamplan demo failed" in result.stderr
     assert "DemoStepFailed: POST /v1/accounts: 500 {" in result.stderr
+
+
+async def test_a_migration_refused_a_privilege_says_which_as_it_quotes_no_data(server_url: str) -> None:
+    """PostgreSQL names the object a role may not use (`permission denied for schema public`, on PostgreSQL 15 and
+    later for a role that does not own the database), never a value: withheld, the operator read only the class."""
+    role, name = f"kamplan_limited_{uuid.uuid4().hex[:8]}", f"kamplan_test_{uuid.uuid4().hex[:10]}"
+    parts = urlsplit(with_database(server_url, name))
+    as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        result = await _run([KAMPLAN, "migrate"], _env(DATABASE_URL=as_role))
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
+    assert result.returncode == 1, result.stderr
+    assert "kamplan migrate failed" in result.stderr
+    assert "InsufficientPrivilegeError: permission denied for schema public" in result.stderr
