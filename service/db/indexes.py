@@ -1,6 +1,7 @@
 """The indexes kamplan's migrations build CONCURRENTLY, and their repair once `kamplan migrate` is at head: one found
-invalid (an operator's REINDEX CONCURRENTLY that failed, a crash) or missing after its migration was recorded is
-built again, concurrently, as the planner ignores an invalid index and its lookups would scan the table silently."""
+invalid (an operator's DROP INDEX CONCURRENTLY cut short) or missing after its migration was recorded is built
+again, concurrently, as the planner ignores an invalid index and its lookups would scan the table silently. A failed
+REINDEX CONCURRENTLY leaves the index valid, and its invalid copy (NAME_ccnew) to the operator."""
 
 from __future__ import annotations
 

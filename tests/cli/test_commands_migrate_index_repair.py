@@ -1,5 +1,5 @@
 """`kamplan migrate` rebuilds an index its migrations build CONCURRENTLY when it finds it invalid after the migration
-was recorded (a failed REINDEX CONCURRENTLY, a crash): the planner ignores an invalid index, and the lookups it serves
+was recorded (a DROP INDEX CONCURRENTLY cut short): the planner ignores an invalid index, and the lookups it serves
 scanned `events` silently. A healthy index is left as it is."""
 
 from __future__ import annotations
