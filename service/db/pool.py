@@ -45,12 +45,30 @@ async def create_pool(
     }
     if role:
         settings["role"] = role
-    pool = await asyncpg.create_pool(
-        asyncpg_dsn(url),
-        min_size=min_size,
-        max_size=max_size,
-        init=init_connection,
-        server_settings=settings,
-    )
+    try:
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(url),
+            min_size=min_size,
+            max_size=max_size,
+            init=init_connection,
+            server_settings=settings,
+        )
+    except asyncpg.InvalidParameterValueError as error:  # of the settings above, only a role can be refused so
+        if not role:
+            raise
+        raise RoleRefused(role, error.sqlstate) from error
     assert pool is not None
     return pool
+
+
+class RoleRefused(Exception):
+    """The server has no role of that name (a role it has but the user may not take is a privilege refused, which
+    says so itself). Our own text: the foreign one is withheld where errors of work on stored events are logged, and
+    it would then name only its class."""
+
+    def __init__(self, role: str, sqlstate: str) -> None:
+        super().__init__(
+            f"KAMPLAN_DB_ROLE {role!r} was refused by the server (SQLSTATE {sqlstate}): no role of that name; the "
+            "migrations create kamplan_app, the default: name a role that exists, or none (empty) to stay the login "
+            "user"
+        )

@@ -139,3 +139,18 @@ async def test_a_migration_refused_a_privilege_says_which_as_it_quotes_no_data(s
     assert result.returncode == 1, result.stderr
     assert "kamplan migrate failed" in result.stderr
     assert "InsufficientPrivilegeError: permission denied for schema public" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "verify"])
+async def test_a_role_the_server_does_not_have_is_named_as_the_setting_to_fix(
+    make_database: Callable[[], Awaitable[str]], command: str
+) -> None:
+    """PostgreSQL refuses a session role it does not have with 22023, a class whose text may quote values, so it was
+    withheld: `serve` said only InvalidParameterValueError. The setting is kamplan's own to name."""
+    url = await make_database()
+    port = ["--port", str(_free_port())] if command == "serve" else []
+    result = await _run([KAMPLAN, command, *port], _env(DATABASE_URL=url, KAMPLAN_DB_ROLE="kamplan_ap"))
+    assert result.returncode == 1, result.stderr
+    assert "KAMPLAN_DB_ROLE 'kamplan_ap' was refused by the server (SQLSTATE 22023): no role of that name" in (
+        result.stderr
+    )
