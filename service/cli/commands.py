@@ -80,6 +80,7 @@ def migrate(settings: Settings, args: argparse.Namespace) -> None:
 def verify(settings: Settings, args: argparse.Namespace) -> int:
     import asyncpg
 
+    from service.db.pool import RoleRefused
     from service.db.server import database_url
     from service.db.urls import redacted
     from service.verify import run_verify
@@ -93,10 +94,12 @@ def verify(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        except asyncpg.InvalidParameterValueError as error:  # the role set at connect: a cluster never migrated
+        except RoleRefused as error:  # the role set at connect: the default is missing from a cluster never migrated
             print(
-                f"kamplan: no event log to verify in {redacted(url)}: {error} (`kamplan migrate` creates the "
-                "event log and the role kamplan_app; KAMPLAN_DB_ROLE names the role kamplan uses)",
+                f"kamplan: no event log to verify in {redacted(url)}: the server has no role kamplan_app yet (`kamplan "
+                "migrate` creates the event log and the role; KAMPLAN_DB_ROLE names the role kamplan uses)"
+                if error.role == "kamplan_app"
+                else f"kamplan: {error}",
                 file=sys.stderr,
             )
             return 1

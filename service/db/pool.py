@@ -67,6 +67,7 @@ class RoleRefused(Exception):
     it would then name only its class."""
 
     def __init__(self, role: str, sqlstate: str) -> None:
+        self.role = role
         super().__init__(
             f"KAMPLAN_DB_ROLE {role!r} was refused by the server (SQLSTATE {sqlstate}): no role of that name; the "
             "migrations create kamplan_app, the default: name a role that exists, or none (empty) to stay the login "
