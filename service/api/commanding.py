@@ -28,8 +28,10 @@ from service.runtime import Runtime
 
 # A version in quotes (our ETags; both quotes or neither), bare, or marked weak: proxies that compress a
 # response weaken its ETag, and a client echoing W/"3" means version 3 (RFC 9110 would have weak tags never
-# match). At most 18 digits: a version is a bigint, and Python refuses to read ints of over 4300 digits.
-ETAG = re.compile(r'\s*(?:W/)?(?:"([0-9]{1,18})"|([0-9]{1,18}))\s*')
+# match). At most 18 digits: a version is a bigint, and Python refuses to read ints of over 4300 digits. A view
+# that shows more than its stream tags it "3.<digest>" (conditional.view_etag): If-Match reads the version.
+_TAG = r"([0-9]{1,18})(?:\.[0-9a-f]{16})?"
+ETAG = re.compile(rf'\s*(?:W/)?(?:"{_TAG}"|{_TAG})\s*')
 
 
 def parse_if_match(value: str | None) -> IfMatch | None:
@@ -44,7 +46,7 @@ def parse_if_match(value: str | None) -> IfMatch | None:
             422,
             "/problems/invalid-if-match",
             "Invalid If-Match",
-            'If-Match takes an ETag of this API ("3"), a list of them ("3", "4") or *',
+            'If-Match takes an ETag of this API ("3", or a view\'s "3.<digest>"), a list of them ("3", "4") or *',
         )
     return IfMatch(frozenset(int(m.group(1) or m.group(2)) for m in matches if m))
 

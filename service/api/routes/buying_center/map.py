@@ -10,7 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from service.api.commanding import Written, account_then, company_settings, set_etag
+from service.api.commanding import Written, account_then, company_settings
+from service.api.conditional import NOT_MODIFIED, IfNoneMatch, not_modified
 from service.api.days import day_of
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.routes.buying_center.resource import (
@@ -116,13 +117,18 @@ async def _map(runtime: Runtime, actor: Any, account_id: str, as_of: datetime | 
     operation_id="getBuyingCenter",
     summary="The buying-center map: nodes, edges and coverage risks",
     response_model=MapOut,
+    responses=NOT_MODIFIED,
 )
 async def get_map(
-    account_id: UUID, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
-) -> MapOut:
+    account_id: UUID,
+    response: Response,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    unless: IfNoneMatch,
+    as_of: AsOf = None,
+) -> MapOut | Response:
     view = await _map(runtime, actor, str(account_id), as_of)
-    set_etag(response, view.version)
-    return view
+    return not_modified(response, unless, view.version, view.model_dump_json().encode()) or view
 
 
 @router.get(
@@ -130,12 +136,11 @@ async def get_map(
     operation_id="getBuyingCenterPicture",
     summary="The buying-center map as a picture (SVG)",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "An SVG document."}},
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "An SVG document."}, **NOT_MODIFIED},
 )
-async def get_map_svg(account_id: UUID, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None) -> Response:
+async def get_map_svg(
+    account_id: UUID, runtime: RuntimeDep, actor: ActorDep, unless: IfNoneMatch, as_of: AsOf = None
+) -> Response:
     view = await _map(runtime, actor, str(account_id), as_of)
-    return Response(
-        buying_center_svg.render(view.model_dump(mode="json")),
-        media_type="image/svg+xml",
-        headers={"ETag": f'"{view.version}"'},
-    )
+    picture = Response(buying_center_svg.render(view.model_dump(mode="json")), media_type="image/svg+xml")
+    return not_modified(picture, unless, view.version, picture.body) or picture

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Response, status
 from pydantic import ConfigDict, Field, StrictInt
 
 from service.api.bodies import RequestBody
-from service.api.commanding import CommandDep, account_then, company_settings, set_etag
+from service.api.commanding import CommandDep, account_then, company_settings
+from service.api.conditional import NOT_MODIFIED, IfNoneMatch, not_modified
 from service.api.days import latest_day
 from service.api.deps import ActorDep, RuntimeDep
 from service.api.moments import Day
@@ -33,15 +34,22 @@ router = APIRouter(tags=["buying center"])
     operation_id="getMember",
     summary="One member with the history of how our view of them changed",
     response_model=MemberOut,
+    responses=NOT_MODIFIED,
 )
 async def get_member(
-    account_id: UUID, member_id: str, response: Response, runtime: RuntimeDep, actor: ActorDep, as_of: AsOf = None
-) -> MemberOut:
+    account_id: UUID,
+    member_id: str,
+    response: Response,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    unless: IfNoneMatch,
+    as_of: AsOf = None,
+) -> MemberOut | Response:
     await account_then(runtime, actor, str(account_id), as_of)  # a 404 for a moment before the account existed
     loaded = await runtime.repository.load(BUYING_CENTER, buying_center_stream(str(account_id)), as_of=as_of)
     settings = await company_settings(runtime, as_of)  # the roles retired then
-    set_etag(response, loaded.version)
-    return member_out(member_of(loaded.state, member_id), settings.retired_role_codes)
+    member = member_out(member_of(loaded.state, member_id), settings.retired_role_codes)
+    return not_modified(response, unless, loaded.version, member.model_dump_json().encode()) or member
 
 
 EXAMPLE_MEMBER = {
