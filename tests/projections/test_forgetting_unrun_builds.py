@@ -112,8 +112,8 @@ async def test_a_build_is_emptied_only_when_no_process_leases_it_and_none_can_un
         await gens.ensure(conn, newer)  # generation 2, a build of the newer version, with a row of Alice's
         await conn.execute(
             "INSERT INTO read.buying_center_members_g2 (account_id, member_id, name, position, department,"
-            " organisation, roles, influence, attitude, attitude_to_competitor, contact_plan, active, away)"
-            " VALUES ('a', 'alice', $1, '', '', '', '{}', 3, 0, 0, '', true, '{}')",
+            " organisation, roles, influence, attitude, attitude_to_competitor, contact_plan, active, away,"
+            " retired_roles) VALUES ('a', 'alice', $1, '', '', '', '{}', 3, 0, 0, '', true, '{}', '{}')",
             MARKER,
         )
         await conn.execute(
@@ -270,8 +270,8 @@ async def _built_with_alice(conn: asyncpg.Connection, position: int) -> None:
     """Generation 2, a build of the newer version up to `position`, with a row of Alice's."""
     await conn.execute(
         "INSERT INTO read.buying_center_members_g2 (account_id, member_id, name, position, department, organisation,"
-        " roles, influence, attitude, attitude_to_competitor, contact_plan, active, away)"
-        " VALUES ('a', 'alice', $1, '', '', '', '{}', 3, 0, 0, '', true, '{}')",
+        " roles, influence, attitude, attitude_to_competitor, contact_plan, active, away, retired_roles)"
+        " VALUES ('a', 'alice', $1, '', '', '', '{}', 3, 0, 0, '', true, '{}', '{}')",
         MARKER,
     )
     await conn.execute(_MOVE, 2, position)
