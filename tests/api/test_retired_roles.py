@@ -101,6 +101,11 @@ async def test_a_member_who_holds_a_retired_role_may_drop_it_and_not_take_it_bac
     assert dropped.status_code == 200, dropped.text
     assert (dropped.json()["member"]["roles"], dropped.json()["member"]["retired_roles"]) == (["user"], [])
     assert (await get_json(hooked, f"{path}/buying-center", auth))["retired_roles"] == []  # nobody on it holds one
+    # but the member's history still names it, and a frontend finds its label where the settings keep it for good
+    history = (await get_json(hooked, f"{path}/buying-center/members/{member}", auth))["history"]
+    assert history[-1]["changes"]["roles"] == [["gatekeeper", "user"], ["user"]]
+    retired = (await get_json(hooked, "/v1/settings", auth))["retired_roles"]
+    assert [(r["code"], r["label"]) for r in retired] == [("gatekeeper", "Gatekeeper")]
     given_back = await hooked.post(assessment, json={"roles": ["gatekeeper", "user"]}, headers=kam)
     assert_refused(given_back, "role-retired", "roles")  # once dropped, theirs no longer
 

@@ -38,7 +38,9 @@ class SettingsOut(BaseModel):
     roles: list[dict[str, Any]]
     retired_roles: list[dict[str, Any]] = Field(
         description="Roles a role set dropped, as last defined: members who hold one keep it (an assessment may "
-        "re-send it), nobody new is given it (422 `role-retired`); a set that has the code again makes it ordinary."
+        "re-send it), nobody new is given it (422 `role-retired`); a set that has the code again makes it ordinary. "
+        "Listed also once nobody holds it: members' histories and views as of a moment before still name it, and "
+        "this is where its label is."
     )
     coverage: dict[str, Any]
     template: dict[str, Any] = Field(description="The dossier template in force.")
