@@ -128,7 +128,7 @@ def link_rows(account_id: str, state: BuyingCenter) -> list[tuple[object, ...]]:
 
 class BuyingCenters(ForgettingProjection):
     name = "buying_centers"
-    version = 5  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns;
+    version = 6  # 2: contact_plan (the portfolio's same-message risk reads it); 3: comments name the personal columns;
     # 4: away, the periods a member was away and came back from (the portfolio's contacts read it); 5: last_contact
     # counts no contact on a day an absence covers, as the log knows it (a leaving or return dated back); 6:
     # retired_roles, the roles of a member the role set has dropped since (the projection reads the role sets)
