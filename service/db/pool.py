@@ -53,8 +53,9 @@ async def create_pool(
             init=init_connection,
             server_settings=settings,
         )
-    except asyncpg.InvalidParameterValueError as error:  # of the settings above, only a role can be refused so
-        if not role:
+    except asyncpg.InvalidParameterValueError as error:
+        # the same SQLSTATE refuses another setting (a timeout past its range): only the role's refusal names it
+        if not role or str(error) != f'role "{role}" does not exist':
             raise
         raise RoleRefused(role, error.sqlstate) from error
     assert pool is not None
