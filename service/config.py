@@ -52,7 +52,10 @@ class Settings(BaseSettings):
         description="Connections for requests and short work; those held by projections and webhooks come on top.",
     )
     idle_in_transaction_timeout_ms: int = Field(
-        default=30_000, ge=0, description="Sessions of the service that idle inside a transaction are cut."
+        default=30_000,
+        ge=0,
+        le=2**31 - 1,  # PostgreSQL's range for the setting: past it, every connection would be refused
+        description="Sessions of the service that idle inside a transaction are cut.",
     )
 
     projections: Literal["inprocess", "off"] = Field(

@@ -17,6 +17,7 @@ from tests.support.cli import KAMPLAN, _env
         ("KAMPLAN_PORT", "abc", "migrate"),
         ("KAMPLAN_POOL_MAX", "0", "migrate"),
         ("KAMPLAN_LOG_LEVEL", "chatty", "migrate"),
+        ("KAMPLAN_IDLE_IN_TRANSACTION_TIMEOUT_MS", "2147483648", "serve"),  # past PostgreSQL's range: no connection
         # these failed in the service's start-up, after the migration, with a traceback and exit 3
         ("KAMPLAN_JWT_SECRET", "short-secret", "serve"),
         ("KAMPLAN_JWT_PUBLIC_KEY", "/nonexistent/key.pem", "serve"),
