@@ -5,7 +5,7 @@ A switch locks the views first (and with them the live tables they read), then t
 under way that is the other order, but the switch waits at most `sql.SWITCH_LOCK_TIMEOUT` for a lock, well below the
 server's deadlock_timeout (1 s by default), so it gives up and is tried again before any deadlock is declared.
 A batch that applies a forget goes on to the builds of other versions that no process runs (`unrun_builds`): the
-lease's key (tried, never waited for), the build's checkpoint row, then its tables (tried).
+lease's key, the build's checkpoint row, then its tables: each tried, never waited for.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ async def _create(conn: asyncpg.Connection, projection: Projection, status: str)
 async def _retire(conn: asyncpg.Connection, projection: Projection, generation: int) -> list[str]:
     """Retire a generation; the tables it was made with, which may include some this code's version does without."""
     made_with = await conn.fetchval(sql.RETIRE, projection.name, generation)
+    await conn.execute(sql.SETTLE_DEBTS, projection.name, generation)
     return [t.name for t in projection.tables] if made_with is None else made_with
 
 
@@ -176,6 +177,7 @@ async def _switch(conn: asyncpg.Connection, projection: Projection, building: Ge
             return False  # not caught up yet: readers must never step back in time
         retired = {old: await _retire(conn, projection, old) for old in live}
         await conn.execute(sql.GO_LIVE, projection.name, building.generation)
+        await conn.execute(sql.SETTLE_DEBTS, projection.name, building.generation)  # caught up: past every forget
         for table in projection.tables:
             await conn.execute(schema.publish(table, building.generation))
         published = [t.name for t in projection.tables]

@@ -101,29 +101,32 @@ ORDER BY generation
 # The lease's key, for this transaction: taken only when no process holds the lease, and none can take it until the
 # transaction ends, so a process of the build's version starting meanwhile waits, then reads the checkpoint reset.
 TRY_LEASE_IN_TRANSACTION = "SELECT pg_try_advisory_xact_lock(hashtext('kamplan:projection:' || $1), $2)"
-# UNRUN_BEFORE's conditions again, under the row lock: whatever changed since (a retirement) is seen.
+# UNRUN_BEFORE's conditions again, under the row lock, not waited for: a row locked (a retirement under way) owes.
 LOCK_UNRUN = """
 SELECT tables FROM projection_generations
 WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0 AND position < $4
-FOR UPDATE
+FOR UPDATE NOWAIT
 """
-# A build whose lease a process holds, or that could not be emptied, owes the forget instead (`unrun_builds`), unless
-# it has got there meanwhile: its holder's batch under way holds the row, and the conditions are read again once it
-# commits. At zero too: its holder may have a batch in hand it read before the forget, rows it commits later.
-OWE_FORGET = """
-UPDATE projection_generations SET forget_owed = greatest(forget_owed, $4)
-WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position < $4
-"""
+# A build whose lease a process holds, or that could not be emptied, owes the forget instead (`unrun_builds`), at zero
+# too: its holder may have a batch in hand it read before the forget, rows it commits later. A plain insert, in the
+# forget's own transaction: it waits for no lock of the build (its holder's batch under way holds its checkpoint row),
+# so it can fail only as the batch can, and commits with it. A build that has got past the forget meanwhile owes
+# nothing: a debt counts only while the checkpoint is below it.
+OWE_FORGET = "INSERT INTO projection_forget_debts (name, generation, position) VALUES ($1, $2, $3)"
+# The latest forget a build owes: its debts, and the mark processes before migration 0018 set on its row.
+_OWED = """greatest(forget_owed, (
+    SELECT max(d.position) FROM projection_forget_debts d WHERE d.name = g.name AND d.generation = g.generation
+))"""
+OWED = f"SELECT {_OWED} FROM projection_generations g WHERE name = $1 AND generation = $2"
 # The builds of another version that owe a forget they have not applied (their checkpoint is below it).
-OWING = """
-SELECT generation, forget_owed FROM projection_generations
-WHERE name = $1 AND status = 'building' AND version <> $2 AND position > 0 AND position < forget_owed
+OWING = f"""
+SELECT generation, {_OWED} AS forget_owed FROM projection_generations g
+WHERE name = $1 AND status = 'building' AND version <> $2 AND position > 0 AND position < {_OWED}
 ORDER BY generation
 """
-LOCK_OWING = """
-SELECT tables FROM projection_generations
-WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0
-  AND position < forget_owed
+LOCK_OWING = f"""
+SELECT tables FROM projection_generations g
+WHERE name = $1 AND generation = $2 AND status = 'building' AND version <> $3 AND position > 0 AND position < {_OWED}
 FOR UPDATE
 """
 RESTART = """
@@ -131,6 +134,9 @@ UPDATE projection_generations
 SET position = 0, events_applied = 0, failure = NULL, forget_owed = NULL, updated_at = now()
 WHERE name = $1 AND generation = $2
 """
+# A generation emptied, switched live or retired owes nothing. Waits for no lock of a forget's batch: the debts it
+# inserts meanwhile are not seen (a build emptied meanwhile may then be emptied once more, at worst).
+SETTLE_DEBTS = "DELETE FROM projection_forget_debts WHERE name = $1 AND generation = $2"
 # The forgets recorded after a checkpoint (`$1`), that a generation failing on the batch after it applies ahead of it
 # (`forgetting.AheadOfFailures`): read only while it fails, a scan of the log past its checkpoint at each retry.
 FORGETS_AFTER = f"""

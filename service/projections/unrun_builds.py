@@ -7,23 +7,29 @@ of a failing batch (`forgetting`), empties in the same transaction each such bui
 it, and sets its checkpoint back to zero: should its version run again, it builds the generation from the log, where the
 person reads redacted.
 
-A build whose lease a process holds is not emptied: it owes the forget instead (`forget_owed`, the forget's position, on
-its checkpoint row). Its holder may be alive, and then applies the forget itself, in order, as its code knows its rows:
-once its checkpoint passes the forget it owes nothing, and the mark needs no clearing. Or it stops for good before it
-gets there (the upgrade rolled back at that very moment): then PostgreSQL releases the lease with its session, and every
-runner that applies forgets to the projection, at each pass of its supervision, empties the builds of another version
-that owe a forget and whose lease it can take for the transaction. Waiting for the lease instead would hold the forget's
-batch, and the live generation with it, for as long as the holder lives (a rolling upgrade's hours); breaking it would
-kill a process about to apply the forget itself. The lease is an advisory lock, so "no process holds it" is exactly "its
-holder is gone, or let go of it": which one cannot be told apart, and a build whose process lets go of its lease while
-it owes a forget (between two attempts of a failing batch) is emptied then too, and starts over once. A build that
-cannot be emptied (its tables another role's, say) owes the forget too, and each pass tries again.
+A build whose lease a process holds is not emptied: it owes the forget instead (a row of `projection_forget_debts`,
+the forget's position, migration 0018). Its holder may be alive, and then applies the forget itself, in order, as its
+code knows its rows: once its checkpoint passes the forget it owes nothing, and the debt needs no clearing. Or it stops
+for good before it gets there (the upgrade rolled back at that very moment): then PostgreSQL releases the lease with its
+session, and every runner that applies forgets to the projection, at each pass of its supervision, empties the builds
+of another version that owe a forget and whose lease it can take for the transaction. Waiting for the lease instead
+would hold the forget's batch, and the live generation with it, for as long as the holder lives (a rolling upgrade's
+hours); breaking it would kill a process about to apply the forget itself. The lease is an advisory lock, so "no
+process holds it" is exactly "its holder is gone, or let go of it": which one cannot be told apart, and a build whose
+process lets go of its lease while it owes a forget (between two attempts of a failing batch) is emptied then too, and
+starts over once. A build that cannot be emptied (its tables another role's, say) owes the forget too, and each pass
+tries again.
+
+The debt is an insert in the forget's own transaction, not in a savepoint: it commits with the forget, or neither does
+and the batch is tried again, so no forget is ever applied without it. It waits for no lock (no key to check), where
+0017's mark, an update of the build's checkpoint row, waited for its holder's batch under way: under a lock_timeout it
+failed and was lost, and a holder hung mid-batch held the forget up.
 
 Lock order, after the forget's own checkpoint row (and tables): the build's lease key (tried, for the transaction: a
 process of its version that starts meanwhile fails to lease it and tries again a poll later, then reads the checkpoint
-reset), its checkpoint row (waited for: a batch of its holder under way holds it, and waits for no lock of ours; read
-again there, so a build whose holder passed the forget meanwhile owes nothing), its tables (tried: a reader of them, a
-pg_dump say, is not waited for; the rows are deleted instead).
+reset), its checkpoint row (tried: a retirement under way holds it a moment, and the build owes the forget instead;
+read again there, so one retired or moved past the forget meanwhile is left alone), its tables (tried: a reader of
+them, a pg_dump say, is not waited for; the rows are deleted instead). The forget's batch waits for no lock of a build.
 """
 
 from __future__ import annotations
@@ -60,18 +66,22 @@ async def empty_unrun_builds(conn: asyncpg.Connection, projection: Projection, p
                     if await _empty(conn, projection, generation, sql.LOCK_UNRUN, position):
                         emptied.append(generation)
                     continue  # else it holds no rows (at zero), or was retired or passed the forget meanwhile
+        except asyncpg.LockNotAvailableError:
+            pass  # its row is locked a moment (newer code retiring it, say): not waited for, it owes the forget
         except asyncpg.PostgresError:
             log.exception(
                 "projection %s: generation %d, of another version that no process runs, keeps rows from before the "
                 "forget at position %d: emptying it failed (tried again at each pass of the supervision)",
                 projection.name, generation, position,
             )  # fmt: skip
-        try:  # its conditions are read again under its row lock: one retired or moved past the forget owes nothing
-            async with conn.transaction():
-                await conn.execute(sql.OWE_FORGET, projection.name, generation, projection.version, position)
-        except asyncpg.PostgresError:
-            log.exception("projection %s: recording the forget generation %d owes failed", projection.name, generation)
+        # not in a savepoint: should the debt fail to commit, so does the forget, and its batch is tried again
+        await conn.execute(sql.OWE_FORGET, projection.name, generation, position)
     return emptied
+
+
+async def owed(conn: asyncpg.Connection, name: str, generation: int) -> int | None:
+    """The position of the latest forget the build owes, paid or not (None: none since it was last emptied)."""
+    return await conn.fetchval(sql.OWED, name, generation)
 
 
 async def empty_owing_builds(
@@ -134,4 +144,5 @@ async def _empty(conn: asyncpg.Connection, projection: Projection, generation: i
             for r in existing:
                 await conn.execute(f"DELETE FROM {schema.SCHEMA}.{schema.ident(r['name'])}")
     await conn.execute(sql.RESTART, projection.name, generation)
+    await conn.execute(sql.SETTLE_DEBTS, projection.name, generation)
     return True

@@ -158,7 +158,7 @@ async def test_a_build_that_cannot_be_emptied_holds_up_neither_the_forget_nor_th
             assert await unrun_builds.empty_unrun_builds(conn, old, 10) == []
             assert await conn.fetchval("SELECT 1") == 1  # the batch's transaction goes on
         assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (5, "building")  # left as it was
-        assert await conn.fetchval(_OWED) == 10  # owed: tried again at each pass of the supervision
+        assert await _owed(conn) == 10  # owed: tried again at each pass of the supervision
         generations = await gens.current(conn, old.name)
         assert await unrun_builds.empty_owing_builds(conn, old, generations) == []
         assert await unrun_builds.empty_owing_builds(conn, old, generations) == []
@@ -278,7 +278,10 @@ async def _built_with_alice(conn: asyncpg.Connection, position: int) -> None:
 
 
 _MOVE = "UPDATE projection_generations SET position = $2 WHERE name = 'buying_centers' AND generation = $1"
-_OWED = "SELECT forget_owed FROM projection_generations WHERE name = 'buying_centers' AND generation = 2"
+
+
+async def _owed(conn: asyncpg.Connection) -> int | None:
+    return await unrun_builds.owed(conn, "buying_centers", 2)
 
 
 async def _forget(conn: asyncpg.Connection, projection: BuyingCenters, position: int) -> list[int]:
@@ -299,25 +302,15 @@ async def test_a_leased_build_owes_the_forget_until_it_applies_it_and_is_emptied
             await _built_with_alice(conn, 5)
             assert await process.fetchval(sql.TRY_LEASE, old.name, 2)
 
-            batch = process.transaction()  # its batch under way holds the checkpoint row, and passes the forget
-            await batch.start()
-            await process.fetchrow(sql.LOCK_CHECKPOINT, old.name, 2)
-            forgetting = asyncio.create_task(_forget(conn, old, 10))
-            await eventually(lambda: _waiting(isolated, conn.get_server_pid()), bool)
-            await process.execute(_MOVE, 2, 12)
-            await batch.commit()
-            assert await forgetting == []
-            assert await conn.fetchval(_OWED) is None  # read again once the batch committed: it applied the forget
-
             assert await _forget(conn, old, 20) == []  # the process holds the lease: it owes the forget
-            assert await conn.fetchval(_OWED) == 20
+            assert await _owed(conn) == 20
             assert await unrun_builds.empty_owing_builds(conn, old, await gens.current(conn, old.name)) == []
             assert (await plaintext(isolated, 2))["buying_center_members"] == (1, 1)  # alive, it applies it itself
             await process.close()  # it stops for good, before the forget
             assert await unrun_builds.empty_owing_builds(conn, old, await gens.current(conn, old.name)) == [2]
             assert (await plaintext(isolated, 2))["buying_center_members"] == (0, 0)
             assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (0, "building")
-            assert await conn.fetchval(_OWED) is None
+            assert await _owed(conn) is None
 
             process = await asyncpg.connect(isolated.url)  # the newer version again, which builds it up to 5
             await _built_with_alice(conn, 5)
@@ -329,11 +322,6 @@ async def test_a_leased_build_owes_the_forget_until_it_applies_it_and_is_emptied
             assert tuple(await conn.fetchrow(sql.CHECKPOINT, old.name, 2)) == (30, "building")
     finally:
         await process.close()
-
-
-async def _waiting(db: IsolatedDb, pid: int) -> bool:
-    async with db.pool.acquire() as conn:
-        return await conn.fetchval("SELECT count(*) > 0 FROM pg_locks WHERE pid = $1 AND NOT granted", pid)
 
 
 class FirstBatchInHand(ProjectionRunner):

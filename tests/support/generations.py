@@ -72,15 +72,16 @@ class NewerCode(BuyingCenters):
 
 
 class HeldRunner(ProjectionRunner):
-    """Holds every batch past `hold_after` until `go` is set, outside its transaction: the newer code's process
-    paused (a rolling upgrade halted, say) with a batch it read in hand."""
+    """Holds every batch past `hold_after` until `go` is set, outside its transaction (`holding` is set meanwhile): the
+    newer code's process paused (a rolling upgrade halted, say) with a batch it read in hand."""
 
     def __init__(self, *args: Any, hold_after: int, **options: Any) -> None:
         super().__init__(*args, **options)
-        self.hold_after, self.go = hold_after, asyncio.Event()
+        self.hold_after, self.go, self.holding = hold_after, asyncio.Event(), asyncio.Event()
 
     async def _apply_batch(self, projection: Any, generation: Any, lease: Any, names: Any, batch: Any) -> Any:
         if batch.events and batch.events[-1].position > self.hold_after:
+            self.holding.set()
             await self.go.wait()
         return await super()._apply_batch(projection, generation, lease, names, batch)
 
