@@ -22,7 +22,7 @@ from service.events import Envelope, EventStore, RecordedEvent
 from service.events.reading import Batch, RangeReader, envelopes_of, events_of
 from service.logs import handles_event_data
 from service.metrics import PROJECTION_EVENTS_APPLIED, PROJECTION_FAILURES, PROJECTION_POSITION
-from service.projections import forgetting, sql, unrun_builds
+from service.projections import forgetting, sql, unrun_builds, unrun_live
 from service.projections import generations as gens
 from service.projections.generations import BUILDING, LIVE, Generation
 from service.projections.model import Projection, TableNames
@@ -77,6 +77,7 @@ class ProjectionRunner:
         self._tasks: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._ensured: set[str] = set()
         self._ahead = forgetting.AheadOfFailures(store.upcasters)
+        self._newer_live = unrun_live.NewerLive()
 
     async def run(self) -> None:
         """Forever: every `poll_seconds`, lease and start whatever this process can apply."""
@@ -106,6 +107,7 @@ class ProjectionRunner:
                 self._tasks[key] = asyncio.create_task(self.apply(projection, generation))
             # builds of another version that owe a forget, their holder gone: after the claims, never holding them up
             await unrun_builds.empty_owing_builds(conn, projection, generations)
+            await self._newer_live.reach(conn, projection, generations)  # a live one of a newer version, rolled back
 
     async def apply(self, projection: Projection, generation: Generation) -> None:
         """Lease a generation and apply it until it is retired; failures are logged and retried later.

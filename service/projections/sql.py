@@ -89,10 +89,22 @@ UPDATE projection_generations SET status = 'live', live_since = now(), updated_a
 WHERE name = $1 AND generation = $2
 """
 
+# A live generation of a newer version than this code's (`$3`) that no process runs, and that holds rows from before a
+# forget (`$4`), which the code left cannot refold (`unrun_live`).
+LOCK_NEWER_LIVE = """
+SELECT tables FROM projection_generations
+WHERE name = $1 AND generation = $2 AND status = 'live' AND version > $3 AND position > 0 AND position < $4
+FOR UPDATE
+"""
+# The latest forget in the log between two positions (`$1` excluded): a scan of that range.
+LAST_FORGET_BETWEEN = """
+SELECT max(position) FROM events WHERE position > $1 AND position <= $2 AND event_type = 'SubjectForgotten'
+"""
+
 # A forget empties the builds of another version that no process runs (an upgrade rolled back) and that hold rows of
 # positions before it (`$3`): their code is not here to refold them, and it rebuilds them from zero when it runs again
 # (`unrun_builds`). Those at zero too: one a process holds may have read its first batch before the forget.
-# Never a live generation: BI reads it, and only its own code could fill it again.
+# Never a live generation: BI reads it, and only its own code could fill it again (but see LOCK_NEWER_LIVE).
 UNRUN_BEFORE = """
 SELECT generation FROM projection_generations
 WHERE name = $1 AND status = 'building' AND version <> $2 AND position < $3

@@ -63,7 +63,7 @@ async def empty_unrun_builds(conn: asyncpg.Connection, projection: Projection, p
         try:
             async with conn.transaction():  # a savepoint: what fails here is undone, and the batch goes on
                 if await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation):
-                    if await _empty(conn, projection, generation, sql.LOCK_UNRUN, position):
+                    if await empty(conn, projection, generation, sql.LOCK_UNRUN, position):
                         emptied.append(generation)
                     continue  # else it holds no rows (at zero), or was retired or passed the forget meanwhile
         except asyncpg.LockNotAvailableError:
@@ -100,7 +100,7 @@ async def empty_owing_builds(
         try:
             async with conn.transaction():
                 let_go = await conn.fetchval(sql.TRY_LEASE_IN_TRANSACTION, projection.name, generation)
-                done = let_go and await _empty(conn, projection, generation, sql.LOCK_OWING)  # else its holder lives
+                done = let_go and await empty(conn, projection, generation, sql.LOCK_OWING)  # else its holder lives
         except asyncpg.PostgresError:
             now = time.monotonic()
             if now - _failed_logged.get((projection.name, generation), 0.0) >= FAILED_LOG_EVERY:
@@ -127,8 +127,9 @@ def report(projection: Projection, emptied: Sequence[int], position: int) -> Non
         )  # fmt: skip
 
 
-async def _empty(conn: asyncpg.Connection, projection: Projection, generation: int, lock: str, *args: int) -> bool:
-    """With the build's lease key held for the transaction: `lock` checks it again under its row lock."""
+async def empty(conn: asyncpg.Connection, projection: Projection, generation: int, lock: str, *args: int) -> bool:
+    """Empty a generation of another version and set its checkpoint to zero, with its lease key held for the
+    transaction: `lock` checks it again under its row lock (whether it was emptied). A build, or a newer live one."""
     row = await conn.fetchrow(lock, projection.name, generation, projection.version, *args)
     if row is None:  # retired (by newer code), moved on, or emptied, meanwhile
         return False
