@@ -113,8 +113,8 @@ async def test_a_newer_live_generation_is_emptied_only_once_no_process_has_held_
 
 _ALICE = (
     "INSERT INTO read.buying_center_members_g1 (account_id, member_id, name, position, department, organisation, roles,"
-    " influence, attitude, attitude_to_competitor, contact_plan, active, away)"
-    f" VALUES ('a', 'alice', '{MARKER}', '', '', '', '{{}}', 3, 0, 0, '', true, '{{}}')"
+    " influence, attitude, attitude_to_competitor, contact_plan, active, away, retired_roles)"
+    f" VALUES ('a', 'alice', '{MARKER}', '', '', '', '{{}}', 3, 0, 0, '', true, '{{}}', '{{}}')"
 )
 _MOVE = "UPDATE projection_generations SET position = $1 WHERE name = 'buying_centers' AND generation = 1"
 
