@@ -38,6 +38,7 @@ from service.projections.model import Projection
 
 log = handles_event_data(logging.getLogger(__name__))  # a database error may quote a row's values
 UNRUN_AFTER = 60.0  # seconds no process may have held the lease, at any pass, before the generation counts as unrun
+UNWATCHED_AFTER = 10.0  # seconds between two passes past which the lease went unwatched: the wait starts again
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class _Watch:
     through: int  # the log was searched for forgets up to here
     forget: int  # the latest forget found past the checkpoint (0: none)
     free_since: float | None  # since when every pass found its lease free, with a forget past the checkpoint
+    free_seen: float = 0.0  # the last pass that found it so
 
 
 class NewerLive:
@@ -84,7 +86,9 @@ class NewerLive:
             watch.free_since = None  # nothing past its checkpoint, or a process runs it: it applies the forget itself
             return False
         now = time.monotonic()
-        watch.free_since = now if watch.free_since is None else watch.free_since
+        if watch.free_since is None or now - watch.free_seen > UNWATCHED_AFTER:
+            watch.free_since = now  # no pass watched the lease since the last (a stalled supervision): held, maybe
+        watch.free_seen = now
         if now - watch.free_since < UNRUN_AFTER:
             return False
         return await self._empty(conn, projection, live.generation, watch.forget)

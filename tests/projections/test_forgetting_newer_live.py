@@ -122,3 +122,32 @@ _MOVE = "UPDATE projection_generations SET position = $1 WHERE name = 'buying_ce
 async def _in_clear(conn: asyncpg.Connection) -> int:
     """Rows of generation 1 that name Alice in clear."""
     return await conn.fetchval("SELECT count(*) FROM read.buying_center_members_g1 WHERE name = $1", MARKER)
+
+
+async def test_a_newer_live_generation_is_not_emptied_after_passes_that_did_not_watch_its_lease(
+    isolated: IsolatedDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait counts only while passes watch the lease. Before, it ran from the first pass that found the lease
+    free: a process whose supervision stalled past UNRUN_AFTER (its pool busy, say), while the newer version's
+    process held the lease all along, emptied the live generation at the first pass after, should that pass meet
+    the lease let go a moment (between two attempts of a failing batch, or handed over)."""
+    old, newer = BuyingCenters(isolated.store.upcasters), NewerCode(isolated.store.upcasters)
+    process = await asyncpg.connect(isolated.url)  # a process of the newer version, its lease's connection
+    try:
+        async with isolated.pool.acquire() as conn:
+            await gens.ensure(conn, newer)  # generation 1, live, of the newer version
+            await conn.execute(_ALICE)
+            before = (await isolated.store.forget_subject("someone")).position
+            await isolated.store.forget_subject("alice")
+            await conn.execute(_MOVE, before)
+            watcher = unrun_live.NewerLive()
+            monkeypatch.setattr(unrun_live, "UNRUN_AFTER", 0.5)
+            monkeypatch.setattr(unrun_live, "UNWATCHED_AFTER", 0.3)
+            assert not await watcher.reach(conn, old, await gens.current(conn, old.name))  # found free: the wait starts
+            assert await process.fetchval(sql.TRY_LEASE, old.name, 1)  # its process runs it, unseen: no pass meanwhile
+            await asyncio.sleep(0.6)
+            assert await process.fetchval(sql.RELEASE_LEASE, old.name, 1)  # let go a moment
+            assert not await watcher.reach(conn, old, await gens.current(conn, old.name))
+            assert (await _in_clear(conn)) == 1  # it still holds its rows, its process about to take the lease again
+    finally:
+        await process.close()
