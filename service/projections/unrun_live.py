@@ -14,7 +14,8 @@ zero, under the lease's key taken for the transaction, as for a build. It stays 
 rows, and a read waiting for a position waits as it did. Should the newer version run again, its runner fills it from
 the log, where the person reads redacted. A process of that version takes a lease let go within a poll interval, and
 holds it while it runs (between two attempts of a failing batch too, but for a moment): the wait keeps a lease changing
-hands, a process of that version restarting, from costing the projection its rows. Nothing of this runs unless a live
+hands, a process of that version restarting within it, from costing the projection its rows (one slower to come back
+fills it again from the log). Nothing of this runs unless a live
 generation is of a newer version than this code's, and no query but the fence and the search unless a forget lies
 past its checkpoint.
 """
