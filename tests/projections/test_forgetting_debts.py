@@ -15,7 +15,15 @@ from service.projections import sql, unrun_builds
 from service.projections.buying_centers import BuyingCenters
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.apps import client_without_projections
-from tests.support.generations import MARKER, HeldRunner, NewerCode, abandon, generations, member_names, plaintext
+from tests.support.generations import (
+    MARKER,
+    HeldRunner,
+    NewerCode,
+    abandon_newer_build,
+    generations,
+    member_names,
+    plaintext,
+)
 from tests.support.webhooks import eventually
 
 _LOCK_TIMEOUT = (
@@ -52,12 +60,7 @@ async def test_a_leased_build_owes_the_forget_though_its_process_holds_its_row_p
                 hold_after = await isolated.store.head_position()
                 assert (await client.post(members, json={"name": "Bob"}, headers=kam)).status_code == 201
                 old.hold_after = await caught_up(isolated, ["buying_centers"])
-                await abandon(
-                    HeldRunner(
-                        isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
-                        build_batch_size=1, poll_seconds=0.1,
-                    )
-                )  # fmt: skip
+                await abandon_newer_build(isolated, hold_after)
                 assert await holder.fetchval(sql.TRY_LEASE, "buying_centers", 2)  # its process starts on it again
                 forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
                 assert forgot.status_code == 200, forgot.text

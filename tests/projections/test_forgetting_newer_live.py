@@ -17,7 +17,7 @@ from service.projections.buying_centers import BuyingCenters
 from service.projections.runner import ProjectionRunner
 from tests.conftest import IsolatedDb, caught_up
 from tests.support.apps import client_without_projections
-from tests.support.generations import MARKER, NewerCode, all_rows, generations, member_names, plaintext
+from tests.support.generations import MARKER, NewerCode, all_rows, generations, member_names, plaintext, rebuilt_like
 from tests.support.webhooks import eventually
 
 _NOTHING = {"buying_center_members": (0, 0), "buying_center_relationships": (0, 0)}
@@ -62,11 +62,7 @@ async def test_a_live_generation_of_a_newer_version_no_process_runs_is_emptied_b
     assert await member_names(isolated) == [None, "Bob"]
     refilled = await all_rows(isolated, "buying_centers", 2)
     assert not any(MARKER in row for found in refilled.values() for row in found)
-    async with isolated.pool.acquire() as conn:  # a fresh rebuild, from the log as it reads now
-        await gens.start_rebuild(conn, NewerCode(isolated.store.upcasters))
-    await eventually(lambda: generations(isolated), lambda g: [s for _, _, s, *_ in g] == ["retired"] * 2 + ["live"])
-    await caught_up(isolated, ["buying_centers"])
-    assert await all_rows(isolated, "buying_centers", 3) == refilled
+    await rebuilt_like(isolated, refilled)  # a fresh rebuild, from the log as it reads now
 
 
 async def test_a_newer_live_generation_is_emptied_only_once_no_process_has_held_its_lease_for_a_while(

@@ -21,14 +21,14 @@ from tests.support.apps import client_without_projections
 from tests.support.generations import (
     MARKER,
     Failing,
-    HeldRunner,
     NewerCode,
     Stuck,
-    abandon,
+    abandon_newer_build,
     all_rows,
     generations,
     member_names,
     plaintext,
+    rebuilt_like,
 )
 from tests.support.webhooks import eventually
 
@@ -52,12 +52,7 @@ async def test_a_build_no_process_runs_any_more_is_emptied_by_a_forget_and_built
         assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
         running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
         await caught_up(isolated, ["buying_centers"])  # the older code serves generation 1
-        await abandon(
-            HeldRunner(
-                isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
-                build_batch_size=1, poll_seconds=0.1,
-            )
-        )  # fmt: skip
+        await abandon_newer_build(isolated, hold_after)
         assert (await plaintext(isolated, 2))["buying_center_members"][1] == 1  # Alice, in clear
         assert (await plaintext(isolated, 2))["buying_center_relationships"][0] == 1
         forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
@@ -89,12 +84,7 @@ async def test_a_build_no_process_runs_that_applied_the_forget_itself_is_not_bui
         assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
     async with isolated.pool.acquire() as conn:  # the older code's live generation, behind the forget
         await gens.ensure(conn, BuyingCenters(isolated.store.upcasters))
-    await abandon(
-        HeldRunner(
-            isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=forgot, batch_size=1, build_batch_size=1,
-            poll_seconds=0.1,
-        )
-    )  # fmt: skip
+    await abandon_newer_build(isolated, forgot)
     built = (await generations(isolated))[1]
     assert built[3] >= forgot
     running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
@@ -190,12 +180,7 @@ async def test_a_build_whose_process_held_it_through_a_forget_then_stopped_for_g
             assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201
             running([BuyingCenters(isolated.store.upcasters)], batch_size=1)
             await caught_up(isolated, ["buying_centers"])  # the older code serves generation 1
-            await abandon(
-                HeldRunner(
-                    isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
-                    build_batch_size=1, poll_seconds=0.1,
-                )
-            )  # fmt: skip
+            await abandon_newer_build(isolated, hold_after)
             assert await holder.fetchval(sql.TRY_LEASE, "buying_centers", 2)  # its process starts on it again
             forgot = await client.post(f"/v1/people/{alice}/forget", headers=admin)
             assert forgot.status_code == 200, forgot.text
@@ -217,11 +202,7 @@ async def test_a_build_whose_process_held_it_through_a_forget_then_stopped_for_g
     await caught_up(isolated, ["buying_centers"])
     built = await all_rows(isolated, "buying_centers", 2)
     assert not any(MARKER in row for found in built.values() for row in found)
-    async with isolated.pool.acquire() as conn:  # a fresh rebuild, from the log as it reads now
-        await gens.start_rebuild(conn, NewerCode(isolated.store.upcasters))
-    await eventually(lambda: generations(isolated), lambda g: [s for _, _, s, *_ in g] == ["retired"] * 2 + ["live"])
-    await caught_up(isolated, ["buying_centers"])
-    assert await all_rows(isolated, "buying_centers", 3) == built
+    await rebuilt_like(isolated, built)  # a fresh rebuild, from the log as it reads now
 
 
 async def test_a_forget_applied_ahead_of_a_failing_batch_empties_a_build_no_process_runs(
@@ -240,12 +221,7 @@ async def test_a_forget_applied_ahead_of_a_failing_batch_empties_a_build_no_proc
             assert (await client.post(members, json={"name": "Bob"}, headers=kam)).status_code == 201
             running([Stuck(isolated.store.upcasters)], batch_size=1)
             stuck_at = await caught_up(isolated, ["buying_centers"])
-            await abandon(
-                HeldRunner(
-                    isolated.store, [NewerCode(isolated.store.upcasters)], hold_after=hold_after, batch_size=1,
-                    build_batch_size=1, poll_seconds=0.1,
-                )
-            )  # fmt: skip
+            await abandon_newer_build(isolated, hold_after)
             assert (await plaintext(isolated, 2))["buying_center_members"] == (1, 1)
             Failing.fail_from = stuck_at + 1
             assert (await client.post(members, json={"name": "Carol"}, headers=kam)).status_code == 201

@@ -10,10 +10,11 @@ from typing import Any, ClassVar
 import asyncpg
 
 from service.events import RecordedEvent
+from service.projections import generations as gens
 from service.projections.buying_centers import BuyingCenters
 from service.projections.model import TableNames
 from service.projections.runner import ProjectionRunner
-from tests.conftest import IsolatedDb
+from tests.conftest import IsolatedDb, caught_up
 from tests.support.webhooks import eventually
 
 MARKER = "Alice Secret-4711"
@@ -111,3 +112,23 @@ async def abandon(newer: HeldRunner) -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def abandon_newer_build(db: IsolatedDb, hold_after: int) -> None:
+    """The newer version builds its generation one event a batch up to `hold_after`, then every process of it goes back
+    to the older code (`abandon`)."""
+    await abandon(
+        HeldRunner(
+            db.store, [NewerCode(db.store.upcasters)], hold_after=hold_after, batch_size=1, build_batch_size=1,
+            poll_seconds=0.1,
+        )
+    )  # fmt: skip
+
+
+async def rebuilt_like(db: IsolatedDb, rows: dict[str, list[str]]) -> None:
+    """A fresh rebuild of the newer version, from the log as it reads now, gives `rows`, the live generation's."""
+    async with db.pool.acquire() as conn:
+        await gens.start_rebuild(conn, NewerCode(db.store.upcasters))
+    await eventually(lambda: generations(db), lambda g: [s for _, _, s, *_ in g] == ["retired"] * 2 + ["live"])
+    await caught_up(db, ["buying_centers"])
+    assert await all_rows(db, "buying_centers", 3) == rows
